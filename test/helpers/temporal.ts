@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { projectRoot } from '../../common/paths';
+import { createWorker } from '../../worker/create-worker';
+import { installRuntime } from '../../worker/runtime';
+
+/** The real Temporal server that `npm test` started (or reused) for this run. */
+export function testServerAddress(): string {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run the tests with `npm test`.');
+  return address;
+}
+
+export function testNamespace(): string {
+  return process.env.TEMPORAL_NAMESPACE ?? 'default';
+}
+
+/** A scratch directory that lives as long as the test run. */
+export function testTmpDir(): string {
+  const dir = process.env.GEMINIFLOW_TEST_TMP ?? os.tmpdir();
+  return fs.mkdtempSync(path.join(dir, 'case-'));
+}
+
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+export async function connectClient(address = testServerAddress()): Promise<{ client: Client; close(): Promise<void> }> {
+  const connection = await Connection.connect({ address });
+  return { client: new Client({ connection, namespace: testNamespace() }), close: () => connection.close() };
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  taskQueue: string;
+  /** Graceful shutdown, waiting for the run loop to end. */
+  stop(): Promise<void>;
+}
+
+/** An in-process worker on its own task queue, so test files can share one server without stealing tasks. */
+export async function startWorker(
+  opts: { address?: string; taskQueue?: string; activities?: object } = {},
+): Promise<RunningWorker> {
+  installRuntime();
+  const connection = await NativeConnection.connect({ address: opts.address ?? testServerAddress() });
+  const taskQueue = opts.taskQueue ?? uniqueTaskQueue();
+  const worker = await createWorker({
+    connection,
+    namespace: testNamespace(),
+    taskQueue,
+    activities: opts.activities ?? {},
+  });
+  const running = worker.run();
+  return {
+    worker,
+    taskQueue,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+/**
+ * The real worker entry point (`worker/main.ts`) as a child process, so a test can kill it the way a crash or a
+ * deploy would.
+ */
+export function spawnWorkerProcess(env: Record<string, string>): { child: ChildProcess; kill(): Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'worker', 'main.ts')], {
+    cwd: projectRoot,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return {
+    child,
+    kill: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+/**
+ * Resolves once the workflow has run its first workflow task to completion, i.e. it is parked in its code (blocked
+ * on a signal) rather than not yet started.
+ */
+export async function waitUntilBlocked(handle: WorkflowHandle, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const history = await handle.fetchHistory();
+    const completedTask = history.events?.some((e) => e.workflowTaskCompletedEventAttributes);
+    if (completedTask) {
+      const { status } = await handle.describe();
+      if (status.name !== 'RUNNING') throw new Error(`workflow ${handle.workflowId} is ${status.name}, not waiting`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`workflow ${handle.workflowId} did not start waiting within ${timeoutMs} ms`);
+}
