@@ -14,9 +14,11 @@ export interface TemporalCli {
   source: TemporalCliSource;
 }
 
-const venvDir = path.join(toolsDir, 'temporal');
+// Overridable so a test can play a fresh machine without touching the real install.
+const installDir = process.env.GEMINIFLOW_TOOLS_DIR ?? toolsDir;
+const venvDir = path.join(installDir, 'temporal');
 const projectCli = path.join(venvDir, 'bin', 'temporal');
-const downloadDir = path.join(toolsDir, 'download');
+const downloadDir = path.join(installDir, 'download');
 
 function isExecutable(file: string): boolean {
   try {
@@ -107,8 +109,10 @@ export async function resolveTemporalCli(
     if (installed.ok) return { path: projectCli, source: 'project' };
     reasons.push(installed.why);
   }
-  const downloaded = await downloadWithSdk();
-  if (downloaded) return { path: downloaded, source: 'sdk-download' };
+  if (process.env.GEMINIFLOW_NO_DOWNLOAD !== '1') {
+    const downloaded = await downloadWithSdk();
+    if (downloaded) return { path: downloaded, source: 'sdk-download' };
+  }
   reasons.push('the SDK could not download the CLI (no internet?)');
   throw new SetupError(
     [

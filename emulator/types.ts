@@ -1,0 +1,298 @@
+/**
+ * The emulator's public types: options, the control surface and the inspection records. Other parts of the project
+ * (receiver, workflows, benchmarks) code against these, so they only ever grow.
+ */
+
+export type DynamicSigning = 'v1a' | 'jwt';
+export type SigningScheme = 'v1' | DynamicSigning;
+export type UserMetadataPlacement = 'data' | 'top' | 'both';
+
+export interface JobDurations {
+  /** A background model interaction (emulator ms). */
+  interactionMs?: number;
+  /** A Deep Research agent interaction (emulator ms). */
+  deepResearchMs?: number;
+  /** A batch, from creation to its terminal state (emulator ms); 48 h or more means it expires. */
+  batchMs?: number;
+  /** A video generation interaction (emulator ms). */
+  videoMs?: number;
+}
+
+export interface EmulatorOptions {
+  /** 0 or unset = a free port; emulator/main.ts uses GEMINI_EMULATOR_PORT, default 8790. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** When set, only this x-goog-api-key is accepted; otherwise any non-empty key. */
+  apiKey?: string;
+  /** Signing of per-request webhook_config.uris deliveries; default 'v1a' (env GEMINI_EMULATOR_DYNAMIC_SIGNING). */
+  dynamicSigning?: DynamicSigning;
+  /** Emulator ms per real ms; default 1 (env GEMINI_EMULATOR_TIME_SCALE). */
+  timeScale?: number;
+  /** Job durations in emulator time (env GEMINI_EMULATOR_*_MS). */
+  durations?: JobDurations;
+  /** Where a job's webhook_config.user_metadata goes in delivered envelopes; default 'both'. */
+  userMetadataPlacement?: UserMetadataPlacement;
+  /** Default true; false lets tests exercise routing of registered-webhook events without metadata. */
+  echoUserMetadataToRegisteredWebhooks?: boolean;
+  /** Real-time limit for one delivery attempt; default 5000 ms (env GEMINI_EMULATOR_DELIVERY_TIMEOUT_MS). */
+  deliveryTimeoutMs?: number;
+  /** Consecutive failed attempts after which a registered webhook becomes disabled_due_to_failed_deliveries; default 30. */
+  disableWebhookAfterFailedAttempts?: number;
+  /** How long failed deliveries are retried (emulator ms); default 24 h. */
+  retryWindowMs?: number;
+  /** Delivery attempts in flight at once; default 128. */
+  deliveryConcurrency?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Deliveries (inspection)
+
+export type DeliveryStatus =
+  /** Waiting for its next attempt (first attempt or a retry). */
+  | 'pending'
+  /** Held by a reorder fault until enough deliveries are held. */
+  | 'held'
+  /** Some attempt got a 2xx. */
+  | 'delivered'
+  /** Retried for the whole retry window without a 2xx, then given up. */
+  | 'failed'
+  /** Lost on purpose by a drop fault: never attempted. */
+  | 'dropped'
+  /** Stopped because its registered webhook was deleted or is no longer enabled. */
+  | 'cancelled';
+
+export type AttemptOutcome =
+  | 'success'
+  | 'http_error'
+  | 'timeout'
+  | 'network_error'
+  /** A 'fail' fault: counted as a failed attempt without sending anything. */
+  | 'injected_failure';
+
+export interface DeliveryAttempt {
+  /** 1-based attempt number within its delivery (duplicates get their own number). */
+  n: number;
+  /** Emulator time of the attempt (ISO-8601). */
+  at: string;
+  outcome: AttemptOutcome;
+  statusCode?: number;
+  error?: string;
+  /** The headers sent (webhook-id, webhook-timestamp, webhook-signature, content-type). */
+  headers: Record<string, string>;
+  /** True for the extra copy sent by a duplicate fault. */
+  duplicate?: boolean;
+  /** True when a stale_timestamp fault back-dated this attempt's webhook-timestamp. */
+  stale?: boolean;
+  /** Real time the attempt took. */
+  durationMs: number;
+}
+
+export interface DeliveryRecord {
+  /** Internal sequence id (order of creation). */
+  seq: number;
+  /** The `webhook-id` header, msg_<uuid>, stable across retries. */
+  webhookId: string;
+  eventType: string;
+  /** `data.id` of the envelope. */
+  resourceId: string;
+  /** Where it goes: a registered webhook (its id) or a per-request webhook_config URI. */
+  target: { kind: 'registered'; webhookResourceId: string } | { kind: 'dynamic' };
+  uri: string;
+  scheme: SigningScheme;
+  /** The raw JSON body, byte-for-byte as sent. */
+  body: string;
+  /** Emulator time the event happened (ISO-8601). */
+  createdAt: string;
+  status: DeliveryStatus;
+  attempts: DeliveryAttempt[];
+  /** Emulator time of the next attempt, while pending. */
+  nextAttemptAt?: string;
+}
+
+export interface DeliveryFilter {
+  eventType?: string;
+  resourceId?: string;
+  uri?: string;
+  status?: DeliveryStatus;
+  webhookResourceId?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Faults
+
+export interface DeliveryFaultMatch {
+  eventType?: string;
+  /** Exact delivery URI. */
+  uri?: string;
+  scheme?: SigningScheme;
+  resourceId?: string;
+}
+
+/**
+ * A deterministic delivery fault: it applies to the next `count` matching deliveries (drop, duplicate, delay,
+ * reorder) or delivery attempts (stale_timestamp, fail), then is used up.
+ */
+export type DeliveryFault =
+  /** The delivery is lost: never attempted, never retried. */
+  | { kind: 'drop'; count?: number; match?: DeliveryFaultMatch }
+  /** Each attempt is followed at once by `copies` extra identical sends (same webhook-id and body). */
+  | { kind: 'duplicate'; count?: number; copies?: number; match?: DeliveryFaultMatch }
+  /** The first attempt waits `delayMs` of emulator time. */
+  | { kind: 'delay'; count?: number; delayMs: number; match?: DeliveryFaultMatch }
+  /** The next `count` deliveries are held, then sent one by one in reverse order once all `count` are held. */
+  | { kind: 'reorder'; count: number; match?: DeliveryFaultMatch }
+  /** The attempt's webhook-timestamp (and what is signed) is `staleSeconds` (default 600) in the past. */
+  | { kind: 'stale_timestamp'; count?: number; staleSeconds?: number; match?: DeliveryFaultMatch }
+  /** The attempt counts as failed without being sent, so it is retried with backoff. */
+  | { kind: 'fail'; count?: number; match?: DeliveryFaultMatch };
+
+/** Answer the next `count` matching API calls with `status` (429, 500, 503, ...) in Gemini's error format. */
+export interface ApiFault {
+  status: number;
+  count?: number;
+  /** SDK method name as counted by inspection, e.g. 'interactions.get', 'batches.create'. */
+  sdkMethod?: string;
+  /** HTTP method, e.g. 'GET'. */
+  method?: string;
+  /** Substring of the request path. */
+  pathIncludes?: string;
+  message?: string;
+}
+
+export interface ActiveFault {
+  id: string;
+  remaining: number;
+  fault: DeliveryFault | ApiFault;
+  kind: 'delivery' | 'api';
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The scriptable model
+
+export interface ScriptedFunctionCall {
+  name: string;
+  arguments?: Record<string, unknown>;
+  /** Defaults to a deterministic id. */
+  id?: string;
+}
+
+/** What the model does in one turn of a conversation (one interaction in a previous_interaction_id chain). */
+export interface ScriptedTurn {
+  /** Function calls to make; the interaction ends in requires_action. */
+  functionCalls?: ScriptedFunctionCall[];
+  /** Final text; the interaction completes with it. */
+  text?: string;
+  /** The interaction fails with this error. */
+  fail?: { code?: string; message?: string };
+  /** How long the turn takes when background (emulator ms). */
+  durationMs?: number;
+}
+
+export interface InteractionRuleMatch {
+  /** Exact model name (with or without 'models/'). */
+  model?: string;
+  /** Exact agent name. */
+  agent?: string;
+  /** Substring of the first turn's input text. */
+  inputIncludes?: string;
+  /** The request offers a function tool with this name. */
+  toolName?: string;
+}
+
+/** A scripted conversation: turn i of a matching chain plays `turns[i]`; past the end, the last turn repeats. */
+export interface InteractionRule {
+  match?: InteractionRuleMatch;
+  turns: ScriptedTurn[];
+}
+
+export interface BatchRuleMatch {
+  displayName?: string;
+  model?: string;
+}
+
+export interface BatchRule {
+  match?: BatchRuleMatch;
+  /** Request keys whose output line is an error. */
+  failKeys?: string[];
+  /** The whole batch fails (BATCH_STATE_FAILED, batch.failed). */
+  fail?: { code?: string; message?: string };
+  /** Emulator ms to the terminal state; 48 h or more means it expires. */
+  durationMs?: number;
+  /** Expire at the 48 h mark regardless of duration. */
+  expire?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Control
+
+export interface ClockState {
+  /** Emulator time, unix ms. */
+  now: number;
+  nowIso: string;
+  timeScale: number;
+}
+
+export interface CallCount {
+  /** Calls per SDK method, e.g. {'interactions.get': 12}. Includes calls answered by an API fault. */
+  bySdkMethod: Record<string, number>;
+  total: number;
+}
+
+export interface EmittedEvent {
+  type: string;
+  data: Record<string, unknown>;
+  /** Echoed per userMetadataPlacement. */
+  userMetadata?: Record<string, unknown>;
+  /** Deliver to these URIs (dynamic signing) instead of the registered webhooks. */
+  uris?: string[];
+}
+
+export interface EmulatorControl {
+  clock: {
+    now(): ClockState;
+    /** Moves emulator time forward, firing every timer due on the way (in order) and awaiting the work they start. */
+    advance(ms: number): Promise<ClockState>;
+    setTimeScale(scale: number): ClockState;
+  };
+  faults: {
+    addDeliveryFault(fault: DeliveryFault): ActiveFault;
+    addApiFault(fault: ApiFault): ActiveFault;
+    list(): ActiveFault[];
+    /** Removes all faults and sends any deliveries a reorder fault still holds. */
+    clear(): void;
+  };
+  model: {
+    addInteractionRule(rule: InteractionRule): void;
+    addBatchRule(rule: BatchRule): void;
+    setDurations(d: JobDurations): JobDurations;
+    clearRules(): void;
+  };
+  inspect: {
+    deliveries(filter?: DeliveryFilter): DeliveryRecord[];
+    calls(): CallCount;
+    resetCalls(): void;
+  };
+  /** Publishes an event through the normal delivery path (signing, faults, retries); returns the deliveries made. */
+  emitEvent(event: EmittedEvent): DeliveryRecord[];
+  /** Resolves when no delivery attempt is in flight and no timer is due. */
+  idle(): Promise<void>;
+  /** Resolves with the matching deliveries once `predicate` holds for them (default: at least one delivered). */
+  waitForDeliveries(
+    filter: DeliveryFilter,
+    predicate?: (records: DeliveryRecord[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<DeliveryRecord[]>;
+  /** Forgets all resources, deliveries, faults, rules and counts; the clock keeps running. */
+  reset(): void;
+}
+
+export interface RunningEmulator {
+  /** http://127.0.0.1:PORT -> new GoogleGenAI({apiKey, httpOptions:{baseUrl}}) */
+  baseUrl: string;
+  /** `${baseUrl}/.well-known/jwks.json` */
+  jwksUrl: string;
+  /** The same operations the HTTP control API at `${baseUrl}/_emulator/...` offers. */
+  control: EmulatorControl;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,69 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createRemoteJWKSet, type JSONWebKeySet } from 'jose';
+
+export type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
+
+/** Raised when the key set cannot be fetched: the delivery may be genuine, so the answer is 503, not 401. */
+export class KeySetUnavailableError extends Error {
+  override name = 'KeySetUnavailableError';
+}
+
+export interface Ed25519Key {
+  kid?: string;
+  key: KeyObject;
+}
+
+/**
+ * One cached JWKS for both asymmetric schemes: jose's remote key set (with its cache age and reload cooldown) serves
+ * the RS256 JWTs, and its fetched document gives the OKP keys the hand-written Ed25519 `v1a` check needs.
+ */
+export class JwksKeys {
+  readonly remote: RemoteKeySet;
+  private ed25519Cache?: { source: JSONWebKeySet; keys: Ed25519Key[] };
+
+  constructor(url: string, opts: { cooldownMs?: number; cacheMaxAgeMs?: number; timeoutMs?: number } = {}) {
+    this.remote = createRemoteJWKSet(new URL(url), {
+      cooldownDuration: opts.cooldownMs ?? 30_000,
+      cacheMaxAge: opts.cacheMaxAgeMs ?? 600_000,
+      timeoutDuration: opts.timeoutMs ?? 1_500,
+    });
+  }
+
+  /** The OKP/Ed25519 keys, loading the set when it is missing or stale. */
+  async ed25519Keys(): Promise<Ed25519Key[]> {
+    if (!this.remote.jwks() || !this.remote.fresh) await this.reload();
+    return this.fromDocument();
+  }
+
+  /** Fetches again, unless a fetch happened within the cooldown (so forged deliveries cannot hammer the server). */
+  async refreshIfAllowed(): Promise<boolean> {
+    if (this.remote.coolingDown) return false;
+    await this.reload();
+    return true;
+  }
+
+  private async reload(): Promise<void> {
+    try {
+      await this.remote.reload();
+    } catch (err) {
+      throw new KeySetUnavailableError(`JWKS could not be fetched: ${(err as Error).message}`);
+    }
+  }
+
+  private fromDocument(): Ed25519Key[] {
+    const source = this.remote.jwks();
+    if (!source) return [];
+    if (this.ed25519Cache?.source === source) return this.ed25519Cache.keys;
+    const keys: Ed25519Key[] = [];
+    for (const jwk of source.keys ?? []) {
+      if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string' || jwk.d !== undefined) continue;
+      try {
+        keys.push({ kid: jwk.kid, key: createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' }) });
+      } catch {
+        // A broken key in the set must not stop the others from working.
+      }
+    }
+    this.ed25519Cache = { source, keys };
+    return keys;
+  }
+}

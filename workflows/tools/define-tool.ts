@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/** What happens when the model calls a tool: run it, ask a person first, or refuse it with a reason. */
+export type ToolPolicy = 'auto' | 'approval' | 'refuse';
+
+/**
+ * The workflow-safe half of a tool: everything the agent workflow needs to decide about a call (policy, argument
+ * validation) and everything Gemini needs to offer it (name, description, JSON schema). The implementation lives in
+ * activities/tools.ts, because it does I/O.
+ */
+export interface ToolSpec<Schema extends z.ZodObject = z.ZodObject, Name extends string = string> {
+  name: Name;
+  description: string;
+  schema: Schema;
+  policy: ToolPolicy;
+  /** Told to the model when a 'refuse' tool is called; for 'approval' tools, shown to the approver. */
+  note?: string;
+}
+
+export type ToolArgs<Spec> = Spec extends ToolSpec<infer Schema> ? z.output<Schema> : never;
+
+/** Gemini's flat function tool (Interactions API). */
+export interface FunctionTool {
+  type: 'function';
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+// Gemini's function names: letters, digits, underscores and dashes, at most 64, not starting with a digit.
+const toolName = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+
+export function defineTool<const Name extends string, Schema extends z.ZodObject>(
+  spec: ToolSpec<Schema, Name>,
+): ToolSpec<Schema, Name> {
+  if (!toolName.test(spec.name)) throw new TypeError(`invalid tool name ${JSON.stringify(spec.name)}`);
+  return spec;
+}
+
+export type ToolRegistry<Specs extends ToolSpec = ToolSpec> = { readonly [S in Specs as S['name']]: S };
+
+/** Collects tools by the name the model calls them with. */
+export function toolRegistry<const Specs extends readonly ToolSpec[]>(...specs: Specs): ToolRegistry<Specs[number]> {
+  const registry: Record<string, ToolSpec> = {};
+  for (const spec of specs) {
+    if (registry[spec.name]) throw new TypeError(`tool ${spec.name} is defined twice`);
+    registry[spec.name] = spec;
+  }
+  return registry as ToolRegistry<Specs[number]>;
+}
+
+export function findTool(registry: Record<string, ToolSpec>, name: string): ToolSpec | undefined {
+  return Object.hasOwn(registry, name) ? registry[name] : undefined;
+}
+
+export function functionTool(spec: ToolSpec): FunctionTool {
+  // The model receives the input side of the schema; `$schema` is metadata Gemini's schema subset does not take.
+  const { $schema: _ignored, ...parameters } = z.toJSONSchema(spec.schema, { io: 'input' }) as Record<string, unknown>;
+  return { type: 'function', name: spec.name, description: spec.description, parameters };
+}
+
+export type ParsedArgs = { ok: true; args: Record<string, unknown> } | { ok: false; error: string };
+
+/** Validates the model's arguments; the error text goes back to the model so it can correct its call. */
+export function parseToolArgs(spec: ToolSpec, args: unknown): ParsedArgs {
+  const parsed = spec.schema.safeParse(args ?? {});
+  if (parsed.success) return { ok: true, args: parsed.data as Record<string, unknown> };
+  return { ok: false, error: `invalid arguments for ${spec.name}:\n${z.prettifyError(parsed.error)}` };
+}

@@ -1,0 +1,264 @@
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import {
+  condition,
+  defineQuery,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type * as reconcileActivities from '../activities/reconcile';
+import { type GeminiEvent, type GeminiEventType, geminiEventSignal } from './gemini-event';
+import { GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince } from './search-attributes';
+
+export type GeminiResourceKind = 'interaction' | 'batch'; // video runs through interactions
+export interface GeminiResourceRef {
+  kind: GeminiResourceKind;
+  id: string;
+}
+
+export interface WaitOptions {
+  /** Events that end the wait. Default: every terminal type of the kind (+ requires_action for interactions). */
+  until?: GeminiEventType[];
+  /** First quiet period before the backstop status read; it doubles after each read, up to reconcileMax. */
+  reconcileAfter?: Duration;
+  reconcileMax?: Duration;
+}
+
+export interface ResolvedWait {
+  event: GeminiEvent;
+  resolvedBy: 'webhook' | 'reconciliation';
+  waitedMs: number;
+}
+
+export interface GeminiEvents {
+  /** Records the resource as this run's (search attribute GeminiResourceIds) - call as soon as the id is known. */
+  track(resource: GeminiResourceRef): Promise<void> | void;
+  waitFor(resource: GeminiResourceRef, opts?: WaitOptions): Promise<ResolvedWait>;
+  /** The inbox to hand to the next run when the workflow continues as new, so no received event is lost. */
+  carryOver(): GeminiEventsCarryOver;
+}
+
+/** What one run passes to its continuation: events received but not consumed, and what was already handled. */
+export interface GeminiEventsCarryOver {
+  pending: GeminiEvent[];
+  seenWebhookIds: string[];
+  handled: string[];
+  trackedResources: string[];
+}
+
+export interface GeminiWaitView {
+  resource: GeminiResourceRef;
+  until: GeminiEventType[];
+  since: string;
+  reconcileChecks: number;
+  nextCheckAt: string;
+}
+
+export interface GeminiResolvedView {
+  resource: GeminiResourceRef;
+  type: GeminiEventType;
+  resolvedBy: ResolvedWait['resolvedBy'];
+  waitedMs: number;
+  at: string;
+}
+
+export interface GeminiWaitsState {
+  waiting: GeminiWaitView[];
+  resolved: GeminiResolvedView[];
+  /** Deliveries dropped as repeats (same webhook-id, or a state this run already handled). */
+  duplicatesIgnored: number;
+}
+
+/** What the run is waiting for, since when, and how each earlier wait was resolved. */
+export const geminiWaitsQuery = defineQuery<GeminiWaitsState>('geminiWaits');
+
+export const defaultReconcileAfter: Duration = '2 minutes';
+export const defaultReconcileMax: Duration = '30 minutes';
+
+const terminalTypes: Record<GeminiResourceKind, GeminiEventType[]> = {
+  interaction: ['interaction.completed', 'interaction.failed', 'interaction.cancelled'],
+  batch: ['batch.succeeded', 'batch.failed', 'batch.expired', 'batch.cancelled'],
+};
+
+/** Failures end any wait on the resource, whatever `until` says: waiting on would never end. */
+const failureTypes: Record<GeminiResourceKind, GeminiEventType[]> = {
+  interaction: ['interaction.failed', 'interaction.cancelled'],
+  batch: ['batch.failed', 'batch.expired', 'batch.cancelled'],
+};
+
+export function defaultUntil(kind: GeminiResourceKind): GeminiEventType[] {
+  return kind === 'interaction' ? [...terminalTypes.interaction, 'interaction.requires_action'] : terminalTypes.batch;
+}
+
+/**
+ * Gemini's docs do not pin the form of `data.id` (`batches/123`, `123`), so ids are compared without a collection
+ * prefix.
+ */
+export function resourceKey(id: string): string {
+  return id.replace(/^(batches|interactions|operations)\//, '');
+}
+
+const { reconcileGeminiResource } = proxyActivities<typeof reconcileActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 3, initialInterval: '2 seconds' },
+});
+
+const maxResolvedKept = 50;
+
+/**
+ * Call at the very top of a workflow: sets the geminiEvent signal handler and the `geminiWaits` query, so an event that
+ * arrives before the wait begins is kept.
+ */
+export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEvents {
+  const seenWebhookIds = new Set(carried?.seenWebhookIds);
+  const handled = new Set(carried?.handled); // `${resourceKey}|${type}` taken by a wait
+  const finished = new Set<string>(); // resources whose terminal state a wait took
+  for (const h of handled) {
+    const [key, type] = h.split('|');
+    if (isTerminal(type as GeminiEventType)) finished.add(key!);
+  }
+  const pending: GeminiEvent[] = [...(carried?.pending ?? [])];
+  const tracked = new Set(carried?.trackedResources);
+  const waiting: GeminiWaitView[] = [];
+  const resolved: GeminiResolvedView[] = [];
+  let duplicatesIgnored = 0;
+
+  const isRepeat = (e: GeminiEvent): boolean => {
+    const key = resourceKey(e.resourceId);
+    // video.generated may follow a handled interaction.completed: the video is a separate fact about the same id.
+    return handled.has(`${key}|${e.type}`) || (finished.has(key) && e.type !== 'video.generated');
+  };
+
+  setHandler(geminiEventSignal, (event) => {
+    if (seenWebhookIds.has(event.webhookId) || isRepeat(event)) {
+      duplicatesIgnored++;
+      return;
+    }
+    seenWebhookIds.add(event.webhookId);
+    pending.push(event);
+  });
+  setHandler(geminiWaitsQuery, () => ({ waiting: [...waiting], resolved: [...resolved], duplicatesIgnored }));
+
+  const takePending = (resource: GeminiResourceRef, ends: Set<GeminiEventType>): GeminiEvent | undefined => {
+    const key = resourceKey(resource.id);
+    const i = pending.findIndex((e) => resourceKey(e.resourceId) === key && ends.has(e.type) && !isRepeat(e));
+    return i < 0 ? undefined : pending.splice(i, 1)[0];
+  };
+
+  const markHandled = (event: GeminiEvent) => {
+    seenWebhookIds.add(event.webhookId);
+    const key = resourceKey(event.resourceId);
+    handled.add(`${key}|${event.type}`);
+    if (isTerminal(event.type)) finished.add(key);
+    // Once a state is handled, queued copies of it (other webhook-ids) are repeats; drop them from memory.
+    for (let i = pending.length - 1; i >= 0; i--) {
+      if (isRepeat(pending[i]!)) {
+        pending.splice(i, 1);
+        duplicatesIgnored++;
+      }
+    }
+  };
+
+  const showWaiting = () => {
+    const first = waiting[0];
+    upsertSearchAttributes([
+      { key: GeminiWaitingFor, value: first ? describe(first.resource) : null },
+      { key: GeminiWaitingSince, value: first ? new Date(first.since) : null },
+    ]);
+  };
+
+  const track = (resource: GeminiResourceRef) => {
+    if (tracked.has(resource.id)) return;
+    tracked.add(resource.id);
+    upsertSearchAttributes([{ key: GeminiResourceIds, value: [...tracked] }]);
+  };
+
+  return {
+    track,
+
+    async waitFor(resource, opts = {}) {
+      track(resource);
+      const until = opts.until ?? defaultUntil(resource.kind);
+      const ends = new Set<GeminiEventType>([...until, ...failureTypes[resource.kind]]);
+      const startedAt = Date.now();
+      let quietMs = msToNumber(opts.reconcileAfter ?? defaultReconcileAfter);
+      const maxQuietMs = Math.max(quietMs, msToNumber(opts.reconcileMax ?? defaultReconcileMax));
+      const view: GeminiWaitView = {
+        resource,
+        until,
+        since: new Date(startedAt).toISOString(),
+        reconcileChecks: 0,
+        nextCheckAt: new Date(startedAt + quietMs).toISOString(),
+      };
+      waiting.push(view);
+      showWaiting();
+
+      const finish = (event: GeminiEvent, resolvedBy: ResolvedWait['resolvedBy']): ResolvedWait => {
+        markHandled(event);
+        const waitedMs = Date.now() - startedAt;
+        resolved.push({ resource, type: event.type, resolvedBy, waitedMs, at: new Date().toISOString() });
+        if (resolved.length > maxResolvedKept) resolved.shift();
+        log.info('Gemini wait resolved', { resource: describe(resource), type: event.type, resolvedBy, waitedMs });
+        return { event, resolvedBy, waitedMs };
+      };
+
+      try {
+        for (;;) {
+          let found: GeminiEvent | undefined;
+          const arrived = await condition(
+            () => (found = takePending(resource, ends)) !== undefined,
+            quietMs,
+          );
+          if (arrived) return finish(found!, 'webhook');
+
+          view.reconcileChecks++;
+          const fromStatus = await readStatusOnce(resource, until);
+          // A webhook that landed while the status was being read wins: it carries the full payload.
+          const late = takePending(resource, ends);
+          if (late) return finish(late, 'webhook');
+          if (fromStatus && ends.has(fromStatus.type)) return finish(fromStatus, 'reconciliation');
+
+          quietMs = Math.min(quietMs * 2, maxQuietMs);
+          view.nextCheckAt = new Date(Date.now() + quietMs).toISOString();
+        }
+      } finally {
+        waiting.splice(waiting.indexOf(view), 1);
+        showWaiting();
+      }
+    },
+
+    carryOver() {
+      return {
+        pending: [...pending],
+        seenWebhookIds: [...seenWebhookIds],
+        handled: [...handled],
+        trackedResources: [...tracked],
+      };
+    },
+  };
+}
+
+/** The backstop: one status read. A failed read is not fatal; the next quiet period tries again. */
+async function readStatusOnce(resource: GeminiResourceRef, until: GeminiEventType[]): Promise<GeminiEvent | null> {
+  try {
+    return await reconcileGeminiResource(resource, until);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn('Gemini status read failed; will retry after the next quiet period', {
+      resource: describe(resource),
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return null;
+  }
+}
+
+function isTerminal(type: GeminiEventType): boolean {
+  return terminalTypes.interaction.includes(type) || terminalTypes.batch.includes(type);
+}
+
+function describe(resource: GeminiResourceRef): string {
+  return `${resource.kind}:${resource.id}`;
+}
