@@ -4,3 +4,6 @@
  */
 export * from './types';
 export { startEmulator } from './start';
+export { startCaptureListener, type CaptureListener, type CapturedRequest } from './capture-listener';
+export { retryDelayMs, retryPolicy } from './delivery/retry-policy';
+export { eventTypes, pingEventType, type EventType } from './events';

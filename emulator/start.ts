@@ -1,5 +1,33 @@
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app';
+import { createControl } from './control';
+import { EmulatorCore } from './core';
 import type { EmulatorOptions, RunningEmulator } from './types';
 
-export async function startEmulator(_opts: EmulatorOptions = {}): Promise<RunningEmulator> {
-  throw new Error('emulator: startEmulator is being built');
+/** Starts one emulator: an HTTP server on 127.0.0.1 (a free port unless `port` is given) with its own state. */
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const core = new EmulatorCore(opts);
+  const control = createControl(core);
+  const app = createApp(core, control, opts.apiKey);
+  const host = opts.host ?? '127.0.0.1';
+  const server = await new Promise<ReturnType<typeof app.listen>>((resolve, reject) => {
+    const s = app.listen(opts.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    s.once('error', reject);
+  });
+  server.keepAliveTimeout = 60_000;
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  core.origin = baseUrl;
+  return {
+    baseUrl,
+    jwksUrl: `${baseUrl}/.well-known/jwks.json`,
+    control,
+    async stop() {
+      core.scheduler.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
 }

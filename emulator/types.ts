@@ -35,6 +35,12 @@ export interface EmulatorOptions {
   userMetadataPlacement?: UserMetadataPlacement;
   /** Default true; false lets tests exercise routing of registered-webhook events without metadata. */
   echoUserMetadataToRegisteredWebhooks?: boolean;
+  /**
+   * Which clock `webhook-timestamp` (and the JWT iat/exp) reads: 'emulator' (default) or 'real'. With 'real', a receiver
+   * that checks the 5-minute tolerance against its own wall clock keeps accepting deliveries after `clock.advance`
+   * (env GEMINI_EMULATOR_WEBHOOK_TIMESTAMP_CLOCK).
+   */
+  webhookTimestampClock?: 'emulator' | 'real';
   /** Real-time limit for one delivery attempt; default 5000 ms (env GEMINI_EMULATOR_DELIVERY_TIMEOUT_MS). */
   deliveryTimeoutMs?: number;
   /** Consecutive failed attempts after which a registered webhook becomes disabled_due_to_failed_deliveries; default 30. */

@@ -1,2 +1,10 @@
 // The worker's workflow bundle: every workflow type the worker hosts is exported here.
 export { awaitGeminiEvent } from './await-event';
+export { geminiMailbox } from './mailbox';
+export { geminiDeadLetter } from './dead-letter';
+export { waitForGeminiJob } from './wait-for-gemini-job';
+export { agentWorkflow } from './agent';
+export { deepResearch } from './deep-research';
+export { batchPrompts } from './batch';
+export { generateVideo } from './video';
+export { researchBriefPipeline } from './research-brief-pipeline';

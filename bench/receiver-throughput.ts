@@ -1,0 +1,194 @@
+/**
+ * Verified webhook deliveries per second through the receiver (a separate process, as deployed), next to the raw
+ * `client.signal` rate against the same Temporal server and the same workflows, in the same run. Loopback only,
+ * bounded in count and time.
+ *
+ * Each concurrency level is measured for both paths, alternating, best of BENCH_ROUNDS: at low concurrency the figure
+ * shows the receiver's added latency, at high concurrency both paths saturate the Temporal server.
+ *
+ *   npm run bench -- receiver-throughput   (BENCH_DELIVERIES, BENCH_CONCURRENCY=16,64, BENCH_ROUNDS to change the load)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { Webhook } from 'standardwebhooks';
+import { connectOrStartDevServer, freePort } from '../common/dev-server';
+import { runMain } from '../common/errors';
+import { projectRoot } from '../common/paths';
+import { awaitGeminiEvent } from '../workflows/await-event';
+import { type GeminiEvent, geminiEventSignal } from '../workflows/gemini-event';
+
+const deliveries = Number(process.env.BENCH_DELIVERIES ?? 1500);
+const levels = (process.env.BENCH_CONCURRENCY ?? '16,64').split(',').map(Number);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const targets = 16;
+const phaseLimitMs = 60_000;
+
+interface Phase {
+  perSec: number;
+  p50: number;
+  p99: number;
+  failures: number;
+}
+
+/** Runs `n` operations with bounded concurrency, stopping early at the time limit. */
+async function measure(concurrency: number, n: number, op: (i: number) => Promise<boolean>): Promise<Phase> {
+  const latencies: number[] = [];
+  let next = 0;
+  let ok = 0;
+  let failures = 0;
+  const started = performance.now();
+  const deadline = started + phaseLimitMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n && performance.now() < deadline) {
+        const i = next++;
+        const t = performance.now();
+        if (await op(i)) ok++;
+        else failures++;
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  return { perSec: ok / seconds, p50: pct(0.5), p99: pct(0.99), failures };
+}
+
+function post(agent: http.Agent, url: URL, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error('the receiver exited during start-up');
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the receiver did not become healthy');
+}
+
+runMain(async () => {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-bench-receiver-'));
+  const server = await connectOrStartDevServer({ dbFilename: path.join(workDir, 'temporal.db') });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: server.namespace });
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const port = await freePort();
+  const taskQueue = `bench-receiver-${randomUUID()}`;
+  const receiver = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'receiver', 'main.ts')], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'error',
+      RECEIVER_HOST: '127.0.0.1',
+      RECEIVER_PORT: String(port),
+      GEMINI_WEBHOOK_SECRETS: secret,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: server.namespace,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(...levels) });
+  try {
+    await waitForHealth(`http://127.0.0.1:${port}/healthz`, receiver);
+    const url = new URL(`http://127.0.0.1:${port}/webhooks/gemini`);
+
+    // Parked workflows that take the signals (no worker: a signal is accepted once it is in the history).
+    const workflowIds = await Promise.all(
+      Array.from({ length: targets }, async (_, i) => {
+        const workflowId = `bench-receiver-${i}-${randomUUID()}`;
+        await client.workflow.start(awaitGeminiEvent, { taskQueue, workflowId, args: [`interactions/never-${i}`] });
+        return workflowId;
+      }),
+    );
+    const event = (i: number): GeminiEvent => ({
+      webhookId: `msg_${randomUUID()}`,
+      type: 'interaction.completed',
+      resourceId: `interactions/bench-${i}`,
+      timestamp: new Date().toISOString(),
+      data: { id: `interactions/bench-${i}` },
+      via: 'webhook',
+    });
+    // Gemini signs, not the receiver: deliveries are signed before the clock starts.
+    const hook = new Webhook(secret);
+    const signedBatch = (n: number) =>
+      Array.from({ length: n }, (_, i) => {
+        const id = `msg_${randomUUID()}`;
+        const body = JSON.stringify({
+          type: 'interaction.completed',
+          version: 'v1',
+          timestamp: new Date().toISOString(),
+          data: { id: `interactions/bench-${i}`, user_metadata: { temporal_workflow_id: workflowIds[i % targets] } },
+        });
+        const ts = new Date();
+        return { body, headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(ts.getTime() / 1000)), 'webhook-signature': hook.sign(id, ts, body) } };
+      });
+
+    const raw = async (concurrency: number, n: number) =>
+      measure(concurrency, n, async (i) => {
+        try {
+          await client.workflow.getHandle(workflowIds[i % targets]).signal(geminiEventSignal, event(i));
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    const viaReceiver = async (concurrency: number, n: number) => {
+      const batch = signedBatch(n);
+      return measure(concurrency, n, async (i) => (await post(agent, url, batch[i].headers, batch[i].body)) === 200);
+    };
+
+    await raw(16, 200); // warm-up: connections, server caches
+    await viaReceiver(16, 200);
+    const best = (runs: Phase[]) => runs.reduce((a, b) => (b.perSec > a.perSec ? b : a));
+    const fmt = (p: Phase) =>
+      `${p.perSec.toFixed(0).padStart(6)} /s   p50 ${p.p50.toFixed(1).padStart(6)} ms   p99 ${p.p99.toFixed(1).padStart(6)} ms   failures ${p.failures}`;
+    process.stdout.write(
+      `receiver throughput: ${deliveries} deliveries per run, best of ${rounds}, ${targets} target workflows, Temporal ${server.owned ? 'dev server (started)' : `at ${server.address}`}, ${os.cpus().length} CPUs\n`,
+    );
+    for (const concurrency of levels) {
+      const rawRuns: Phase[] = [];
+      const receiverRuns: Phase[] = [];
+      for (let r = 0; r < rounds; r++) {
+        rawRuns.push(await raw(concurrency, deliveries));
+        receiverRuns.push(await viaReceiver(concurrency, deliveries));
+      }
+      const [r, v] = [best(rawRuns), best(receiverRuns)];
+      process.stdout.write(
+        [
+          `  concurrency ${concurrency}`,
+          `    raw client.signal        ${fmt(r)}`,
+          `    verified via receiver    ${fmt(v)}`,
+          `    receiver / raw           ${((100 * v.perSec) / r.perSec).toFixed(0)} %   (target >= 80 %)`,
+          '',
+        ].join('\n'),
+      );
+    }
+    for (const id of workflowIds) await client.workflow.getHandle(id).terminate('benchmark over');
+  } finally {
+    agent.destroy();
+    receiver.kill('SIGTERM');
+    await connection.close();
+    await server.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,43 @@
+import { SetupError } from '../common/errors';
+import type { DynamicSigning, EmulatorOptions, UserMetadataPlacement } from './types';
+
+function numberFrom(env: NodeJS.ProcessEnv, name: string, check: (n: number) => boolean): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || !check(n)) throw new SetupError(`${name}=${raw} is not a valid value.`);
+  return n;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[]): T | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!allowed.includes(raw as T)) throw new SetupError(`${name} must be one of ${allowed.join(', ')}, got ${raw}.`);
+  return raw as T;
+}
+
+/** Emulator options from GEMINI_EMULATOR_* variables (README "Environment"), for `npm run emulator`. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorOptions {
+  const nonNegative = (n: number) => n >= 0;
+  return {
+    port: numberFrom(env, 'GEMINI_EMULATOR_PORT', (n) => Number.isInteger(n) && n >= 0 && n < 65536) ?? 8790,
+    host: env.GEMINI_EMULATOR_HOST || '127.0.0.1',
+    apiKey: env.GEMINI_EMULATOR_API_KEY || undefined,
+    dynamicSigning: oneOf<DynamicSigning>(env, 'GEMINI_EMULATOR_DYNAMIC_SIGNING', ['v1a', 'jwt']),
+    timeScale: numberFrom(env, 'GEMINI_EMULATOR_TIME_SCALE', (n) => n > 0),
+    durations: {
+      interactionMs: numberFrom(env, 'GEMINI_EMULATOR_INTERACTION_MS', nonNegative),
+      deepResearchMs: numberFrom(env, 'GEMINI_EMULATOR_DEEP_RESEARCH_MS', nonNegative),
+      batchMs: numberFrom(env, 'GEMINI_EMULATOR_BATCH_MS', nonNegative),
+      videoMs: numberFrom(env, 'GEMINI_EMULATOR_VIDEO_MS', nonNegative),
+    },
+    userMetadataPlacement: oneOf<UserMetadataPlacement>(env, 'GEMINI_EMULATOR_USER_METADATA_PLACEMENT', [
+      'data',
+      'top',
+      'both',
+    ]),
+    webhookTimestampClock: oneOf(env, 'GEMINI_EMULATOR_WEBHOOK_TIMESTAMP_CLOCK', ['emulator', 'real'] as const),
+    deliveryTimeoutMs: numberFrom(env, 'GEMINI_EMULATOR_DELIVERY_TIMEOUT_MS', (n) => n > 0),
+    disableWebhookAfterFailedAttempts: numberFrom(env, 'GEMINI_EMULATOR_DISABLE_AFTER_FAILED_ATTEMPTS', (n) => n >= 1),
+  };
+}

@@ -1,0 +1,300 @@
+import { invalidArgument } from './errors';
+import { shortHash } from './ids';
+import type { BatchRule, InteractionRule, JobDurations, ScriptedFunctionCall } from './types';
+
+/** What the model sees of one interaction turn. */
+export interface TurnContext {
+  model?: string;
+  agent?: string;
+  /** Text of the first turn of the previous_interaction_id chain. */
+  rootInputText: string;
+  /** Text of this turn's input. */
+  inputText: string;
+  functionTools: { name: string; parameters?: unknown }[];
+  functionResults: { call_id: string; name?: string; result: unknown }[];
+  /** 0 for a new conversation, +1 per previous_interaction_id hop. */
+  turnIndex: number;
+  /** The text an unscripted turn answers with instead of the echo (the Deep Research report). */
+  defaultText?: string;
+}
+
+export type TurnPlan = { durationMs?: number } & (
+  | { kind: 'calls'; calls: Required<ScriptedFunctionCall>[] }
+  | { kind: 'text'; text: string }
+  | { kind: 'fail'; code: string; message: string }
+);
+
+export const defaultDurations: Required<JobDurations> = {
+  interactionMs: 1_000,
+  deepResearchMs: 30_000,
+  batchMs: 60_000,
+  videoMs: 20_000,
+};
+
+const directivePattern = /\[\[(call|fail|duration)(?:\s+([\s\S]*?))?\]\]/g;
+
+/**
+ * The deterministic model: outputs follow from inputs (see README "The deterministic model"), and tests can script
+ * conversations and batches with rules that win over the defaults.
+ */
+export class DeterministicModel {
+  private interactionRules: InteractionRule[] = [];
+  private batchRules: BatchRule[] = [];
+  durations: Required<JobDurations>;
+
+  constructor(durations: JobDurations = {}) {
+    this.durations = { ...defaultDurations, ...stripUndefined(durations) };
+  }
+
+  addInteractionRule(rule: InteractionRule): void {
+    if (!rule || !Array.isArray(rule.turns) || rule.turns.length === 0) {
+      throw invalidArgument('an interaction rule needs a non-empty turns list');
+    }
+    this.interactionRules.push(structuredClone(rule));
+  }
+
+  addBatchRule(rule: BatchRule): void {
+    if (!rule || typeof rule !== 'object') throw invalidArgument('a batch rule must be an object');
+    this.batchRules.push(structuredClone(rule));
+  }
+
+  setDurations(d: JobDurations): Required<JobDurations> {
+    for (const [k, v] of Object.entries(d ?? {})) {
+      if (v !== undefined && !(typeof v === 'number' && v >= 0)) throw invalidArgument(`${k} must be a number >= 0`);
+    }
+    this.durations = { ...this.durations, ...stripUndefined(d ?? {}) };
+    return { ...this.durations };
+  }
+
+  clearRules(): void {
+    this.interactionRules = [];
+    this.batchRules = [];
+  }
+
+  planTurn(ctx: TurnContext): TurnPlan {
+    const rule = this.interactionRules.find((r) => ruleMatches(r, ctx));
+    if (rule) {
+      const turn = rule.turns[Math.min(ctx.turnIndex, rule.turns.length - 1)];
+      const durationMs = turn.durationMs;
+      if (turn.fail) {
+        return {
+          kind: 'fail',
+          code: turn.fail.code ?? 'INTERNAL',
+          message: turn.fail.message ?? 'Scripted failure.',
+          durationMs,
+        };
+      }
+      if (turn.functionCalls?.length) {
+        return { kind: 'calls', calls: turn.functionCalls.map((c, i) => this.callOf(ctx, c, i)), durationMs };
+      }
+      return { kind: 'text', text: turn.text ?? ctx.defaultText ?? this.replyText(ctx), durationMs };
+    }
+
+    const directives = parseDirectives(ctx.inputText);
+    const durationMs = directives.durationMs;
+    if (directives.fail !== undefined) {
+      return {
+        kind: 'fail',
+        code: 'INTERNAL',
+        message: directives.fail || 'The model failed (requested by [[fail]]).',
+        durationMs,
+      };
+    }
+    if (directives.calls.length > 0) {
+      return { kind: 'calls', calls: directives.calls.map((c, i) => this.callOf(ctx, c, i)), durationMs };
+    }
+    if (ctx.functionResults.length === 0 && ctx.functionTools.length > 0) {
+      const tool = ctx.functionTools[0];
+      const args = argumentsFromSchema(tool.parameters, stripDirectives(ctx.inputText));
+      return {
+        kind: 'calls',
+        calls: [this.callOf(ctx, { name: tool.name, arguments: args as Record<string, unknown> }, 0)],
+        durationMs,
+      };
+    }
+    return { kind: 'text', text: ctx.defaultText ?? this.replyText(ctx), durationMs };
+  }
+
+  replyText(ctx: Pick<TurnContext, 'model' | 'agent' | 'inputText' | 'functionResults'>): string {
+    const who = ctx.model ?? ctx.agent ?? 'model';
+    if (ctx.functionResults.length > 0) {
+      const parts = ctx.functionResults.map((r) => `${r.name ?? r.call_id}=${JSON.stringify(r.result)}`);
+      return `Emulated ${who} reply after tools: ${parts.join('; ')}`;
+    }
+    return `Emulated ${who} reply to: ${stripDirectives(ctx.inputText)}`;
+  }
+
+  batchRuleFor(batch: { displayName?: string; model: string }): BatchRule | undefined {
+    return this.batchRules.find(
+      (r) =>
+        (!r.match?.displayName || r.match.displayName === batch.displayName) &&
+        (!r.match?.model || bareModel(r.match.model) === bareModel(batch.model)),
+    );
+  }
+
+  /** A GenerateContentResponse for one request (batches, models.generateContent), or an error for `[[fail]]`. */
+  generateContent(
+    model: string,
+    request: unknown,
+  ): { response: Record<string, unknown> } | { error: { code: number; message: string; status: string } } {
+    const text = requestText(request);
+    let directives: Directives;
+    try {
+      directives = parseDirectives(text);
+    } catch (err) {
+      // A malformed directive fails its own request line, not the whole batch.
+      return { error: { code: 400, message: (err as Error).message, status: 'INVALID_ARGUMENT' } };
+    }
+    if (directives.fail !== undefined) {
+      return {
+        error: {
+          code: 400,
+          message: directives.fail || 'The request failed (requested by [[fail]]).',
+          status: 'INVALID_ARGUMENT',
+        },
+      };
+    }
+    const reply = `Emulated ${bareModel(model)} reply to: ${stripDirectives(text)}`;
+    const promptTokenCount = countTokens(text);
+    const candidatesTokenCount = countTokens(reply);
+    return {
+      response: {
+        candidates: [{ content: { parts: [{ text: reply }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+        usageMetadata: {
+          promptTokenCount,
+          candidatesTokenCount,
+          totalTokenCount: promptTokenCount + candidatesTokenCount,
+        },
+        modelVersion: bareModel(model),
+      },
+    };
+  }
+
+  researchReport(topic: string): string {
+    const subject = stripDirectives(topic) || 'the topic';
+    const slug = shortHash(subject, 10);
+    return [
+      `# Research report: ${subject}`,
+      '',
+      '## Summary',
+      '',
+      `This emulated Deep Research report covers ${subject}. Its content follows deterministically from the prompt.`,
+      '',
+      '## Findings',
+      '',
+      `1. ${subject} has been studied from several angles [1].`,
+      `2. Sources agree on the main points about ${subject} [2][3].`,
+      '',
+      '## Sources',
+      '',
+      `1. [Overview of ${subject}](https://example.com/research/${slug}/overview)`,
+      `2. [Analysis of ${subject}](https://example.org/research/${slug}/analysis)`,
+      `3. [Data on ${subject}](https://example.net/research/${slug}/data)`,
+      '',
+    ].join('\n');
+  }
+
+  private callOf(ctx: TurnContext, c: ScriptedFunctionCall, i: number): Required<ScriptedFunctionCall> {
+    return {
+      name: c.name,
+      arguments: c.arguments ?? {},
+      id: c.id ?? `call_${ctx.turnIndex}_${i}_${shortHash(`${ctx.rootInputText}|${ctx.turnIndex}|${i}|${c.name}`)}`,
+    };
+  }
+}
+
+function ruleMatches(rule: InteractionRule, ctx: TurnContext): boolean {
+  const m = rule.match ?? {};
+  return (
+    (!m.model || (ctx.model !== undefined && bareModel(m.model) === bareModel(ctx.model))) &&
+    (!m.agent || m.agent === ctx.agent) &&
+    (!m.inputIncludes || ctx.rootInputText.includes(m.inputIncludes)) &&
+    (!m.toolName || ctx.functionTools.some((t) => t.name === m.toolName))
+  );
+}
+
+interface Directives {
+  calls: ScriptedFunctionCall[];
+  fail?: string;
+  durationMs?: number;
+}
+
+export function parseDirectives(text: string): Directives {
+  const out: Directives = { calls: [] };
+  for (const m of text.matchAll(directivePattern)) {
+    const [, kind, rest = ''] = m;
+    if (kind === 'fail') out.fail = rest.trim();
+    else if (kind === 'duration') {
+      const ms = Number(rest.trim());
+      if (Number.isFinite(ms) && ms >= 0) out.durationMs = ms;
+    } else {
+      const match = /^([A-Za-z0-9_.\-]+)\s*(\{[\s\S]*\})?\s*$/.exec(rest.trim());
+      if (!match) throw invalidArgument(`Bad [[call ...]] directive: ${m[0]}`);
+      let args: Record<string, unknown> = {};
+      if (match[2]) {
+        try {
+          args = JSON.parse(match[2]);
+        } catch {
+          throw invalidArgument(`The arguments of ${m[0]} are not valid JSON.`);
+        }
+      }
+      out.calls.push({ name: match[1], arguments: args });
+    }
+  }
+  return out;
+}
+
+export function stripDirectives(text: string): string {
+  return text.replace(directivePattern, '').replace(/\s+/g, ' ').trim();
+}
+
+/** Arguments for a function tool from its JSON schema: each required property gets a value of its type. */
+export function argumentsFromSchema(schema: unknown, text: string): unknown {
+  if (!schema || typeof schema !== 'object') return {};
+  const s = schema as Record<string, unknown>;
+  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
+  const type = Array.isArray(s.type) ? s.type[0] : s.type;
+  switch (String(type ?? (s.properties ? 'object' : 'string')).toLowerCase()) {
+    case 'string':
+      return text;
+    case 'number':
+    case 'integer':
+      return 1;
+    case 'boolean':
+      return true;
+    case 'array':
+      return [];
+    case 'null':
+      return null;
+    case 'object': {
+      const props = (s.properties ?? {}) as Record<string, unknown>;
+      const required = Array.isArray(s.required) ? (s.required as string[]) : [];
+      return Object.fromEntries(
+        required.filter((k) => k in props).map((k) => [k, argumentsFromSchema(props[k], text)]),
+      );
+    }
+    default:
+      return text;
+  }
+}
+
+export const bareModel = (model: string) => model.replace(/^models\//, '');
+
+export function countTokens(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+/** The user text of a GenerateContentRequest: text parts of its last content. */
+function requestText(request: unknown): string {
+  const contents = (request as { contents?: unknown })?.contents;
+  if (!Array.isArray(contents) || contents.length === 0) return '';
+  const last = contents[contents.length - 1] as { parts?: { text?: unknown }[] };
+  return (last.parts ?? [])
+    .map((p) => (typeof p?.text === 'string' ? p.text : ''))
+    .filter(Boolean)
+    .join(' ');
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import {
+  agentWorkflow,
+  decideApprovalUpdate,
+  endConversationUpdate,
+  pendingApprovalsQuery,
+  sendMessageUpdate,
+} from '../../workflows/agent';
+import { pipelineStatusQuery, researchBriefPipeline } from '../../workflows/research-brief-pipeline';
+import type { HistoryScenario, RecordingContext } from './scenario';
+
+// Histories of the agent and the flagship pipeline for the replay test: approvals (approved, denied, timed out),
+// parallel tool calls, a follow-up, continue-as-new, and the three child stages of the pipeline.
+
+const call = (name: string, args: Record<string, unknown>) => `[[call ${name} ${JSON.stringify(args)}]]`;
+
+function usePrivatePublishDir(): void {
+  process.env.GEMINIFLOW_PUBLISH_DIR ||= fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-published-'));
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function decideNext(handle: WorkflowHandle, approve: boolean): Promise<void> {
+  const [pending] = await until(async () => {
+    const list = await handle.query(pendingApprovalsQuery);
+    return list.length ? list : undefined;
+  }, 'a pending approval');
+  await handle.executeUpdate(decideApprovalUpdate, {
+    args: [{ callId: pending!.callId, approve, reviewer: 'recorder', ...(approve ? {} : { reason: 'not now' }) }],
+  });
+}
+
+/** Every run of a workflow id, oldest first, so a continued-as-new conversation is recorded whole. */
+async function allRuns(ctx: RecordingContext, workflowId: string): Promise<WorkflowHandle[]> {
+  const runs: WorkflowHandle[] = [];
+  for await (const info of ctx.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    runs.push(ctx.client.workflow.getHandle(workflowId, info.runId));
+  }
+  return runs.reverse();
+}
+
+export const scenarios: HistoryScenario[] = [
+  {
+    name: 'agent-tools-approved',
+    async run(ctx) {
+      usePrivatePublishDir();
+      ctx.emulator.control.model.setDurations({ interactionMs: 300 });
+      const message = [
+        'Check and publish.',
+        call('count_words', { text: 'three little words' }),
+        call('lookup_glossary', { term: 'webhook' }),
+        call('send_email', { to: 'a@example.com', subject: 's', body: 'b' }),
+        call('publish', { title: 'Recorded', body: 'A recorded publication.' }),
+      ].join(' ');
+      const handle = await ctx.client.workflow.start(agentWorkflow, {
+        taskQueue: ctx.taskQueue,
+        workflowId: ctx.workflowId,
+        args: [{ tools: ['count_words', 'lookup_glossary', 'send_email', 'publish'], message, conversation: false }],
+      });
+      await decideNext(handle, true);
+      await handle.result();
+      return handle;
+    },
+  },
+  {
+    name: 'agent-conversation',
+    async run(ctx) {
+      usePrivatePublishDir();
+      ctx.emulator.control.model.setDurations({ interactionMs: 300 });
+      const handle = await ctx.client.workflow.start(agentWorkflow, {
+        taskQueue: ctx.taskQueue,
+        workflowId: ctx.workflowId,
+        args: [
+          {
+            tools: ['count_words', 'publish'],
+            message: `Publish a draft. ${call('publish', { title: 'Draft', body: 'Not ready.' })}`,
+            approvalTimeout: '2 seconds',
+            idleTimeout: '10 minutes',
+            continueAsNewAfterEvents: 30,
+          },
+        ],
+      });
+      await decideNext(handle, false);
+      // Nobody answers this approval: it times out and the model is told so.
+      await handle.executeUpdate(sendMessageUpdate, {
+        args: [`Try again. ${call('publish', { title: 'Draft 2', body: 'Still not ready.' })}`],
+      });
+      // Without a directive the emulated model calls the first tool, count_words, which runs by itself.
+      await handle.executeUpdate(sendMessageUpdate, { args: ['How long was the draft?'] });
+      await handle.executeUpdate(endConversationUpdate);
+      await handle.result();
+      return allRuns(ctx, ctx.workflowId);
+    },
+  },
+  {
+    name: 'research-brief-pipeline',
+    async run(ctx) {
+      usePrivatePublishDir();
+      ctx.emulator.control.model.setDurations({ interactionMs: 300, deepResearchMs: 2000, batchMs: 2000 });
+      const topic = 'Webhooks versus polling';
+      const doc = { title: 'Brief: webhooks versus polling', body: 'Prefer webhooks, keep a backstop.' };
+      ctx.emulator.control.model.addInteractionRule({
+        match: { model: 'gemini-2.5-flash', inputIncludes: `Write a one-page brief on "${topic}"` },
+        turns: [
+          { functionCalls: [{ name: 'count_words', arguments: { text: doc.body } }] },
+          { functionCalls: [{ name: 'publish', arguments: doc }] },
+          { text: 'Published.' },
+        ],
+      });
+      const pipeline = await ctx.client.workflow.start(researchBriefPipeline, {
+        taskQueue: ctx.taskQueue,
+        workflowId: ctx.workflowId,
+        args: [{ topic, followUps: 2 }],
+      });
+      const status = await until(async () => {
+        const s = await pipeline.query(pipelineStatusQuery);
+        return s.stage === 'brief' ? s : undefined;
+      }, 'the brief stage');
+      await decideNext(ctx.client.workflow.getHandle(status.children.brief), true);
+      await pipeline.result();
+      return [pipeline, ...Object.values(status.children).map((id) => ctx.client.workflow.getHandle(id))];
+    },
+  },
+];

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { awaitGeminiEvent } from '../../workflows/await-event';
+import { batchPrompts } from '../../workflows/batch';
+import { deepResearch } from '../../workflows/deep-research';
+import { geminiEventSignal } from '../../workflows/gemini-event';
+import { generateVideo } from '../../workflows/video';
+import { geminiWaitsQuery } from '../../workflows/wait-for-gemini-event';
+import { waitForGeminiJob } from '../../workflows/wait-for-gemini-job';
+import type { HistoryScenario, RecordingContext } from './scenario';
+
+/** Waits until the run is parked on a Gemini job and returns the job's id. */
+async function waitingOn(handle: WorkflowHandle): Promise<string> {
+  for (let i = 0; i < 300; i++) {
+    const { waiting } = await handle.query(geminiWaitsQuery).catch(() => ({ waiting: [] as { resource: { id: string } }[] }));
+    if (waiting[0]) return waiting[0].resource.id;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${handle.workflowId} never started waiting`);
+}
+
+/** Runs to the end; a failed or cancelled run is a valid history too. */
+async function settled<T extends WorkflowHandle>(handle: T): Promise<T> {
+  await handle.result().catch(() => undefined);
+  return handle;
+}
+
+const start = {
+  deepResearch: (ctx: RecordingContext, topic: string, extra = {}) =>
+    ctx.client.workflow.start(deepResearch, {
+      taskQueue: ctx.taskQueue,
+      workflowId: ctx.workflowId,
+      args: [{ topic, ...extra }],
+    }),
+};
+
+/** W1's workflows. Each scenario takes seconds: the emulator's durations are short. */
+export const scenarios: HistoryScenario[] = [
+  {
+    name: 'deep-research-webhook',
+    async run(ctx) {
+      ctx.emulator.control.model.setDurations({ deepResearchMs: 1500 });
+      return settled(await start.deepResearch(ctx, 'the history of durable execution'));
+    },
+  },
+  {
+    name: 'deep-research-reconciled',
+    async run(ctx) {
+      ctx.emulator.control.model.setDurations({ deepResearchMs: 1500 });
+      ctx.emulator.control.faults.addDeliveryFault({ kind: 'drop', match: { eventType: 'interaction.completed' } });
+      return settled(await start.deepResearch(ctx, 'lost webhooks', { reconcileAfter: '1s', reconcileMax: '2s' }));
+    },
+  },
+  {
+    name: 'deep-research-cancelled',
+    async run(ctx) {
+      ctx.emulator.control.model.setDurations({ deepResearchMs: 3_600_000 });
+      const handle = await start.deepResearch(ctx, 'a study that is called off');
+      await waitingOn(handle);
+      await handle.cancel();
+      return settled(handle);
+    },
+  },
+  {
+    name: 'batch-succeeded',
+    async run(ctx) {
+      ctx.emulator.control.model.setDurations({ batchMs: 1500 });
+      const displayName = `record ${randomUUID()}`;
+      ctx.emulator.control.model.addBatchRule({ match: { displayName }, failKeys: ['item-3'] });
+      return settled(
+        await ctx.client.workflow.start(batchPrompts, {
+          taskQueue: ctx.taskQueue,
+          workflowId: ctx.workflowId,
+          args: [
+            { model: 'gemini-2.5-flash', displayName, prompts: { kind: 'template', template: 'Summarise {i}', count: 50 } },
+          ],
+        }),
+      );
+    },
+  },
+  {
+    name: 'batch-failed',
+    async run(ctx) {
+      ctx.emulator.control.model.setDurations({ batchMs: 1000 });
+      const displayName = `record ${randomUUID()}`;
+      ctx.emulator.control.model.addBatchRule({ match: { displayName }, fail: { message: 'quota gone' } });
+      return settled(
+        await ctx.client.workflow.start(batchPrompts, {
+          taskQueue: ctx.taskQueue,
+          workflowId: ctx.workflowId,
+          args: [{ model: 'gemini-2.5-flash', displayName, prompts: { kind: 'inline', prompts: [{ key: 'a', text: 'hi' }] } }],
+        }),
+      );
+    },
+  },
+  {
+    name: 'batch-cancelled',
+    async run(ctx) {
+      ctx.emulator.control.model.setDurations({ batchMs: 3_600_000 });
+      const handle = await ctx.client.workflow.start(batchPrompts, {
+        taskQueue: ctx.taskQueue,
+        workflowId: ctx.workflowId,
+        args: [{ model: 'gemini-2.5-flash', prompts: { kind: 'template', template: 'p{i}', count: 5 } }],
+      });
+      await waitingOn(handle);
+      await handle.cancel();
+      return settled(handle);
+    },
+  },
+  {
+    name: 'video-generated',
+    async run(ctx) {
+      ctx.emulator.control.model.setDurations({ videoMs: 1500 });
+      return settled(
+        await ctx.client.workflow.start(generateVideo, {
+          taskQueue: ctx.taskQueue,
+          workflowId: ctx.workflowId,
+          args: [{ prompt: 'a paper boat on a river' }],
+        }),
+      );
+    },
+  },
+  {
+    name: 'wait-for-job-reconciled',
+    async run(ctx) {
+      ctx.emulator.control.model.setDurations({ interactionMs: 1500 });
+      // Started outside geminiflow, without webhook_config: only the status read can tell the workflow.
+      const job = await ctx.ai.interactions.create({ model: 'gemini-2.5-flash', input: 'external', background: true });
+      return settled(
+        await ctx.client.workflow.start(waitForGeminiJob, {
+          taskQueue: ctx.taskQueue,
+          workflowId: ctx.workflowId,
+          args: [{ kind: 'interaction', id: job.id }, { reconcileAfter: '500ms', reconcileMax: '1s' }],
+        }),
+      );
+    },
+  },
+  {
+    name: 'await-event-signal',
+    async run(ctx) {
+      const handle = await ctx.client.workflow.start(awaitGeminiEvent, {
+        taskQueue: ctx.taskQueue,
+        workflowId: ctx.workflowId,
+        args: ['interactions/demo'],
+      });
+      await handle.signal(geminiEventSignal, {
+        webhookId: 'msg_recorded',
+        type: 'interaction.completed',
+        resourceId: 'interactions/demo',
+        timestamp: '2026-01-01T00:00:00Z',
+        data: { id: 'interactions/demo' },
+        via: 'webhook',
+      });
+      return settled(handle);
+    },
+  },
+];

@@ -1,0 +1,99 @@
+import { NativeConnection } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import * as activities from '../activities';
+import { ensureRegisteredWebhook } from '../activities/webhook-setup';
+import { connectOrStartDevServer, type DevServer, freePort } from '../common/dev-server';
+import { logger } from '../common/logger';
+import { temporalConfig } from '../common/temporal-config';
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../emulator';
+import { googleJwksUrl } from '../receiver/config';
+import { type RunningReceiver, startReceiver } from '../receiver/server';
+import { createWorker } from '../worker/create-worker';
+import { installRuntime } from '../worker/runtime';
+
+export interface LocalStackOptions {
+  /** SQLite file of the dev server (when no TEMPORAL_ADDRESS is given). */
+  dbFilename: string;
+  ui?: boolean;
+  /** 0 = free ports; the long-running stack uses the documented defaults. */
+  temporalPort?: number;
+  emulatorPort?: number;
+  receiverPort?: number;
+  emulator?: EmulatorOptions;
+  /** Level of the receiver's per-delivery logs (default: LOG_LEVEL). */
+  receiverLogLevel?: string;
+}
+
+export interface LocalStack {
+  temporal: DevServer;
+  client: Client;
+  taskQueue: string;
+  /** Absent when GEMINI_API_KEY points the activities at the real Gemini API. */
+  emulator?: RunningEmulator;
+  receiver: RunningReceiver;
+  stop(): Promise<void>;
+}
+
+/**
+ * Temporal (started or reused), the Gemini emulator (unless a real API key is set), the receiver and a worker, wired
+ * the way production is: jobs carry the receiver's URL, webhooks are verified, and workflows are signaled.
+ */
+export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
+  const config = temporalConfig();
+  const temporal = await connectOrStartDevServer({
+    dbFilename: opts.dbFilename,
+    ui: opts.ui,
+    port: opts.temporalPort || undefined,
+  });
+
+  const useEmulator = !process.env.GEMINI_API_KEY || !!process.env.GEMINI_EMULATOR_URL;
+  const emulator = useEmulator ? await startEmulator({ ...opts.emulator, port: opts.emulatorPort ?? 0 }) : undefined;
+  // The in-process worker's activities read these on each call.
+  if (emulator) process.env.GEMINI_EMULATOR_URL = emulator.baseUrl;
+
+  // The receiver's URL must exist before the webhook is registered, and the signing secret only exists after.
+  const receiverPort = opts.receiverPort || (await freePort());
+  const receiverUrl = `http://127.0.0.1:${receiverPort}/webhooks/gemini`;
+  process.env.GEMINIFLOW_WEBHOOK_URL ??= receiverUrl;
+  const secrets = (process.env.GEMINI_WEBHOOK_SECRETS ?? '').split(/[\s,]+/).filter(Boolean);
+  if (emulator) {
+    const webhook = await ensureRegisteredWebhook(receiverUrl);
+    if (webhook.newSigningSecret) secrets.push(webhook.newSigningSecret);
+  }
+  const receiver = await startReceiver({
+    port: receiverPort,
+    secrets,
+    jwksUrl: emulator?.jwksUrl ?? process.env.GEMINI_JWKS_URL ?? googleJwksUrl,
+    temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue: config.taskQueue },
+    logger: opts.receiverLogLevel ? logger.child({}, { level: opts.receiverLogLevel }) : logger,
+  });
+
+  installRuntime();
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace: temporal.namespace,
+    taskQueue: config.taskQueue,
+    activities,
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+
+  return {
+    temporal,
+    client,
+    taskQueue: config.taskQueue,
+    emulator,
+    receiver,
+    async stop() {
+      worker.shutdown();
+      await running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
+      await nativeConnection.close();
+      await connection.close();
+      await receiver.stop();
+      await emulator?.stop();
+      await temporal.stop();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { GoogleGenAI } from '@google/genai';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { NativeConnection } from '@temporalio/worker';
+import * as activities from '../activities';
+import { startDevServer } from '../common/dev-server';
+import { runMain } from '../common/errors';
+import { projectRoot } from '../common/paths';
+import { startEmulator } from '../emulator';
+import { startReceiver } from '../receiver/server';
+import { createWorker } from '../worker/create-worker';
+import { installRuntime } from '../worker/runtime';
+import type { HistoryScenario } from './history-scenarios/scenario';
+
+/**
+ * `npx tsx scripts/record-histories.ts [name-substring…]`: runs every scenario in scripts/history-scenarios/*.ts (each
+ * file exports `scenarios: HistoryScenario[]`) against a fresh dev server, the emulator and the receiver, and saves the
+ * histories to test/histories/ for the replay test. Re-record only on purpose: a history stands for runs already in
+ * flight, so a change that cannot replay an old one needs a patch, not a new recording.
+ */
+runMain(async () => {
+  const filters = process.argv.slice(2);
+  const scenarios = (await loadScenarios()).filter((s) => !filters.length || filters.some((f) => s.name.includes(f)));
+  if (!scenarios.length) throw new Error(`no scenario matches ${filters.join(', ')}`);
+
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-record-'));
+  const server = await startDevServer({ dbFilename: path.join(workDir, 'temporal.db') });
+  const taskQueue = 'record-histories';
+  const emulator = await startEmulator({ timeScale: 1 });
+  const receiver = await startReceiver({
+    port: 0,
+    secrets: [],
+    jwksUrl: emulator.jwksUrl,
+    temporal: { address: server.address, namespace: server.namespace, taskQueue },
+  });
+  process.env.GEMINI_EMULATOR_URL = emulator.baseUrl;
+  process.env.GEMINIFLOW_WEBHOOK_URL = receiver.url;
+  delete process.env.GEMINI_API_KEY;
+  process.env.GEMINIFLOW_OUTPUT_DIR = path.join(workDir, 'output');
+
+  installRuntime();
+  const workerConnection = await NativeConnection.connect({ address: server.address });
+  const worker = await createWorker({
+    connection: workerConnection,
+    namespace: server.namespace,
+    taskQueue,
+    activities,
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: server.namespace });
+  const ai = new GoogleGenAI({ apiKey: 'recorder', httpOptions: { baseUrl: emulator.baseUrl } });
+  const outDir = path.join(projectRoot, 'test', 'histories');
+  fs.mkdirSync(outDir, { recursive: true });
+
+  try {
+    for (const scenario of scenarios) {
+      emulator.control.reset();
+      const workflowId = `record-${scenario.name}-${Date.now()}`;
+      const started = Date.now();
+      const handles = [await scenario.run({ client, taskQueue, emulator, ai, workflowId })].flat();
+      for (const [i, handle] of handles.entries()) {
+        const history = await handle.fetchHistory();
+        const file = path.join(outDir, `${scenario.name}${handles.length > 1 ? `-${i + 1}` : ''}.json`);
+        // proto JSON via @temporalio/proto itself: common's historyToJSON trips over a second protobufjs copy.
+        const json = temporal.api.history.v1.History.fromObject(history).toJSON();
+        fs.writeFileSync(file, `${JSON.stringify(withoutIdentities(json), null, 1)}\n`);
+        process.stdout.write(
+          `recorded ${path.relative(projectRoot, file)} (${history.events?.length} events, ${Date.now() - started} ms)\n`,
+        );
+      }
+    }
+  } finally {
+    worker.shutdown();
+    await running;
+    await workerConnection.close();
+    await connection.close();
+    await receiver.stop();
+    await emulator.stop();
+    await server.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+});
+
+async function loadScenarios(): Promise<HistoryScenario[]> {
+  const dir = path.join(projectRoot, 'scripts', 'history-scenarios');
+  const all: HistoryScenario[] = [];
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'scenario.ts').sort()) {
+    const mod = (await import(path.join(dir, file))) as { scenarios?: HistoryScenario[] };
+    all.push(...(mod.scenarios ?? []));
+  }
+  const names = new Set<string>();
+  for (const s of all) {
+    if (names.has(s.name)) throw new Error(`two scenarios are named ${s.name}`);
+    names.add(s.name);
+  }
+  return all;
+}
+
+/**
+ * Identities and sticky task queues are named `pid@hostname`; a committed history has no business naming this
+ * machine. Replay reads neither.
+ */
+function withoutIdentities(value: unknown): unknown {
+  if (typeof value === 'string') return value.replaceAll(os.hostname(), 'recorder-host');
+  if (Array.isArray(value)) return value.map(withoutIdentities);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, k === 'identity' && typeof v === 'string' ? 'recorder' : withoutIdentities(v)]),
+    );
+  }
+  return value;
+}

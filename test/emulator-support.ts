@@ -1,0 +1,122 @@
+import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
+import { Webhook } from 'standardwebhooks';
+import { GoogleGenAI } from '@google/genai';
+import {
+  type CaptureListener,
+  type CapturedRequest,
+  type EmulatorOptions,
+  type RunningEmulator,
+  startCaptureListener,
+  startEmulator,
+} from '../emulator';
+
+export interface EmulatorFixture {
+  emu: RunningEmulator;
+  ai: GoogleGenAI;
+  listener: CaptureListener;
+  /** Emulator time, unix ms. */
+  now(): number;
+  close(): Promise<void>;
+}
+
+/** An emulator, the real SDK pointed at it, and a capture listener (optionally a verifying one via `respond`). */
+export async function emulatorFixture(
+  opts: EmulatorOptions = {},
+  listenerOpts: Parameters<typeof startCaptureListener>[0] = {},
+): Promise<EmulatorFixture> {
+  const emu = await startEmulator(opts);
+  const listener = await startCaptureListener(listenerOpts);
+  const ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: emu.baseUrl } });
+  return {
+    emu,
+    ai,
+    listener,
+    now: () => emu.control.clock.now().now,
+    async close() {
+      await listener.close();
+      await emu.stop();
+    },
+  };
+}
+
+export const allEventTypes = [
+  'batch.succeeded',
+  'batch.failed',
+  'batch.expired',
+  'batch.cancelled',
+  'interaction.requires_action',
+  'interaction.completed',
+  'interaction.failed',
+  'interaction.cancelled',
+  'video.generated',
+];
+
+export const hour = 3_600_000;
+
+/**
+ * Independent verifiers for emulator deliveries: the standardwebhooks package for v1, node:crypto with JWKs imported by
+ * createPublicKey for v1a, and jose for RS256 JWTs. None shares code with the emulator's signer.
+ */
+
+/** Runs `fn` with Date.now() reading `ms`, so a verifier's 5-minute tolerance is checked against emulator time. */
+export function atTime<T>(ms: number, fn: () => T): T {
+  const realNow = Date.now;
+  Date.now = () => ms;
+  try {
+    return fn();
+  } finally {
+    Date.now = realNow;
+  }
+}
+
+/** Standard Webhooks v1 (HMAC); throws unless one `v1,` entry matches `secret` within ±300 s of `nowMs`. */
+export function verifyV1(secret: string, req: CapturedRequest, nowMs: number): unknown {
+  return atTime(nowMs, () => new Webhook(secret).verify(req.body, req.headers));
+}
+
+export async function fetchJwks(jwksUrl: string): Promise<JSONWebKeySet> {
+  const res = await fetch(jwksUrl);
+  if (!res.ok) throw new Error(`JWKS answered ${res.status}`);
+  return (await res.json()) as JSONWebKeySet;
+}
+
+/** v1a: Ed25519 over `${id}.${timestamp}.${body}`, tried against every OKP key (they carry no kid). */
+export function verifyV1a(jwks: JSONWebKeySet, req: CapturedRequest, nowMs: number): unknown {
+  const id = req.headers['webhook-id'];
+  const ts = req.headers['webhook-timestamp'];
+  const sigHeader = req.headers['webhook-signature'];
+  if (!id || !ts || !sigHeader) throw new Error('missing webhook headers');
+  if (Math.abs(Number(ts) - nowMs / 1000) > 300) throw new Error(`timestamp ${ts} outside tolerance`);
+  const message = Buffer.from(`${id}.${ts}.${req.body}`);
+  const okp = jwks.keys.filter((k) => k.kty === 'OKP' && k.crv === 'Ed25519');
+  for (const entry of sigHeader.split(' ')) {
+    const [version, sig] = entry.split(',');
+    if (version !== 'v1a' || !sig) continue;
+    for (const jwk of okp) {
+      const key = createPublicKey({ key: jwk as never, format: 'jwk' });
+      if (cryptoVerify(null, message, key, Buffer.from(sig, 'base64'))) return JSON.parse(req.body);
+    }
+  }
+  throw new Error('no v1a signature verified with any OKP key');
+}
+
+/** RS256 JWT: kid-selected key from the JWKS, issuer, audience = delivery URI, expiry, and a body hash claim. */
+export async function verifyJwt(
+  jwks: JSONWebKeySet,
+  req: CapturedRequest,
+  o: { issuer: string; audience: string; nowMs: number },
+): Promise<{ event: unknown; sub?: string; jti?: string }> {
+  const token = req.headers['webhook-signature'];
+  if (!token) throw new Error('missing webhook-signature');
+  const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks), {
+    issuer: o.issuer,
+    audience: o.audience,
+    algorithms: ['RS256'],
+    currentDate: new Date(o.nowMs),
+  });
+  if (!protectedHeader.kid) throw new Error('JWT header has no kid');
+  const bodyHash = createHash('sha256').update(req.body).digest('hex');
+  if (payload.body_sha256 !== bodyHash) throw new Error('body_sha256 claim does not match the raw body');
+  return { event: payload.event, sub: payload.sub, jti: payload.jti };
+}

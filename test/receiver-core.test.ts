@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { WebhookIdDedupe } from '../receiver/dedupe';
+import { normaliseEventType, toGeminiEvent } from '../receiver/event';
+import { routeFor } from '../receiver/route';
+import { parseSignatureHeader } from '../receiver/verify/signature-header';
+
+describe('receiver cores', () => {
+  it('normalises event names leniently and refuses to guess the rest', () => {
+    const cases: [string, string | undefined][] = [
+      ['batch.succeeded', 'batch.succeeded'],
+      ['batch.completed', 'batch.succeeded'],
+      ['BATCH_SUCCEEDED', 'batch.succeeded'],
+      ['batch.canceled', 'batch.cancelled'],
+      ['interaction.canceled', 'interaction.cancelled'],
+      ['interaction.requires-action', 'interaction.requires_action'],
+      [' Interaction.Completed ', 'interaction.completed'],
+      ['video.generated', 'video.generated'],
+      ['batch.exploded', undefined],
+      ['completed', undefined],
+      ['webhook.ping', undefined],
+    ];
+    for (const [raw, expected] of cases) assert.equal(normaliseEventType(raw), expected, raw);
+  });
+
+  it('maps the envelope to the signal contract: data without user_metadata, metadata from data or top level', () => {
+    const inData = toGeminiEvent('msg_1', {
+      type: 'batch.completed',
+      timestamp: '2026-01-22T12:00:00Z',
+      data: { id: 'batches/1', output_file_uri: 'files/x', user_metadata: { temporal_workflow_id: 'wf-1' } },
+    });
+    assert.equal(inData.kind, 'event');
+    if (inData.kind !== 'event') return;
+    assert.deepEqual(inData.event, {
+      webhookId: 'msg_1',
+      type: 'batch.succeeded',
+      resourceId: 'batches/1',
+      timestamp: '2026-01-22T12:00:00Z',
+      data: { id: 'batches/1', output_file_uri: 'files/x' },
+      via: 'webhook',
+    });
+    assert.equal(inData.targetWorkflowId, 'wf-1');
+
+    const atTop = toGeminiEvent('msg_2', { type: 'interaction.completed', data: { id: 'i' }, user_metadata: { temporal_workflow_id: 'wf-2' } });
+    assert.equal(atTop.kind === 'event' && atTop.targetWorkflowId, 'wf-2');
+    const unknown = toGeminiEvent('msg_3', { type: 'interaction.exploded', data: { id: 'i' } });
+    assert.deepEqual([unknown.kind, unknown.kind === 'unknown-type' && unknown.rawType], ['unknown-type', 'interaction.exploded']);
+    assert.equal(toGeminiEvent('msg_4', { type: 'interaction.completed', data: {} }).kind, 'invalid');
+    assert.equal(toGeminiEvent('msg_5', null).kind, 'invalid');
+  });
+
+  it('detects the scheme of each signature entry', () => {
+    const v1 = Buffer.alloc(32, 1).toString('base64');
+    const v1a = Buffer.alloc(64, 2).toString('base64');
+    const parsed = parseSignatureHeader(`v1,${v1}  v1a,${v1a} v2,zzz eyJh.eyJi.c2ln v1,short`);
+    assert.deepEqual(
+      parsed.entries.map((e) => e.scheme),
+      ['v1', 'v1a', 'jwt'],
+    );
+    assert.deepEqual([parsed.unknown, parsed.malformed], [1, 1]);
+  });
+
+  it('routes by user_metadata, else by owner lookup, and refuses ids Temporal would reject', () => {
+    assert.deepEqual(routeFor('batches/1', 'wf'), { kind: 'workflow', workflowId: 'wf' });
+    assert.deepEqual(routeFor('batches/1'), { kind: 'owner-lookup', resourceId: 'batches/1' });
+    assert.equal(routeFor("batches/1' OR 'x'='x").kind, 'unroutable');
+    assert.equal(routeFor('batches/1', 'x'.repeat(256)).kind, 'unroutable');
+    assert.equal(routeFor('batches/1', 'gemini-deadletter:msg_1').kind, 'unroutable');
+  });
+
+  it('deduplicates: concurrent copies share one attempt, a failed attempt can be retried, old ids are forgotten', async () => {
+    let now = 0;
+    const dedupe = new WebhookIdDedupe<string>(2, 1000, () => now);
+    let runs = 0;
+    const work = async () => {
+      runs++;
+      await new Promise((r) => setTimeout(r, 10));
+      return 'ok';
+    };
+    const [a, b] = await Promise.all([dedupe.once('m1', work), dedupe.once('m1', work)]);
+    assert.deepEqual([runs, a.shared, b.shared], [1, false, true]);
+    assert.equal(dedupe.seen('m1'), true);
+
+    await assert.rejects(dedupe.once('m2', async () => Promise.reject(new Error('temporal down'))));
+    assert.equal(dedupe.seen('m2'), false, 'a failure is not remembered');
+
+    await dedupe.once('m3', work);
+    await dedupe.once('m4', work);
+    assert.equal(dedupe.seen('m1'), false, 'capacity 2: the oldest id is evicted');
+    now = 5000;
+    assert.equal(dedupe.seen('m4'), false, 'past the ttl');
+  });
+});

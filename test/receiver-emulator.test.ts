@@ -1,0 +1,332 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { GoogleGenAI } from '@google/genai';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import * as routing from '../activities/routing';
+import { freePort, startDevServer } from '../common/dev-server';
+import { type RunningEmulator, startEmulator } from '../emulator';
+import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver/server';
+import { awaitGeminiEvent } from '../workflows/await-event';
+import { testLogger } from './receiver-support';
+import {
+  connectClient,
+  type RunningWorker,
+  startWorker,
+  testNamespace,
+  testServerAddress,
+  testTmpDir,
+  waitUntilBlocked,
+} from './helpers/temporal';
+
+// Jobs take a minute of emulator time; the test advances the clock once its workflow waits, so the event cannot outrun
+// the workflow. Emulator time also stamps webhook-timestamp, so every test keeps its total advance well under 5 minutes.
+const JOB_MS = 60_000;
+
+async function signalCount(handle: WorkflowHandle): Promise<number> {
+  const history = await handle.fetchHistory();
+  return history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes).length ?? 0;
+}
+
+async function metric(receiver: RunningReceiver, pattern: RegExp): Promise<boolean> {
+  const text = await (await fetch(receiver.url.replace(/\/webhooks\/gemini$/, '/metrics'))).text();
+  return pattern.test(text);
+}
+
+describe('receiver with the emulator: events produced through the real SDK reach the right workflow once', () => {
+  let client: Client;
+  let close: () => Promise<void>;
+  let worker: RunningWorker;
+  const stops: (() => Promise<void>)[] = [];
+
+  before(async () => {
+    ({ client, close } = await connectClient());
+    worker = await startWorker({ activities: routing });
+  });
+  after(async () => {
+    for (const stop of stops.reverse()) await stop();
+    await worker?.stop();
+    await close?.();
+  });
+
+  async function setUp(dynamicSigning: 'v1a' | 'jwt') {
+    const emulator = await startEmulator({ dynamicSigning, durations: { interactionMs: JOB_MS } });
+    stops.push(() => emulator.stop());
+    const ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: emulator.baseUrl } });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/webhooks/gemini`;
+    const start = async (extra: Partial<ReceiverOptions> = {}) => {
+      const receiver = await startReceiver({
+        logger: testLogger,
+        port,
+        secrets: [],
+        jwksUrl: emulator.jwksUrl,
+        audience: url,
+        temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
+        ...extra,
+      });
+      stops.push(() => receiver.stop());
+      assert.equal(receiver.url, url);
+      return receiver;
+    };
+    return { emulator, ai, url, start };
+  }
+
+  async function runJob(
+    emulator: RunningEmulator,
+    ai: GoogleGenAI,
+    webhookConfig: { uris?: string[]; user_metadata: Record<string, unknown> },
+    workflowId: string,
+  ) {
+    const created = await ai.interactions.create({
+      model: 'gemini-2.5-flash',
+      input: 'hello receiver',
+      background: true,
+      webhook_config: webhookConfig,
+    });
+    const handle = await client.workflow.start(awaitGeminiEvent, {
+      taskQueue: worker.taskQueue,
+      workflowId,
+      args: [created.id],
+    });
+    await waitUntilBlocked(handle);
+    await emulator.control.clock.advance(JOB_MS);
+    const [delivery] = await emulator.control.waitForDeliveries({ resourceId: created.id, eventType: 'interaction.completed' });
+    return { created, handle, delivery };
+  }
+
+  it('registered webhook, v1 HMAC', async () => {
+    const { emulator, ai, url, start } = await setUp('v1a');
+    const webhook = await ai.webhooks.create({ uri: url, subscribed_events: ['interaction.completed'] });
+    const receiver = await start({ secrets: [webhook.new_signing_secret!] });
+    const workflowId = `emu-v1-${randomUUID()}`;
+    const { created, handle, delivery } = await runJob(emulator, ai, { user_metadata: { temporal_workflow_id: workflowId } }, workflowId);
+
+    assert.equal(delivery.scheme, 'v1');
+    assert.deepEqual(delivery.attempts.map((a) => a.statusCode), [200]);
+    const event = await handle.result();
+    assert.deepEqual([event.type, event.resourceId, event.webhookId, event.via], ['interaction.completed', created.id, delivery.webhookId, 'webhook']);
+    assert.equal(await signalCount(handle), 1);
+    assert.ok(await metric(receiver, /deliveries_total\{type="interaction.completed",outcome="signaled",scheme="v1"\} 1/));
+  });
+
+  it('per-request webhook, v1a Ed25519', async () => {
+    const { emulator, ai, url, start } = await setUp('v1a');
+    const receiver = await start();
+    const workflowId = `emu-v1a-${randomUUID()}`;
+    const { created, handle, delivery } = await runJob(
+      emulator,
+      ai,
+      { uris: [url], user_metadata: { temporal_workflow_id: workflowId } },
+      workflowId,
+    );
+    assert.equal(delivery.scheme, 'v1a');
+    assert.deepEqual(delivery.attempts.map((a) => a.statusCode), [200]);
+    const event = await handle.result();
+    assert.deepEqual([event.type, event.resourceId, event.webhookId], ['interaction.completed', created.id, delivery.webhookId]);
+    assert.equal(await signalCount(handle), 1);
+    assert.ok(await metric(receiver, /deliveries_total\{type="interaction.completed",outcome="signaled",scheme="v1a"\} 1/));
+  });
+
+  it('per-request webhook, RS256 JWT with the audience checked', async () => {
+    const { emulator, ai, url, start } = await setUp('jwt');
+    const receiver = await start();
+    const workflowId = `emu-jwt-${randomUUID()}`;
+    const { created, handle, delivery } = await runJob(
+      emulator,
+      ai,
+      { uris: [url], user_metadata: { temporal_workflow_id: workflowId } },
+      workflowId,
+    );
+    assert.equal(delivery.scheme, 'jwt');
+    assert.deepEqual(delivery.attempts.map((a) => a.statusCode), [200]);
+    const event = await handle.result();
+    assert.deepEqual([event.type, event.resourceId, event.webhookId], ['interaction.completed', created.id, delivery.webhookId]);
+    assert.equal(await signalCount(handle), 1);
+    assert.ok(await metric(receiver, /deliveries_total\{type="interaction.completed",outcome="signaled",scheme="jwt"\} 1/));
+  });
+
+  it('secret rotation: the receiver accepts either entry during the grace period, and a retry once the new secret is configured', async () => {
+    const { emulator, ai, url } = await setUp('v1a');
+    const webhook = await ai.webhooks.create({ uri: url, subscribed_events: ['interaction.completed'] });
+    const { secret: second } = await ai.webhooks.rotateSigningSecret(webhook.id!, {});
+    const withSecrets = async (secrets: string[]) => {
+      const receiver = await startReceiver({
+        logger: testLogger,
+        port: Number(new URL(url).port),
+        secrets,
+        temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
+      });
+      stops.push(() => receiver.stop());
+      return receiver;
+    };
+
+    // Grace period: every delivery carries one v1 entry per unexpired secret; knowing only the new one is enough.
+    let receiver = await withSecrets([second!]);
+    const firstId = `emu-rot-a-${randomUUID()}`;
+    const first = await runJob(emulator, ai, { user_metadata: { temporal_workflow_id: firstId } }, firstId);
+    assert.equal(first.delivery.attempts[0].headers['webhook-signature'].split(' ').length, 2);
+    assert.deepEqual(first.delivery.attempts.map((a) => a.statusCode), [200]);
+    assert.equal((await first.handle.result()).webhookId, first.delivery.webhookId);
+
+    // Immediate revocation: the receiver does not know the third secret yet, so it refuses (401) until it does.
+    const { secret: third } = await ai.webhooks.rotateSigningSecret(webhook.id!, { revocation_behavior: 'revoke_previous_secrets_immediately' });
+    const secondId = `emu-rot-b-${randomUUID()}`;
+    const created = await ai.interactions.create({
+      model: 'gemini-2.5-flash',
+      input: 'after the rotation',
+      background: true,
+      webhook_config: { user_metadata: { temporal_workflow_id: secondId } },
+    });
+    const handle = await client.workflow.start(awaitGeminiEvent, { taskQueue: worker.taskQueue, workflowId: secondId, args: [created.id] });
+    await waitUntilBlocked(handle);
+    await emulator.control.clock.advance(JOB_MS);
+    let [delivery] = emulator.control.inspect.deliveries({ resourceId: created.id });
+    assert.deepEqual(delivery.attempts.map((a) => a.statusCode), [401]);
+    assert.equal(await signalCount(handle), 0);
+
+    await receiver.stop();
+    receiver = await withSecrets([second!, third!]);
+    for (let step = 5_000; step <= 40_000 && delivery.status !== 'delivered'; step *= 2) {
+      await emulator.control.clock.advance(step);
+      [delivery] = emulator.control.inspect.deliveries({ resourceId: created.id });
+    }
+    // A retry may first meet the old receiver's closed keep-alive socket (a network error), as it would in production.
+    const outcomes = delivery.attempts.map((a) => a.statusCode ?? a.outcome);
+    assert.equal(outcomes[0], 401);
+    assert.equal(outcomes.at(-1), 200, `attempts: ${outcomes.join(',')}`);
+    assert.ok(outcomes.slice(1, -1).every((o) => o === 'network_error'), `attempts: ${outcomes.join(',')}`);
+    assert.equal((await handle.result()).webhookId, delivery.webhookId);
+    assert.equal(await signalCount(handle), 1);
+  });
+
+  it('emulator faults: duplicated sends have one effect; a stale timestamp is refused and its retry lands', async () => {
+    const { emulator, ai, url, start } = await setUp('v1a');
+    await start();
+    const meta = (id: string) => ({ uris: [url], user_metadata: { temporal_workflow_id: id } });
+
+    emulator.control.faults.addDeliveryFault({ kind: 'duplicate', copies: 2, count: 1 });
+    const dupId = `emu-dup-${randomUUID()}`;
+    const dup = await runJob(emulator, ai, meta(dupId), dupId);
+    await emulator.control.idle();
+    const [sent] = emulator.control.inspect.deliveries({ resourceId: dup.created.id });
+    assert.deepEqual(sent.attempts.map((a) => a.statusCode), [200, 200, 200], 'the original and two copies');
+    await dup.handle.result();
+    assert.equal(await signalCount(dup.handle), 1);
+
+    emulator.control.faults.addDeliveryFault({ kind: 'stale_timestamp', count: 1, staleSeconds: 600 });
+    const staleId = `emu-stale-${randomUUID()}`;
+    const created = await ai.interactions.create({ model: 'gemini-2.5-flash', input: 'stale', background: true, webhook_config: meta(staleId) });
+    const handle = await client.workflow.start(awaitGeminiEvent, { taskQueue: worker.taskQueue, workflowId: staleId, args: [created.id] });
+    await waitUntilBlocked(handle);
+    await emulator.control.clock.advance(JOB_MS);
+    assert.deepEqual(emulator.control.inspect.deliveries({ resourceId: created.id })[0].attempts.map((a) => a.statusCode), [401]);
+    assert.equal(await signalCount(handle), 0);
+    await emulator.control.clock.advance(5_000);
+    const [retried] = emulator.control.inspect.deliveries({ resourceId: created.id });
+    assert.deepEqual(retried.attempts.map((a) => a.statusCode), [401, 200]);
+    await handle.result();
+    assert.equal(await signalCount(handle), 1);
+  });
+
+  it('a registered webhook without user_metadata is routed through the owner search attribute', async () => {
+    const emulator = await startEmulator({ echoUserMetadataToRegisteredWebhooks: false, durations: { interactionMs: JOB_MS } });
+    stops.push(() => emulator.stop());
+    const ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: emulator.baseUrl } });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/webhooks/gemini`;
+    const webhook = await ai.webhooks.create({ uri: url, subscribed_events: ['interaction.completed'] });
+    const receiver = await startReceiver({
+      logger: testLogger,
+      port,
+      secrets: [webhook.new_signing_secret!],
+      temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
+    });
+    stops.push(() => receiver.stop());
+
+    const created = await ai.interactions.create({ model: 'gemini-2.5-flash', input: 'who owns me', background: true });
+    // The event outruns its owner: nothing has recorded the id when it arrives.
+    await emulator.control.clock.advance(JOB_MS);
+    const [delivery] = await emulator.control.waitForDeliveries({ resourceId: created.id });
+    assert.deepEqual(delivery.attempts.map((a) => a.statusCode), [200]);
+    assert.equal(JSON.parse(delivery.body).user_metadata, undefined);
+
+    const { GeminiResourceIds } = await import('../workflows/search-attributes');
+    const owner = await client.workflow.start(awaitGeminiEvent, {
+      taskQueue: worker.taskQueue,
+      workflowId: `emu-owner-${randomUUID()}`,
+      args: [created.id],
+      typedSearchAttributes: [{ key: GeminiResourceIds, value: [created.id] }],
+    });
+    const event = await owner.result();
+    assert.deepEqual([event.webhookId, event.via], [delivery.webhookId, 'mailbox']);
+    assert.equal(await signalCount(owner), 1);
+  });
+});
+
+describe('receiver with the emulator: Temporal down', () => {
+  it('answers 503 while Temporal is down; the emulator retries after the restart and the event lands exactly once', async () => {
+    const dbFilename = path.join(testTmpDir(), 'receiver-outage.db');
+    let server = await startDevServer({ dbFilename });
+    const temporalPort = Number(server.address.split(':')[1]);
+    const worker = await startWorker({ address: server.address, activities: routing });
+    const emulator = await startEmulator({ dynamicSigning: 'v1a', durations: { interactionMs: JOB_MS } });
+    const ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: emulator.baseUrl } });
+    const receiver = await startReceiver({
+      logger: testLogger,
+      port: 0,
+      secrets: [],
+      jwksUrl: emulator.jwksUrl,
+      temporal: { address: server.address, namespace: 'default', taskQueue: worker.taskQueue },
+      ackTimeoutMs: 2000,
+    });
+    let connection = await Connection.connect({ address: server.address });
+    try {
+      const workflowId = `emu-outage-${randomUUID()}`;
+      const created = await ai.interactions.create({
+        model: 'gemini-2.5-flash',
+        input: 'survive the outage',
+        background: true,
+        webhook_config: { uris: [receiver.url], user_metadata: { temporal_workflow_id: workflowId } },
+      });
+      const handle = new Client({ connection }).workflow.start(awaitGeminiEvent, {
+        taskQueue: worker.taskQueue,
+        workflowId,
+        args: [created.id],
+      });
+      await waitUntilBlocked(await handle);
+      await connection.close();
+
+      await server.stop();
+      await emulator.control.clock.advance(JOB_MS);
+      const [first] = emulator.control.inspect.deliveries({ resourceId: created.id });
+      assert.deepEqual(first.attempts.map((a) => a.statusCode), [503], 'Temporal down: 503 so Gemini retries');
+      assert.equal(first.status, 'pending');
+
+      server = await startDevServer({ dbFilename, port: temporalPort });
+      // Retries come 5 s, 10 s, 20 s ... of emulator time apart; the receiver's connection recovers by itself.
+      let delivered = first;
+      for (let step = 5_000; step <= 80_000 && delivered.status !== 'delivered'; step *= 2) {
+        await emulator.control.clock.advance(step);
+        [delivered] = emulator.control.inspect.deliveries({ resourceId: created.id });
+      }
+      const codes = delivered.attempts.map((a) => a.statusCode);
+      assert.equal(delivered.status, 'delivered', `attempts: ${codes.join(',')}`);
+      assert.equal(codes.at(-1), 200);
+      assert.ok(codes.slice(0, -1).every((c) => c === 503), `attempts: ${codes.join(',')}`);
+
+      connection = await Connection.connect({ address: server.address });
+      const resumed = new Client({ connection }).workflow.getHandle(workflowId);
+      const event = await resumed.result();
+      assert.deepEqual([event.resourceId, event.webhookId], [created.id, delivered.webhookId]);
+      assert.equal(await signalCount(resumed), 1, 'exactly once');
+    } finally {
+      await connection.close().catch(() => undefined);
+      await receiver.stop();
+      await emulator.stop();
+      await worker.stop();
+      await server.stop();
+    }
+  });
+});

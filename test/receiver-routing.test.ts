@@ -1,0 +1,262 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import * as routing from '../activities/routing';
+import { freePort } from '../common/dev-server';
+import { SetupError } from '../common/errors';
+import { projectRoot } from '../common/paths';
+import { receiverConfigFromEnv } from '../receiver/config';
+import { deadLetterWorkflowId, mailboxWorkflowId } from '../receiver/route';
+import { startReceiver, type RunningReceiver } from '../receiver/server';
+import { awaitGeminiEvent } from '../workflows/await-event';
+import type { DeadLetterRecord } from '../workflows/dead-letter';
+import { GeminiResourceIds } from '../workflows/search-attributes';
+import { envelope, newSecret, nowSec, post, signV1, testLogger } from './receiver-support';
+import { connectClient, type RunningWorker, startWorker, testNamespace, testServerAddress } from './helpers/temporal';
+
+const secret = newSecret();
+
+function signed(payload: unknown, webhookId = `msg_${randomUUID()}`) {
+  const body = JSON.stringify(payload);
+  const ts = nowSec();
+  return {
+    webhookId,
+    body,
+    headers: { 'webhook-id': webhookId, 'webhook-timestamp': String(ts), 'webhook-signature': signV1(secret, webhookId, ts, body) },
+  };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function signalCount(handle: WorkflowHandle): Promise<number> {
+  const history = await handle.fetchHistory();
+  return history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes).length ?? 0;
+}
+
+function deadLettersCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'receiver', 'dead-letters.ts'), ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+describe('receiver: routing, holding and dead letters', () => {
+  let client: Client;
+  let close: () => Promise<void>;
+  let worker: RunningWorker;
+  let receiver: RunningReceiver;
+
+  const startOwner = (resourceId: string, recorded = true) =>
+    client.workflow.start(awaitGeminiEvent, {
+      taskQueue: worker.taskQueue,
+      workflowId: `owner-${randomUUID()}`,
+      args: [resourceId],
+      ...(recorded ? { typedSearchAttributes: [{ key: GeminiResourceIds, value: [resourceId] }] } : {}),
+    });
+
+  const visible = (resourceId: string) =>
+    until(`visibility of ${resourceId}`, async () => {
+      for await (const run of client.workflow.list({ query: `GeminiResourceIds = '${resourceId}'` })) return run;
+      return undefined;
+    });
+
+  before(async () => {
+    ({ client, close } = await connectClient());
+    worker = await startWorker({ activities: routing });
+    receiver = await startReceiver({
+      logger: testLogger,
+      port: 0,
+      secrets: [secret],
+      temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
+      mailboxLookupTimeoutMs: 4000,
+      mailboxLingerTimeoutMs: 1000,
+    });
+  });
+  after(async () => {
+    await receiver?.stop();
+    await worker?.stop();
+    await close?.();
+  });
+
+  it('without user_metadata, finds the owner by the GeminiResourceIds search attribute', async () => {
+    const resourceId = `batches/owned-${randomUUID()}`;
+    const owner = await startOwner(resourceId);
+    await visible(resourceId);
+    const d = signed(envelope('batch.succeeded', resourceId, undefined, { output_file_uri: 'files/out' }));
+    const res = await post(receiver.url, d.headers, d.body);
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(JSON.parse(res.body), { outcome: 'signaled' });
+    const event = await owner.result();
+    assert.deepEqual([event.type, event.via, event.data.output_file_uri], ['batch.succeeded', 'webhook', 'files/out']);
+  });
+
+  it('holds an event that outran its owner in a mailbox, which forwards it once the owner records the id', async () => {
+    const resourceId = `interactions/early-${randomUUID()}`;
+    const d = signed(envelope('interaction.completed', resourceId));
+    const res = await post(receiver.url, d.headers, d.body);
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(JSON.parse(res.body), { outcome: 'held' });
+    const again = await post(receiver.url, d.headers, d.body);
+    assert.deepEqual(JSON.parse(again.body), { outcome: 'duplicate' });
+
+    const owner = await startOwner(resourceId);
+    const event = await owner.result();
+    assert.deepEqual([event.webhookId, event.via], [d.webhookId, 'mailbox']);
+    assert.equal(await signalCount(owner), 1);
+    const mailbox = await client.workflow.getHandle(mailboxWorkflowId(resourceId)).result();
+    assert.deepEqual({ forwarded: mailbox.forwarded, deadLettered: mailbox.deadLettered }, { forwarded: 1, deadLettered: 0 });
+  });
+
+  it('an owner that never appears: the mailbox gives up into a dead letter, which the CLI lists and replays', async () => {
+    const resourceId = `interactions/orphan-${randomUUID()}`;
+    const d = signed(envelope('interaction.requires_action', resourceId));
+    assert.equal((await post(receiver.url, d.headers, d.body)).status, 200);
+
+    const letter = client.workflow.getHandle(deadLetterWorkflowId(d.webhookId));
+    const description = await until('the dead letter', () => letter.describe().catch(() => undefined), 30_000);
+    const record = description.memo?.record as DeadLetterRecord;
+    assert.deepEqual([record.reason, record.resourceId, record.eventType], ['owner_not_found', resourceId, 'interaction.requires_action']);
+
+    const listed = deadLettersCli(['list', '--json', '--reason', 'owner_not_found']);
+    assert.equal(listed.status, 0, listed.stderr);
+    const rows = listed.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    assert.ok(rows.some((r) => r.webhookId === d.webhookId && r.status === 'RUNNING'), listed.stdout);
+
+    const refused = deadLettersCli(['replay', d.webhookId]);
+    assert.notEqual(refused.status, 0, 'no owner and no --to: replay must refuse');
+    assert.match(refused.stderr, /pass --to/);
+
+    const adopter = await startOwner(resourceId, false);
+    const replayed = deadLettersCli(['replay', d.webhookId, '--to', adopter.workflowId]);
+    assert.equal(replayed.status, 0, replayed.stderr);
+    const event = await adopter.result();
+    assert.deepEqual([event.webhookId, event.via], [d.webhookId, 'replay']);
+    const done = await letter.result();
+    assert.equal(done.replayed?.to, adopter.workflowId);
+  });
+
+  it('an event for a resource whose owner has closed is a dead letter, answered 2xx', async () => {
+    const resourceId = `batches/gone-${randomUUID()}`;
+    const owner = await startOwner(resourceId);
+    await owner.terminate('finished before its event');
+    await until('closed owner in visibility', async () => {
+      for await (const run of client.workflow.list({ query: `GeminiResourceIds = '${resourceId}' AND ExecutionStatus != 'Running'` })) return run;
+      return undefined;
+    });
+    const d = signed(envelope('batch.expired', resourceId));
+    const res = await post(receiver.url, d.headers, d.body);
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(JSON.parse(res.body), { outcome: 'dead_lettered' });
+    const record = (await client.workflow.getHandle(deadLetterWorkflowId(d.webhookId)).describe()).memo?.record as DeadLetterRecord;
+    assert.deepEqual([record.reason, record.targetWorkflowId], ['workflow_closed', owner.workflowId]);
+  });
+
+  it('concurrent copies of one delivery cause one signal', async () => {
+    const resourceId = `interactions/burst-${randomUUID()}`;
+    const owner = await startOwner(resourceId, false);
+    const d = signed(envelope('interaction.completed', resourceId, { temporal_workflow_id: owner.workflowId }));
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post(receiver.url, d.headers, d.body)));
+    assert.deepEqual(answers.map((a) => a.status), Array(8).fill(200));
+    await owner.result();
+    assert.equal(await signalCount(owner), 1);
+  });
+
+  it('answers 503 when Temporal has not accepted within the bound, and the retry lands once', async () => {
+    const slow = await startReceiver({
+      logger: testLogger,
+      port: 0,
+      secrets: [secret],
+      temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
+      ackTimeoutMs: 1,
+    });
+    try {
+      const resourceId = `interactions/slow-${randomUUID()}`;
+      const owner = await startOwner(resourceId, false);
+      const d = signed(envelope('interaction.completed', resourceId, { temporal_workflow_id: owner.workflowId }));
+      const first = await post(slow.url, d.headers, d.body);
+      assert.equal(first.status, 503, first.body);
+      assert.match(first.body, /within 1 ms/);
+      const retry = await post(receiver.url, d.headers, d.body);
+      assert.equal(retry.status, 200, retry.body);
+      await owner.result();
+      assert.equal(await signalCount(owner), 1, 'the late first attempt and the retry are one event to the workflow');
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it('answers 503 (and /readyz 503) when Temporal is unreachable; /healthz stays 200', async () => {
+    const nowhere = await startReceiver({
+      logger: testLogger,
+      port: 0,
+      secrets: [secret],
+      temporal: { address: `127.0.0.1:${await freePort()}`, namespace: 'default', taskQueue: worker.taskQueue },
+      ackTimeoutMs: 1500,
+    });
+    try {
+      const d = signed(envelope('interaction.completed', 'interactions/x', { temporal_workflow_id: 'anything' }));
+      const started = Date.now();
+      const res = await post(nowhere.url, d.headers, d.body);
+      assert.equal(res.status, 503, res.body);
+      assert.ok(Date.now() - started < 5000, 'the answer is bounded');
+      const base = nowhere.url.replace(/\/webhooks\/gemini$/, '');
+      assert.equal((await fetch(`${base}/readyz`)).status, 503);
+      assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    } finally {
+      await nowhere.stop();
+    }
+  });
+
+  it('/readyz is 200 and /metrics counts deliveries by type, outcome and scheme', async () => {
+    const base = receiver.url.replace(/\/webhooks\/gemini$/, '');
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    assert.match(text, /geminiflow_webhook_deliveries_total\{type="batch.succeeded",outcome="signaled",scheme="v1"\} 1/);
+    assert.match(text, /geminiflow_webhook_deliveries_total\{type="interaction.completed",outcome="held",scheme="v1"\} 1/);
+    assert.match(text, /geminiflow_webhook_verification_seconds_count\{scheme="v1"\}/);
+    assert.match(text, /geminiflow_webhook_signal_seconds_count\{outcome="signaled"\}/);
+  });
+});
+
+describe('receiver: configuration from the environment', () => {
+  it('applies the documented defaults', () => {
+    const config = receiverConfigFromEnv({ GEMINI_WEBHOOK_SECRETS: `${secret}, ${newSecret()}` });
+    assert.equal(config.port, 8789);
+    assert.equal(config.secrets.length, 2);
+    assert.equal(config.jwksUrl, 'https://generativelanguage.googleapis.com/.well-known/jwks.json');
+    assert.equal(config.ackTimeoutMs, 2000);
+    assert.equal(config.maxBodyBytes, 1024 * 1024);
+    assert.deepEqual(config.temporal, { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'geminiflow' });
+  });
+
+  it('treats empty variables (docker compose `${VAR:-}`) as unset', () => {
+    const config = receiverConfigFromEnv({ GEMINI_JWKS_URL: '', GEMINI_WEBHOOK_AUDIENCE: '', GEMINI_WEBHOOK_SECRETS: '' });
+    assert.equal(config.jwksUrl, 'https://generativelanguage.googleapis.com/.well-known/jwks.json');
+    assert.equal(config.audience, undefined);
+    assert.deepEqual(config.secrets, []);
+  });
+
+  it('refuses bad settings with a clear message that does not echo secrets', () => {
+    const badSecret = 'whsec_@@@not-base64-but-secret@@@';
+    assert.throws(
+      () => receiverConfigFromEnv({ GEMINI_WEBHOOK_SECRETS: badSecret }),
+      (err: Error) => err instanceof SetupError && /GEMINI_WEBHOOK_SECRETS/.test(err.message) && !err.message.includes('not-base64-but-secret'),
+    );
+    assert.throws(() => receiverConfigFromEnv({ RECEIVER_PORT: 'eighty' }), /RECEIVER_PORT/);
+    assert.throws(() => receiverConfigFromEnv({ GEMINI_JWKS_URL: 'ftp://x' }), /GEMINI_JWKS_URL/);
+  });
+});

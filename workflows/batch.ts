@@ -1,0 +1,138 @@
+import { ApplicationFailure, CancellationScope, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type * as batches from '../activities/batches';
+import type { BatchItemError, BatchItemResult, BatchRequestOptions, PromptSource } from '../activities/batches';
+import type * as files from '../activities/files';
+import { cancelJobOnCancellation } from './cancel-job-on-cancellation';
+import { type GeminiResourceRef, listenForGeminiEvents, type ResolvedWait, type WaitOptions } from './wait-for-gemini-event';
+
+export type { BatchItemError, BatchItemResult, PromptSource } from '../activities/batches';
+
+/**
+ * Inline prompts travel in workflow history (the input, and again as the upload activity's input). Past this size,
+ * give a `file` or `template` source instead: Temporal refuses payloads over 2 MB and warns from 512 KB.
+ */
+export const maxInlinePromptBytes = 256 * 1024;
+
+export interface BatchInput {
+  model: string;
+  prompts: PromptSource;
+  options?: BatchRequestOptions;
+  /** Shown in the Gemini console; default `geminiflow <workflow id>`. */
+  displayName?: string;
+  /** Results larger than this (JSON bytes) are not returned inline; default 512 KiB. Read them with readBatchOutput. */
+  inlineResultLimitBytes?: number;
+  reconcileAfter?: WaitOptions['reconcileAfter'];
+  reconcileMax?: WaitOptions['reconcileMax'];
+}
+
+interface BatchOutcomeBase {
+  batchName: string;
+  /** How the workflow learned that the batch had ended. */
+  resolvedBy: ResolvedWait['resolvedBy'];
+}
+
+export interface BatchSucceeded extends BatchOutcomeBase {
+  state: 'succeeded';
+  outputFile: string;
+  counts: { total: number; succeeded: number; failed: number };
+  /** Every key's result, failures included, when `resultsComplete`; empty when they were too large to return. */
+  results: Record<string, BatchItemResult>;
+  resultsComplete: boolean;
+  /** Failed keys and why (at most 1000 listed). */
+  failures: Record<string, BatchItemError>;
+}
+
+export interface BatchEnded extends BatchOutcomeBase {
+  /** The batch produced no results. `cancelled` here means cancelled outside this workflow. */
+  state: 'failed' | 'expired' | 'cancelled';
+  error?: { code?: unknown; message: string };
+}
+
+export type BatchResult = BatchSucceeded | BatchEnded;
+
+const { uploadBatchInput, collectBatchResults } = proxyActivities<typeof batches>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '2 minutes',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['BadBatchInput', 'BadBatchOutput'] },
+});
+const { createBatchJob, cancelBatchJob } = proxyActivities<typeof batches>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 5 },
+});
+const { deleteGeminiFile } = proxyActivities<typeof files>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 3 },
+});
+
+/** Runs many prompts as one Gemini batch and returns the results by key, with per-key failures. */
+export async function batchPrompts(input: BatchInput): Promise<BatchResult> {
+  const events = listenForGeminiEvents();
+  checkInput(input);
+  const displayName = input.displayName ?? `geminiflow ${workflowInfo().workflowId}`;
+
+  const uploaded = await uploadBatchInput({ source: input.prompts, options: input.options, displayName });
+  const { batchName } = await CancellationScope.nonCancellable(() =>
+    createBatchJob({ model: input.model, file: uploaded.file, displayName }),
+  );
+  const batch: GeminiResourceRef = { kind: 'batch', id: batchName };
+  events.track(batch);
+
+  const { event, resolvedBy } = await cancelJobOnCancellation(
+    () => events.waitFor(batch, { reconcileAfter: input.reconcileAfter, reconcileMax: input.reconcileMax }),
+    () => cancelBatchJob(batchName),
+  );
+  await deleteInputFile(uploaded.file);
+
+  if (event.type !== 'batch.succeeded') {
+    const message = typeof event.data.error_message === 'string' ? event.data.error_message : undefined;
+    return {
+      state: event.type === 'batch.failed' ? 'failed' : event.type === 'batch.expired' ? 'expired' : 'cancelled',
+      batchName,
+      resolvedBy,
+      ...(message ? { error: { code: event.data.error_code, message } } : {}),
+    };
+  }
+
+  const outputFile = typeof event.data.output_file_uri === 'string' ? event.data.output_file_uri : undefined;
+  const collected = await collectBatchResults({
+    batchName,
+    outputFile,
+    source: input.prompts,
+    inlineResultLimitBytes: input.inlineResultLimitBytes,
+  });
+  return {
+    state: 'succeeded',
+    batchName,
+    resolvedBy,
+    outputFile: collected.outputFile,
+    counts: collected.counts,
+    results: collected.results,
+    resultsComplete: collected.resultsComplete,
+    failures: collected.failures,
+  };
+}
+
+/** The input file has served its purpose whatever the outcome; Gemini drops it after 48 h anyway, so failing is fine. */
+async function deleteInputFile(file: string): Promise<void> {
+  try {
+    await deleteGeminiFile(file);
+  } catch (err) {
+    log.warn('could not delete the batch input file', { file, error: String(err) });
+  }
+}
+
+function checkInput(input: BatchInput): void {
+  const bad = (message: string) => ApplicationFailure.nonRetryable(message, 'BadBatchInput');
+  if (!input.model?.trim()) throw bad('a model is required');
+  if (!input.prompts || typeof input.prompts !== 'object') throw bad('prompts are required');
+  if (input.prompts.kind === 'inline') {
+    if (!Array.isArray(input.prompts.prompts) || input.prompts.prompts.length === 0) throw bad('no prompts given');
+    const size = JSON.stringify(input.prompts).length;
+    if (size > maxInlinePromptBytes) {
+      throw bad(
+        `${input.prompts.prompts.length} inline prompts take ${size} bytes of workflow history; the limit is ` +
+          `${maxInlinePromptBytes}. Pass them as a file ({kind: 'file', path}) instead.`,
+      );
+    }
+  }
+}

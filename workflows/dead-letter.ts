@@ -1,0 +1,51 @@
+import { condition, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
+import type { GeminiEvent } from './gemini-event';
+
+export type DeadLetterReason =
+  | 'workflow_closed'
+  | 'workflow_not_found'
+  | 'owner_not_found'
+  | 'unknown_type'
+  | 'unroutable';
+
+/** A verified delivery that could not be signaled to a workflow, kept so it can be replayed by hand. */
+export interface DeadLetterRecord {
+  webhookId: string;
+  reason: DeadLetterReason;
+  /** Human-readable cause; never contains secrets or the body. */
+  detail?: string;
+  /** The event type as Gemini sent it. */
+  eventType: string;
+  resourceId?: string;
+  /** The workflow the event was meant for, when known. */
+  targetWorkflowId?: string;
+  /** The normalised event, when the type is one of the nine. */
+  event?: GeminiEvent;
+  /** The verified envelope, kept for unknown types so a later version can still make sense of it. */
+  envelope?: unknown;
+  receivedAt: string;
+}
+
+export interface DeadLetterReplay {
+  to: string;
+  at: string;
+}
+
+export const deadLetterReplayedSignal = defineSignal<[DeadLetterReplay]>('deadLetterReplayed');
+export const deadLetterRecordQuery = defineQuery<DeadLetterRecord>('deadLetterRecord');
+
+/**
+ * One dead letter per webhook-id: the record is the workflow's input (and its memo, so listing needs no worker).
+ * It stays open, i.e. pending, until it is replayed or the retention period passes.
+ */
+export async function geminiDeadLetter(
+  record: DeadLetterRecord,
+  retention: string = '30 days',
+): Promise<{ record: DeadLetterRecord; replayed?: DeadLetterReplay }> {
+  let replayed: DeadLetterReplay | undefined;
+  setHandler(deadLetterReplayedSignal, (replay) => void (replayed ??= replay));
+  setHandler(deadLetterRecordQuery, () => record);
+
+  await condition(() => replayed !== undefined, retention);
+  return { record, replayed };
+}

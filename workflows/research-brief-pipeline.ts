@@ -1,0 +1,77 @@
+import type { Duration } from '@temporalio/common';
+import { defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import { type AgentResult, agentWorkflow } from './agent';
+import { type BatchResult, batchPrompts } from './batch';
+import { type DeepResearchResult, deepResearch } from './deep-research';
+import { briefRequest, followUpQuestions, publishedDocument } from './research-brief-prompts';
+
+export interface ResearchBriefInput {
+  topic: string;
+  /** Follow-up questions asked about the report, as one batch. Default 3. */
+  followUps?: number;
+  /** Model for the follow-ups and the brief. Default 'gemini-2.5-flash'. */
+  model?: string;
+  /** How long `publish` waits for a person's approval before it is refused. Default 1 day. */
+  approvalTimeout?: Duration;
+}
+
+export interface ResearchBriefResult {
+  report: DeepResearchResult;
+  followUps: BatchResult;
+  brief: AgentResult;
+  /** What `publish` put out, if a person approved it and it ran. */
+  published: { id: string; title: string } | null;
+}
+
+export type PipelineStage = 'research' | 'follow-ups' | 'brief' | 'done';
+
+export interface PipelineStatus {
+  stage: PipelineStage;
+  /** The child workflow id of each stage. `publish` is approved on `brief` (decideApproval, pendingApprovals). */
+  children: Record<Exclude<PipelineStage, 'done'>, string>;
+}
+
+export const pipelineStatusQuery = defineQuery<PipelineStatus>('pipelineStatus');
+
+/** The brief stage's workflow id: where a person sends the `decideApproval` update for `publish`. */
+export function briefWorkflowId(pipelineWorkflowId: string): string {
+  return `${pipelineWorkflowId}/brief`;
+}
+
+/**
+ * The flagship pipeline: Deep Research on a topic, a batch of follow-up questions about its report, then an agent that
+ * writes the brief and publishes it once a person approves. Each stage is a child workflow.
+ */
+export async function researchBriefPipeline(input: ResearchBriefInput): Promise<ResearchBriefResult> {
+  const id = workflowInfo().workflowId;
+  const children = { research: `${id}/research`, 'follow-ups': `${id}/follow-ups`, brief: briefWorkflowId(id) };
+  let stage: PipelineStage = 'research';
+  setHandler(pipelineStatusQuery, () => ({ stage, children }));
+  const model = input.model ?? 'gemini-2.5-flash';
+
+  const report = await executeChild(deepResearch, { workflowId: children.research, args: [{ topic: input.topic }] });
+
+  stage = 'follow-ups';
+  const prompts = followUpQuestions(report, input.followUps ?? 3);
+  const followUps = await executeChild(batchPrompts, {
+    workflowId: children['follow-ups'],
+    args: [{ model, prompts: { kind: 'inline', prompts } }],
+  });
+
+  stage = 'brief';
+  const brief = await executeChild(agentWorkflow, {
+    workflowId: children.brief,
+    args: [
+      {
+        model,
+        tools: ['count_words', 'lookup_glossary', 'publish'],
+        message: briefRequest(report, followUps),
+        conversation: false,
+        approvalTimeout: input.approvalTimeout ?? '1 day',
+      },
+    ],
+  });
+
+  stage = 'done';
+  return { report, followUps, brief, published: publishedDocument(brief) };
+}

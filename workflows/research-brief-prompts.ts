@@ -1,0 +1,49 @@
+import type { AgentResult } from './agent';
+import type { BatchResult } from './batch';
+import type { DeepResearchResult } from './deep-research';
+
+/** Follow-up questions about a report: one per section heading, then general angles if the report has few sections. */
+export function followUpQuestions(report: DeepResearchResult, count: number): { key: string; text: string }[] {
+  const headings = [...report.markdown.matchAll(/^#{2,3}\s+(.+?)\s*$/gm)]
+    .map((m) => m[1]!.replace(/^\d+[.)]\s*/, ''))
+    .filter((h) => !/^(sources|references|bibliography)$/i.test(h));
+  const angles = [...headings, 'the main risks', 'the costs', 'the recommended next steps'];
+  return angles.slice(0, count).map((angle, i) => ({
+    key: `q${i + 1}`,
+    text: `About "${report.topic}": in three sentences, what should a decision-maker know about ${angle}?`,
+  }));
+}
+
+const maxReportChars = 20_000;
+
+/** The agent's instructions for the final brief, with the research and the follow-up answers it should draw on. */
+export function briefRequest(report: DeepResearchResult, followUps: BatchResult): string {
+  const answers =
+    followUps.state === 'succeeded'
+      ? Object.entries(followUps.results).map(
+          ([key, r]) => `- ${key}: ${r.ok ? r.text : `(no answer: ${r.error.message})`}`,
+        )
+      : [`- (the follow-up batch ${followUps.state}; write the brief from the report alone)`];
+  return [
+    `Write a one-page brief on "${report.topic}" for the team, from the research report and follow-up answers below.`,
+    'Check its length with count_words (at most 400 words), then publish it with publish.',
+    '',
+    '## Research report',
+    report.markdown.slice(0, maxReportChars),
+    '',
+    '## Follow-up answers',
+    ...answers,
+  ].join('\n');
+}
+
+/** The document the agent's approved `publish` call put out, read from its transcript. */
+export function publishedDocument(brief: AgentResult): { id: string; title: string } | null {
+  for (const entry of brief.transcript.entries) {
+    if (entry.kind !== 'tool' || entry.tool !== 'publish' || entry.isError) continue;
+    const result = entry.result as { id?: unknown; title?: unknown } | null;
+    if (typeof result?.id === 'string' && typeof result.title === 'string') {
+      return { id: result.id, title: result.title };
+    }
+  }
+  return null;
+}
