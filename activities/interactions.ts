@@ -46,6 +46,8 @@ export async function startBackgroundInteraction(request: BackgroundInteractionR
     ai.interactions.create({
       ...request,
       background: true,
+      // Background runs are read back later (interactions.get); some API revisions require storing them for that.
+      store: true,
       webhook_config: webhookConfigFor(currentWorkflowId()),
       stream: false,
     } as Interactions.InteractionCreateParams.InteractionCreateParamsNonStreaming),

@@ -44,6 +44,10 @@ export const toolImplementations: Implementations<typeof toolCatalog> = {
   },
 };
 
+// The registry's types tie each implementation to its schema; at run time the arguments were parsed by that schema.
+type RunnableTool = (args: unknown, ctx: ToolContext) => Promise<unknown>;
+const runnable = toolImplementations as Record<string, RunnableTool | undefined>;
+
 export interface RunToolRequest {
   tool: string;
   arguments: Record<string, unknown>;
@@ -61,7 +65,7 @@ export interface ToolOutcome {
 export async function runTool(request: RunToolRequest): Promise<ToolOutcome> {
   const ctx = Context.current();
   const spec = findTool(toolCatalog, request.tool);
-  const implementation = spec && (toolImplementations as Record<string, Implementations<never>[never]>)[spec.name];
+  const implementation = spec && runnable[spec.name];
   if (!spec || spec.policy === 'refuse' || !implementation) {
     throw ApplicationFailure.nonRetryable(`tool ${request.tool} cannot be run by the worker`, 'ToolNotRunnable');
   }
@@ -77,7 +81,7 @@ export async function runTool(request: RunToolRequest): Promise<ToolOutcome> {
   };
   const beat = setInterval(() => ctx.heartbeat(), 1_000);
   try {
-    const result = await (implementation as (args: unknown, c: ToolContext) => Promise<unknown>)(parsed.args, toolCtx);
+    const result = await implementation(parsed.args, toolCtx);
     await holdIfRequested(spec.name, ctx);
     return { result: result ?? null, isError: false };
   } catch (err) {

@@ -19,6 +19,9 @@ import { Webhook } from 'standardwebhooks';
 import { connectOrStartDevServer, freePort } from '../common/dev-server';
 import { runMain } from '../common/errors';
 import { projectRoot } from '../common/paths';
+import { parseJsonBody, toGeminiEvent } from '../receiver/event';
+import { DeliveryVerifier } from '../receiver/verify';
+import { parseWebhookHeaders } from '../receiver/verify/headers';
 import { awaitGeminiEvent } from '../workflows/await-event';
 import { type GeminiEvent, geminiEventSignal } from '../workflows/gemini-event';
 
@@ -28,7 +31,20 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const targets = 16;
 const phaseLimitMs = 60_000;
 
+/** CPU time (user + system, ms) a process has used so far, from /proc; undefined where there is no /proc. */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks at USER_HZ = 100
+  } catch {
+    return undefined;
+  }
+}
+
 interface Phase {
+  /** CPU ms per operation used by [this bench process, the receiver, the Temporal server]. */
+  cpu?: (number | undefined)[];
   perSec: number;
   p50: number;
   p99: number;
@@ -36,7 +52,10 @@ interface Phase {
 }
 
 /** Runs `n` operations with bounded concurrency, stopping early at the time limit. */
+let watched: (number | undefined)[] = [];
+
 async function measure(concurrency: number, n: number, op: (i: number) => Promise<boolean>): Promise<Phase> {
+  const cpuBefore = watched.map(cpuMs);
   const latencies: number[] = [];
   let next = 0;
   let ok = 0;
@@ -57,15 +76,24 @@ async function measure(concurrency: number, n: number, op: (i: number) => Promis
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { perSec: ok / seconds, p50: pct(0.5), p99: pct(0.99), failures };
+  const done = ok + failures;
+  const cpu = watched.map((pid, i) => {
+    const [before, after] = [cpuBefore[i], cpuMs(pid)];
+    return before === undefined || after === undefined || done === 0 ? undefined : (after - before) / done;
+  });
+  return { perSec: ok / seconds, p50: pct(0.5), p99: pct(0.99), failures, cpu };
 }
 
 function post(agent: http.Agent, url: URL, headers: Record<string, string>, body: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', () => resolve(0));
     req.end(body);
   });
@@ -110,6 +138,7 @@ runMain(async () => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(...levels) });
   try {
     await waitForHealth(`http://127.0.0.1:${port}/healthz`, receiver);
+    watched = [process.pid, receiver.pid, server.pid];
     const url = new URL(`http://127.0.0.1:${port}/webhooks/gemini`);
 
     // Parked workflows that take the signals (no worker: a signal is accepted once it is in the history).
@@ -140,7 +169,14 @@ runMain(async () => {
           data: { id: `interactions/bench-${i}`, user_metadata: { temporal_workflow_id: workflowIds[i % targets] } },
         });
         const ts = new Date();
-        return { body, headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(ts.getTime() / 1000)), 'webhook-signature': hook.sign(id, ts, body) } };
+        return {
+          body,
+          headers: {
+            'webhook-id': id,
+            'webhook-timestamp': String(Math.floor(ts.getTime() / 1000)),
+            'webhook-signature': hook.sign(id, ts, body),
+          },
+        };
       });
 
     const raw = async (concurrency: number, n: number) =>
@@ -160,10 +196,14 @@ runMain(async () => {
     await raw(16, 200); // warm-up: connections, server caches
     await viaReceiver(16, 200);
     const best = (runs: Phase[]) => runs.reduce((a, b) => (b.perSec > a.perSec ? b : a));
+    const ms = (v: number | undefined) => (v === undefined ? '  n/a' : v.toFixed(2).padStart(5));
     const fmt = (p: Phase) =>
-      `${p.perSec.toFixed(0).padStart(6)} /s   p50 ${p.p50.toFixed(1).padStart(6)} ms   p99 ${p.p99.toFixed(1).padStart(6)} ms   failures ${p.failures}`;
+      `${p.perSec.toFixed(0).padStart(6)} /s   p50 ${p.p50.toFixed(1).padStart(6)} ms   p99 ${p.p99.toFixed(1).padStart(6)} ms   ` +
+      `failures ${p.failures}   CPU ms/op: bench ${ms(p.cpu?.[0])} receiver ${ms(p.cpu?.[1])} temporal ${ms(p.cpu?.[2])}`;
+    const temporalAt = server.owned ? 'dev server (started)' : `at ${server.address}`;
     process.stdout.write(
-      `receiver throughput: ${deliveries} deliveries per run, best of ${rounds}, ${targets} target workflows, Temporal ${server.owned ? 'dev server (started)' : `at ${server.address}`}, ${os.cpus().length} CPUs\n`,
+      `receiver throughput: ${deliveries} deliveries per run, best of ${rounds}, ${targets} target workflows, ` +
+        `Temporal ${temporalAt}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}\n`,
     );
     for (const concurrency of levels) {
       const rawRuns: Phase[] = [];
@@ -183,6 +223,20 @@ runMain(async () => {
         ].join('\n'),
       );
     }
+    // The receiver's own CPU per delivery (headers, HMAC, JSON, envelope), without HTTP or Temporal.
+    const verifier = new DeliveryVerifier({ secrets: [secret] });
+    const sample = signedBatch(5000);
+    const cpuStarted = performance.now();
+    for (const { headers, body } of sample) {
+      const parsed = parseWebhookHeaders(Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])));
+      if (!parsed.ok) throw new Error(parsed.reason);
+      const verified = await verifier.verify(parsed.headers, Buffer.from(body));
+      if (!verified.ok || toGeminiEvent(verified.webhookId, parseJsonBody(Buffer.from(body))).kind !== 'event') {
+        throw new Error('a benchmark delivery did not verify');
+      }
+    }
+    const usPerDelivery = ((performance.now() - cpuStarted) * 1000) / sample.length;
+    process.stdout.write(`  verify + parse, in process   ${usPerDelivery.toFixed(1)} us per delivery (v1 HMAC)\n`);
     for (const id of workflowIds) await client.workflow.getHandle(id).terminate('benchmark over');
   } finally {
     agent.destroy();

@@ -41,3 +41,19 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorOp
     disableWebhookAfterFailedAttempts: numberFrom(env, 'GEMINI_EMULATOR_DISABLE_AFTER_FAILED_ATTEMPTS', (n) => n >= 1),
   };
 }
+
+/**
+ * `startEmulator` options completed from the environment: an option given in code wins; an unset behavioural option
+ * (signing, clock, durations, metadata placement, delivery limits) falls back to its GEMINI_EMULATOR_* variable, so a
+ * whole test run can switch, say, to JWT signing. Port, host and API key come from code only.
+ */
+export function withEnvDefaults(opts: EmulatorOptions, env: NodeJS.ProcessEnv = process.env): EmulatorOptions {
+  const { port: _port, host: _host, apiKey: _apiKey, durations, ...fromEnv } = optionsFromEnv(env);
+  const defined = <T extends object>(o: T | undefined) =>
+    Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return {
+    ...defined(fromEnv),
+    ...defined(opts),
+    durations: { ...defined(durations), ...defined(opts.durations) },
+  };
+}

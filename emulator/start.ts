@@ -2,10 +2,15 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { createControl } from './control';
 import { EmulatorCore } from './core';
+import { withEnvDefaults } from './env-options';
 import type { EmulatorOptions, RunningEmulator } from './types';
 
-/** Starts one emulator: an HTTP server on 127.0.0.1 (a free port unless `port` is given) with its own state. */
-export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
+/**
+ * Starts one emulator: an HTTP server on 127.0.0.1 (a free port unless `port` is given) with its own state. Unset
+ * behavioural options fall back to GEMINI_EMULATOR_* variables (see withEnvDefaults).
+ */
+export async function startEmulator(given: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const opts = withEnvDefaults(given);
   const core = new EmulatorCore(opts);
   const control = createControl(core);
   const app = createApp(core, control, opts.apiKey);

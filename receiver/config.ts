@@ -9,7 +9,10 @@ export const googleJwksUrl = 'https://generativelanguage.googleapis.com/.well-kn
 const schema = z.object({
   RECEIVER_PORT: z.coerce.number().int().min(0).max(65535).default(8789),
   RECEIVER_HOST: z.string().min(1).default('127.0.0.1'),
-  RECEIVER_PATH: z.string().regex(/^\/\S*$/, 'must start with /').default('/webhooks/gemini'),
+  RECEIVER_PATH: z
+    .string()
+    .regex(/^\/\S*$/, 'must start with /')
+    .default('/webhooks/gemini'),
   GEMINI_WEBHOOK_SECRETS: z
     .string()
     .default('')
@@ -17,8 +20,17 @@ const schema = z.object({
   GEMINI_JWKS_URL: z.url({ protocol: /^https?$/ }).default(googleJwksUrl),
   GEMINI_WEBHOOK_AUDIENCE: z.string().min(1).optional(),
   RECEIVER_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
-  RECEIVER_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
-  RECEIVER_MAILBOX_LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+  RECEIVER_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
+  RECEIVER_MAILBOX_LOOKUP_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(15 * 60_000),
 });
 
 /** The receiver's settings from the environment; every problem is reported at once, without echoing secrets. */

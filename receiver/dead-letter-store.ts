@@ -94,7 +94,10 @@ export async function replayDeadLetter(
     const parsed = toGeminiEvent(record.webhookId, record.envelope, record.receivedAt);
     if (parsed.kind === 'event') event = parsed.event;
   }
-  if (!event) throw new ReplayError(`dead letter ${webhookId} (type ${record.eventType}) is not an event this version can deliver`);
+  if (!event)
+    throw new ReplayError(
+      `dead letter ${webhookId} (type ${record.eventType}) is not an event this version can deliver`,
+    );
 
   let to = opts.to ?? record.targetWorkflowId;
   if (!to) {

@@ -41,9 +41,8 @@ program
       }
       const to = record.targetWorkflowId ? ` -> ${record.targetWorkflowId}` : '';
       const state = status === 'RUNNING' ? 'pending' : status.toLowerCase();
-      process.stdout.write(
-        `${record.webhookId}  ${record.eventType}  ${record.resourceId ?? '-'}  ${record.reason}${to}  ${record.receivedAt}  ${state}\n`,
-      );
+      const columns = [record.webhookId, record.eventType, record.resourceId ?? '-', `${record.reason}${to}`];
+      process.stdout.write(`${[...columns, record.receivedAt, state].join('  ')}\n`);
     }
     if (!opts.json) process.stdout.write(`${entries.length} dead letter(s)\n`);
   });

@@ -60,7 +60,8 @@ export class EventDelivery {
     if (owner?.running && (await this.signal(owner.workflowId, event))) {
       return { outcome: 'signaled', workflowId: owner.workflowId };
     }
-    if (owner) return deadLetter('workflow_closed', 'the workflow that recorded the resource has closed', owner.workflowId);
+    if (owner)
+      return deadLetter('workflow_closed', 'the workflow that recorded the resource has closed', owner.workflowId);
 
     const workflowId = mailboxWorkflowId(route.resourceId);
     await this.client.workflow.signalWithStart(geminiMailbox, {

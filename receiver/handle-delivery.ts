@@ -10,7 +10,8 @@ import type { DeliveryVerifier, Scheme } from './verify';
 /** What one delivery came to: the HTTP answer plus the fields logged about it (never the body or a secret). */
 export interface DeliveryResult {
   status: number;
-  outcome: 'signaled' | 'held' | 'dead_lettered' | 'recorded_unknown' | 'ping' | 'duplicate' | 'refused' | 'unavailable';
+  outcome:
+    'signaled' | 'held' | 'dead_lettered' | 'recorded_unknown' | 'ping' | 'duplicate' | 'refused' | 'unavailable';
   reason?: string;
   scheme?: Scheme;
   key?: string;
@@ -70,24 +71,34 @@ export class DeliveryHandler {
     if (parsed.kind === 'invalid') return { status: 400, outcome: 'refused', reason: parsed.reason, ...seen };
 
     if (this.deps.dedupe.seen(webhookId)) {
-      return { status: 200, outcome: 'duplicate', ...seen, type: parsed.kind === 'event' ? parsed.event.type : 'unknown' };
+      return {
+        status: 200,
+        outcome: 'duplicate',
+        ...seen,
+        type: parsed.kind === 'event' ? parsed.event.type : 'unknown',
+      };
     }
 
     if (parsed.kind === 'unknown-type') {
-      if (pingTypes.has(parsed.rawType.trim().toLowerCase())) return { status: 200, outcome: 'ping', ...seen, type: 'ping' };
+      if (pingTypes.has(parsed.rawType.trim().toLowerCase()))
+        return { status: 200, outcome: 'ping', ...seen, type: 'ping' };
       const fields = { ...seen, type: 'unknown', resourceId: parsed.resourceId, reason: `unknown event type` };
-      return this.withinBound(fields, async () => {
-        await this.deps.delivery.deadLetter({
-          webhookId,
-          reason: 'unknown_type',
-          detail: `event type ${JSON.stringify(parsed.rawType.slice(0, 100))} is not one of the nine`,
-          eventType: parsed.rawType,
-          resourceId: parsed.resourceId,
-          envelope: parsed.envelope,
-          receivedAt,
-        });
-        return { outcome: 'dead_lettered', reason: 'unknown_type' } satisfies Delivered;
-      }, 'recorded_unknown');
+      return this.withinBound(
+        fields,
+        async () => {
+          await this.deps.delivery.deadLetter({
+            webhookId,
+            reason: 'unknown_type',
+            detail: `event type ${JSON.stringify(parsed.rawType.slice(0, 100))} is not one of the nine`,
+            eventType: parsed.rawType,
+            resourceId: parsed.resourceId,
+            envelope: parsed.envelope,
+            receivedAt,
+          });
+          return { outcome: 'dead_lettered', reason: 'unknown_type' } satisfies Delivered;
+        },
+        'recorded_unknown',
+      );
     }
 
     const { event, targetWorkflowId } = parsed;

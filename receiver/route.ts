@@ -24,7 +24,8 @@ export function routeFor(resourceId: string, targetWorkflowId?: string): Route {
     }
     return { kind: 'workflow', workflowId: targetWorkflowId };
   }
-  if (!lookupSafe.test(resourceId)) return { kind: 'unroutable', reason: 'resource id has characters that cannot be looked up' };
+  if (!lookupSafe.test(resourceId))
+    return { kind: 'unroutable', reason: 'resource id has characters that cannot be looked up' };
   return { kind: 'owner-lookup', resourceId };
 }
 

@@ -31,6 +31,11 @@ export interface ReceiverOptions {
   mailboxLookupTimeoutMs?: number;
   mailboxLingerTimeoutMs?: number;
   dedupeCapacity?: number;
+  /**
+   * The clock the 5-minute timestamp window and JWT expiry are judged by (default the real one). Tests that move the
+   * emulator's clock far ahead pass `() => emulator.control.clock.now().now`, since the emulator stamps its own time.
+   */
+  now?: () => number;
   /** Collect Node process metrics too (the standalone receiver does; tests do not). */
   defaultMetrics?: boolean;
   logger?: Logger;
@@ -56,7 +61,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
   const ackTimeoutMs = options.ackTimeoutMs ?? 2000;
   const handler = new DeliveryHandler({
     client,
-    verifier: new DeliveryVerifier({ secrets: options.secrets, jwksUrl: options.jwksUrl, audience: options.audience }),
+    verifier: new DeliveryVerifier({
+      secrets: options.secrets,
+      jwksUrl: options.jwksUrl,
+      audience: options.audience,
+      now: options.now,
+    }),
     delivery: new EventDelivery(client, {
       taskQueue: options.temporal.taskQueue,
       mailboxLookupTimeoutMs: options.mailboxLookupTimeoutMs,

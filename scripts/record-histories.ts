@@ -35,6 +35,8 @@ runMain(async () => {
     secrets: [],
     jwksUrl: emulator.jwksUrl,
     temporal: { address: server.address, namespace: server.namespace, taskQueue },
+    mailboxLookupTimeoutMs: 30_000,
+    mailboxLingerTimeoutMs: 1000,
   });
   process.env.GEMINI_EMULATOR_URL = emulator.baseUrl;
   process.env.GEMINIFLOW_WEBHOOK_URL = receiver.url;
@@ -61,13 +63,15 @@ runMain(async () => {
       emulator.control.reset();
       const workflowId = `record-${scenario.name}-${Date.now()}`;
       const started = Date.now();
-      const handles = [await scenario.run({ client, taskQueue, emulator, ai, workflowId })].flat();
+      const handles = [await scenario.run({ client, taskQueue, emulator, ai, workflowId, receiverUrl: receiver.url })].flat();
       for (const [i, handle] of handles.entries()) {
         const history = await handle.fetchHistory();
         const file = path.join(outDir, `${scenario.name}${handles.length > 1 ? `-${i + 1}` : ''}.json`);
         // proto JSON via @temporalio/proto itself: common's historyToJSON trips over a second protobufjs copy.
         const json = temporal.api.history.v1.History.fromObject(history).toJSON();
-        fs.writeFileSync(file, `${JSON.stringify(withoutIdentities(json), null, 1)}\n`);
+        // The workflow id is not in the history itself, and replay needs it (child ids derive from it).
+        const saved = { workflowId: handle.workflowId, ...(withoutLocalPaths(withoutIdentities(json), workDir) as object) };
+        fs.writeFileSync(file, `${JSON.stringify(saved, null, 1)}\n`);
         process.stdout.write(
           `recorded ${path.relative(projectRoot, file)} (${history.events?.length} events, ${Date.now() - started} ms)\n`,
         );
@@ -110,6 +114,21 @@ function withoutIdentities(value: unknown): unknown {
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [k, k === 'identity' && typeof v === 'string' ? 'recorder' : withoutIdentities(v)]),
+    );
+  }
+  return value;
+}
+
+/** Payloads (base64 in proto JSON) may name the recorder's scratch folder; keep only the part below it. */
+function withoutLocalPaths(value: unknown, dir: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => withoutLocalPaths(v, dir));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => {
+        if (k !== 'data' || typeof v !== 'string') return [k, withoutLocalPaths(v, dir)];
+        const text = Buffer.from(v, 'base64').toString('utf8');
+        return [k, text.includes(dir) ? Buffer.from(text.replaceAll(`${dir}/`, '')).toString('base64') : v];
+      }),
     );
   }
   return value;

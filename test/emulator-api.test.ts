@@ -533,7 +533,7 @@ describe('emulator API: faults and call counts', () => {
       const calls = emu.control.inspect.calls();
       assert.equal(calls.bySdkMethod['interactions.create'], 2);
       assert.equal(calls.bySdkMethod['interactions.get'], polls + 1);
-      assert.ok(polls >= 10);
+      assert.ok(polls >= 5, `polled ${polls} times`);
       assert.equal(calls.total, 2 + polls + 1);
     } finally {
       await f.close();

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { SetupError } from '../common/errors';
-import { optionsFromEnv } from '../emulator/env-options';
+import { optionsFromEnv, withEnvDefaults } from '../emulator/env-options';
 import { emulatorFixture, fetchJwks, hour, verifyV1, verifyV1a } from './emulator-support';
 
 async function control(baseUrl: string, method: string, path: string, body?: unknown): Promise<any> {
@@ -165,6 +165,19 @@ describe('emulator entry point and environment', () => {
     assert.equal(o.userMetadataPlacement, 'top');
     assert.equal(optionsFromEnv({}).port, 8790);
     assert.throws(() => optionsFromEnv({ GEMINI_EMULATOR_DYNAMIC_SIGNING: 'hmac' }), SetupError);
+    const merged = withEnvDefaults(
+      { timeScale: 5, durations: { videoMs: 7 } },
+      {
+        GEMINI_EMULATOR_DYNAMIC_SIGNING: 'jwt',
+        GEMINI_EMULATOR_TIME_SCALE: '60',
+        GEMINI_EMULATOR_BATCH_MS: '9',
+        GEMINI_EMULATOR_PORT: '1234',
+      },
+    );
+    assert.equal(merged.dynamicSigning, 'jwt', 'unset options fall back to the environment');
+    assert.equal(merged.timeScale, 5, 'options given in code win');
+    assert.deepEqual(merged.durations, { batchMs: 9, videoMs: 7 });
+    assert.equal(merged.port, undefined, 'the port comes from code only');
     assert.throws(() => optionsFromEnv({ GEMINI_EMULATOR_TIME_SCALE: '0' }), /GEMINI_EMULATOR_TIME_SCALE/);
   });
 

@@ -25,7 +25,17 @@ export async function emulatorFixture(
   opts: EmulatorOptions = {},
   listenerOpts: Parameters<typeof startCaptureListener>[0] = {},
 ): Promise<EmulatorFixture> {
-  const emu = await startEmulator(opts);
+  // Pinned so that GEMINI_EMULATOR_* variables in the environment cannot change what these tests expect.
+  const emu = await startEmulator({
+    dynamicSigning: 'v1a',
+    timeScale: 1,
+    userMetadataPlacement: 'both',
+    webhookTimestampClock: 'emulator',
+    deliveryTimeoutMs: 5_000,
+    disableWebhookAfterFailedAttempts: 30,
+    ...opts,
+    durations: { interactionMs: 1_000, deepResearchMs: 30_000, batchMs: 60_000, videoMs: 20_000, ...opts.durations },
+  });
   const listener = await startCaptureListener(listenerOpts);
   const ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: emu.baseUrl } });
   return {

@@ -22,7 +22,14 @@ import {
   type TestKeys,
   testLogger,
 } from './receiver-support';
-import { connectClient, type RunningWorker, startWorker, testNamespace, testServerAddress, waitUntilBlocked } from './helpers/temporal';
+import {
+  connectClient,
+  type RunningWorker,
+  startWorker,
+  testNamespace,
+  testServerAddress,
+  waitUntilBlocked,
+} from './helpers/temporal';
 
 const AUDIENCE = 'https://receiver.example/webhooks/gemini';
 
@@ -53,7 +60,15 @@ describe('receiver: every refusal signals nothing', () => {
   const body = (type = 'interaction.completed', extra: Record<string, unknown> = {}) =>
     JSON.stringify(envelope(type, resourceId, meta(), extra));
 
-  function v1(opts: { secret?: string; msgId?: string; ts?: number; payload?: string | Buffer; signedPayload?: string | Buffer } = {}): Delivery {
+  function v1(
+    opts: {
+      secret?: string;
+      msgId?: string;
+      ts?: number;
+      payload?: string | Buffer;
+      signedPayload?: string | Buffer;
+    } = {},
+  ): Delivery {
     const msgId = opts.msgId ?? id();
     const ts = opts.ts ?? nowSec();
     const payload = opts.payload ?? body();
@@ -73,7 +88,11 @@ describe('receiver: every refusal signals nothing', () => {
     const payload = opts.payload ?? body();
     const key = opts.key === 'stray' ? keys.strayEd25519 : keys.ed25519[opts.key ?? 1].privateKey;
     return {
-      headers: { 'webhook-id': msgId, 'webhook-timestamp': String(ts), 'webhook-signature': signV1a(key, msgId, ts, opts.signedPayload ?? payload) },
+      headers: {
+        'webhook-id': msgId,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': signV1a(key, msgId, ts, opts.signedPayload ?? payload),
+      },
       body: payload,
     };
   }
@@ -88,7 +107,10 @@ describe('receiver: every refusal signals nothing', () => {
       audience: AUDIENCE,
       ...opts,
     });
-    return { headers: { 'webhook-id': id(), 'webhook-timestamp': String(nowSec()), 'webhook-signature': token }, body: payload };
+    return {
+      headers: { 'webhook-id': id(), 'webhook-timestamp': String(nowSec()), 'webhook-signature': token },
+      body: payload,
+    };
   }
   const bound = (payload: string) => ({ event: JSON.parse(payload), body_sha256: sha256Hex(payload) });
 
@@ -154,146 +176,427 @@ describe('receiver: every refusal signals nothing', () => {
 
   const cases: [name: string, status: number, answer: string, build: () => Delivery | Promise<Delivery>][] = [
     // v1 (HMAC) signatures
-    ['v1: forged signature', 401, 'no signature entry verified', () => ({ ...v1(), headers: { ...v1().headers, 'webhook-signature': `v1,${randomBytes(32).toString('base64')}` } })],
-    ['v1: truncated signature', 400, 'malformed webhook-signature', () => {
-      const d = v1();
-      return { ...d, headers: { ...d.headers, 'webhook-signature': (d.headers['webhook-signature'] as string).slice(0, 20) } };
-    }],
-    ['v1: signature with the last byte flipped', 401, 'no signature entry verified', () => {
-      const d = v1();
-      const raw = Buffer.from((d.headers['webhook-signature'] as string).slice(3), 'base64');
-      raw[31] ^= 1;
-      return { ...d, headers: { ...d.headers, 'webhook-signature': `v1,${raw.toString('base64')}` } };
-    }],
+    [
+      'v1: forged signature',
+      401,
+      'no signature entry verified',
+      () => ({
+        ...v1(),
+        headers: { ...v1().headers, 'webhook-signature': `v1,${randomBytes(32).toString('base64')}` },
+      }),
+    ],
+    [
+      'v1: truncated signature',
+      400,
+      'malformed webhook-signature',
+      () => {
+        const d = v1();
+        return {
+          ...d,
+          headers: { ...d.headers, 'webhook-signature': (d.headers['webhook-signature'] as string).slice(0, 20) },
+        };
+      },
+    ],
+    [
+      'v1: signature with the last byte flipped',
+      401,
+      'no signature entry verified',
+      () => {
+        const d = v1();
+        const raw = Buffer.from((d.headers['webhook-signature'] as string).slice(3), 'base64');
+        raw[31] ^= 1;
+        return { ...d, headers: { ...d.headers, 'webhook-signature': `v1,${raw.toString('base64')}` } };
+      },
+    ],
     ['v1: wrong secret', 401, 'no signature entry verified', () => v1({ secret: newSecret() })],
     ['v1: secret retired by a rotation', 401, 'no signature entry verified', () => v1({ secret: retired })],
-    ['v1: signature over the raw secret string instead of its base64-decoded key', 401, 'no signature entry verified', () => {
-      const d = v1();
-      const [msgId, ts] = [d.headers['webhook-id'], d.headers['webhook-timestamp']];
-      const wrong = createHmac('sha256', current).update(`${msgId}.${ts}.${d.body}`).digest('base64');
-      return { ...d, headers: { ...d.headers, 'webhook-signature': `v1,${wrong}` } };
-    }],
+    [
+      'v1: signature over the raw secret string instead of its base64-decoded key',
+      401,
+      'no signature entry verified',
+      () => {
+        const d = v1();
+        const [msgId, ts] = [d.headers['webhook-id'], d.headers['webhook-timestamp']];
+        const wrong = createHmac('sha256', current).update(`${msgId}.${ts}.${d.body}`).digest('base64');
+        return { ...d, headers: { ...d.headers, 'webhook-signature': `v1,${wrong}` } };
+      },
+    ],
     ['v1: stale timestamp (6 minutes old)', 401, 'timestamp too old', () => v1({ ts: nowSec() - 360 })],
     ['v1: future timestamp (6 minutes ahead)', 401, 'timestamp too new', () => v1({ ts: nowSec() + 360 })],
     ['v1: timestamp in milliseconds', 400, 'malformed webhook-timestamp', () => v1({ ts: Date.now() })],
-    ['v1: non-numeric timestamp', 400, 'malformed webhook-timestamp', () => ({ ...v1(), headers: { ...v1().headers, 'webhook-timestamp': 'yesterday' } })],
-    ['v1: body changed after signing', 401, 'no signature entry verified', () => v1({ payload: body('interaction.failed'), signedPayload: body() })],
-    ['v1: one byte of whitespace added after signing', 401, 'no signature entry verified', () => {
-      const payload = body();
-      return v1({ payload: `${payload} `, signedPayload: payload });
-    }],
-    ['v1: webhook-id swapped after signing', 401, 'no signature entry verified', () => ({ ...v1(), headers: { ...v1().headers, 'webhook-id': id() } })],
-    ['v1: timestamp changed after signing', 401, 'no signature entry verified', () => {
-      const d = v1();
-      return { ...d, headers: { ...d.headers, 'webhook-timestamp': String(Number(d.headers['webhook-timestamp']) - 1) } };
-    }],
+    [
+      'v1: non-numeric timestamp',
+      400,
+      'malformed webhook-timestamp',
+      () => ({ ...v1(), headers: { ...v1().headers, 'webhook-timestamp': 'yesterday' } }),
+    ],
+    [
+      'v1: body changed after signing',
+      401,
+      'no signature entry verified',
+      () => v1({ payload: body('interaction.failed'), signedPayload: body() }),
+    ],
+    [
+      'v1: one byte of whitespace added after signing',
+      401,
+      'no signature entry verified',
+      () => {
+        const payload = body();
+        return v1({ payload: `${payload} `, signedPayload: payload });
+      },
+    ],
+    [
+      'v1: webhook-id swapped after signing',
+      401,
+      'no signature entry verified',
+      () => ({ ...v1(), headers: { ...v1().headers, 'webhook-id': id() } }),
+    ],
+    [
+      'v1: timestamp changed after signing',
+      401,
+      'no signature entry verified',
+      () => {
+        const d = v1();
+        return {
+          ...d,
+          headers: { ...d.headers, 'webhook-timestamp': String(Number(d.headers['webhook-timestamp']) - 1) },
+        };
+      },
+    ],
     // Headers
-    ['missing webhook-id', 400, 'missing webhook-id', () => {
-      const { 'webhook-id': _, ...headers } = v1().headers;
-      return { headers, body: body() };
-    }],
-    ['missing webhook-timestamp', 400, 'missing webhook-timestamp', () => {
-      const { 'webhook-timestamp': _, ...headers } = v1().headers;
-      return { headers, body: body() };
-    }],
-    ['missing webhook-signature', 400, 'missing webhook-signature', () => {
-      const { 'webhook-signature': _, ...headers } = v1().headers;
-      return { headers, body: body() };
-    }],
-    ['empty webhook-signature', 400, 'missing webhook-signature', () => ({ ...v1(), headers: { ...v1().headers, 'webhook-signature': '' } })],
-    ['duplicated webhook-signature header', 400, 'duplicated webhook-signature', () => {
-      const d = v1();
-      return { ...d, headers: { ...d.headers, 'webhook-signature': [d.headers['webhook-signature'] as string, d.headers['webhook-signature'] as string] } };
-    }],
-    ['duplicated webhook-id header', 400, 'duplicated webhook-id', () => {
-      const d = v1();
-      return { ...d, headers: { ...d.headers, 'webhook-id': [d.headers['webhook-id'] as string, id()] } };
-    }],
-    ['duplicated webhook-timestamp header', 400, 'duplicated webhook-timestamp', () => {
-      const d = v1();
-      return { ...d, headers: { ...d.headers, 'webhook-timestamp': [d.headers['webhook-timestamp'] as string, String(nowSec())] } };
-    }],
-    ['bad base64 in a v1 entry', 400, 'malformed webhook-signature', () => ({ ...v1(), headers: { ...v1().headers, 'webhook-signature': 'v1,@@not*base64@@' } })],
-    ['only an unknown signature version', 400, 'no supported webhook-signature entry', () => ({ ...v1(), headers: { ...v1().headers, 'webhook-signature': `v9,${randomBytes(32).toString('base64')}` } })],
-    ['webhook-id with characters that are not allowed', 400, 'malformed webhook-id', () => ({ ...v1(), headers: { ...v1().headers, 'webhook-id': "msg_1' OR 1=1" } })],
+    [
+      'missing webhook-id',
+      400,
+      'missing webhook-id',
+      () => {
+        const { 'webhook-id': _, ...headers } = v1().headers;
+        return { headers, body: body() };
+      },
+    ],
+    [
+      'missing webhook-timestamp',
+      400,
+      'missing webhook-timestamp',
+      () => {
+        const { 'webhook-timestamp': _, ...headers } = v1().headers;
+        return { headers, body: body() };
+      },
+    ],
+    [
+      'missing webhook-signature',
+      400,
+      'missing webhook-signature',
+      () => {
+        const { 'webhook-signature': _, ...headers } = v1().headers;
+        return { headers, body: body() };
+      },
+    ],
+    [
+      'empty webhook-signature',
+      400,
+      'missing webhook-signature',
+      () => ({ ...v1(), headers: { ...v1().headers, 'webhook-signature': '' } }),
+    ],
+    [
+      'duplicated webhook-signature header',
+      400,
+      'duplicated webhook-signature',
+      () => {
+        const d = v1();
+        return {
+          ...d,
+          headers: {
+            ...d.headers,
+            'webhook-signature': [d.headers['webhook-signature'] as string, d.headers['webhook-signature'] as string],
+          },
+        };
+      },
+    ],
+    [
+      'duplicated webhook-id header',
+      400,
+      'duplicated webhook-id',
+      () => {
+        const d = v1();
+        return { ...d, headers: { ...d.headers, 'webhook-id': [d.headers['webhook-id'] as string, id()] } };
+      },
+    ],
+    [
+      'duplicated webhook-timestamp header',
+      400,
+      'duplicated webhook-timestamp',
+      () => {
+        const d = v1();
+        return {
+          ...d,
+          headers: { ...d.headers, 'webhook-timestamp': [d.headers['webhook-timestamp'] as string, String(nowSec())] },
+        };
+      },
+    ],
+    [
+      'bad base64 in a v1 entry',
+      400,
+      'malformed webhook-signature',
+      () => ({ ...v1(), headers: { ...v1().headers, 'webhook-signature': 'v1,@@not*base64@@' } }),
+    ],
+    [
+      'only an unknown signature version',
+      400,
+      'no supported webhook-signature entry',
+      () => ({
+        ...v1(),
+        headers: { ...v1().headers, 'webhook-signature': `v9,${randomBytes(32).toString('base64')}` },
+      }),
+    ],
+    [
+      'webhook-id with characters that are not allowed',
+      400,
+      'malformed webhook-id',
+      () => ({ ...v1(), headers: { ...v1().headers, 'webhook-id': "msg_1' OR 1=1" } }),
+    ],
     // Bodies
-    ['oversized body (1 MiB + 1 byte)', 413, 'entity.too.large', () => {
-      const payload = JSON.stringify(envelope('interaction.completed', resourceId, meta(), { pad: 'x'.repeat(1024 * 1024) }));
-      return v1({ payload });
-    }],
+    [
+      'oversized body (1 MiB + 1 byte)',
+      413,
+      'entity.too.large',
+      () => {
+        const payload = JSON.stringify(
+          envelope('interaction.completed', resourceId, meta(), { pad: 'x'.repeat(1024 * 1024) }),
+        );
+        return v1({ payload });
+      },
+    ],
     ['empty body', 400, 'not UTF-8 JSON', () => v1({ payload: '' })],
     ['non-JSON body', 400, 'not UTF-8 JSON', () => v1({ payload: 'type=interaction.completed&id=1' })],
     ['invalid UTF-8 body', 400, 'not UTF-8 JSON', () => v1({ payload: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) })],
-    ['JSON array body', 400, 'envelope', () => v1({ payload: JSON.stringify([envelope('interaction.completed', resourceId, meta())]) })],
-    ['envelope without type', 400, 'envelope type', () => v1({ payload: JSON.stringify({ version: 'v1', data: { id: resourceId, user_metadata: meta() } }) })],
-    ['envelope without data', 400, 'envelope data', () => v1({ payload: JSON.stringify({ type: 'interaction.completed', user_metadata: meta() }) })],
-    ['known type without data.id', 400, 'data.id', () => v1({ payload: JSON.stringify({ type: 'batch.failed', data: { user_metadata: meta() } }) })],
-    ['type that is not a string', 400, 'envelope type', () => v1({ payload: JSON.stringify({ type: 7, data: { id: resourceId, user_metadata: meta() } }) })],
-    ['data.id that is not a string', 400, 'envelope data.id', () => v1({ payload: JSON.stringify({ type: 'interaction.completed', data: { id: 42, user_metadata: meta() } }) })],
+    [
+      'JSON array body',
+      400,
+      'envelope',
+      () => v1({ payload: JSON.stringify([envelope('interaction.completed', resourceId, meta())]) }),
+    ],
+    [
+      'envelope without type',
+      400,
+      'envelope type',
+      () => v1({ payload: JSON.stringify({ version: 'v1', data: { id: resourceId, user_metadata: meta() } }) }),
+    ],
+    [
+      'envelope without data',
+      400,
+      'envelope data',
+      () => v1({ payload: JSON.stringify({ type: 'interaction.completed', user_metadata: meta() }) }),
+    ],
+    [
+      'known type without data.id',
+      400,
+      'data.id',
+      () => v1({ payload: JSON.stringify({ type: 'batch.failed', data: { user_metadata: meta() } }) }),
+    ],
+    [
+      'type that is not a string',
+      400,
+      'envelope type',
+      () => v1({ payload: JSON.stringify({ type: 7, data: { id: resourceId, user_metadata: meta() } }) }),
+    ],
+    [
+      'data.id that is not a string',
+      400,
+      'envelope data.id',
+      () => v1({ payload: JSON.stringify({ type: 'interaction.completed', data: { id: 42, user_metadata: meta() } }) }),
+    ],
     // Verified, acknowledged, never signaled
-    ['unknown event type (recorded as a dead letter)', 200, 'recorded_unknown', () => ({ ...v1({ payload: body('interaction.exploded') }), deadLetter: true })],
-    ['webhook ping', 200, '"ping"', () => v1({ payload: JSON.stringify({ type: 'webhook.ping', data: { id: 'wh123' } }) })],
-    ['unknown workflow in user_metadata (dead letter)', 200, 'dead_lettered', () => ({
-      ...v1({ payload: JSON.stringify(envelope('interaction.completed', resourceId, { temporal_workflow_id: `nobody-${randomUUID()}` })) }),
-      deadLetter: true,
-    })],
-    ['closed workflow in user_metadata (dead letter)', 200, 'dead_lettered', () => ({
-      ...v1({ payload: JSON.stringify(envelope('interaction.completed', closedResource, { temporal_workflow_id: closedTarget.workflowId })) }),
-      deadLetter: true,
-    })],
-    ['user_metadata naming a receiver-internal workflow (dead letter)', 200, 'dead_lettered', () => ({
-      ...v1({ payload: JSON.stringify(envelope('interaction.completed', resourceId, { temporal_workflow_id: mailboxWorkflowId(resourceId) })) }),
-      deadLetter: true,
-    })],
-    ['user_metadata with an overlong workflow id (dead letter, not a retried 503)', 200, 'dead_lettered', () => ({
-      ...v1({ payload: JSON.stringify(envelope('interaction.completed', resourceId, { temporal_workflow_id: 'w'.repeat(300) })) }),
-      deadLetter: true,
-    })],
+    [
+      'unknown event type (recorded as a dead letter)',
+      200,
+      'recorded_unknown',
+      () => ({ ...v1({ payload: body('interaction.exploded') }), deadLetter: true }),
+    ],
+    [
+      'webhook ping',
+      200,
+      '"ping"',
+      () => v1({ payload: JSON.stringify({ type: 'webhook.ping', data: { id: 'wh123' } }) }),
+    ],
+    [
+      'unknown workflow in user_metadata (dead letter)',
+      200,
+      'dead_lettered',
+      () => ({
+        ...v1({
+          payload: JSON.stringify(
+            envelope('interaction.completed', resourceId, { temporal_workflow_id: `nobody-${randomUUID()}` }),
+          ),
+        }),
+        deadLetter: true,
+      }),
+    ],
+    [
+      'closed workflow in user_metadata (dead letter)',
+      200,
+      'dead_lettered',
+      () => ({
+        ...v1({
+          payload: JSON.stringify(
+            envelope('interaction.completed', closedResource, { temporal_workflow_id: closedTarget.workflowId }),
+          ),
+        }),
+        deadLetter: true,
+      }),
+    ],
+    [
+      'user_metadata naming a receiver-internal workflow (dead letter)',
+      200,
+      'dead_lettered',
+      () => ({
+        ...v1({
+          payload: JSON.stringify(
+            envelope('interaction.completed', resourceId, { temporal_workflow_id: mailboxWorkflowId(resourceId) }),
+          ),
+        }),
+        deadLetter: true,
+      }),
+    ],
+    [
+      'user_metadata with an overlong workflow id (dead letter, not a retried 503)',
+      200,
+      'dead_lettered',
+      () => ({
+        ...v1({
+          payload: JSON.stringify(
+            envelope('interaction.completed', resourceId, { temporal_workflow_id: 'w'.repeat(300) }),
+          ),
+        }),
+        deadLetter: true,
+      }),
+    ],
     // v1a (Ed25519)
-    ['v1a: forged signature', 401, 'no signature entry verified', () => ({ ...v1a(), headers: { ...v1a().headers, 'webhook-signature': `v1a,${randomBytes(64).toString('base64')}` } })],
+    [
+      'v1a: forged signature',
+      401,
+      'no signature entry verified',
+      () => ({
+        ...v1a(),
+        headers: { ...v1a().headers, 'webhook-signature': `v1a,${randomBytes(64).toString('base64')}` },
+      }),
+    ],
     ['v1a: signed by a key that is not in the JWKS', 401, 'no signature entry verified', () => v1a({ key: 'stray' })],
-    ['v1a: truncated signature', 400, 'malformed webhook-signature', () => {
-      const d = v1a();
-      return { ...d, headers: { ...d.headers, 'webhook-signature': (d.headers['webhook-signature'] as string).slice(0, 50) } };
-    }],
-    ['v1a: body changed after signing', 401, 'no signature entry verified', () => v1a({ payload: body('interaction.failed'), signedPayload: body() })],
+    [
+      'v1a: truncated signature',
+      400,
+      'malformed webhook-signature',
+      () => {
+        const d = v1a();
+        return {
+          ...d,
+          headers: { ...d.headers, 'webhook-signature': (d.headers['webhook-signature'] as string).slice(0, 50) },
+        };
+      },
+    ],
+    [
+      'v1a: body changed after signing',
+      401,
+      'no signature entry verified',
+      () => v1a({ payload: body('interaction.failed'), signedPayload: body() }),
+    ],
     ['v1a: stale timestamp', 401, 'timestamp too old', () => v1a({ ts: nowSec() - 600 })],
-    ['v1a: bad base64', 400, 'malformed webhook-signature', () => ({ ...v1a(), headers: { ...v1a().headers, 'webhook-signature': 'v1a,%%%%' } })],
+    [
+      'v1a: bad base64',
+      400,
+      'malformed webhook-signature',
+      () => ({ ...v1a(), headers: { ...v1a().headers, 'webhook-signature': 'v1a,%%%%' } }),
+    ],
     // JWT (RS256)
-    ['jwt: alg none', 401, 'ERR_JOSE_ALG_NOT_ALLOWED', () => {
-      const payload = body();
-      const { token } = craftJwt({ alg: 'none', typ: 'JWT' }, { ...bound(payload), aud: AUDIENCE, exp: nowSec() + 300 });
-      return { headers: { 'webhook-id': id(), 'webhook-timestamp': String(nowSec()), 'webhook-signature': token }, body: payload };
-    }],
-    ['jwt: HS256 signed with the RSA public key', 401, 'ERR_JOSE_ALG_NOT_ALLOWED', async () => {
-      const payload = body();
-      const pem = await exportSPKI(keys.rsa.publicKey);
-      const { signingInput } = craftJwt({ alg: 'HS256', kid: keys.rsa.kid }, { ...bound(payload), aud: AUDIENCE, exp: nowSec() + 300 });
-      const signature = createHmac('sha256', pem).update(signingInput).digest('base64url');
-      return { headers: { 'webhook-id': id(), 'webhook-timestamp': String(nowSec()), 'webhook-signature': `${signingInput}.${signature}` }, body: payload };
-    }],
+    [
+      'jwt: alg none',
+      401,
+      'ERR_JOSE_ALG_NOT_ALLOWED',
+      () => {
+        const payload = body();
+        const { token } = craftJwt(
+          { alg: 'none', typ: 'JWT' },
+          { ...bound(payload), aud: AUDIENCE, exp: nowSec() + 300 },
+        );
+        return {
+          headers: { 'webhook-id': id(), 'webhook-timestamp': String(nowSec()), 'webhook-signature': token },
+          body: payload,
+        };
+      },
+    ],
+    [
+      'jwt: HS256 signed with the RSA public key',
+      401,
+      'ERR_JOSE_ALG_NOT_ALLOWED',
+      async () => {
+        const payload = body();
+        const pem = await exportSPKI(keys.rsa.publicKey);
+        const { signingInput } = craftJwt(
+          { alg: 'HS256', kid: keys.rsa.kid },
+          { ...bound(payload), aud: AUDIENCE, exp: nowSec() + 300 },
+        );
+        const signature = createHmac('sha256', pem).update(signingInput).digest('base64url');
+        return {
+          headers: {
+            'webhook-id': id(),
+            'webhook-timestamp': String(nowSec()),
+            'webhook-signature': `${signingInput}.${signature}`,
+          },
+          body: payload,
+        };
+      },
+    ],
     ['jwt: unknown kid', 401, 'ERR_JWKS_NO_MATCHING_KEY', () => jwt(bound, { kid: 'not-a-published-kid' })],
-    ['jwt: published kid, different key', 401, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED', () => jwt(bound, { key: 'stray' })],
+    [
+      'jwt: published kid, different key',
+      401,
+      'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      () => jwt(bound, { key: 'stray' }),
+    ],
     ['jwt: expired', 401, 'ERR_JWT_EXPIRED', () => jwt(bound, { iat: nowSec() - 900, expiresIn: nowSec() - 600 })],
     ['jwt: no exp claim', 401, 'ERR_JWT_CLAIM_VALIDATION_FAILED', () => jwt(bound, { expiresIn: null })],
-    ['jwt: wrong audience', 401, 'ERR_JWT_CLAIM_VALIDATION_FAILED', () => jwt(bound, { audience: 'https://someone-else.example/hook' })],
-    ['jwt: body changed after signing (hash mismatch)', 401, 'body hash does not match', async () => {
-      const d = await jwt(bound);
-      return { ...d, body: body('interaction.failed') };
-    }],
-    ['jwt: binds neither the body nor the event', 401, 'binds neither', () => jwt(() => ({ sub: 'interaction.completed' }))],
-    ['jwt: signature stripped', 400, 'malformed webhook-signature', async () => {
-      const d = await jwt(bound);
-      const token = (d.headers['webhook-signature'] as string).split('.').slice(0, 2).join('.');
-      return { ...d, headers: { ...d.headers, 'webhook-signature': token } };
-    }],
-    ['jwt: signature of another token', 401, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED', async () => {
-      const a = await jwt(bound);
-      const b = await jwt(bound, { payload: body('interaction.failed') });
-      const [h, p] = (a.headers['webhook-signature'] as string).split('.');
-      const s = (b.headers['webhook-signature'] as string).split('.')[2];
-      return { ...a, headers: { ...a.headers, 'webhook-signature': `${h}.${p}.${s}` } };
-    }],
+    [
+      'jwt: wrong audience',
+      401,
+      'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      () => jwt(bound, { audience: 'https://someone-else.example/hook' }),
+    ],
+    [
+      'jwt: body changed after signing (hash mismatch)',
+      401,
+      'body hash does not match',
+      async () => {
+        const d = await jwt(bound);
+        return { ...d, body: body('interaction.failed') };
+      },
+    ],
+    [
+      'jwt: binds neither the body nor the event',
+      401,
+      'binds neither',
+      () => jwt(() => ({ sub: 'interaction.completed' })),
+    ],
+    [
+      'jwt: signature stripped',
+      400,
+      'malformed webhook-signature',
+      async () => {
+        const d = await jwt(bound);
+        const token = (d.headers['webhook-signature'] as string).split('.').slice(0, 2).join('.');
+        return { ...d, headers: { ...d.headers, 'webhook-signature': token } };
+      },
+    ],
+    [
+      'jwt: signature of another token',
+      401,
+      'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      async () => {
+        const a = await jwt(bound);
+        const b = await jwt(bound, { payload: body('interaction.failed') });
+        const [h, p] = (a.headers['webhook-signature'] as string).split('.');
+        const s = (b.headers['webhook-signature'] as string).split('.')[2];
+        return { ...a, headers: { ...a.headers, 'webhook-signature': `${h}.${p}.${s}` } };
+      },
+    ],
   ];
 
   for (const [name, status, answer, build] of cases) {
@@ -309,21 +612,52 @@ describe('receiver: every refusal signals nothing', () => {
   /** The same builders, unbroken, must verify: otherwise the refusals above would prove nothing. */
   const accepted: [name: string, type: string, build: (payload: string) => Delivery | Promise<Delivery>][] = [
     ['v1 with the current secret', 'interaction.completed', (payload) => v1({ payload })],
-    ['v1 with the previous secret (rotation grace)', 'interaction.completed', (payload) => v1({ payload, secret: previous })],
-    ['v1 with one entry per secret during a rotation', 'interaction.completed', (payload) => {
-      const d = v1({ payload });
-      const again = signV1(previous, d.headers['webhook-id'] as string, Number(d.headers['webhook-timestamp']), payload);
-      return { ...d, headers: { ...d.headers, 'webhook-signature': `${d.headers['webhook-signature']} ${again}` } };
-    }],
+    [
+      'v1 with the previous secret (rotation grace)',
+      'interaction.completed',
+      (payload) => v1({ payload, secret: previous }),
+    ],
+    [
+      'v1 with one entry per secret during a rotation',
+      'interaction.completed',
+      (payload) => {
+        const d = v1({ payload });
+        const again = signV1(
+          previous,
+          d.headers['webhook-id'] as string,
+          Number(d.headers['webhook-timestamp']),
+          payload,
+        );
+        return { ...d, headers: { ...d.headers, 'webhook-signature': `${d.headers['webhook-signature']} ${again}` } };
+      },
+    ],
     ['v1a with the first JWKS key', 'interaction.completed', (payload) => v1a({ payload, key: 0 })],
     ['v1a with the third JWKS key', 'interaction.completed', (payload) => v1a({ payload, key: 2 })],
-    ['a forged v1 entry next to a valid v1a entry', 'interaction.completed', (payload) => {
-      const d = v1a({ payload });
-      return { ...d, headers: { ...d.headers, 'webhook-signature': `v1,${randomBytes(32).toString('base64')} ${d.headers['webhook-signature']}` } };
-    }],
+    [
+      'a forged v1 entry next to a valid v1a entry',
+      'interaction.completed',
+      (payload) => {
+        const d = v1a({ payload });
+        return {
+          ...d,
+          headers: {
+            ...d.headers,
+            'webhook-signature': `v1,${randomBytes(32).toString('base64')} ${d.headers['webhook-signature']}`,
+          },
+        };
+      },
+    ],
     ['jwt with the event and a body hash', 'interaction.completed', (payload) => jwt(bound, { payload })],
-    ['batch.completed is normalised to batch.succeeded', 'batch.succeeded', (payload) => v1({ payload: payload.replace('interaction.completed', 'batch.completed') })],
-    ['interaction.canceled is normalised to interaction.cancelled', 'interaction.cancelled', (payload) => v1({ payload: payload.replace('interaction.completed', 'INTERACTION.CANCELED') })],
+    [
+      'batch.completed is normalised to batch.succeeded',
+      'batch.succeeded',
+      (payload) => v1({ payload: payload.replace('interaction.completed', 'batch.completed') }),
+    ],
+    [
+      'interaction.canceled is normalised to interaction.cancelled',
+      'interaction.cancelled',
+      (payload) => v1({ payload: payload.replace('interaction.completed', 'INTERACTION.CANCELED') }),
+    ],
   ];
 
   for (const [name, type, build] of accepted) {
@@ -334,7 +668,9 @@ describe('receiver: every refusal signals nothing', () => {
         workflowId: `adv-ok-${randomUUID()}`,
         args: [resource],
       });
-      const payload = JSON.stringify(envelope('interaction.completed', resource, { temporal_workflow_id: handle.workflowId }));
+      const payload = JSON.stringify(
+        envelope('interaction.completed', resource, { temporal_workflow_id: handle.workflowId }),
+      );
       const d = await build(payload);
       const res = await post(receiver.url, d.headers, d.body);
       assert.equal(res.status, 200, res.body);
@@ -352,11 +688,19 @@ describe('receiver: every refusal signals nothing', () => {
     const resource = `interactions/claim-${randomUUID()}`;
     const [real, decoy] = await Promise.all(
       ['claim', 'decoy'].map((n) =>
-        client.workflow.start(awaitGeminiEvent, { taskQueue: worker.taskQueue, workflowId: `adv-${n}-${randomUUID()}`, args: [resource] }),
+        client.workflow.start(awaitGeminiEvent, {
+          taskQueue: worker.taskQueue,
+          workflowId: `adv-${n}-${randomUUID()}`,
+          args: [resource],
+        }),
       ),
     );
-    const signed = JSON.stringify(envelope('interaction.completed', resource, { temporal_workflow_id: real.workflowId }));
-    const swapped = JSON.stringify(envelope('interaction.failed', resource, { temporal_workflow_id: decoy.workflowId }));
+    const signed = JSON.stringify(
+      envelope('interaction.completed', resource, { temporal_workflow_id: real.workflowId }),
+    );
+    const swapped = JSON.stringify(
+      envelope('interaction.failed', resource, { temporal_workflow_id: decoy.workflowId }),
+    );
     const d = await jwt(() => ({ event: JSON.parse(signed) }), { payload: swapped });
     const res = await post(receiver.url, d.headers, d.body);
     assert.equal(res.status, 200, res.body);
@@ -374,14 +718,20 @@ describe('receiver: every refusal signals nothing', () => {
       workflowId: `adv-replay-${randomUUID()}`,
       args: [resource],
     });
-    const d = v1({ payload: JSON.stringify(envelope('interaction.completed', resource, { temporal_workflow_id: handle.workflowId })) });
+    const d = v1({
+      payload: JSON.stringify(envelope('interaction.completed', resource, { temporal_workflow_id: handle.workflowId })),
+    });
     const first = await post(receiver.url, d.headers, d.body);
     const again = await post(receiver.url, d.headers, d.body);
     // A retry with a fresh timestamp (and so a fresh signature) is still the same webhook-id.
     const ts = nowSec() + 1;
     const retry = await post(
       receiver.url,
-      { ...d.headers, 'webhook-timestamp': String(ts), 'webhook-signature': signV1(current, d.headers['webhook-id'] as string, ts, d.body) },
+      {
+        ...d.headers,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': signV1(current, d.headers['webhook-id'] as string, ts, d.body),
+      },
       d.body,
     );
     assert.deepEqual([first.status, again.status, retry.status], [200, 200, 200]);

@@ -41,10 +41,17 @@ describe('receiver cores', () => {
     });
     assert.equal(inData.targetWorkflowId, 'wf-1');
 
-    const atTop = toGeminiEvent('msg_2', { type: 'interaction.completed', data: { id: 'i' }, user_metadata: { temporal_workflow_id: 'wf-2' } });
+    const atTop = toGeminiEvent('msg_2', {
+      type: 'interaction.completed',
+      data: { id: 'i' },
+      user_metadata: { temporal_workflow_id: 'wf-2' },
+    });
     assert.equal(atTop.kind === 'event' && atTop.targetWorkflowId, 'wf-2');
     const unknown = toGeminiEvent('msg_3', { type: 'interaction.exploded', data: { id: 'i' } });
-    assert.deepEqual([unknown.kind, unknown.kind === 'unknown-type' && unknown.rawType], ['unknown-type', 'interaction.exploded']);
+    assert.deepEqual(
+      [unknown.kind, unknown.kind === 'unknown-type' && unknown.rawType],
+      ['unknown-type', 'interaction.exploded'],
+    );
     assert.equal(toGeminiEvent('msg_4', { type: 'interaction.completed', data: {} }).kind, 'invalid');
     assert.equal(toGeminiEvent('msg_5', null).kind, 'invalid');
   });

@@ -92,7 +92,10 @@ describe('receiver with the emulator: events produced through the real SDK reach
     });
     await waitUntilBlocked(handle);
     await emulator.control.clock.advance(JOB_MS);
-    const [delivery] = await emulator.control.waitForDeliveries({ resourceId: created.id, eventType: 'interaction.completed' });
+    const [delivery] = await emulator.control.waitForDeliveries({
+      resourceId: created.id,
+      eventType: 'interaction.completed',
+    });
     return { created, handle, delivery };
   }
 
@@ -101,14 +104,27 @@ describe('receiver with the emulator: events produced through the real SDK reach
     const webhook = await ai.webhooks.create({ uri: url, subscribed_events: ['interaction.completed'] });
     const receiver = await start({ secrets: [webhook.new_signing_secret!] });
     const workflowId = `emu-v1-${randomUUID()}`;
-    const { created, handle, delivery } = await runJob(emulator, ai, { user_metadata: { temporal_workflow_id: workflowId } }, workflowId);
+    const { created, handle, delivery } = await runJob(
+      emulator,
+      ai,
+      { user_metadata: { temporal_workflow_id: workflowId } },
+      workflowId,
+    );
 
     assert.equal(delivery.scheme, 'v1');
-    assert.deepEqual(delivery.attempts.map((a) => a.statusCode), [200]);
+    assert.deepEqual(
+      delivery.attempts.map((a) => a.statusCode),
+      [200],
+    );
     const event = await handle.result();
-    assert.deepEqual([event.type, event.resourceId, event.webhookId, event.via], ['interaction.completed', created.id, delivery.webhookId, 'webhook']);
+    assert.deepEqual(
+      [event.type, event.resourceId, event.webhookId, event.via],
+      ['interaction.completed', created.id, delivery.webhookId, 'webhook'],
+    );
     assert.equal(await signalCount(handle), 1);
-    assert.ok(await metric(receiver, /deliveries_total\{type="interaction.completed",outcome="signaled",scheme="v1"\} 1/));
+    assert.ok(
+      await metric(receiver, /deliveries_total\{type="interaction.completed",outcome="signaled",scheme="v1"\} 1/),
+    );
   });
 
   it('per-request webhook, v1a Ed25519', async () => {
@@ -122,11 +138,19 @@ describe('receiver with the emulator: events produced through the real SDK reach
       workflowId,
     );
     assert.equal(delivery.scheme, 'v1a');
-    assert.deepEqual(delivery.attempts.map((a) => a.statusCode), [200]);
+    assert.deepEqual(
+      delivery.attempts.map((a) => a.statusCode),
+      [200],
+    );
     const event = await handle.result();
-    assert.deepEqual([event.type, event.resourceId, event.webhookId], ['interaction.completed', created.id, delivery.webhookId]);
+    assert.deepEqual(
+      [event.type, event.resourceId, event.webhookId],
+      ['interaction.completed', created.id, delivery.webhookId],
+    );
     assert.equal(await signalCount(handle), 1);
-    assert.ok(await metric(receiver, /deliveries_total\{type="interaction.completed",outcome="signaled",scheme="v1a"\} 1/));
+    assert.ok(
+      await metric(receiver, /deliveries_total\{type="interaction.completed",outcome="signaled",scheme="v1a"\} 1/),
+    );
   });
 
   it('per-request webhook, RS256 JWT with the audience checked', async () => {
@@ -140,11 +164,19 @@ describe('receiver with the emulator: events produced through the real SDK reach
       workflowId,
     );
     assert.equal(delivery.scheme, 'jwt');
-    assert.deepEqual(delivery.attempts.map((a) => a.statusCode), [200]);
+    assert.deepEqual(
+      delivery.attempts.map((a) => a.statusCode),
+      [200],
+    );
     const event = await handle.result();
-    assert.deepEqual([event.type, event.resourceId, event.webhookId], ['interaction.completed', created.id, delivery.webhookId]);
+    assert.deepEqual(
+      [event.type, event.resourceId, event.webhookId],
+      ['interaction.completed', created.id, delivery.webhookId],
+    );
     assert.equal(await signalCount(handle), 1);
-    assert.ok(await metric(receiver, /deliveries_total\{type="interaction.completed",outcome="signaled",scheme="jwt"\} 1/));
+    assert.ok(
+      await metric(receiver, /deliveries_total\{type="interaction.completed",outcome="signaled",scheme="jwt"\} 1/),
+    );
   });
 
   it('secret rotation: the receiver accepts either entry during the grace period, and a retry once the new secret is configured', async () => {
@@ -167,11 +199,16 @@ describe('receiver with the emulator: events produced through the real SDK reach
     const firstId = `emu-rot-a-${randomUUID()}`;
     const first = await runJob(emulator, ai, { user_metadata: { temporal_workflow_id: firstId } }, firstId);
     assert.equal(first.delivery.attempts[0].headers['webhook-signature'].split(' ').length, 2);
-    assert.deepEqual(first.delivery.attempts.map((a) => a.statusCode), [200]);
+    assert.deepEqual(
+      first.delivery.attempts.map((a) => a.statusCode),
+      [200],
+    );
     assert.equal((await first.handle.result()).webhookId, first.delivery.webhookId);
 
     // Immediate revocation: the receiver does not know the third secret yet, so it refuses (401) until it does.
-    const { secret: third } = await ai.webhooks.rotateSigningSecret(webhook.id!, { revocation_behavior: 'revoke_previous_secrets_immediately' });
+    const { secret: third } = await ai.webhooks.rotateSigningSecret(webhook.id!, {
+      revocation_behavior: 'revoke_previous_secrets_immediately',
+    });
     const secondId = `emu-rot-b-${randomUUID()}`;
     const created = await ai.interactions.create({
       model: 'gemini-2.5-flash',
@@ -179,11 +216,18 @@ describe('receiver with the emulator: events produced through the real SDK reach
       background: true,
       webhook_config: { user_metadata: { temporal_workflow_id: secondId } },
     });
-    const handle = await client.workflow.start(awaitGeminiEvent, { taskQueue: worker.taskQueue, workflowId: secondId, args: [created.id] });
+    const handle = await client.workflow.start(awaitGeminiEvent, {
+      taskQueue: worker.taskQueue,
+      workflowId: secondId,
+      args: [created.id],
+    });
     await waitUntilBlocked(handle);
     await emulator.control.clock.advance(JOB_MS);
     let [delivery] = emulator.control.inspect.deliveries({ resourceId: created.id });
-    assert.deepEqual(delivery.attempts.map((a) => a.statusCode), [401]);
+    assert.deepEqual(
+      delivery.attempts.map((a) => a.statusCode),
+      [401],
+    );
     assert.equal(await signalCount(handle), 0);
 
     await receiver.stop();
@@ -196,7 +240,10 @@ describe('receiver with the emulator: events produced through the real SDK reach
     const outcomes = delivery.attempts.map((a) => a.statusCode ?? a.outcome);
     assert.equal(outcomes[0], 401);
     assert.equal(outcomes.at(-1), 200, `attempts: ${outcomes.join(',')}`);
-    assert.ok(outcomes.slice(1, -1).every((o) => o === 'network_error'), `attempts: ${outcomes.join(',')}`);
+    assert.ok(
+      outcomes.slice(1, -1).every((o) => o === 'network_error'),
+      `attempts: ${outcomes.join(',')}`,
+    );
     assert.equal((await handle.result()).webhookId, delivery.webhookId);
     assert.equal(await signalCount(handle), 1);
   });
@@ -211,27 +258,105 @@ describe('receiver with the emulator: events produced through the real SDK reach
     const dup = await runJob(emulator, ai, meta(dupId), dupId);
     await emulator.control.idle();
     const [sent] = emulator.control.inspect.deliveries({ resourceId: dup.created.id });
-    assert.deepEqual(sent.attempts.map((a) => a.statusCode), [200, 200, 200], 'the original and two copies');
+    assert.deepEqual(
+      sent.attempts.map((a) => a.statusCode),
+      [200, 200, 200],
+      'the original and two copies',
+    );
     await dup.handle.result();
     assert.equal(await signalCount(dup.handle), 1);
 
     emulator.control.faults.addDeliveryFault({ kind: 'stale_timestamp', count: 1, staleSeconds: 600 });
     const staleId = `emu-stale-${randomUUID()}`;
-    const created = await ai.interactions.create({ model: 'gemini-2.5-flash', input: 'stale', background: true, webhook_config: meta(staleId) });
-    const handle = await client.workflow.start(awaitGeminiEvent, { taskQueue: worker.taskQueue, workflowId: staleId, args: [created.id] });
+    const created = await ai.interactions.create({
+      model: 'gemini-2.5-flash',
+      input: 'stale',
+      background: true,
+      webhook_config: meta(staleId),
+    });
+    const handle = await client.workflow.start(awaitGeminiEvent, {
+      taskQueue: worker.taskQueue,
+      workflowId: staleId,
+      args: [created.id],
+    });
     await waitUntilBlocked(handle);
     await emulator.control.clock.advance(JOB_MS);
-    assert.deepEqual(emulator.control.inspect.deliveries({ resourceId: created.id })[0].attempts.map((a) => a.statusCode), [401]);
+    assert.deepEqual(
+      emulator.control.inspect.deliveries({ resourceId: created.id })[0].attempts.map((a) => a.statusCode),
+      [401],
+    );
     assert.equal(await signalCount(handle), 0);
     await emulator.control.clock.advance(5_000);
     const [retried] = emulator.control.inspect.deliveries({ resourceId: created.id });
-    assert.deepEqual(retried.attempts.map((a) => a.statusCode), [401, 200]);
+    assert.deepEqual(
+      retried.attempts.map((a) => a.statusCode),
+      [401, 200],
+    );
     await handle.result();
     assert.equal(await signalCount(handle), 1);
   });
 
+  it('judges timestamps by the clock it is given, so emulator time can run hours ahead (v1 and JWT)', async () => {
+    const hours = 2 * 60 * 60 * 1000;
+    const emulator = await startEmulator({ dynamicSigning: 'jwt', durations: { interactionMs: hours } });
+    stops.push(() => emulator.stop());
+    const ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: emulator.baseUrl } });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/webhooks/gemini`;
+    const webhook = await ai.webhooks.create({ uri: url, subscribed_events: ['interaction.completed'] });
+    const receiver = await startReceiver({
+      logger: testLogger,
+      port,
+      secrets: [webhook.new_signing_secret!],
+      jwksUrl: emulator.jwksUrl,
+      audience: url,
+      temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
+      now: () => emulator.control.clock.now().now,
+    });
+    stops.push(() => receiver.stop());
+
+    const jobs = await Promise.all(
+      [{}, { uris: [url] }].map(async (target, i) => {
+        const workflowId = `emu-clock-${i}-${randomUUID()}`;
+        const created = await ai.interactions.create({
+          model: 'gemini-2.5-flash',
+          input: `two hours ${i}`,
+          background: true,
+          webhook_config: { ...target, user_metadata: { temporal_workflow_id: workflowId } },
+        });
+        const handle = await client.workflow.start(awaitGeminiEvent, {
+          taskQueue: worker.taskQueue,
+          workflowId,
+          args: [created.id],
+        });
+        await waitUntilBlocked(handle);
+        return { created, handle };
+      }),
+    );
+    await emulator.control.clock.advance(hours);
+    for (const { created, handle } of jobs) {
+      const [delivery] = await emulator.control.waitForDeliveries({ resourceId: created.id });
+      assert.ok(
+        Number(delivery.attempts[0].headers['webhook-timestamp']) > Date.now() / 1000 + 3600,
+        'stamped in emulator time',
+      );
+      assert.deepEqual(
+        delivery.attempts.map((a) => a.statusCode),
+        [200],
+      );
+      assert.equal((await handle.result()).webhookId, delivery.webhookId);
+    }
+    assert.deepEqual(
+      jobs.map(({ created }) => emulator.control.inspect.deliveries({ resourceId: created.id })[0].scheme),
+      ['v1', 'jwt'],
+    );
+  });
+
   it('a registered webhook without user_metadata is routed through the owner search attribute', async () => {
-    const emulator = await startEmulator({ echoUserMetadataToRegisteredWebhooks: false, durations: { interactionMs: JOB_MS } });
+    const emulator = await startEmulator({
+      echoUserMetadataToRegisteredWebhooks: false,
+      durations: { interactionMs: JOB_MS },
+    });
     stops.push(() => emulator.stop());
     const ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: emulator.baseUrl } });
     const port = await freePort();
@@ -249,7 +374,10 @@ describe('receiver with the emulator: events produced through the real SDK reach
     // The event outruns its owner: nothing has recorded the id when it arrives.
     await emulator.control.clock.advance(JOB_MS);
     const [delivery] = await emulator.control.waitForDeliveries({ resourceId: created.id });
-    assert.deepEqual(delivery.attempts.map((a) => a.statusCode), [200]);
+    assert.deepEqual(
+      delivery.attempts.map((a) => a.statusCode),
+      [200],
+    );
     assert.equal(JSON.parse(delivery.body).user_metadata, undefined);
 
     const { GeminiResourceIds } = await import('../workflows/search-attributes');
@@ -301,7 +429,11 @@ describe('receiver with the emulator: Temporal down', () => {
       await server.stop();
       await emulator.control.clock.advance(JOB_MS);
       const [first] = emulator.control.inspect.deliveries({ resourceId: created.id });
-      assert.deepEqual(first.attempts.map((a) => a.statusCode), [503], 'Temporal down: 503 so Gemini retries');
+      assert.deepEqual(
+        first.attempts.map((a) => a.statusCode),
+        [503],
+        'Temporal down: 503 so Gemini retries',
+      );
       assert.equal(first.status, 'pending');
 
       server = await startDevServer({ dbFilename, port: temporalPort });
@@ -314,7 +446,10 @@ describe('receiver with the emulator: Temporal down', () => {
       const codes = delivered.attempts.map((a) => a.statusCode);
       assert.equal(delivered.status, 'delivered', `attempts: ${codes.join(',')}`);
       assert.equal(codes.at(-1), 200);
-      assert.ok(codes.slice(0, -1).every((c) => c === 503), `attempts: ${codes.join(',')}`);
+      assert.ok(
+        codes.slice(0, -1).every((c) => c === 503),
+        `attempts: ${codes.join(',')}`,
+      );
 
       connection = await Connection.connect({ address: server.address });
       const resumed = new Client({ connection }).workflow.getHandle(workflowId);

@@ -25,7 +25,11 @@ function signed(payload: unknown, webhookId = `msg_${randomUUID()}`) {
   return {
     webhookId,
     body,
-    headers: { 'webhook-id': webhookId, 'webhook-timestamp': String(ts), 'webhook-signature': signV1(secret, webhookId, ts, body) },
+    headers: {
+      'webhook-id': webhookId,
+      'webhook-timestamp': String(ts),
+      'webhook-signature': signV1(secret, webhookId, ts, body),
+    },
   };
 }
 
@@ -45,12 +49,16 @@ async function signalCount(handle: WorkflowHandle): Promise<number> {
 }
 
 function deadLettersCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'receiver', 'dead-letters.ts'), ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const res = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(projectRoot, 'receiver', 'dead-letters.ts'), ...args],
+    {
+      cwd: projectRoot,
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -118,7 +126,10 @@ describe('receiver: routing, holding and dead letters', () => {
     assert.deepEqual([event.webhookId, event.via], [d.webhookId, 'mailbox']);
     assert.equal(await signalCount(owner), 1);
     const mailbox = await client.workflow.getHandle(mailboxWorkflowId(resourceId)).result();
-    assert.deepEqual({ forwarded: mailbox.forwarded, deadLettered: mailbox.deadLettered }, { forwarded: 1, deadLettered: 0 });
+    assert.deepEqual(
+      { forwarded: mailbox.forwarded, deadLettered: mailbox.deadLettered },
+      { forwarded: 1, deadLettered: 0 },
+    );
   });
 
   it('an owner that never appears: the mailbox gives up into a dead letter, which the CLI lists and replays', async () => {
@@ -129,12 +140,22 @@ describe('receiver: routing, holding and dead letters', () => {
     const letter = client.workflow.getHandle(deadLetterWorkflowId(d.webhookId));
     const description = await until('the dead letter', () => letter.describe().catch(() => undefined), 30_000);
     const record = description.memo?.record as DeadLetterRecord;
-    assert.deepEqual([record.reason, record.resourceId, record.eventType], ['owner_not_found', resourceId, 'interaction.requires_action']);
+    assert.deepEqual(
+      [record.reason, record.resourceId, record.eventType],
+      ['owner_not_found', resourceId, 'interaction.requires_action'],
+    );
 
     const listed = deadLettersCli(['list', '--json', '--reason', 'owner_not_found']);
     assert.equal(listed.status, 0, listed.stderr);
-    const rows = listed.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    assert.ok(rows.some((r) => r.webhookId === d.webhookId && r.status === 'RUNNING'), listed.stdout);
+    const rows = listed.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    assert.ok(
+      rows.some((r) => r.webhookId === d.webhookId && r.status === 'RUNNING'),
+      listed.stdout,
+    );
 
     const refused = deadLettersCli(['replay', d.webhookId]);
     assert.notEqual(refused.status, 0, 'no owner and no --to: replay must refuse');
@@ -154,14 +175,18 @@ describe('receiver: routing, holding and dead letters', () => {
     const owner = await startOwner(resourceId);
     await owner.terminate('finished before its event');
     await until('closed owner in visibility', async () => {
-      for await (const run of client.workflow.list({ query: `GeminiResourceIds = '${resourceId}' AND ExecutionStatus != 'Running'` })) return run;
+      for await (const run of client.workflow.list({
+        query: `GeminiResourceIds = '${resourceId}' AND ExecutionStatus != 'Running'`,
+      }))
+        return run;
       return undefined;
     });
     const d = signed(envelope('batch.expired', resourceId));
     const res = await post(receiver.url, d.headers, d.body);
     assert.equal(res.status, 200, res.body);
     assert.deepEqual(JSON.parse(res.body), { outcome: 'dead_lettered' });
-    const record = (await client.workflow.getHandle(deadLetterWorkflowId(d.webhookId)).describe()).memo?.record as DeadLetterRecord;
+    const record = (await client.workflow.getHandle(deadLetterWorkflowId(d.webhookId)).describe()).memo
+      ?.record as DeadLetterRecord;
     assert.deepEqual([record.reason, record.targetWorkflowId], ['workflow_closed', owner.workflowId]);
   });
 
@@ -170,7 +195,10 @@ describe('receiver: routing, holding and dead letters', () => {
     const owner = await startOwner(resourceId, false);
     const d = signed(envelope('interaction.completed', resourceId, { temporal_workflow_id: owner.workflowId }));
     const answers = await Promise.all(Array.from({ length: 8 }, () => post(receiver.url, d.headers, d.body)));
-    assert.deepEqual(answers.map((a) => a.status), Array(8).fill(200));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      Array(8).fill(200),
+    );
     await owner.result();
     assert.equal(await signalCount(owner), 1);
   });
@@ -225,8 +253,14 @@ describe('receiver: routing, holding and dead letters', () => {
     const base = receiver.url.replace(/\/webhooks\/gemini$/, '');
     assert.equal((await fetch(`${base}/readyz`)).status, 200);
     const text = await (await fetch(`${base}/metrics`)).text();
-    assert.match(text, /geminiflow_webhook_deliveries_total\{type="batch.succeeded",outcome="signaled",scheme="v1"\} 1/);
-    assert.match(text, /geminiflow_webhook_deliveries_total\{type="interaction.completed",outcome="held",scheme="v1"\} 1/);
+    assert.match(
+      text,
+      /geminiflow_webhook_deliveries_total\{type="batch.succeeded",outcome="signaled",scheme="v1"\} 1/,
+    );
+    assert.match(
+      text,
+      /geminiflow_webhook_deliveries_total\{type="interaction.completed",outcome="held",scheme="v1"\} 1/,
+    );
     assert.match(text, /geminiflow_webhook_verification_seconds_count\{scheme="v1"\}/);
     assert.match(text, /geminiflow_webhook_signal_seconds_count\{outcome="signaled"\}/);
   });
@@ -244,7 +278,11 @@ describe('receiver: configuration from the environment', () => {
   });
 
   it('treats empty variables (docker compose `${VAR:-}`) as unset', () => {
-    const config = receiverConfigFromEnv({ GEMINI_JWKS_URL: '', GEMINI_WEBHOOK_AUDIENCE: '', GEMINI_WEBHOOK_SECRETS: '' });
+    const config = receiverConfigFromEnv({
+      GEMINI_JWKS_URL: '',
+      GEMINI_WEBHOOK_AUDIENCE: '',
+      GEMINI_WEBHOOK_SECRETS: '',
+    });
     assert.equal(config.jwksUrl, 'https://generativelanguage.googleapis.com/.well-known/jwks.json');
     assert.equal(config.audience, undefined);
     assert.deepEqual(config.secrets, []);
@@ -254,7 +292,10 @@ describe('receiver: configuration from the environment', () => {
     const badSecret = 'whsec_@@@not-base64-but-secret@@@';
     assert.throws(
       () => receiverConfigFromEnv({ GEMINI_WEBHOOK_SECRETS: badSecret }),
-      (err: Error) => err instanceof SetupError && /GEMINI_WEBHOOK_SECRETS/.test(err.message) && !err.message.includes('not-base64-but-secret'),
+      (err: Error) =>
+        err instanceof SetupError &&
+        /GEMINI_WEBHOOK_SECRETS/.test(err.message) &&
+        !err.message.includes('not-base64-but-secret'),
     );
     assert.throws(() => receiverConfigFromEnv({ RECEIVER_PORT: 'eighty' }), /RECEIVER_PORT/);
     assert.throws(() => receiverConfigFromEnv({ GEMINI_JWKS_URL: 'ftp://x' }), /GEMINI_JWKS_URL/);

@@ -44,7 +44,9 @@ export function makeKeys(): TestKeys {
 }
 
 /** Serves the public half of the keys like Gemini does: OKP keys without kid, the RSA key with kid and alg. */
-export async function serveJwks(keys: TestKeys): Promise<{ url: string; fetches: () => number; close(): Promise<void> }> {
+export async function serveJwks(
+  keys: TestKeys,
+): Promise<{ url: string; fetches: () => number; close(): Promise<void> }> {
   const jwks: { keys: JWK[] } = { keys: [] };
   for (const { publicKey } of keys.ed25519) jwks.keys.push(await exportJWK(publicKey));
   jwks.keys.push({ ...(await exportJWK(keys.rsa.publicKey)), kid: keys.rsa.kid, alg: 'RS256', use: 'sig' });
@@ -89,23 +91,37 @@ export interface RawResponse {
 /**
  * POSTs with exact control over headers: an array value sends that header several times, which fetch cannot do.
  */
-export function post(url: string, headers: Record<string, string | string[]>, body: string | Buffer): Promise<RawResponse> {
+export function post(
+  url: string,
+  headers: Record<string, string | string[]>,
+  body: string | Buffer,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
     req.on('error', (err) => {
       // The server may answer 413 and close before the whole body is written.
-      if ((err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET') return;
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET')
+        return;
       reject(err);
     });
     req.end(body);
   });
 }
 
-export function envelope(type: string, id: string, metadata?: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+export function envelope(
+  type: string,
+  id: string,
+  metadata?: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) {
   return {
     type,
     version: 'v1',

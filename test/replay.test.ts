@@ -15,25 +15,28 @@ const historiesDir = path.join(projectRoot, 'test', 'histories');
  * Workflow types with no recorded history yet, and why. Everything else exported from workflows/index.ts must have
  * at least one, so a new workflow cannot ship without the replay safety net.
  */
-const notRecorded: Record<string, string> = {
-  geminiMailbox: 'owned by the receiver; recorded once its scenario lands',
-  geminiDeadLetter: 'owned by the receiver; recorded once its scenario lands',
-};
+const notRecorded: Record<string, string> = {};
 
 type History = temporal.api.history.v1.History;
 
-function savedHistories(): { file: string; workflowType: string; history: History }[] {
+interface SavedHistory {
+  file: string;
+  workflowId: string;
+  workflowType: string;
+  history: History;
+}
+
+function savedHistories(): SavedHistory[] {
   return fs
     .readdirSync(historiesDir)
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((file) => {
       // Loaded with @temporalio/proto directly (common's historyFromJSON trips over a second protobufjs copy).
-      const history = temporal.api.history.v1.History.fromObject(
-        JSON.parse(fs.readFileSync(path.join(historiesDir, file), 'utf8')),
-      );
+      const saved = JSON.parse(fs.readFileSync(path.join(historiesDir, file), 'utf8')) as { workflowId?: string };
+      const history = temporal.api.history.v1.History.fromObject(saved);
       const workflowType = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '';
-      return { file, workflowType, history };
+      return { file, workflowId: saved.workflowId ?? file, workflowType, history };
     });
 }
 
@@ -56,13 +59,14 @@ describe('saved histories replay against the current workflow code', () => {
     };
     const failures: string[] = [];
     let replayed = 0;
-    const byId = new Map(histories.map((h) => [h.file, h]));
+    const byId = new Map(histories.map((h) => [h.workflowId, h]));
     for await (const result of Worker.runReplayHistories(
       options,
-      histories.map((h) => ({ workflowId: h.file, history: h.history })),
+      histories.map((h) => ({ workflowId: h.workflowId, history: h.history })),
     )) {
       replayed++;
-      if (result.error) failures.push(`${result.workflowId} (${byId.get(result.workflowId)?.workflowType}): ${result.error.message}`);
+      const saved = byId.get(result.workflowId);
+      if (result.error) failures.push(`${saved?.file} (${saved?.workflowType}): ${result.error.message}`);
     }
     assert.equal(replayed, histories.length);
     assert.deepEqual(failures, []);

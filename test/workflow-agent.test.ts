@@ -424,6 +424,28 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
     );
   });
 
+  it('duplicated webhooks run each tool call once', async () => {
+    stack.emulator.control.faults.addDeliveryFault({ kind: 'duplicate', count: 2, copies: 3 });
+    const handle = await start({
+      model,
+      tools: ['count_words', 'publish'],
+      message: `Twice? ${call('count_words', { text: 'once only' })}`,
+      conversation: false,
+    });
+    const result = await handle.result();
+    assert.equal(result.reply, replyAfterTools([['count_words', { words: 2 }]]));
+    const events = (await handle.fetchHistory()).events ?? [];
+    const toolRuns = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTool');
+    assert.equal(toolRuns.length, 1);
+    // Each event really was sent four times (the receiver or the workflow dropped the copies).
+    const waits = await handle.query(geminiWaitsQuery);
+    assert.equal(waits.resolved.length, 2);
+    for (const wait of waits.resolved) {
+      const [delivery] = stack.emulator.control.inspect.deliveries({ resourceId: wait.resource.id, eventType: wait.type });
+      assert.equal(delivery?.attempts.filter((a) => a.duplicate).length, 3);
+    }
+  });
+
   it('cancelling the agent cancels the interaction it waits on', async () => {
     const handle = await start({ model, tools: [], message: 'Take your time [[duration 600000]]', conversation: false });
     const interactionId = await eventually(async () => {

@@ -5,13 +5,17 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createBatchJob, uploadBatchInput } from '../activities/batches';
+import * as activities from '../activities';
+import { type BackgroundInteractionRequest, startBackgroundInteraction } from '../activities/interactions';
 import { startDevServer } from '../common/dev-server';
 import { type BatchInput, type BatchResult, type BatchSucceeded, batchPrompts, type PromptSource } from '../workflows/batch';
 import { deepResearch } from '../workflows/deep-research';
 import type { GeminiEvent } from '../workflows/gemini-event';
 import { geminiWaitsQuery } from '../workflows/wait-for-gemini-event';
 import { generateVideo } from '../workflows/video';
-import { spawnWorkerProcess, testTmpDir } from './helpers/temporal';
+import { spawnWorkerProcess, startWorker, testTmpDir } from './helpers/temporal';
 import { startWorkflowStack, type WorkflowStack } from './helpers/workflow-stack';
 
 const durations = { interactionMs: 500, deepResearchMs: 1500, batchMs: 1500, videoMs: 1500 };
@@ -321,18 +325,37 @@ describe('faults on the way: every run still ends with exactly one correct resul
 
   it('an early webhook (the job finished before the workflow began to wait) is not lost', async () => {
     stack.emulator.control.model.addInteractionRule({ match: { inputIncludes: 'instant' }, turns: [{ durationMs: 0 }] });
-    const handle = await stack.client.workflow.start(deepResearch, {
-      taskQueue: stack.taskQueue,
-      workflowId: id('research-early'),
-      args: [{ topic: 'instant answers' }],
-    });
-    const result = await handle.result();
-    assert.equal(result.resolvedBy, 'webhook');
-    assert.match(result.markdown, /^# Research report: instant answers/);
-    const events = (await handle.fetchHistory()).events!;
-    const signaledAt = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
-    const createdAt = events.findIndex((e) => e.activityTaskCompletedEventAttributes);
-    assert.ok(signaledAt >= 0 && signaledAt < createdAt, 'the event landed before the create activity had even returned');
+    // The real create activity, whose return is held until the receiver has landed the job's webhook in Temporal:
+    // the event is in the workflow's history before the workflow even knows the interaction id.
+    const slowToReturn = {
+      ...activities,
+      async startBackgroundInteraction(request: BackgroundInteractionRequest) {
+        const started = await activities.startBackgroundInteraction(request);
+        await stack.emulator.control.waitForDeliveries(
+          { resourceId: started.interactionId, eventType: 'interaction.completed' },
+          undefined,
+          30_000,
+        );
+        return started;
+      },
+    };
+    const worker = await startWorker({ activities: slowToReturn });
+    try {
+      const handle = await stack.client.workflow.start(deepResearch, {
+        taskQueue: worker.taskQueue,
+        workflowId: id('research-early'),
+        args: [{ topic: 'instant answers' }],
+      });
+      const result = await handle.result();
+      assert.equal(result.resolvedBy, 'webhook');
+      assert.match(result.markdown, /^# Research report: instant answers/);
+      const events = (await handle.fetchHistory()).events!;
+      const signaledAt = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+      const createdAt = events.findIndex((e) => e.activityTaskCompletedEventAttributes);
+      assert.ok(signaledAt >= 0 && signaledAt < createdAt, 'the event landed before the create activity returned');
+    } finally {
+      await worker.stop();
+    }
   });
 });
 
@@ -450,5 +473,58 @@ describe('durability: restarts while a job runs', () => {
     } finally {
       await stack.stop().catch(() => undefined);
     }
+  });
+});
+
+describe('creating a job is idempotent across activity retries', () => {
+  let stack: WorkflowStack;
+  before(async () => {
+    stack = await startWorkflowStack({ emulator: { durations }, worker: false });
+  });
+  after(async () => {
+    await stack.stop();
+  });
+
+  /** Runs an activity the way a first attempt would, returning its result and the last heartbeat it recorded. */
+  async function firstAttempt<R>(fn: () => Promise<R>): Promise<{ result: R; heartbeat: unknown }> {
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId: id('wf'), runId: randomUUID() } });
+    let heartbeat: unknown;
+    env.on('heartbeat', (d: unknown) => (heartbeat = d));
+    return { result: await env.run(fn), heartbeat };
+  }
+
+  /** A retry after the worker died: Temporal hands the attempt the heartbeat details of the one before. */
+  function retry<R>(fn: () => Promise<R>, heartbeatDetails: unknown): Promise<R> {
+    const env = new MockActivityEnvironment({
+      workflowExecution: { workflowId: id('wf'), runId: randomUUID() },
+      attempt: 2,
+      heartbeatDetails,
+    });
+    return env.run(fn);
+  }
+
+  const calls = (method: string) => stack.emulator.control.inspect.calls().bySdkMethod[method] ?? 0;
+
+  it('a retried create-interaction returns the interaction the first attempt started', async () => {
+    const request = { agent: 'deep-research-preview-04-2026', input: 'once only' };
+    const first = await firstAttempt(() => startBackgroundInteraction(request));
+    const created = calls('interactions.create');
+    const again = await retry(() => startBackgroundInteraction(request), first.heartbeat);
+    assert.equal(again.interactionId, first.result.interactionId);
+    assert.equal(calls('interactions.create'), created, 'no second interaction');
+  });
+
+  it('a retried upload and create-batch reuse the first attempt\'s file and batch', async () => {
+    const upload = { source: { kind: 'template', template: 'x{i}', count: 3 } as PromptSource, displayName: 'idem' };
+    const uploaded = await firstAttempt(() => uploadBatchInput(upload));
+    const uploads = calls('files.upload');
+    assert.deepEqual(await retry(() => uploadBatchInput(upload), uploaded.heartbeat), uploaded.result);
+    assert.equal(calls('files.upload'), uploads, 'no second upload');
+
+    const create = { model, file: uploaded.result.file, displayName: 'idem' };
+    const batch = await firstAttempt(() => createBatchJob(create));
+    const creates = calls('batches.create');
+    assert.deepEqual(await retry(() => createBatchJob(create), batch.heartbeat), batch.result);
+    assert.equal(calls('batches.create'), creates, 'no second batch');
   });
 });

@@ -153,4 +153,14 @@ describe('research brief pipeline (emulator -> receiver -> workflows)', () => {
       0,
     );
   });
+
+  it('refuses a pipeline without a topic before starting any stage', async () => {
+    const pipeline = await startPipeline({ topic: '  ' });
+    await assert.rejects(pipeline.result(), (err: Error & { cause?: Error }) => {
+      assert.match(String(err.cause?.message), /a topic is required/);
+      return true;
+    });
+    const children = (await pipeline.fetchHistory()).events?.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
+    assert.deepEqual(children, []);
+  });
 });

@@ -97,7 +97,7 @@ export async function batchPrompts(input: BatchInput): Promise<BatchResult> {
   const collected = await collectBatchResults({
     batchName,
     outputFile,
-    source: input.prompts,
+    source: keysOnly(input.prompts),
     inlineResultLimitBytes: input.inlineResultLimitBytes,
   });
   return {
@@ -110,6 +110,11 @@ export async function batchPrompts(input: BatchInput): Promise<BatchResult> {
     resultsComplete: collected.resultsComplete,
     failures: collected.failures,
   };
+}
+
+/** Collecting needs only the keys (to find prompts without an output line): inline texts stay out of that input. */
+function keysOnly(source: PromptSource): PromptSource {
+  return source.kind === 'inline' ? { kind: 'inline', prompts: source.prompts.map(({ key }) => ({ key, text: '' })) } : source;
 }
 
 /** The input file has served its purpose whatever the outcome; Gemini drops it after 48 h anyway, so failing is fine. */

@@ -2,11 +2,7 @@ import { condition, defineQuery, defineSignal, setHandler } from '@temporalio/wo
 import type { GeminiEvent } from './gemini-event';
 
 export type DeadLetterReason =
-  | 'workflow_closed'
-  | 'workflow_not_found'
-  | 'owner_not_found'
-  | 'unknown_type'
-  | 'unroutable';
+  'workflow_closed' | 'workflow_not_found' | 'owner_not_found' | 'unknown_type' | 'unroutable';
 
 /** A verified delivery that could not be signaled to a workflow, kept so it can be replayed by hand. */
 export interface DeadLetterRecord {

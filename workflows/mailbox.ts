@@ -53,7 +53,7 @@ export async function geminiMailbox(input: MailboxInput): Promise<MailboxState> 
   });
 
   let owner: { workflowId: string; running: boolean } | undefined;
-  /** Polls with backoff for at most lookupTimeoutMs (workflow time, so replay-safe); undefined means the held events become dead letters. */
+  /** Polls with backoff for at most lookupTimeoutMs of workflow time; undefined: the held events become dead letters. */
   const lookUpOwner = async () => {
     const giveUpAt = Date.now() + (input.lookupTimeoutMs ?? 15 * 60_000);
     for (let delay = 500; ; delay = Math.min(delay * 2, 30_000)) {

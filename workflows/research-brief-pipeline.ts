@@ -1,5 +1,5 @@
 import type { Duration } from '@temporalio/common';
-import { defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
 import { type AgentResult, agentWorkflow } from './agent';
 import { type BatchResult, batchPrompts } from './batch';
 import { type DeepResearchResult, deepResearch } from './deep-research';
@@ -48,11 +48,16 @@ export async function researchBriefPipeline(input: ResearchBriefInput): Promise<
   let stage: PipelineStage = 'research';
   setHandler(pipelineStatusQuery, () => ({ stage, children }));
   const model = input.model ?? 'gemini-2.5-flash';
+  const followUpCount = input.followUps ?? 3;
+  if (!input.topic?.trim()) throw ApplicationFailure.nonRetryable('a topic is required', 'BadInput');
+  if (!Number.isInteger(followUpCount) || followUpCount < 1 || followUpCount > 50) {
+    throw ApplicationFailure.nonRetryable('followUps must be a whole number from 1 to 50', 'BadInput');
+  }
 
   const report = await executeChild(deepResearch, { workflowId: children.research, args: [{ topic: input.topic }] });
 
   stage = 'follow-ups';
-  const prompts = followUpQuestions(report, input.followUps ?? 3);
+  const prompts = followUpQuestions(report, followUpCount);
   const followUps = await executeChild(batchPrompts, {
     workflowId: children['follow-ups'],
     args: [{ model, prompts: { kind: 'inline', prompts } }],

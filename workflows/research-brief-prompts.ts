@@ -8,6 +8,8 @@ export function followUpQuestions(report: DeepResearchResult, count: number): { 
     .map((m) => m[1]!.replace(/^\d+[.)]\s*/, ''))
     .filter((h) => !/^(sources|references|bibliography)$/i.test(h));
   const angles = [...headings, 'the main risks', 'the costs', 'the recommended next steps'];
+  // A short report still yields `count` distinct questions.
+  while (angles.length < count) angles.push(`open question ${angles.length + 1}`);
   return angles.slice(0, count).map((angle, i) => ({
     key: `q${i + 1}`,
     text: `About "${report.topic}": in three sentences, what should a decision-maker know about ${angle}?`,

@@ -13,6 +13,14 @@ import type * as reconcileActivities from '../activities/reconcile';
 import { type GeminiEvent, type GeminiEventType, geminiEventSignal } from './gemini-event';
 import { GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince } from './search-attributes';
 
+/*
+ * Runs that wait here may wait for hours, so their histories must keep replaying on newer code: test/replay.test.ts
+ * replays the saved histories in test/histories/. A change to what this code schedules (timers, activities, search
+ * attribute upserts, their order) goes behind `patched('<change-id>')`, keeping the old path for old runs, e.g.
+ *   if (patched('reconcile-jitter')) await sleep(jitter); // new runs only
+ * and then a new history is recorded for the new path (scripts/record-histories.ts).
+ */
+
 export type GeminiResourceKind = 'interaction' | 'batch'; // video runs through interactions
 export interface GeminiResourceRef {
   kind: GeminiResourceKind;
@@ -74,6 +82,9 @@ export interface GeminiWaitsState {
 
 /** What the run is waiting for, since when, and how each earlier wait was resolved. */
 export const geminiWaitsQuery = defineQuery<GeminiWaitsState>('geminiWaits');
+
+/** How many resource ids GeminiResourceIds keeps (about 40 bytes each, within Temporal's 2 KiB per value). */
+export const maxTrackedIds = 20;
 
 export const defaultReconcileAfter: Duration = '2 minutes';
 export const defaultReconcileMax: Duration = '30 minutes';
@@ -173,7 +184,8 @@ export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEv
   const track = (resource: GeminiResourceRef) => {
     if (tracked.has(resource.id)) return;
     tracked.add(resource.id);
-    upsertSearchAttributes([{ key: GeminiResourceIds, value: [...tracked] }]);
+    // Temporal caps a search attribute value at 2 KiB; the newest ids are the ones events can still arrive for.
+    upsertSearchAttributes([{ key: GeminiResourceIds, value: [...tracked].slice(-maxTrackedIds) }]);
   };
 
   return {
@@ -208,11 +220,9 @@ export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEv
       try {
         for (;;) {
           let found: GeminiEvent | undefined;
-          const arrived = await condition(
-            () => (found = takePending(resource, ends)) !== undefined,
-            quietMs,
-          );
-          if (arrived) return finish(found!, 'webhook');
+          await condition(() => (found ??= takePending(resource, ends)) !== undefined, quietMs);
+          // Checked by value, not by condition's answer: an event taken in the activation the timer fired is kept.
+          if (found) return finish(found, 'webhook');
 
           view.reconcileChecks++;
           const fromStatus = await readStatusOnce(resource, until);

@@ -14,6 +14,7 @@ export interface VerifierOptions {
   /** Standard Webhooks' replay window. */
   toleranceSec?: number;
   jwksCooldownMs?: number;
+  /** The clock timestamps and token expiry are judged by; default Date.now. */
   now?: () => number;
 }
 
@@ -43,9 +44,9 @@ export class DeliveryVerifier {
   constructor(opts: VerifierOptions) {
     this.hmac = new HmacVerifier(opts.secrets);
     this.keys = opts.jwksUrl ? new JwksKeys(opts.jwksUrl, { cooldownMs: opts.jwksCooldownMs }) : undefined;
-    this.jwt = { audience: opts.audience };
-    this.toleranceSec = opts.toleranceSec ?? 300;
     this.now = opts.now ?? Date.now;
+    this.jwt = { audience: opts.audience, now: this.now };
+    this.toleranceSec = opts.toleranceSec ?? 300;
   }
 
   private stale(timestamp: number): string | undefined {
@@ -66,15 +67,27 @@ export class DeliveryVerifier {
 
     const v1 = of('v1');
     if (v1.length && webhookId !== undefined && timestamp !== undefined) {
-      const index = this.hmac.verify(webhookId, timestamp, body, v1.map((e) => e.signature));
-      if (index !== undefined) return { ok: true, scheme: 'v1', key: `secret#${index + 1}`, webhookId, envelope: { source: 'body' } };
+      const index = this.hmac.verify(
+        webhookId,
+        timestamp,
+        body,
+        v1.map((e) => e.signature),
+      );
+      if (index !== undefined)
+        return { ok: true, scheme: 'v1', key: `secret#${index + 1}`, webhookId, envelope: { source: 'body' } };
     }
 
     let keysDown: string | undefined;
     const v1a = of('v1a');
     if (v1a.length && this.keys && webhookId !== undefined && timestamp !== undefined) {
       try {
-        const kid = await verifyV1a(this.keys, webhookId, timestamp, body, v1a.map((e) => e.signature));
+        const kid = await verifyV1a(
+          this.keys,
+          webhookId,
+          timestamp,
+          body,
+          v1a.map((e) => e.signature),
+        );
         if (kid) return { ok: true, scheme: 'v1a', key: kid, webhookId, envelope: { source: 'body' } };
       } catch (err) {
         if (!(err instanceof KeySetUnavailableError)) throw err;

@@ -58,7 +58,10 @@ export class JwksKeys {
     for (const jwk of source.keys ?? []) {
       if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string' || jwk.d !== undefined) continue;
       try {
-        keys.push({ kid: jwk.kid, key: createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' }) });
+        keys.push({
+          kid: jwk.kid,
+          key: createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' }),
+        });
       } catch {
         // A broken key in the set must not stop the others from working.
       }

@@ -7,6 +7,7 @@ export interface JwtOptions {
   audience?: string;
   /** Seconds of allowed clock skew on exp/iat/nbf. */
   clockToleranceSec?: number;
+  now?: () => number;
 }
 
 export type JwtResult =
@@ -52,16 +53,21 @@ export async function verifyJwt(keys: JwksKeys, token: string, body: Buffer, opt
   let payload: JWTPayload;
   let kid: string | undefined;
   try {
-    ({ payload, protectedHeader: { kid } } = await jwtVerify(token, keys.remote, {
+    ({
+      payload,
+      protectedHeader: { kid },
+    } = await jwtVerify(token, keys.remote, {
       algorithms: ['RS256'],
       audience: opts.audience,
       requiredClaims: ['exp'],
       clockTolerance: opts.clockToleranceSec ?? 30,
+      currentDate: opts.now ? new Date(opts.now()) : undefined,
     }));
   } catch (err) {
     if (err instanceof errors.JOSEError && !(err instanceof errors.JWKSTimeout)) {
       // Fetch failures inside jose surface as a plain JOSEError with this text; they are not the token's fault.
-      if (err.code === 'ERR_JWKS_INVALID' || /JSON Web Key Set HTTP response/.test(err.message)) throw new KeySetUnavailableError(err.message);
+      if (err.code === 'ERR_JWKS_INVALID' || /JSON Web Key Set HTTP response/.test(err.message))
+        throw new KeySetUnavailableError(err.message);
       return { ok: false, reason: `jwt ${err.code}` };
     }
     throw new KeySetUnavailableError(`JWKS could not be fetched: ${(err as Error).message}`);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
+import { deadLetterWorkflowId, mailboxWorkflowId } from '../../receiver/route';
+import { deadLetterReplayedSignal } from '../../workflows/dead-letter';
 import { awaitGeminiEvent } from '../../workflows/await-event';
 import { batchPrompts } from '../../workflows/batch';
 import { deepResearch } from '../../workflows/deep-research';
@@ -133,6 +135,43 @@ export const scenarios: HistoryScenario[] = [
           args: [{ kind: 'interaction', id: job.id }, { reconcileAfter: '500ms', reconcileMax: '1s' }],
         }),
       );
+    },
+  },
+  {
+    name: 'mailbox-forwarded',
+    async run(ctx) {
+      // An event that outruns its owner and names none: the receiver holds it in the resource's mailbox, which forwards
+      // it once a workflow records the resource.
+      const resourceId = `early-${randomUUID()}`;
+      ctx.emulator.control.emitEvent({ type: 'interaction.completed', data: { id: resourceId }, uris: [ctx.receiverUrl] });
+      const mailbox = ctx.client.workflow.getHandle(mailboxWorkflowId(resourceId));
+      for (let i = 0; i < 100 && !(await mailbox.describe().catch(() => undefined)); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const owner = await ctx.client.workflow.start(waitForGeminiJob, {
+        taskQueue: ctx.taskQueue,
+        workflowId: ctx.workflowId,
+        args: [{ kind: 'interaction', id: resourceId }, { reconcileAfter: '1 hour' }],
+      });
+      return [await settled(owner), await settled(mailbox)];
+    },
+  },
+  {
+    name: 'dead-letter-replayed',
+    async run(ctx) {
+      // A verified event for a workflow that does not exist becomes a dead letter, open until someone replays it.
+      const [delivery] = ctx.emulator.control.emitEvent({
+        type: 'batch.succeeded',
+        data: { id: `batches/${randomUUID()}` },
+        userMetadata: { temporal_workflow_id: `${ctx.workflowId}-missing` },
+        uris: [ctx.receiverUrl],
+      });
+      const letter = ctx.client.workflow.getHandle(deadLetterWorkflowId(delivery!.webhookId));
+      for (let i = 0; i < 100 && !(await letter.describe().catch(() => undefined)); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await letter.signal(deadLetterReplayedSignal, { to: 'recorder', at: '2026-01-01T00:00:00Z' });
+      return settled(letter);
     },
   },
   {

@@ -10,6 +10,8 @@ export interface RecordingContext {
   emulator: RunningEmulator;
   /** An SDK client on the emulator, for driving jobs from outside. */
   ai: GoogleGenAI;
+  /** The receiver's webhook URL (events the emulator sends there reach the workflows). */
+  receiverUrl: string;
   /** A fresh workflow id for this scenario. */
   workflowId: string;
 }

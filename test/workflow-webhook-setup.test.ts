@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { GoogleGenAI } from '@google/genai';
+import { ensureRegisteredWebhook } from '../activities/webhook-setup';
+import { projectRoot } from '../common/paths';
+import { type RunningEmulator, startEmulator } from '../emulator';
+import { geminiEventTypes } from '../workflows/gemini-event';
+import { testTmpDir, uniqueTaskQueue } from './helpers/temporal';
+
+describe('startup option: ensure the registered webhook exists', () => {
+  let emulator: RunningEmulator;
+  let ai: GoogleGenAI;
+  before(async () => {
+    emulator = await startEmulator();
+    ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: emulator.baseUrl } });
+  });
+  after(async () => {
+    await emulator.stop();
+  });
+
+  it('creates it once, subscribed to every event, and hands out the signing secret only then', async () => {
+    const uri = 'https://hooks.example.test/created-once';
+    const first = await ensureRegisteredWebhook(uri, ai);
+    assert.equal(first.created, true);
+    assert.match(first.newSigningSecret ?? '', /^whsec_/);
+    assert.deepEqual([...first.subscribedEvents].sort(), [...geminiEventTypes].sort());
+
+    const second = await ensureRegisteredWebhook(uri, ai);
+    assert.equal(second.created, false);
+    assert.equal(second.id, first.id);
+    assert.equal(second.newSigningSecret, undefined);
+    assert.deepEqual(second.warnings, []);
+    const all = await ai.webhooks.list({ page_size: 1000 });
+    assert.equal(all.webhooks?.filter((w) => w.uri === uri).length, 1);
+  });
+
+  it('finds it beyond the first page of the list', async () => {
+    for (let i = 0; i < 105; i++) {
+      await ai.webhooks.create({ uri: `https://filler.example.test/${i}`, subscribed_events: ['batch.succeeded'] });
+    }
+    const uri = 'https://hooks.example.test/late';
+    const created = await ai.webhooks.create({ uri, subscribed_events: [...geminiEventTypes] });
+    const found = await ensureRegisteredWebhook(uri, ai);
+    assert.equal(found.created, false);
+    assert.equal(found.id, created.id);
+  });
+
+  it('warns, without changing it, when the webhook is disabled or misses event types', async () => {
+    const uri = 'https://hooks.example.test/disabled';
+    const created = await ai.webhooks.create({ uri, subscribed_events: ['batch.succeeded'] });
+    await ai.webhooks.update(created.id!, { state: 'disabled_due_to_failed_deliveries', update_mask: 'state' });
+    const found = await ensureRegisteredWebhook(uri, ai);
+    assert.equal(found.state, 'disabled_due_to_failed_deliveries');
+    assert.match(found.warnings[0] ?? '', /is disabled_due_to_failed_deliveries: Gemini sends it nothing/);
+    assert.match(found.warnings[1] ?? '', /not subscribed to: .*interaction\.completed/);
+    assert.equal((await ai.webhooks.get(created.id!)).state, 'disabled_due_to_failed_deliveries');
+  });
+
+  it('the worker entry point ensures it at start, writes the new secret to the operator\'s file and never logs it', async () => {
+    const dir = testTmpDir();
+    const secretFile = path.join(dir, 'webhook-secret');
+    const env = {
+      GEMINI_EMULATOR_URL: emulator.baseUrl,
+      GEMINIFLOW_ENSURE_WEBHOOK: 'true',
+      GEMINIFLOW_WEBHOOK_URL: 'https://hooks.example.test/from-worker',
+      GEMINIFLOW_WEBHOOK_SECRET_FILE: secretFile,
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('webhook-setup'),
+    };
+    const firstRun = await runWorkerUntilStarted(env);
+    const secret = fs.readFileSync(secretFile, 'utf8').trim();
+    assert.match(secret, /^whsec_/);
+    assert.equal(fs.statSync(secretFile).mode & 0o777, 0o600);
+    assert.ok(!firstRun.includes(secret), 'the secret must not appear in the worker output');
+    assert.match(firstRun, /registered webhook ensured/);
+
+    fs.rmSync(secretFile);
+    const secondRun = await runWorkerUntilStarted(env);
+    assert.equal(fs.existsSync(secretFile), false, 'found, not created again: no new secret');
+    assert.match(secondRun, /"created":false/);
+  });
+
+  it('refuses to start with the option on but no webhook URL, with a clear message', async () => {
+    const output = await runWorkerUntilStarted({ GEMINIFLOW_ENSURE_WEBHOOK: 'true', GEMINIFLOW_WEBHOOK_URL: '' });
+    assert.match(output, /GEMINIFLOW_ENSURE_WEBHOOK is set but GEMINIFLOW_WEBHOOK_URL .* is not/);
+    assert.ok(!output.includes('    at '), 'a setup error is printed without a stack trace');
+  });
+});
+
+/** Runs worker/main.ts until it logs that it started (or exits), then stops it; returns everything it printed. */
+function runWorkerUntilStarted(env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'worker', 'main.ts')], {
+      cwd: projectRoot,
+      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the worker neither started nor exited:\n${output}`));
+    }, 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('worker started')) child.kill('SIGTERM');
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve(output);
+    });
+  });
+}
