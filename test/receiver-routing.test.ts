@@ -157,6 +157,11 @@ describe('receiver: routing, holding and dead letters', () => {
       listed.stdout,
     );
 
+    const table = deadLettersCli(['list', '--type', 'interaction.requires_action']);
+    assert.equal(table.status, 0, table.stderr);
+    const line = table.stdout.split('\n').find((l) => l.startsWith(d.webhookId));
+    assert.ok(line?.includes('owner_not_found') && line.endsWith('pending'), table.stdout);
+
     const refused = deadLettersCli(['replay', d.webhookId]);
     assert.notEqual(refused.status, 0, 'no owner and no --to: replay must refuse');
     assert.match(refused.stderr, /pass --to/);
