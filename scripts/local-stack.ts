@@ -87,7 +87,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     emulator,
     receiver,
     async stop() {
-      worker.shutdown();
+      // The SDK's runtime already drains the worker on SIGINT/SIGTERM.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
       await nativeConnection.close();
       await connection.close();
