@@ -22,8 +22,8 @@ import { projectRoot } from '../common/paths';
 import { parseJsonBody, toGeminiEvent } from '../receiver/event';
 import { DeliveryVerifier } from '../receiver/verify';
 import { parseWebhookHeaders } from '../receiver/verify/headers';
-import { awaitGeminiEvent } from '../workflows/await-event';
 import { type GeminiEvent, geminiEventSignal } from '../workflows/gemini-event';
+import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 
 const deliveries = Number(process.env.BENCH_DELIVERIES ?? 1500);
 const levels = (process.env.BENCH_CONCURRENCY ?? '16,64').split(',').map(Number);
@@ -145,7 +145,11 @@ runMain(async () => {
     const workflowIds = await Promise.all(
       Array.from({ length: targets }, async (_, i) => {
         const workflowId = `bench-receiver-${i}-${randomUUID()}`;
-        await client.workflow.start(awaitGeminiEvent, { taskQueue, workflowId, args: [`interactions/never-${i}`] });
+        await client.workflow.start(waitForGeminiJob, {
+          taskQueue,
+          workflowId,
+          args: [{ kind: 'interaction', id: `interactions/never-${i}` }],
+        });
         return workflowId;
       }),
     );

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { logger as rootLogger } from '../common/logger';
 import { createApp } from './app';
@@ -8,6 +8,7 @@ import { WebhookIdDedupe } from './dedupe';
 import { type Delivered, EventDelivery } from './deliver';
 import { DeliveryHandler } from './handle-delivery';
 import { createMetrics } from './metrics';
+import { BackgroundNativeConnection } from './temporal-connection';
 import { DeliveryVerifier } from './verify';
 
 export interface ReceiverOptions {
@@ -49,13 +50,13 @@ export interface RunningReceiver {
 }
 
 /**
- * Starts the receiver. The Temporal connection is lazy and long-lived, so the receiver comes up (and answers 503)
- * while Temporal is down, and recovers by itself when it is back.
+ * Starts the receiver. The Temporal connection is made in the background and is long-lived, so the receiver comes up
+ * (and answers 503) while Temporal is down, and recovers by itself when it is back.
  */
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
   const logger = (options.logger ?? rootLogger).child({ component: 'receiver' });
   const path = options.path ?? '/webhooks/gemini';
-  const connection = Connection.lazy({ address: options.temporal.address });
+  const connection = new BackgroundNativeConnection(options.temporal.address, logger);
   const client = new Client({ connection, namespace: options.temporal.namespace });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
   const ackTimeoutMs = options.ackTimeoutMs ?? 2000;
@@ -76,13 +77,17 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     metrics,
     ackTimeoutMs,
   });
+  // The native client retries a failing call past its deadline, so the probe has its own bound too.
   const ready = async () => {
-    try {
-      await client.withDeadline(Date.now() + 1000, () => connection.workflowService.getSystemInfo({}));
-      return true;
-    } catch {
-      return false;
-    }
+    if (!connection.connected) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const probe = client
+      .withDeadline(Date.now() + 1000, () => connection.workflowService.getSystemInfo({}))
+      .then(() => true, () => false);
+    const bound = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), 1000);
+    });
+    return Promise.race([probe, bound]).finally(() => clearTimeout(timer));
   };
   const app = createApp({ path, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, handler, metrics, ready, logger });
 

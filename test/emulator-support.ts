@@ -50,18 +50,6 @@ export async function emulatorFixture(
   };
 }
 
-export const allEventTypes = [
-  'batch.succeeded',
-  'batch.failed',
-  'batch.expired',
-  'batch.cancelled',
-  'interaction.requires_action',
-  'interaction.completed',
-  'interaction.failed',
-  'interaction.cancelled',
-  'video.generated',
-];
-
 export const hour = 3_600_000;
 
 /**

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { startDevServer } from '../common/dev-server';
 import { type GeminiEvent, geminiEventSignal } from '../workflows/gemini-event';
-import { awaitGeminiEvent } from '../workflows/await-event';
+import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
+import { geminiEvent, webhookWait } from './helpers/gemini-events';
 import {
   connectClient,
   type RunningWorker,
@@ -16,16 +17,11 @@ import {
   waitUntilBlocked,
 } from './helpers/temporal';
 
-function event(resourceId: string, overrides: Partial<GeminiEvent> = {}): GeminiEvent {
-  return {
-    webhookId: `msg_${randomUUID()}`,
-    type: 'interaction.completed',
-    resourceId,
-    timestamp: '2026-11-22T10:00:00Z',
-    data: { id: resourceId },
-    via: 'webhook',
-    ...overrides,
-  };
+/** The run ended on this very event, delivered as a webhook (these workers host no activities: no backstop read). */
+async function resolvesWith(handle: WorkflowHandle<typeof waitForGeminiJob>, sent: GeminiEvent): Promise<void> {
+  const resolved = await handle.result();
+  assert.deepEqual(resolved.event, sent);
+  assert.equal(resolved.resolvedBy, 'webhook');
 }
 
 describe('the core primitive: a workflow that blocks on a signal', () => {
@@ -43,46 +39,46 @@ describe('the core primitive: a workflow that blocks on a signal', () => {
   });
 
   it('blocks until the event arrives, then resumes with it', async () => {
-    const handle = await client.workflow.start(awaitGeminiEvent, {
+    const handle = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `await-${randomUUID()}`,
-      args: ['interactions/abc'],
+      args: webhookWait('interactions/abc'),
     });
     await waitUntilBlocked(handle);
 
-    const sent = event('interactions/abc');
+    const sent = geminiEvent('interactions/abc');
     await handle.signal(geminiEventSignal, sent);
-    assert.deepEqual(await handle.result(), sent);
+    await resolvesWith(handle, sent);
   });
 
   it('keeps a signal sent before the workflow starts waiting', async () => {
-    const sent = event('batches/early');
-    const handle = await client.workflow.signalWithStart(awaitGeminiEvent, {
+    const sent = geminiEvent('batches/early', { type: 'batch.succeeded' });
+    const handle = await client.workflow.signalWithStart(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `await-${randomUUID()}`,
-      args: ['batches/early'],
+      args: webhookWait('batches/early'),
       signal: geminiEventSignal,
       signalArgs: [sent],
     });
-    assert.deepEqual(await handle.result(), sent);
+    await resolvesWith(handle, sent);
   });
 
   it('ignores events about other resources and redeliveries of the same webhook-id', async () => {
-    const handle = await client.workflow.start(awaitGeminiEvent, {
+    const handle = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `await-${randomUUID()}`,
-      args: ['interactions/mine'],
+      args: webhookWait('interactions/mine'),
     });
-    const other = event('interactions/other');
+    const other = geminiEvent('interactions/other');
     await handle.signal(geminiEventSignal, other);
     await waitUntilBlocked(handle);
     const { status } = await handle.describe();
     assert.equal(status.name, 'RUNNING', 'an event about another resource must not resolve the wait');
 
-    const mine = event('interactions/mine', { type: 'interaction.requires_action' });
+    const mine = geminiEvent('interactions/mine', { type: 'interaction.requires_action' });
     await handle.signal(geminiEventSignal, mine);
     await handle.signal(geminiEventSignal, { ...mine, type: 'interaction.completed' });
-    assert.deepEqual(await handle.result(), mine);
+    await resolvesWith(handle, mine);
   });
 });
 
@@ -97,10 +93,10 @@ describe('durability across restarts', () => {
       let connection = await Connection.connect({ address: server.address });
       let client = new Client({ connection });
       const workflowId = `restart-${randomUUID()}`;
-      const handle = await client.workflow.start(awaitGeminiEvent, {
+      const handle = await client.workflow.start(waitForGeminiJob, {
         taskQueue: worker.taskQueue,
         workflowId,
-        args: ['batches/survivor'],
+        args: webhookWait('batches/survivor'),
       });
       await waitUntilBlocked(handle);
       await connection.close();
@@ -110,11 +106,11 @@ describe('durability across restarts', () => {
 
       connection = await Connection.connect({ address: server.address });
       client = new Client({ connection });
-      const resumed = client.workflow.getHandle(workflowId);
+      const resumed = client.workflow.getHandle<typeof waitForGeminiJob>(workflowId);
       assert.equal((await resumed.describe()).status.name, 'RUNNING', 'the run must still exist after the restart');
-      const sent = event('batches/survivor', { type: 'batch.succeeded' });
+      const sent = geminiEvent('batches/survivor', { type: 'batch.succeeded' });
       await resumed.signal(geminiEventSignal, sent);
-      assert.deepEqual(await resumed.result(), sent);
+      await resolvesWith(resumed, sent);
       await connection.close();
     } finally {
       await worker.stop();
@@ -127,19 +123,19 @@ describe('durability across restarts', () => {
     const taskQueue = uniqueTaskQueue('killed-worker');
     const first = spawnWorkerProcess({ TEMPORAL_TASK_QUEUE: taskQueue });
     try {
-      const handle = await client.workflow.start(awaitGeminiEvent, {
+      const handle = await client.workflow.start(waitForGeminiJob, {
         taskQueue,
         workflowId: `worker-restart-${randomUUID()}`,
-        args: ['interactions/long'],
+        args: webhookWait('interactions/long'),
       });
       await waitUntilBlocked(handle, 60_000);
       await first.kill();
 
-      const sent = event('interactions/long');
+      const sent = geminiEvent('interactions/long');
       await handle.signal(geminiEventSignal, sent);
       const second = spawnWorkerProcess({ TEMPORAL_TASK_QUEUE: taskQueue });
       try {
-        assert.deepEqual(await handle.result(), sent);
+        await resolvesWith(handle, sent);
       } finally {
         await second.kill();
       }

@@ -6,7 +6,7 @@ import { exportSPKI } from 'jose';
 import * as routing from '../activities/routing';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
 import { deadLetterWorkflowId, mailboxWorkflowId } from '../receiver/route';
-import { awaitGeminiEvent } from '../workflows/await-event';
+import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import {
   craftJwt,
   envelope,
@@ -22,9 +22,11 @@ import {
   type TestKeys,
   testLogger,
 } from './receiver-support';
+import { webhookWait } from './helpers/gemini-events';
 import {
   connectClient,
   type RunningWorker,
+  signalCount,
   startWorker,
   testNamespace,
   testServerAddress,
@@ -114,11 +116,6 @@ describe('receiver: every refusal signals nothing', () => {
   }
   const bound = (payload: string) => ({ event: JSON.parse(payload), body_sha256: sha256Hex(payload) });
 
-  async function signalCount(handle: WorkflowHandle): Promise<number> {
-    const history = await handle.fetchHistory();
-    return history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes).length ?? 0;
-  }
-
   async function exists(workflowId: string): Promise<boolean> {
     try {
       await client.workflow.getHandle(workflowId).describe();
@@ -152,15 +149,15 @@ describe('receiver: every refusal signals nothing', () => {
       audience: AUDIENCE,
       temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
     });
-    target = await client.workflow.start(awaitGeminiEvent, {
+    target = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `adv-target-${randomUUID()}`,
-      args: [resourceId],
+      args: webhookWait(resourceId),
     });
-    closedTarget = await client.workflow.start(awaitGeminiEvent, {
+    closedTarget = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `adv-closed-${randomUUID()}`,
-      args: [closedResource],
+      args: webhookWait(closedResource),
     });
     await closedTarget.terminate('closed before its event arrives');
     await waitUntilBlocked(target);
@@ -663,10 +660,10 @@ describe('receiver: every refusal signals nothing', () => {
   for (const [name, type, build] of accepted) {
     it(`accepted: ${name} -> 200, signaled once`, async () => {
       const resource = `interactions/ok-${randomUUID()}`;
-      const handle = await client.workflow.start(awaitGeminiEvent, {
+      const handle = await client.workflow.start(waitForGeminiJob, {
         taskQueue: worker.taskQueue,
         workflowId: `adv-ok-${randomUUID()}`,
-        args: [resource],
+        args: webhookWait(resource),
       });
       const payload = JSON.stringify(
         envelope('interaction.completed', resource, { temporal_workflow_id: handle.workflowId }),
@@ -674,7 +671,7 @@ describe('receiver: every refusal signals nothing', () => {
       const d = await build(payload);
       const res = await post(receiver.url, d.headers, d.body);
       assert.equal(res.status, 200, res.body);
-      const event = await handle.result();
+      const { event } = await handle.result();
       assert.equal(event.type, type);
       assert.equal(event.resourceId, resource);
       assert.equal(event.webhookId, d.headers['webhook-id']);
@@ -688,10 +685,10 @@ describe('receiver: every refusal signals nothing', () => {
     const resource = `interactions/claim-${randomUUID()}`;
     const [real, decoy] = await Promise.all(
       ['claim', 'decoy'].map((n) =>
-        client.workflow.start(awaitGeminiEvent, {
+        client.workflow.start(waitForGeminiJob, {
           taskQueue: worker.taskQueue,
           workflowId: `adv-${n}-${randomUUID()}`,
-          args: [resource],
+          args: webhookWait(resource),
         }),
       ),
     );
@@ -704,7 +701,7 @@ describe('receiver: every refusal signals nothing', () => {
     const d = await jwt(() => ({ event: JSON.parse(signed) }), { payload: swapped });
     const res = await post(receiver.url, d.headers, d.body);
     assert.equal(res.status, 200, res.body);
-    assert.equal((await real.result()).type, 'interaction.completed');
+    assert.equal((await real.result()).event.type, 'interaction.completed');
     assert.equal(await signalCount(decoy), 0, 'the unsigned body must not route anything');
     await decoy.terminate('test over');
   });
@@ -713,10 +710,10 @@ describe('receiver: every refusal signals nothing', () => {
 
   it('a replayed webhook-id is acknowledged and has one effect', async () => {
     const resource = `interactions/replayed-${randomUUID()}`;
-    const handle = await client.workflow.start(awaitGeminiEvent, {
+    const handle = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `adv-replay-${randomUUID()}`,
-      args: [resource],
+      args: webhookWait(resource),
     });
     const d = v1({
       payload: JSON.stringify(envelope('interaction.completed', resource, { temporal_workflow_id: handle.workflowId })),
@@ -736,7 +733,7 @@ describe('receiver: every refusal signals nothing', () => {
     );
     assert.deepEqual([first.status, again.status, retry.status], [200, 200, 200]);
     assert.deepEqual(JSON.parse(again.body), { outcome: 'duplicate' });
-    assert.equal((await handle.result()).webhookId, d.headers['webhook-id']);
+    assert.equal((await handle.result()).event.webhookId, d.headers['webhook-id']);
     assert.equal(await signalCount(handle), 1);
   });
 

@@ -3,18 +3,20 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import * as routing from '../activities/routing';
 import { freePort, startDevServer } from '../common/dev-server';
 import { type RunningEmulator, startEmulator } from '../emulator';
 import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver/server';
-import { awaitGeminiEvent } from '../workflows/await-event';
+import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
+import { webhookWait } from './helpers/gemini-events';
 import { testLogger } from './receiver-support';
 import {
   connectClient,
   type RunningWorker,
   startWorker,
   testNamespace,
+  signalCount,
   testServerAddress,
   testTmpDir,
   waitUntilBlocked,
@@ -24,14 +26,10 @@ import {
 // the workflow. Emulator time also stamps webhook-timestamp, so every test keeps its total advance well under 5 minutes.
 const JOB_MS = 60_000;
 
-async function signalCount(handle: WorkflowHandle): Promise<number> {
-  const history = await handle.fetchHistory();
-  return history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes).length ?? 0;
-}
-
-async function metric(receiver: RunningReceiver, pattern: RegExp): Promise<boolean> {
+/** Whether the receiver's /metrics shows `sample` (a whole `name{labels} value` line). */
+async function hasMetric(receiver: RunningReceiver, sample: string): Promise<boolean> {
   const text = await (await fetch(receiver.url.replace(/\/webhooks\/gemini$/, '/metrics'))).text();
-  return pattern.test(text);
+  return text.split('\n').includes(sample);
 }
 
 describe('receiver with the emulator: events produced through the real SDK reach the right workflow once', () => {
@@ -85,10 +83,10 @@ describe('receiver with the emulator: events produced through the real SDK reach
       background: true,
       webhook_config: webhookConfig,
     });
-    const handle = await client.workflow.start(awaitGeminiEvent, {
+    const handle = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId,
-      args: [created.id],
+      args: webhookWait(created.id),
     });
     await waitUntilBlocked(handle);
     await emulator.control.clock.advance(JOB_MS);
@@ -99,85 +97,43 @@ describe('receiver with the emulator: events produced through the real SDK reach
     return { created, handle, delivery };
   }
 
-  it('registered webhook, v1 HMAC', async () => {
-    const { emulator, ai, url, start } = await setUp('v1a');
-    const webhook = await ai.webhooks.create({ uri: url, subscribed_events: ['interaction.completed'] });
-    const receiver = await start({ secrets: [webhook.new_signing_secret!] });
-    const workflowId = `emu-v1-${randomUUID()}`;
-    const { created, handle, delivery } = await runJob(
-      emulator,
-      ai,
-      { user_metadata: { temporal_workflow_id: workflowId } },
-      workflowId,
-    );
+  // The three ways a delivery is signed: v1 (a registered webhook's secret), v1a and JWT (per-request webhooks).
+  const schemes = [
+    { name: 'registered webhook, v1 HMAC', signing: 'v1a', scheme: 'v1', registered: true },
+    { name: 'per-request webhook, v1a Ed25519', signing: 'v1a', scheme: 'v1a', registered: false },
+    { name: 'per-request webhook, RS256 JWT with the audience checked', signing: 'jwt', scheme: 'jwt', registered: false },
+  ] as const;
+  for (const { name, signing, scheme, registered } of schemes) {
+    it(name, async () => {
+      const { emulator, ai, url, start } = await setUp(signing);
+      const workflowId = `emu-${scheme}-${randomUUID()}`;
+      const user_metadata = { temporal_workflow_id: workflowId };
+      let receiver: RunningReceiver;
+      if (registered) {
+        const webhook = await ai.webhooks.create({ uri: url, subscribed_events: ['interaction.completed'] });
+        receiver = await start({ secrets: [webhook.new_signing_secret!] });
+      } else {
+        receiver = await start();
+      }
+      const webhookConfig = registered ? { user_metadata } : { uris: [url], user_metadata };
+      const { created, handle, delivery } = await runJob(emulator, ai, webhookConfig, workflowId);
 
-    assert.equal(delivery.scheme, 'v1');
-    assert.deepEqual(
-      delivery.attempts.map((a) => a.statusCode),
-      [200],
-    );
-    const event = await handle.result();
-    assert.deepEqual(
-      [event.type, event.resourceId, event.webhookId, event.via],
-      ['interaction.completed', created.id, delivery.webhookId, 'webhook'],
-    );
-    assert.equal(await signalCount(handle), 1);
-    assert.ok(
-      await metric(receiver, /deliveries_total\{type="interaction.completed",outcome="signaled",scheme="v1"\} 1/),
-    );
-  });
-
-  it('per-request webhook, v1a Ed25519', async () => {
-    const { emulator, ai, url, start } = await setUp('v1a');
-    const receiver = await start();
-    const workflowId = `emu-v1a-${randomUUID()}`;
-    const { created, handle, delivery } = await runJob(
-      emulator,
-      ai,
-      { uris: [url], user_metadata: { temporal_workflow_id: workflowId } },
-      workflowId,
-    );
-    assert.equal(delivery.scheme, 'v1a');
-    assert.deepEqual(
-      delivery.attempts.map((a) => a.statusCode),
-      [200],
-    );
-    const event = await handle.result();
-    assert.deepEqual(
-      [event.type, event.resourceId, event.webhookId],
-      ['interaction.completed', created.id, delivery.webhookId],
-    );
-    assert.equal(await signalCount(handle), 1);
-    assert.ok(
-      await metric(receiver, /deliveries_total\{type="interaction.completed",outcome="signaled",scheme="v1a"\} 1/),
-    );
-  });
-
-  it('per-request webhook, RS256 JWT with the audience checked', async () => {
-    const { emulator, ai, url, start } = await setUp('jwt');
-    const receiver = await start();
-    const workflowId = `emu-jwt-${randomUUID()}`;
-    const { created, handle, delivery } = await runJob(
-      emulator,
-      ai,
-      { uris: [url], user_metadata: { temporal_workflow_id: workflowId } },
-      workflowId,
-    );
-    assert.equal(delivery.scheme, 'jwt');
-    assert.deepEqual(
-      delivery.attempts.map((a) => a.statusCode),
-      [200],
-    );
-    const event = await handle.result();
-    assert.deepEqual(
-      [event.type, event.resourceId, event.webhookId],
-      ['interaction.completed', created.id, delivery.webhookId],
-    );
-    assert.equal(await signalCount(handle), 1);
-    assert.ok(
-      await metric(receiver, /deliveries_total\{type="interaction.completed",outcome="signaled",scheme="jwt"\} 1/),
-    );
-  });
+      assert.equal(delivery.scheme, scheme);
+      assert.deepEqual(
+        delivery.attempts.map((a) => a.statusCode),
+        [200],
+      );
+      const { event } = await handle.result();
+      assert.deepEqual(
+        [event.type, event.resourceId, event.webhookId, event.via],
+        ['interaction.completed', created.id, delivery.webhookId, 'webhook'],
+      );
+      assert.equal(await signalCount(handle), 1);
+      const signaled =
+        `geminiflow_webhook_deliveries_total{type="interaction.completed",outcome="signaled",scheme="${scheme}"} 1`;
+      assert.ok(await hasMetric(receiver, signaled), signaled);
+    });
+  }
 
   it('secret rotation: the receiver accepts either entry during the grace period, and a retry once the new secret is configured', async () => {
     const { emulator, ai, url } = await setUp('v1a');
@@ -203,7 +159,7 @@ describe('receiver with the emulator: events produced through the real SDK reach
       first.delivery.attempts.map((a) => a.statusCode),
       [200],
     );
-    assert.equal((await first.handle.result()).webhookId, first.delivery.webhookId);
+    assert.equal((await first.handle.result()).event.webhookId, first.delivery.webhookId);
 
     // Immediate revocation: the receiver does not know the third secret yet, so it refuses (401) until it does.
     const { secret: third } = await ai.webhooks.rotateSigningSecret(webhook.id!, {
@@ -216,10 +172,10 @@ describe('receiver with the emulator: events produced through the real SDK reach
       background: true,
       webhook_config: { user_metadata: { temporal_workflow_id: secondId } },
     });
-    const handle = await client.workflow.start(awaitGeminiEvent, {
+    const handle = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: secondId,
-      args: [created.id],
+      args: webhookWait(created.id),
     });
     await waitUntilBlocked(handle);
     await emulator.control.clock.advance(JOB_MS);
@@ -244,7 +200,7 @@ describe('receiver with the emulator: events produced through the real SDK reach
       outcomes.slice(1, -1).every((o) => o === 'network_error'),
       `attempts: ${outcomes.join(',')}`,
     );
-    assert.equal((await handle.result()).webhookId, delivery.webhookId);
+    assert.equal((await handle.result()).event.webhookId, delivery.webhookId);
     assert.equal(await signalCount(handle), 1);
   });
 
@@ -274,10 +230,10 @@ describe('receiver with the emulator: events produced through the real SDK reach
       background: true,
       webhook_config: meta(staleId),
     });
-    const handle = await client.workflow.start(awaitGeminiEvent, {
+    const handle = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: staleId,
-      args: [created.id],
+      args: webhookWait(created.id),
     });
     await waitUntilBlocked(handle);
     await emulator.control.clock.advance(JOB_MS);
@@ -324,10 +280,10 @@ describe('receiver with the emulator: events produced through the real SDK reach
           background: true,
           webhook_config: { ...target, user_metadata: { temporal_workflow_id: workflowId } },
         });
-        const handle = await client.workflow.start(awaitGeminiEvent, {
+        const handle = await client.workflow.start(waitForGeminiJob, {
           taskQueue: worker.taskQueue,
           workflowId,
-          args: [created.id],
+          args: webhookWait(created.id),
         });
         await waitUntilBlocked(handle);
         return { created, handle };
@@ -344,7 +300,7 @@ describe('receiver with the emulator: events produced through the real SDK reach
         delivery.attempts.map((a) => a.statusCode),
         [200],
       );
-      assert.equal((await handle.result()).webhookId, delivery.webhookId);
+      assert.equal((await handle.result()).event.webhookId, delivery.webhookId);
     }
     assert.deepEqual(
       jobs.map(({ created }) => emulator.control.inspect.deliveries({ resourceId: created.id })[0].scheme),
@@ -381,13 +337,13 @@ describe('receiver with the emulator: events produced through the real SDK reach
     assert.equal(JSON.parse(delivery.body).user_metadata, undefined);
 
     const { GeminiResourceIds } = await import('../workflows/search-attributes');
-    const owner = await client.workflow.start(awaitGeminiEvent, {
+    const owner = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `emu-owner-${randomUUID()}`,
-      args: [created.id],
+      args: webhookWait(created.id),
       typedSearchAttributes: [{ key: GeminiResourceIds, value: [created.id] }],
     });
-    const event = await owner.result();
+    const { event } = await owner.result();
     assert.deepEqual([event.webhookId, event.via], [delivery.webhookId, 'mailbox']);
     assert.equal(await signalCount(owner), 1);
   });
@@ -418,10 +374,10 @@ describe('receiver with the emulator: Temporal down', () => {
         background: true,
         webhook_config: { uris: [receiver.url], user_metadata: { temporal_workflow_id: workflowId } },
       });
-      const handle = new Client({ connection }).workflow.start(awaitGeminiEvent, {
+      const handle = new Client({ connection }).workflow.start(waitForGeminiJob, {
         taskQueue: worker.taskQueue,
         workflowId,
-        args: [created.id],
+        args: webhookWait(created.id),
       });
       await waitUntilBlocked(await handle);
       await connection.close();
@@ -452,8 +408,8 @@ describe('receiver with the emulator: Temporal down', () => {
       );
 
       connection = await Connection.connect({ address: server.address });
-      const resumed = new Client({ connection }).workflow.getHandle(workflowId);
-      const event = await resumed.result();
+      const resumed = new Client({ connection }).workflow.getHandle<typeof waitForGeminiJob>(workflowId);
+      const { event } = await resumed.result();
       assert.deepEqual([event.resourceId, event.webhookId], [created.id, delivered.webhookId]);
       assert.equal(await signalCount(resumed), 1, 'exactly once');
     } finally {

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import * as routing from '../activities/routing';
 import { freePort } from '../common/dev-server';
 import { SetupError } from '../common/errors';
@@ -11,11 +11,20 @@ import { projectRoot } from '../common/paths';
 import { receiverConfigFromEnv } from '../receiver/config';
 import { deadLetterWorkflowId, mailboxWorkflowId } from '../receiver/route';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
-import { awaitGeminiEvent } from '../workflows/await-event';
+import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import type { DeadLetterRecord } from '../workflows/dead-letter';
 import { GeminiResourceIds } from '../workflows/search-attributes';
 import { envelope, newSecret, nowSec, post, signV1, testLogger } from './receiver-support';
-import { connectClient, type RunningWorker, startWorker, testNamespace, testServerAddress } from './helpers/temporal';
+import { eventually } from './helpers/eventually';
+import { webhookWait } from './helpers/gemini-events';
+import {
+  connectClient,
+  type RunningWorker,
+  signalCount,
+  startWorker,
+  testNamespace,
+  testServerAddress,
+} from './helpers/temporal';
 
 const secret = newSecret();
 
@@ -31,21 +40,6 @@ function signed(payload: unknown, webhookId = `msg_${randomUUID()}`) {
       'webhook-signature': signV1(secret, webhookId, ts, body),
     },
   };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function signalCount(handle: WorkflowHandle): Promise<number> {
-  const history = await handle.fetchHistory();
-  return history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes).length ?? 0;
 }
 
 function deadLettersCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -69,18 +63,22 @@ describe('receiver: routing, holding and dead letters', () => {
   let receiver: RunningReceiver;
 
   const startOwner = (resourceId: string, recorded = true) =>
-    client.workflow.start(awaitGeminiEvent, {
+    client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `owner-${randomUUID()}`,
-      args: [resourceId],
+      args: webhookWait(resourceId),
       ...(recorded ? { typedSearchAttributes: [{ key: GeminiResourceIds, value: [resourceId] }] } : {}),
     });
 
   const visible = (resourceId: string) =>
-    until(`visibility of ${resourceId}`, async () => {
-      for await (const run of client.workflow.list({ query: `GeminiResourceIds = '${resourceId}'` })) return run;
-      return undefined;
-    });
+    eventually(
+      async () => {
+        for await (const run of client.workflow.list({ query: `GeminiResourceIds = '${resourceId}'` })) return run;
+        return undefined;
+      },
+      `visibility of ${resourceId}`,
+      20_000,
+    );
 
   before(async () => {
     ({ client, close } = await connectClient());
@@ -108,7 +106,7 @@ describe('receiver: routing, holding and dead letters', () => {
     const res = await post(receiver.url, d.headers, d.body);
     assert.equal(res.status, 200, res.body);
     assert.deepEqual(JSON.parse(res.body), { outcome: 'signaled' });
-    const event = await owner.result();
+    const { event } = await owner.result();
     assert.deepEqual([event.type, event.via, event.data.output_file_uri], ['batch.succeeded', 'webhook', 'files/out']);
   });
 
@@ -122,7 +120,7 @@ describe('receiver: routing, holding and dead letters', () => {
     assert.deepEqual(JSON.parse(again.body), { outcome: 'duplicate' });
 
     const owner = await startOwner(resourceId);
-    const event = await owner.result();
+    const { event } = await owner.result();
     assert.deepEqual([event.webhookId, event.via], [d.webhookId, 'mailbox']);
     assert.equal(await signalCount(owner), 1);
     const mailbox = await client.workflow.getHandle(mailboxWorkflowId(resourceId)).result();
@@ -138,7 +136,7 @@ describe('receiver: routing, holding and dead letters', () => {
     assert.equal((await post(receiver.url, d.headers, d.body)).status, 200);
 
     const letter = client.workflow.getHandle(deadLetterWorkflowId(d.webhookId));
-    const description = await until('the dead letter', () => letter.describe().catch(() => undefined), 30_000);
+    const description = await eventually(() => letter.describe().catch(() => undefined), 'the dead letter', 30_000);
     const record = description.memo?.record as DeadLetterRecord;
     assert.deepEqual(
       [record.reason, record.resourceId, record.eventType],
@@ -169,7 +167,7 @@ describe('receiver: routing, holding and dead letters', () => {
     const adopter = await startOwner(resourceId, false);
     const replayed = deadLettersCli(['replay', d.webhookId, '--to', adopter.workflowId]);
     assert.equal(replayed.status, 0, replayed.stderr);
-    const event = await adopter.result();
+    const { event } = await adopter.result();
     assert.deepEqual([event.webhookId, event.via], [d.webhookId, 'replay']);
     const done = await letter.result();
     assert.equal(done.replayed?.to, adopter.workflowId);
@@ -179,13 +177,17 @@ describe('receiver: routing, holding and dead letters', () => {
     const resourceId = `batches/gone-${randomUUID()}`;
     const owner = await startOwner(resourceId);
     await owner.terminate('finished before its event');
-    await until('closed owner in visibility', async () => {
-      for await (const run of client.workflow.list({
-        query: `GeminiResourceIds = '${resourceId}' AND ExecutionStatus != 'Running'`,
-      }))
-        return run;
-      return undefined;
-    });
+    await eventually(
+      async () => {
+        for await (const run of client.workflow.list({
+          query: `GeminiResourceIds = '${resourceId}' AND ExecutionStatus != 'Running'`,
+        }))
+          return run;
+        return undefined;
+      },
+      'closed owner in visibility',
+      20_000,
+    );
     const d = signed(envelope('batch.expired', resourceId));
     const res = await post(receiver.url, d.headers, d.body);
     assert.equal(res.status, 200, res.body);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GoogleGenAI } from '@google/genai';
+import type { GoogleGenAI } from '@google/genai';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { startDevServer } from '../common/dev-server';
 import { listPublications, publishOnce } from '../activities/publish-outbox';
@@ -21,7 +21,8 @@ import { functionTool, parseToolArgs, publish, toolCatalog } from '../workflows/
 import { GeminiResourceIds } from '../workflows/search-attributes';
 import { geminiWaitsQuery } from '../workflows/wait-for-gemini-event';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { connectClient, spawnWorkerProcess, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
+import { eventually } from './helpers/eventually';
+import { spawnWorkerProcess, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
 
 const model = 'gemini-2.5-flash';
 
@@ -37,16 +38,6 @@ async function rejectsWith(promise: Promise<unknown>, reason: RegExp): Promise<v
     assert.match(String(err.cause?.message ?? err.message), reason);
     return true;
   });
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function pendingApprovals(handle: WorkflowHandle, count = 1): Promise<PendingApproval[]> {
@@ -106,16 +97,13 @@ describe('tool registry', () => {
 describe('agent workflow (emulator -> receiver -> workflow)', () => {
   let stack: GeminiStack;
   let client: Client;
-  let close: () => Promise<void>;
   let ai: GoogleGenAI;
 
   before(async () => {
     stack = await startGeminiStack({ emulator: { durations: { interactionMs: 200 } } });
-    ({ client, close } = await connectClient());
-    ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: stack.emulator.baseUrl } });
+    ({ client, ai } = stack);
   });
   after(async () => {
-    await close();
     await stack.stop();
   });
 
@@ -518,7 +506,7 @@ describe('agent workflow across a Temporal restart', () => {
     const dbFilename = path.join(testTmpDir(), 'agent-restart.db');
     let server = await startDevServer({ dbFilename });
     const port = Number(server.address.split(':')[1]);
-    const stack = await startGeminiStack({ temporalAddress: server.address, emulator: { durations: { interactionMs: 200 } } });
+    const stack = await startGeminiStack({ address: server.address, emulator: { durations: { interactionMs: 200 } } });
     try {
       let connection = await Connection.connect({ address: server.address });
       const workflowId = `agent-restart-${randomUUID()}`;

@@ -16,7 +16,7 @@ import type { GeminiEvent } from '../workflows/gemini-event';
 import { geminiWaitsQuery } from '../workflows/wait-for-gemini-event';
 import { generateVideo } from '../workflows/video';
 import { spawnWorkerProcess, startWorker, testTmpDir } from './helpers/temporal';
-import { startWorkflowStack, type WorkflowStack } from './helpers/workflow-stack';
+import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 
 const durations = { interactionMs: 500, deepResearchMs: 1500, batchMs: 1500, videoMs: 1500 };
 const model = 'gemini-2.5-flash';
@@ -63,7 +63,7 @@ function succeeded(result: BatchResult): BatchSucceeded {
 
 const id = (prefix: string) => `${prefix}-${randomUUID()}`;
 
-function startSmallBatch(stack: WorkflowStack, displayName: string, extra: Partial<BatchInput> = {}) {
+function startSmallBatch(stack: GeminiStack, displayName: string, extra: Partial<BatchInput> = {}) {
   const prompts: PromptSource = { kind: 'inline', prompts: [{ key: 'a', text: 'hello' }] };
   return stack.client.workflow.start(batchPrompts, {
     taskQueue: stack.taskQueue,
@@ -73,9 +73,9 @@ function startSmallBatch(stack: WorkflowStack, displayName: string, extra: Parti
 }
 
 describe('jobs through the emulator, the receiver and the workflow', () => {
-  let stack: WorkflowStack;
+  let stack: GeminiStack;
   before(async () => {
-    stack = await startWorkflowStack({ emulator: { durations } });
+    stack = await startGeminiStack({ emulator: { durations } });
   });
   after(async () => {
     await stack.stop();
@@ -262,9 +262,9 @@ describe('jobs through the emulator, the receiver and the workflow', () => {
 });
 
 describe('faults on the way: every run still ends with exactly one correct result', () => {
-  let stack: WorkflowStack;
+  let stack: GeminiStack;
   before(async () => {
-    stack = await startWorkflowStack({ emulator: { durations } });
+    stack = await startGeminiStack({ emulator: { durations } });
   });
   after(async () => {
     await stack.stop();
@@ -361,7 +361,7 @@ describe('faults on the way: every run still ends with exactly one correct resul
 
 describe('durability: restarts while a job runs', () => {
   it('the worker process is killed mid-wait and restarted: the run completes with the right report', async () => {
-    const stack = await startWorkflowStack({ emulator: { durations }, worker: false });
+    const stack = await startGeminiStack({ emulator: { durations }, worker: false });
     const first = spawnWorkerProcess(stack.workerEnv);
     try {
       stack.emulator.control.model.addInteractionRule({
@@ -401,7 +401,7 @@ describe('durability: restarts while a job runs', () => {
     const dbFilename = path.join(testTmpDir(), 'jobs-restart.db');
     let server = await startDevServer({ dbFilename });
     const port = Number(server.address.split(':')[1]);
-    const stack = await startWorkflowStack({ emulator: { durations: { ...durations, batchMs: 4000 } }, address: server.address });
+    const stack = await startGeminiStack({ emulator: { durations: { ...durations, batchMs: 4000 } }, address: server.address });
     try {
       const handle = await stack.client.workflow.start(batchPrompts, {
         taskQueue: stack.taskQueue,
@@ -429,7 +429,7 @@ describe('durability: restarts while a job runs', () => {
 
   it('a batch that Gemini expires after 48 h gives the expired outcome', async () => {
     // Its own emulator: after moving the clock 48 h, its signatures are dated 48 h ahead of the receiver's clock.
-    const stack = await startWorkflowStack({ emulator: { durations } });
+    const stack = await startGeminiStack({ emulator: { durations } });
     try {
       const displayName = id('batch-expire');
       stack.emulator.control.model.addBatchRule({ match: { displayName }, expire: true });
@@ -446,7 +446,7 @@ describe('durability: restarts while a job runs', () => {
   });
 
   it('a receiver outage longer than Gemini\'s 24 h of retries is covered by reconciliation', async () => {
-    const stack = await startWorkflowStack({ emulator: { durations } });
+    const stack = await startGeminiStack({ emulator: { durations } });
     try {
       await stack.receiver.stop();
       const handle = await stack.client.workflow.start(deepResearch, {
@@ -477,9 +477,9 @@ describe('durability: restarts while a job runs', () => {
 });
 
 describe('creating a job is idempotent across activity retries', () => {
-  let stack: WorkflowStack;
+  let stack: GeminiStack;
   before(async () => {
-    stack = await startWorkflowStack({ emulator: { durations }, worker: false });
+    stack = await startGeminiStack({ emulator: { durations }, worker: false });
   });
   after(async () => {
     await stack.stop();

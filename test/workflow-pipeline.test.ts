@@ -13,33 +13,21 @@ import {
 } from '../workflows/research-brief-pipeline';
 import { followUpQuestions } from '../workflows/research-brief-prompts';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { connectClient } from './helpers/temporal';
+import { eventually } from './helpers/eventually';
 
 const model = 'gemini-2.5-flash';
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('research brief pipeline (emulator -> receiver -> workflows)', () => {
   let stack: GeminiStack;
   let client: Client;
-  let close: () => Promise<void>;
 
   before(async () => {
     stack = await startGeminiStack({
       emulator: { durations: { interactionMs: 200, deepResearchMs: 1500, batchMs: 1500 } },
     });
-    ({ client, close } = await connectClient());
+    ({ client } = stack);
   });
   after(async () => {
-    await close();
     await stack.stop();
   });
 
@@ -68,13 +56,13 @@ describe('research brief pipeline (emulator -> receiver -> workflows)', () => {
     const status = await eventually(async () => {
       const s = await pipeline.query(pipelineStatusQuery);
       return s.stage === 'brief' ? s : undefined;
-    }, 'the brief stage');
+    }, 'the brief stage', 60_000);
     assert.equal(status.children.brief, briefWorkflowId(pipeline.workflowId));
     const brief = client.workflow.getHandle(status.children.brief);
     const [pending] = await eventually(async () => {
       const list = await brief.query(pendingApprovalsQuery);
       return list.length ? list : undefined;
-    }, 'the pending publish');
+    }, 'the pending publish', 60_000);
     return { brief, pending: pending! };
   }
 

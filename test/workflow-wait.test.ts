@@ -6,36 +6,13 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import * as activities from '../activities';
 import { startEmulator } from '../emulator';
 import type { RunningEmulator } from '../emulator';
-import { type GeminiEvent, geminiEventSignal } from '../workflows/gemini-event';
+import { geminiEventSignal } from '../workflows/gemini-event';
 import { GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince } from '../workflows/search-attributes';
 import { geminiWaitsQuery } from '../workflows/wait-for-gemini-event';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
+import { eventually } from './helpers/eventually';
+import { geminiEvent, noReconcile } from './helpers/gemini-events';
 import { connectClient, type RunningWorker, startWorker, uniqueTaskQueue, waitUntilBlocked } from './helpers/temporal';
-
-function event(resourceId: string, overrides: Partial<GeminiEvent> = {}): GeminiEvent {
-  return {
-    webhookId: `msg_${randomUUID()}`,
-    type: 'interaction.completed',
-    resourceId,
-    timestamp: '2026-11-22T10:00:00Z',
-    data: { id: resourceId },
-    via: 'webhook',
-    ...overrides,
-  };
-}
-
-/** No backstop read in tests that are about webhook events alone. */
-const noReconcile = { reconcileAfter: '1 hour' } as const;
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('waitForGeminiEvent: webhook events', () => {
   let client: Client;
@@ -60,10 +37,10 @@ describe('waitForGeminiEvent: webhook events', () => {
       workflowId: `wait-early-${randomUUID()}`,
       args: [{ kind: 'interaction', id }, { until: ['interaction.completed'], ...noReconcile }],
     });
-    const other = event(`int-${randomUUID()}`);
-    const notWanted = event(id, { type: 'interaction.requires_action' });
-    const first = event(id);
-    const sameStateNewId = event(id);
+    const other = geminiEvent(`int-${randomUUID()}`);
+    const notWanted = geminiEvent(id, { type: 'interaction.requires_action' });
+    const first = geminiEvent(id);
+    const sameStateNewId = geminiEvent(id);
     for (const e of [other, notWanted, first, first, sameStateNewId]) await handle.signal(geminiEventSignal, e);
 
     const late = await startWorker({ taskQueue, activities });
@@ -87,7 +64,7 @@ describe('waitForGeminiEvent: webhook events', () => {
   });
 
   it('keeps an event delivered with signal-with-start (the workflow did not exist yet)', async () => {
-    const sent = event('batches/early', { type: 'batch.succeeded' });
+    const sent = geminiEvent('batches/early', { type: 'batch.succeeded' });
     const handle = await client.workflow.signalWithStart(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `wait-sws-${randomUUID()}`,
@@ -126,7 +103,7 @@ describe('waitForGeminiEvent: webhook events', () => {
     }, 'the visibility store to list the waiting run');
     assert.equal(listed.workflowId, handle.workflowId);
 
-    await handle.signal(geminiEventSignal, event(id));
+    await handle.signal(geminiEventSignal, geminiEvent(id));
     assert.equal((await handle.result()).resolvedBy, 'webhook');
     const closed = (await handle.describe()).typedSearchAttributes;
     assert.equal(closed.get(GeminiWaitingFor), undefined, 'cleared when the wait ends');
@@ -141,7 +118,7 @@ describe('waitForGeminiEvent: webhook events', () => {
       workflowId: `wait-fail-${randomUUID()}`,
       args: [{ kind: 'interaction', id }, { until: ['video.generated'], ...noReconcile }],
     });
-    const failed = event(id, { type: 'interaction.failed', data: { id, error_code: 'X', error_message: 'boom' } });
+    const failed = geminiEvent(id, { type: 'interaction.failed', data: { id, error_code: 'X', error_message: 'boom' } });
     await handle.signal(geminiEventSignal, failed);
     assert.deepEqual((await handle.result()).event, failed);
   });
@@ -152,7 +129,7 @@ describe('waitForGeminiEvent: webhook events', () => {
       workflowId: `wait-prefix-${randomUUID()}`,
       args: [{ kind: 'batch', id: 'batches/b42' }, noReconcile],
     });
-    const sent = event('b42', { type: 'batch.expired' });
+    const sent = geminiEvent('b42', { type: 'batch.expired' });
     await handle.signal(geminiEventSignal, sent);
     assert.deepEqual((await handle.result()).event, sent);
   });
@@ -225,7 +202,7 @@ describe('waitForGeminiEvent: the reconciliation backstop (real emulator, no web
       args: [{ kind: 'interaction', id: created.id }, { reconcileAfter: '1 hour' }],
     });
     await waitUntilBlocked(handle);
-    const sent = event(created.id);
+    const sent = geminiEvent(created.id);
     await handle.signal(geminiEventSignal, sent);
     const resolved = await handle.result();
     assert.equal(resolved.resolvedBy, 'webhook');

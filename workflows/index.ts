@@ -1,5 +1,4 @@
 // The worker's workflow bundle: every workflow type the worker hosts is exported here.
-export { awaitGeminiEvent } from './await-event';
 export { geminiMailbox } from './mailbox';
 export { geminiDeadLetter } from './dead-letter';
 export { waitForGeminiJob } from './wait-for-gemini-job';

@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { deadLetterWorkflowId, mailboxWorkflowId } from '../../receiver/route';
 import { deadLetterReplayedSignal } from '../../workflows/dead-letter';
-import { awaitGeminiEvent } from '../../workflows/await-event';
 import { batchPrompts } from '../../workflows/batch';
 import { deepResearch } from '../../workflows/deep-research';
-import { geminiEventSignal } from '../../workflows/gemini-event';
 import { generateVideo } from '../../workflows/video';
 import { geminiWaitsQuery } from '../../workflows/wait-for-gemini-event';
 import { waitForGeminiJob } from '../../workflows/wait-for-gemini-job';
@@ -172,25 +170,6 @@ export const scenarios: HistoryScenario[] = [
       }
       await letter.signal(deadLetterReplayedSignal, { to: 'recorder', at: '2026-01-01T00:00:00Z' });
       return settled(letter);
-    },
-  },
-  {
-    name: 'await-event-signal',
-    async run(ctx) {
-      const handle = await ctx.client.workflow.start(awaitGeminiEvent, {
-        taskQueue: ctx.taskQueue,
-        workflowId: ctx.workflowId,
-        args: ['interactions/demo'],
-      });
-      await handle.signal(geminiEventSignal, {
-        webhookId: 'msg_recorded',
-        type: 'interaction.completed',
-        resourceId: 'interactions/demo',
-        timestamp: '2026-01-01T00:00:00Z',
-        data: { id: 'interactions/demo' },
-        via: 'webhook',
-      });
-      return settled(handle);
     },
   },
 ];

@@ -106,3 +106,9 @@ export async function waitUntilBlocked(handle: WorkflowHandle, timeoutMs = 30_00
   }
   throw new Error(`workflow ${handle.workflowId} did not start waiting within ${timeoutMs} ms`);
 }
+
+/** How many signals the run has received: a delivery that must have one effect shows as exactly one. */
+export async function signalCount(handle: WorkflowHandle): Promise<number> {
+  const history = await handle.fetchHistory();
+  return history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes).length ?? 0;
+}
