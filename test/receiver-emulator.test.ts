@@ -6,7 +6,7 @@ import { GoogleGenAI } from '@google/genai';
 import { Client, Connection } from '@temporalio/client';
 import * as routing from '../activities/routing';
 import { freePort, startDevServer } from '../common/dev-server';
-import { type RunningEmulator, startEmulator } from '../emulator';
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../emulator';
 import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver/server';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { webhookWait } from './helpers/gemini-events';
@@ -25,6 +25,8 @@ import {
 // Jobs take a minute of emulator time; the test advances the clock once its workflow waits, so the event cannot outrun
 // the workflow. Emulator time also stamps webhook-timestamp, so every test keeps its total advance well under 5 minutes.
 const JOB_MS = 60_000;
+
+type WebhookConfig = { uris?: string[]; user_metadata: Record<string, unknown> };
 
 /** Whether the receiver's /metrics shows `sample` (a whole `name{labels} value` line). */
 async function hasMetric(receiver: RunningReceiver, sample: string): Promise<boolean> {
@@ -48,8 +50,9 @@ describe('receiver with the emulator: events produced through the real SDK reach
     await close?.();
   });
 
-  async function setUp(dynamicSigning: 'v1a' | 'jwt') {
-    const emulator = await startEmulator({ dynamicSigning, durations: { interactionMs: JOB_MS } });
+  /** An emulator and the port its receiver will listen on; `start` starts that receiver (again, after a stop). */
+  async function setUp(emulatorOptions: EmulatorOptions) {
+    const emulator = await startEmulator({ durations: { interactionMs: JOB_MS }, ...emulatorOptions });
     stops.push(() => emulator.stop());
     const ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: emulator.baseUrl } });
     const port = await freePort();
@@ -71,15 +74,11 @@ describe('receiver with the emulator: events produced through the real SDK reach
     return { emulator, ai, url, start };
   }
 
-  async function runJob(
-    emulator: RunningEmulator,
-    ai: GoogleGenAI,
-    webhookConfig: { uris?: string[]; user_metadata: Record<string, unknown> },
-    workflowId: string,
-  ) {
+  /** A background interaction whose events name `workflowId`, and that workflow, started and waiting for them. */
+  async function startJob(ai: GoogleGenAI, webhookConfig: WebhookConfig, workflowId: string, input = 'hello receiver') {
     const created = await ai.interactions.create({
       model: 'gemini-2.5-flash',
-      input: 'hello receiver',
+      input,
       background: true,
       webhook_config: webhookConfig,
     });
@@ -89,6 +88,12 @@ describe('receiver with the emulator: events produced through the real SDK reach
       args: webhookWait(created.id),
     });
     await waitUntilBlocked(handle);
+    return { created, handle };
+  }
+
+  /** startJob, then the job's minute passes and its interaction.completed is delivered. */
+  async function runJob(emulator: RunningEmulator, ai: GoogleGenAI, webhookConfig: WebhookConfig, workflowId: string) {
+    const { created, handle } = await startJob(ai, webhookConfig, workflowId);
     await emulator.control.clock.advance(JOB_MS);
     const [delivery] = await emulator.control.waitForDeliveries({
       resourceId: created.id,
@@ -105,7 +110,7 @@ describe('receiver with the emulator: events produced through the real SDK reach
   ] as const;
   for (const { name, signing, scheme, registered } of schemes) {
     it(name, async () => {
-      const { emulator, ai, url, start } = await setUp(signing);
+      const { emulator, ai, url, start } = await setUp({ dynamicSigning: signing });
       const workflowId = `emu-${scheme}-${randomUUID()}`;
       const user_metadata = { temporal_workflow_id: workflowId };
       let receiver: RunningReceiver;
@@ -136,22 +141,12 @@ describe('receiver with the emulator: events produced through the real SDK reach
   }
 
   it('secret rotation: the receiver accepts either entry during the grace period, and a retry once the new secret is configured', async () => {
-    const { emulator, ai, url } = await setUp('v1a');
+    const { emulator, ai, url, start } = await setUp({ dynamicSigning: 'v1a' });
     const webhook = await ai.webhooks.create({ uri: url, subscribed_events: ['interaction.completed'] });
     const { secret: second } = await ai.webhooks.rotateSigningSecret(webhook.id!, {});
-    const withSecrets = async (secrets: string[]) => {
-      const receiver = await startReceiver({
-        logger: testLogger,
-        port: Number(new URL(url).port),
-        secrets,
-        temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
-      });
-      stops.push(() => receiver.stop());
-      return receiver;
-    };
 
     // Grace period: every delivery carries one v1 entry per unexpired secret; knowing only the new one is enough.
-    let receiver = await withSecrets([second!]);
+    let receiver = await start({ secrets: [second!] });
     const firstId = `emu-rot-a-${randomUUID()}`;
     const first = await runJob(emulator, ai, { user_metadata: { temporal_workflow_id: firstId } }, firstId);
     assert.equal(first.delivery.attempts[0].headers['webhook-signature'].split(' ').length, 2);
@@ -166,18 +161,12 @@ describe('receiver with the emulator: events produced through the real SDK reach
       revocation_behavior: 'revoke_previous_secrets_immediately',
     });
     const secondId = `emu-rot-b-${randomUUID()}`;
-    const created = await ai.interactions.create({
-      model: 'gemini-2.5-flash',
-      input: 'after the rotation',
-      background: true,
-      webhook_config: { user_metadata: { temporal_workflow_id: secondId } },
-    });
-    const handle = await client.workflow.start(waitForGeminiJob, {
-      taskQueue: worker.taskQueue,
-      workflowId: secondId,
-      args: webhookWait(created.id),
-    });
-    await waitUntilBlocked(handle);
+    const { created, handle } = await startJob(
+      ai,
+      { user_metadata: { temporal_workflow_id: secondId } },
+      secondId,
+      'after the rotation',
+    );
     await emulator.control.clock.advance(JOB_MS);
     let [delivery] = emulator.control.inspect.deliveries({ resourceId: created.id });
     assert.deepEqual(
@@ -187,7 +176,7 @@ describe('receiver with the emulator: events produced through the real SDK reach
     assert.equal(await signalCount(handle), 0);
 
     await receiver.stop();
-    receiver = await withSecrets([second!, third!]);
+    receiver = await start({ secrets: [second!, third!] });
     for (let step = 5_000; step <= 40_000 && delivery.status !== 'delivered'; step *= 2) {
       await emulator.control.clock.advance(step);
       [delivery] = emulator.control.inspect.deliveries({ resourceId: created.id });
@@ -205,7 +194,7 @@ describe('receiver with the emulator: events produced through the real SDK reach
   });
 
   it('emulator faults: duplicated sends have one effect; a stale timestamp is refused and its retry lands', async () => {
-    const { emulator, ai, url, start } = await setUp('v1a');
+    const { emulator, ai, url, start } = await setUp({ dynamicSigning: 'v1a' });
     await start();
     const meta = (id: string) => ({ uris: [url], user_metadata: { temporal_workflow_id: id } });
 
@@ -224,18 +213,7 @@ describe('receiver with the emulator: events produced through the real SDK reach
 
     emulator.control.faults.addDeliveryFault({ kind: 'stale_timestamp', count: 1, staleSeconds: 600 });
     const staleId = `emu-stale-${randomUUID()}`;
-    const created = await ai.interactions.create({
-      model: 'gemini-2.5-flash',
-      input: 'stale',
-      background: true,
-      webhook_config: meta(staleId),
-    });
-    const handle = await client.workflow.start(waitForGeminiJob, {
-      taskQueue: worker.taskQueue,
-      workflowId: staleId,
-      args: webhookWait(created.id),
-    });
-    await waitUntilBlocked(handle);
+    const { created, handle } = await startJob(ai, meta(staleId), staleId, 'stale');
     await emulator.control.clock.advance(JOB_MS);
     assert.deepEqual(
       emulator.control.inspect.deliveries({ resourceId: created.id })[0].attempts.map((a) => a.statusCode),
@@ -254,39 +232,15 @@ describe('receiver with the emulator: events produced through the real SDK reach
 
   it('judges timestamps by the clock it is given, so emulator time can run hours ahead (v1 and JWT)', async () => {
     const hours = 2 * 60 * 60 * 1000;
-    const emulator = await startEmulator({ dynamicSigning: 'jwt', durations: { interactionMs: hours } });
-    stops.push(() => emulator.stop());
-    const ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: emulator.baseUrl } });
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}/webhooks/gemini`;
+    const { emulator, ai, url, start } = await setUp({ dynamicSigning: 'jwt', durations: { interactionMs: hours } });
     const webhook = await ai.webhooks.create({ uri: url, subscribed_events: ['interaction.completed'] });
-    const receiver = await startReceiver({
-      logger: testLogger,
-      port,
-      secrets: [webhook.new_signing_secret!],
-      jwksUrl: emulator.jwksUrl,
-      audience: url,
-      temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
-      now: () => emulator.control.clock.now().now,
-    });
-    stops.push(() => receiver.stop());
+    await start({ secrets: [webhook.new_signing_secret!], now: () => emulator.control.clock.now().now });
 
     const jobs = await Promise.all(
       [{}, { uris: [url] }].map(async (target, i) => {
         const workflowId = `emu-clock-${i}-${randomUUID()}`;
-        const created = await ai.interactions.create({
-          model: 'gemini-2.5-flash',
-          input: `two hours ${i}`,
-          background: true,
-          webhook_config: { ...target, user_metadata: { temporal_workflow_id: workflowId } },
-        });
-        const handle = await client.workflow.start(waitForGeminiJob, {
-          taskQueue: worker.taskQueue,
-          workflowId,
-          args: webhookWait(created.id),
-        });
-        await waitUntilBlocked(handle);
-        return { created, handle };
+        const webhookConfig = { ...target, user_metadata: { temporal_workflow_id: workflowId } };
+        return startJob(ai, webhookConfig, workflowId, `two hours ${i}`);
       }),
     );
     await emulator.control.clock.advance(hours);
@@ -309,22 +263,9 @@ describe('receiver with the emulator: events produced through the real SDK reach
   });
 
   it('a registered webhook without user_metadata is routed through the owner search attribute', async () => {
-    const emulator = await startEmulator({
-      echoUserMetadataToRegisteredWebhooks: false,
-      durations: { interactionMs: JOB_MS },
-    });
-    stops.push(() => emulator.stop());
-    const ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: emulator.baseUrl } });
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}/webhooks/gemini`;
+    const { emulator, ai, url, start } = await setUp({ echoUserMetadataToRegisteredWebhooks: false });
     const webhook = await ai.webhooks.create({ uri: url, subscribed_events: ['interaction.completed'] });
-    const receiver = await startReceiver({
-      logger: testLogger,
-      port,
-      secrets: [webhook.new_signing_secret!],
-      temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
-    });
-    stops.push(() => receiver.stop());
+    await start({ secrets: [webhook.new_signing_secret!] });
 
     const created = await ai.interactions.create({ model: 'gemini-2.5-flash', input: 'who owns me', background: true });
     // The event outruns its owner: nothing has recorded the id when it arrives.
