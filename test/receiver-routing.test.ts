@@ -15,7 +15,7 @@ import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import type { DeadLetterRecord } from '../workflows/dead-letter';
 import { GeminiResourceIds } from '../workflows/search-attributes';
 import { envelope, newSecret, nowSec, post, signV1, testLogger } from './receiver-support';
-import { eventually } from './helpers/eventually';
+import { eventually } from '../common/eventually';
 import { webhookWait } from './helpers/gemini-events';
 import {
   connectClient,

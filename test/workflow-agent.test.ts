@@ -21,7 +21,7 @@ import { functionTool, parseToolArgs, publish, toolCatalog } from '../workflows/
 import { GeminiResourceIds } from '../workflows/search-attributes';
 import { geminiWaitsQuery } from '../workflows/wait-for-gemini-event';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { eventually } from './helpers/eventually';
+import { eventually } from '../common/eventually';
 import { spawnWorkerProcess, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
 
 const model = 'gemini-2.5-flash';

@@ -13,7 +13,7 @@ import {
 } from '../workflows/research-brief-pipeline';
 import { followUpQuestions } from '../workflows/research-brief-prompts';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { eventually } from './helpers/eventually';
+import { eventually } from '../common/eventually';
 
 const model = 'gemini-2.5-flash';
 

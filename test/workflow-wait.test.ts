@@ -10,7 +10,7 @@ import { geminiEventSignal } from '../workflows/gemini-event';
 import { GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince } from '../workflows/search-attributes';
 import { geminiWaitsQuery } from '../workflows/wait-for-gemini-event';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
-import { eventually } from './helpers/eventually';
+import { eventually } from '../common/eventually';
 import { geminiEvent, noReconcile } from './helpers/gemini-events';
 import { connectClient, type RunningWorker, startWorker, uniqueTaskQueue, waitUntilBlocked } from './helpers/temporal';
 

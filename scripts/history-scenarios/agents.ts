@@ -9,6 +9,7 @@ import {
   pendingApprovalsQuery,
   sendMessageUpdate,
 } from '../../workflows/agent';
+import { eventually } from '../../common/eventually';
 import { pipelineStatusQuery, researchBriefPipeline } from '../../workflows/research-brief-pipeline';
 import type { HistoryScenario, RecordingContext } from './scenario';
 
@@ -21,21 +22,11 @@ function usePrivatePublishDir(): void {
   process.env.GEMINIFLOW_PUBLISH_DIR ||= fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-published-'));
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function decideNext(handle: WorkflowHandle, approve: boolean): Promise<void> {
-  const [pending] = await until(async () => {
+  const [pending] = await eventually(async () => {
     const list = await handle.query(pendingApprovalsQuery);
     return list.length ? list : undefined;
-  }, 'a pending approval');
+  }, 'a pending approval', 120_000);
   await handle.executeUpdate(decideApprovalUpdate, {
     args: [{ callId: pending!.callId, approve, reviewer: 'recorder', ...(approve ? {} : { reason: 'not now' }) }],
   });
@@ -123,10 +114,10 @@ export const scenarios: HistoryScenario[] = [
         workflowId: ctx.workflowId,
         args: [{ topic, followUps: 2 }],
       });
-      const status = await until(async () => {
+      const status = await eventually(async () => {
         const s = await pipeline.query(pipelineStatusQuery);
         return s.stage === 'brief' ? s : undefined;
-      }, 'the brief stage');
+      }, 'the brief stage', 120_000);
       await decideNext(ctx.client.workflow.getHandle(status.children.brief), true);
       await pipeline.result();
       return [pipeline, ...Object.values(status.children).map((id) => ctx.client.workflow.getHandle(id))];
