@@ -1,15 +1,11 @@
 import fs from 'node:fs';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
-import { installRuntime } from './runtime';
+import { type NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   activities: object;
-  /** A prebuilt workflow bundle (see `bundleWorkflows`); the worker bundles the workflows itself without one. */
-  workflowBundlePath?: string;
-  overrides?: Partial<WorkerOptions>;
 }
 
 export const workflowsPath = require.resolve('../workflows');
@@ -30,15 +26,14 @@ const quietBundlerLogger = {
   error: (message: string) => process.stderr.write(`workflow bundler: ${message}\n`),
 };
 
+/** A worker for the project's workflows; it uses the bundle `npm test` prebuilt (GEMINIFLOW_WORKFLOW_BUNDLE) if any. */
 export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
-  installRuntime();
-  const bundlePath = opts.workflowBundlePath ?? process.env.GEMINIFLOW_WORKFLOW_BUNDLE;
+  const bundlePath = process.env.GEMINIFLOW_WORKFLOW_BUNDLE;
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: opts.activities,
     ...(bundlePath && fs.existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath }),
-    ...opts.overrides,
   });
 }

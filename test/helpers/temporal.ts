@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { eventually } from '../../common/eventually';
 import { projectRoot } from '../../common/paths';
 import { createWorker } from '../../worker/create-worker';
 import { installRuntime } from '../../worker/runtime';
@@ -93,18 +94,16 @@ export function spawnWorkerProcess(env: Record<string, string>): { child: ChildP
  * on a signal) rather than not yet started.
  */
 export async function waitUntilBlocked(handle: WorkflowHandle, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const history = await handle.fetchHistory();
-    const completedTask = history.events?.some((e) => e.workflowTaskCompletedEventAttributes);
-    if (completedTask) {
-      const { status } = await handle.describe();
-      if (status.name !== 'RUNNING') throw new Error(`workflow ${handle.workflowId} is ${status.name}, not waiting`);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`workflow ${handle.workflowId} did not start waiting within ${timeoutMs} ms`);
+  await eventually(
+    async () => {
+      const history = await handle.fetchHistory();
+      return history.events?.some((e) => e.workflowTaskCompletedEventAttributes) || undefined;
+    },
+    `workflow ${handle.workflowId} to start waiting`,
+    timeoutMs,
+  );
+  const { status } = await handle.describe();
+  if (status.name !== 'RUNNING') throw new Error(`workflow ${handle.workflowId} is ${status.name}, not waiting`);
 }
 
 /** How many signals the run has received: a delivery that must have one effect shows as exactly one. */
