@@ -21,6 +21,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { Webhook } from 'standardwebhooks';
 import { connectOrStartDevServer, freePort } from '../common/dev-server';
 import { runMain } from '../common/errors';
+import { eventually } from '../common/eventually';
 import { projectRoot } from '../common/paths';
 import { parseJsonBody, toGeminiEvent } from '../receiver/event';
 import { DeliveryVerifier } from '../receiver/verify';
@@ -111,18 +112,14 @@ function post(agent: http.Agent, url: URL, headers: Record<string, string>, body
   });
 }
 
-async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error('the receiver exited during start-up');
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the receiver did not become healthy');
+function waitForHealth(url: string, child: ChildProcess): Promise<true> {
+  return eventually(
+    async () => {
+      if (child.exitCode !== null) throw new Error('the receiver exited during start-up');
+      return (await fetch(url).then((res) => res.ok, () => false)) || undefined;
+    },
+    'the receiver to become healthy',
+  );
 }
 
 runMain(async () => {

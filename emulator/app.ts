@@ -6,7 +6,7 @@ import { controlRoutes } from './routes/control';
 import { fileRoutes } from './routes/files';
 import { interactionRoutes } from './routes/interactions';
 import { modelRoutes } from './routes/models';
-import type { Route, RouteReply, RouteRequest } from './routes/route';
+import type { HandlerResult, Route, RouteReply, RouteRequest } from './routes/route';
 import { webhookRoutes } from './routes/webhooks';
 import type { EmulatorControl } from './types';
 
@@ -88,10 +88,10 @@ function routeRequest(req: Request, params: string[]): RouteRequest {
   };
 }
 
-async function answer(res: Response, handle: () => RouteReply | Promise<RouteReply>): Promise<void> {
+async function answer(res: Response, handle: () => HandlerResult): Promise<void> {
   let reply: RouteReply;
   try {
-    reply = await handle();
+    reply = (await handle()) ?? {};
   } catch (err) {
     sendError(res, err);
     return;

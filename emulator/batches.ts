@@ -4,6 +4,7 @@ import { field, isRecord } from './fields';
 import type { FileStore } from './files';
 import { newBatchId } from './ids';
 import { bareModel, type DeterministicModel } from './model';
+import { pageOf } from './paging';
 import { parseWebhookConfig } from './interactions';
 import type { Publisher, WebhookConfig } from './publisher';
 import type { Scheduler } from './scheduler';
@@ -116,14 +117,14 @@ export class BatchService {
   }
 
   list(pageSize: number | undefined, pageToken: string | undefined): Record<string, unknown> {
-    const all = [...this.batches.values()];
-    const size = pageSize && pageSize > 0 ? Math.min(pageSize, 1000) : 50;
-    const start = pageToken ? Number(Buffer.from(pageToken, 'base64url').toString()) : 0;
-    if (!Number.isInteger(start) || start < 0) throw invalidArgument('Invalid pageToken.');
-    const next = start + size < all.length ? Buffer.from(String(start + size)).toString('base64url') : undefined;
+    const page = pageOf([...this.batches.values()], pageSize, pageToken, {
+      defaultSize: 50,
+      maxSize: 1000,
+      tokenName: 'pageToken',
+    });
     return {
-      operations: all.slice(start, start + size).map((b) => this.toJson(b)),
-      ...(next ? { nextPageToken: next } : {}),
+      operations: page.items.map((b) => this.toJson(b)),
+      ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
     };
   }
 

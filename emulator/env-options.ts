@@ -1,4 +1,5 @@
 import { SetupError } from '../common/errors';
+import { definedFields } from './fields';
 import type { DynamicSigning, EmulatorOptions, UserMetadataPlacement } from './types';
 
 function numberFrom(env: NodeJS.ProcessEnv, name: string, check: (n: number) => boolean): number | undefined {
@@ -49,11 +50,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorOp
  */
 export function withEnvDefaults(opts: EmulatorOptions, env: NodeJS.ProcessEnv = process.env): EmulatorOptions {
   const { port: _port, host: _host, apiKey: _apiKey, durations, ...fromEnv } = optionsFromEnv(env);
-  const defined = <T extends object>(o: T | undefined) =>
-    Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
   return {
-    ...defined(fromEnv),
-    ...defined(opts),
-    durations: { ...defined(durations), ...defined(opts.durations) },
+    ...definedFields(fromEnv),
+    ...definedFields(opts),
+    durations: { ...definedFields(durations), ...definedFields(opts.durations) },
   };
 }

@@ -28,7 +28,7 @@ const statusNames: Record<number, string> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
-export function statusNameOf(code: number): string {
+function statusNameOf(code: number): string {
   return statusNames[code] ?? (code >= 500 ? 'INTERNAL' : 'UNKNOWN');
 }
 

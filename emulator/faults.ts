@@ -57,23 +57,18 @@ export class FaultBook {
     kind: K,
     facts: DeliveryFacts,
   ): Extract<DeliveryFault, { kind: K }> | undefined {
-    const found = this.faults.find(
-      (f) =>
-        f.kind === 'delivery' &&
-        (f.fault as DeliveryFault).kind === kind &&
-        matches((f.fault as DeliveryFault).match, facts),
-    );
+    const found = this.peekDeliveryFault(kind, facts);
     if (!found) return undefined;
     this.use(found);
     return found.fault as Extract<DeliveryFault, { kind: K }>;
   }
 
-  /** The reorder fault matching `facts`, without consuming it (the deliverer consumes one use per held delivery). */
-  peekReorder(facts: DeliveryFacts): ActiveFault | undefined {
+  /** The first delivery fault of `kind` matching `facts`, not consumed (a reorder is used once per held delivery). */
+  peekDeliveryFault(kind: DeliveryFault['kind'], facts: DeliveryFacts): ActiveFault | undefined {
     return this.faults.find(
       (f) =>
         f.kind === 'delivery' &&
-        (f.fault as DeliveryFault).kind === 'reorder' &&
+        (f.fault as DeliveryFault).kind === kind &&
         matches((f.fault as DeliveryFault).match, facts),
     );
   }

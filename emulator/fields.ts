@@ -10,6 +10,11 @@ export function field<T = unknown>(obj: unknown, snakeName: string): T | undefin
   return o[camel] as T | undefined;
 }
 
+/** `o` without its undefined fields, so that spreading it over defaults keeps them. */
+export function definedFields<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,6 +3,7 @@ import { isoOf } from './clock';
 import { GeminiApiError, invalidArgument, notFound } from './errors';
 import { field, isRecord } from './fields';
 import { newFileId, newUploadId } from './ids';
+import { pageOf } from './paging';
 
 /** Files live 48 h, as on the Gemini Files API. */
 const fileLifetimeMs = 48 * 3_600_000;
@@ -110,11 +111,12 @@ export class FileStore {
 
   list(pageSize: number | undefined, pageToken: string | undefined): { files: StoredFile[]; nextPageToken?: string } {
     const all = [...this.files.keys()].map((n) => this.lookup(n)).filter((f): f is StoredFile => !!f);
-    const size = pageSize && pageSize > 0 ? Math.min(pageSize, 100) : 10;
-    const start = pageToken ? Number(Buffer.from(pageToken, 'base64url').toString()) : 0;
-    if (!Number.isInteger(start) || start < 0) throw invalidArgument('Invalid pageToken.');
-    const next = start + size < all.length ? Buffer.from(String(start + size)).toString('base64url') : undefined;
-    return { files: all.slice(start, start + size), nextPageToken: next };
+    const { items, nextPageToken } = pageOf(all, pageSize, pageToken, {
+      defaultSize: 10,
+      maxSize: 100,
+      tokenName: 'pageToken',
+    });
+    return { files: items, nextPageToken };
   }
 
   /** The download URL of a file, as `video_uri` and `downloadUri` carry it. */

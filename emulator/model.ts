@@ -1,4 +1,5 @@
 import { invalidArgument } from './errors';
+import { definedFields } from './fields';
 import { shortHash } from './ids';
 import type { BatchRule, InteractionRule, JobDurations, ScriptedFunctionCall } from './types';
 
@@ -24,7 +25,7 @@ export type TurnPlan = { durationMs?: number } & (
   | { kind: 'fail'; code: string; message: string }
 );
 
-export const defaultDurations: Required<JobDurations> = {
+const defaultDurations: Required<JobDurations> = {
   interactionMs: 1_000,
   deepResearchMs: 30_000,
   batchMs: 60_000,
@@ -43,7 +44,7 @@ export class DeterministicModel {
   durations: Required<JobDurations>;
 
   constructor(durations: JobDurations = {}) {
-    this.durations = { ...defaultDurations, ...stripUndefined(durations) };
+    this.durations = { ...defaultDurations, ...definedFields(durations) };
   }
 
   addInteractionRule(rule: InteractionRule): void {
@@ -62,7 +63,7 @@ export class DeterministicModel {
     for (const [k, v] of Object.entries(d ?? {})) {
       if (v !== undefined && !(typeof v === 'number' && v >= 0)) throw invalidArgument(`${k} must be a number >= 0`);
     }
-    this.durations = { ...this.durations, ...stripUndefined(d ?? {}) };
+    this.durations = { ...this.durations, ...definedFields(d) };
     return { ...this.durations };
   }
 
@@ -219,7 +220,7 @@ interface Directives {
   durationMs?: number;
 }
 
-export function parseDirectives(text: string): Directives {
+function parseDirectives(text: string): Directives {
   const out: Directives = { calls: [] };
   for (const m of text.matchAll(directivePattern)) {
     const [, kind, rest = ''] = m;
@@ -244,12 +245,12 @@ export function parseDirectives(text: string): Directives {
   return out;
 }
 
-export function stripDirectives(text: string): string {
+function stripDirectives(text: string): string {
   return text.replace(directivePattern, '').replace(/\s+/g, ' ').trim();
 }
 
 /** Arguments for a function tool from its JSON schema: each required property gets a value of its type. */
-export function argumentsFromSchema(schema: unknown, text: string): unknown {
+function argumentsFromSchema(schema: unknown, text: string): unknown {
   if (!schema || typeof schema !== 'object') return {};
   const s = schema as Record<string, unknown>;
   if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
@@ -293,8 +294,4 @@ function requestText(request: unknown): string {
     .map((p) => (typeof p?.text === 'string' ? p.text : ''))
     .filter(Boolean)
     .join(' ');
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -2,6 +2,7 @@ import { isoOf } from './clock';
 import { failedPrecondition, invalidArgument, notFound } from './errors';
 import { field, isRecord } from './fields';
 import { newSigningSecret, newWebhookResourceId } from './ids';
+import { pageOf } from './paging';
 import { hmacKeyOf } from './delivery/sign';
 import { eventTypes } from './events';
 
@@ -72,13 +73,12 @@ export class WebhookRegistry {
   }
 
   list(pageSize: number | undefined, pageToken: string | undefined): { webhooks: Webhook[]; nextPageToken?: string } {
-    const size = pageSize === undefined || pageSize <= 0 ? 50 : Math.min(pageSize, 1000);
-    const all = [...this.webhooks.values()];
-    const start = pageToken ? Number.parseInt(Buffer.from(pageToken, 'base64url').toString(), 10) : 0;
-    if (!Number.isInteger(start) || start < 0) throw invalidArgument('Invalid page_token.');
-    const page = all.slice(start, start + size);
-    const next = start + size < all.length ? Buffer.from(String(start + size)).toString('base64url') : undefined;
-    return { webhooks: page, nextPageToken: next };
+    const { items, nextPageToken } = pageOf([...this.webhooks.values()], pageSize, pageToken, {
+      defaultSize: 50,
+      maxSize: 1000,
+      tokenName: 'page_token',
+    });
+    return { webhooks: items, nextPageToken };
   }
 
   update(id: string, body: unknown, updateMask: string | undefined): Webhook {
@@ -119,7 +119,7 @@ export class WebhookRegistry {
     if (b === 'revoke_previous_secrets_immediately') {
       w.secrets = [];
     } else if (b === 'revoke_previous_secrets_after_h24') {
-      w.secrets = w.secrets.filter((s) => s.expireAt === undefined || s.expireAt > now);
+      w.secrets = this.liveSecrets(w);
       for (const s of w.secrets) s.expireAt ??= now + secretGraceMs;
     } else {
       throw invalidArgument(
@@ -134,8 +134,12 @@ export class WebhookRegistry {
 
   /** HMAC keys of every unexpired secret, newest first: each becomes one `v1,` entry. */
   signingKeys(w: Webhook): Buffer[] {
+    return this.liveSecrets(w).map((s) => s.key);
+  }
+
+  private liveSecrets(w: Webhook): SigningSecret[] {
     const now = this.now();
-    return w.secrets.filter((s) => s.expireAt === undefined || s.expireAt > now).map((s) => s.key);
+    return w.secrets.filter((s) => s.expireAt === undefined || s.expireAt > now);
   }
 
   subscribers(eventType: string): Webhook[] {
@@ -166,7 +170,6 @@ export class WebhookRegistry {
   }
 
   toJson(w: Webhook, newSecret?: string): Record<string, unknown> {
-    const now = this.now();
     return {
       id: w.id,
       ...(w.name !== undefined ? { name: w.name } : {}),
@@ -175,12 +178,10 @@ export class WebhookRegistry {
       state: w.state,
       create_time: isoOf(w.createTime),
       update_time: isoOf(w.updateTime),
-      signing_secrets: w.secrets
-        .filter((s) => s.expireAt === undefined || s.expireAt > now)
-        .map((s) => ({
-          truncated_secret: `whsec_...${s.secret.replace(/=+$/, '').slice(-4)}`,
-          ...(s.expireAt !== undefined ? { expire_time: isoOf(s.expireAt) } : {}),
-        })),
+      signing_secrets: this.liveSecrets(w).map((s) => ({
+        truncated_secret: `whsec_...${s.secret.replace(/=+$/, '').slice(-4)}`,
+        ...(s.expireAt !== undefined ? { expire_time: isoOf(s.expireAt) } : {}),
+      })),
       ...(newSecret ? { new_signing_secret: newSecret } : {}),
     };
   }

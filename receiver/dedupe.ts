@@ -50,8 +50,4 @@ export class WebhookIdDedupe<T> {
       if (oldest !== undefined) this.done.delete(oldest);
     }
   }
-
-  get size(): number {
-    return this.done.size;
-  }
 }

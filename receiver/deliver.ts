@@ -48,7 +48,7 @@ export class EventDelivery {
 
     if (route.kind === 'workflow') {
       if (await this.signal(route.workflowId, event)) return { outcome: 'signaled', workflowId: route.workflowId };
-      const exists = await this.exists(route.workflowId);
+      const exists = await workflowExists(this.client, route.workflowId);
       return deadLetter(
         exists ? 'workflow_closed' : 'workflow_not_found',
         exists ? 'the target workflow has closed' : 'no workflow with the id in user_metadata',
@@ -94,14 +94,15 @@ export class EventDelivery {
       throw err;
     }
   }
+}
 
-  private async exists(workflowId: string): Promise<boolean> {
-    try {
-      await this.client.workflow.getHandle(workflowId).describe();
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
-    }
+/** Whether a workflow with this id exists (running or closed); other errors propagate. */
+export async function workflowExists(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
   }
 }

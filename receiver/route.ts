@@ -12,14 +12,15 @@ const lookupSafe = /^[A-Za-z0-9_.\/:@+-]{1,200}$/;
 
 // Temporal refuses longer ids; a refusal would otherwise look like an outage (503) and be retried for a day.
 const maxWorkflowIdLength = 255;
-const internalPrefixes = ['gemini-mailbox:', 'gemini-deadletter:'];
+const mailboxPrefix = 'gemini-mailbox:';
+const deadLetterPrefix = 'gemini-deadletter:';
 
 export function routeFor(resourceId: string, targetWorkflowId?: string): Route {
   if (targetWorkflowId !== undefined) {
     if (targetWorkflowId.length > maxWorkflowIdLength || /[\u0000-\u001f]/.test(targetWorkflowId)) {
       return { kind: 'unroutable', reason: 'temporal_workflow_id is not a valid workflow id' };
     }
-    if (internalPrefixes.some((p) => targetWorkflowId.startsWith(p))) {
+    if ([mailboxPrefix, deadLetterPrefix].some((p) => targetWorkflowId.startsWith(p))) {
       return { kind: 'unroutable', reason: 'temporal_workflow_id names a receiver-internal workflow' };
     }
     return { kind: 'workflow', workflowId: targetWorkflowId };
@@ -35,5 +36,5 @@ export function ownerQuery(resourceId: string): string {
   return `GeminiResourceIds = '${resourceId}'`;
 }
 
-export const mailboxWorkflowId = (resourceId: string) => `gemini-mailbox:${resourceId}`;
-export const deadLetterWorkflowId = (webhookId: string) => `gemini-deadletter:${webhookId}`;
+export const mailboxWorkflowId = (resourceId: string) => `${mailboxPrefix}${resourceId}`;
+export const deadLetterWorkflowId = (webhookId: string) => `${deadLetterPrefix}${webhookId}`;

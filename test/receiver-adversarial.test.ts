@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { type Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { exportSPKI } from 'jose';
 import * as routing from '../activities/routing';
+import { workflowExists } from '../receiver/deliver';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
 import { deadLetterWorkflowId, mailboxWorkflowId } from '../receiver/route';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
@@ -116,15 +117,14 @@ describe('receiver: every refusal signals nothing', () => {
   }
   const bound = (payload: string) => ({ event: JSON.parse(payload), body_sha256: sha256Hex(payload) });
 
-  async function exists(workflowId: string): Promise<boolean> {
-    try {
-      await client.workflow.getHandle(workflowId).describe();
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
-    }
-  }
+  const exists = (workflowId: string) => workflowExists(client, workflowId);
+  /** A workflow waiting for the first webhook event about `resource`. */
+  const startWaiter = (name: string, resource: string) =>
+    client.workflow.start(waitForGeminiJob, {
+      taskQueue: worker.taskQueue,
+      workflowId: `adv-${name}-${randomUUID()}`,
+      args: webhookWait(resource),
+    });
 
   async function assertNothingSignaled(delivery: Delivery) {
     assert.equal(await signalCount(target), 0, 'the target workflow must not have been signaled');
@@ -149,16 +149,8 @@ describe('receiver: every refusal signals nothing', () => {
       audience: AUDIENCE,
       temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
     });
-    target = await client.workflow.start(waitForGeminiJob, {
-      taskQueue: worker.taskQueue,
-      workflowId: `adv-target-${randomUUID()}`,
-      args: webhookWait(resourceId),
-    });
-    closedTarget = await client.workflow.start(waitForGeminiJob, {
-      taskQueue: worker.taskQueue,
-      workflowId: `adv-closed-${randomUUID()}`,
-      args: webhookWait(closedResource),
-    });
+    target = await startWaiter('target', resourceId);
+    closedTarget = await startWaiter('closed', closedResource);
     await closedTarget.terminate('closed before its event arrives');
     await waitUntilBlocked(target);
   });
@@ -660,11 +652,7 @@ describe('receiver: every refusal signals nothing', () => {
   for (const [name, type, build] of accepted) {
     it(`accepted: ${name} -> 200, signaled once`, async () => {
       const resource = `interactions/ok-${randomUUID()}`;
-      const handle = await client.workflow.start(waitForGeminiJob, {
-        taskQueue: worker.taskQueue,
-        workflowId: `adv-ok-${randomUUID()}`,
-        args: webhookWait(resource),
-      });
+      const handle = await startWaiter('ok', resource);
       const payload = JSON.stringify(
         envelope('interaction.completed', resource, { temporal_workflow_id: handle.workflowId }),
       );
@@ -683,15 +671,7 @@ describe('receiver: every refusal signals nothing', () => {
 
   it('jwt: only the signed event is trusted, not a body swapped under a token without a body hash', async () => {
     const resource = `interactions/claim-${randomUUID()}`;
-    const [real, decoy] = await Promise.all(
-      ['claim', 'decoy'].map((n) =>
-        client.workflow.start(waitForGeminiJob, {
-          taskQueue: worker.taskQueue,
-          workflowId: `adv-${n}-${randomUUID()}`,
-          args: webhookWait(resource),
-        }),
-      ),
-    );
+    const [real, decoy] = await Promise.all(['claim', 'decoy'].map((n) => startWaiter(n, resource)));
     const signed = JSON.stringify(
       envelope('interaction.completed', resource, { temporal_workflow_id: real.workflowId }),
     );
@@ -710,11 +690,7 @@ describe('receiver: every refusal signals nothing', () => {
 
   it('a replayed webhook-id is acknowledged and has one effect', async () => {
     const resource = `interactions/replayed-${randomUUID()}`;
-    const handle = await client.workflow.start(waitForGeminiJob, {
-      taskQueue: worker.taskQueue,
-      workflowId: `adv-replay-${randomUUID()}`,
-      args: webhookWait(resource),
-    });
+    const handle = await startWaiter('replay', resource);
     const d = v1({
       payload: JSON.stringify(envelope('interaction.completed', resource, { temporal_workflow_id: handle.workflowId })),
     });

@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import * as routing from '../activities/routing';
 import { freePort, startDevServer } from '../common/dev-server';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../emulator';
 import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver/server';
+import { GeminiResourceIds } from '../workflows/search-attributes';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { webhookWait } from './helpers/gemini-events';
 import { testLogger } from './receiver-support';
@@ -27,6 +28,19 @@ import {
 const JOB_MS = 60_000;
 
 type WebhookConfig = { uris?: string[]; user_metadata: Record<string, unknown> };
+
+/**
+ * Lets the emulator's retries of one resource's delivery come due (5 s, 10 s, 20 s ... of emulator time apart) until
+ * it is delivered or the steps reach `maxStepMs`; returns the delivery as it then stands.
+ */
+async function advanceUntilDelivered(emulator: RunningEmulator, resourceId: string, maxStepMs: number) {
+  let [delivery] = emulator.control.inspect.deliveries({ resourceId });
+  for (let step = 5_000; step <= maxStepMs && delivery.status !== 'delivered'; step *= 2) {
+    await emulator.control.clock.advance(step);
+    [delivery] = emulator.control.inspect.deliveries({ resourceId });
+  }
+  return delivery;
+}
 
 /** Whether the receiver's /metrics shows `sample` (a whole `name{labels} value` line). */
 async function hasMetric(receiver: RunningReceiver, sample: string): Promise<boolean> {
@@ -168,19 +182,16 @@ describe('receiver with the emulator: events produced through the real SDK reach
       'after the rotation',
     );
     await emulator.control.clock.advance(JOB_MS);
-    let [delivery] = emulator.control.inspect.deliveries({ resourceId: created.id });
+    const [refused] = emulator.control.inspect.deliveries({ resourceId: created.id });
     assert.deepEqual(
-      delivery.attempts.map((a) => a.statusCode),
+      refused.attempts.map((a) => a.statusCode),
       [401],
     );
     assert.equal(await signalCount(handle), 0);
 
     await receiver.stop();
     receiver = await start({ secrets: [second!, third!] });
-    for (let step = 5_000; step <= 40_000 && delivery.status !== 'delivered'; step *= 2) {
-      await emulator.control.clock.advance(step);
-      [delivery] = emulator.control.inspect.deliveries({ resourceId: created.id });
-    }
+    const delivery = await advanceUntilDelivered(emulator, created.id, 40_000);
     // A retry may first meet the old receiver's closed keep-alive socket (a network error), as it would in production.
     const outcomes = delivery.attempts.map((a) => a.statusCode ?? a.outcome);
     assert.equal(outcomes[0], 401);
@@ -277,7 +288,6 @@ describe('receiver with the emulator: events produced through the real SDK reach
     );
     assert.equal(JSON.parse(delivery.body).user_metadata, undefined);
 
-    const { GeminiResourceIds } = await import('../workflows/search-attributes');
     const owner = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `emu-owner-${randomUUID()}`,
@@ -303,10 +313,10 @@ describe('receiver with the emulator: Temporal down', () => {
       port: 0,
       secrets: [],
       jwksUrl: emulator.jwksUrl,
-      temporal: { address: server.address, namespace: 'default', taskQueue: worker.taskQueue },
+      temporal: { address: server.address, namespace: testNamespace(), taskQueue: worker.taskQueue },
       ackTimeoutMs: 2000,
     });
-    let connection = await Connection.connect({ address: server.address });
+    let { client, close } = await connectClient(server.address);
     try {
       const workflowId = `emu-outage-${randomUUID()}`;
       const created = await ai.interactions.create({
@@ -315,13 +325,13 @@ describe('receiver with the emulator: Temporal down', () => {
         background: true,
         webhook_config: { uris: [receiver.url], user_metadata: { temporal_workflow_id: workflowId } },
       });
-      const handle = new Client({ connection }).workflow.start(waitForGeminiJob, {
+      const handle = await client.workflow.start(waitForGeminiJob, {
         taskQueue: worker.taskQueue,
         workflowId,
         args: webhookWait(created.id),
       });
-      await waitUntilBlocked(await handle);
-      await connection.close();
+      await waitUntilBlocked(handle);
+      await close();
 
       await server.stop();
       await emulator.control.clock.advance(JOB_MS);
@@ -334,12 +344,8 @@ describe('receiver with the emulator: Temporal down', () => {
       assert.equal(first.status, 'pending');
 
       server = await startDevServer({ dbFilename, port: temporalPort });
-      // Retries come 5 s, 10 s, 20 s ... of emulator time apart; the receiver's connection recovers by itself.
-      let delivered = first;
-      for (let step = 5_000; step <= 80_000 && delivered.status !== 'delivered'; step *= 2) {
-        await emulator.control.clock.advance(step);
-        [delivered] = emulator.control.inspect.deliveries({ resourceId: created.id });
-      }
+      // The receiver's connection recovers by itself.
+      const delivered = await advanceUntilDelivered(emulator, created.id, 80_000);
       const codes = delivered.attempts.map((a) => a.statusCode);
       assert.equal(delivered.status, 'delivered', `attempts: ${codes.join(',')}`);
       assert.equal(codes.at(-1), 200);
@@ -348,13 +354,13 @@ describe('receiver with the emulator: Temporal down', () => {
         `attempts: ${codes.join(',')}`,
       );
 
-      connection = await Connection.connect({ address: server.address });
-      const resumed = new Client({ connection }).workflow.getHandle<typeof waitForGeminiJob>(workflowId);
+      ({ client, close } = await connectClient(server.address));
+      const resumed = client.workflow.getHandle<typeof waitForGeminiJob>(workflowId);
       const { event } = await resumed.result();
       assert.deepEqual([event.resourceId, event.webhookId], [created.id, delivered.webhookId]);
       assert.equal(await signalCount(resumed), 1, 'exactly once');
     } finally {
-      await connection.close().catch(() => undefined);
+      await close().catch(() => undefined);
       await receiver.stop();
       await emulator.stop();
       await worker.stop();

@@ -9,6 +9,7 @@ import { freePort } from '../common/dev-server';
 import { SetupError } from '../common/errors';
 import { projectRoot } from '../common/paths';
 import { receiverConfigFromEnv } from '../receiver/config';
+import { findOwner } from '../receiver/owner-lookup';
 import { deadLetterWorkflowId, mailboxWorkflowId } from '../receiver/route';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
@@ -70,13 +71,14 @@ describe('receiver: routing, holding and dead letters', () => {
       ...(recorded ? { typedSearchAttributes: [{ key: GeminiResourceIds, value: [resourceId] }] } : {}),
     });
 
-  const visible = (resourceId: string) =>
+  /** The owner as the receiver's own lookup sees it, once visibility has caught up. */
+  const visibleOwner = (resourceId: string, running: boolean) =>
     eventually(
       async () => {
-        for await (const run of client.workflow.list({ query: `GeminiResourceIds = '${resourceId}'` })) return run;
-        return undefined;
+        const owner = await findOwner(client, resourceId);
+        return owner?.running === running ? owner : undefined;
       },
-      `visibility of ${resourceId}`,
+      `${running ? 'running' : 'closed'} owner of ${resourceId} in visibility`,
       20_000,
     );
 
@@ -101,7 +103,7 @@ describe('receiver: routing, holding and dead letters', () => {
   it('without user_metadata, finds the owner by the GeminiResourceIds search attribute', async () => {
     const resourceId = `batches/owned-${randomUUID()}`;
     const owner = await startOwner(resourceId);
-    await visible(resourceId);
+    await visibleOwner(resourceId, true);
     const d = signed(envelope('batch.succeeded', resourceId, undefined, { output_file_uri: 'files/out' }));
     const res = await post(receiver.url, d.headers, d.body);
     assert.equal(res.status, 200, res.body);
@@ -177,17 +179,7 @@ describe('receiver: routing, holding and dead letters', () => {
     const resourceId = `batches/gone-${randomUUID()}`;
     const owner = await startOwner(resourceId);
     await owner.terminate('finished before its event');
-    await eventually(
-      async () => {
-        for await (const run of client.workflow.list({
-          query: `GeminiResourceIds = '${resourceId}' AND ExecutionStatus != 'Running'`,
-        }))
-          return run;
-        return undefined;
-      },
-      'closed owner in visibility',
-      20_000,
-    );
+    await visibleOwner(resourceId, false);
     const d = signed(envelope('batch.expired', resourceId));
     const res = await post(receiver.url, d.headers, d.body);
     assert.equal(res.status, 200, res.body);

@@ -96,7 +96,7 @@ export class Deliverer {
     }
     const duplicate = this.o.faults.takeDeliveryFault('duplicate', facts);
     if (duplicate) d.duplicateCopies = duplicate.copies ?? 1;
-    const reorder = this.o.faults.peekReorder(facts);
+    const reorder = this.o.faults.peekDeliveryFault('reorder', facts);
     if (reorder) {
       this.o.faults.use(reorder);
       record.status = 'held';

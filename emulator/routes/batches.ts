@@ -1,4 +1,4 @@
-import { apiPath, id, pageSizeOf, type Route } from './route';
+import { apiPath, id, pageQuery, type Route } from './route';
 
 export const batchRoutes: Route[] = [
   {
@@ -11,12 +11,7 @@ export const batchRoutes: Route[] = [
     method: 'GET',
     pattern: apiPath('batches'),
     sdkMethod: 'batches.list',
-    handle: (req, core) => ({
-      json: core.batches.list(
-        pageSizeOf(req.query.pageSize ?? req.query.page_size),
-        req.query.pageToken ?? req.query.page_token,
-      ),
-    }),
+    handle: (req, core) => ({ json: core.batches.list(...pageQuery(req.query)) }),
   },
   {
     method: 'GET',
@@ -28,27 +23,18 @@ export const batchRoutes: Route[] = [
     method: 'POST',
     pattern: apiPath(`batches/${id}(?::cancel|/cancel)`),
     sdkMethod: 'batches.cancel',
-    handle: (req, core) => {
-      core.batches.cancel(req.params[0]);
-      return { json: {} };
-    },
+    handle: (req, core) => core.batches.cancel(req.params[0]),
   },
   {
     method: 'DELETE',
     pattern: apiPath(`batches/${id}`),
     sdkMethod: 'batches.delete',
-    handle: (req, core) => {
-      core.batches.delete(req.params[0]);
-      return { json: {} };
-    },
+    handle: (req, core) => core.batches.delete(req.params[0]),
   },
   {
     method: 'POST',
     pattern: apiPath(`batches/${id}:delete`),
     sdkMethod: 'batches.delete',
-    handle: (req, core) => {
-      core.batches.delete(req.params[0]);
-      return { json: {} };
-    },
+    handle: (req, core) => core.batches.delete(req.params[0]),
   },
 ];

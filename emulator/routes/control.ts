@@ -1,12 +1,12 @@
 import { isRecord } from '../fields';
 import { invalidArgument } from '../errors';
 import type { DeliveryFilter, DeliveryStatus, EmulatorControl } from '../types';
-import type { RouteReply, RouteRequest } from './route';
+import type { HandlerResult, RouteRequest } from './route';
 
 export interface ControlRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
-  handle(req: RouteRequest, control: EmulatorControl): RouteReply | Promise<RouteReply>;
+  handle(req: RouteRequest, control: EmulatorControl): HandlerResult;
 }
 
 const object = (req: RouteRequest): Record<string, unknown> => {
@@ -39,39 +39,15 @@ export const controlRoutes: ControlRoute[] = [
     handle: (r, c) => ({ json: c.faults.addDeliveryFault(object(r) as never) }),
   },
   { method: 'POST', path: '/faults/api', handle: (r, c) => ({ json: c.faults.addApiFault(object(r) as never) }) },
-  {
-    method: 'DELETE',
-    path: '/faults',
-    handle: (_r, c) => {
-      c.faults.clear();
-      return { json: {} };
-    },
-  },
+  { method: 'DELETE', path: '/faults', handle: (_r, c) => c.faults.clear() },
   {
     method: 'POST',
     path: '/model/interaction-rules',
-    handle: (r, c) => {
-      c.model.addInteractionRule(object(r) as never);
-      return { json: {} };
-    },
+    handle: (r, c) => c.model.addInteractionRule(object(r) as never),
   },
-  {
-    method: 'POST',
-    path: '/model/batch-rules',
-    handle: (r, c) => {
-      c.model.addBatchRule(object(r) as never);
-      return { json: {} };
-    },
-  },
+  { method: 'POST', path: '/model/batch-rules', handle: (r, c) => c.model.addBatchRule(object(r) as never) },
   { method: 'PUT', path: '/model/durations', handle: (r, c) => ({ json: c.model.setDurations(object(r)) }) },
-  {
-    method: 'DELETE',
-    path: '/model/rules',
-    handle: (_r, c) => {
-      c.model.clearRules();
-      return { json: {} };
-    },
-  },
+  { method: 'DELETE', path: '/model/rules', handle: (_r, c) => c.model.clearRules() },
   {
     method: 'GET',
     path: '/deliveries',
@@ -88,29 +64,8 @@ export const controlRoutes: ControlRoute[] = [
     },
   },
   { method: 'GET', path: '/calls', handle: (_r, c) => ({ json: c.inspect.calls() }) },
-  {
-    method: 'DELETE',
-    path: '/calls',
-    handle: (_r, c) => {
-      c.inspect.resetCalls();
-      return { json: {} };
-    },
-  },
+  { method: 'DELETE', path: '/calls', handle: (_r, c) => c.inspect.resetCalls() },
   { method: 'POST', path: '/events', handle: (r, c) => ({ json: { deliveries: c.emitEvent(object(r) as never) } }) },
-  {
-    method: 'POST',
-    path: '/idle',
-    handle: async (_r, c) => {
-      await c.idle();
-      return { json: {} };
-    },
-  },
-  {
-    method: 'POST',
-    path: '/reset',
-    handle: (_r, c) => {
-      c.reset();
-      return { json: {} };
-    },
-  },
+  { method: 'POST', path: '/idle', handle: (_r, c) => c.idle() },
+  { method: 'POST', path: '/reset', handle: (_r, c) => c.reset() },
 ];

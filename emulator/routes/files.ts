@@ -1,5 +1,5 @@
 import { invalidArgument } from '../errors';
-import { pageSizeOf, type Route, type RouteReply } from './route';
+import { apiPath, pageQuery, type Route, type RouteReply } from './route';
 
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 const fileId = '([a-z0-9-]+)';
@@ -40,7 +40,7 @@ export const fileRoutes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: /^\/(?:download\/)?(v1|v1beta|v1alpha)\/files\/([a-z0-9-]+):download$/,
+    pattern: new RegExp(`^/(?:download/)?(v1|v1beta|v1alpha)/files/${fileId}:download$`),
     sdkMethod: 'files.download',
     handle: (req, core) => {
       const f = core.files.get(req.params[0]);
@@ -49,13 +49,10 @@ export const fileRoutes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: /^\/(v1|v1beta|v1alpha)\/files$/,
+    pattern: apiPath('files'),
     sdkMethod: 'files.list',
     handle: (req, core) => {
-      const page = core.files.list(
-        pageSizeOf(req.query.pageSize ?? req.query.page_size),
-        req.query.pageToken ?? req.query.page_token,
-      );
+      const page = core.files.list(...pageQuery(req.query));
       return {
         json: {
           files: page.files.map((f) => core.files.toJson(f)),
@@ -66,17 +63,14 @@ export const fileRoutes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: new RegExp(`^/(v1|v1beta|v1alpha)/files/${fileId}$`),
+    pattern: apiPath(`files/${fileId}`),
     sdkMethod: 'files.get',
     handle: (req, core) => ({ json: core.files.toJson(core.files.get(req.params[0])) }),
   },
   {
     method: 'DELETE',
-    pattern: new RegExp(`^/(v1|v1beta|v1alpha)/files/${fileId}$`),
+    pattern: apiPath(`files/${fileId}`),
     sdkMethod: 'files.delete',
-    handle: (req, core) => {
-      core.files.delete(req.params[0]);
-      return { json: {} };
-    },
+    handle: (req, core) => core.files.delete(req.params[0]),
   },
 ];

@@ -1,4 +1,4 @@
-import { isRecord } from '../fields';
+import { field, isRecord } from '../fields';
 import { interactionEventStream } from '../interaction-stream';
 import { apiPath, id, type Route, type RouteReply } from './route';
 
@@ -22,10 +22,7 @@ export const interactionRoutes: Route[] = [
     pattern: apiPath(`interactions/${id}`),
     sdkMethod: 'interactions.get',
     handle: (req, core) => {
-      const interaction = core.interactions.get(
-        req.params[0],
-        (req.query.include_input ?? req.query.includeInput) === 'true',
-      );
+      const interaction = core.interactions.get(req.params[0], field(req.query, 'include_input') === 'true');
       return req.query.stream === 'true' ? sse(interaction) : { json: interaction };
     },
   },
@@ -39,9 +36,6 @@ export const interactionRoutes: Route[] = [
     method: 'DELETE',
     pattern: apiPath(`interactions/${id}`),
     sdkMethod: 'interactions.delete',
-    handle: (req, core) => {
-      core.interactions.delete(req.params[0]);
-      return { json: {} };
-    },
+    handle: (req, core) => core.interactions.delete(req.params[0]),
   },
 ];

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EmulatorCore } from '../core';
+import { field } from '../fields';
 
 export interface RouteRequest {
   /** Path captures after the API version. */
@@ -19,12 +20,15 @@ export interface RouteReply {
   raw?: { data: Buffer; contentType: string };
 }
 
+/** What a handler returns; nothing means an empty JSON object, as Gemini answers a delete or a cancel. */
+export type HandlerResult = RouteReply | void | Promise<RouteReply | void>;
+
 /** One Gemini API endpoint, named by the SDK method that calls it (for call counts and API faults). */
 export interface Route {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   pattern: RegExp;
   sdkMethod: string;
-  handle(req: RouteRequest, core: EmulatorCore): RouteReply | Promise<RouteReply>;
+  handle(req: RouteRequest, core: EmulatorCore): HandlerResult;
 }
 
 /** A path under any accepted API version prefix (`/v1/`, `/v1beta/`, `/v1alpha/`). */
@@ -32,4 +36,10 @@ export const apiPath = (rest: string) => new RegExp(`^/(v1|v1beta|v1alpha)/${res
 /** One path segment without a `:verb` suffix. */
 export const id = '([^/:]+)';
 
-export const pageSizeOf = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+/** A list call's page size and token, in either spelling: the arguments of the services' `list`. */
+export function pageQuery(
+  query: Record<string, string>,
+): [pageSize: number | undefined, pageToken: string | undefined] {
+  const size = field<string>(query, 'page_size');
+  return [size === undefined ? undefined : Number(size), field<string>(query, 'page_token')];
+}

@@ -1,5 +1,5 @@
 import { isRecord, field } from '../fields';
-import { apiPath, id, pageSizeOf, type Route } from './route';
+import { apiPath, id, pageQuery, type Route } from './route';
 
 export const webhookRoutes: Route[] = [
   {
@@ -16,10 +16,7 @@ export const webhookRoutes: Route[] = [
     pattern: apiPath('webhooks'),
     sdkMethod: 'webhooks.list',
     handle: (req, core) => {
-      const page = core.registry.list(
-        pageSizeOf(req.query.page_size ?? req.query.pageSize),
-        req.query.page_token ?? req.query.pageToken,
-      );
+      const page = core.registry.list(...pageQuery(req.query));
       return {
         json: {
           webhooks: page.webhooks.map((w) => core.registry.toJson(w)),
@@ -39,7 +36,7 @@ export const webhookRoutes: Route[] = [
     pattern: apiPath(`webhooks/${id}`),
     sdkMethod: 'webhooks.update',
     handle: (req, core) => {
-      const w = core.registry.update(req.params[0], req.json(), req.query.update_mask ?? req.query.updateMask);
+      const w = core.registry.update(req.params[0], req.json(), field(req.query, 'update_mask'));
       return { json: core.registry.toJson(w) };
     },
   },
@@ -47,10 +44,7 @@ export const webhookRoutes: Route[] = [
     method: 'DELETE',
     pattern: apiPath(`webhooks/${id}`),
     sdkMethod: 'webhooks.delete',
-    handle: (req, core) => {
-      core.registry.delete(req.params[0]);
-      return { json: {} };
-    },
+    handle: (req, core) => core.registry.delete(req.params[0]),
   },
   {
     method: 'POST',
@@ -66,9 +60,6 @@ export const webhookRoutes: Route[] = [
     method: 'POST',
     pattern: apiPath(`webhooks/${id}(?::ping|/ping)`),
     sdkMethod: 'webhooks.ping',
-    handle: (req, core) => {
-      core.publisher.ping(core.registry.assertPingable(req.params[0]));
-      return { json: {} };
-    },
+    handle: (req, core) => void core.publisher.ping(core.registry.assertPingable(req.params[0])),
   },
 ];
