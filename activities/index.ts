@@ -1,5 +1,4 @@
 // Every activity the worker hosts. Workflows reach them only through proxyActivities with explicit timeouts.
-export {};
 export * from './routing';
 export { reconcileGeminiResource } from './reconcile';
 export { startBackgroundInteraction, cancelInteraction, fetchDeepResearchReport } from './interactions';

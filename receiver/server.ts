@@ -58,8 +58,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
   const path = options.path ?? '/webhooks/gemini';
   const connection = new BackgroundNativeConnection(options.temporal.address, logger);
   const client = new Client({ connection, namespace: options.temporal.namespace });
-  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
   const ackTimeoutMs = options.ackTimeoutMs ?? 2000;
+  // Deliveries that arrive before the first connection get 503; give a reachable Temporal a moment so a fresh receiver
+  // does not refuse its first deliveries. An unreachable one only delays start-up by this bound.
+  await connection.whenConnected(ackTimeoutMs);
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
   const handler = new DeliveryHandler({
     client,
     verifier: new DeliveryVerifier({

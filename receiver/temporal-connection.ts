@@ -95,6 +95,14 @@ export class BackgroundNativeConnection implements ConnectionLike {
     }
   }
 
+  /** Resolves once connected, or after `timeoutMs` if Temporal is still unreachable; never rejects. */
+  async whenConnected(timeoutMs: number): Promise<boolean> {
+    const timer = new AbortController();
+    await Promise.race([this.connecting, sleep(timeoutMs, undefined, { signal: timer.signal }).catch(() => undefined)]);
+    timer.abort();
+    return this.connected;
+  }
+
   async ensureConnected(): Promise<void> {
     if (!this.native) throw new Error('not connected to Temporal');
   }
