@@ -180,6 +180,7 @@ export async function cancelBatchJob(batchName: string): Promise<{ state: string
   } catch (err) {
     const current = await callGemini(() => ai.batches.get({ name: batchName }));
     if (!finishedStates.test(String(current.state))) throw geminiFailure(err);
+    return { state: String(current.state) };
   }
   const after = await callGemini(() => ai.batches.get({ name: batchName }));
   return { state: String(after.state ?? '') };

@@ -15,6 +15,7 @@ import { deepResearch } from '../workflows/deep-research';
 import type { GeminiEvent } from '../workflows/gemini-event';
 import { geminiWaitsQuery } from '../workflows/wait-for-gemini-event';
 import { generateVideo } from '../workflows/video';
+import { eventually } from '../common/eventually';
 import { spawnWorkerProcess, startWorker, testTmpDir } from './helpers/temporal';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 
@@ -22,18 +23,12 @@ const durations = { interactionMs: 500, deepResearchMs: 1500, batchMs: 1500, vid
 const model = 'gemini-2.5-flash';
 
 /** Resolves with the Gemini resource id once the workflow waits on it (the id is known and tracked). */
-async function waitingOn(handle: WorkflowHandle, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const { waiting } = await handle.query(geminiWaitsQuery);
-      if (waiting[0]) return waiting[0].resource.id;
-    } catch {
-      // Not started yet: no worker has run its first task.
-    }
-    if (Date.now() > deadline) throw new Error(`${handle.workflowId} did not start waiting`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitingOn(handle: WorkflowHandle, timeoutMs = 30_000): Promise<string> {
+  return eventually(async () => {
+    // A query fails until a worker has run the workflow's first task.
+    const state = await handle.query(geminiWaitsQuery).catch(() => undefined);
+    return state?.waiting[0]?.resource.id;
+  }, `${handle.workflowId} to start waiting`, timeoutMs);
 }
 
 /** The types of the geminiEvent signals in the order the workflow received them. */

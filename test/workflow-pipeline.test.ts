@@ -60,8 +60,9 @@ describe('research brief pipeline (emulator -> receiver -> workflows)', () => {
     assert.equal(status.children.brief, briefWorkflowId(pipeline.workflowId));
     const brief = client.workflow.getHandle(status.children.brief);
     const [pending] = await eventually(async () => {
-      const list = await brief.query(pendingApprovalsQuery);
-      return list.length ? list : undefined;
+      // The stage is set before the child starts: until it has run its first task, the query fails.
+      const list = await brief.query(pendingApprovalsQuery).catch(() => undefined);
+      return list?.length ? list : undefined;
     }, 'the pending publish', 60_000);
     return { brief, pending: pending! };
   }

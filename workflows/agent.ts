@@ -216,7 +216,7 @@ export async function agentWorkflow(input: AgentInput): Promise<AgentResult> {
     });
     currentInteractionId = started.id;
     interactionsThisRun++;
-    await events.track({ kind: 'interaction', id: started.id });
+    events.track({ kind: 'interaction', id: started.id });
     return started;
   };
 

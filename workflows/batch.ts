@@ -3,7 +3,7 @@ import type * as batches from '../activities/batches';
 import type { BatchItemError, BatchItemResult, BatchRequestOptions, PromptSource } from '../activities/batches';
 import type * as files from '../activities/files';
 import { cancelJobOnCancellation } from './cancel-job-on-cancellation';
-import { type GeminiResourceRef, listenForGeminiEvents, type ResolvedWait, type WaitOptions } from './wait-for-gemini-event';
+import { listenForGeminiEvents, type ResolvedWait, type WaitOptions } from './wait-for-gemini-event';
 
 export type { BatchItemError, BatchItemResult, PromptSource } from '../activities/batches';
 
@@ -74,11 +74,12 @@ export async function batchPrompts(input: BatchInput): Promise<BatchResult> {
   const { batchName } = await CancellationScope.nonCancellable(() =>
     createBatchJob({ model: input.model, file: uploaded.file, displayName }),
   );
-  const batch: GeminiResourceRef = { kind: 'batch', id: batchName };
-  events.track(batch);
-
   const { event, resolvedBy } = await cancelJobOnCancellation(
-    () => events.waitFor(batch, { reconcileAfter: input.reconcileAfter, reconcileMax: input.reconcileMax }),
+    () =>
+      events.waitFor(
+        { kind: 'batch', id: batchName },
+        { reconcileAfter: input.reconcileAfter, reconcileMax: input.reconcileMax },
+      ),
     () => cancelBatchJob(batchName),
   );
   await deleteInputFile(uploaded.file);

@@ -1,9 +1,8 @@
-import { ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type * as interactions from '../activities/interactions';
 import type { DeepResearchReport } from '../activities/interactions';
-import { cancelJobOnCancellation } from './cancel-job-on-cancellation';
-import { jobEnded } from './job-ended';
-import { type GeminiResourceRef, listenForGeminiEvents, type ResolvedWait, type WaitOptions } from './wait-for-gemini-event';
+import { runBackgroundInteraction } from './background-interaction';
+import { listenForGeminiEvents, type ResolvedWait, type WaitOptions } from './wait-for-gemini-event';
 
 export const defaultDeepResearchAgent = 'deep-research-preview-04-2026';
 
@@ -22,11 +21,7 @@ export interface DeepResearchResult extends DeepResearchReport {
   resolvedBy: ResolvedWait['resolvedBy'];
 }
 
-const { startBackgroundInteraction } = proxyActivities<typeof interactions>({
-  startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 5 },
-});
-const { fetchDeepResearchReport, cancelInteraction } = proxyActivities<typeof interactions>({
+const { fetchDeepResearchReport } = proxyActivities<typeof interactions>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 10 },
 });
@@ -36,27 +31,20 @@ export async function deepResearch(input: DeepResearchInput): Promise<DeepResear
   const events = listenForGeminiEvents();
   if (!input.topic?.trim()) throw ApplicationFailure.nonRetryable('a Deep Research topic is required', 'BadInput');
 
-  // Not cancellable: a cancellation during the create call must still learn the id, so it can cancel the research.
-  const { interactionId } = await CancellationScope.nonCancellable(() =>
-    startBackgroundInteraction({
+  const { interactionId, resolvedBy } = await runBackgroundInteraction(
+    events,
+    {
       agent: input.agent ?? defaultDeepResearchAgent,
       input: input.topic,
       agent_config: { type: 'deep-research', thinking_summaries: 'auto' },
-    }),
+    },
+    {
+      until: 'interaction.completed',
+      what: 'Deep Research',
+      reconcileAfter: input.reconcileAfter,
+      reconcileMax: input.reconcileMax,
+    },
   );
-  const research: GeminiResourceRef = { kind: 'interaction', id: interactionId };
-  events.track(research);
-
-  const { event, resolvedBy } = await cancelJobOnCancellation(
-    () =>
-      events.waitFor(research, {
-        until: ['interaction.completed'],
-        reconcileAfter: input.reconcileAfter,
-        reconcileMax: input.reconcileMax,
-      }),
-    () => cancelInteraction(interactionId),
-  );
-  if (event.type !== 'interaction.completed') throw jobEnded('Deep Research', event.type, event.data);
 
   const report = await fetchDeepResearchReport(interactionId);
   return { topic: input.topic, ...report, resolvedBy };

@@ -1,10 +1,8 @@
-import { ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type * as files from '../activities/files';
 import type { DownloadedVideo } from '../activities/files';
-import type * as interactions from '../activities/interactions';
-import { cancelJobOnCancellation } from './cancel-job-on-cancellation';
-import { jobEnded } from './job-ended';
-import { type GeminiResourceRef, listenForGeminiEvents, type ResolvedWait, type WaitOptions } from './wait-for-gemini-event';
+import { runBackgroundInteraction } from './background-interaction';
+import { listenForGeminiEvents, type ResolvedWait, type WaitOptions } from './wait-for-gemini-event';
 
 export const defaultVideoModel = 'veo-3.1-generate-preview';
 
@@ -20,14 +18,6 @@ export interface VideoResult extends DownloadedVideo {
   resolvedBy: ResolvedWait['resolvedBy'];
 }
 
-const { startBackgroundInteraction } = proxyActivities<typeof interactions>({
-  startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 5 },
-});
-const { cancelInteraction } = proxyActivities<typeof interactions>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 10 },
-});
 const { downloadGeneratedVideo } = proxyActivities<typeof files>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
@@ -39,22 +29,16 @@ export async function generateVideo(input: VideoInput): Promise<VideoResult> {
   const events = listenForGeminiEvents();
   if (!input.prompt?.trim()) throw ApplicationFailure.nonRetryable('a video prompt is required', 'BadInput');
 
-  const { interactionId } = await CancellationScope.nonCancellable(() =>
-    startBackgroundInteraction({ model: input.model ?? defaultVideoModel, input: input.prompt }),
+  const { interactionId, event, resolvedBy } = await runBackgroundInteraction(
+    events,
+    { model: input.model ?? defaultVideoModel, input: input.prompt },
+    {
+      until: 'video.generated',
+      what: 'video generation',
+      reconcileAfter: input.reconcileAfter,
+      reconcileMax: input.reconcileMax,
+    },
   );
-  const generation: GeminiResourceRef = { kind: 'interaction', id: interactionId };
-  events.track(generation);
-
-  const { event, resolvedBy } = await cancelJobOnCancellation(
-    () =>
-      events.waitFor(generation, {
-        until: ['video.generated'],
-        reconcileAfter: input.reconcileAfter,
-        reconcileMax: input.reconcileMax,
-      }),
-    () => cancelInteraction(interactionId),
-  );
-  if (event.type !== 'video.generated') throw jobEnded('video generation', event.type, event.data);
 
   // Sources name the file differently (output_file_uri, file_name, video_uri); any of them points at it.
   const file = [event.data.file_name, event.data.output_file_uri, event.data.video_uri].find(

@@ -42,8 +42,11 @@ export interface ResolvedWait {
 }
 
 export interface GeminiEvents {
-  /** Records the resource as this run's (search attribute GeminiResourceIds) - call as soon as the id is known. */
-  track(resource: GeminiResourceRef): Promise<void> | void;
+  /**
+   * Records the resource as this run's (search attribute GeminiResourceIds) - call as soon as the id is known, unless
+   * a wait on it starts at once (waitFor tracks what it waits on).
+   */
+  track(resource: GeminiResourceRef): void;
   waitFor(resource: GeminiResourceRef, opts?: WaitOptions): Promise<ResolvedWait>;
   /** The inbox to hand to the next run when the workflow continues as new, so no received event is lost. */
   carryOver(): GeminiEventsCarryOver;
@@ -94,6 +97,8 @@ const terminalTypes: Record<GeminiResourceKind, GeminiEventType[]> = {
   batch: ['batch.succeeded', 'batch.failed', 'batch.expired', 'batch.cancelled'],
 };
 
+const allTerminalTypes = [...terminalTypes.interaction, ...terminalTypes.batch];
+
 /** Failures end any wait on the resource, whatever `until` says: waiting on would never end. */
 const failureTypes: Record<GeminiResourceKind, GeminiEventType[]> = {
   interaction: ['interaction.failed', 'interaction.cancelled'],
@@ -126,11 +131,6 @@ const maxResolvedKept = 50;
 export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEvents {
   const seenWebhookIds = new Set(carried?.seenWebhookIds);
   const handled = new Set(carried?.handled); // `${resourceKey}|${type}` taken by a wait
-  const finished = new Set<string>(); // resources whose terminal state a wait took
-  for (const h of handled) {
-    const [key, type] = h.split('|');
-    if (isTerminal(type as GeminiEventType)) finished.add(key!);
-  }
   const pending: GeminiEvent[] = [...(carried?.pending ?? [])];
   const tracked = new Set(carried?.trackedResources);
   const waiting: GeminiWaitView[] = [];
@@ -139,8 +139,9 @@ export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEv
 
   const isRepeat = (e: GeminiEvent): boolean => {
     const key = resourceKey(e.resourceId);
-    // video.generated may follow a handled interaction.completed: the video is a separate fact about the same id.
-    return handled.has(`${key}|${e.type}`) || (finished.has(key) && e.type !== 'video.generated');
+    if (handled.has(`${key}|${e.type}`)) return true;
+    // After a terminal state every other state is stale, except video.generated: a separate fact about the same id.
+    return e.type !== 'video.generated' && allTerminalTypes.some((t) => handled.has(`${key}|${t}`));
   };
 
   setHandler(geminiEventSignal, (event) => {
@@ -161,9 +162,7 @@ export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEv
 
   const markHandled = (event: GeminiEvent) => {
     seenWebhookIds.add(event.webhookId);
-    const key = resourceKey(event.resourceId);
-    handled.add(`${key}|${event.type}`);
-    if (isTerminal(event.type)) finished.add(key);
+    handled.add(`${resourceKey(event.resourceId)}|${event.type}`);
     // Once a state is handled, queued copies of it (other webhook-ids) are repeats; drop them from memory.
     for (let i = pending.length - 1; i >= 0; i--) {
       if (isRepeat(pending[i]!)) {
@@ -263,10 +262,6 @@ async function readStatusOnce(resource: GeminiResourceRef, until: GeminiEventTyp
     });
     return null;
   }
-}
-
-function isTerminal(type: GeminiEventType): boolean {
-  return terminalTypes.interaction.includes(type) || terminalTypes.batch.includes(type);
 }
 
 function describe(resource: GeminiResourceRef): string {

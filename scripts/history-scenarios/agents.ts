@@ -24,8 +24,9 @@ function usePrivatePublishDir(): void {
 
 async function decideNext(handle: WorkflowHandle, approve: boolean): Promise<void> {
   const [pending] = await eventually(async () => {
-    const list = await handle.query(pendingApprovalsQuery);
-    return list.length ? list : undefined;
+    // A pipeline's brief stage may not have started yet: until it has run its first task, the query fails.
+    const list = await handle.query(pendingApprovalsQuery).catch(() => undefined);
+    return list?.length ? list : undefined;
   }, 'a pending approval', 120_000);
   await handle.executeUpdate(decideApprovalUpdate, {
     args: [{ callId: pending!.callId, approve, reviewer: 'recorder', ...(approve ? {} : { reason: 'not now' }) }],

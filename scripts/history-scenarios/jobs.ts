@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
+import { eventually } from '../../common/eventually';
 import { deadLetterWorkflowId, mailboxWorkflowId } from '../../receiver/route';
 import { deadLetterReplayedSignal } from '../../workflows/dead-letter';
 import { batchPrompts } from '../../workflows/batch';
@@ -10,13 +11,16 @@ import { waitForGeminiJob } from '../../workflows/wait-for-gemini-job';
 import type { HistoryScenario, RecordingContext } from './scenario';
 
 /** Waits until the run is parked on a Gemini job and returns the job's id. */
-async function waitingOn(handle: WorkflowHandle): Promise<string> {
-  for (let i = 0; i < 300; i++) {
-    const { waiting } = await handle.query(geminiWaitsQuery).catch(() => ({ waiting: [] as { resource: { id: string } }[] }));
-    if (waiting[0]) return waiting[0].resource.id;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${handle.workflowId} never started waiting`);
+function waitingOn(handle: WorkflowHandle): Promise<string> {
+  return eventually(async () => {
+    const state = await handle.query(geminiWaitsQuery).catch(() => undefined);
+    return state?.waiting[0]?.resource.id;
+  }, `${handle.workflowId} to start waiting`);
+}
+
+/** Waits until a workflow the receiver starts (a mailbox, a dead letter) exists. */
+function started(handle: WorkflowHandle): Promise<unknown> {
+  return eventually(() => handle.describe().catch(() => undefined), `${handle.workflowId} to be started`, 10_000);
 }
 
 /** Runs to the end; a failed or cancelled run is a valid history too. */
@@ -143,9 +147,7 @@ export const scenarios: HistoryScenario[] = [
       const resourceId = `early-${randomUUID()}`;
       ctx.emulator.control.emitEvent({ type: 'interaction.completed', data: { id: resourceId }, uris: [ctx.receiverUrl] });
       const mailbox = ctx.client.workflow.getHandle(mailboxWorkflowId(resourceId));
-      for (let i = 0; i < 100 && !(await mailbox.describe().catch(() => undefined)); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await started(mailbox);
       const owner = await ctx.client.workflow.start(waitForGeminiJob, {
         taskQueue: ctx.taskQueue,
         workflowId: ctx.workflowId,
@@ -165,9 +167,7 @@ export const scenarios: HistoryScenario[] = [
         uris: [ctx.receiverUrl],
       });
       const letter = ctx.client.workflow.getHandle(deadLetterWorkflowId(delivery!.webhookId));
-      for (let i = 0; i < 100 && !(await letter.describe().catch(() => undefined)); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await started(letter);
       await letter.signal(deadLetterReplayedSignal, { to: 'recorder', at: '2026-01-01T00:00:00Z' });
       return settled(letter);
     },
