@@ -1,5 +1,4 @@
-import type { GeminiEvent, GeminiEventType } from '../workflows/gemini-event';
-import type { GeminiResourceRef } from '../workflows/wait-for-gemini-event';
+import type { GeminiEvent, GeminiEventType, GeminiResourceRef } from '../common/contract';
 import { callGemini, geminiClient } from './gemini-client';
 import { findVideoOutput } from './interactions';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { GoogleGenAI } from '@google/genai';
 import { SetupError } from '../common/errors';
 import { logger } from '../common/logger';
-import { geminiEventTypes } from '../workflows/gemini-event';
+import { geminiEventTypes } from '../common/contract';
 import { describeGeminiError, geminiClient } from './gemini-client';
 
 /** The seven event names SDK 3.1.0 and the API reference list; the guide adds the two `*.cancelled` ones. */

@@ -26,7 +26,7 @@ import { projectRoot } from '../common/paths';
 import { parseJsonBody, toGeminiEvent } from '../receiver/event';
 import { DeliveryVerifier } from '../receiver/verify';
 import { parseWebhookHeaders } from '../receiver/verify/headers';
-import { type GeminiEvent, geminiEventSignal } from '../workflows/gemini-event';
+import { type GeminiEvent, geminiEventSignal } from '../common/contract';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { installRuntime } from '../worker/runtime';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { searchAttributeKeys } from '../workflows/search-attributes';
+import { searchAttributeKeys } from './contract';
 import { SetupError } from './errors';
 import { resolveTemporalCli } from './temporal-cli';
 

@@ -1,9 +1,8 @@
 import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { type DeadLetterRecord, deadLetterReplayedSignal, geminiDeadLetter } from '../workflows/dead-letter';
-import { type GeminiEvent, geminiEventSignal } from '../workflows/gemini-event';
+import { deadLetterWorkflowId, type GeminiEvent, geminiEventSignal } from '../common/contract';
 import { normaliseEventType, toGeminiEvent } from './event';
 import { findOwner } from './owner-lookup';
-import { deadLetterWorkflowId } from './route';
 
 /** What a listing shows: the record without the event and envelope, which stay in the workflow's input. */
 export type DeadLetterSummary = Omit<DeadLetterRecord, 'event' | 'envelope'>;

@@ -1,10 +1,10 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { DeadLetterReason, DeadLetterRecord } from '../workflows/dead-letter';
-import { type GeminiEvent, geminiEventSignal } from '../workflows/gemini-event';
+import { type GeminiEvent, geminiEventSignal, mailboxWorkflowId } from '../common/contract';
 import { geminiMailbox } from '../workflows/mailbox';
 import { recordDeadLetter } from './dead-letter-store';
 import { findOwner } from './owner-lookup';
-import { mailboxWorkflowId, type Route } from './route';
+import type { Route } from './route';
 
 export type Delivered =
   | { outcome: 'signaled'; workflowId: string }

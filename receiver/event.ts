@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type GeminiEvent, type GeminiEventType, geminiEventTypes } from '../workflows/gemini-event';
+import { type GeminiEvent, type GeminiEventType, geminiEventTypes } from '../common/contract';
 
 const metadata = z.record(z.string(), z.unknown());
 

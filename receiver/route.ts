@@ -1,3 +1,5 @@
+import { maxWorkflowIdLength, receiverOwnedPrefixes } from '../common/contract';
+
 /**
  * Where a verified event goes. The creator of a job names its workflow in user_metadata; without that, the owner is
  * whichever run recorded the resource id in its GeminiResourceIds search attribute.
@@ -10,17 +12,13 @@ export type Route =
 // Resource ids go into a visibility query and a workflow id; anything outside this set is refused, not escaped.
 const lookupSafe = /^[A-Za-z0-9_.\/:@+-]{1,200}$/;
 
-// Temporal refuses longer ids; a refusal would otherwise look like an outage (503) and be retried for a day.
-const maxWorkflowIdLength = 255;
-const mailboxPrefix = 'gemini-mailbox:';
-const deadLetterPrefix = 'gemini-deadletter:';
 
 export function routeFor(resourceId: string, targetWorkflowId?: string): Route {
   if (targetWorkflowId !== undefined) {
     if (targetWorkflowId.length > maxWorkflowIdLength || /[\u0000-\u001f]/.test(targetWorkflowId)) {
       return { kind: 'unroutable', reason: 'temporal_workflow_id is not a valid workflow id' };
     }
-    if ([mailboxPrefix, deadLetterPrefix].some((p) => targetWorkflowId.startsWith(p))) {
+    if (receiverOwnedPrefixes.some((p) => targetWorkflowId.startsWith(p))) {
       return { kind: 'unroutable', reason: 'temporal_workflow_id names a receiver-internal workflow' };
     }
     return { kind: 'workflow', workflowId: targetWorkflowId };
@@ -36,5 +34,3 @@ export function ownerQuery(resourceId: string): string {
   return `GeminiResourceIds = '${resourceId}'`;
 }
 
-export const mailboxWorkflowId = (resourceId: string) => `${mailboxPrefix}${resourceId}`;
-export const deadLetterWorkflowId = (webhookId: string) => `${deadLetterPrefix}${webhookId}`;

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import type { CapturedRequest } from '../emulator';
-import { geminiEventTypes } from '../workflows/gemini-event';
+import { geminiEventTypes } from '../common/contract';
 import {
   emulatorFixture,
   type EmulatorFixture,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { startDevServer } from '../common/dev-server';
-import { type GeminiEvent, geminiEventSignal } from '../workflows/gemini-event';
+import { type GeminiEvent, geminiEventSignal } from '../common/contract';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { geminiEvent, webhookWait } from './helpers/gemini-events';
 import {

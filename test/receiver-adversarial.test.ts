@@ -6,7 +6,7 @@ import { exportSPKI } from 'jose';
 import * as routing from '../activities/routing';
 import { workflowExists } from '../receiver/deliver';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
-import { deadLetterWorkflowId, mailboxWorkflowId } from '../receiver/route';
+import { deadLetterWorkflowId, mailboxWorkflowId } from '../common/contract';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import {
   craftJwt,

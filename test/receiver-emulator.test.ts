@@ -8,7 +8,7 @@ import * as routing from '../activities/routing';
 import { freePort, startDevServer } from '../common/dev-server';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../emulator';
 import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver/server';
-import { GeminiResourceIds } from '../workflows/search-attributes';
+import { GeminiResourceIds } from '../common/contract';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { webhookWait } from './helpers/gemini-events';
 import { testLogger } from './receiver-support';

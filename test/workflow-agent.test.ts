@@ -18,7 +18,7 @@ import {
 } from '../workflows/agent';
 import type { PendingApproval } from '../workflows/agent-approvals';
 import { functionTool, parseToolArgs, publish, toolCatalog } from '../workflows/tools';
-import { GeminiResourceIds } from '../workflows/search-attributes';
+import { GeminiResourceIds } from '../common/contract';
 import { geminiWaitsQuery } from '../workflows/wait-for-gemini-event';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { eventually } from '../common/eventually';

@@ -12,7 +12,7 @@ import { type BackgroundInteractionRequest, startBackgroundInteraction } from '.
 import { startDevServer } from '../common/dev-server';
 import { type BatchInput, type BatchResult, type BatchSucceeded, batchPrompts, type PromptSource } from '../workflows/batch';
 import { deepResearch } from '../workflows/deep-research';
-import type { GeminiEvent } from '../workflows/gemini-event';
+import type { GeminiEvent } from '../common/contract';
 import { geminiWaitsQuery } from '../workflows/wait-for-gemini-event';
 import { generateVideo } from '../workflows/video';
 import { eventually } from '../common/eventually';

@@ -7,7 +7,7 @@ import { GoogleGenAI } from '@google/genai';
 import { ensureRegisteredWebhook } from '../activities/webhook-setup';
 import { projectRoot } from '../common/paths';
 import { type RunningEmulator, startEmulator } from '../emulator';
-import { geminiEventTypes } from '../workflows/gemini-event';
+import { geminiEventTypes } from '../common/contract';
 import { testTmpDir, uniqueTaskQueue } from './helpers/temporal';
 
 describe('startup option: ensure the registered webhook exists', () => {

@@ -2,7 +2,7 @@ import { CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type * as interactions from '../activities/interactions';
 import type { BackgroundInteractionRequest } from '../activities/interactions';
 import { cancelJobOnCancellation } from './cancel-job-on-cancellation';
-import type { GeminiEvent, GeminiEventType } from './gemini-event';
+import type { GeminiEvent, GeminiEventType } from '../common/contract';
 import { jobEnded } from './job-ended';
 import type { GeminiEvents, ResolvedWait, WaitOptions } from './wait-for-gemini-event';
 

@@ -1,5 +1,5 @@
 import { condition, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
-import type { GeminiEvent } from './gemini-event';
+import type { GeminiEvent } from '../common/contract';
 
 export type DeadLetterReason =
   'workflow_closed' | 'workflow_not_found' | 'owner_not_found' | 'unknown_type' | 'unroutable';

@@ -8,7 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type * as routing from '../activities/routing';
 import type { DeadLetterReason } from './dead-letter';
-import { type GeminiEvent, geminiEventSignal } from './gemini-event';
+import { type GeminiEvent, geminiEventSignal } from '../common/contract';
 
 export interface MailboxInput {
   resourceId: string;

@@ -10,8 +10,21 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type * as reconcileActivities from '../activities/reconcile';
-import { type GeminiEvent, type GeminiEventType, geminiEventSignal } from './gemini-event';
-import { GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince } from './search-attributes';
+import {
+  allTerminalTypes,
+  defaultUntil,
+  describeResource as describe,
+  failureTypes,
+  type GeminiEvent,
+  type GeminiEventType,
+  geminiEventSignal,
+  GeminiResourceIds,
+  type GeminiResourceRef,
+  GeminiWaitingFor,
+  GeminiWaitingSince,
+  maxTrackedIds,
+  resourceKey,
+} from '../common/contract';
 
 /*
  * Runs that wait here may wait for hours, so their histories must keep replaying on newer code: test/replay.test.ts
@@ -20,12 +33,6 @@ import { GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince } from './searc
  *   if (patched('reconcile-jitter')) await sleep(jitter); // new runs only
  * and then a new history is recorded for the new path (scripts/record-histories.ts).
  */
-
-export type GeminiResourceKind = 'interaction' | 'batch'; // video runs through interactions
-export interface GeminiResourceRef {
-  kind: GeminiResourceKind;
-  id: string;
-}
 
 export interface WaitOptions {
   /** Events that end the wait. Default: every terminal type of the kind (+ requires_action for interactions). */
@@ -86,36 +93,8 @@ export interface GeminiWaitsState {
 /** What the run is waiting for, since when, and how each earlier wait was resolved. */
 export const geminiWaitsQuery = defineQuery<GeminiWaitsState>('geminiWaits');
 
-/** How many resource ids GeminiResourceIds keeps (about 40 bytes each, within Temporal's 2 KiB per value). */
-export const maxTrackedIds = 20;
-
 export const defaultReconcileAfter: Duration = '2 minutes';
 export const defaultReconcileMax: Duration = '30 minutes';
-
-const terminalTypes: Record<GeminiResourceKind, GeminiEventType[]> = {
-  interaction: ['interaction.completed', 'interaction.failed', 'interaction.cancelled'],
-  batch: ['batch.succeeded', 'batch.failed', 'batch.expired', 'batch.cancelled'],
-};
-
-const allTerminalTypes = [...terminalTypes.interaction, ...terminalTypes.batch];
-
-/** Failures end any wait on the resource, whatever `until` says: waiting on would never end. */
-const failureTypes: Record<GeminiResourceKind, GeminiEventType[]> = {
-  interaction: ['interaction.failed', 'interaction.cancelled'],
-  batch: ['batch.failed', 'batch.expired', 'batch.cancelled'],
-};
-
-export function defaultUntil(kind: GeminiResourceKind): GeminiEventType[] {
-  return kind === 'interaction' ? [...terminalTypes.interaction, 'interaction.requires_action'] : terminalTypes.batch;
-}
-
-/**
- * Gemini's docs do not pin the form of `data.id` (`batches/123`, `123`), so ids are compared without a collection
- * prefix.
- */
-export function resourceKey(id: string): string {
-  return id.replace(/^(batches|interactions|operations)\//, '');
-}
 
 const { reconcileGeminiResource } = proxyActivities<typeof reconcileActivities>({
   startToCloseTimeout: '1 minute',
@@ -264,6 +243,3 @@ async function readStatusOnce(resource: GeminiResourceRef, until: GeminiEventTyp
   }
 }
 
-function describe(resource: GeminiResourceRef): string {
-  return `${resource.kind}:${resource.id}`;
-}

@@ -1,4 +1,5 @@
-import { type GeminiResourceRef, listenForGeminiEvents, type ResolvedWait, type WaitOptions } from './wait-for-gemini-event';
+import type { GeminiResourceRef } from '../common/contract';
+import { listenForGeminiEvents, type ResolvedWait, type WaitOptions } from './wait-for-gemini-event';
 
 /**
  * Waits for one Gemini job that was started elsewhere (a script, another system) and returns how it ended. Start it

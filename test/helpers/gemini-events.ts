@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { type GeminiEvent, geminiEventTypes } from '../../workflows/gemini-event';
-import type { GeminiResourceRef, WaitOptions } from '../../workflows/wait-for-gemini-event';
+import { type GeminiEvent, geminiEventTypes } from '../../common/contract';
+import type { GeminiResourceRef } from '../../common/contract';
+import type { WaitOptions } from '../../workflows/wait-for-gemini-event';
 
 /** An event as the receiver signals it for one fresh delivery (its own webhook-id). */
 export function geminiEvent(resourceId: string, overrides: Partial<GeminiEvent> = {}): GeminiEvent {

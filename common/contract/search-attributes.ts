@@ -2,10 +2,13 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 /**
  * Search attributes that make every waiting run visible in the Temporal UI and let the receiver find the owner of a
- * Gemini resource when an event carries no user_metadata. The dev-server launcher registers exactly this list.
+ * Gemini resource when an event carries no user_metadata. Workers and receivers check this exact list at start.
  */
 export const GeminiResourceIds = defineSearchAttributeKey('GeminiResourceIds', SearchAttributeType.KEYWORD_LIST);
 export const GeminiWaitingFor = defineSearchAttributeKey('GeminiWaitingFor', SearchAttributeType.KEYWORD);
 export const GeminiWaitingSince = defineSearchAttributeKey('GeminiWaitingSince', SearchAttributeType.DATETIME);
 
 export const searchAttributeKeys = [GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince];
+
+/** How many resource ids GeminiResourceIds keeps (about 40 bytes each, within Temporal's 2 KiB per value). */
+export const maxTrackedIds = 20;

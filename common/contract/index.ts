@@ -1,0 +1,5 @@
+// What every part of geminiflow shares (workflows, activities, receiver, client). Workflow-safe: no Node APIs, no I/O.
+export * from './events';
+export * from './resources';
+export * from './search-attributes';
+export * from './ids';
