@@ -2,8 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import type { GoogleGenAI } from '@google/genai';
 import { Context } from '@temporalio/activity';
-import { callGemini, geminiClient, geminiFailure, isNotFound } from './gemini-client';
+import { ApplicationFailure } from '@temporalio/common';
+import { type DownloadedVideo, GeminiflowFailure } from '../common/contract';
+import { findVideoOutput } from './interaction-output';
+import { callGemini, type GeminiContext, geminiFailure, isNotFound } from './gemini-client';
 
 /**
  * Files API name (`files/abc`) for what Gemini hands out as an output pointer: a name, a bare id, or a download URL
@@ -21,16 +25,17 @@ export function scratchDir(prefix: string): { dir: string; cleanup(): void } {
 }
 
 /** Streams a Files API file to disk (the SDK pipes the HTTP body to the file; nothing is held in memory). */
-export async function downloadGeminiFile(file: string, downloadPath: string): Promise<void> {
-  await callGemini(() => geminiClient().files.download({ file: geminiFileName(file), downloadPath }));
+export async function downloadGeminiFile(ai: GoogleGenAI, file: string, downloadPath: string): Promise<void> {
+  await callGemini(() => ai.files.download({ file: geminiFileName(file), downloadPath }));
 }
 
 /** Uploads a file from disk; the SDK reads and sends it in 8 MiB chunks. */
 export async function uploadGeminiFile(
+  ai: GoogleGenAI,
   filePath: string,
   config: { mimeType: string; displayName?: string },
 ): Promise<{ name: string; sizeBytes: number }> {
-  const uploaded = await callGemini(() => geminiClient().files.upload({ file: filePath, config }));
+  const uploaded = await callGemini(() => ai.files.upload({ file: filePath, config }));
   return { name: uploaded.name!, sizeBytes: Number(uploaded.sizeBytes ?? fs.statSync(filePath).size) };
 }
 
@@ -53,44 +58,45 @@ function heartbeatIfInActivity(details: unknown): void {
   }
 }
 
-/** Deletes a Files API file; one already gone counts as deleted, so retries are harmless. */
-export async function deleteGeminiFile(name: string): Promise<void> {
-  try {
-    await geminiClient().files.delete({ name: geminiFileName(name) });
-  } catch (err) {
-    if (!isNotFound(err)) throw geminiFailure(err);
-  }
-}
+export function createFileActivities({ ai, outputDir }: GeminiContext) {
+  /** interaction.completed names no file: the video is in the interaction's output. */
+  const videoFileOf = async (interactionId: string): Promise<string> => {
+    const video = findVideoOutput(await callGemini(() => ai.interactions.get(interactionId)));
+    if (!video) {
+      throw ApplicationFailure.nonRetryable(
+        `interaction ${interactionId} completed without a video`,
+        GeminiflowFailure.noVideoFile,
+      );
+    }
+    return video.file;
+  };
 
-export interface DownloadedVideo {
-  interactionId: string;
-  /** The Files API name of the video. */
-  file: string;
-  /** Where the worker saved it. */
-  path: string;
-  sizeBytes: number;
-  mimeType: string;
-}
+  return {
+    /** Deletes a Files API file; one already gone counts as deleted, so retries are harmless. */
+    async deleteGeminiFile(name: string): Promise<void> {
+      try {
+        await ai.files.delete({ name: geminiFileName(name) });
+      } catch (err) {
+        if (!isNotFound(err)) throw geminiFailure(err);
+      }
+    },
 
-/**
- * Saves a generated video under GEMINIFLOW_OUTPUT_DIR (default `./output`) as `<interaction id>.<ext>`. The same
- * interaction always writes the same path, so a retried download replaces a partial file instead of adding one.
- */
-export async function downloadGeneratedVideo(input: {
-  interactionId: string;
-  file: string;
-  mimeType?: string;
-}): Promise<DownloadedVideo> {
-  const name = geminiFileName(input.file);
-  const meta = await callGemini(() => geminiClient().files.get({ name }));
-  const mimeType = meta.mimeType ?? input.mimeType ?? 'video/mp4';
-  const dir = path.resolve(process.env.GEMINIFLOW_OUTPUT_DIR || 'output');
-  fs.mkdirSync(dir, { recursive: true });
-  const target = path.join(dir, `${input.interactionId.replace(/[^\w.-]/g, '_')}.${extensionOf(mimeType)}`);
-  const partial = `${target}.part`;
-  await downloadGeminiFile(name, partial);
-  fs.renameSync(partial, target);
-  return { interactionId: input.interactionId, file: name, path: target, sizeBytes: fs.statSync(target).size, mimeType };
+    /**
+     * Saves a generated video in the output folder as `<interaction id>.<ext>`. The same interaction always writes the
+     * same path, so a retried download replaces a partial file instead of adding one.
+     */
+    async downloadGeneratedVideo(input: { interactionId: string; file?: string; mimeType?: string }): Promise<DownloadedVideo> {
+      const name = geminiFileName(input.file ?? (await videoFileOf(input.interactionId)));
+      const meta = await callGemini(() => ai.files.get({ name }));
+      const mimeType = meta.mimeType ?? input.mimeType ?? 'video/mp4';
+      fs.mkdirSync(outputDir, { recursive: true });
+      const target = path.join(outputDir, `${input.interactionId.replace(/[^\w.-]/g, '_')}.${extensionOf(mimeType)}`);
+      const partial = `${target}.part`;
+      await downloadGeminiFile(ai, name, partial);
+      fs.renameSync(partial, target);
+      return { interactionId: input.interactionId, file: name, path: target, sizeBytes: fs.statSync(target).size, mimeType };
+    },
+  };
 }
 
 function extensionOf(mimeType: string): string {

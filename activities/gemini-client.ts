@@ -1,65 +1,45 @@
 import { GoogleGenAI } from '@google/genai';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { GeminiflowFailure, type GeminiResourceKind } from '../common/contract';
+import type { GeminiflowConfig } from './config';
 
-/**
- * Where Gemini calls go:
- * - GEMINI_EMULATOR_URL set: the local emulator at that URL (an explicit choice wins, so a stray real key in a
- *   developer's shell never sends test traffic to Google);
- * - else GEMINI_API_KEY set: the real API (the SDK itself honours GOOGLE_GEMINI_BASE_URL);
- * - else the emulator at http://127.0.0.1:${GEMINI_EMULATOR_PORT:-8790}.
- */
-export interface GeminiTarget {
-  kind: 'gemini' | 'emulator';
-  baseUrl?: string;
+/** What every Gemini activity shares: one SDK client, and how jobs name the workflow that waits for them. */
+export interface GeminiContext {
+  ai: GoogleGenAI;
+  /** `webhook_config` for a job the current workflow starts. */
+  webhookConfig(purpose: GeminiResourceKind): JobWebhookConfig;
+  outputDir: string;
 }
 
-export function geminiTarget(env: NodeJS.ProcessEnv = process.env): GeminiTarget {
-  if (env.GEMINI_EMULATOR_URL) return { kind: 'emulator', baseUrl: env.GEMINI_EMULATOR_URL };
-  if (env.GEMINI_API_KEY) return { kind: 'gemini', baseUrl: env.GOOGLE_GEMINI_BASE_URL || undefined };
-  return { kind: 'emulator', baseUrl: `http://127.0.0.1:${env.GEMINI_EMULATOR_PORT || 8790}` };
-}
-
-/** The emulator accepts any non-empty key; a fixed one keeps the real key out of local traffic. */
-const emulatorApiKey = 'geminiflow-emulator-key';
-
-let cached: { signature: string; client: GoogleGenAI } | undefined;
-
-/** One SDK client per configuration; settings are read on each call so tests can point the worker elsewhere. */
-export function geminiClient(env: NodeJS.ProcessEnv = process.env): GoogleGenAI {
-  const target = geminiTarget(env);
-  const apiKey = target.kind === 'gemini' ? env.GEMINI_API_KEY! : env.GEMINI_API_KEY || emulatorApiKey;
-  // The key is part of the cache identity only through a length, so it is never kept in a plain string here.
-  const signature = `${target.kind} ${target.baseUrl ?? ''} ${apiKey.length}`;
-  if (cached?.signature !== signature) {
-    cached = {
-      signature,
-      client: new GoogleGenAI({ apiKey, ...(target.baseUrl ? { httpOptions: { baseUrl: target.baseUrl } } : {}) }),
-    };
-  }
-  return cached.client;
-}
-
-/** `webhook_config` for a job, in the snake_case the Interactions API and the Batch docs use. */
+/** `webhook_config` for a job, in the snake_case the Interactions API and the Batch API require. */
 export interface JobWebhookConfig {
   uris?: string[];
-  user_metadata: { temporal_workflow_id: string };
+  user_metadata: Record<string, string>;
 }
 
-/**
- * Every job names the workflow that owns it, so the receiver can route its events; the receiver's public URL is added
- * when configured (otherwise events go to the registered webhooks).
- */
-export function webhookConfigFor(workflowId: string, env: NodeJS.ProcessEnv = process.env): JobWebhookConfig {
-  const uri = env.GEMINIFLOW_WEBHOOK_URL;
-  return { ...(uri ? { uris: [uri] } : {}), user_metadata: { temporal_workflow_id: workflowId } };
+export function createGeminiContext(config: GeminiflowConfig): GeminiContext {
+  const { apiKey, baseUrl } = config.gemini;
+  const ai = new GoogleGenAI({ apiKey, ...(baseUrl ? { httpOptions: { baseUrl } } : {}) });
+  return {
+    ai,
+    outputDir: config.outputDir,
+    // Every job names the workflow that owns it, so the receiver can route its events; the receiver's public URL is
+    // added when configured (otherwise events go to the registered webhooks).
+    webhookConfig: () => ({
+      ...(config.webhookUrl ? { uris: [config.webhookUrl] } : {}),
+      user_metadata: { temporal_workflow_id: currentWorkflowId() },
+    }),
+  };
 }
 
 /** The workflow that runs the current activity. */
 export function currentWorkflowId(): string {
   const execution = Context.current().info.workflowExecution;
   // Standalone activities have no workflow; every geminiflow job is started by one.
-  if (!execution) throw ApplicationFailure.nonRetryable('Gemini jobs are started from workflows only', 'NoWorkflow');
+  if (!execution) {
+    throw ApplicationFailure.nonRetryable('Gemini jobs are started from workflows only', GeminiflowFailure.noWorkflow);
+  }
   return execution.workflowId;
 }
 

@@ -1,8 +1,36 @@
-// Every activity the worker hosts. Workflows reach them only through proxyActivities with explicit timeouts.
-export * from './routing';
-export { reconcileGeminiResource } from './reconcile';
-export { startBackgroundInteraction, cancelInteraction, fetchDeepResearchReport } from './interactions';
-export { createAgentInteraction, getAgentInteraction } from './agent-interactions';
-export { runTool } from './tools';
-export { uploadBatchInput, createBatchJob, cancelBatchJob, collectBatchResults } from './batches';
-export { downloadGeneratedVideo, deleteGeminiFile } from './files';
+import { findGeminiResourceOwner, deadLetterGeminiEvent } from './routing';
+import { createAgentActivities } from './agent-interactions';
+import { createBatchActivities, readBatchStatus } from './batches';
+import type { GeminiflowConfig } from './config';
+import { createFileActivities } from './files';
+import { createGeminiContext } from './gemini-client';
+import { createInteractionActivities, readInteractionStatus } from './interactions';
+import { createReconcileActivities } from './reconcile';
+import { createToolActivities, type Toolset } from './tools';
+
+/**
+ * Every activity geminiflow's workflows call, built once from validated configuration. Workflows reach them only
+ * through proxyActivities with the named policies of workflows/activity-policies.ts.
+ */
+export function createActivities(config: GeminiflowConfig, options: { tools?: readonly Toolset[] } = {}) {
+  const gemini = createGeminiContext(config);
+  return {
+    ...createInteractionActivities(gemini),
+    ...createAgentActivities(gemini),
+    ...createBatchActivities(gemini),
+    ...createFileActivities(gemini),
+    ...createReconcileActivities({
+      interaction: (id, until) => readInteractionStatus(gemini.ai, id, until),
+      batch: (id) => readBatchStatus(gemini.ai, id),
+    }),
+    ...createToolActivities(options.tools ?? []),
+    findGeminiResourceOwner,
+    deadLetterGeminiEvent,
+  };
+}
+
+export type GeminiflowActivities = ReturnType<typeof createActivities>;
+
+export { type GeminiflowConfig, geminiflowConfigFromEnv } from './config';
+export { implementTools, ToolError, type ToolContext, type ToolImplementations, type Toolset } from './tools';
+export { readBatchOutput } from './batch-output';

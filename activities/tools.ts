@@ -1,8 +1,13 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { findTool, parseToolArgs, type ToolArgs, type ToolSpec, toolCatalog } from '../workflows/tools';
-import { publishDir, publishOnce } from './publish-outbox';
+import {
+  GeminiflowFailure,
+  parseToolArgs,
+  type RunToolRequest,
+  type ToolArgs,
+  type ToolOutcome,
+  type ToolSpec,
+} from '../common/contract';
+import { SetupError } from '../common/errors';
 
 /** What a tool implementation gets besides its arguments. */
 export interface ToolContext {
@@ -10,6 +15,8 @@ export interface ToolContext {
   idempotencyKey: string;
   workflowId: string;
   callId: string;
+  /** Aborted when the activity is cancelled (workflow cancelled, or the worker shutting down). */
+  signal: AbortSignal;
 }
 
 /** A failure the model should see and can react to (bad input, nothing found), instead of a retry. */
@@ -17,88 +24,94 @@ export class ToolError extends Error {
   override name = 'ToolError';
 }
 
-type Implementations<Registry extends Record<string, ToolSpec>> = {
-  [Name in keyof Registry]?: (args: ToolArgs<Registry[Name]>, ctx: ToolContext) => Promise<unknown>;
+export type ToolImplementation<Spec extends ToolSpec> = (args: ToolArgs<Spec>, ctx: ToolContext) => Promise<unknown>;
+
+/** One implementation per tool the model may run; `refuse` tools need none. */
+export type ToolImplementations<Registry extends Record<string, ToolSpec>> = {
+  [Name in keyof Registry]?: ToolImplementation<Registry[Name]>;
 };
 
-const glossary: Record<string, string> = {
-  'durable execution': 'Code whose progress survives process crashes because every step is recorded and replayed.',
-  webhook: 'An HTTP request a service sends to tell you that something happened, instead of you polling for it.',
-  'deep research': 'A Gemini agent that plans, searches and reads for minutes, then writes a sourced report.',
-};
-
-/** The I/O half of every tool in the catalog; a tool with policy 'refuse' needs none. */
-export const toolImplementations: Implementations<typeof toolCatalog> = {
-  async count_words({ text }) {
-    return { words: text.split(/\s+/).filter(Boolean).length };
-  },
-  async lookup_glossary({ term }) {
-    const key = term.trim().toLowerCase();
-    const definition = Object.hasOwn(glossary, key) ? glossary[key] : undefined;
-    if (!definition) throw new ToolError(`no glossary entry for "${term}"`);
-    return { term, definition };
-  },
-  async publish({ title, body }, { idempotencyKey }) {
-    const { publication } = publishOnce(publishDir(), idempotencyKey, { title, body });
-    return { published: true, id: publication.id, title: publication.title };
-  },
-};
-
-// The registry's types tie each implementation to its schema; at run time the arguments were parsed by that schema.
 type RunnableTool = (args: unknown, ctx: ToolContext) => Promise<unknown>;
-const runnable = toolImplementations as Record<string, RunnableTool | undefined>;
 
-export interface RunToolRequest {
-  tool: string;
-  arguments: Record<string, unknown>;
-  /** The function call this run answers; with the interaction id it makes the idempotency key. */
-  callId: string;
-  interactionId: string;
+/** The worker half of a tool registry: its specs (for argument checks) with the code that does the I/O. */
+export interface Toolset {
+  specs: readonly ToolSpec[];
+  implementations: Readonly<Record<string, RunnableTool>>;
 }
 
-export interface ToolOutcome {
-  result: unknown;
-  isError: boolean;
+export function implementTools<Registry extends Record<string, ToolSpec>>(
+  registry: Registry,
+  implementations: ToolImplementations<Registry>,
+): Toolset {
+  // The registry's types tie each implementation to its schema; at run time the arguments are parsed by that schema.
+  return { specs: Object.values(registry), implementations: implementations as Record<string, RunnableTool> };
 }
 
-/** Runs one approved or automatic tool call. Heartbeats, so a killed worker's call is retried within seconds. */
-export async function runTool(request: RunToolRequest): Promise<ToolOutcome> {
-  const ctx = Context.current();
-  const spec = findTool(toolCatalog, request.tool);
-  const implementation = spec && runnable[spec.name];
-  if (!spec || spec.policy === 'refuse' || !implementation) {
-    throw ApplicationFailure.nonRetryable(`tool ${request.tool} cannot be run by the worker`, 'ToolNotRunnable');
-  }
-  const parsed = parseToolArgs(spec, request.arguments);
-  if (!parsed.ok) return { result: parsed.error, isError: true };
-
-  const workflowId = ctx.info.workflowExecution?.workflowId;
-  if (!workflowId) throw ApplicationFailure.nonRetryable('runTool runs only as a workflow activity', 'ToolNotRunnable');
-  const toolCtx: ToolContext = {
-    idempotencyKey: `${workflowId}/${request.interactionId}/${request.callId}`,
-    workflowId,
-    callId: request.callId,
-  };
-  const beat = setInterval(() => ctx.heartbeat(), 1_000);
-  try {
-    const result = await implementation(parsed.args, toolCtx);
-    await holdIfRequested(spec.name, ctx);
-    return { result: result ?? null, isError: false };
-  } catch (err) {
-    if (err instanceof ToolError) return { result: err.message, isError: true };
-    throw err;
-  } finally {
-    clearInterval(beat);
-  }
+interface RunnableEntry {
+  spec: ToolSpec;
+  run: RunnableTool;
 }
 
 /**
- * Fault-injection hook for tests and demos: while `<GEMINIFLOW_TOOL_HOLD_DIR>/<tool>.hold` exists, a call that has done
- * its work does not report back, which opens the window where a crashed worker would make Temporal retry the call.
+ * Every offered tool must be runnable before the worker takes a task: a missing implementation would otherwise only
+ * show when the model first calls the tool, possibly hours into a run.
  */
-async function holdIfRequested(tool: string, ctx: Context): Promise<void> {
-  const dir = process.env.GEMINIFLOW_TOOL_HOLD_DIR;
-  if (!dir) return;
-  const holdFile = path.join(dir, `${tool}.hold`);
-  while (fs.existsSync(holdFile)) await ctx.sleep(100);
+export function checkToolsets(toolsets: readonly Toolset[]): Map<string, RunnableEntry> {
+  const runnable = new Map<string, RunnableEntry>();
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const { specs, implementations } of toolsets) {
+    for (const spec of specs) {
+      if (seen.has(spec.name)) problems.push(`tool "${spec.name}" is registered twice`);
+      seen.add(spec.name);
+      const run = Object.hasOwn(implementations, spec.name) ? implementations[spec.name] : undefined;
+      if (spec.policy === 'refuse') continue;
+      if (typeof run !== 'function') problems.push(`tool "${spec.name}" is offered to the model but has no implementation`);
+      else runnable.set(spec.name, { spec, run });
+    }
+    for (const name of Object.keys(implementations)) {
+      if (!specs.some((s) => s.name === name)) problems.push(`tool implementation "${name}" matches no tool spec`);
+    }
+  }
+  if (problems.length) throw new SetupError(`invalid tools:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return runnable;
+}
+
+export function createToolActivities(toolsets: readonly Toolset[]) {
+  const runnable = checkToolsets(toolsets);
+  return {
+    /** Runs one approved or automatic tool call. Heartbeats, so a killed worker's call is retried within seconds. */
+    async runTool(request: RunToolRequest): Promise<ToolOutcome> {
+      const ctx = Context.current();
+      const entry = runnable.get(request.tool);
+      if (!entry) {
+        throw ApplicationFailure.nonRetryable(
+          `tool ${request.tool} cannot be run by this worker`,
+          GeminiflowFailure.toolNotRunnable,
+        );
+      }
+      const parsed = parseToolArgs(entry.spec, request.arguments);
+      if (!parsed.ok) return { result: parsed.error, isError: true };
+
+      const workflowId = ctx.info.workflowExecution?.workflowId;
+      if (!workflowId) {
+        throw ApplicationFailure.nonRetryable('runTool runs only as a workflow activity', GeminiflowFailure.noWorkflow);
+      }
+      const toolCtx: ToolContext = {
+        idempotencyKey: `${workflowId}/${request.interactionId}/${request.callId}`,
+        workflowId,
+        callId: request.callId,
+        signal: ctx.cancellationSignal,
+      };
+      const beat = setInterval(() => ctx.heartbeat(), 1_000);
+      try {
+        return { result: (await entry.run(parsed.args, toolCtx)) ?? null, isError: false };
+      } catch (err) {
+        if (err instanceof ToolError) return { result: err.message, isError: true };
+        throw err;
+      } finally {
+        clearInterval(beat);
+      }
+    },
+  };
 }

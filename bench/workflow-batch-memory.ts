@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { GoogleGenAI } from '@google/genai';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { collectBatchResults, createBatchJob, type PromptSource, uploadBatchInput } from '../activities/batches';
+import type { PromptSource } from '../common/contract';
+import { createActivities } from '../worker';
 import { freePort } from '../common/dev-server';
 import { runMain } from '../common/errors';
 import { projectRoot } from '../common/paths';
@@ -24,8 +25,11 @@ runMain(async () => {
   const port = await freePort();
   const emulator = await startEmulatorProcess(port);
   const baseUrl = `http://127.0.0.1:${port}`;
-  process.env.GEMINI_EMULATOR_URL = baseUrl;
   const ai = new GoogleGenAI({ apiKey: 'bench', httpOptions: { baseUrl } });
+  const { uploadBatchInput, createBatchJob, collectBatchResults } = createActivities({
+    gemini: { target: 'emulator', apiKey: 'bench', baseUrl },
+    outputDir: path.join(projectRoot, '.tools', 'bench-output'),
+  });
   try {
     const source: PromptSource = {
       kind: 'template',

@@ -1,19 +1,17 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import type { Client } from '@temporalio/client';
+import { GeminiflowClient } from '../client';
 import { runMain } from '../common/errors';
-import type { InteractionRule } from '../emulator';
+import { logger } from '../common/logger';
 import { toolsDir } from '../common/paths';
-import { decideApprovalUpdate, pendingApprovalsQuery } from '../workflows/agent';
-import type { PendingApproval } from '../workflows/agent-approvals';
 import {
   briefWorkflowId,
   pipelineStatusQuery,
   researchBriefPipeline,
   type ResearchBriefResult,
-} from '../workflows/research-brief-pipeline';
-import { geminiWaitsQuery } from '../workflows/wait-for-gemini-event';
-import { startLocalStack } from './local-stack';
+} from '../example/research-brief-pipeline';
+import { exampleTools } from '../example/tool-implementations';
+import { type InteractionRule, startLocalStack } from '../testing';
 
 /**
  * `npm run demo`: the flagship pipeline end to end on this machine. Deep Research, a batch of follow-ups, then an agent
@@ -33,11 +31,16 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 runMain(async () => {
   say('starting Temporal, the Gemini emulator, the receiver and a worker ...');
   const stack = await startLocalStack({
-    dbFilename: path.join(toolsDir, 'data', 'demo-temporal.db'),
+    temporal: process.env.TEMPORAL_ADDRESS
+      ? { address: process.env.TEMPORAL_ADDRESS, namespace: process.env.TEMPORAL_NAMESPACE }
+      : { dbFilename: path.join(toolsDir, 'data', 'demo-temporal.db') },
     // The emulator runs its clock fast; webhook timestamps stay on real time so the receiver's 5-minute check holds.
-    emulator: { timeScale: opts.timeScale, webhookTimestampClock: 'real' },
-    receiverLogLevel: 'warn',
+    emulator: process.env.GEMINI_API_KEY ? false : { timeScale: opts.timeScale, webhookTimestampClock: 'real' },
+    webhooks: 'both',
+    worker: { workflowsPath: require.resolve('../example/workflows'), tools: [exampleTools()] },
+    logger: logger.child({}, { level: 'warn' }),
   });
+  const geminiflow = new GeminiflowClient(stack.client, { taskQueue: stack.taskQueue });
   try {
     say(`  Temporal ${stack.temporal.address}, receiver ${stack.receiver.url}`);
     say(stack.emulator ? `  Gemini emulator ${stack.emulator.baseUrl} (x${opts.timeScale} speed)` : '  real Gemini API');
@@ -66,12 +69,12 @@ runMain(async () => {
         stage = status.stage;
         say(`  stage: ${stage}`);
       }
-      if (!decided && stage === 'brief') decided = await decideOnPublish(stack.client, briefWorkflowId(workflowId));
+      if (!decided && stage === 'brief') decided = await decideOnPublish(geminiflow, briefWorkflowId(workflowId));
       await new Promise((r) => setTimeout(r, 300));
     }
     const result = await done;
     printResult(result);
-    await printHowWaitsEnded(stack.client, workflowId);
+    await printHowWaitsEnded(geminiflow, workflowId);
 
     if (stack.emulator) {
       const deliveries = stack.emulator.control.inspect.deliveries();
@@ -100,15 +103,17 @@ function briefWriterScript(topic: string): InteractionRule {
   };
 }
 
-async function decideOnPublish(client: Client, briefId: string): Promise<boolean> {
-  const brief = client.workflow.getHandle(briefId);
-  const pending: PendingApproval[] = await brief.query(pendingApprovalsQuery).catch(() => []);
+async function decideOnPublish(geminiflow: GeminiflowClient, briefId: string): Promise<boolean> {
+  const pending = await geminiflow.pendingApprovals(briefId).catch(() => []);
   const call = pending.find((p) => p.tool === 'publish');
   if (!call) return false;
   say(`  the agent asks to call publish(${JSON.stringify(call.arguments).slice(0, 120)}) and waits for a person`);
   const approve = !opts.deny;
-  await brief.executeUpdate(decideApprovalUpdate, {
-    args: [{ callId: call.callId, approve, reviewer: 'demo', reason: approve ? undefined : 'denied in the demo' }],
+  await geminiflow.decideApproval(briefId, {
+    callId: call.callId,
+    approve,
+    reviewer: 'demo',
+    reason: approve ? undefined : 'denied in the demo',
   });
   say(`  decision sent as a Temporal Update: ${approve ? 'approved' : 'denied'}`);
   return true;
@@ -127,11 +132,11 @@ function printResult(result: ResearchBriefResult) {
   say(result.published ? `published: ${result.published.title} (${result.published.id})` : 'published: nothing');
 }
 
-async function printHowWaitsEnded(client: Client, workflowId: string) {
+async function printHowWaitsEnded(geminiflow: GeminiflowClient, workflowId: string) {
   say('\nhow each wait ended:');
   for (const stage of ['research', 'follow-ups', 'brief']) {
     const id = `${workflowId}/${stage}`;
-    const waits = await client.workflow.getHandle(id).query(geminiWaitsQuery).catch(() => undefined);
+    const waits = await geminiflow.waits(id).catch(() => undefined);
     for (const w of waits?.resolved ?? []) {
       say(`  ${stage.padEnd(10)} ${w.type.padEnd(28)} by ${w.resolvedBy} after ${w.waitedMs} ms`);
     }

@@ -1,18 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GoogleGenAI } from '@google/genai';
-import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection } from '@temporalio/worker';
-import * as activities from '../activities';
-import { startDevServer } from '../common/dev-server';
 import { runMain } from '../common/errors';
+import { logger } from '../common/logger';
 import { projectRoot } from '../common/paths';
-import { startEmulator } from '../emulator';
-import { startReceiver } from '../receiver/server';
-import { createWorker } from '../worker/create-worker';
-import { installRuntime } from '../worker/runtime';
+import { exampleTools } from '../example/tool-implementations';
+import { startLocalStack } from '../testing';
 import type { HistoryScenario } from './history-scenarios/scenario';
 
 /**
@@ -27,34 +21,20 @@ runMain(async () => {
   if (!scenarios.length) throw new Error(`no scenario matches ${filters.join(', ')}`);
 
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-record-'));
-  const server = await startDevServer({ dbFilename: path.join(workDir, 'temporal.db') });
-  const taskQueue = 'record-histories';
-  const emulator = await startEmulator({ timeScale: 1 });
-  const receiver = await startReceiver({
-    port: 0,
-    secrets: [],
-    jwksUrl: emulator.jwksUrl,
-    temporal: { address: server.address, namespace: server.namespace, taskQueue },
-    mailboxLookupTimeoutMs: 30_000,
-    mailboxLingerTimeoutMs: 1000,
+  const stack = await startLocalStack({
+    temporal: { dbFilename: path.join(workDir, 'temporal.db') },
+    taskQueue: 'record-histories',
+    emulator: { timeScale: 1 },
+    receiver: { mailboxLookupTimeoutMs: 30_000, mailboxLingerTimeoutMs: 1000 },
+    worker: {
+      workflowsPath: require.resolve('../example/workflows'),
+      tools: [exampleTools({ publishDir: path.join(workDir, 'published') })],
+      config: { outputDir: path.join(workDir, 'output') },
+    },
+    logger: logger.child({}, { level: 'warn' }),
   });
-  process.env.GEMINI_EMULATOR_URL = emulator.baseUrl;
-  process.env.GEMINIFLOW_WEBHOOK_URL = receiver.url;
-  delete process.env.GEMINI_API_KEY;
-  process.env.GEMINIFLOW_OUTPUT_DIR = path.join(workDir, 'output');
-
-  installRuntime();
-  const workerConnection = await NativeConnection.connect({ address: server.address });
-  const worker = await createWorker({
-    connection: workerConnection,
-    namespace: server.namespace,
-    taskQueue,
-    activities,
-  });
-  const running = worker.run();
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: server.namespace });
-  const ai = new GoogleGenAI({ apiKey: 'recorder', httpOptions: { baseUrl: emulator.baseUrl } });
+  const { client, taskQueue, ai, receiver } = stack;
+  const emulator = stack.emulator!;
   const outDir = path.join(projectRoot, 'test', 'histories');
   fs.mkdirSync(outDir, { recursive: true });
 
@@ -78,13 +58,7 @@ runMain(async () => {
       }
     }
   } finally {
-    worker.shutdown();
-    await running;
-    await workerConnection.close();
-    await connection.close();
-    await receiver.stop();
-    await emulator.stop();
-    await server.stop();
+    await stack.stop();
     fs.rmSync(workDir, { recursive: true, force: true });
   }
 });

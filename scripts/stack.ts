@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { runMain } from '../common/errors';
 import { toolsDir } from '../common/paths';
-import { startLocalStack } from './local-stack';
+import { exampleTools } from '../example/tool-implementations';
+import { startLocalStack } from '../testing';
 
 /**
  * `npm run stack`: the whole system on this machine until Ctrl-C, on the documented ports, with the Temporal Web UI.
@@ -9,11 +10,13 @@ import { startLocalStack } from './local-stack';
  */
 runMain(async () => {
   const stack = await startLocalStack({
-    dbFilename: path.join(toolsDir, 'data', 'temporal.db'),
-    ui: true,
-    temporalPort: 7233,
-    emulatorPort: Number(process.env.GEMINI_EMULATOR_PORT ?? 8790),
-    receiverPort: Number(process.env.RECEIVER_PORT ?? 8789),
+    temporal: process.env.TEMPORAL_ADDRESS
+      ? { address: process.env.TEMPORAL_ADDRESS, namespace: process.env.TEMPORAL_NAMESPACE }
+      : { dbFilename: path.join(toolsDir, 'data', 'temporal.db'), ui: true, port: 7233 },
+    emulator: process.env.GEMINI_API_KEY ? false : { port: Number(process.env.GEMINI_EMULATOR_PORT ?? 8790) },
+    receiver: { port: Number(process.env.RECEIVER_PORT ?? 8789) },
+    webhooks: 'both',
+    worker: { workflowsPath: require.resolve('../example/workflows'), tools: [exampleTools()] },
   });
   process.stdout.write(
     [

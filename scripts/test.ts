@@ -6,7 +6,7 @@ import { connectOrStartDevServer } from '../common/dev-server';
 import { runMain } from '../common/errors';
 import { projectRoot, toolsDir } from '../common/paths';
 import { resolveTemporalCli } from '../common/temporal-cli';
-import { bundleWorkflows } from '../worker/create-worker';
+import { bundleWorkflows } from '../worker/bundle';
 
 /**
  * `npm test`: one real Temporal dev server (or the one at TEMPORAL_ADDRESS) shared by every test file, a workflow
@@ -21,7 +21,11 @@ runMain(async () => {
   );
 
   fs.mkdirSync(path.join(toolsDir, 'cache'), { recursive: true });
-  const bundle = await bundleWorkflows(path.join(toolsDir, 'cache', `workflow-bundle-${process.pid}.js`));
+  // The example app's workflows with geminiflow's, bundled once so the many test workers skip webpack.
+  const bundle = await bundleWorkflows(
+    path.join(toolsDir, 'cache', `workflow-bundle-${process.pid}.js`),
+    require.resolve('../example/workflows'),
+  );
 
   const selected = process.argv.slice(2);
   const files = selected.length
@@ -41,7 +45,7 @@ runMain(async () => {
         TEMPORAL_ADDRESS: server.address,
         TEMPORAL_NAMESPACE: server.namespace,
         TEMPORAL_CLI_PATH: cli.path,
-        GEMINIFLOW_WORKFLOW_BUNDLE: bundle,
+        GEMINIFLOW_TEST_WORKFLOW_BUNDLE: bundle,
         GEMINIFLOW_TEST_TMP: workDir,
       },
     });

@@ -5,14 +5,18 @@ import { describe, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
 import { projectRoot } from '../common/paths';
-import { workflowsPath } from '../worker/create-worker';
+import * as exampleWorkflows from '../example/workflows';
 import { installRuntime } from '../worker/runtime';
-import * as workflows from '../workflows';
+import * as geminiflowWorkflows from '../workflows/geminiflow-workflows';
+import { testWorkflows } from './helpers/temporal';
+
+/** Every workflow type a worker of the example app hosts: the app's own and geminiflow's. */
+const workflows = { ...exampleWorkflows, ...geminiflowWorkflows };
 
 const historiesDir = path.join(projectRoot, 'test', 'histories');
 
 /**
- * Workflow types with no recorded history yet, and why. Everything else exported from workflows/index.ts must have
+ * Workflow types with no recorded history yet, and why. Every other workflow a worker hosts must have
  * at least one, so a new workflow cannot ship without the replay safety net.
  */
 const notRecorded: Record<string, string> = {};
@@ -52,11 +56,7 @@ describe('saved histories replay against the current workflow code', () => {
   it('every history replays without a nondeterminism error', async () => {
     assert.ok(histories.length > 0, 'test/histories/ is empty');
     installRuntime();
-    const bundle = process.env.GEMINIFLOW_WORKFLOW_BUNDLE;
-    const options: ReplayWorkerOptions = {
-      replayName: 'geminiflow-replay',
-      ...(bundle && fs.existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath }),
-    };
+    const options: ReplayWorkerOptions = { replayName: 'geminiflow-replay', ...testWorkflows() };
     const failures: string[] = [];
     let replayed = 0;
     const byId = new Map(histories.map((h) => [h.workflowId, h]));

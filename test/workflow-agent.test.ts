@@ -6,20 +6,22 @@ import { after, before, describe, it } from 'node:test';
 import type { GoogleGenAI } from '@google/genai';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { startDevServer } from '../common/dev-server';
-import { listPublications, publishOnce } from '../activities/publish-outbox';
+import { agentWorkflow } from '../example/agent';
+import { listPublications, publishOnce } from '../example/publish-outbox';
+import { publish, toolCatalog } from '../example/tools';
 import {
   type AgentInput,
   agentStateQuery,
-  agentWorkflow,
   decideApprovalUpdate,
   endConversationUpdate,
+  functionTool,
+  GeminiResourceIds,
+  geminiWaitsQuery,
+  parseToolArgs,
+  type PendingApproval,
   pendingApprovalsQuery,
   sendMessageUpdate,
-} from '../workflows/agent';
-import type { PendingApproval } from '../workflows/agent-approvals';
-import { functionTool, parseToolArgs, publish, toolCatalog } from '../workflows/tools';
-import { GeminiResourceIds } from '../common/contract';
-import { geminiWaitsQuery } from '../workflows/wait-for-gemini-event';
+} from '../workflows';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { eventually } from '../common/eventually';
 import { spawnWorkerProcess, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
@@ -471,8 +473,9 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
     const holdDir = path.join(stack.dir, `hold-${randomUUID()}`);
     fs.mkdirSync(holdDir);
     fs.writeFileSync(path.join(holdDir, 'publish.hold'), '');
-    const env = { ...stack.workerEnv, TEMPORAL_TASK_QUEUE: taskQueue, GEMINIFLOW_TOOL_HOLD_DIR: holdDir };
-    const first = spawnWorkerProcess(env);
+    const env = { ...stack.workerEnv, TEMPORAL_TASK_QUEUE: taskQueue, TEST_TOOL_HOLD_DIR: holdDir };
+    const holdingWorker = path.join(__dirname, 'helpers', 'holding-worker.ts');
+    const first = spawnWorkerProcess(env, holdingWorker);
     let second: ReturnType<typeof spawnWorkerProcess> | undefined;
     try {
       const doc = { title: 'Crash-safe', body: 'Published exactly once.' };
@@ -483,7 +486,7 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
       // The publication is out, but the worker has not reported the call done: kill it in that window.
       await eventually(async () => (publishedBy(handle.workflowId).length ? true : undefined), 'the publication');
       await first.kill();
-      second = spawnWorkerProcess(env);
+      second = spawnWorkerProcess(env, holdingWorker);
       fs.rmSync(path.join(holdDir, 'publish.hold'));
 
       const result = await handle.result();

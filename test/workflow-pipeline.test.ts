@@ -2,16 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { listPublications } from '../activities/publish-outbox';
-import { decideApprovalUpdate, pendingApprovalsQuery } from '../workflows/agent';
-import type { PendingApproval } from '../workflows/agent-approvals';
+import { listPublications } from '../example/publish-outbox';
 import {
   briefWorkflowId,
   pipelineStatusQuery,
   type ResearchBriefInput,
   researchBriefPipeline,
-} from '../workflows/research-brief-pipeline';
-import { followUpQuestions } from '../workflows/research-brief-prompts';
+} from '../example/research-brief-pipeline';
+import { followUpQuestions } from '../example/research-brief-prompts';
+import { decideApprovalUpdate, type PendingApproval, pendingApprovalsQuery } from '../workflows';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { eventually } from '../common/eventually';
 

@@ -3,21 +3,34 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import * as activities from '../activities';
 import { startEmulator } from '../emulator';
 import type { RunningEmulator } from '../emulator';
-import { geminiEventSignal } from '../common/contract';
-import { GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince } from '../common/contract';
-import { geminiWaitsQuery } from '../workflows/wait-for-gemini-event';
-import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
+import {
+  geminiEventSignal,
+  GeminiResourceIds,
+  GeminiWaitingFor,
+  GeminiWaitingSince,
+  geminiWaitsQuery,
+  waitForGeminiJob,
+} from '../workflows';
 import { eventually } from '../common/eventually';
 import { geminiEvent, noReconcile } from './helpers/gemini-events';
-import { connectClient, type RunningWorker, startWorker, uniqueTaskQueue, waitUntilBlocked } from './helpers/temporal';
+import {
+  connectClient,
+  type RunningWorker,
+  startWorker,
+  testActivities,
+  uniqueTaskQueue,
+  waitUntilBlocked,
+} from './helpers/temporal';
 
 describe('waitForGeminiEvent: webhook events', () => {
   let client: Client;
   let close: () => Promise<void>;
   let worker: RunningWorker;
+
+  // These waits never reach the backstop (noReconcile); the activities point at a closed port to show it.
+  const activities = testActivities('http://127.0.0.1:9');
 
   before(async () => {
     ({ client, close } = await connectClient());
@@ -145,9 +158,8 @@ describe('waitForGeminiEvent: the reconciliation backstop (real emulator, no web
   before(async () => {
     ({ client, close } = await connectClient());
     emulator = await startEmulator({ durations: { interactionMs: 1500, batchMs: 1500 } });
-    process.env.GEMINI_EMULATOR_URL = emulator.baseUrl;
     ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: emulator.baseUrl } });
-    worker = await startWorker({ activities });
+    worker = await startWorker({ activities: testActivities(emulator.baseUrl) });
   });
   after(async () => {
     await worker.stop();

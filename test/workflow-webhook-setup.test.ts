@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
-import { ensureRegisteredWebhook } from '../activities/webhook-setup';
+import { ensureRegisteredWebhook } from '../worker';
 import { projectRoot } from '../common/paths';
 import { type RunningEmulator, startEmulator } from '../emulator';
 import { geminiEventTypes } from '../common/contract';
@@ -23,12 +23,12 @@ describe('startup option: ensure the registered webhook exists', () => {
 
   it('creates it once, subscribed to every event, and hands out the signing secret only then', async () => {
     const uri = 'https://hooks.example.test/created-once';
-    const first = await ensureRegisteredWebhook(uri, ai);
+    const first = await ensureRegisteredWebhook(ai, uri);
     assert.equal(first.created, true);
     assert.match(first.newSigningSecret ?? '', /^whsec_/);
     assert.deepEqual([...first.subscribedEvents].sort(), [...geminiEventTypes].sort());
 
-    const second = await ensureRegisteredWebhook(uri, ai);
+    const second = await ensureRegisteredWebhook(ai, uri);
     assert.equal(second.created, false);
     assert.equal(second.id, first.id);
     assert.equal(second.newSigningSecret, undefined);
@@ -43,7 +43,7 @@ describe('startup option: ensure the registered webhook exists', () => {
     }
     const uri = 'https://hooks.example.test/late';
     const created = await ai.webhooks.create({ uri, subscribed_events: [...geminiEventTypes] });
-    const found = await ensureRegisteredWebhook(uri, ai);
+    const found = await ensureRegisteredWebhook(ai, uri);
     assert.equal(found.created, false);
     assert.equal(found.id, created.id);
   });
@@ -52,7 +52,7 @@ describe('startup option: ensure the registered webhook exists', () => {
     const uri = 'https://hooks.example.test/disabled';
     const created = await ai.webhooks.create({ uri, subscribed_events: ['batch.succeeded'] });
     await ai.webhooks.update(created.id!, { state: 'disabled_due_to_failed_deliveries', update_mask: 'state' });
-    const found = await ensureRegisteredWebhook(uri, ai);
+    const found = await ensureRegisteredWebhook(ai, uri);
     assert.equal(found.state, 'disabled_due_to_failed_deliveries');
     assert.match(found.warnings[0] ?? '', /is disabled_due_to_failed_deliveries: Gemini sends it nothing/);
     assert.match(found.warnings[1] ?? '', /not subscribed to: .*interaction\.completed/);
@@ -92,7 +92,9 @@ describe('startup option: ensure the registered webhook exists', () => {
 /** Runs worker/main.ts until it logs that it started (or exits), then stops it; returns everything it printed. */
 function runWorkerUntilStarted(env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'worker', 'main.ts')], {
+    const bundle = process.env.GEMINIFLOW_TEST_WORKFLOW_BUNDLE;
+    const main = path.join(projectRoot, 'worker', 'main.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...(bundle ? ['--workflow-bundle', bundle] : [])], {
       cwd: projectRoot,
       env: { ...process.env, LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

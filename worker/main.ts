@@ -1,20 +1,49 @@
-import { NativeConnection } from '@temporalio/worker';
-import * as activities from '../activities';
-import { ensureWebhookAtStartup } from '../activities/webhook-setup';
+import { GoogleGenAI } from '@google/genai';
+import { Command } from 'commander';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { runMain } from '../common/errors';
 import { logger } from '../common/logger';
 import { temporalConfig } from '../common/temporal-config';
-import { createWorker } from './create-worker';
-import { installRuntime } from './runtime';
+import { exampleTools } from '../example/tool-implementations';
+import {
+  ensureWebhookAtStartup,
+  geminiflowConfigFromEnv,
+  GeminiflowPlugin,
+  installRuntime,
+  workerStartSettingsFromEnv,
+} from './index';
+
+/**
+ * `npm run worker [-- --workflow-bundle <file>]`: the example app's worker (its workflows and tools, plus geminiflow's),
+ * configured by environment. A bundle made at build time (`bundleWorkflows`) skips webpack at start.
+ */
+const { workflowBundle } = new Command('worker')
+  .option('--workflow-bundle <file>', 'a prebuilt workflow bundle (the example app with geminiflow)')
+  .parse()
+  .opts<{ workflowBundle?: string }>();
 
 runMain(async () => {
-  const config = temporalConfig();
-  const address = config.address ?? '127.0.0.1:7233';
+  const temporal = temporalConfig();
+  const config = geminiflowConfigFromEnv();
+  const start = workerStartSettingsFromEnv();
+  const plugin = new GeminiflowPlugin({ config, tools: [exampleTools()] });
   installRuntime();
-  await ensureWebhookAtStartup();
+  if (start.ensureWebhook) {
+    const ai = new GoogleGenAI({ apiKey: config.gemini.apiKey, httpOptions: { baseUrl: config.gemini.baseUrl } });
+    await ensureWebhookAtStartup(ai, start.ensureWebhook);
+  }
+  const address = temporal.address ?? '127.0.0.1:7233';
   const connection = await NativeConnection.connect({ address });
-  const worker = await createWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, activities });
-  logger.info({ address, namespace: config.namespace, taskQueue: config.taskQueue }, 'worker started');
+  const worker = await Worker.create({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    ...(workflowBundle
+      ? { workflowBundle: { codePath: workflowBundle } }
+      : { workflowsPath: require.resolve('../example/workflows') }),
+    plugins: [plugin],
+  });
+  logger.info({ address, namespace: temporal.namespace, taskQueue: temporal.taskQueue }, 'worker started');
   await worker.run();
   await connection.close();
 });

@@ -1,11 +1,14 @@
-import { ApplicationFailure, CancellationScope, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type * as batches from '../activities/batches';
-import type { BatchItemError, BatchItemResult, BatchRequestOptions, PromptSource } from '../activities/batches';
-import type * as files from '../activities/files';
+import { ApplicationFailure, CancellationScope, log, workflowInfo } from '@temporalio/workflow';
+import {
+  type BatchItemError,
+  type BatchItemResult,
+  type BatchRequestOptions,
+  GeminiflowFailure,
+  type PromptSource,
+} from '../common/contract';
+import { cancelBatchJob, collectBatchResults, createBatchJob, deleteGeminiFile, uploadBatchInput } from './activities';
 import { cancelJobOnCancellation } from './cancel-job-on-cancellation';
-import { listenForGeminiEvents, type ResolvedWait, type WaitOptions } from './wait-for-gemini-event';
-
-export type { BatchItemError, BatchItemResult, PromptSource } from '../activities/batches';
+import { listenForGeminiEvents, type ResolvedWait, type WaitSettings, waitSettingsOf } from './wait-for-gemini-event';
 
 /**
  * Inline prompts travel in workflow history (the input, and again as the upload activity's input). Past this size,
@@ -13,7 +16,7 @@ export type { BatchItemError, BatchItemResult, PromptSource } from '../activitie
  */
 export const maxInlinePromptBytes = 256 * 1024;
 
-export interface BatchInput {
+export interface BatchInput extends WaitSettings {
   model: string;
   prompts: PromptSource;
   options?: BatchRequestOptions;
@@ -21,8 +24,8 @@ export interface BatchInput {
   displayName?: string;
   /** Results larger than this (JSON bytes) are not returned inline; default 512 KiB. Read them with readBatchOutput. */
   inlineResultLimitBytes?: number;
-  reconcileAfter?: WaitOptions['reconcileAfter'];
-  reconcileMax?: WaitOptions['reconcileMax'];
+  /** The reconciliation backstop (defaults: 2 minutes growing to 30). The flat fields are the older spelling. */
+  wait?: WaitSettings;
 }
 
 interface BatchOutcomeBase {
@@ -50,20 +53,6 @@ export interface BatchEnded extends BatchOutcomeBase {
 
 export type BatchResult = BatchSucceeded | BatchEnded;
 
-const { uploadBatchInput, collectBatchResults } = proxyActivities<typeof batches>({
-  startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '2 minutes',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['BadBatchInput', 'BadBatchOutput'] },
-});
-const { createBatchJob, cancelBatchJob } = proxyActivities<typeof batches>({
-  startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 5 },
-});
-const { deleteGeminiFile } = proxyActivities<typeof files>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 3 },
-});
-
 /** Runs many prompts as one Gemini batch and returns the results by key, with per-key failures. */
 export async function batchPrompts(input: BatchInput): Promise<BatchResult> {
   const events = listenForGeminiEvents();
@@ -76,10 +65,7 @@ export async function batchPrompts(input: BatchInput): Promise<BatchResult> {
   );
   const { event, resolvedBy } = await cancelJobOnCancellation(
     () =>
-      events.waitFor(
-        { kind: 'batch', id: batchName },
-        { reconcileAfter: input.reconcileAfter, reconcileMax: input.reconcileMax },
-      ),
+      events.waitFor({ kind: 'batch', id: batchName }, waitSettingsOf(input)),
     () => cancelBatchJob(batchName),
   );
   await deleteInputFile(uploaded.file);
@@ -128,7 +114,7 @@ async function deleteInputFile(file: string): Promise<void> {
 }
 
 function checkInput(input: BatchInput): void {
-  const bad = (message: string) => ApplicationFailure.nonRetryable(message, 'BadBatchInput');
+  const bad = (message: string) => ApplicationFailure.nonRetryable(message, GeminiflowFailure.badBatchInput);
   if (!input.model?.trim()) throw bad('a model is required');
   if (!input.prompts || typeof input.prompts !== 'object') throw bad('prompts are required');
   if (input.prompts.kind === 'inline') {

@@ -1,3 +1,4 @@
+import type { Duration } from '@temporalio/common';
 import { condition, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
 import type { GeminiEvent } from '../common/contract';
 
@@ -36,7 +37,7 @@ export const deadLetterRecordQuery = defineQuery<DeadLetterRecord>('deadLetterRe
  */
 export async function geminiDeadLetter(
   record: DeadLetterRecord,
-  retention: string = '30 days',
+  retention: Duration = '30 days',
 ): Promise<{ record: DeadLetterRecord; replayed?: DeadLetterReplay }> {
   let replayed: DeadLetterReplay | undefined;
   setHandler(deadLetterReplayedSignal, (replay) => void (replayed ??= replay));

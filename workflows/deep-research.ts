@@ -1,18 +1,17 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type * as interactions from '../activities/interactions';
-import type { DeepResearchReport } from '../activities/interactions';
+import { fetchDeepResearchReport } from './activities';
+import type { DeepResearchReport } from '../common/contract';
 import { runBackgroundInteraction } from './background-interaction';
-import { listenForGeminiEvents, type ResolvedWait, type WaitOptions } from './wait-for-gemini-event';
+import { badInput } from './job-failures';
+import { listenForGeminiEvents, type ResolvedWait, type WaitSettings, waitSettingsOf } from './wait-for-gemini-event';
 
 export const defaultDeepResearchAgent = 'deep-research-preview-04-2026';
 
-export interface DeepResearchInput {
+export interface DeepResearchInput extends WaitSettings {
   topic: string;
   /** Default: deep-research-preview-04-2026. */
   agent?: string;
-  /** The reconciliation backstop's quiet periods (defaults: 2 minutes growing to 30). */
-  reconcileAfter?: WaitOptions['reconcileAfter'];
-  reconcileMax?: WaitOptions['reconcileMax'];
+  /** The reconciliation backstop (defaults: 2 minutes growing to 30). The flat fields are the older spelling. */
+  wait?: WaitSettings;
 }
 
 export interface DeepResearchResult extends DeepResearchReport {
@@ -21,15 +20,10 @@ export interface DeepResearchResult extends DeepResearchReport {
   resolvedBy: ResolvedWait['resolvedBy'];
 }
 
-const { fetchDeepResearchReport } = proxyActivities<typeof interactions>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 10 },
-});
-
 /** Runs the Deep Research agent on a topic in the background and returns its report with sources. */
 export async function deepResearch(input: DeepResearchInput): Promise<DeepResearchResult> {
   const events = listenForGeminiEvents();
-  if (!input.topic?.trim()) throw ApplicationFailure.nonRetryable('a Deep Research topic is required', 'BadInput');
+  if (!input.topic?.trim()) throw badInput('a Deep Research topic is required');
 
   const { interactionId, resolvedBy } = await runBackgroundInteraction(
     events,
@@ -38,12 +32,7 @@ export async function deepResearch(input: DeepResearchInput): Promise<DeepResear
       input: input.topic,
       agent_config: { type: 'deep-research', thinking_summaries: 'auto' },
     },
-    {
-      until: 'interaction.completed',
-      what: 'Deep Research',
-      reconcileAfter: input.reconcileAfter,
-      reconcileMax: input.reconcileMax,
-    },
+    { done: ['interaction.completed'], what: 'Deep Research', wait: waitSettingsOf(input) },
   );
 
   const report = await fetchDeepResearchReport(interactionId);

@@ -1,50 +1,51 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type * as files from '../activities/files';
-import type { DownloadedVideo } from '../activities/files';
+import { patched } from '@temporalio/workflow';
+import type { DownloadedVideo, GeminiEventType } from '../common/contract';
+import { downloadGeneratedVideo } from './activities';
 import { runBackgroundInteraction } from './background-interaction';
-import { listenForGeminiEvents, type ResolvedWait, type WaitOptions } from './wait-for-gemini-event';
+import { badInput } from './job-failures';
+import { listenForGeminiEvents, type ResolvedWait, type WaitSettings, waitSettingsOf } from './wait-for-gemini-event';
 
-export const defaultVideoModel = 'veo-3.1-generate-preview';
+/** Video through Interactions runs on Omni models (Veo is served only by generateVideos). */
+export const defaultVideoModel = 'gemini-omni-1.1-flash';
 
-export interface VideoInput {
+export interface VideoInput extends WaitSettings {
   prompt: string;
-  /** A video model served through Interactions (SDK 3.1.0 refuses generateVideos with Gemini API keys). */
+  /** An Omni model served through Interactions. */
   model?: string;
-  reconcileAfter?: WaitOptions['reconcileAfter'];
-  reconcileMax?: WaitOptions['reconcileMax'];
+  /** e.g. '16:9' or '9:16'; the model's default when unset. */
+  aspectRatio?: string;
+  wait?: WaitSettings;
 }
 
 export interface VideoResult extends DownloadedVideo {
   resolvedBy: ResolvedWait['resolvedBy'];
 }
 
-const { downloadGeneratedVideo } = proxyActivities<typeof files>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { maximumAttempts: 5 },
-});
-
-/** Generates a video from a prompt, waits for `video.generated`, and saves the file on the worker. */
+/** Generates a video from a prompt, waits until it is done, and saves the file on the worker. */
 export async function generateVideo(input: VideoInput): Promise<VideoResult> {
   const events = listenForGeminiEvents();
-  if (!input.prompt?.trim()) throw ApplicationFailure.nonRetryable('a video prompt is required', 'BadInput');
+  if (!input.prompt?.trim()) throw badInput('a video prompt is required');
 
+  // An Omni video may end with interaction.completed alone, with video.generated too, or with no webhook at all
+  // (then reconciliation reads the interaction). Runs started before this change wait for video.generated only.
+  const done: GeminiEventType[] = patched('video-done-on-either-event')
+    ? ['video.generated', 'interaction.completed']
+    : ['video.generated'];
   const { interactionId, event, resolvedBy } = await runBackgroundInteraction(
     events,
-    { model: input.model ?? defaultVideoModel, input: input.prompt },
     {
-      until: 'video.generated',
-      what: 'video generation',
-      reconcileAfter: input.reconcileAfter,
-      reconcileMax: input.reconcileMax,
+      model: input.model ?? defaultVideoModel,
+      input: input.prompt,
+      response_format: { type: 'video', delivery: 'uri', ...(input.aspectRatio ? { aspect_ratio: input.aspectRatio } : {}) },
     },
+    { done, what: 'video generation', wait: waitSettingsOf(input) },
   );
 
-  // Sources name the file differently (output_file_uri, file_name, video_uri); any of them points at it.
+  // Sources name the file differently (output_file_uri, file_name, video_uri); interaction.completed names none, and
+  // the activity then reads it from the interaction.
   const file = [event.data.file_name, event.data.output_file_uri, event.data.video_uri].find(
     (v): v is string => typeof v === 'string' && v.length > 0,
   );
-  if (!file) throw ApplicationFailure.nonRetryable('video.generated named no file', 'GeminiNoVideoFile');
-  const video = await downloadGeneratedVideo({ interactionId, file });
+  const video = await downloadGeneratedVideo({ interactionId, ...(file ? { file } : {}) });
   return { ...video, resolvedBy };
 }

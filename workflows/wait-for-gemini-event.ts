@@ -1,20 +1,10 @@
 import type { Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
-import {
-  condition,
-  defineQuery,
-  isCancellation,
-  log,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
-import type * as reconcileActivities from '../activities/reconcile';
+import { condition, defineQuery, isCancellation, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import {
   allTerminalTypes,
   defaultUntil,
   describeResource as describe,
-  failureTypes,
+  failureTypesOf,
   type GeminiEvent,
   type GeminiEventType,
   geminiEventSignal,
@@ -25,6 +15,8 @@ import {
   maxTrackedIds,
   resourceKey,
 } from '../common/contract';
+import { reconcileGeminiResource } from './activities';
+import { durationMs } from './duration';
 
 /*
  * Runs that wait here may wait for hours, so their histories must keep replaying on newer code: test/replay.test.ts
@@ -34,12 +26,28 @@ import {
  * and then a new history is recorded for the new path (scripts/record-histories.ts).
  */
 
-export interface WaitOptions {
+/** The reconciliation backstop of a wait; every workflow takes it as its `wait` input. */
+export interface WaitSettings {
+  /** First quiet period before the backstop status read (default 2 minutes); it doubles after each read. */
+  reconcileAfter?: Duration;
+  /** Longest quiet period (default 30 minutes). */
+  reconcileMax?: Duration;
+}
+
+export interface WaitOptions extends WaitSettings {
   /** Events that end the wait. Default: every terminal type of the kind (+ requires_action for interactions). */
   until?: GeminiEventType[];
-  /** First quiet period before the backstop status read; it doubles after each read, up to reconcileMax. */
-  reconcileAfter?: Duration;
-  reconcileMax?: Duration;
+}
+
+/**
+ * A workflow's wait settings: `wait`, or the flat `reconcileAfter`/`reconcileMax` of earlier versions, which saved
+ * histories still hold.
+ */
+export function waitSettingsOf(input: WaitSettings & { wait?: WaitSettings }): WaitSettings {
+  return {
+    reconcileAfter: input.wait?.reconcileAfter ?? input.reconcileAfter,
+    reconcileMax: input.wait?.reconcileMax ?? input.reconcileMax,
+  };
 }
 
 export interface ResolvedWait {
@@ -95,11 +103,6 @@ export const geminiWaitsQuery = defineQuery<GeminiWaitsState>('geminiWaits');
 
 export const defaultReconcileAfter: Duration = '2 minutes';
 export const defaultReconcileMax: Duration = '30 minutes';
-
-const { reconcileGeminiResource } = proxyActivities<typeof reconcileActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 3, initialInterval: '2 seconds' },
-});
 
 const maxResolvedKept = 50;
 
@@ -172,10 +175,10 @@ export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEv
     async waitFor(resource, opts = {}) {
       track(resource);
       const until = opts.until ?? defaultUntil(resource.kind);
-      const ends = new Set<GeminiEventType>([...until, ...failureTypes[resource.kind]]);
+      const ends = new Set<GeminiEventType>([...until, ...failureTypesOf(resource.kind)]);
       const startedAt = Date.now();
-      let quietMs = msToNumber(opts.reconcileAfter ?? defaultReconcileAfter);
-      const maxQuietMs = Math.max(quietMs, msToNumber(opts.reconcileMax ?? defaultReconcileMax));
+      let quietMs = durationMs(opts.reconcileAfter ?? defaultReconcileAfter);
+      const maxQuietMs = Math.max(quietMs, durationMs(opts.reconcileMax ?? defaultReconcileMax));
       const view: GeminiWaitView = {
         resource,
         until,

@@ -1,19 +1,5 @@
 import { defineSignal } from '@temporalio/workflow';
-import type { GeminiResourceKind } from './resources';
-
-/** The nine event types Gemini documents, after the receiver's lenient normalisation. */
-export const geminiEventTypes = [
-  'batch.succeeded',
-  'batch.failed',
-  'batch.expired',
-  'batch.cancelled',
-  'interaction.requires_action',
-  'interaction.completed',
-  'interaction.failed',
-  'interaction.cancelled',
-  'video.generated',
-] as const;
-export type GeminiEventType = (typeof geminiEventTypes)[number];
+import { type GeminiEventType, type GeminiResourceKind, geminiResourceKinds, jobKinds } from './job-kinds';
 
 /** What the receiver signals to a workflow for one verified webhook delivery. */
 export interface GeminiEvent {
@@ -33,21 +19,14 @@ export interface GeminiEvent {
 /** The one signal geminiflow sends: a verified Gemini event for the run that owns the job. */
 export const geminiEventSignal = defineSignal<[GeminiEvent]>('geminiEvent');
 
-/** The states after which a job changes no more, by kind. */
-export const terminalTypes: Record<GeminiResourceKind, readonly GeminiEventType[]> = {
-  interaction: ['interaction.completed', 'interaction.failed', 'interaction.cancelled'],
-  batch: ['batch.succeeded', 'batch.failed', 'batch.expired', 'batch.cancelled'],
-};
-
-export const allTerminalTypes: readonly GeminiEventType[] = [...terminalTypes.interaction, ...terminalTypes.batch];
+export const allTerminalTypes: readonly GeminiEventType[] = geminiResourceKinds.flatMap((k) => jobKinds[k].terminal);
 
 /** Failures end any wait on the resource, whatever it waits for: waiting on would never end. */
-export const failureTypes: Record<GeminiResourceKind, readonly GeminiEventType[]> = {
-  interaction: ['interaction.failed', 'interaction.cancelled'],
-  batch: ['batch.failed', 'batch.expired', 'batch.cancelled'],
-};
+export function failureTypesOf(kind: GeminiResourceKind): readonly GeminiEventType[] {
+  return jobKinds[kind].failures;
+}
 
-/** What a wait ends on when the caller names nothing: every terminal type (+ requires_action for interactions). */
+/** What a wait ends on when the caller names nothing. */
 export function defaultUntil(kind: GeminiResourceKind): GeminiEventType[] {
-  return kind === 'interaction' ? [...terminalTypes.interaction, 'interaction.requires_action'] : [...terminalTypes.batch];
+  return [...jobKinds[kind].waitsFor];
 }

@@ -1,9 +1,4 @@
-/**
- * The long-running Gemini jobs geminiflow waits on. Video runs through interactions. Adding a kind: see
- * CONTRIBUTING.md ("A new kind of Gemini job").
- */
-export const geminiResourceKinds = ['interaction', 'batch'] as const;
-export type GeminiResourceKind = (typeof geminiResourceKinds)[number];
+import type { GeminiResourceKind } from './job-kinds';
 
 export interface GeminiResourceRef {
   kind: GeminiResourceKind;

@@ -2,15 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import {
-  agentWorkflow,
-  decideApprovalUpdate,
-  endConversationUpdate,
-  pendingApprovalsQuery,
-  sendMessageUpdate,
-} from '../../workflows/agent';
 import { eventually } from '../../common/eventually';
-import { pipelineStatusQuery, researchBriefPipeline } from '../../workflows/research-brief-pipeline';
+import { agentWorkflow } from '../../example/agent';
+import { pipelineStatusQuery, researchBriefPipeline } from '../../example/research-brief-pipeline';
+import { decideApprovalUpdate, endConversationUpdate, pendingApprovalsQuery, sendMessageUpdate } from '../../workflows';
 import type { HistoryScenario, RecordingContext } from './scenario';
 
 // Histories of the agent and the flagship pipeline for the replay test: approvals (approved, denied, timed out),

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { eventually } from '../../common/eventually';
-import { deadLetterWorkflowId, mailboxWorkflowId } from '../../common/contract';
 import { deadLetterReplayedSignal } from '../../workflows/dead-letter';
-import { batchPrompts } from '../../workflows/batch';
-import { deepResearch } from '../../workflows/deep-research';
-import { generateVideo } from '../../workflows/video';
-import { geminiWaitsQuery } from '../../workflows/wait-for-gemini-event';
-import { waitForGeminiJob } from '../../workflows/wait-for-gemini-job';
+import {
+  batchPrompts,
+  deadLetterWorkflowId,
+  deepResearch,
+  generateVideo,
+  geminiWaitsQuery,
+  mailboxWorkflowId,
+  waitForGeminiJob,
+} from '../../workflows';
 import type { HistoryScenario, RecordingContext } from './scenario';
 
 /** Waits until the run is parked on a Gemini job and returns the job's id. */

@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { eventually } from '../../common/eventually';
 import { projectRoot } from '../../common/paths';
-import { createWorker } from '../../worker/create-worker';
+import { createActivities, type GeminiflowConfig, type Toolset, withGeminiflowWorkflows } from '../../worker';
 import { installRuntime } from '../../worker/runtime';
 
 /** The real Temporal server that `npm test` started (or reused) for this run. */
@@ -36,6 +36,27 @@ export async function connectClient(address = testServerAddress()): Promise<{ cl
   return { client: new Client({ connection, namespace: testNamespace() }), close: () => connection.close() };
 }
 
+/** The example app's workflows with geminiflow's: the bundle `npm test` built once, else bundled on start. */
+export function testWorkflows(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  const bundle = process.env.GEMINIFLOW_TEST_WORKFLOW_BUNDLE;
+  return bundle && fs.existsSync(bundle)
+    ? { workflowBundle: { codePath: bundle } }
+    : { workflowsPath: withGeminiflowWorkflows(require.resolve('../../example/workflows')) };
+}
+
+/** geminiflow's activities on an emulator, as GeminiflowPlugin would register them (no receiver URL: registered only). */
+export function testActivities(
+  emulatorBaseUrl: string,
+  opts: { webhookUrl?: string; tools?: readonly Toolset[]; outputDir?: string } = {},
+) {
+  const config: GeminiflowConfig = {
+    gemini: { target: 'emulator', apiKey: 'test-key', baseUrl: emulatorBaseUrl },
+    webhookUrl: opts.webhookUrl,
+    outputDir: opts.outputDir ?? testTmpDir(),
+  };
+  return createActivities(config, { tools: opts.tools });
+}
+
 export interface RunningWorker {
   worker: Worker;
   taskQueue: string;
@@ -50,11 +71,12 @@ export async function startWorker(
   installRuntime();
   const connection = await NativeConnection.connect({ address: opts.address ?? testServerAddress() });
   const taskQueue = opts.taskQueue ?? uniqueTaskQueue();
-  const worker = await createWorker({
+  const worker = await Worker.create({
     connection,
     namespace: testNamespace(),
     taskQueue,
     activities: opts.activities ?? {},
+    ...testWorkflows(),
   });
   const running = worker.run();
   return {
@@ -69,11 +91,16 @@ export async function startWorker(
 }
 
 /**
- * The real worker entry point (`worker/main.ts`) as a child process, so a test can kill it the way a crash or a
- * deploy would.
+ * A worker as a child process, so a test can kill it the way a crash or a deploy would: the real entry point
+ * (`worker/main.ts`) unless another script is named.
  */
-export function spawnWorkerProcess(env: Record<string, string>): { child: ChildProcess; kill(): Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'worker', 'main.ts')], {
+export function spawnWorkerProcess(
+  env: Record<string, string>,
+  script = path.join(projectRoot, 'worker', 'main.ts'),
+): { child: ChildProcess; kill(): Promise<void> } {
+  const bundle = process.env.GEMINIFLOW_TEST_WORKFLOW_BUNDLE;
+  const args = script.endsWith(path.join('worker', 'main.ts')) && bundle ? ['--workflow-bundle', bundle] : [];
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: projectRoot,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],

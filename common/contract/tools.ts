@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import type { FunctionTool } from './jobs';
 
 /** What happens when the model calls a tool: run it, ask a person first, or refuse it with a reason. */
 export type ToolPolicy = 'auto' | 'approval' | 'refuse';
 
 /**
  * The workflow-safe half of a tool: everything the agent workflow needs to decide about a call (policy, argument
- * validation) and everything Gemini needs to offer it (name, description, JSON schema). The implementation lives in
- * activities/tools.ts, because it does I/O.
+ * validation) and everything Gemini needs to offer it (name, description, JSON schema). The implementation does I/O,
+ * so it is registered with the worker (`implementTools` from geminiflow/worker).
  */
 export interface ToolSpec<Schema extends z.ZodObject = z.ZodObject, Name extends string = string> {
   name: Name;
@@ -18,14 +19,6 @@ export interface ToolSpec<Schema extends z.ZodObject = z.ZodObject, Name extends
 }
 
 export type ToolArgs<Spec> = Spec extends ToolSpec<infer Schema> ? z.output<Schema> : never;
-
-/** Gemini's flat function tool (Interactions API). */
-export interface FunctionTool {
-  type: 'function';
-  name: string;
-  description: string;
-  parameters: Record<string, unknown>;
-}
 
 // Gemini's function names: letters, digits, underscores and dashes, at most 64, not starting with a digit.
 const toolName = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;

@@ -3,7 +3,7 @@ import type { GoogleGenAI } from '@google/genai';
 import { SetupError } from '../common/errors';
 import { logger } from '../common/logger';
 import { geminiEventTypes } from '../common/contract';
-import { describeGeminiError, geminiClient } from './gemini-client';
+import { describeGeminiError } from '../activities/gemini-client';
 
 /** The seven event names SDK 3.1.0 and the API reference list; the guide adds the two `*.cancelled` ones. */
 const referenceEventTypes = geminiEventTypes.filter((t) => !t.endsWith('.cancelled'));
@@ -24,8 +24,8 @@ export interface EnsuredWebhook {
  * event types, since an operator may have disabled it on purpose.
  */
 export async function ensureRegisteredWebhook(
+  ai: GoogleGenAI,
   uri: string,
-  ai: GoogleGenAI = geminiClient(),
   name = 'geminiflow',
 ): Promise<EnsuredWebhook> {
   const existing = await findWebhook(ai, uri);
@@ -78,32 +78,33 @@ async function createWebhook(ai: GoogleGenAI, uri: string, name: string): Promis
   }
 }
 
-/**
- * The worker's startup option (GEMINIFLOW_ENSURE_WEBHOOK=true): ensure the registered webhook for
- * GEMINIFLOW_WEBHOOK_URL exists. A new signing secret goes to the operator only: to the file named by
- * GEMINIFLOW_WEBHOOK_SECRET_FILE (created 0600), else to the terminal when there is one, never to the logs.
- */
-export async function ensureWebhookAtStartup(env: NodeJS.ProcessEnv = process.env): Promise<EnsuredWebhook | undefined> {
-  if (!/^(1|true|yes)$/i.test(env.GEMINIFLOW_ENSURE_WEBHOOK ?? '')) return undefined;
-  const uri = env.GEMINIFLOW_WEBHOOK_URL;
-  if (!uri) throw new SetupError('GEMINIFLOW_ENSURE_WEBHOOK is set but GEMINIFLOW_WEBHOOK_URL (the receiver\'s public URL) is not.');
-  if (!/^https?:\/\//.test(uri)) throw new SetupError(`GEMINIFLOW_WEBHOOK_URL must be an http(s) URL, got "${uri}".`);
+export interface EnsureWebhookSettings {
+  /** The receiver's public URL (GEMINIFLOW_WEBHOOK_URL). */
+  uri: string;
+  /** Where a newly created webhook's signing secret is written (mode 0600). */
+  secretFile?: string;
+}
 
+/**
+ * The worker's startup option (GEMINIFLOW_ENSURE_WEBHOOK=true): ensure the registered webhook for the receiver's URL
+ * exists. A new signing secret goes to the operator only: to the secret file (created 0600), else to the terminal
+ * when there is one, never to the logs.
+ */
+export async function ensureWebhookAtStartup(ai: GoogleGenAI, settings: EnsureWebhookSettings): Promise<EnsuredWebhook> {
   let ensured: EnsuredWebhook;
   try {
-    ensured = await ensureRegisteredWebhook(uri, geminiClient(env));
+    ensured = await ensureRegisteredWebhook(ai, settings.uri);
   } catch (err) {
-    throw new SetupError(`could not ensure the registered webhook for ${uri}: ${describeGeminiError(err).message}`);
+    throw new SetupError(`could not ensure the registered webhook for ${settings.uri}: ${describeGeminiError(err).message}`);
   }
   const { newSigningSecret, ...safe } = ensured;
-  logger.info({ webhookId: safe.id, created: safe.created, state: safe.state, uri }, 'registered webhook ensured');
+  logger.info({ webhookId: safe.id, created: safe.created, state: safe.state, uri: settings.uri }, 'registered webhook ensured');
   for (const warning of safe.warnings) logger.warn({ webhookId: safe.id }, warning);
-  if (newSigningSecret) handOverSecret(newSigningSecret, safe.id, env);
+  if (newSigningSecret) handOverSecret(newSigningSecret, safe.id, settings.secretFile);
   return ensured;
 }
 
-function handOverSecret(secret: string, webhookId: string, env: NodeJS.ProcessEnv): void {
-  const file = env.GEMINIFLOW_WEBHOOK_SECRET_FILE;
+function handOverSecret(secret: string, webhookId: string, file: string | undefined): void {
   if (file) {
     fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
     logger.info({ webhookId }, 'the new signing secret was written to GEMINIFLOW_WEBHOOK_SECRET_FILE');

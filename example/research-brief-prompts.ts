@@ -1,6 +1,4 @@
-import type { AgentResult } from './agent';
-import type { BatchResult } from './batch';
-import type { DeepResearchResult } from './deep-research';
+import type { AgentResult, BatchResult, DeepResearchResult } from '../workflows';
 
 /** Follow-up questions about a report: one per section heading, then general angles if the report has few sections. */
 export function followUpQuestions(report: DeepResearchResult, count: number): { key: string; text: string }[] {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineTool, toolRegistry } from './define-tool';
+import { defineTool, toolRegistry } from '../workflows';
 
-// Example tools. Add your own here (the workflow-safe half) and its implementation in activities/tools.ts.
+// The example app's tools, workflow-safe half; their implementations are in example/tool-implementations.ts.
 
 export const countWords = defineTool({
   name: 'count_words',

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
+import { GeminiflowFailure } from '../common/contract';
 
 /**
  * The failure for a Gemini job that ended without a result (failed, cancelled, expired): not retryable, with Gemini's
@@ -11,4 +12,9 @@ export function jobEnded(what: string, eventType: string, data: Record<string, u
     eventType,
     errorCode: data.error_code ?? null,
   });
+}
+
+/** Invalid workflow input: nothing was started, and retrying the same input cannot help. */
+export function badInput(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, GeminiflowFailure.badInput);
 }

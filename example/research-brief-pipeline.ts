@@ -1,18 +1,27 @@
 import type { Duration } from '@temporalio/common';
-import { ApplicationFailure, defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
-import { type AgentResult, agentWorkflow } from './agent';
-import { type BatchResult, batchPrompts } from './batch';
-import { type DeepResearchResult, deepResearch } from './deep-research';
+import { defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  type AgentResult,
+  badInput,
+  type BatchResult,
+  batchPrompts,
+  type DeepResearchResult,
+  deepResearch,
+  type WaitSettings,
+} from '../workflows';
+import { agentWorkflow } from './agent';
 import { briefRequest, followUpQuestions, publishedDocument } from './research-brief-prompts';
 
 export interface ResearchBriefInput {
   topic: string;
   /** Follow-up questions asked about the report, as one batch. Default 3. */
   followUps?: number;
-  /** Model for the follow-ups and the brief. Default 'gemini-2.5-flash'. */
+  /** Model for the follow-ups and the brief. Default 'gemini-flash-latest'. */
   model?: string;
   /** How long `publish` waits for a person's approval before it is refused. Default 1 day. */
   approvalTimeout?: Duration;
+  /** The reconciliation backstop of every stage's waits. */
+  wait?: WaitSettings;
 }
 
 export interface ResearchBriefResult {
@@ -47,20 +56,21 @@ export async function researchBriefPipeline(input: ResearchBriefInput): Promise<
   const children = { research: `${id}/research`, 'follow-ups': `${id}/follow-ups`, brief: briefWorkflowId(id) };
   let stage: PipelineStage = 'research';
   setHandler(pipelineStatusQuery, () => ({ stage, children }));
-  const model = input.model ?? 'gemini-2.5-flash';
+  const model = input.model ?? 'gemini-flash-latest';
+  const wait = input.wait ? { wait: input.wait } : {};
   const followUpCount = input.followUps ?? 3;
-  if (!input.topic?.trim()) throw ApplicationFailure.nonRetryable('a topic is required', 'BadInput');
+  if (!input.topic?.trim()) throw badInput('a topic is required');
   if (!Number.isInteger(followUpCount) || followUpCount < 1 || followUpCount > 50) {
-    throw ApplicationFailure.nonRetryable('followUps must be a whole number from 1 to 50', 'BadInput');
+    throw badInput('followUps must be a whole number from 1 to 50');
   }
 
-  const report = await executeChild(deepResearch, { workflowId: children.research, args: [{ topic: input.topic }] });
+  const report = await executeChild(deepResearch, { workflowId: children.research, args: [{ topic: input.topic, ...wait }] });
 
   stage = 'follow-ups';
   const prompts = followUpQuestions(report, followUpCount);
   const followUps = await executeChild(batchPrompts, {
     workflowId: children['follow-ups'],
-    args: [{ model, prompts: { kind: 'inline', prompts } }],
+    args: [{ model, prompts: { kind: 'inline', prompts }, ...wait }],
   });
 
   stage = 'brief';
@@ -73,6 +83,7 @@ export async function researchBriefPipeline(input: ResearchBriefInput): Promise<
         message: briefRequest(report, followUps),
         conversation: false,
         approvalTimeout: input.approvalTimeout ?? '1 day',
+        ...wait,
       },
     ],
   });

@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { type BatchRequestOptions, GeminiflowFailure, type PromptSource } from '../common/contract';
+import { readJsonLines } from './files';
+
+interface InputLine {
+  key: string;
+  request: Record<string, unknown>;
+}
+
+export const badInput = (message: string) => ApplicationFailure.nonRetryable(message, GeminiflowFailure.badBatchInput);
+
+/** The batch's input lines, produced one at a time so no step holds the whole batch in memory. */
+export async function* batchInputLines(source: PromptSource, options: BatchRequestOptions = {}): AsyncGenerator<InputLine> {
+  const request = (text: string) => ({
+    contents: [{ role: 'user', parts: [{ text }] }],
+    ...(options.systemInstruction ? { systemInstruction: { parts: [{ text: options.systemInstruction }] } } : {}),
+    ...(options.generationConfig ? { generationConfig: options.generationConfig } : {}),
+  });
+  const seen = new Set<string>();
+  const checked = (key: unknown, where: string): string => {
+    if (typeof key !== 'string' || !key.trim()) throw badInput(`${where}: every prompt needs a non-empty string key`);
+    if (seen.has(key)) throw badInput(`${where}: the key "${key}" is used twice`);
+    seen.add(key);
+    return key;
+  };
+  switch (source.kind) {
+    case 'inline':
+      for (const [i, p] of source.prompts.entries()) {
+        if (typeof p?.text !== 'string') throw badInput(`prompt ${i}: text must be a string`);
+        yield { key: checked(p.key, `prompt ${i}`), request: request(p.text) };
+      }
+      return;
+    case 'template':
+      if (!Number.isSafeInteger(source.count) || source.count < 1) throw badInput('count must be a positive integer');
+      for (let i = 0; i < source.count; i++) {
+        yield {
+          key: checked(`${source.keyPrefix ?? 'item-'}${i}`, `item ${i}`),
+          request: request(source.template.replaceAll('{i}', String(i))),
+        };
+      }
+      return;
+    case 'file': {
+      if (!fs.existsSync(source.path)) throw badInput(`prompt file not found: ${path.basename(source.path)}`);
+      for await (const { line, text } of readJsonLines(source.path)) {
+        let parsed: { key?: unknown; text?: unknown; request?: unknown };
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw badInput(`line ${line} of the prompt file is not JSON`);
+        }
+        const key = checked(parsed.key, `line ${line}`);
+        if (parsed.request && typeof parsed.request === 'object') {
+          yield { key, request: parsed.request as Record<string, unknown> };
+        } else if (typeof parsed.text === 'string') {
+          yield { key, request: request(parsed.text) };
+        } else {
+          throw badInput(`line ${line}: needs "text" (a string) or "request" (an object)`);
+        }
+      }
+      return;
+    }
+    default:
+      throw badInput(`unknown prompt source kind: ${(source as { kind?: unknown }).kind}`);
+  }
+}
+
+/** Just the keys, in input order (for finding prompts that have no output line). */
+export async function* batchKeys(source: PromptSource): AsyncGenerator<string> {
+  for await (const line of batchInputLines(source)) yield line.key;
+}
+

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { SetupError } from '../common/errors';
+
+/** Where Gemini calls go and how jobs are routed back: read and checked once, when the worker starts. */
+export interface GeminiflowConfig {
+  gemini: {
+    /** `emulator`: a local emulator at `baseUrl`, with a dummy key; `gemini`: the real API. */
+    target: 'gemini' | 'emulator';
+    /** Never logged (the logger redacts `apiKey`). */
+    apiKey: string;
+    baseUrl?: string;
+  };
+  /** The receiver's public URL, put in every job's `webhook_config.uris`; unset: registered webhooks only. */
+  webhookUrl?: string;
+  /** Where `generateVideo` saves videos. */
+  outputDir: string;
+}
+
+/** The emulator accepts any non-empty key; a fixed one keeps a real key out of local traffic. */
+export const emulatorApiKey = 'geminiflow-emulator-key';
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const envSchema = z.object({
+  GEMINI_API_KEY: z.string().min(1).optional(),
+  GOOGLE_GEMINI_BASE_URL: httpUrl.optional(),
+  GEMINI_EMULATOR_URL: httpUrl.optional(),
+  GEMINI_EMULATOR_PORT: z.coerce.number().int().min(1).max(65535).default(8790),
+  GEMINIFLOW_WEBHOOK_URL: httpUrl.optional(),
+  GEMINIFLOW_OUTPUT_DIR: z.string().min(1).default('output'),
+});
+
+/**
+ * Reads the worker's Gemini settings. GEMINI_EMULATOR_URL wins over GEMINI_API_KEY, so a stray real key in a
+ * developer's shell never sends test traffic to Google; with neither, the emulator on GEMINI_EMULATOR_PORT.
+ * Every problem is reported at once, by variable name, never with its value.
+ */
+export function geminiflowConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GeminiflowConfig {
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = envSchema.safeParse(set);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
+    throw new SetupError(`invalid Gemini settings:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const gemini: GeminiflowConfig['gemini'] = c.GEMINI_EMULATOR_URL
+    ? { target: 'emulator', apiKey: c.GEMINI_API_KEY ?? emulatorApiKey, baseUrl: c.GEMINI_EMULATOR_URL }
+    : c.GEMINI_API_KEY
+      ? { target: 'gemini', apiKey: c.GEMINI_API_KEY, baseUrl: c.GOOGLE_GEMINI_BASE_URL }
+      : { target: 'emulator', apiKey: emulatorApiKey, baseUrl: `http://127.0.0.1:${c.GEMINI_EMULATOR_PORT}` };
+  return { gemini, webhookUrl: c.GEMINIFLOW_WEBHOOK_URL, outputDir: path.resolve(c.GEMINIFLOW_OUTPUT_DIR) };
+}

@@ -1,0 +1,88 @@
+/**
+ * geminiflow/client: typed helpers for the code that starts geminiflow workflows and talks to them (a web app, a
+ * script, an approval page).
+ */
+import type { Client, WorkflowStartOptions } from '@temporalio/client';
+import {
+  type AgentReply,
+  type AgentState,
+  agentStateQuery,
+  type ApprovalDecision,
+  batchPrompts,
+  type BatchInput,
+  decideApprovalUpdate,
+  deepResearch,
+  type DeepResearchInput,
+  endConversationUpdate,
+  type GeminiResourceRef,
+  type GeminiWaitsState,
+  geminiWaitsQuery,
+  generateVideo,
+  type PendingApproval,
+  pendingApprovalsQuery,
+  sendMessageUpdate,
+  type VideoInput,
+  waitForGeminiJob,
+  type WaitOptions,
+} from '../workflows';
+
+/** Temporal's start options; the task queue defaults to the client's. */
+export type StartOptions = Omit<WorkflowStartOptions, 'args' | 'taskQueue'> & { taskQueue?: string };
+
+/** geminiflow on one Temporal client and task queue. */
+export class GeminiflowClient {
+  constructor(
+    readonly client: Client,
+    readonly defaults: { taskQueue: string },
+  ) {}
+
+  private withQueue(options: StartOptions) {
+    return { ...options, taskQueue: options.taskQueue ?? this.defaults.taskQueue };
+  }
+
+  startDeepResearch(input: DeepResearchInput, options: StartOptions) {
+    return this.client.workflow.start(deepResearch, { ...this.withQueue(options), args: [input] });
+  }
+
+  startBatch(input: BatchInput, options: StartOptions) {
+    return this.client.workflow.start(batchPrompts, { ...this.withQueue(options), args: [input] });
+  }
+
+  startVideo(input: VideoInput, options: StartOptions) {
+    return this.client.workflow.start(generateVideo, { ...this.withQueue(options), args: [input] });
+  }
+
+  /** Waits in Temporal for a job started elsewhere; its events reach the run through the receiver. */
+  waitForJob(resource: GeminiResourceRef, wait: WaitOptions, options: StartOptions) {
+    return this.client.workflow.start(waitForGeminiJob, { ...this.withQueue(options), args: [resource, wait] });
+  }
+
+  /** What a run waits for right now, since when, and how its earlier waits ended. */
+  waits(workflowId: string): Promise<GeminiWaitsState> {
+    return this.client.workflow.getHandle(workflowId).query(geminiWaitsQuery);
+  }
+
+  /** The agent's calls that wait for a person's decision. */
+  pendingApprovals(agentWorkflowId: string): Promise<PendingApproval[]> {
+    return this.client.workflow.getHandle(agentWorkflowId).query(pendingApprovalsQuery);
+  }
+
+  /** Approves or denies a pending call; refused (with the reason) when the call is unknown, stale or decided. */
+  decideApproval(agentWorkflowId: string, decision: ApprovalDecision) {
+    return this.client.workflow.getHandle(agentWorkflowId).executeUpdate(decideApprovalUpdate, { args: [decision] });
+  }
+
+  agentState(agentWorkflowId: string): Promise<AgentState> {
+    return this.client.workflow.getHandle(agentWorkflowId).query(agentStateQuery);
+  }
+
+  /** A follow-up message to a conversational agent; resolves with the model's answer. */
+  sendMessage(agentWorkflowId: string, text: string): Promise<AgentReply> {
+    return this.client.workflow.getHandle(agentWorkflowId).executeUpdate(sendMessageUpdate, { args: [text] });
+  }
+
+  endConversation(agentWorkflowId: string): Promise<void> {
+    return this.client.workflow.getHandle(agentWorkflowId).executeUpdate(endConversationUpdate);
+  }
+}
+

@@ -1,0 +1,21 @@
+/**
+ * The `type` of every non-retryable ApplicationFailure geminiflow raises, so callers can match on them
+ * (`err.cause.type === GeminiflowFailure.jobFailed`).
+ */
+export const GeminiflowFailure = {
+  /** The workflow input is invalid; nothing was started. */
+  badInput: 'BadInput',
+  badBatchInput: 'BadBatchInput',
+  badBatchOutput: 'BadBatchOutput',
+  /** The Gemini job ended failed / cancelled / expired (the suffix is the state). */
+  jobFailed: 'GeminiFailed',
+  jobCancelled: 'GeminiCancelled',
+  jobExpired: 'GeminiExpired',
+  noVideoFile: 'GeminiNoVideoFile',
+  interactionNotCompleted: 'InteractionNotCompleted',
+  agentInteractionFailed: 'AgentInteractionFailed',
+  agentStepLimitExceeded: 'AgentStepLimitExceeded',
+  toolNotRunnable: 'ToolNotRunnable',
+  noWorkflow: 'NoWorkflow',
+} as const;
+export type GeminiflowFailureType = (typeof GeminiflowFailure)[keyof typeof GeminiflowFailure];

@@ -1,0 +1,3 @@
+// The example app's workflow bundle: its own workflows; GeminiflowPlugin adds geminiflow's.
+export { agentWorkflow } from './agent';
+export { researchBriefPipeline } from './research-brief-pipeline';

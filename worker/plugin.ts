@@ -1,0 +1,44 @@
+import { SimplePlugin } from '@temporalio/plugin';
+import type { ReplayWorkerOptions, WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { type GeminiflowConfig, geminiflowConfigFromEnv } from '../activities/config';
+import type { Toolset } from '../activities/tools';
+import { withGeminiflowWorkflows } from './workflows-path';
+
+export interface GeminiflowPluginOptions {
+  /** Gemini and webhook settings; default: read from the environment (geminiflowConfigFromEnv), once, here. */
+  config?: GeminiflowConfig;
+  /** The implementations of your tools (implementTools(registry, {...})), one toolset per registry. */
+  tools?: readonly Toolset[];
+}
+
+/**
+ * Hosts geminiflow on a Temporal worker: registers its activities (Gemini calls, status reads, tool runs, routing)
+ * and adds its workflows (mailbox, dead letter, Deep Research, batch, video, waitForGeminiJob) to the bundle beside
+ * yours. Everything is checked when the plugin is made: bad settings or a tool without an implementation stop the
+ * worker before it takes a task.
+ *
+ *   Worker.create({ connection, taskQueue, workflowsPath: require.resolve('./workflows'),
+ *                   plugins: [new GeminiflowPlugin({ tools: [implementTools(myTools, {...})] })] });
+ */
+export class GeminiflowPlugin extends SimplePlugin {
+  constructor(options: GeminiflowPluginOptions = {}) {
+    const config = options.config ?? geminiflowConfigFromEnv();
+    super({
+      name: 'geminiflow',
+      activities: createActivities(config, { tools: options.tools }),
+      workflowsPath: withGeminiflowWorkflows,
+    });
+  }
+
+  // A prebuilt bundle already holds geminiflow's workflows (bundle it with this plugin); only a path gets them added.
+  override configureWorker(options: WorkerOptions): WorkerOptions {
+    const configured = super.configureWorker(options);
+    return options.workflowBundle ? { ...configured, workflowsPath: undefined } : configured;
+  }
+
+  override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {
+    const configured = super.configureReplayWorker(options);
+    return options.workflowBundle ? { ...configured, workflowsPath: undefined } : configured;
+  }
+}
