@@ -71,3 +71,13 @@ describe('the npm package in a project of its own', () => {
     assert.match(out, /tool "lookup_order" is offered to the model but has no implementation/);
   });
 });
+
+describe('README', () => {
+  it('"Use it in your own project" shows exactly the code the package test runs', () => {
+    const readme = fs.readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
+    for (const file of ['tools.ts', 'workflows.ts', 'worker.ts', 'main.ts']) {
+      const code = fs.readFileSync(path.join(fixture, 'src', file), 'utf8');
+      assert.ok(readme.includes(`// src/${file}\n${code}`), `README shows src/${file} as it is`);
+    }
+  });
+});

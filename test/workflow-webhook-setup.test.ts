@@ -116,3 +116,18 @@ function runWorkerUntilStarted(env: Record<string, string>): Promise<string> {
     });
   });
 }
+
+describe('worker configuration is checked at start', () => {
+  it('bad Gemini and webhook settings stop the worker with the variable names, never their values', async () => {
+    const output = await runWorkerUntilStarted({
+      GEMINI_API_KEY: 'AIzaSy-secret-value-that-must-not-leak',
+      GEMINI_EMULATOR_URL: 'not a url',
+      GEMINIFLOW_WEBHOOK_URL: 'ftp://receiver.example.test/hook',
+    });
+    assert.match(output, /invalid Gemini settings/);
+    assert.match(output, /GEMINI_EMULATOR_URL: must be an http\(s\) URL/);
+    assert.match(output, /GEMINIFLOW_WEBHOOK_URL: must be an http\(s\) URL/);
+    assert.ok(!output.includes('secret-value'), 'the key is never echoed');
+    assert.ok(!output.includes('    at '), 'a setup error is printed without a stack trace');
+  });
+});
