@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { SetupError } from '../common/errors';
+import { parseEnv } from '../common/env';
 
 /** Where Gemini calls go and how jobs are routed back: read and checked once, when the worker starts. */
 export interface GeminiflowConfig {
@@ -33,16 +33,9 @@ const envSchema = z.object({
 /**
  * Reads the worker's Gemini settings. GEMINI_EMULATOR_URL wins over GEMINI_API_KEY, so a stray real key in a
  * developer's shell never sends test traffic to Google; with neither, the emulator on GEMINI_EMULATOR_PORT.
- * Every problem is reported at once, by variable name, never with its value.
  */
 export function geminiflowConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GeminiflowConfig {
-  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = envSchema.safeParse(set);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
-    throw new SetupError(`invalid Gemini settings:\n${lines.join('\n')}`);
-  }
-  const c = parsed.data;
+  const c = parseEnv(envSchema, env, 'Gemini settings');
   const gemini: GeminiflowConfig['gemini'] = c.GEMINI_EMULATOR_URL
     ? { target: 'emulator', apiKey: c.GEMINI_API_KEY ?? emulatorApiKey, baseUrl: c.GEMINI_EMULATOR_URL }
     : c.GEMINI_API_KEY

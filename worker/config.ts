@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnv } from '../common/env';
 import { SetupError } from '../common/errors';
 import type { EnsureWebhookSettings } from './webhook-setup';
 
@@ -15,13 +16,7 @@ const schema = z.object({
 });
 
 export function workerStartSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerStartSettings {
-  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = schema.safeParse(set);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
-    throw new SetupError(`invalid worker settings:\n${lines.join('\n')}`);
-  }
-  const c = parsed.data;
+  const c = parseEnv(schema, env, 'worker settings');
   if (!c.GEMINIFLOW_ENSURE_WEBHOOK) return {};
   if (!c.GEMINIFLOW_WEBHOOK_URL) {
     throw new SetupError("GEMINIFLOW_ENSURE_WEBHOOK is set but GEMINIFLOW_WEBHOOK_URL (the receiver's public URL) is not.");
