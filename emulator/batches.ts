@@ -5,10 +5,10 @@ import type { FileStore } from './files';
 import { newBatchId } from './ids';
 import { bareModel, type DeterministicModel } from './model';
 import { pageOf } from './paging';
-import { parseWebhookConfig } from './interactions';
 import type { Publisher, WebhookConfig } from './publisher';
 import type { Scheduler } from './scheduler';
 import type { BatchRule } from './types';
+import { parseBatchWebhookConfig } from './webhook-config';
 
 type State = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'EXPIRED';
 const expiryMs = 48 * 3_600_000;
@@ -99,7 +99,7 @@ export class BatchService {
       createTime: now,
       updateTime: now,
       input,
-      webhookConfig: parseWebhookConfig(field(batchBody, 'webhook_config')),
+      webhookConfig: parseBatchWebhookConfig(field(batchBody, 'webhook_config')),
       rule: this.model.batchRuleFor({ displayName, model }),
       timers: [],
     };

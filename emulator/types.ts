@@ -6,6 +6,13 @@
 export type DynamicSigning = 'v1a' | 'jwt';
 export type SigningScheme = 'v1' | DynamicSigning;
 export type UserMetadataPlacement = 'data' | 'top' | 'both';
+/**
+ * Which completion events an Omni video interaction sends: `interaction.completed` alone, `video.generated` and
+ * `interaction.completed`, or none at all (as one open report says live Omni video does; reconciliation must cope).
+ */
+export type VideoCompletionEvents = 'completed' | 'both' | 'none';
+/** `auto`: wall-clock time while the time scale is not 1 (a real receiver checks against its own clock), else emulator. */
+export type WebhookTimestampClock = 'auto' | 'emulator' | 'real';
 
 export interface JobDurations {
   /** A background model interaction (emulator ms). */
@@ -23,6 +30,13 @@ export interface EmulatorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /**
+   * The URL other machines reach the emulator at (e.g. `http://gemini-emulator:8790` inside docker compose, or a proxy
+   * mount `https://proxy.example/gemini`). Everything the emulator advertises uses it: `baseUrl`, file `uri` and
+   * `downloadUri`, `video_uri`, upload URLs and the JWT `iss`. Default: the bound host and port, with 127.0.0.1 for
+   * 0.0.0.0 and [::1] for :: (env GEMINI_EMULATOR_PUBLIC_URL).
+   */
+  publicUrl?: string;
   /** When set, only this x-goog-api-key is accepted; otherwise any non-empty key. */
   apiKey?: string;
   /** Signing of per-request webhook_config.uris deliveries; default 'v1a' (env GEMINI_EMULATOR_DYNAMIC_SIGNING). */
@@ -36,11 +50,13 @@ export interface EmulatorOptions {
   /** Default true; false lets tests exercise routing of registered-webhook events without metadata. */
   echoUserMetadataToRegisteredWebhooks?: boolean;
   /**
-   * Which clock `webhook-timestamp` (and the JWT iat/exp) reads: 'emulator' (default) or 'real'. With 'real', a receiver
-   * that checks the 5-minute tolerance against its own wall clock keeps accepting deliveries after `clock.advance`
-   * (env GEMINI_EMULATOR_WEBHOOK_TIMESTAMP_CLOCK).
+   * Which clock `webhook-timestamp` (and the JWT iat/exp) reads: 'auto' (default: 'real' while the time scale is not 1,
+   * else 'emulator'), 'emulator' or 'real'. With 'real', a receiver that checks the 5-minute tolerance against its own
+   * wall clock keeps accepting deliveries after `clock.advance` (env GEMINI_EMULATOR_WEBHOOK_TIMESTAMP_CLOCK).
    */
-  webhookTimestampClock?: 'emulator' | 'real';
+  webhookTimestampClock?: WebhookTimestampClock;
+  /** Completion events of Omni video interactions; default 'both' (env GEMINI_EMULATOR_VIDEO_EVENTS). */
+  videoCompletionEvents?: VideoCompletionEvents;
   /** Real-time limit for one delivery attempt; default 5000 ms (env GEMINI_EMULATOR_DELIVERY_TIMEOUT_MS). */
   deliveryTimeoutMs?: number;
   /** Consecutive failed attempts after which a registered webhook becomes disabled_due_to_failed_deliveries; default 30. */
@@ -272,6 +288,8 @@ export interface EmulatorControl {
     addInteractionRule(rule: InteractionRule): void;
     addBatchRule(rule: BatchRule): void;
     setDurations(d: JobDurations): JobDurations;
+    /** Which completion events video interactions finishing from now on send. */
+    setVideoCompletionEvents(events: VideoCompletionEvents): VideoCompletionEvents;
     clearRules(): void;
   };
   inspect: {
@@ -294,8 +312,10 @@ export interface EmulatorControl {
 }
 
 export interface RunningEmulator {
-  /** http://127.0.0.1:PORT -> new GoogleGenAI({apiKey, httpOptions:{baseUrl}}) */
+  /** The public URL (`publicUrl`, default http://127.0.0.1:PORT) -> new GoogleGenAI({apiKey, httpOptions:{baseUrl}}) */
   baseUrl: string;
+  /** Where this process listens, e.g. http://0.0.0.0:8790 (reachable from this machine; `baseUrl` is what to hand out). */
+  listenUrl: string;
   /** `${baseUrl}/.well-known/jwks.json` */
   jwksUrl: string;
   /** The same operations the HTTP control API at `${baseUrl}/_emulator/...` offers. */

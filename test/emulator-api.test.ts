@@ -304,8 +304,9 @@ describe('emulator API: interactions', () => {
     try {
       const { ai, emu } = f;
       const v = await ai.interactions.create({
-        model: 'veo-3.1-generate-preview',
+        model: 'gemini-omni-1.1-flash',
         input: 'a red fox',
+        response_format: { type: 'video', delivery: 'uri' },
         background: true,
       });
       await emu.control.clock.advance(5_000);

@@ -1,7 +1,14 @@
 import { type EmulatorClock, isoOf } from '../clock';
 import type { FaultBook, DeliveryFacts } from '../faults';
 import type { Scheduler } from '../scheduler';
-import type { DeliveryAttempt, DeliveryFilter, DeliveryRecord, DynamicSigning, SigningScheme } from '../types';
+import type {
+  DeliveryAttempt,
+  DeliveryFilter,
+  DeliveryRecord,
+  DynamicSigning,
+  SigningScheme,
+  WebhookTimestampClock,
+} from '../types';
 import type { WebhookRegistry } from '../webhooks';
 import type { SigningKeys } from './keys';
 import { type DeliveryTarget, deliveryTarget, postDelivery, type PostResult } from './http-post';
@@ -39,7 +46,7 @@ export interface DelivererOptions {
   registry: WebhookRegistry;
   dynamicSigning: DynamicSigning;
   timeoutMs: number;
-  webhookTimestampClock: 'emulator' | 'real';
+  webhookTimestampClock: WebhookTimestampClock;
   retryWindowMs: number;
   concurrency: number;
   /** `iss` of JWT signatures. */
@@ -209,8 +216,7 @@ export class Deliverer {
     const started = performance.now();
     const r = d.record;
     try {
-      const sentAt = this.o.webhookTimestampClock === 'real' ? Date.now() : this.o.clock.now();
-      const timestamp = Math.floor(sentAt / 1000) - (how.staleSeconds ?? 0);
+      const timestamp = Math.floor(this.timestampSourceNow() / 1000) - (how.staleSeconds ?? 0);
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         'user-agent': 'gemini-emulator-webhooks/1',
@@ -249,6 +255,16 @@ export class Deliverer {
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * A receiver checks webhook-timestamp against its own wall clock, which a scaled emulator clock leaves behind at once;
+   * so `auto` reads the wall clock whenever the scale is not 1 (read per attempt: the scale can change at run time).
+   */
+  private timestampSourceNow(): number {
+    const source = this.o.webhookTimestampClock;
+    const real = source === 'real' || (source === 'auto' && this.o.clock.timeScale !== 1);
+    return real ? Date.now() : this.o.clock.now();
   }
 
   private signature(d: Delivery, timestamp: number): string {
