@@ -1,4 +1,8 @@
+import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { Webhook } from 'standardwebhooks';
 import { GoogleGenAI } from '@google/genai';
@@ -51,6 +55,20 @@ export async function emulatorFixture(
 }
 
 export const hour = 3_600_000;
+
+/** A rejection carrying Gemini's error: the HTTP status and, for the NextGen stack, the parsed `{code, status}`. */
+export const geminiError = (status: number, statusName?: string) => (err: unknown) => {
+  const e = err as { status?: number; error?: { code?: number; status?: string }; message?: string };
+  assert.equal(e.status, status, `expected HTTP ${status}, got ${String(e.status)}: ${e.message}`);
+  if (statusName)
+    assert.ok(JSON.stringify(e.error ?? {}).includes(statusName) || e.message?.includes(statusName), e.message);
+  return true;
+};
+
+/** A fresh path in a new temporary directory. */
+export function tmpFile(name: string): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gf-emu-')), name);
+}
 
 /**
  * Independent verifiers for emulator deliveries: the standardwebhooks package for v1, node:crypto with JWKs imported by
