@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -64,6 +65,44 @@ export const geminiError = (status: number, statusName?: string) => (err: unknow
     assert.ok(JSON.stringify(e.error ?? {}).includes(statusName) || e.message?.includes(statusName), e.message);
   return true;
 };
+
+export interface EmulatorProcess {
+  /** The URL it prints as advertised. */
+  baseUrl: string;
+  /** Everything it printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Runs an emulator entry point (`node <args>`) and waits for the line that tells where it listens. */
+export async function startEmulatorProcess(args: string[], env: NodeJS.ProcessEnv): Promise<EmulatorProcess> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    const baseUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no base URL printed: ${out}`)), 20_000);
+      child.stdout.on('data', () => {
+        const m = /listening on \S+, advertised as (http\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+    });
+    return { baseUrl, output: () => out, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
 
 /** A fresh path in a new temporary directory. */
 export function tmpFile(name: string): string {
