@@ -4,6 +4,7 @@ import { field, isRecord } from './fields';
 import type { FileStore } from './files';
 import { newBatchId } from './ids';
 import { bareModel, type DeterministicModel } from './model';
+import { parseJsonl } from './batch-input';
 import { pageOf } from './paging';
 import type { Publisher, WebhookConfig } from './publisher';
 import type { Scheduler } from './scheduler';
@@ -279,25 +280,4 @@ export class BatchService {
       ...(b.error ? { error: b.error } : {}),
     };
   }
-}
-
-function parseJsonl(text: string): { lines: { key: string; request: unknown }[] } | { error: string } {
-  const lines: { key: string; request: unknown }[] = [];
-  const raw = text.split('\n');
-  for (let i = 0; i < raw.length; i++) {
-    const line = raw[i].trim();
-    if (!line) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      return { error: `Input file line ${i + 1} is not valid JSON.` };
-    }
-    if (!isRecord(parsed) || !isRecord(parsed.request)) {
-      return { error: `Input file line ${i + 1} has no "request" object.` };
-    }
-    lines.push({ key: String(parsed.key ?? lines.length), request: parsed.request });
-  }
-  if (lines.length === 0) return { error: 'Input file has no requests.' };
-  return { lines };
 }

@@ -60,7 +60,11 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorOp
       'emulator',
       'real',
     ]),
-    videoCompletionEvents: oneOf<VideoCompletionEvents>(env, 'GEMINI_EMULATOR_VIDEO_EVENTS', ['completed', 'both', 'none']),
+    videoCompletionEvents: oneOf<VideoCompletionEvents>(env, 'GEMINI_EMULATOR_VIDEO_EVENTS', [
+      'completed',
+      'both',
+      'none',
+    ]),
     deliveryTimeoutMs: numberFrom(env, 'GEMINI_EMULATOR_DELIVERY_TIMEOUT_MS', (n) => n > 0),
     disableWebhookAfterFailedAttempts: numberFrom(env, 'GEMINI_EMULATOR_DISABLE_AFTER_FAILED_ATTEMPTS', (n) => n >= 1),
   };
@@ -69,10 +73,11 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorOp
 /**
  * `startEmulator` options completed from the environment: an option given in code wins; an unset behavioural option
  * (signing, clock, durations, metadata placement, video events, delivery limits) falls back to its GEMINI_EMULATOR_*
- * variable, so a whole test run can switch, say, to JWT signing. Port, host, public URL and API key come from code only.
+ * variable, so a whole test run can switch, say, to JWT signing. Port, host, public URL and API key come from code
+ * only.
  */
 export function withEnvDefaults(opts: EmulatorOptions, env: NodeJS.ProcessEnv = process.env): EmulatorOptions {
-  const { port: _port, host: _host, publicUrl: _publicUrl, apiKey: _apiKey, durations, ...fromEnv } = optionsFromEnv(env);
+  const { port: _p, host: _h, publicUrl: _u, apiKey: _k, durations, ...fromEnv } = optionsFromEnv(env);
   return {
     ...definedFields(fromEnv),
     ...definedFields(opts),

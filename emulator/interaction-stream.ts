@@ -14,7 +14,8 @@ export function openingEvents(interaction: Interaction): SseEvent[] {
   const { steps: _steps, ...rest } = interaction;
   const created: SseEvent = { event_type: 'interaction.created', interaction: { ...rest, status: 'in_progress' } };
   if (interaction.status === 'in_progress') {
-    return [created, { event_type: 'interaction.status_update', interaction_id: interaction.id, status: 'in_progress' }];
+    const running = { event_type: 'interaction.status_update', interaction_id: interaction.id, status: 'in_progress' };
+    return [created, running];
   }
   return [created, ...closingEvents(interaction)];
 }

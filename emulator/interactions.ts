@@ -83,7 +83,8 @@ export class InteractionService {
     const input = field(body, 'input');
     if (input === undefined || input === null || input === '') throw invalidArgument('input is required.');
     const background = field<boolean>(body, 'background') === true;
-    const kind: Kind = agent ? (/deep-research/.test(agent) ? 'deep-research' : 'agent') : videoFormat ? 'video' : 'model';
+    const agentKind: Kind = agent && /deep-research/.test(agent) ? 'deep-research' : 'agent';
+    const kind: Kind = agent ? agentKind : videoFormat ? 'video' : 'model';
     if (kind === 'deep-research' && !background) {
       throw invalidArgument('Deep Research agent interactions require background=true.');
     }

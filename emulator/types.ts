@@ -3,6 +3,10 @@
  * (receiver, workflows, benchmarks) code against these, so they only ever grow.
  */
 
+import type { BatchRule, InteractionRule } from './script-types';
+
+export * from './script-types';
+
 export type DynamicSigning = 'v1a' | 'jwt';
 export type SigningScheme = 'v1' | DynamicSigning;
 export type UserMetadataPlacement = 'data' | 'top' | 'both';
@@ -11,7 +15,7 @@ export type UserMetadataPlacement = 'data' | 'top' | 'both';
  * `interaction.completed`, or none at all (as one open report says live Omni video does; reconciliation must cope).
  */
 export type VideoCompletionEvents = 'completed' | 'both' | 'none';
-/** `auto`: wall-clock time while the time scale is not 1 (a real receiver checks against its own clock), else emulator. */
+/** `auto`: wall-clock time while the time scale is not 1 (receivers check against their own clock), else emulator. */
 export type WebhookTimestampClock = 'auto' | 'emulator' | 'real';
 
 export interface JobDurations {
@@ -59,7 +63,7 @@ export interface EmulatorOptions {
   videoCompletionEvents?: VideoCompletionEvents;
   /** Real-time limit for one delivery attempt; default 5000 ms (env GEMINI_EMULATOR_DELIVERY_TIMEOUT_MS). */
   deliveryTimeoutMs?: number;
-  /** Consecutive failed attempts after which a registered webhook becomes disabled_due_to_failed_deliveries; default 30. */
+  /** Consecutive failed attempts that make a registered webhook disabled_due_to_failed_deliveries; default 30. */
   disableWebhookAfterFailedAttempts?: number;
   /** How long failed deliveries are retried (emulator ms); default 24 h. */
   retryWindowMs?: number;
@@ -190,62 +194,6 @@ export interface ActiveFault {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// The scriptable model
-
-export interface ScriptedFunctionCall {
-  name: string;
-  arguments?: Record<string, unknown>;
-  /** Defaults to a deterministic id. */
-  id?: string;
-}
-
-/** What the model does in one turn of a conversation (one interaction in a previous_interaction_id chain). */
-export interface ScriptedTurn {
-  /** Function calls to make; the interaction ends in requires_action. */
-  functionCalls?: ScriptedFunctionCall[];
-  /** Final text; the interaction completes with it. */
-  text?: string;
-  /** The interaction fails with this error. */
-  fail?: { code?: string; message?: string };
-  /** How long the turn takes when background (emulator ms). */
-  durationMs?: number;
-}
-
-export interface InteractionRuleMatch {
-  /** Exact model name (with or without 'models/'). */
-  model?: string;
-  /** Exact agent name. */
-  agent?: string;
-  /** Substring of the first turn's input text. */
-  inputIncludes?: string;
-  /** The request offers a function tool with this name. */
-  toolName?: string;
-}
-
-/** A scripted conversation: turn i of a matching chain plays `turns[i]`; past the end, the last turn repeats. */
-export interface InteractionRule {
-  match?: InteractionRuleMatch;
-  turns: ScriptedTurn[];
-}
-
-export interface BatchRuleMatch {
-  displayName?: string;
-  model?: string;
-}
-
-export interface BatchRule {
-  match?: BatchRuleMatch;
-  /** Request keys whose output line is an error. */
-  failKeys?: string[];
-  /** The whole batch fails (BATCH_STATE_FAILED, batch.failed). */
-  fail?: { code?: string; message?: string };
-  /** Emulator ms to the terminal state; 48 h or more means it expires. */
-  durationMs?: number;
-  /** Expire at the 48 h mark regardless of duration. */
-  expire?: boolean;
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
 // Control
 
 export interface ClockState {
@@ -314,7 +262,7 @@ export interface EmulatorControl {
 export interface RunningEmulator {
   /** The public URL (`publicUrl`, default http://127.0.0.1:PORT) -> new GoogleGenAI({apiKey, httpOptions:{baseUrl}}) */
   baseUrl: string;
-  /** Where this process listens, e.g. http://0.0.0.0:8790 (reachable from this machine; `baseUrl` is what to hand out). */
+  /** Where this process listens, e.g. http://0.0.0.0:8790 (reachable from this machine; hand out `baseUrl`). */
   listenUrl: string;
   /** `${baseUrl}/.well-known/jwks.json` */
   jwksUrl: string;

@@ -34,7 +34,8 @@ export interface VideoFormat {
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: string, fallback: T): T {
   if (value === undefined) return fallback;
   if (!allowed.includes(value as T)) {
-    throw invalidArgument(`response_format.${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}.`);
+    const got = JSON.stringify(value);
+    throw invalidArgument(`response_format.${name} must be one of ${allowed.join(', ')}, got ${got}.`);
   }
   return value as T;
 }
@@ -98,12 +99,14 @@ export class VideoStudio {
       });
       // The Files API name, which ai.files.download takes as it is (it cannot parse an http:// URI).
       block = { type: 'video', uri: file.name, mime_type: 'video/mp4' };
-      Object.assign(data, { output_file_uri: file.name, file_name: file.name, video_uri: this.files.downloadUrl(file) });
+      data.output_file_uri = data.file_name = file.name;
+      data.video_uri = this.files.downloadUrl(file);
     } else {
       block = { type: 'video', data: bytes.toString('base64'), mime_type: 'video/mp4' };
     }
-    if (this.completionEvents === 'both') this.publisher.publish('video.generated', data, webhookConfig);
-    if (this.completionEvents !== 'none') this.publisher.publish('interaction.completed', { id: interactionId }, webhookConfig);
+    const events = this.completionEvents;
+    if (events === 'both') this.publisher.publish('video.generated', data, webhookConfig);
+    if (events !== 'none') this.publisher.publish('interaction.completed', { id: interactionId }, webhookConfig);
     return { type: 'model_output', content: [block] };
   }
 }

@@ -189,7 +189,7 @@ describe('emulator entry point and environment', () => {
       assert.match(emulator.baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.match(emulator.output(), /GOOGLE_GEMINI_BASE_URL=/);
       assert.match(emulator.output(), /dynamic webhook signing: jwt/);
-      const jwks = (await (await fetch(`${emulator.baseUrl}/.well-known/jwks.json`)).json()) as { keys: { kty: string }[] };
+      const jwks = (await fetchJwks(`${emulator.baseUrl}/.well-known/jwks.json`)) as { keys: { kty: string }[] };
       assert.deepEqual(
         jwks.keys.map((k) => k.kty),
         ['OKP', 'OKP', 'OKP', 'RSA'],

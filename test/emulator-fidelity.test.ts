@@ -23,7 +23,9 @@ describe('emulator fidelity: batch webhook_config spelling', () => {
           assert.deepEqual(body.error, {
             code: 400,
             status: 'INVALID_ARGUMENT',
-            message: `Invalid JSON payload received. Unknown name "userMetadata" at 'batch.webhook_config': Cannot find field.`,
+            message:
+              `Invalid JSON payload received. Unknown name "userMetadata" at 'batch.webhook_config': ` +
+              'Cannot find field.',
           });
           return true;
         },
@@ -33,7 +35,10 @@ describe('emulator fidelity: batch webhook_config spelling', () => {
       const viaSdk = await ai.batches.create({
         model: 'gemini-2.5-flash',
         src: inlineSrc as never,
-        config: { displayName: 'snake', webhookConfig: { uris: [listener.url], user_metadata: { run: 'r2' } } as never },
+        config: {
+          displayName: 'snake',
+          webhookConfig: { uris: [listener.url], user_metadata: { run: 'r2' } } as never,
+        },
       });
       // The outer key in snake_case, as the REST docs write it.
       const raw = await fetch(`${emu.baseUrl}/v1beta/models/gemini-2.5-flash:batchGenerateContent`, {

@@ -72,7 +72,8 @@ describe('emulator URLs behind a proxy mount', () => {
         proxy.forwarded.some((p) => p.startsWith('/gemini/upload/v1/files?upload_id=')),
         `the chunk went through the mount: ${proxy.forwarded.join(' ')}`,
       );
-      assert.equal((await ai.interactions.create({ model: 'm', input: 'mounted' })).output_text, 'Emulated m reply to: mounted');
+      const reply = await ai.interactions.create({ model: 'm', input: 'mounted' });
+      assert.equal(reply.output_text, 'Emulated m reply to: mounted');
     } finally {
       await proxy.close();
       await f.close();
@@ -170,9 +171,8 @@ describe('emulator compiled to JavaScript', () => {
           files: [path.join(projectRoot, 'emulator', 'main.ts'), path.join(projectRoot, 'emulator', 'index.ts')],
         }),
       );
-      const tsc = spawnSync(process.execPath, [path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config], {
-        encoding: 'utf8',
-      });
+      const tscBin = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+      const tsc = spawnSync(process.execPath, [tscBin, '-p', config], { encoding: 'utf8' });
       assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
 
       const emulator = await startEmulatorProcess([path.join(outDir, 'emulator', 'main.js')], {
@@ -181,7 +181,7 @@ describe('emulator compiled to JavaScript', () => {
         GEMINI_EMULATOR_HOST: '0.0.0.0',
       });
       try {
-        assert.match(emulator.output(), /listening on http:\/\/0\.0\.0\.0:\d+, advertised as http:\/\/127\.0\.0\.1:\d+/);
+        assert.match(emulator.output(), /listening on http:\/\/0\.0\.0\.0:\d+, advertised as http:\/\/127\.0\.0\.1:/);
         const ai = new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: emulator.baseUrl } });
         await uploadAndDownload(ai);
       } finally {

@@ -11,8 +11,9 @@ import type {
 } from '../types';
 import type { WebhookRegistry } from '../webhooks';
 import type { SigningKeys } from './keys';
-import { type DeliveryTarget, deliveryTarget, postDelivery, type PostResult } from './http-post';
+import { type DeliveryTarget, deliveryTarget, outcomeOf, postDelivery, type PostResult } from './http-post';
 import { retryDelayMs } from './retry-policy';
+import { AttemptSlots } from './slots';
 import { signJwt, signV1, signV1a } from './sign';
 
 export interface NewDelivery {
@@ -62,12 +63,12 @@ export class Deliverer {
   private readonly deliveries: Delivery[] = [];
   private held: Delivery[] = [];
   private seq = 0;
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  private waitingHead = 0;
+  private readonly slots: AttemptSlots;
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly o: DelivererOptions) {}
+  constructor(private readonly o: DelivererOptions) {
+    this.slots = new AttemptSlots(o.concurrency);
+  }
 
   enqueue(spec: NewDelivery): DeliveryRecord {
     const scheme: SigningScheme = spec.target.kind === 'registered' ? 'v1' : this.o.dynamicSigning;
@@ -212,7 +213,7 @@ export class Deliverer {
     d: Delivery,
     how: { staleSeconds?: number; injectedFailure?: boolean; duplicate?: boolean },
   ): Promise<boolean> {
-    await this.acquire();
+    await this.slots.acquire();
     const started = performance.now();
     const r = d.record;
     try {
@@ -230,15 +231,7 @@ export class Deliverer {
       const attempt: DeliveryAttempt = {
         n: r.attempts.length + 1,
         at: isoOf(this.o.clock.now()),
-        outcome: how.injectedFailure
-          ? 'injected_failure'
-          : result.ok
-            ? 'success'
-            : 'statusCode' in result
-              ? 'http_error'
-              : result.error === 'timeout'
-                ? 'timeout'
-                : 'network_error',
+        outcome: how.injectedFailure ? 'injected_failure' : outcomeOf(result),
         headers,
         durationMs: Math.round(performance.now() - started),
       };
@@ -253,13 +246,14 @@ export class Deliverer {
       }
       return result.ok;
     } finally {
-      this.release();
+      this.slots.release();
     }
   }
 
   /**
-   * A receiver checks webhook-timestamp against its own wall clock, which a scaled emulator clock leaves behind at once;
-   * so `auto` reads the wall clock whenever the scale is not 1 (read per attempt: the scale can change at run time).
+   * A receiver checks webhook-timestamp against its own wall clock, which a scaled emulator clock leaves behind at
+   * once; so `auto` reads the wall clock whenever the scale is not 1 (read per attempt: the scale can change at run
+   * time).
    */
   private timestampSourceNow(): number {
     const source = this.o.webhookTimestampClock;
@@ -294,25 +288,6 @@ export class Deliverer {
         r.nextAttemptAt = undefined;
       }
     }
-  }
-
-  private acquire(): Promise<void> {
-    if (this.active < this.o.concurrency) {
-      this.active += 1;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(): void {
-    if (this.waitingHead < this.waiting.length) {
-      const next = this.waiting[this.waitingHead++];
-      if (this.waitingHead === this.waiting.length) {
-        this.waiting.length = 0;
-        this.waitingHead = 0;
-      }
-      next();
-    } else this.active -= 1;
   }
 
   private changed(): void {
