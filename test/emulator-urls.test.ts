@@ -153,6 +153,8 @@ describe('emulator advertised URLs', () => {
 
 describe('emulator compiled to JavaScript', () => {
   it('runs from tsc output without tsx: the entry point and the library', async () => {
+    // Inside the project, so that the compiled files resolve node_modules as a package install would.
+    fs.mkdirSync(path.join(toolsDir, 'cache'), { recursive: true });
     const outDir = fs.mkdtempSync(path.join(toolsDir, 'cache', 'emulator-js-'));
     try {
       const config = path.join(outDir, 'tsconfig.json');
