@@ -36,7 +36,8 @@ export function createApp(core: EmulatorCore, control: EmulatorControl, apiKey: 
 
   app.use(async (req, res) => {
     // A base URL with a path prefix (a proxy mount) puts it before the version; routes start at the version.
-    const path = versionedPath.test(req.path) ? req.path : req.path.replace(prefixBeforeVersion, '');
+    const mountPrefix = versionedPath.test(req.path) ? '' : (prefixBeforeVersion.exec(req.path)?.[0] ?? '');
+    const path = req.path.slice(mountPrefix.length);
     let match: RegExpExecArray | null = null;
     const route = apiRoutes.find((r) => r.method === req.method && (match = r.pattern.exec(path)) !== null);
     if (!route || !match) {
@@ -60,6 +61,7 @@ export function createApp(core: EmulatorCore, control: EmulatorControl, apiKey: 
     const m = match as RegExpExecArray;
     const request = routeRequest(req, m.slice(2));
     request.version = m[1];
+    request.mountPrefix = mountPrefix;
     await answer(res, () => route.handle(request, core));
   });
 
@@ -73,6 +75,7 @@ function routeRequest(req: Request, params: string[]): RouteRequest {
   return {
     params: params.map((p) => decodeURIComponent(p)),
     version: 'v1',
+    mountPrefix: '',
     query,
     headers: req.headers,
     rawBody,
@@ -98,7 +101,12 @@ async function answer(res: Response, handle: () => HandlerResult): Promise<void>
   }
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
   res.status(reply.status ?? 200);
-  if (reply.raw) {
+  if (reply.stream) {
+    res.setHeader('content-type', reply.stream.contentType);
+    res.setHeader('cache-control', 'no-cache');
+    res.flushHeaders();
+    reply.stream.start({ write: (t) => res.write(t), end: (t) => res.end(t), onClose: (l) => res.once('close', l) });
+  } else if (reply.raw) {
     res.setHeader('content-type', reply.raw.contentType);
     res.end(reply.raw.data);
   } else {

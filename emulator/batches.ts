@@ -4,11 +4,12 @@ import { field, isRecord } from './fields';
 import type { FileStore } from './files';
 import { newBatchId } from './ids';
 import { bareModel, type DeterministicModel } from './model';
+import { parseJsonl } from './batch-input';
 import { pageOf } from './paging';
-import { parseWebhookConfig } from './interactions';
 import type { Publisher, WebhookConfig } from './publisher';
 import type { Scheduler } from './scheduler';
 import type { BatchRule } from './types';
+import { parseBatchWebhookConfig } from './webhook-config';
 
 type State = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'EXPIRED';
 const expiryMs = 48 * 3_600_000;
@@ -99,7 +100,7 @@ export class BatchService {
       createTime: now,
       updateTime: now,
       input,
-      webhookConfig: parseWebhookConfig(field(batchBody, 'webhook_config')),
+      webhookConfig: parseBatchWebhookConfig(field(batchBody, 'webhook_config')),
       rule: this.model.batchRuleFor({ displayName, model }),
       timers: [],
     };
@@ -279,25 +280,4 @@ export class BatchService {
       ...(b.error ? { error: b.error } : {}),
     };
   }
-}
-
-function parseJsonl(text: string): { lines: { key: string; request: unknown }[] } | { error: string } {
-  const lines: { key: string; request: unknown }[] = [];
-  const raw = text.split('\n');
-  for (let i = 0; i < raw.length; i++) {
-    const line = raw[i].trim();
-    if (!line) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      return { error: `Input file line ${i + 1} is not valid JSON.` };
-    }
-    if (!isRecord(parsed) || !isRecord(parsed.request)) {
-      return { error: `Input file line ${i + 1} has no "request" object.` };
-    }
-    lines.push({ key: String(parsed.key ?? lines.length), request: parsed.request });
-  }
-  if (lines.length === 0) return { error: 'Input file has no requests.' };
-  return { lines };
 }

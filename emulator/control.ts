@@ -35,6 +35,7 @@ export function createControl(core: EmulatorCore): EmulatorControl {
       addInteractionRule: (r) => core.model.addInteractionRule(r),
       addBatchRule: (r) => core.model.addBatchRule(r),
       setDurations: (d) => core.model.setDurations(d),
+      setVideoCompletionEvents: (events) => core.video.setCompletionEvents(events),
       clearRules: () => core.model.clearRules(),
     },
     inspect: {

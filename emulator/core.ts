@@ -11,6 +11,7 @@ import { DeterministicModel } from './model';
 import { Publisher } from './publisher';
 import { Scheduler } from './scheduler';
 import type { EmulatorOptions } from './types';
+import { VideoStudio } from './video';
 import { WebhookRegistry } from './webhooks';
 
 /** Every part of one emulator instance, wired together; the HTTP routes and the control surface both use it. */
@@ -25,9 +26,11 @@ export class EmulatorCore {
   readonly deliverer: Deliverer;
   readonly publisher: Publisher;
   readonly files: FileStore;
+  readonly video: VideoStudio;
   readonly interactions: InteractionService;
   readonly batches: BatchService;
-  origin = 'http://127.0.0.1';
+  /** What the emulator advertises (see public-url.ts); set once the port is known. */
+  publicUrl = 'http://127.0.0.1';
 
   constructor(readonly options: EmulatorOptions) {
     this.clock = new EmulatorClock(options.timeScale ?? 1);
@@ -43,17 +46,18 @@ export class EmulatorCore {
       registry: this.registry,
       dynamicSigning: options.dynamicSigning ?? 'v1a',
       timeoutMs: options.deliveryTimeoutMs ?? 5_000,
-      webhookTimestampClock: options.webhookTimestampClock ?? 'emulator',
+      webhookTimestampClock: options.webhookTimestampClock ?? 'auto',
       retryWindowMs: options.retryWindowMs ?? retryPolicy.windowMs,
       concurrency: options.deliveryConcurrency ?? 128,
-      issuer: () => this.origin,
+      issuer: () => this.publicUrl,
     });
     this.publisher = new Publisher(now, this.registry, this.deliverer, {
       placement: options.userMetadataPlacement ?? 'both',
       echoUserMetadataToRegisteredWebhooks: options.echoUserMetadataToRegisteredWebhooks ?? true,
     });
-    this.files = new FileStore(now, () => this.origin);
-    this.interactions = new InteractionService(now, this.scheduler, this.model, this.files, this.publisher);
+    this.files = new FileStore(now, () => this.publicUrl);
+    this.video = new VideoStudio(this.files, this.publisher, options.videoCompletionEvents ?? 'both');
+    this.interactions = new InteractionService(now, this.scheduler, this.model, this.video, this.publisher);
     this.batches = new BatchService(now, this.scheduler, this.model, this.files, this.publisher);
   }
 

@@ -1,6 +1,13 @@
 import { SetupError } from '../common/errors';
 import { definedFields } from './fields';
-import type { DynamicSigning, EmulatorOptions, UserMetadataPlacement } from './types';
+import { parsePublicUrl } from './public-url';
+import type {
+  DynamicSigning,
+  EmulatorOptions,
+  UserMetadataPlacement,
+  VideoCompletionEvents,
+  WebhookTimestampClock,
+} from './types';
 
 function numberFrom(env: NodeJS.ProcessEnv, name: string, check: (n: number) => boolean): number | undefined {
   const raw = env[name];
@@ -17,6 +24,16 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: 
   return raw as T;
 }
 
+function publicUrlFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.GEMINI_EMULATOR_PUBLIC_URL;
+  if (!raw) return undefined;
+  try {
+    return parsePublicUrl(raw);
+  } catch (err) {
+    throw new SetupError(`GEMINI_EMULATOR_PUBLIC_URL: ${(err as Error).message}`);
+  }
+}
+
 /** Emulator options from GEMINI_EMULATOR_* variables (README "Environment"), for `npm run emulator`. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorOptions {
   const nonNegative = (n: number) => n >= 0;
@@ -24,6 +41,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorOp
     port: numberFrom(env, 'GEMINI_EMULATOR_PORT', (n) => Number.isInteger(n) && n >= 0 && n < 65536) ?? 8790,
     host: env.GEMINI_EMULATOR_HOST || '127.0.0.1',
     apiKey: env.GEMINI_EMULATOR_API_KEY || undefined,
+    publicUrl: publicUrlFrom(env),
     dynamicSigning: oneOf<DynamicSigning>(env, 'GEMINI_EMULATOR_DYNAMIC_SIGNING', ['v1a', 'jwt']),
     timeScale: numberFrom(env, 'GEMINI_EMULATOR_TIME_SCALE', (n) => n > 0),
     durations: {
@@ -37,7 +55,16 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorOp
       'top',
       'both',
     ]),
-    webhookTimestampClock: oneOf(env, 'GEMINI_EMULATOR_WEBHOOK_TIMESTAMP_CLOCK', ['emulator', 'real'] as const),
+    webhookTimestampClock: oneOf<WebhookTimestampClock>(env, 'GEMINI_EMULATOR_WEBHOOK_TIMESTAMP_CLOCK', [
+      'auto',
+      'emulator',
+      'real',
+    ]),
+    videoCompletionEvents: oneOf<VideoCompletionEvents>(env, 'GEMINI_EMULATOR_VIDEO_EVENTS', [
+      'completed',
+      'both',
+      'none',
+    ]),
     deliveryTimeoutMs: numberFrom(env, 'GEMINI_EMULATOR_DELIVERY_TIMEOUT_MS', (n) => n > 0),
     disableWebhookAfterFailedAttempts: numberFrom(env, 'GEMINI_EMULATOR_DISABLE_AFTER_FAILED_ATTEMPTS', (n) => n >= 1),
   };
@@ -45,11 +72,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorOp
 
 /**
  * `startEmulator` options completed from the environment: an option given in code wins; an unset behavioural option
- * (signing, clock, durations, metadata placement, delivery limits) falls back to its GEMINI_EMULATOR_* variable, so a
- * whole test run can switch, say, to JWT signing. Port, host and API key come from code only.
+ * (signing, clock, durations, metadata placement, video events, delivery limits) falls back to its GEMINI_EMULATOR_*
+ * variable, so a whole test run can switch, say, to JWT signing. Port, host, public URL and API key come from code
+ * only.
  */
 export function withEnvDefaults(opts: EmulatorOptions, env: NodeJS.ProcessEnv = process.env): EmulatorOptions {
-  const { port: _port, host: _host, apiKey: _apiKey, durations, ...fromEnv } = optionsFromEnv(env);
+  const { port: _p, host: _h, publicUrl: _u, apiKey: _k, durations, ...fromEnv } = optionsFromEnv(env);
   return {
     ...definedFields(fromEnv),
     ...definedFields(opts),

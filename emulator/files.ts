@@ -34,7 +34,7 @@ export class FileStore {
 
   constructor(
     private readonly now: () => number,
-    private readonly origin: () => string,
+    private readonly publicUrl: () => string,
   ) {}
 
   /** `X-Goog-Upload-Command: start`: returns the upload id to put in `x-goog-upload-url`. */
@@ -121,7 +121,7 @@ export class FileStore {
 
   /** The download URL of a file, as `video_uri` and `downloadUri` carry it. */
   downloadUrl(f: StoredFile): string {
-    return `${this.origin()}/v1beta/${f.name}:download?alt=media`;
+    return `${this.publicUrl()}/v1beta/${f.name}:download?alt=media`;
   }
 
   toJson(f: StoredFile): Record<string, unknown> {
@@ -134,7 +134,7 @@ export class FileStore {
       updateTime: isoOf(f.createTime),
       expirationTime: isoOf(f.createTime + fileLifetimeMs),
       sha256Hash: createHash('sha256').update(f.data).digest('base64'),
-      uri: `${this.origin()}/v1beta/${f.name}`,
+      uri: `${this.publicUrl()}/v1beta/${f.name}`,
       downloadUri: this.downloadUrl(f),
       state: 'ACTIVE',
       source: f.source,

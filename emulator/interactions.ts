@@ -1,13 +1,15 @@
+import { EventEmitter } from 'node:events';
 import { isoOf } from './clock';
 import { failedPrecondition, invalidArgument, notFound } from './errors';
 import { field, isRecord } from './fields';
-import type { FileStore } from './files';
-import { newFileId, newInteractionId, shortHash } from './ids';
-import { countTokens, type DeterministicModel, type TurnContext, type TurnPlan } from './model';
+import { newInteractionId } from './ids';
+import { type Step, textOf, toSteps, usageOf } from './interaction-input';
+import type { DeterministicModel, TurnContext, TurnPlan } from './model';
 import type { Publisher, WebhookConfig } from './publisher';
 import type { Scheduler } from './scheduler';
+import { refuseVeo, type VideoFormat, videoFormatOf, type VideoStudio } from './video';
+import { parseWebhookConfig } from './webhook-config';
 
-type Step = Record<string, unknown> & { type: string };
 type Kind = 'model' | 'agent' | 'deep-research' | 'video';
 type Status = 'in_progress' | 'requires_action' | 'completed' | 'failed' | 'cancelled';
 
@@ -32,8 +34,12 @@ interface Interaction {
   tools: unknown[];
   pendingCallIds: string[];
   webhookConfig?: WebhookConfig;
+  videoFormat?: VideoFormat;
   cancelTimer?: () => void;
 }
+
+/** Called once a running interaction stops running: with its output-only JSON, or without when it is deleted. */
+export type SettleListener = (interaction?: Record<string, unknown>) => void;
 
 const echoedFields = [
   'agent_config',
@@ -48,29 +54,18 @@ const echoedFields = [
   'background',
   'store',
 ];
-const stepTypes = new Set([
-  'user_input',
-  'model_output',
-  'thought',
-  'function_call',
-  'function_result',
-  'code_execution_call',
-  'code_execution_result',
-  'google_search_call',
-  'google_search_result',
-  'url_context_call',
-  'url_context_result',
-]);
 
 /** The Interactions API: models, function calling, the Deep Research agent and video generation. */
 export class InteractionService {
   private readonly interactions = new Map<string, Interaction>();
+  /** Settle listeners, keyed by interaction id (streams waiting for a background interaction to end). */
+  private readonly settled = new EventEmitter().setMaxListeners(0);
 
   constructor(
     private readonly now: () => number,
     private readonly scheduler: Scheduler,
     private readonly model: DeterministicModel,
-    private readonly files: FileStore,
+    private readonly video: VideoStudio,
     private readonly publisher: Publisher,
   ) {}
 
@@ -83,16 +78,13 @@ export class InteractionService {
     const agent = field<string>(body, 'agent') ?? (model === undefined ? prev?.agent : undefined);
     if (model === undefined && agent === undefined) throw invalidArgument('Either model or agent is required.');
     if (model !== undefined && agent !== undefined) throw invalidArgument('Set only one of model and agent.');
+    refuseVeo(model);
+    const videoFormat = videoFormatOf(model, field(body, 'response_format'));
     const input = field(body, 'input');
     if (input === undefined || input === null || input === '') throw invalidArgument('input is required.');
     const background = field<boolean>(body, 'background') === true;
-    const kind: Kind = agent
-      ? /deep-research/.test(agent)
-        ? 'deep-research'
-        : 'agent'
-      : /veo|video/i.test(model!)
-        ? 'video'
-        : 'model';
+    const agentKind: Kind = agent && /deep-research/.test(agent) ? 'deep-research' : 'agent';
+    const kind: Kind = agent ? agentKind : videoFormat ? 'video' : 'model';
     if (kind === 'deep-research' && !background) {
       throw invalidArgument('Deep Research agent interactions require background=true.');
     }
@@ -132,6 +124,7 @@ export class InteractionService {
       tools,
       pendingCallIds: [],
       webhookConfig: parseWebhookConfig(field(body, 'webhook_config')),
+      videoFormat,
     };
     const ctx: TurnContext = {
       model,
@@ -164,6 +157,17 @@ export class InteractionService {
     return this.toJson(this.find(id), { includeInput });
   }
 
+  /**
+   * Calls `listener` once the interaction stops running; returns an unsubscribe function. Not called at all for one
+   * that is not running (nothing will change).
+   */
+  onSettled(id: string, listener: SettleListener): () => void {
+    const it = this.find(id);
+    if (it.status !== 'in_progress') return () => undefined;
+    this.settled.once(id, listener);
+    return () => this.settled.off(id, listener);
+  }
+
   cancel(id: string): Record<string, unknown> {
     const it = this.find(id);
     if (!it.background || it.status !== 'in_progress') {
@@ -173,6 +177,7 @@ export class InteractionService {
     it.status = 'cancelled';
     it.updated = this.now();
     this.publisher.publish('interaction.cancelled', { id: it.id }, it.webhookConfig);
+    this.settle(it);
     return this.toJson(it, {});
   }
 
@@ -180,11 +185,19 @@ export class InteractionService {
     const it = this.find(id);
     it.cancelTimer?.();
     this.interactions.delete(id);
+    this.settled.emit(id);
   }
 
   clear(): void {
-    for (const it of this.interactions.values()) it.cancelTimer?.();
+    for (const it of this.interactions.values()) {
+      it.cancelTimer?.();
+      this.settled.emit(it.id);
+    }
     this.interactions.clear();
+  }
+
+  private settle(it: Interaction): void {
+    this.settled.emit(it.id, this.toJson(it, { outputOnly: true }));
   }
 
   private find(id: string): Interaction {
@@ -196,6 +209,11 @@ export class InteractionService {
   private finish(it: Interaction, plan: TurnPlan): void {
     if (it.status !== 'in_progress') return;
     it.updated = this.now();
+    this.complete(it, plan);
+    this.settle(it);
+  }
+
+  private complete(it: Interaction, plan: TurnPlan): void {
     let outputText = '';
     if (plan.kind === 'fail') {
       it.status = 'failed';
@@ -210,22 +228,10 @@ export class InteractionService {
       ];
       outputText = JSON.stringify(plan.calls);
     } else if (it.kind === 'video') {
-      const file = this.files.put({
-        name: `files/video-${newFileId()}`,
-        displayName: `video for ${it.id}`,
-        mimeType: 'video/mp4',
-        data: fakeMp4(this.model.replyText({ model: it.model, inputText: textOf(it.inputSteps), functionResults: [] })),
-        source: 'GENERATED',
-      });
+      const prompt = this.model.replyText({ model: it.model, inputText: textOf(it.inputSteps), functionResults: [] });
       it.status = 'completed';
-      it.outputSteps = [{ type: 'model_output', content: [{ type: 'video', uri: file.name, mime_type: 'video/mp4' }] }];
+      it.outputSteps = [this.video.finish(it.id, prompt, it.videoFormat!, it.webhookConfig)];
       it.usage = usageOf(textOf(it.inputSteps), '');
-      this.publisher.publish(
-        'video.generated',
-        { id: it.id, output_file_uri: file.name, file_name: file.name, video_uri: this.files.downloadUrl(file) },
-        it.webhookConfig,
-      );
-      this.publisher.publish('interaction.completed', { id: it.id }, it.webhookConfig);
       return;
     } else {
       it.status = 'completed';
@@ -254,66 +260,4 @@ export class InteractionService {
       ...(it.errors ? { errors: it.errors } : {}),
     };
   }
-}
-
-export function parseWebhookConfig(value: unknown): WebhookConfig | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isRecord(value)) throw invalidArgument('webhook_config must be an object.');
-  const uris = field<unknown>(value, 'uris');
-  if (uris !== undefined && !(Array.isArray(uris) && uris.every((u) => typeof u === 'string'))) {
-    throw invalidArgument('webhook_config.uris must be a list of URLs.');
-  }
-  for (const u of (uris as string[] | undefined) ?? []) {
-    try {
-      new URL(u);
-    } catch {
-      throw invalidArgument(`webhook_config.uris has an invalid URL: ${u}`);
-    }
-  }
-  const userMetadata = field<unknown>(value, 'user_metadata');
-  if (userMetadata !== undefined && !isRecord(userMetadata))
-    throw invalidArgument('webhook_config.user_metadata must be an object.');
-  return { uris: uris as string[] | undefined, userMetadata: userMetadata as Record<string, unknown> | undefined };
-}
-
-/** Normalises every accepted `input` form (string, content block(s), steps) into steps. */
-function toSteps(input: unknown): Step[] {
-  const items = Array.isArray(input) ? input : [input];
-  const steps: Step[] = [];
-  let content: unknown[] = [];
-  const flush = () => {
-    if (content.length) steps.push({ type: 'user_input', content });
-    content = [];
-  };
-  for (const item of items) {
-    if (typeof item === 'string') content.push({ type: 'text', text: item });
-    else if (isRecord(item) && typeof item.type === 'string' && stepTypes.has(item.type)) {
-      flush();
-      steps.push(item as Step);
-    } else if (isRecord(item) && typeof item.type === 'string') content.push(item);
-    else throw invalidArgument('input items must be strings, content blocks or steps.');
-  }
-  flush();
-  return steps;
-}
-
-function textOf(steps: Step[]): string {
-  const texts: string[] = [];
-  for (const s of steps) {
-    if (s.type !== 'user_input' || !Array.isArray(s.content)) continue;
-    for (const c of s.content) if (isRecord(c) && c.type === 'text' && typeof c.text === 'string') texts.push(c.text);
-  }
-  return texts.join(' ');
-}
-
-function usageOf(input: string, output: string): Record<string, number> {
-  const i = countTokens(input);
-  const o = countTokens(output);
-  return { total_input_tokens: i, total_output_tokens: o, total_tokens: i + o };
-}
-
-/** A tiny file that starts like an MP4 (`ftyp` box) and carries the prompt, so downloads are checkable. */
-function fakeMp4(text: string): Buffer {
-  const ftyp = Buffer.from([0, 0, 0, 0x14, ...Buffer.from('ftypmp42'), 0, 0, 0, 0, ...Buffer.from('mp42')]);
-  return Buffer.concat([ftyp, Buffer.from(`\nemulated video ${shortHash(text)}: ${text}\n`)]);
 }

@@ -3,6 +3,7 @@ import { createApp } from './app';
 import { createControl } from './control';
 import { EmulatorCore } from './core';
 import { withEnvDefaults } from './env-options';
+import { listenUrlOf, parsePublicUrl } from './public-url';
 import type { EmulatorOptions, RunningEmulator } from './types';
 
 /**
@@ -11,6 +12,8 @@ import type { EmulatorOptions, RunningEmulator } from './types';
  */
 export async function startEmulator(given: EmulatorOptions = {}): Promise<RunningEmulator> {
   const opts = withEnvDefaults(given);
+  // A bad public URL is refused before anything listens.
+  const publicUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl);
   const core = new EmulatorCore(opts);
   const control = createControl(core);
   const app = createApp(core, control, opts.apiKey);
@@ -21,11 +24,11 @@ export async function startEmulator(given: EmulatorOptions = {}): Promise<Runnin
   });
   server.keepAliveTimeout = 60_000;
   const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  core.origin = baseUrl;
+  core.publicUrl = publicUrl ?? listenUrlOf(host, port, { advertise: true });
   return {
-    baseUrl,
-    jwksUrl: `${baseUrl}/.well-known/jwks.json`,
+    baseUrl: core.publicUrl,
+    listenUrl: listenUrlOf(host, port, { advertise: false }),
+    jwksUrl: `${core.publicUrl}/.well-known/jwks.json`,
     control,
     async stop() {
       core.scheduler.stop();

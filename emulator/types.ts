@@ -3,9 +3,20 @@
  * (receiver, workflows, benchmarks) code against these, so they only ever grow.
  */
 
+import type { BatchRule, InteractionRule } from './script-types';
+
+export * from './script-types';
+
 export type DynamicSigning = 'v1a' | 'jwt';
 export type SigningScheme = 'v1' | DynamicSigning;
 export type UserMetadataPlacement = 'data' | 'top' | 'both';
+/**
+ * Which completion events an Omni video interaction sends: `interaction.completed` alone, `video.generated` and
+ * `interaction.completed`, or none at all (as one open report says live Omni video does; reconciliation must cope).
+ */
+export type VideoCompletionEvents = 'completed' | 'both' | 'none';
+/** `auto`: wall-clock time while the time scale is not 1 (receivers check against their own clock), else emulator. */
+export type WebhookTimestampClock = 'auto' | 'emulator' | 'real';
 
 export interface JobDurations {
   /** A background model interaction (emulator ms). */
@@ -23,6 +34,13 @@ export interface EmulatorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /**
+   * The URL other machines reach the emulator at (e.g. `http://gemini-emulator:8790` inside docker compose, or a proxy
+   * mount `https://proxy.example/gemini`). Everything the emulator advertises uses it: `baseUrl`, file `uri` and
+   * `downloadUri`, `video_uri`, upload URLs and the JWT `iss`. Default: the bound host and port, with 127.0.0.1 for
+   * 0.0.0.0 and [::1] for :: (env GEMINI_EMULATOR_PUBLIC_URL).
+   */
+  publicUrl?: string;
   /** When set, only this x-goog-api-key is accepted; otherwise any non-empty key. */
   apiKey?: string;
   /** Signing of per-request webhook_config.uris deliveries; default 'v1a' (env GEMINI_EMULATOR_DYNAMIC_SIGNING). */
@@ -36,14 +54,16 @@ export interface EmulatorOptions {
   /** Default true; false lets tests exercise routing of registered-webhook events without metadata. */
   echoUserMetadataToRegisteredWebhooks?: boolean;
   /**
-   * Which clock `webhook-timestamp` (and the JWT iat/exp) reads: 'emulator' (default) or 'real'. With 'real', a receiver
-   * that checks the 5-minute tolerance against its own wall clock keeps accepting deliveries after `clock.advance`
-   * (env GEMINI_EMULATOR_WEBHOOK_TIMESTAMP_CLOCK).
+   * Which clock `webhook-timestamp` (and the JWT iat/exp) reads: 'auto' (default: 'real' while the time scale is not 1,
+   * else 'emulator'), 'emulator' or 'real'. With 'real', a receiver that checks the 5-minute tolerance against its own
+   * wall clock keeps accepting deliveries after `clock.advance` (env GEMINI_EMULATOR_WEBHOOK_TIMESTAMP_CLOCK).
    */
-  webhookTimestampClock?: 'emulator' | 'real';
+  webhookTimestampClock?: WebhookTimestampClock;
+  /** Completion events of Omni video interactions; default 'both' (env GEMINI_EMULATOR_VIDEO_EVENTS). */
+  videoCompletionEvents?: VideoCompletionEvents;
   /** Real-time limit for one delivery attempt; default 5000 ms (env GEMINI_EMULATOR_DELIVERY_TIMEOUT_MS). */
   deliveryTimeoutMs?: number;
-  /** Consecutive failed attempts after which a registered webhook becomes disabled_due_to_failed_deliveries; default 30. */
+  /** Consecutive failed attempts that make a registered webhook disabled_due_to_failed_deliveries; default 30. */
   disableWebhookAfterFailedAttempts?: number;
   /** How long failed deliveries are retried (emulator ms); default 24 h. */
   retryWindowMs?: number;
@@ -174,62 +194,6 @@ export interface ActiveFault {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// The scriptable model
-
-export interface ScriptedFunctionCall {
-  name: string;
-  arguments?: Record<string, unknown>;
-  /** Defaults to a deterministic id. */
-  id?: string;
-}
-
-/** What the model does in one turn of a conversation (one interaction in a previous_interaction_id chain). */
-export interface ScriptedTurn {
-  /** Function calls to make; the interaction ends in requires_action. */
-  functionCalls?: ScriptedFunctionCall[];
-  /** Final text; the interaction completes with it. */
-  text?: string;
-  /** The interaction fails with this error. */
-  fail?: { code?: string; message?: string };
-  /** How long the turn takes when background (emulator ms). */
-  durationMs?: number;
-}
-
-export interface InteractionRuleMatch {
-  /** Exact model name (with or without 'models/'). */
-  model?: string;
-  /** Exact agent name. */
-  agent?: string;
-  /** Substring of the first turn's input text. */
-  inputIncludes?: string;
-  /** The request offers a function tool with this name. */
-  toolName?: string;
-}
-
-/** A scripted conversation: turn i of a matching chain plays `turns[i]`; past the end, the last turn repeats. */
-export interface InteractionRule {
-  match?: InteractionRuleMatch;
-  turns: ScriptedTurn[];
-}
-
-export interface BatchRuleMatch {
-  displayName?: string;
-  model?: string;
-}
-
-export interface BatchRule {
-  match?: BatchRuleMatch;
-  /** Request keys whose output line is an error. */
-  failKeys?: string[];
-  /** The whole batch fails (BATCH_STATE_FAILED, batch.failed). */
-  fail?: { code?: string; message?: string };
-  /** Emulator ms to the terminal state; 48 h or more means it expires. */
-  durationMs?: number;
-  /** Expire at the 48 h mark regardless of duration. */
-  expire?: boolean;
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
 // Control
 
 export interface ClockState {
@@ -272,6 +236,8 @@ export interface EmulatorControl {
     addInteractionRule(rule: InteractionRule): void;
     addBatchRule(rule: BatchRule): void;
     setDurations(d: JobDurations): JobDurations;
+    /** Which completion events video interactions finishing from now on send. */
+    setVideoCompletionEvents(events: VideoCompletionEvents): VideoCompletionEvents;
     clearRules(): void;
   };
   inspect: {
@@ -294,8 +260,10 @@ export interface EmulatorControl {
 }
 
 export interface RunningEmulator {
-  /** http://127.0.0.1:PORT -> new GoogleGenAI({apiKey, httpOptions:{baseUrl}}) */
+  /** The public URL (`publicUrl`, default http://127.0.0.1:PORT) -> new GoogleGenAI({apiKey, httpOptions:{baseUrl}}) */
   baseUrl: string;
+  /** Where this process listens, e.g. http://0.0.0.0:8790 (reachable from this machine; hand out `baseUrl`). */
+  listenUrl: string;
   /** `${baseUrl}/.well-known/jwks.json` */
   jwksUrl: string;
   /** The same operations the HTTP control API at `${baseUrl}/_emulator/...` offers. */

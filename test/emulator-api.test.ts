@@ -1,19 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
-import { emulatorFixture, hour, verifyV1 } from './emulator-support';
-
-/** A rejection carrying Gemini's error: the HTTP status and, for the NextGen stack, the parsed `{code, status}`. */
-const geminiError = (status: number, statusName?: string) => (err: unknown) => {
-  const e = err as { status?: number; error?: { code?: number; status?: string }; message?: string };
-  assert.equal(e.status, status, `expected HTTP ${status}, got ${String(e.status)}: ${e.message}`);
-  if (statusName)
-    assert.ok(JSON.stringify(e.error ?? {}).includes(statusName) || e.message?.includes(statusName), e.message);
-  return true;
-};
+import { emulatorFixture, geminiError, hour, tmpFile, verifyV1 } from './emulator-support';
 
 const weatherTool = {
   type: 'function' as const,
@@ -24,10 +13,6 @@ const weatherTool = {
     required: ['location', 'days', 'unit'],
   },
 };
-
-function tmpFile(name: string): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gf-emu-')), name);
-}
 
 describe('emulator API: webhooks resource', () => {
   it('create, list with paging, get, update with update_mask, delete; errors in Gemini format', async () => {
@@ -304,8 +289,9 @@ describe('emulator API: interactions', () => {
     try {
       const { ai, emu } = f;
       const v = await ai.interactions.create({
-        model: 'veo-3.1-generate-preview',
+        model: 'gemini-omni-1.1-flash',
         input: 'a red fox',
+        response_format: { type: 'video', delivery: 'uri' },
         background: true,
       });
       await emu.control.clock.advance(5_000);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { SetupError } from '../common/errors';
 import { optionsFromEnv, withEnvDefaults } from '../emulator/env-options';
-import { emulatorFixture, fetchJwks, hour, verifyV1, verifyV1a } from './emulator-support';
+import { emulatorFixture, fetchJwks, hour, startEmulatorProcess, verifyV1, verifyV1a } from './emulator-support';
 
 async function control(baseUrl: string, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${baseUrl}/_emulator${path}`, {
@@ -182,35 +181,21 @@ describe('emulator entry point and environment', () => {
   });
 
   it('`npm run emulator` (emulator/main.ts) prints its base URL and serves the JWKS', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/main.ts'], {
-      env: { ...process.env, GEMINI_EMULATOR_PORT: '0', GEMINI_EMULATOR_DYNAMIC_SIGNING: 'jwt' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const emulator = await startEmulatorProcess(['--import', 'tsx', 'emulator/main.ts'], {
+      GEMINI_EMULATOR_PORT: '0',
+      GEMINI_EMULATOR_DYNAMIC_SIGNING: 'jwt',
     });
     try {
-      const baseUrl = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(() => reject(new Error(`no base URL printed: ${out}`)), 20_000);
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            assert.match(out, /GOOGLE_GEMINI_BASE_URL=/);
-            assert.match(out, /dynamic webhook signing: jwt/);
-            resolve(m[1]);
-          }
-        });
-        child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
-      });
-      const jwks = (await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json()) as { keys: { kty: string }[] };
+      assert.match(emulator.baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.match(emulator.output(), /GOOGLE_GEMINI_BASE_URL=/);
+      assert.match(emulator.output(), /dynamic webhook signing: jwt/);
+      const jwks = (await fetchJwks(`${emulator.baseUrl}/.well-known/jwks.json`)) as { keys: { kty: string }[] };
       assert.deepEqual(
         jwks.keys.map((k) => k.kty),
         ['OKP', 'OKP', 'OKP', 'RSA'],
       );
     } finally {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await emulator.stop();
     }
   });
 });

@@ -1,4 +1,9 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { Webhook } from 'standardwebhooks';
 import { GoogleGenAI } from '@google/genai';
@@ -51,6 +56,58 @@ export async function emulatorFixture(
 }
 
 export const hour = 3_600_000;
+
+/** A rejection carrying Gemini's error: the HTTP status and, for the NextGen stack, the parsed `{code, status}`. */
+export const geminiError = (status: number, statusName?: string) => (err: unknown) => {
+  const e = err as { status?: number; error?: { code?: number; status?: string }; message?: string };
+  assert.equal(e.status, status, `expected HTTP ${status}, got ${String(e.status)}: ${e.message}`);
+  if (statusName)
+    assert.ok(JSON.stringify(e.error ?? {}).includes(statusName) || e.message?.includes(statusName), e.message);
+  return true;
+};
+
+export interface EmulatorProcess {
+  /** The URL it prints as advertised. */
+  baseUrl: string;
+  /** Everything it printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Runs an emulator entry point (`node <args>`) and waits for the line that tells where it listens. */
+export async function startEmulatorProcess(args: string[], env: NodeJS.ProcessEnv): Promise<EmulatorProcess> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    const baseUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no base URL printed: ${out}`)), 20_000);
+      child.stdout.on('data', () => {
+        const m = /listening on \S+, advertised as (http\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+    });
+    return { baseUrl, output: () => out, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** A fresh path in a new temporary directory. */
+export function tmpFile(name: string): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gf-emu-')), name);
+}
 
 /**
  * Independent verifiers for emulator deliveries: the standardwebhooks package for v1, node:crypto with JWKs imported by

@@ -56,8 +56,9 @@ describe('emulator webhooks: registered (Standard Webhooks v1)', () => {
       const cancelled = await ai.interactions.create({ model, input: 'cancel me', background: true });
       await ai.interactions.cancel(cancelled.id);
       const video = await ai.interactions.create({
-        model: 'veo-3.1-generate-preview',
+        model: 'gemini-omni-1.1-flash',
         input: 'a cat',
+        response_format: { type: 'video', delivery: 'uri' },
         background: true,
       });
       const src = [{ contents: [{ parts: [{ text: 'hi' }], role: 'user' }], metadata: { key: 'k1' } }];
@@ -347,7 +348,8 @@ describe('emulator webhooks: per-request webhook_config (dynamic signing)', () =
       const batch = await ai.batches.create({
         model: 'gemini-2.5-flash',
         src: [{ contents: [{ parts: [{ text: 'x' }], role: 'user' }], metadata: { key: 'a' } }] as never,
-        config: { displayName: 'jwt', webhookConfig: { uris: [listener.url], userMetadata: { run: 'r7' } } },
+        // Snake_case inside, as the live Batch API requires (SDK 3.1.0's type says userMetadata).
+        config: { displayName: 'jwt', webhookConfig: { uris: [listener.url], user_metadata: { run: 'r7' } } as never },
       });
       await emu.control.clock.advance(61_000);
       await emu.control.idle();

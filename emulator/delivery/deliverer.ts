@@ -1,11 +1,19 @@
 import { type EmulatorClock, isoOf } from '../clock';
 import type { FaultBook, DeliveryFacts } from '../faults';
 import type { Scheduler } from '../scheduler';
-import type { DeliveryAttempt, DeliveryFilter, DeliveryRecord, DynamicSigning, SigningScheme } from '../types';
+import type {
+  DeliveryAttempt,
+  DeliveryFilter,
+  DeliveryRecord,
+  DynamicSigning,
+  SigningScheme,
+  WebhookTimestampClock,
+} from '../types';
 import type { WebhookRegistry } from '../webhooks';
 import type { SigningKeys } from './keys';
-import { type DeliveryTarget, deliveryTarget, postDelivery, type PostResult } from './http-post';
+import { type DeliveryTarget, deliveryTarget, outcomeOf, postDelivery, type PostResult } from './http-post';
 import { retryDelayMs } from './retry-policy';
+import { AttemptSlots } from './slots';
 import { signJwt, signV1, signV1a } from './sign';
 
 export interface NewDelivery {
@@ -39,7 +47,7 @@ export interface DelivererOptions {
   registry: WebhookRegistry;
   dynamicSigning: DynamicSigning;
   timeoutMs: number;
-  webhookTimestampClock: 'emulator' | 'real';
+  webhookTimestampClock: WebhookTimestampClock;
   retryWindowMs: number;
   concurrency: number;
   /** `iss` of JWT signatures. */
@@ -55,12 +63,12 @@ export class Deliverer {
   private readonly deliveries: Delivery[] = [];
   private held: Delivery[] = [];
   private seq = 0;
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  private waitingHead = 0;
+  private readonly slots: AttemptSlots;
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly o: DelivererOptions) {}
+  constructor(private readonly o: DelivererOptions) {
+    this.slots = new AttemptSlots(o.concurrency);
+  }
 
   enqueue(spec: NewDelivery): DeliveryRecord {
     const scheme: SigningScheme = spec.target.kind === 'registered' ? 'v1' : this.o.dynamicSigning;
@@ -205,12 +213,11 @@ export class Deliverer {
     d: Delivery,
     how: { staleSeconds?: number; injectedFailure?: boolean; duplicate?: boolean },
   ): Promise<boolean> {
-    await this.acquire();
+    await this.slots.acquire();
     const started = performance.now();
     const r = d.record;
     try {
-      const sentAt = this.o.webhookTimestampClock === 'real' ? Date.now() : this.o.clock.now();
-      const timestamp = Math.floor(sentAt / 1000) - (how.staleSeconds ?? 0);
+      const timestamp = Math.floor(this.timestampSourceNow() / 1000) - (how.staleSeconds ?? 0);
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         'user-agent': 'gemini-emulator-webhooks/1',
@@ -224,15 +231,7 @@ export class Deliverer {
       const attempt: DeliveryAttempt = {
         n: r.attempts.length + 1,
         at: isoOf(this.o.clock.now()),
-        outcome: how.injectedFailure
-          ? 'injected_failure'
-          : result.ok
-            ? 'success'
-            : 'statusCode' in result
-              ? 'http_error'
-              : result.error === 'timeout'
-                ? 'timeout'
-                : 'network_error',
+        outcome: how.injectedFailure ? 'injected_failure' : outcomeOf(result),
         headers,
         durationMs: Math.round(performance.now() - started),
       };
@@ -247,8 +246,19 @@ export class Deliverer {
       }
       return result.ok;
     } finally {
-      this.release();
+      this.slots.release();
     }
+  }
+
+  /**
+   * A receiver checks webhook-timestamp against its own wall clock, which a scaled emulator clock leaves behind at
+   * once; so `auto` reads the wall clock whenever the scale is not 1 (read per attempt: the scale can change at run
+   * time).
+   */
+  private timestampSourceNow(): number {
+    const source = this.o.webhookTimestampClock;
+    const real = source === 'real' || (source === 'auto' && this.o.clock.timeScale !== 1);
+    return real ? Date.now() : this.o.clock.now();
   }
 
   private signature(d: Delivery, timestamp: number): string {
@@ -278,25 +288,6 @@ export class Deliverer {
         r.nextAttemptAt = undefined;
       }
     }
-  }
-
-  private acquire(): Promise<void> {
-    if (this.active < this.o.concurrency) {
-      this.active += 1;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(): void {
-    if (this.waitingHead < this.waiting.length) {
-      const next = this.waiting[this.waitingHead++];
-      if (this.waitingHead === this.waiting.length) {
-        this.waiting.length = 0;
-        this.waitingHead = 0;
-      }
-      next();
-    } else this.active -= 1;
   }
 
   private changed(): void {

@@ -1,9 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { AttemptOutcome } from '../types';
 
 export type PostResult =
   | { ok: boolean; statusCode: number }
   | { ok: false; error: 'timeout' | 'network'; message: string };
+
+/** How an attempt that was sent ended, as inspection reports it. */
+export function outcomeOf(result: PostResult): Exclude<AttemptOutcome, 'injected_failure'> {
+  if (result.ok) return 'success';
+  if ('statusCode' in result) return 'http_error';
+  return result.error === 'timeout' ? 'timeout' : 'network_error';
+}
 
 // Keep-alive pools: a listener receiving thousands of deliveries should not pay a TCP handshake for each.
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });

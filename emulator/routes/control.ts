@@ -47,6 +47,11 @@ export const controlRoutes: ControlRoute[] = [
   },
   { method: 'POST', path: '/model/batch-rules', handle: (r, c) => c.model.addBatchRule(object(r) as never) },
   { method: 'PUT', path: '/model/durations', handle: (r, c) => ({ json: c.model.setDurations(object(r)) }) },
+  {
+    method: 'PUT',
+    path: '/model/video-events',
+    handle: (r, c) => ({ json: { events: c.model.setVideoCompletionEvents(object(r).events as never) } }),
+  },
   { method: 'DELETE', path: '/model/rules', handle: (_r, c) => c.model.clearRules() },
   {
     method: 'GET',

@@ -1,4 +1,5 @@
 import { invalidArgument } from '../errors';
+import { uploadUrlOf } from '../public-url';
 import { apiPath, pageQuery, type Route, type RouteReply } from './route';
 
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -22,7 +23,11 @@ export const fileRoutes: Route[] = [
         return {
           json: {},
           headers: {
-            'x-goog-upload-url': `${core.origin}/upload/${req.version}/files?upload_id=${idOfUpload}&upload_protocol=resumable`,
+            'x-goog-upload-url': uploadUrlOf(
+              core.publicUrl,
+              req.mountPrefix,
+              `/upload/${req.version}/files?upload_id=${idOfUpload}&upload_protocol=resumable`,
+            ),
             'x-goog-upload-status': 'active',
           },
         };

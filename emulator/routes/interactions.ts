@@ -1,10 +1,32 @@
+import type { EmulatorCore } from '../core';
 import { field, isRecord } from '../fields';
-import { interactionEventStream } from '../interaction-stream';
+import { closingEvents, formatEvents, openingEvents, streamEnd } from '../interaction-stream';
 import { apiPath, id, type Route, type RouteReply } from './route';
 
-const sse = (interaction: Record<string, unknown>): RouteReply => ({
-  raw: { data: interactionEventStream(interaction), contentType: 'text/event-stream' },
-});
+const eventStream = 'text/event-stream';
+
+/**
+ * A streamed answer. A running background interaction keeps the stream open until it stops running (SDK 3.1.0's
+ * `get(id, {stream: true})` and `create({stream: true, background: true})` read it to the end).
+ */
+function sse(core: EmulatorCore, interaction: Record<string, unknown>): RouteReply {
+  const opening = openingEvents(interaction);
+  if (interaction.status !== 'in_progress') {
+    return { raw: { data: Buffer.from(formatEvents(opening) + streamEnd), contentType: eventStream } };
+  }
+  return {
+    stream: {
+      contentType: eventStream,
+      start(sink) {
+        sink.write(formatEvents(opening));
+        const unsubscribe = core.interactions.onSettled(String(interaction.id), (settled) => {
+          sink.end((settled ? formatEvents(closingEvents(settled), opening.length) : '') + streamEnd);
+        });
+        sink.onClose(unsubscribe);
+      },
+    },
+  };
+}
 
 export const interactionRoutes: Route[] = [
   {
@@ -14,7 +36,7 @@ export const interactionRoutes: Route[] = [
     handle: (req, core) => {
       const body = req.json();
       const interaction = core.interactions.create(body);
-      return isRecord(body) && body.stream === true ? sse(interaction) : { json: interaction };
+      return isRecord(body) && body.stream === true ? sse(core, interaction) : { json: interaction };
     },
   },
   {
@@ -23,7 +45,7 @@ export const interactionRoutes: Route[] = [
     sdkMethod: 'interactions.get',
     handle: (req, core) => {
       const interaction = core.interactions.get(req.params[0], field(req.query, 'include_input') === 'true');
-      return req.query.stream === 'true' ? sse(interaction) : { json: interaction };
+      return req.query.stream === 'true' ? sse(core, interaction) : { json: interaction };
     },
   },
   {

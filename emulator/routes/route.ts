@@ -6,6 +6,8 @@ export interface RouteRequest {
   /** Path captures after the API version. */
   params: string[];
   version: string;
+  /** The path before the API version when the client came through a mount (`/gemini` for `/gemini/v1/...`), else ''. */
+  mountPrefix: string;
   query: Record<string, string>;
   headers: IncomingHttpHeaders;
   rawBody: Buffer;
@@ -18,6 +20,15 @@ export interface RouteReply {
   json?: unknown;
   headers?: Record<string, string>;
   raw?: { data: Buffer; contentType: string };
+  /** A body written over time (a stream that follows a running job); `start` gets the open response. */
+  stream?: { contentType: string; start(sink: StreamSink): void };
+}
+
+export interface StreamSink {
+  write(text: string): void;
+  end(text?: string): void;
+  /** `listener` runs when the response closes, whether it ended or the client went away. */
+  onClose(listener: () => void): void;
 }
 
 /** What a handler returns; nothing means an empty JSON object, as Gemini answers a delete or a cancel. */

@@ -1,0 +1,54 @@
+/** What tests script the deterministic model with (control `model.addInteractionRule` / `addBatchRule`). */
+
+export interface ScriptedFunctionCall {
+  name: string;
+  arguments?: Record<string, unknown>;
+  /** Defaults to a deterministic id. */
+  id?: string;
+}
+
+/** What the model does in one turn of a conversation (one interaction in a previous_interaction_id chain). */
+export interface ScriptedTurn {
+  /** Function calls to make; the interaction ends in requires_action. */
+  functionCalls?: ScriptedFunctionCall[];
+  /** Final text; the interaction completes with it. */
+  text?: string;
+  /** The interaction fails with this error. */
+  fail?: { code?: string; message?: string };
+  /** How long the turn takes when background (emulator ms). */
+  durationMs?: number;
+}
+
+export interface InteractionRuleMatch {
+  /** Exact model name (with or without 'models/'). */
+  model?: string;
+  /** Exact agent name. */
+  agent?: string;
+  /** Substring of the first turn's input text. */
+  inputIncludes?: string;
+  /** The request offers a function tool with this name. */
+  toolName?: string;
+}
+
+/** A scripted conversation: turn i of a matching chain plays `turns[i]`; past the end, the last turn repeats. */
+export interface InteractionRule {
+  match?: InteractionRuleMatch;
+  turns: ScriptedTurn[];
+}
+
+export interface BatchRuleMatch {
+  displayName?: string;
+  model?: string;
+}
+
+export interface BatchRule {
+  match?: BatchRuleMatch;
+  /** Request keys whose output line is an error. */
+  failKeys?: string[];
+  /** The whole batch fails (BATCH_STATE_FAILED, batch.failed). */
+  fail?: { code?: string; message?: string };
+  /** Emulator ms to the terminal state; 48 h or more means it expires. */
+  durationMs?: number;
+  /** Expire at the 48 h mark regardless of duration. */
+  expire?: boolean;
+}
