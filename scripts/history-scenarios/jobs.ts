@@ -114,19 +114,22 @@ export const scenarios: HistoryScenario[] = [
       return settled(handle);
     },
   },
-  {
-    name: 'video-generated',
-    async run(ctx) {
+  // test/histories/video-generated.json is the run before `video-done-on-either-event` (Veo, video.generated only);
+  // it stays, recorded by the code of its time, so that path keeps replaying. These record the patched path.
+  ...(['both', 'completed', 'none'] as const).map((events) => ({
+    name: `video-omni-${events}`,
+    async run(ctx: RecordingContext) {
       ctx.emulator.control.model.setDurations({ videoMs: 1500 });
+      ctx.emulator.control.model.setVideoCompletionEvents(events);
       return settled(
         await ctx.client.workflow.start(generateVideo, {
           taskQueue: ctx.taskQueue,
           workflowId: ctx.workflowId,
-          args: [{ prompt: 'a paper boat on a river' }],
+          args: [{ prompt: `a paper boat on a river (${events})`, wait: { reconcileAfter: '3s' } }],
         }),
       );
     },
-  },
+  })),
   {
     name: 'wait-for-job-reconciled',
     async run(ctx) {
