@@ -1,5 +1,5 @@
 // Every activity the worker hosts. Workflows reach them only through proxyActivities with explicit timeouts.
-export * from './routing';
+export * from '../routing/activities';
 export { reconcileGeminiResource } from './reconcile';
 export { startBackgroundInteraction, cancelInteraction, fetchDeepResearchReport } from './interactions';
 export { createAgentInteraction, getAgentInteraction } from './agent-interactions';

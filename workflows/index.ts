@@ -1,6 +1,6 @@
 // The worker's workflow bundle: every workflow type the worker hosts is exported here.
-export { geminiMailbox } from './mailbox';
-export { geminiDeadLetter } from './dead-letter';
+export { geminiMailbox } from '../routing/mailbox-workflow';
+export { geminiDeadLetter } from '../routing/dead-letter-workflow';
 export { waitForGeminiJob } from './wait-for-gemini-job';
 export { agentWorkflow } from './agent';
 export { deepResearch } from './deep-research';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { eventually } from '../../common/eventually';
 import { deadLetterWorkflowId, mailboxWorkflowId } from '../../common/contract';
-import { deadLetterReplayedSignal } from '../../workflows/dead-letter';
+import { deadLetterReplayedSignal } from '../../routing/dead-letter-workflow';
 import { batchPrompts } from '../../workflows/batch';
 import { deepResearch } from '../../workflows/deep-research';
 import { generateVideo } from '../../workflows/video';
