@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { runMain, SetupError } from '../common/errors';
 import { temporalConfig } from '../common/temporal-config';
-import { listDeadLetters, ReplayError, replayDeadLetter } from './dead-letter-store';
+import { listDeadLetters, ReplayError, replayDeadLetter } from '../routing/dead-letter-store';
 
 /** `npm run deadletters -- list | replay <webhookId> [--to <workflowId>]` */
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {

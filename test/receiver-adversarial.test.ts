@@ -3,7 +3,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { exportSPKI } from 'jose';
-import * as routing from '../activities/routing';
+import * as routing from '../routing/activities';
 import { workflowExists } from '../receiver/deliver';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
 import { deadLetterWorkflowId, mailboxWorkflowId } from '../common/contract';

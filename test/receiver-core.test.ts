@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WebhookIdDedupe } from '../receiver/dedupe';
-import { normaliseEventType, toGeminiEvent } from '../receiver/event';
-import { routeFor } from '../receiver/route';
+import { normaliseEventType, toGeminiEvent } from '../routing/envelope';
+import { routeFor } from '../routing/route';
 import { parseSignatureHeader } from '../receiver/verify/signature-header';
 
 describe('receiver cores', () => {
@@ -39,14 +39,14 @@ describe('receiver cores', () => {
       data: { id: 'batches/1', output_file_uri: 'files/x' },
       via: 'webhook',
     });
-    assert.equal(inData.targetWorkflowId, 'wf-1');
+    assert.deepEqual(inData.target, { workflowId: 'wf-1', token: undefined });
 
     const atTop = toGeminiEvent('msg_2', {
       type: 'interaction.completed',
       data: { id: 'i' },
       user_metadata: { temporal_workflow_id: 'wf-2' },
     });
-    assert.equal(atTop.kind === 'event' && atTop.targetWorkflowId, 'wf-2');
+    assert.equal(atTop.kind === 'event' && atTop.target?.workflowId, 'wf-2');
     const unknown = toGeminiEvent('msg_3', { type: 'interaction.exploded', data: { id: 'i' } });
     assert.deepEqual(
       [unknown.kind, unknown.kind === 'unknown-type' && unknown.rawType],
@@ -61,18 +61,20 @@ describe('receiver cores', () => {
     const v1a = Buffer.alloc(64, 2).toString('base64');
     const parsed = parseSignatureHeader(`v1,${v1}  v1a,${v1a} v2,zzz eyJh.eyJi.c2ln v1,short`);
     assert.deepEqual(
-      parsed.entries.map((e) => e.scheme),
+      parsed.entries.map((e) => e.scheme.name),
       ['v1', 'v1a', 'jwt'],
     );
     assert.deepEqual([parsed.unknown, parsed.malformed], [1, 1]);
   });
 
   it('routes by user_metadata, else by owner lookup, and refuses ids Temporal would reject', () => {
-    assert.deepEqual(routeFor('batches/1', 'wf'), { kind: 'workflow', workflowId: 'wf' });
-    assert.deepEqual(routeFor('batches/1'), { kind: 'owner-lookup', resourceId: 'batches/1' });
+    assert.deepEqual(routeFor('batches/1', 'wf'), { kind: 'workflow', workflowId: 'wf', trusted: true });
+    assert.deepEqual(routeFor('batches/1'), { kind: 'owner-lookup', resourceId: 'batches/1', trusted: true, note: undefined });
     assert.equal(routeFor("batches/1' OR 'x'='x").kind, 'unroutable');
     assert.equal(routeFor('batches/1', 'x'.repeat(256)).kind, 'unroutable');
     assert.equal(routeFor('batches/1', 'gemini-deadletter:msg_1').kind, 'unroutable');
+    assert.equal(routeFor('batches/1', 'wf-\uD800-lone').kind, 'unroutable', 'a lone surrogate');
+    assert.equal(routeFor('batches/1', 'wf-\uD83D\uDE00-pair').kind, 'workflow', 'a surrogate pair is fine');
   });
 
   it('deduplicates: concurrent copies share one attempt, a failed attempt can be retried, old ids are forgotten', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
 import type { Client } from '@temporalio/client';
-import * as routing from '../activities/routing';
+import * as routing from '../routing/activities';
 import { freePort, startDevServer } from '../common/dev-server';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../emulator';
 import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver/server';

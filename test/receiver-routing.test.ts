@@ -4,16 +4,16 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import * as routing from '../activities/routing';
+import * as routing from '../routing/activities';
 import { freePort } from '../common/dev-server';
 import { SetupError } from '../common/errors';
 import { projectRoot } from '../common/paths';
 import { receiverConfigFromEnv } from '../receiver/config';
-import { findOwner } from '../receiver/owner-lookup';
+import { findOwner } from '../routing/owner-lookup';
 import { deadLetterWorkflowId, mailboxWorkflowId } from '../common/contract';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
-import type { DeadLetterRecord } from '../workflows/dead-letter';
+import type { DeadLetterRecord } from '../routing/dead-letter-workflow';
 import { GeminiResourceIds } from '../common/contract';
 import { envelope, newSecret, nowSec, post, signV1, testLogger } from './receiver-support';
 import { eventually } from '../common/eventually';
@@ -269,7 +269,7 @@ describe('receiver: configuration from the environment', () => {
   it('applies the documented defaults', () => {
     const config = receiverConfigFromEnv({ GEMINI_WEBHOOK_SECRETS: `${secret}, ${newSecret()}` });
     assert.equal(config.port, 8789);
-    assert.equal(config.secrets.length, 2);
+    assert.equal(config.secrets?.length, 2);
     assert.equal(config.jwksUrl, 'https://generativelanguage.googleapis.com/.well-known/jwks.json');
     assert.equal(config.ackTimeoutMs, 2000);
     assert.equal(config.maxBodyBytes, 1024 * 1024);
