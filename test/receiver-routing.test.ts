@@ -28,6 +28,7 @@ import {
 } from './helpers/temporal';
 
 const secret = newSecret();
+const opsToken = randomUUID();
 
 function signed(payload: unknown, webhookId = `msg_${randomUUID()}`) {
   const body = JSON.stringify(payload);
@@ -92,6 +93,8 @@ describe('receiver: routing, holding and dead letters', () => {
       temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
       mailboxLookupTimeoutMs: 4000,
       mailboxLingerTimeoutMs: 1000,
+      opsPort: 0,
+      opsToken: opsToken,
     });
   });
   after(async () => {
@@ -233,6 +236,7 @@ describe('receiver: routing, holding and dead letters', () => {
       secrets: [secret],
       temporal: { address: `127.0.0.1:${await freePort()}`, namespace: 'default', taskQueue: worker.taskQueue },
       ackTimeoutMs: 1500,
+      opsPort: 0,
     });
     try {
       const d = signed(envelope('interaction.completed', 'interactions/x', { temporal_workflow_id: 'anything' }));
@@ -243,15 +247,26 @@ describe('receiver: routing, holding and dead letters', () => {
       const base = nowhere.url.replace(/\/webhooks\/gemini$/, '');
       assert.equal((await fetch(`${base}/readyz`)).status, 503);
       assert.equal((await fetch(`${base}/healthz`)).status, 200);
+      assert.equal((await fetch(`${nowhere.opsUrl}/readyz`)).status, 503);
     } finally {
       await nowhere.stop();
     }
   });
 
-  it('/readyz is 200 and /metrics counts deliveries by type, outcome and scheme', async () => {
+  it('/metrics and readiness details are for operators only: the ops port, or the public port with the token', async () => {
     const base = receiver.url.replace(/\/webhooks\/gemini$/, '');
-    assert.equal((await fetch(`${base}/readyz`)).status, 200);
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const publicReady = await fetch(`${base}/readyz`);
+    assert.equal(publicReady.status, 200);
+    assert.deepEqual(await publicReady.json(), { ok: true }, 'no details on the public port');
+    assert.equal((await fetch(`${base}/metrics`)).status, 404, 'no metrics for strangers');
+    const wrong = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${randomUUID()}` } });
+    assert.equal(wrong.status, 404);
+    const withToken = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${opsToken}` } });
+    assert.equal(withToken.status, 200);
+    assert.match(await withToken.text(), /geminiflow_webhook_deliveries_total/);
+    const ready = await fetch(`${receiver.opsUrl}/readyz`);
+    assert.deepEqual([ready.status, await ready.json()], [200, { ok: true, temporal: 'reachable' }]);
+    const text = await (await fetch(`${receiver.opsUrl}/metrics`)).text();
     assert.match(
       text,
       /geminiflow_webhook_deliveries_total\{type="batch.succeeded",outcome="signaled",scheme="v1"\} 1/,
@@ -298,5 +313,35 @@ describe('receiver: configuration from the environment', () => {
     );
     assert.throws(() => receiverConfigFromEnv({ RECEIVER_PORT: 'eighty' }), /RECEIVER_PORT/);
     assert.throws(() => receiverConfigFromEnv({ GEMINI_JWKS_URL: 'ftp://x' }), /GEMINI_JWKS_URL/);
+    assert.throws(() => receiverConfigFromEnv({ RECEIVER_OPS_PORT: '-1' }), /RECEIVER_OPS_PORT/);
+    assert.throws(() => receiverConfigFromEnv({ GEMINI_WEBHOOK_AUDIENCE: 'not a url' }), /GEMINI_WEBHOOK_AUDIENCE/);
+    const leaked = 'c2VjcmV0LXRoYXQtaXMtdG9vLXNob3J0';
+    assert.throws(
+      () => receiverConfigFromEnv({ GEMINIFLOW_ROUTING_KEYS: `k1:${leaked.slice(0, 8)}` }),
+      (err: Error) =>
+        err instanceof SetupError && /GEMINIFLOW_ROUTING_KEYS/.test(err.message) && !err.message.includes(leaked.slice(0, 8)),
+    );
+    assert.throws(() => receiverConfigFromEnv({ GEMINIFLOW_ROUTING_KEYS: 'no-colon' }), /GEMINIFLOW_ROUTING_KEYS/);
+  });
+
+  it('reads routing keys, the operations port, the audience switch and the untrusted budget', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const config = receiverConfigFromEnv({
+      GEMINIFLOW_ROUTING_KEYS: `new:${key}, old:${key}`,
+      RECEIVER_OPS_PORT: '9100',
+      GEMINI_WEBHOOK_AUDIENCE: 'disabled',
+      GEMINI_WEBHOOK_ISSUERS: 'https://a.example https://b.example',
+      RECEIVER_UNTRUSTED_PER_MINUTE: '5',
+      RECEIVER_UNTRUSTED_MAX_OPEN: '50',
+    });
+    assert.deepEqual(
+      (config.routingKeys as readonly { id: string }[]).map((k) => k.id),
+      ['new', 'old'],
+    );
+    assert.deepEqual(
+      [config.opsPort, config.audience, config.issuer, config.untrustedBudget],
+      [9100, false, ['https://a.example', 'https://b.example'], { perMinute: 5, maxOpen: 50 }],
+    );
+    assert.equal(receiverConfigFromEnv({}).opsPort, 8788, 'metrics are on their own port by default');
   });
 });

@@ -80,7 +80,7 @@ export class WebhookVerifier {
 
   /** Verifies the signature only: the body is not parsed. */
   async verifySignature(rawBody: Buffer, headers: HeaderInput): Promise<SignatureOutcome | WebhookRefusal> {
-    const read = readWebhookHeaders(headers, this.limits.maxSignatureHeaderBytes);
+    const read = readWebhookHeaders(headers);
     if (!read.ok) return { ok: false, status: 400, reason: read.reason };
     const { webhookId, timestamp, signature } = read.headers;
     if (!signature) return { ok: false, status: 400, reason: 'missing webhook-signature header' };
@@ -88,6 +88,9 @@ export class WebhookVerifier {
     const parts = splitSignatureHeader(signature);
     if (parts.length > this.limits.maxSignatureEntries) {
       return { ok: false, status: 400, reason: 'too many webhook-signature entries' };
+    }
+    if (signature.length > this.limits.maxSignatureHeaderBytes) {
+      return { ok: false, status: 400, reason: 'webhook-signature header too large' };
     }
     const parsed = parseSignatureHeader(parts, [...this.verifiers.keys()]);
     if (parsed.entries.length === 0) {

@@ -30,7 +30,7 @@ function signedEvent(payload: JWTPayload): unknown {
 
 /** A short reason for the sender: what was wrong, not which library said so. */
 function refusalOf(err: errors.JOSEError): string {
-  if (err instanceof errors.JWTExpired) return 'jwt expired';
+  if (err instanceof errors.JWTExpired) return err.claim === 'iat' ? 'jwt issued too long ago' : 'jwt expired';
   if (err instanceof errors.JWTClaimValidationFailed) return `jwt ${err.claim} claim rejected`;
   if (err instanceof errors.JOSEAlgNotAllowed) return 'jwt algorithm not allowed';
   if (err instanceof errors.JWKSNoMatchingKey) return 'jwt key is not in the key set';
