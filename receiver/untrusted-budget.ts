@@ -13,12 +13,14 @@ export interface UntrustedBudgetOptions {
  * both bounds allow; the rest is acknowledged and counted, never stored.
  *
  * The open count is read from visibility at first use and again at most once a minute (so closed dead letters free
- * budget), and counted up locally in between, since visibility lags.
+ * budget), and counted up locally in between, since visibility lags. A read may miss the last moments' writes, so the
+ * total can be passed by at most what the rate allows in that lag.
  */
 export class UntrustedBudget {
   private tokens: number;
   private refilledAt: number;
   private open?: { count: number; readAt: number };
+  private reading?: Promise<{ count: number; readAt: number }>;
 
   constructor(
     private readonly client: Client,
@@ -36,11 +38,26 @@ export class UntrustedBudget {
     this.tokens = Math.min(this.opts.perMinute, this.tokens + ((now - this.refilledAt) * this.opts.perMinute) / 60_000);
     this.refilledAt = now;
     if (this.tokens < 1) return false;
-    if (!this.open || now - this.open.readAt > 60_000) this.open = { count: await this.countOpen(), readAt: now };
-    if (this.open.count >= this.opts.maxOpen) return false;
+    const open = await this.openCount(now);
+    // Checked again after the await: concurrent deliveries share one read and take from the same counts.
+    if (this.tokens < 1 || open.count >= this.opts.maxOpen) return false;
     this.tokens -= 1;
-    this.open.count++;
+    open.count++;
     return true;
+  }
+
+  /** The open count, read once for all concurrent callers when it is missing or a minute old. */
+  private async openCount(now: number): Promise<{ count: number; readAt: number }> {
+    if (this.open && now - this.open.readAt <= 60_000) return this.open;
+    this.reading ??= this.countOpen()
+      .then((count) => {
+        this.open = { count, readAt: this.now() };
+        return this.open;
+      })
+      .finally(() => {
+        this.reading = undefined;
+      });
+    return this.reading;
   }
 
   private async countOpen(): Promise<number> {

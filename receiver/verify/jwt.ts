@@ -30,7 +30,7 @@ function signedEvent(payload: JWTPayload): unknown {
 
 /** A short reason for the sender: what was wrong, not which library said so. */
 function refusalOf(err: errors.JOSEError): string {
-  if (err instanceof errors.JWTExpired) return err.claim === 'iat' ? 'jwt issued too long ago' : 'jwt expired';
+  if (err instanceof errors.JWTExpired) return 'jwt expired';
   if (err instanceof errors.JWTClaimValidationFailed) return `jwt ${err.claim} claim rejected`;
   if (err instanceof errors.JOSEAlgNotAllowed) return 'jwt algorithm not allowed';
   if (err instanceof errors.JWKSNoMatchingKey) return 'jwt key is not in the key set';
@@ -54,8 +54,6 @@ async function verifyToken(keys: ResolvedKeys, token: string, body: Buffer): Pro
       audience: audience === false ? undefined : audience,
       issuer: [...issuers],
       requiredClaims: ['exp', 'iat', 'jti', 'iss'],
-      // The signed iat, not the unsigned header, decides how old the delivery is.
-      maxTokenAge: toleranceSec,
       clockTolerance: 30,
       currentDate: new Date(now),
     }));
@@ -68,7 +66,10 @@ async function verifyToken(keys: ResolvedKeys, token: string, body: Buffer): Pro
     }
     throw new KeySetUnavailableError(`JWKS could not be fetched: ${(err as Error).message}`);
   }
-  if ((payload.iat as number) > now / 1000 + toleranceSec) return { ok: false, reason: 'jwt issued in the future' };
+  // The signed iat, not the unsigned header, decides how old the delivery is: Standard Webhooks' window, both ways.
+  const age = now / 1000 - (payload.iat as number);
+  if (age > toleranceSec) return { ok: false, reason: 'jwt issued too long ago' };
+  if (age < -toleranceSec) return { ok: false, reason: 'jwt issued in the future' };
   if (typeof payload.jti !== 'string' || !webhookIdIsWellFormed(payload.jti)) {
     return { ok: false, reason: 'jwt jti claim rejected' };
   }
