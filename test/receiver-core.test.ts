@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ValueError } from '@temporalio/common';
+import { boundedCopy } from '../receiver/bounded-copy';
 import { WebhookIdDedupe } from '../receiver/dedupe';
+import { isPermanentTemporalError } from '../receiver/temporal-errors';
+import { parseJsonBody } from '../routing/envelope';
 import { normaliseEventType, toGeminiEvent } from '../routing/envelope';
 import { routeFor } from '../routing/route';
 import { parseSignatureHeader } from '../receiver/verify/signature-header';
@@ -98,5 +102,29 @@ describe('receiver cores', () => {
     assert.equal(dedupe.seen('m1'), false, 'capacity 2: the oldest id is evicted');
     now = 5000;
     assert.equal(dedupe.seen('m4'), false, 'past the ttl');
+  });
+
+  it('classifies errors on the way to Temporal: only unavailability is worth a retry', () => {
+    const grpc = (code: number) => Object.assign(new Error(`code ${code}`), { code });
+    const wrapped = (code: number) => Object.assign(new Error('signal failed'), { cause: grpc(code) });
+    for (const code of [3, 9, 11]) assert.equal(isPermanentTemporalError(wrapped(code)), true, `code ${code}`);
+    for (const code of [1, 4, 8, 13, 14]) assert.equal(isPermanentTemporalError(wrapped(code)), false, `code ${code}`);
+    assert.equal(isPermanentTemporalError(new ValueError('cannot encode')), true);
+    assert.equal(isPermanentTemporalError(new Error('who knows')), false, 'unknown errors are retried, never dropped');
+  });
+
+  it('bounds JSON depth without parsing, and copies hostile values into something storable', () => {
+    const deep = Buffer.from(`${'['.repeat(10_000)}${']'.repeat(10_000)}`);
+    assert.deepEqual(parseJsonBody(deep), { ok: false, reason: 'body nests deeper than 32 levels', tooDeep: true });
+    assert.deepEqual(parseJsonBody(Buffer.from('{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}')), {
+      ok: true,
+      value: { a: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[' },
+    });
+    const copy = boundedCopy({ id: 'wf-\uD800', nested: { a: { b: { c: { d: { e: { f: 1 } } } } } }, long: 'x'.repeat(5000) });
+    assert.deepEqual(copy, {
+      id: 'wf-\uFFFD',
+      nested: { a: { b: { c: { d: { e: '[cut: too deep]' } } } } },
+      long: `${'x'.repeat(2000)}…`,
+    });
   });
 });

@@ -11,6 +11,9 @@ import { projectRoot } from '../common/paths';
 import { receiverConfigFromEnv } from '../receiver/config';
 import { findOwner } from '../routing/owner-lookup';
 import { deadLetterWorkflowId, mailboxWorkflowId } from '../common/contract';
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import { createReceiver, ReceiverOptionsError } from '../receiver';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import type { DeadLetterRecord } from '../routing/dead-letter-workflow';
@@ -277,6 +280,76 @@ describe('receiver: routing, holding and dead letters', () => {
     );
     assert.match(text, /geminiflow_webhook_verification_seconds_count\{scheme="v1"\}/);
     assert.match(text, /geminiflow_webhook_signal_seconds_count\{outcome="signaled"\}/);
+  });
+});
+
+describe('receiver: as a library, mounted in your own server with your own client', () => {
+  it('routes a delivery through the app createReceiver returns; refuses bad options by name', async () => {
+    const { client, close } = await connectClient();
+    const worker = await startWorker({ activities: routing });
+    const receiver = await createReceiver({
+      logger: testLogger,
+      client,
+      secrets: [secret],
+      path: '/hooks/gemini',
+      temporal: { taskQueue: worker.taskQueue },
+    });
+    const app = express();
+    app.use('/inbound', receiver.app);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/inbound/hooks/gemini`;
+      const resourceId = `interactions/mounted-${randomUUID()}`;
+      const owner = await client.workflow.start(waitForGeminiJob, {
+        taskQueue: worker.taskQueue,
+        workflowId: `mounted-${randomUUID()}`,
+        args: webhookWait(resourceId),
+      });
+      const d = signed(envelope('interaction.completed', resourceId, { temporal_workflow_id: owner.workflowId }));
+      const res = await post(url, d.headers, d.body);
+      assert.deepEqual([res.status, JSON.parse(res.body)], [200, { outcome: 'signaled' }]);
+      assert.equal((await owner.result()).event.webhookId, d.webhookId);
+      assert.equal(await receiver.ready(), true);
+    } finally {
+      server.close();
+      await receiver.close();
+      await worker.stop();
+      await close();
+    }
+    await assert.rejects(
+      createReceiver({ secrets: [], temporal: { taskQueue: '' }, ackTimeoutMs: -1, opsToken: 'short' }),
+      (err: Error) =>
+        err instanceof ReceiverOptionsError &&
+        ['temporal.taskQueue', 'temporal.address', 'ackTimeoutMs', 'opsToken'].every((name) => err.message.includes(name)),
+    );
+    await assert.rejects(
+      createReceiver({ routingKeys: 'k:short', temporal: { address: 'x:1', taskQueue: 'q' } }),
+      /routingKeys: routing key "k": the secret must decode to at least 16 bytes/,
+    );
+  });
+
+  it('keeps an event too large to signal as a cut dead letter, answered 2xx', async () => {
+    const { client, close } = await connectClient();
+    const taskQueue = `too-large-${randomUUID()}`;
+    const receiver = await startReceiver({
+      logger: testLogger,
+      port: 0,
+      secrets: [secret],
+      maxEventBytes: 2048,
+      temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue },
+    });
+    try {
+      const d = signed(envelope('batch.succeeded', `batches/big-${randomUUID()}`, undefined, { pad: 'x'.repeat(4096) }));
+      const res = await post(receiver.url, d.headers, d.body);
+      assert.deepEqual([res.status, JSON.parse(res.body)], [200, { outcome: 'dead_lettered' }]);
+      const record = (await client.workflow.getHandle(deadLetterWorkflowId(d.webhookId)).describe()).memo
+        ?.record as DeadLetterRecord;
+      assert.equal(record.reason, 'too_large');
+    } finally {
+      await receiver.stop();
+      await close();
+    }
   });
 });
 
