@@ -22,7 +22,10 @@ export function boundedCopy(value: unknown, depth = 0): unknown {
   return Object.fromEntries(entries.map(([k, v]) => [wellFormed(k, 200), boundedCopy(v, depth + 1)]));
 }
 
+// Routing tokens (`v1.<keyId>.<mac>`) are capabilities: an excerpt keeps the shape of a body, not its tokens.
+const routingToken = /v1\.[A-Za-z0-9_-]{1,32}\.[A-Za-z0-9_-]{43}/g;
+
 /** The first bytes of a body that cannot be parsed, as text, for a dead letter. */
 export function bodyExcerpt(body: Buffer, maxBytes = 2048): string {
-  return wellFormed(body.subarray(0, maxBytes).toString('utf8'));
+  return wellFormed(body.subarray(0, maxBytes).toString('utf8').replace(routingToken, '[routing token]'));
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ValueError } from '@temporalio/common';
-import { boundedCopy } from '../receiver/bounded-copy';
+import { bodyExcerpt, boundedCopy } from '../receiver/bounded-copy';
+import { mintRoutingToken, parseRoutingKeys } from '../routing/token';
 import { WebhookIdDedupe } from '../receiver/dedupe';
 import { isPermanentTemporalError } from '../receiver/temporal-errors';
 import { parseJsonBody } from '../routing/envelope';
@@ -126,5 +127,9 @@ describe('receiver cores', () => {
       nested: { a: { b: { c: { d: { e: '[cut: too deep]' } } } } },
       long: `${'x'.repeat(2000)}…`,
     });
+    const [key] = parseRoutingKeys(`k:${Buffer.alloc(32, 1).toString('base64')}`);
+    const token = mintRoutingToken(key, 'wf', 'interaction');
+    const excerpt = bodyExcerpt(Buffer.from(`{"geminiflow_token":"${token}","x":[[[`));
+    assert.equal(excerpt, '{"geminiflow_token":"[routing token]","x":[[[', 'tokens never reach a dead letter');
   });
 });
