@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseEnv } from '../common/env';
+import { parseRoutingKeys, type RoutingKey } from '../routing/token';
 
 /** Where Gemini calls go and how jobs are routed back: read and checked once, when the worker starts. */
 export interface GeminiflowConfig {
@@ -15,6 +16,11 @@ export interface GeminiflowConfig {
   webhookUrl?: string;
   /** Where `generateVideo` saves videos. */
   outputDir: string;
+  /**
+   * Signs every job's `user_metadata` with a routing token, so the receiver can tell our jobs' per-request deliveries
+   * from those a stranger's jobs could make Gemini send (GEMINIFLOW_ROUTING_KEYS; the first key mints).
+   */
+  routingKey?: RoutingKey;
 }
 
 /** The emulator accepts any non-empty key; a fixed one keeps a real key out of local traffic. */
@@ -28,6 +34,17 @@ const envSchema = z.object({
   GEMINI_EMULATOR_PORT: z.coerce.number().int().min(1).max(65535).default(8790),
   GEMINIFLOW_WEBHOOK_URL: httpUrl.optional(),
   GEMINIFLOW_OUTPUT_DIR: z.string().min(1).default('output'),
+  GEMINIFLOW_ROUTING_KEYS: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return parseRoutingKeys(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
 });
 
 /**
@@ -41,5 +58,10 @@ export function geminiflowConfigFromEnv(env: NodeJS.ProcessEnv = process.env): G
     : c.GEMINI_API_KEY
       ? { target: 'gemini', apiKey: c.GEMINI_API_KEY, baseUrl: c.GOOGLE_GEMINI_BASE_URL }
       : { target: 'emulator', apiKey: emulatorApiKey, baseUrl: `http://127.0.0.1:${c.GEMINI_EMULATOR_PORT}` };
-  return { gemini, webhookUrl: c.GEMINIFLOW_WEBHOOK_URL, outputDir: path.resolve(c.GEMINIFLOW_OUTPUT_DIR) };
+  return {
+    gemini,
+    webhookUrl: c.GEMINIFLOW_WEBHOOK_URL,
+    outputDir: path.resolve(c.GEMINIFLOW_OUTPUT_DIR),
+    routingKey: c.GEMINIFLOW_ROUTING_KEYS?.[0],
+  };
 }

@@ -2,6 +2,7 @@ import { GoogleGenAI } from '@google/genai';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { GeminiflowFailure, type GeminiResourceKind } from '../common/contract';
+import { mintRoutingToken, routingTokenField } from '../routing/token';
 import type { GeminiflowConfig } from './config';
 
 /** What every Gemini activity shares: one SDK client, and how jobs name the workflow that waits for them. */
@@ -24,12 +25,16 @@ export function createGeminiContext(config: GeminiflowConfig): GeminiContext {
   return {
     ai,
     outputDir: config.outputDir,
-    // Every job names the workflow that owns it, so the receiver can route its events; the receiver's public URL is
-    // added when configured (otherwise events go to the registered webhooks).
-    webhookConfig: () => ({
-      ...(config.webhookUrl ? { uris: [config.webhookUrl] } : {}),
-      user_metadata: { temporal_workflow_id: currentWorkflowId() },
-    }),
+    // Every job names the workflow that owns it (vouched for by a routing token), so the receiver can route its
+    // events; the receiver's public URL is added when configured (otherwise events go to the registered webhooks).
+    webhookConfig: (purpose) => {
+      const workflowId = currentWorkflowId();
+      const token = config.routingKey && mintRoutingToken(config.routingKey, workflowId, purpose);
+      return {
+        ...(config.webhookUrl ? { uris: [config.webhookUrl] } : {}),
+        user_metadata: { temporal_workflow_id: workflowId, ...(token ? { [routingTokenField]: token } : {}) },
+      };
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { findGeminiResourceOwner, deadLetterGeminiEvent } from './routing';
+import { deadLetterGeminiEvent, findGeminiResourceOwner } from '../routing/activities';
 import { createAgentActivities } from './agent-interactions';
 import { createBatchActivities, readBatchStatus } from './batches';
 import type { GeminiflowConfig } from './config';

@@ -12,6 +12,8 @@ export const logger = pino({
       '*.secret',
       '*.secrets',
       '*.signingSecret',
+      '*.routingKey',
+      '*.routingKeys',
       '*["x-goog-api-key"]',
       '*.headers["x-goog-api-key"]',
       '*.headers.authorization',

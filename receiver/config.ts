@@ -1,62 +1,78 @@
 import { z } from 'zod';
-import { SetupError } from '../common/errors';
 import { temporalConfig } from '../common/temporal-config';
-import type { ReceiverOptions } from './server';
-import { HmacVerifier } from './verify/hmac';
+import { parseRoutingKeys } from '../routing/token';
+import { parseOptions, ReceiverOptionsError } from './option-errors';
+import type { ReceiverOptions } from './options';
+import { googleJwksUrl } from './verify/google';
+import { checkWebhookSecrets } from './verify/v1';
 
-export const googleJwksUrl = 'https://generativelanguage.googleapis.com/.well-known/jwks.json';
+export { googleJwksUrl };
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .string()
+  .default('')
+  .transform((s) => s.split(/[\s,]+/).filter(Boolean));
 
 const schema = z.object({
-  RECEIVER_PORT: z.coerce.number().int().min(0).max(65535).default(8789),
+  RECEIVER_PORT: int(0, 65535).default(8789),
   RECEIVER_HOST: z.string().min(1).default('127.0.0.1'),
   RECEIVER_PATH: z
     .string()
     .regex(/^\/\S*$/, 'must start with /')
     .default('/webhooks/gemini'),
-  GEMINI_WEBHOOK_SECRETS: z
-    .string()
-    .default('')
-    .transform((s) => s.split(/[\s,]+/).filter(Boolean)),
+  RECEIVER_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  RECEIVER_OPS_PORT: int(0, 65535).default(8788),
+  RECEIVER_OPS_HOST: z.string().min(1).default('127.0.0.1'),
+  RECEIVER_OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  GEMINI_WEBHOOK_SECRETS: list,
   GEMINI_JWKS_URL: z.url({ protocol: /^https?$/ }).default(googleJwksUrl),
-  GEMINI_WEBHOOK_AUDIENCE: z.string().min(1).optional(),
-  RECEIVER_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
-  RECEIVER_MAX_BODY_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(64 * 1024 * 1024)
-    .default(1024 * 1024),
-  RECEIVER_MAILBOX_LOOKUP_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .min(1000)
-    .default(15 * 60_000),
+  GEMINI_WEBHOOK_ISSUERS: list,
+  GEMINI_WEBHOOK_AUDIENCE: z.union([z.literal('disabled'), z.url({ protocol: /^https?$/ })]).optional(),
+  GEMINIFLOW_ROUTING_KEYS: z.string().optional(),
+  RECEIVER_UNTRUSTED_PER_MINUTE: int(0).default(60),
+  RECEIVER_UNTRUSTED_MAX_OPEN: int(0).default(1000),
+  RECEIVER_ACK_TIMEOUT_MS: int(100, 60_000).default(2000),
+  RECEIVER_MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  RECEIVER_MAX_EVENT_BYTES: int(1024, 2 * 1024 * 1024).default(256 * 1024),
+  RECEIVER_MAX_JSON_DEPTH: int(4, 1000).default(32),
+  RECEIVER_MAX_SIGNATURE_ENTRIES: int(1, 100).default(8),
+  RECEIVER_MAILBOX_LOOKUP_TIMEOUT_MS: int(1000).default(15 * 60_000),
 });
+
+/** Checks a secret-bearing variable by its own parser, reporting the variable and never the value. */
+function checked<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new ReceiverOptionsError(`invalid ${name}: ${(err as Error).message}`);
+  }
+}
 
 /** The receiver's settings from the environment; every problem is reported at once, without echoing secrets. */
 export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ReceiverOptions {
   // docker compose passes `${VAR:-}` as an empty string: that means unset, not an invalid value.
   env = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new SetupError(
-      `invalid receiver settings:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
-    );
-  }
-  const c = parsed.data;
-  try {
-    new HmacVerifier(c.GEMINI_WEBHOOK_SECRETS);
-  } catch (err) {
-    throw new SetupError(`invalid GEMINI_WEBHOOK_SECRETS: ${(err as Error).message}`);
-  }
+  const c = parseOptions(schema, env, 'receiver settings');
+  checked('GEMINI_WEBHOOK_SECRETS', () => checkWebhookSecrets(c.GEMINI_WEBHOOK_SECRETS));
+  const routingKeys = c.GEMINIFLOW_ROUTING_KEYS
+    ? checked('GEMINIFLOW_ROUTING_KEYS', () => parseRoutingKeys(c.GEMINIFLOW_ROUTING_KEYS!))
+    : [];
   const temporal = temporalConfig(env);
   return {
     port: c.RECEIVER_PORT,
     host: c.RECEIVER_HOST,
     path: c.RECEIVER_PATH,
+    publicUrl: c.RECEIVER_PUBLIC_URL,
+    opsPort: c.RECEIVER_OPS_PORT,
+    opsHost: c.RECEIVER_OPS_HOST,
+    opsToken: c.RECEIVER_OPS_TOKEN,
     secrets: c.GEMINI_WEBHOOK_SECRETS,
     jwksUrl: c.GEMINI_JWKS_URL,
-    audience: c.GEMINI_WEBHOOK_AUDIENCE,
+    issuer: c.GEMINI_WEBHOOK_ISSUERS.length ? c.GEMINI_WEBHOOK_ISSUERS : undefined,
+    audience: c.GEMINI_WEBHOOK_AUDIENCE === 'disabled' ? false : c.GEMINI_WEBHOOK_AUDIENCE,
+    routingKeys,
+    untrustedBudget: { perMinute: c.RECEIVER_UNTRUSTED_PER_MINUTE, maxOpen: c.RECEIVER_UNTRUSTED_MAX_OPEN },
     temporal: {
       address: temporal.address ?? '127.0.0.1:7233',
       namespace: temporal.namespace,
@@ -64,6 +80,9 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
     },
     ackTimeoutMs: c.RECEIVER_ACK_TIMEOUT_MS,
     maxBodyBytes: c.RECEIVER_MAX_BODY_BYTES,
+    maxEventBytes: c.RECEIVER_MAX_EVENT_BYTES,
+    maxJsonDepth: c.RECEIVER_MAX_JSON_DEPTH,
+    maxSignatureEntries: c.RECEIVER_MAX_SIGNATURE_ENTRIES,
     mailboxLookupTimeoutMs: c.RECEIVER_MAILBOX_LOOKUP_TIMEOUT_MS,
     defaultMetrics: true,
   };

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { runMain, SetupError } from '../common/errors';
 import { temporalConfig } from '../common/temporal-config';
-import { listDeadLetters, ReplayError, replayDeadLetter } from './dead-letter-store';
+import { listDeadLetters, ReplayError, replayDeadLetter } from '../routing/dead-letter-store';
+import type { DeadLetterReason } from '../routing/dead-letter-workflow';
 
 /** `npm run deadletters -- list | replay <webhookId> [--to <workflowId>]` */
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
@@ -21,13 +22,24 @@ async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
+const deadLetterReasons = [
+  'workflow_closed',
+  'workflow_not_found',
+  'owner_not_found',
+  'unknown_type',
+  'unroutable',
+  'unreadable',
+  'too_large',
+  'rejected_by_temporal',
+] satisfies DeadLetterReason[];
+
 const program = new Command('deadletters').description('Verified Gemini webhook events that could not be delivered');
 
 program
   .command('list')
   .description('list pending dead letters (newest first)')
   .option('--type <eventType>', 'only this event type (as sent, or normalised)')
-  .option('--reason <reason>', 'workflow_closed | workflow_not_found | owner_not_found | unknown_type | unroutable')
+  .option('--reason <reason>', deadLetterReasons.join(' | '))
   .option('--all', 'include dead letters already replayed')
   .option('--json', 'one JSON object per line')
   .action(async (opts: { type?: string; reason?: string; all?: boolean; json?: boolean }) => {

@@ -1,27 +1,35 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import type { DeadLetterReason, DeadLetterRecord } from '../workflows/dead-letter';
+import type { DeadLetterReason, DeadLetterRecord } from '../routing/dead-letter-workflow';
 import { type GeminiEvent, geminiEventSignal, mailboxWorkflowId } from '../common/contract';
-import { geminiMailbox } from '../workflows/mailbox';
-import { recordDeadLetter } from './dead-letter-store';
-import { findOwner } from './owner-lookup';
-import type { Route } from './route';
+import { geminiMailbox } from '../routing/mailbox-workflow';
+import { recordDeadLetter } from '../routing/dead-letter-store';
+import { findOwner } from '../routing/owner-lookup';
+import type { Route } from '../routing/route';
+import { boundedCopy, wellFormed } from './bounded-copy';
+import type { UntrustedBudget } from './untrusted-budget';
 
 export type Delivered =
   | { outcome: 'signaled'; workflowId: string }
   | { outcome: 'held'; workflowId: string }
-  | { outcome: 'dead_lettered'; reason: DeadLetterReason; workflowId?: string };
+  | { outcome: 'dead_lettered'; reason: DeadLetterReason; workflowId?: string }
+  /** The run it was for has completed: nothing waits for it any more (e.g. the second of a video's two events). */
+  | { outcome: 'late'; workflowId: string; reason: string }
+  /** Not stored: an untrusted sender's delivery past the budget. */
+  | { outcome: 'dropped'; reason: string };
 
 export interface DeliveryOptions {
   taskQueue: string;
   /** Passed to each new mailbox: how long it looks for the owner, and lingers for stragglers. */
   mailboxLookupTimeoutMs?: number;
   mailboxLingerTimeoutMs?: number;
+  /** Bounds what deliveries from unknown senders may store. */
+  budget: UntrustedBudget;
 }
 
 /**
  * The receiver's only writes to Temporal. Each resolves once Temporal has durably accepted the event (a signal, a
  * signal-with-start of the resource's mailbox, or a dead-letter workflow); any other failure propagates as "not
- * accepted", which the HTTP layer turns into 503 so Gemini retries.
+ * accepted", which the delivery handler classifies (503 when Temporal is unavailable).
  */
 export class EventDelivery {
   constructor(
@@ -30,28 +38,30 @@ export class EventDelivery {
   ) {}
 
   async deliver(event: GeminiEvent, route: Route, receivedAt: string): Promise<Delivered> {
-    const deadLetter = async (reason: DeadLetterReason, detail: string, workflowId?: string): Promise<Delivered> => {
-      await this.deadLetter({
-        webhookId: event.webhookId,
-        reason,
-        detail,
-        eventType: event.type,
-        resourceId: event.resourceId,
-        targetWorkflowId: workflowId,
-        event,
-        receivedAt,
-      });
-      return { outcome: 'dead_lettered', reason, workflowId };
-    };
+    const deadLetter = (reason: DeadLetterReason, detail: string, workflowId?: string) =>
+      this.deadLetter(
+        {
+          webhookId: event.webhookId,
+          reason,
+          detail,
+          eventType: event.type,
+          resourceId: event.resourceId,
+          targetWorkflowId: workflowId,
+          event,
+          receivedAt,
+        },
+        route.trusted,
+      );
 
     if (route.kind === 'unroutable') return deadLetter('unroutable', route.reason);
 
     if (route.kind === 'workflow') {
       if (await this.signal(route.workflowId, event)) return { outcome: 'signaled', workflowId: route.workflowId };
-      const exists = await workflowExists(this.client, route.workflowId);
+      const status = await workflowStatus(this.client, route.workflowId);
+      if (status === 'COMPLETED') return late(route.workflowId);
       return deadLetter(
-        exists ? 'workflow_closed' : 'workflow_not_found',
-        exists ? 'the target workflow has closed' : 'no workflow with the id in user_metadata',
+        status ? 'workflow_closed' : 'workflow_not_found',
+        status ? 'the target workflow has closed' : 'no workflow with the id in user_metadata',
         route.workflowId,
       );
     }
@@ -60,8 +70,11 @@ export class EventDelivery {
     if (owner?.running && (await this.signal(owner.workflowId, event))) {
       return { outcome: 'signaled', workflowId: owner.workflowId };
     }
-    if (owner)
+    if (owner) {
+      if ((await workflowStatus(this.client, owner.workflowId)) === 'COMPLETED') return late(owner.workflowId);
       return deadLetter('workflow_closed', 'the workflow that recorded the resource has closed', owner.workflowId);
+    }
+    if (!route.trusted && !(await this.opts.budget.take())) return spent;
 
     const workflowId = mailboxWorkflowId(route.resourceId);
     await this.client.workflow.signalWithStart(geminiMailbox, {
@@ -80,8 +93,16 @@ export class EventDelivery {
     return { outcome: 'held', workflowId };
   }
 
-  async deadLetter(record: DeadLetterRecord): Promise<void> {
-    await recordDeadLetter(this.client, this.opts.taskQueue, record);
+  /**
+   * Keeps a bounded, sanitised copy of the record (it must always be storable, however hostile the delivery); from
+   * an untrusted sender only within the budget.
+   */
+  async deadLetter(record: DeadLetterRecord, trusted: boolean): Promise<Delivered> {
+    if (!trusted && !(await this.opts.budget.take())) return spent;
+    const safe = boundedCopy(record) as DeadLetterRecord;
+    await recordDeadLetter(this.client, this.opts.taskQueue, { ...safe, webhookId: record.webhookId });
+    const workflowId = record.targetWorkflowId && wellFormed(record.targetWorkflowId);
+    return { outcome: 'dead_lettered', reason: record.reason, workflowId };
   }
 
   /** False when the workflow does not exist or has closed; other errors propagate. */
@@ -96,13 +117,21 @@ export class EventDelivery {
   }
 }
 
-/** Whether a workflow with this id exists (running or closed); other errors propagate. */
-export async function workflowExists(client: Client, workflowId: string): Promise<boolean> {
+const spent: Delivered = { outcome: 'dropped', reason: 'untrusted sender: storage budget spent' };
+
+/**
+ * A run that completed has its result and waits for nothing: an event after that is late, not lost, and keeping it
+ * would leave a dead letter behind every normal run whose job sends two events. A run that failed, was cancelled,
+ * terminated or timed out keeps its events as dead letters, since someone may replay them to a new run.
+ */
+const late = (workflowId: string): Delivered => ({ outcome: 'late', workflowId, reason: 'the run has completed' });
+
+/** The status of the workflow's latest run, or undefined when there is none; other errors propagate. */
+export async function workflowStatus(client: Client, workflowId: string): Promise<string | undefined> {
   try {
-    await client.workflow.getHandle(workflowId).describe();
-    return true;
+    return (await client.workflow.getHandle(workflowId).describe()).status.name;
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
+    if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
 }

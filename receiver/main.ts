@@ -1,15 +1,10 @@
 import { runMain } from '../common/errors';
-import { logger } from '../common/logger';
 import { receiverConfigFromEnv } from './config';
 import { startReceiver } from './server';
 
 runMain(async () => {
-  const config = receiverConfigFromEnv();
-  if (config.secrets.length === 0) {
-    logger.warn('GEMINI_WEBHOOK_SECRETS is empty: registered (v1 HMAC) webhooks cannot verify');
-  }
-  const receiver = await startReceiver(config);
-  process.stdout.write(`receiver listening: ${receiver.url}\n`);
+  const receiver = await startReceiver(receiverConfigFromEnv());
+  process.stdout.write(`receiver listening: ${receiver.url} (operations: ${receiver.opsUrl})\n`);
   const shutdown = () => void receiver.stop().then(() => process.exit(0));
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

@@ -12,6 +12,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ['type', 'outcome', 'scheme'] as const,
       registers: [registry],
     }),
+    untrusted: new Counter({
+      name: 'geminiflow_webhook_untrusted_deliveries_total',
+      help: 'Per-request deliveries not routed by their user_metadata, by outcome and why (no or invalid routing token)',
+      labelNames: ['outcome', 'token'] as const,
+      registers: [registry],
+    }),
     verificationSeconds: new Histogram({
       name: 'geminiflow_webhook_verification_seconds',
       help: 'Time to verify a delivery, by scheme (none when nothing verified)',

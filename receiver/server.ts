@@ -1,128 +1,79 @@
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { Client } from '@temporalio/client';
-import type { Logger } from 'pino';
 import { logger as rootLogger } from '../common/logger';
-import { createApp } from './app';
-import { WebhookIdDedupe } from './dedupe';
-import { type Delivered, EventDelivery } from './deliver';
-import { DeliveryHandler } from './handle-delivery';
-import { createMetrics } from './metrics';
-import { BackgroundNativeConnection } from './temporal-connection';
-import { DeliveryVerifier } from './verify';
+import { createReceiver } from './create-receiver';
+import type { ReceiverOptions } from './options';
 
-export interface ReceiverOptions {
-  /** 0 picks a free port. */
-  port?: number;
-  host?: string;
-  /** Webhook path; default `/webhooks/gemini`. */
-  path?: string;
-  /** `whsec_` secrets for registered webhooks; several during a rotation. */
-  secrets: string[];
-  /** JWKS for per-request webhooks (v1a Ed25519 and RS256 JWT). */
-  jwksUrl?: string;
-  /** Expected `aud` of JWT deliveries; unchecked when unset. */
-  audience?: string;
-  temporal: { address: string; namespace: string; taskQueue: string };
-  /** Answer 503 when Temporal has not accepted within this (default 2000). */
-  ackTimeoutMs?: number;
-  /** Default 1 MiB. */
-  maxBodyBytes?: number;
-  /** How long a mailbox looks for an event's owner (default 15 min) and lingers for stragglers (default 1 min). */
-  mailboxLookupTimeoutMs?: number;
-  mailboxLingerTimeoutMs?: number;
-  dedupeCapacity?: number;
-  /**
-   * The clock the 5-minute timestamp window and JWT expiry are judged by (default the real one). Tests that move the
-   * emulator's clock far ahead pass `() => emulator.control.clock.now().now`, since the emulator stamps its own time.
-   */
-  now?: () => number;
-  /** Collect Node process metrics too (the standalone receiver does; tests do not). */
-  defaultMetrics?: boolean;
-  logger?: Logger;
-}
+export type { ReceiverOptions } from './options';
 
 export interface RunningReceiver {
   /** The full webhook URL to register with Gemini (or the emulator). */
   url: string;
   port: number;
+  /** The operations listener (`/metrics`, `/readyz`), when `opsPort` was given. */
+  opsUrl?: string;
   stop(): Promise<void>;
 }
 
-/**
- * Starts the receiver. The Temporal connection is made in the background and is long-lived, so the receiver comes up
- * (and answers 503) while Temporal is down, and recovers by itself when it is back.
- */
-export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
-  const logger = (options.logger ?? rootLogger).child({ component: 'receiver' });
-  const path = options.path ?? '/webhooks/gemini';
-  const connection = new BackgroundNativeConnection(options.temporal.address, logger);
-  const client = new Client({ connection, namespace: options.temporal.namespace });
-  const ackTimeoutMs = options.ackTimeoutMs ?? 2000;
-  // Deliveries that arrive before the first connection get 503; give a reachable Temporal a moment so a fresh receiver
-  // does not refuse its first deliveries. An unreachable one only delays start-up by this bound.
-  await connection.whenConnected(ackTimeoutMs);
-  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
-  const handler = new DeliveryHandler({
-    client,
-    verifier: new DeliveryVerifier({
-      secrets: options.secrets,
-      jwksUrl: options.jwksUrl,
-      audience: options.audience,
-      now: options.now,
-    }),
-    delivery: new EventDelivery(client, {
-      taskQueue: options.temporal.taskQueue,
-      mailboxLookupTimeoutMs: options.mailboxLookupTimeoutMs,
-      mailboxLingerTimeoutMs: options.mailboxLingerTimeoutMs,
-    }),
-    dedupe: new WebhookIdDedupe<Delivered>(options.dedupeCapacity),
-    metrics,
-    ackTimeoutMs,
-  });
-  // The native client retries a failing call past its deadline, so the probe has its own bound too.
-  const ready = async () => {
-    if (!connection.connected) return false;
-    let timer: NodeJS.Timeout | undefined;
-    const probe = client
-      .withDeadline(Date.now() + 1000, () => connection.workflowService.getSystemInfo({}))
-      .then(() => true, () => false);
-    const bound = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), 1000);
-    });
-    return Promise.race([probe, bound]).finally(() => clearTimeout(timer));
-  };
-  const app = createApp({ path, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, handler, metrics, ready, logger });
-
-  const host = options.host ?? '127.0.0.1';
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-    s.once('error', reject);
+async function listen(port: number, host: string): Promise<{ server: Server; port: number; base: string }> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
   });
   // Bounds for slow or stalled clients; Gemini itself answers quickly.
   server.requestTimeout = 15_000;
   server.headersTimeout = 10_000;
-  const { port } = server.address() as AddressInfo;
+  const bound = (server.address() as AddressInfo).port;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  const url = `http://${shownHost}:${port}${path}`;
+  return { server, port: bound, base: `http://${shownHost}:${bound}` };
+}
+
+function close(server: Server, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), graceMs).unref();
+  });
+}
+
+/**
+ * Starts the receiver on its own port (and the operations app on `opsPort`). The Temporal connection is made in the
+ * background and is long-lived, so the receiver comes up (and answers 503) while Temporal is down, and recovers by
+ * itself when it is back. Without `publicUrl`, the listening URL is the JWT audience.
+ */
+export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
+  const host = options.host ?? '127.0.0.1';
+  const path = options.path ?? '/webhooks/gemini';
+  const web = await listen(options.port ?? 0, host);
+  const ops = options.opsPort === undefined ? undefined : await listen(options.opsPort, options.opsHost ?? '127.0.0.1');
+  const url = `${web.base}${path}`;
+  let receiver;
+  try {
+    receiver = await createReceiver({ ...options, publicUrl: options.publicUrl ?? url });
+  } catch (err) {
+    await Promise.all([close(web.server, 0), ops && close(ops.server, 0)]);
+    throw err;
+  }
+  web.server.on('request', receiver.app);
+  ops?.server.on('request', receiver.ops);
+  const logger = (options.logger ?? rootLogger).child({ component: 'receiver' });
   logger.info(
-    { url, temporal: options.temporal.address, secretCount: options.secrets.length, jwksUrl: options.jwksUrl },
+    { url, opsUrl: ops?.base, temporal: options.temporal.address, secretCount: options.secrets?.length ?? 0 },
     'receiver listening',
   );
 
+  const graceMs = (options.ackTimeoutMs ?? 2000) + 500;
   let stopping: Promise<void> | undefined;
   return {
     url,
-    port,
+    port: web.port,
+    opsUrl: ops?.base,
     /** Lets in-flight deliveries finish (each is bounded by the ack timeout), then closes the Temporal connection. */
     stop: () =>
       (stopping ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-          setTimeout(() => server.closeAllConnections(), ackTimeoutMs + 500).unref();
-        });
-        await connection.close();
+        await Promise.all([close(web.server, graceMs), ops && close(ops.server, 0)]);
+        await receiver.close();
       })()),
   };
 }

@@ -3,8 +3,8 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { exportSPKI } from 'jose';
-import * as routing from '../activities/routing';
-import { workflowExists } from '../receiver/deliver';
+import * as routing from '../routing/activities';
+import { workflowStatus } from '../receiver/deliver';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
 import { deadLetterWorkflowId, mailboxWorkflowId } from '../common/contract';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
@@ -14,13 +14,16 @@ import {
   makeKeys,
   newSecret,
   nowSec,
+  ownMetadata,
   post,
+  routingKeys,
   serveJwks,
   sha256Hex,
   signJwt,
   signV1,
   signV1a,
   type TestKeys,
+  testIssuer,
   testLogger,
 } from './receiver-support';
 import { webhookWait } from './helpers/gemini-events';
@@ -57,7 +60,7 @@ describe('receiver: every refusal signals nothing', () => {
   const retired = newSecret();
   const resourceId = `interactions/adv-${randomUUID()}`;
   const closedResource = `interactions/closed-${randomUUID()}`;
-  const meta = () => ({ temporal_workflow_id: target.workflowId });
+  const meta = () => ownMetadata(target.workflowId);
 
   const id = () => `msg_${randomUUID()}`;
   const body = (type = 'interaction.completed', extra: Record<string, unknown> = {}) =>
@@ -105,19 +108,22 @@ describe('receiver: every refusal signals nothing', () => {
     opts: Parameters<typeof signJwt>[2] & { key?: 'stray'; payload?: string } = {},
   ): Promise<Delivery> {
     const payload = opts.payload ?? body();
+    const msgId = id();
+    // Like Gemini's documented scheme (and the emulator), the token's jti is the delivery's id.
     const token = await signJwt(opts.key === 'stray' ? keys.strayRsa : keys.rsa.privateKey, claims(payload), {
       kid: keys.rsa.kid,
       audience: AUDIENCE,
+      jti: msgId,
       ...opts,
     });
     return {
-      headers: { 'webhook-id': id(), 'webhook-timestamp': String(nowSec()), 'webhook-signature': token },
+      headers: { 'webhook-id': msgId, 'webhook-timestamp': String(nowSec()), 'webhook-signature': token },
       body: payload,
     };
   }
   const bound = (payload: string) => ({ event: JSON.parse(payload), body_sha256: sha256Hex(payload) });
 
-  const exists = (workflowId: string) => workflowExists(client, workflowId);
+  const exists = async (workflowId: string) => (await workflowStatus(client, workflowId)) !== undefined;
   /** A workflow waiting for the first webhook event about `resource`. */
   const startWaiter = (name: string, resource: string) =>
     client.workflow.start(waitForGeminiJob, {
@@ -147,6 +153,8 @@ describe('receiver: every refusal signals nothing', () => {
       secrets: [current, previous],
       jwksUrl: jwks.url,
       audience: AUDIENCE,
+      issuer: testIssuer,
+      routingKeys,
       temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
     });
     target = await startWaiter('target', resourceId);
@@ -347,7 +355,7 @@ describe('receiver: every refusal signals nothing', () => {
     [
       'oversized body (1 MiB + 1 byte)',
       413,
-      'entity.too.large',
+      'body too large',
       () => {
         const payload = JSON.stringify(
           envelope('interaction.completed', resourceId, meta(), { pad: 'x'.repeat(1024 * 1024) }),
@@ -406,6 +414,46 @@ describe('receiver: every refusal signals nothing', () => {
       200,
       '"ping"',
       () => v1({ payload: JSON.stringify({ type: 'webhook.ping', data: { id: 'wh123' } }) }),
+    ],
+    ['webhook ping without data', 200, '"ping"', () => v1({ payload: JSON.stringify({ type: 'webhook.ping' }) })],
+    [
+      'verified body nested 10,000 levels deep (kept as an excerpt, not a retried 503)',
+      200,
+      'dead_lettered',
+      () => {
+        const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+        const payload = `{"type":"interaction.completed","data":{"id":"${resourceId}","deep":${deep}}}`;
+        return { ...v1({ payload }), deadLetter: true };
+      },
+    ],
+    [
+      'user_metadata with a lone UTF-16 surrogate in the workflow id (dead letter, not a retried 503)',
+      200,
+      'dead_lettered',
+      () => ({
+        ...v1({
+          payload: JSON.stringify(
+            envelope('interaction.completed', resourceId, { temporal_workflow_id: `${target.workflowId}\uD800` }),
+          ),
+        }),
+        deadLetter: true,
+      }),
+    ],
+    [
+      'v1a: 170 signature entries (refused before any signature check)',
+      400,
+      'too many webhook-signature entries',
+      () => {
+        const d = v1a();
+        const forged = Array.from({ length: 169 }, () => `v1a,${randomBytes(64).toString('base64')}`);
+        return { ...d, headers: { ...d.headers, 'webhook-signature': [...forged, d.headers['webhook-signature']].join(' ') } };
+      },
+    ],
+    [
+      'webhook-signature header larger than the bound',
+      400,
+      'webhook-signature header too large',
+      () => ({ ...v1(), headers: { ...v1().headers, 'webhook-signature': `v1,${'A'.repeat(9000)}` } }),
     ],
     [
       'unknown workflow in user_metadata (dead letter)',
@@ -499,7 +547,7 @@ describe('receiver: every refusal signals nothing', () => {
     [
       'jwt: alg none',
       401,
-      'ERR_JOSE_ALG_NOT_ALLOWED',
+      'jwt algorithm not allowed',
       () => {
         const payload = body();
         const { token } = craftJwt(
@@ -515,7 +563,7 @@ describe('receiver: every refusal signals nothing', () => {
     [
       'jwt: HS256 signed with the RSA public key',
       401,
-      'ERR_JOSE_ALG_NOT_ALLOWED',
+      'jwt algorithm not allowed',
       async () => {
         const payload = body();
         const pem = await exportSPKI(keys.rsa.publicKey);
@@ -534,20 +582,42 @@ describe('receiver: every refusal signals nothing', () => {
         };
       },
     ],
-    ['jwt: unknown kid', 401, 'ERR_JWKS_NO_MATCHING_KEY', () => jwt(bound, { kid: 'not-a-published-kid' })],
+    ['jwt: unknown kid', 401, 'jwt key is not in the key set', () => jwt(bound, { kid: 'not-a-published-kid' })],
     [
       'jwt: published kid, different key',
       401,
-      'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      'jwt signature does not verify',
       () => jwt(bound, { key: 'stray' }),
     ],
-    ['jwt: expired', 401, 'ERR_JWT_EXPIRED', () => jwt(bound, { iat: nowSec() - 900, expiresIn: nowSec() - 600 })],
-    ['jwt: no exp claim', 401, 'ERR_JWT_CLAIM_VALIDATION_FAILED', () => jwt(bound, { expiresIn: null })],
+    ['jwt: expired', 401, 'jwt expired', () => jwt(bound, { iat: nowSec() - 200, expiresIn: nowSec() - 100 })],
+    ['jwt: no exp claim', 401, 'jwt exp claim rejected', () => jwt(bound, { expiresIn: null })],
     [
       'jwt: wrong audience',
       401,
-      'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      'jwt aud claim rejected',
       () => jwt(bound, { audience: 'https://someone-else.example/hook' }),
+    ],
+    [
+      'jwt: signed an hour ago, under a fresh webhook-timestamp header',
+      401,
+      'jwt issued too long ago',
+      () => jwt(bound, { iat: nowSec() - 3600, expiresIn: nowSec() + 300 }),
+    ],
+    ['jwt: wrong issuer', 401, 'jwt iss claim rejected', () => jwt(bound, { issuer: 'https://attacker.example' })],
+    ['jwt: no issuer', 401, 'jwt iss claim rejected', () => jwt(bound, { issuer: null })],
+    ['jwt: no jti to deduplicate on', 401, 'jwt jti claim rejected', () => jwt(bound, { jti: null })],
+    [
+      'jwt: no audience claim',
+      401,
+      'jwt aud claim rejected',
+      async () => {
+        const payload = body();
+        const token = await signJwt(keys.rsa.privateKey, bound(payload), { kid: keys.rsa.kid });
+        return {
+          headers: { 'webhook-id': id(), 'webhook-timestamp': String(nowSec()), 'webhook-signature': token },
+          body: payload,
+        };
+      },
     ],
     [
       'jwt: body changed after signing (hash mismatch)',
@@ -577,7 +647,7 @@ describe('receiver: every refusal signals nothing', () => {
     [
       'jwt: signature of another token',
       401,
-      'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      'jwt signature does not verify',
       async () => {
         const a = await jwt(bound);
         const b = await jwt(bound, { payload: body('interaction.failed') });
@@ -653,9 +723,7 @@ describe('receiver: every refusal signals nothing', () => {
     it(`accepted: ${name} -> 200, signaled once`, async () => {
       const resource = `interactions/ok-${randomUUID()}`;
       const handle = await startWaiter('ok', resource);
-      const payload = JSON.stringify(
-        envelope('interaction.completed', resource, { temporal_workflow_id: handle.workflowId }),
-      );
+      const payload = JSON.stringify(envelope('interaction.completed', resource, ownMetadata(handle.workflowId)));
       const d = await build(payload);
       const res = await post(receiver.url, d.headers, d.body);
       assert.equal(res.status, 200, res.body);
@@ -672,12 +740,8 @@ describe('receiver: every refusal signals nothing', () => {
   it('jwt: only the signed event is trusted, not a body swapped under a token without a body hash', async () => {
     const resource = `interactions/claim-${randomUUID()}`;
     const [real, decoy] = await Promise.all(['claim', 'decoy'].map((n) => startWaiter(n, resource)));
-    const signed = JSON.stringify(
-      envelope('interaction.completed', resource, { temporal_workflow_id: real.workflowId }),
-    );
-    const swapped = JSON.stringify(
-      envelope('interaction.failed', resource, { temporal_workflow_id: decoy.workflowId }),
-    );
+    const signed = JSON.stringify(envelope('interaction.completed', resource, ownMetadata(real.workflowId)));
+    const swapped = JSON.stringify(envelope('interaction.failed', resource, ownMetadata(decoy.workflowId)));
     const d = await jwt(() => ({ event: JSON.parse(signed) }), { payload: swapped });
     const res = await post(receiver.url, d.headers, d.body);
     assert.equal(res.status, 200, res.body);
@@ -710,6 +774,20 @@ describe('receiver: every refusal signals nothing', () => {
     assert.deepEqual([first.status, again.status, retry.status], [200, 200, 200]);
     assert.deepEqual(JSON.parse(again.body), { outcome: 'duplicate' });
     assert.equal((await handle.result()).event.webhookId, d.headers['webhook-id']);
+    assert.equal(await signalCount(handle), 1);
+  });
+
+  it('jwt: a captured token replayed under a fresh webhook-id header is a duplicate, signaled once', async () => {
+    const resource = `interactions/jwt-replay-${randomUUID()}`;
+    const handle = await startWaiter('jwt-replay', resource);
+    const payload = JSON.stringify(envelope('interaction.completed', resource, ownMetadata(handle.workflowId)));
+    const d = await jwt(bound, { payload });
+    const first = await post(receiver.url, d.headers, d.body);
+    const replayed = await post(receiver.url, { ...d.headers, 'webhook-id': id() }, d.body);
+    assert.deepEqual([first.status, replayed.status], [200, 200], `${first.body} ${replayed.body}`);
+    assert.deepEqual(JSON.parse(first.body), { outcome: 'signaled' });
+    assert.deepEqual(JSON.parse(replayed.body), { outcome: 'duplicate' });
+    assert.equal((await handle.result()).event.webhookId, d.headers['webhook-id'], 'deduplicated on the signed jti');
     assert.equal(await signalCount(handle), 1);
   });
 

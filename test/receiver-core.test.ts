@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ValueError } from '@temporalio/common';
+import { bodyExcerpt, boundedCopy } from '../receiver/bounded-copy';
+import { mintRoutingToken, parseRoutingKeys } from '../routing/token';
 import { WebhookIdDedupe } from '../receiver/dedupe';
-import { normaliseEventType, toGeminiEvent } from '../receiver/event';
-import { routeFor } from '../receiver/route';
+import { isPermanentTemporalError } from '../receiver/temporal-errors';
+import { parseJsonBody } from '../routing/envelope';
+import { normaliseEventType, toGeminiEvent } from '../routing/envelope';
+import { routeFor } from '../routing/route';
 import { parseSignatureHeader } from '../receiver/verify/signature-header';
 
 describe('receiver cores', () => {
@@ -39,14 +44,14 @@ describe('receiver cores', () => {
       data: { id: 'batches/1', output_file_uri: 'files/x' },
       via: 'webhook',
     });
-    assert.equal(inData.targetWorkflowId, 'wf-1');
+    assert.deepEqual(inData.target, { workflowId: 'wf-1', token: undefined });
 
     const atTop = toGeminiEvent('msg_2', {
       type: 'interaction.completed',
       data: { id: 'i' },
       user_metadata: { temporal_workflow_id: 'wf-2' },
     });
-    assert.equal(atTop.kind === 'event' && atTop.targetWorkflowId, 'wf-2');
+    assert.equal(atTop.kind === 'event' && atTop.target?.workflowId, 'wf-2');
     const unknown = toGeminiEvent('msg_3', { type: 'interaction.exploded', data: { id: 'i' } });
     assert.deepEqual(
       [unknown.kind, unknown.kind === 'unknown-type' && unknown.rawType],
@@ -61,18 +66,20 @@ describe('receiver cores', () => {
     const v1a = Buffer.alloc(64, 2).toString('base64');
     const parsed = parseSignatureHeader(`v1,${v1}  v1a,${v1a} v2,zzz eyJh.eyJi.c2ln v1,short`);
     assert.deepEqual(
-      parsed.entries.map((e) => e.scheme),
+      parsed.entries.map((e) => e.scheme.name),
       ['v1', 'v1a', 'jwt'],
     );
     assert.deepEqual([parsed.unknown, parsed.malformed], [1, 1]);
   });
 
   it('routes by user_metadata, else by owner lookup, and refuses ids Temporal would reject', () => {
-    assert.deepEqual(routeFor('batches/1', 'wf'), { kind: 'workflow', workflowId: 'wf' });
-    assert.deepEqual(routeFor('batches/1'), { kind: 'owner-lookup', resourceId: 'batches/1' });
+    assert.deepEqual(routeFor('batches/1', 'wf'), { kind: 'workflow', workflowId: 'wf', trusted: true });
+    assert.deepEqual(routeFor('batches/1'), { kind: 'owner-lookup', resourceId: 'batches/1', trusted: true, note: undefined });
     assert.equal(routeFor("batches/1' OR 'x'='x").kind, 'unroutable');
     assert.equal(routeFor('batches/1', 'x'.repeat(256)).kind, 'unroutable');
     assert.equal(routeFor('batches/1', 'gemini-deadletter:msg_1').kind, 'unroutable');
+    assert.equal(routeFor('batches/1', 'wf-\uD800-lone').kind, 'unroutable', 'a lone surrogate');
+    assert.equal(routeFor('batches/1', 'wf-\uD83D\uDE00-pair').kind, 'workflow', 'a surrogate pair is fine');
   });
 
   it('deduplicates: concurrent copies share one attempt, a failed attempt can be retried, old ids are forgotten', async () => {
@@ -96,5 +103,33 @@ describe('receiver cores', () => {
     assert.equal(dedupe.seen('m1'), false, 'capacity 2: the oldest id is evicted');
     now = 5000;
     assert.equal(dedupe.seen('m4'), false, 'past the ttl');
+  });
+
+  it('classifies errors on the way to Temporal: only unavailability is worth a retry', () => {
+    const grpc = (code: number) => Object.assign(new Error(`code ${code}`), { code });
+    const wrapped = (code: number) => Object.assign(new Error('signal failed'), { cause: grpc(code) });
+    for (const code of [3, 9, 11]) assert.equal(isPermanentTemporalError(wrapped(code)), true, `code ${code}`);
+    for (const code of [1, 4, 8, 13, 14]) assert.equal(isPermanentTemporalError(wrapped(code)), false, `code ${code}`);
+    assert.equal(isPermanentTemporalError(new ValueError('cannot encode')), true);
+    assert.equal(isPermanentTemporalError(new Error('who knows')), false, 'unknown errors are retried, never dropped');
+  });
+
+  it('bounds JSON depth without parsing, and copies hostile values into something storable', () => {
+    const deep = Buffer.from(`${'['.repeat(10_000)}${']'.repeat(10_000)}`);
+    assert.deepEqual(parseJsonBody(deep), { ok: false, reason: 'body nests deeper than 32 levels', tooDeep: true });
+    assert.deepEqual(parseJsonBody(Buffer.from('{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}')), {
+      ok: true,
+      value: { a: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[' },
+    });
+    const copy = boundedCopy({ id: 'wf-\uD800', nested: { a: { b: { c: { d: { e: { f: 1 } } } } } }, long: 'x'.repeat(5000) });
+    assert.deepEqual(copy, {
+      id: 'wf-\uFFFD',
+      nested: { a: { b: { c: { d: { e: '[cut: too deep]' } } } } },
+      long: `${'x'.repeat(2000)}…`,
+    });
+    const [key] = parseRoutingKeys(`k:${Buffer.alloc(32, 1).toString('base64')}`);
+    const token = mintRoutingToken(key, 'wf', 'interaction');
+    const excerpt = bodyExcerpt(Buffer.from(`{"geminiflow_token":"${token}","x":[[[`));
+    assert.equal(excerpt, '{"geminiflow_token":"[routing token]","x":[[[', 'tokens never reach a dead letter');
   });
 });

@@ -4,14 +4,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
 import type { Client } from '@temporalio/client';
-import * as routing from '../activities/routing';
+import * as routing from '../routing/activities';
 import { freePort, startDevServer } from '../common/dev-server';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../emulator';
 import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver/server';
 import { GeminiResourceIds } from '../common/contract';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { webhookWait } from './helpers/gemini-events';
-import { testLogger } from './receiver-support';
+import { ownMetadata, routingKeys, testLogger } from './receiver-support';
 import {
   connectClient,
   type RunningWorker,
@@ -44,7 +44,7 @@ async function advanceUntilDelivered(emulator: RunningEmulator, resourceId: stri
 
 /** Whether the receiver's /metrics shows `sample` (a whole `name{labels} value` line). */
 async function hasMetric(receiver: RunningReceiver, sample: string): Promise<boolean> {
-  const text = await (await fetch(receiver.url.replace(/\/webhooks\/gemini$/, '/metrics'))).text();
+  const text = await (await fetch(`${receiver.opsUrl}/metrics`)).text();
   return text.split('\n').includes(sample);
 }
 
@@ -78,6 +78,8 @@ describe('receiver with the emulator: events produced through the real SDK reach
         secrets: [],
         jwksUrl: emulator.jwksUrl,
         audience: url,
+        routingKeys,
+        opsPort: 0,
         temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
         ...extra,
       });
@@ -126,7 +128,7 @@ describe('receiver with the emulator: events produced through the real SDK reach
     it(name, async () => {
       const { emulator, ai, url, start } = await setUp({ dynamicSigning: signing });
       const workflowId = `emu-${scheme}-${randomUUID()}`;
-      const user_metadata = { temporal_workflow_id: workflowId };
+      const user_metadata = ownMetadata(workflowId);
       let receiver: RunningReceiver;
       if (registered) {
         const webhook = await ai.webhooks.create({ uri: url, subscribed_events: ['interaction.completed'] });
@@ -207,7 +209,7 @@ describe('receiver with the emulator: events produced through the real SDK reach
   it('emulator faults: duplicated sends have one effect; a stale timestamp is refused and its retry lands', async () => {
     const { emulator, ai, url, start } = await setUp({ dynamicSigning: 'v1a' });
     await start();
-    const meta = (id: string) => ({ uris: [url], user_metadata: { temporal_workflow_id: id } });
+    const meta = (id: string) => ({ uris: [url], user_metadata: ownMetadata(id) });
 
     emulator.control.faults.addDeliveryFault({ kind: 'duplicate', copies: 2, count: 1 });
     const dupId = `emu-dup-${randomUUID()}`;
@@ -250,7 +252,7 @@ describe('receiver with the emulator: events produced through the real SDK reach
     const jobs = await Promise.all(
       [{}, { uris: [url] }].map(async (target, i) => {
         const workflowId = `emu-clock-${i}-${randomUUID()}`;
-        const webhookConfig = { ...target, user_metadata: { temporal_workflow_id: workflowId } };
+        const webhookConfig = { ...target, user_metadata: ownMetadata(workflowId) };
         return startJob(ai, webhookConfig, workflowId, `two hours ${i}`);
       }),
     );
@@ -313,6 +315,7 @@ describe('receiver with the emulator: Temporal down', () => {
       port: 0,
       secrets: [],
       jwksUrl: emulator.jwksUrl,
+      routingKeys,
       temporal: { address: server.address, namespace: testNamespace(), taskQueue: worker.taskQueue },
       ackTimeoutMs: 2000,
     });
@@ -323,7 +326,7 @@ describe('receiver with the emulator: Temporal down', () => {
         model: 'gemini-2.5-flash',
         input: 'survive the outage',
         background: true,
-        webhook_config: { uris: [receiver.url], user_metadata: { temporal_workflow_id: workflowId } },
+        webhook_config: { uris: [receiver.url], user_metadata: ownMetadata(workflowId) },
       });
       const handle = await client.workflow.start(waitForGeminiJob, {
         taskQueue: worker.taskQueue,

@@ -4,16 +4,19 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import * as routing from '../activities/routing';
+import * as routing from '../routing/activities';
 import { freePort } from '../common/dev-server';
 import { SetupError } from '../common/errors';
 import { projectRoot } from '../common/paths';
 import { receiverConfigFromEnv } from '../receiver/config';
-import { findOwner } from '../receiver/owner-lookup';
+import { findOwner } from '../routing/owner-lookup';
 import { deadLetterWorkflowId, mailboxWorkflowId } from '../common/contract';
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import { createReceiver, ReceiverOptionsError } from '../receiver';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
-import type { DeadLetterRecord } from '../workflows/dead-letter';
+import type { DeadLetterRecord } from '../routing/dead-letter-workflow';
 import { GeminiResourceIds } from '../common/contract';
 import { envelope, newSecret, nowSec, post, signV1, testLogger } from './receiver-support';
 import { eventually } from '../common/eventually';
@@ -28,6 +31,7 @@ import {
 } from './helpers/temporal';
 
 const secret = newSecret();
+const opsToken = randomUUID();
 
 function signed(payload: unknown, webhookId = `msg_${randomUUID()}`) {
   const body = JSON.stringify(payload);
@@ -92,6 +96,8 @@ describe('receiver: routing, holding and dead letters', () => {
       temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
       mailboxLookupTimeoutMs: 4000,
       mailboxLingerTimeoutMs: 1000,
+      opsPort: 0,
+      opsToken: opsToken,
     });
   });
   after(async () => {
@@ -189,6 +195,19 @@ describe('receiver: routing, holding and dead letters', () => {
     assert.deepEqual([record.reason, record.targetWorkflowId], ['workflow_closed', owner.workflowId]);
   });
 
+  it('an event for a run that has completed is late, not lost: answered 2xx, and no dead letter is kept', async () => {
+    const resourceId = `interactions/video-${randomUUID()}`;
+    const owner = await startOwner(resourceId, false);
+    const first = signed(envelope('interaction.completed', resourceId, { temporal_workflow_id: owner.workflowId }));
+    assert.equal((await post(receiver.url, first.headers, first.body)).status, 200);
+    await owner.result();
+    const second = signed(envelope('video.generated', resourceId, { temporal_workflow_id: owner.workflowId }));
+    const res = await post(receiver.url, second.headers, second.body);
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(JSON.parse(res.body), { outcome: 'late' });
+    await assert.rejects(client.workflow.getHandle(deadLetterWorkflowId(second.webhookId)).describe(), /not found/i);
+  });
+
   it('concurrent copies of one delivery cause one signal', async () => {
     const resourceId = `interactions/burst-${randomUUID()}`;
     const owner = await startOwner(resourceId, false);
@@ -233,6 +252,7 @@ describe('receiver: routing, holding and dead letters', () => {
       secrets: [secret],
       temporal: { address: `127.0.0.1:${await freePort()}`, namespace: 'default', taskQueue: worker.taskQueue },
       ackTimeoutMs: 1500,
+      opsPort: 0,
     });
     try {
       const d = signed(envelope('interaction.completed', 'interactions/x', { temporal_workflow_id: 'anything' }));
@@ -243,15 +263,26 @@ describe('receiver: routing, holding and dead letters', () => {
       const base = nowhere.url.replace(/\/webhooks\/gemini$/, '');
       assert.equal((await fetch(`${base}/readyz`)).status, 503);
       assert.equal((await fetch(`${base}/healthz`)).status, 200);
+      assert.equal((await fetch(`${nowhere.opsUrl}/readyz`)).status, 503);
     } finally {
       await nowhere.stop();
     }
   });
 
-  it('/readyz is 200 and /metrics counts deliveries by type, outcome and scheme', async () => {
+  it('/metrics and readiness details are for operators only: the ops port, or the public port with the token', async () => {
     const base = receiver.url.replace(/\/webhooks\/gemini$/, '');
-    assert.equal((await fetch(`${base}/readyz`)).status, 200);
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const publicReady = await fetch(`${base}/readyz`);
+    assert.equal(publicReady.status, 200);
+    assert.deepEqual(await publicReady.json(), { ok: true }, 'no details on the public port');
+    assert.equal((await fetch(`${base}/metrics`)).status, 404, 'no metrics for strangers');
+    const wrong = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${randomUUID()}` } });
+    assert.equal(wrong.status, 404);
+    const withToken = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${opsToken}` } });
+    assert.equal(withToken.status, 200);
+    assert.match(await withToken.text(), /geminiflow_webhook_deliveries_total/);
+    const ready = await fetch(`${receiver.opsUrl}/readyz`);
+    assert.deepEqual([ready.status, await ready.json()], [200, { ok: true, temporal: 'reachable' }]);
+    const text = await (await fetch(`${receiver.opsUrl}/metrics`)).text();
     assert.match(
       text,
       /geminiflow_webhook_deliveries_total\{type="batch.succeeded",outcome="signaled",scheme="v1"\} 1/,
@@ -265,11 +296,81 @@ describe('receiver: routing, holding and dead letters', () => {
   });
 });
 
+describe('receiver: as a library, mounted in your own server with your own client', () => {
+  it('routes a delivery through the app createReceiver returns; refuses bad options by name', async () => {
+    const { client, close } = await connectClient();
+    const worker = await startWorker({ activities: routing });
+    const receiver = await createReceiver({
+      logger: testLogger,
+      client,
+      secrets: [secret],
+      path: '/hooks/gemini',
+      temporal: { taskQueue: worker.taskQueue },
+    });
+    const app = express();
+    app.use('/inbound', receiver.app);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/inbound/hooks/gemini`;
+      const resourceId = `interactions/mounted-${randomUUID()}`;
+      const owner = await client.workflow.start(waitForGeminiJob, {
+        taskQueue: worker.taskQueue,
+        workflowId: `mounted-${randomUUID()}`,
+        args: webhookWait(resourceId),
+      });
+      const d = signed(envelope('interaction.completed', resourceId, { temporal_workflow_id: owner.workflowId }));
+      const res = await post(url, d.headers, d.body);
+      assert.deepEqual([res.status, JSON.parse(res.body)], [200, { outcome: 'signaled' }]);
+      assert.equal((await owner.result()).event.webhookId, d.webhookId);
+      assert.equal(await receiver.ready(), true);
+    } finally {
+      server.close();
+      await receiver.close();
+      await worker.stop();
+      await close();
+    }
+    await assert.rejects(
+      createReceiver({ secrets: [], temporal: { taskQueue: '' }, ackTimeoutMs: -1, opsToken: 'short' }),
+      (err: Error) =>
+        err instanceof ReceiverOptionsError &&
+        ['temporal.taskQueue', 'temporal.address', 'ackTimeoutMs', 'opsToken'].every((name) => err.message.includes(name)),
+    );
+    await assert.rejects(
+      createReceiver({ routingKeys: 'k:short', temporal: { address: 'x:1', taskQueue: 'q' } }),
+      /routingKeys: routing key "k": the secret must decode to at least 16 bytes/,
+    );
+  });
+
+  it('keeps an event too large to signal as a cut dead letter, answered 2xx', async () => {
+    const { client, close } = await connectClient();
+    const taskQueue = `too-large-${randomUUID()}`;
+    const receiver = await startReceiver({
+      logger: testLogger,
+      port: 0,
+      secrets: [secret],
+      maxEventBytes: 2048,
+      temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue },
+    });
+    try {
+      const d = signed(envelope('batch.succeeded', `batches/big-${randomUUID()}`, undefined, { pad: 'x'.repeat(4096) }));
+      const res = await post(receiver.url, d.headers, d.body);
+      assert.deepEqual([res.status, JSON.parse(res.body)], [200, { outcome: 'dead_lettered' }]);
+      const record = (await client.workflow.getHandle(deadLetterWorkflowId(d.webhookId)).describe()).memo
+        ?.record as DeadLetterRecord;
+      assert.equal(record.reason, 'too_large');
+    } finally {
+      await receiver.stop();
+      await close();
+    }
+  });
+});
+
 describe('receiver: configuration from the environment', () => {
   it('applies the documented defaults', () => {
     const config = receiverConfigFromEnv({ GEMINI_WEBHOOK_SECRETS: `${secret}, ${newSecret()}` });
     assert.equal(config.port, 8789);
-    assert.equal(config.secrets.length, 2);
+    assert.equal(config.secrets?.length, 2);
     assert.equal(config.jwksUrl, 'https://generativelanguage.googleapis.com/.well-known/jwks.json');
     assert.equal(config.ackTimeoutMs, 2000);
     assert.equal(config.maxBodyBytes, 1024 * 1024);
@@ -298,5 +399,35 @@ describe('receiver: configuration from the environment', () => {
     );
     assert.throws(() => receiverConfigFromEnv({ RECEIVER_PORT: 'eighty' }), /RECEIVER_PORT/);
     assert.throws(() => receiverConfigFromEnv({ GEMINI_JWKS_URL: 'ftp://x' }), /GEMINI_JWKS_URL/);
+    assert.throws(() => receiverConfigFromEnv({ RECEIVER_OPS_PORT: '-1' }), /RECEIVER_OPS_PORT/);
+    assert.throws(() => receiverConfigFromEnv({ GEMINI_WEBHOOK_AUDIENCE: 'not a url' }), /GEMINI_WEBHOOK_AUDIENCE/);
+    const leaked = 'c2VjcmV0LXRoYXQtaXMtdG9vLXNob3J0';
+    assert.throws(
+      () => receiverConfigFromEnv({ GEMINIFLOW_ROUTING_KEYS: `k1:${leaked.slice(0, 8)}` }),
+      (err: Error) =>
+        err instanceof SetupError && /GEMINIFLOW_ROUTING_KEYS/.test(err.message) && !err.message.includes(leaked.slice(0, 8)),
+    );
+    assert.throws(() => receiverConfigFromEnv({ GEMINIFLOW_ROUTING_KEYS: 'no-colon' }), /GEMINIFLOW_ROUTING_KEYS/);
+  });
+
+  it('reads routing keys, the operations port, the audience switch and the untrusted budget', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const config = receiverConfigFromEnv({
+      GEMINIFLOW_ROUTING_KEYS: `new:${key}, old:${key}`,
+      RECEIVER_OPS_PORT: '9100',
+      GEMINI_WEBHOOK_AUDIENCE: 'disabled',
+      GEMINI_WEBHOOK_ISSUERS: 'https://a.example https://b.example',
+      RECEIVER_UNTRUSTED_PER_MINUTE: '5',
+      RECEIVER_UNTRUSTED_MAX_OPEN: '50',
+    });
+    assert.deepEqual(
+      (config.routingKeys as readonly { id: string }[]).map((k) => k.id),
+      ['new', 'old'],
+    );
+    assert.deepEqual(
+      [config.opsPort, config.audience, config.issuer, config.untrustedBudget],
+      [9100, false, ['https://a.example', 'https://b.example'], { perMinute: 5, maxOpen: 50 }],
+    );
+    assert.equal(receiverConfigFromEnv({}).opsPort, 8788, 'metrics are on their own port by default');
   });
 });

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, type JWK, SignJWT } from 'jose';
 import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
+import type { GeminiResourceKind } from '../common/contract';
+import { mintRoutingToken, parseRoutingKeys, routingTokenField } from '../routing/token';
 
 /** Receivers in tests log only refusals worth a warning, unless LOG_LEVEL asks for more. */
 export const testLogger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
@@ -64,13 +66,28 @@ export async function serveJwks(
   };
 }
 
+/** The issuer test JWTs carry unless told otherwise; receivers in tests are configured to accept it. */
+export const testIssuer = 'https://issuer.example';
+
 export async function signJwt(
   key: KeyObject,
   claims: Record<string, unknown>,
-  opts: { kid?: string; alg?: string; audience?: string; expiresIn?: string | number | null; iat?: number } = {},
+  opts: {
+    kid?: string;
+    alg?: string;
+    audience?: string;
+    expiresIn?: string | number | null;
+    iat?: number;
+    /** null: no iss claim. */
+    issuer?: string | null;
+    /** null: no jti claim; default a fresh msg_ id. */
+    jti?: string | null;
+  } = {},
 ): Promise<string> {
   let jwt = new SignJWT(claims).setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: opts.kid, typ: 'JWT' });
   jwt = opts.iat !== undefined ? jwt.setIssuedAt(opts.iat) : jwt.setIssuedAt();
+  if (opts.issuer !== null) jwt = jwt.setIssuer(opts.issuer ?? testIssuer);
+  if (opts.jti !== null) jwt = jwt.setJti(opts.jti ?? `msg_${randomBytes(12).toString('hex')}`);
   if (opts.audience) jwt = jwt.setAudience(opts.audience);
   if (opts.expiresIn !== null) jwt = jwt.setExpirationTime(opts.expiresIn ?? '5m');
   return jwt.sign(key);
@@ -128,4 +145,23 @@ export function envelope(
     timestamp: new Date().toISOString(),
     data: { id, ...extra, ...(metadata ? { user_metadata: metadata } : {}) },
   };
+}
+
+/** Routing keys of the tests' deployment: `current` mints, `previous` is still accepted (a rotation's grace period). */
+export const routingKeys = parseRoutingKeys(
+  `current:${randomBytes(32).toString('base64')}, previous:${randomBytes(32).toString('base64')}`,
+);
+export const [currentRoutingKey, previousRoutingKey] = routingKeys;
+
+/** user_metadata as this deployment's workflows write it: the workflow id and a routing token for it. */
+export function ownMetadata(workflowId: string, kind: GeminiResourceKind = 'interaction', key = currentRoutingKey) {
+  return { temporal_workflow_id: workflowId, [routingTokenField]: mintRoutingToken(key, workflowId, kind) };
+}
+
+/** How many workflows a task queue has (running or closed): what deliveries have made Temporal store. */
+export async function workflowsOn(
+  client: { workflow: { count(query: string): Promise<{ count: number }> } },
+  taskQueue: string,
+): Promise<number> {
+  return (await client.workflow.count(`TaskQueue = '${taskQueue}'`)).count;
 }

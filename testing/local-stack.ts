@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,8 @@ import {
 import { SetupError } from '../common/errors';
 import { logger as rootLogger } from '../common/logger';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../emulator';
-import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver/server';
+import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver';
+import { parseRoutingKeys } from '../routing/token';
 import { GeminiflowPlugin } from '../worker/plugin';
 import { installRuntime } from '../worker/runtime';
 import { ensureRegisteredWebhook } from '../worker/webhook-setup';
@@ -100,9 +102,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const webhook = await ensureRegisteredWebhook(ai, receiverUrl);
       if (webhook.newSigningSecret) secrets.push(webhook.newSigningSecret);
     }
+    // One routing key for the stack's worker (it mints) and receiver (it checks), unless the environment has them.
+    const routingKeys = process.env.GEMINIFLOW_ROUTING_KEYS
+      ? parseRoutingKeys(process.env.GEMINIFLOW_ROUTING_KEYS)
+      : [{ id: 'local', secret: randomBytes(32) }];
     const receiver = await startReceiver({
       jwksUrl: emulator?.jwksUrl ?? process.env.GEMINI_JWKS_URL,
       logger,
+      routingKeys,
       ...options.receiver,
       port: receiverPort,
       path: receiverPath,
@@ -115,6 +122,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       gemini,
       webhookUrl: webhooks === 'registered' ? undefined : receiver.url,
       outputDir: fromEnv?.outputDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-output-')),
+      routingKey: routingKeys[0],
     };
     const connection = await Connection.connect({ address: temporal.address });
     stops.push(() => connection.close());
@@ -154,6 +162,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(emulator ? { GEMINI_EMULATOR_URL: emulator.baseUrl } : {}),
         ...(config.webhookUrl ? { GEMINIFLOW_WEBHOOK_URL: config.webhookUrl } : {}),
         GEMINIFLOW_OUTPUT_DIR: config.outputDir,
+        GEMINIFLOW_ROUTING_KEYS: routingKeys.map((k) => `${k.id}:${k.secret.toString('base64')}`).join(','),
         TEMPORAL_ADDRESS: temporal.address,
         TEMPORAL_NAMESPACE: temporal.namespace,
         TEMPORAL_TASK_QUEUE: taskQueue,

@@ -1,6 +1,5 @@
 // The workflows geminiflow itself hosts; GeminiflowPlugin adds exactly these to the worker's bundle.
-export { geminiMailbox } from './mailbox';
-export { geminiDeadLetter } from './dead-letter';
+export * from '../routing/workflows';
 export { waitForGeminiJob } from './wait-for-gemini-job';
 export { deepResearch } from './deep-research';
 export { batchPrompts } from './batch';

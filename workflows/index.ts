@@ -34,4 +34,4 @@ export {
 } from './batch';
 export { generateVideo, defaultVideoModel, type VideoInput, type VideoResult } from './video';
 export { waitForGeminiJob } from './wait-for-gemini-job';
-export type { DeadLetterRecord, DeadLetterReason } from './dead-letter';
+export type { DeadLetterRecord, DeadLetterReason } from '../routing/dead-letter-workflow';

@@ -1,68 +1,60 @@
-import { type ParsedSignatureHeader, parseSignatureHeader } from './signature-header';
-
-/** The Standard Webhooks headers of one delivery, checked for shape only (nothing here is trusted yet). */
+/** The Standard Webhooks headers of one delivery, checked for shape and size only (nothing here is trusted yet). */
 export interface WebhookHeaders {
   webhookId?: string;
   /** Unix seconds. */
   timestamp?: number;
-  signature: ParsedSignatureHeader;
+  /** The raw `webhook-signature` value. */
+  signature?: string;
 }
+
+/** Headers as Node gives them (`headersDistinct` or `headers`), as a plain object, or a fetch `Headers`. */
+export type HeaderInput = Headers | Record<string, string | readonly string[] | undefined>;
 
 export type HeaderResult = { ok: true; headers: WebhookHeaders } | { ok: false; reason: string };
 
 // Ids end up in workflow ids and logs, so only a conservative character set is let through.
 const webhookIdPattern = /^[A-Za-z0-9_.:@+=-]{1,200}$/;
 const timestampPattern = /^\d{1,12}$/;
+const names = ['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const;
 
-function single(headers: NodeJS.Dict<string[]>, name: string): { value?: string; duplicated: boolean } {
-  const values = headers[name];
-  if (!values || values.length === 0) return { duplicated: false };
-  return { value: values[0], duplicated: values.length > 1 };
+export const webhookIdIsWellFormed = (id: string) => webhookIdPattern.test(id);
+
+/** Every value of each webhook header, by lowercase name; a repeated header stays visible as several values. */
+function valuesOf(input: HeaderInput): Record<(typeof names)[number], string[]> {
+  const found = { 'webhook-id': [], 'webhook-timestamp': [], 'webhook-signature': [] } as Record<
+    (typeof names)[number],
+    string[]
+  >;
+  if (typeof Headers !== 'undefined' && input instanceof Headers) {
+    for (const name of names) {
+      const value = input.get(name);
+      if (value !== null) found[name].push(value);
+    }
+    return found;
+  }
+  for (const [key, value] of Object.entries(input as Record<string, string | readonly string[] | undefined>)) {
+    const name = key.toLowerCase() as (typeof names)[number];
+    if (!(name in found) || value === undefined) continue;
+    found[name].push(...(typeof value === 'string' ? [value] : value));
+  }
+  return found;
 }
 
-/**
- * Reads the three headers from Node's `headersDistinct`, where a repeated header stays visible as several values
- * (plain `headers` would silently join them with a comma).
- */
-export function parseWebhookHeaders(distinct: NodeJS.Dict<string[]>): HeaderResult {
-  const id = single(distinct, 'webhook-id');
-  const ts = single(distinct, 'webhook-timestamp');
-  const sig = single(distinct, 'webhook-signature');
-  for (const [name, h] of [
-    ['webhook-id', id],
-    ['webhook-timestamp', ts],
-    ['webhook-signature', sig],
-  ] as const) {
-    if (h.duplicated) return { ok: false, reason: `duplicated ${name} header` };
+/** Reads the three headers, refusing duplicates (a joined value would be ambiguous) and malformed ids or times. */
+export function readWebhookHeaders(input: HeaderInput): HeaderResult {
+  const values = valuesOf(input);
+  for (const name of names) {
+    if (values[name].length > 1) return { ok: false, reason: `duplicated ${name} header` };
   }
-  if (!sig.value?.trim()) return { ok: false, reason: 'missing webhook-signature header' };
-  const signature = parseSignatureHeader(sig.value);
-  if (signature.entries.length === 0) {
-    return {
-      ok: false,
-      reason: signature.malformed > 0 ? 'malformed webhook-signature entries' : 'no supported webhook-signature entry',
-    };
-  }
-  // A bare JWT can carry its own id and time (jti, iat); the v1 and v1a schemes sign these headers, so need them.
-  const jwtOnly = signature.entries.every((e) => e.scheme === 'jwt');
-  if (id.value === undefined) {
-    if (!jwtOnly) return { ok: false, reason: 'missing webhook-id header' };
-  } else if (!webhookIdPattern.test(id.value)) {
-    return { ok: false, reason: 'malformed webhook-id header' };
-  }
-  if (ts.value === undefined) {
-    if (!jwtOnly) return { ok: false, reason: 'missing webhook-timestamp header' };
-  } else if (!timestampPattern.test(ts.value)) {
+  const [id] = values['webhook-id'];
+  const [ts] = values['webhook-timestamp'];
+  const [signature] = values['webhook-signature'];
+  if (id !== undefined && !webhookIdPattern.test(id)) return { ok: false, reason: 'malformed webhook-id header' };
+  if (ts !== undefined && !timestampPattern.test(ts)) {
     return { ok: false, reason: 'malformed webhook-timestamp header' };
   }
   return {
     ok: true,
-    headers: {
-      webhookId: id.value,
-      timestamp: ts.value === undefined ? undefined : Number(ts.value),
-      signature,
-    },
+    headers: { webhookId: id, timestamp: ts === undefined ? undefined : Number(ts), signature: signature?.trim() },
   };
 }
-
-export const webhookIdIsWellFormed = (id: string) => webhookIdPattern.test(id);

@@ -1,26 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import { KeySetUnavailableError, type JwksKeys } from './jwks';
+import { KeySetUnavailableError } from './jwks';
+import type { ResolvedKeys, SchemeVerdict, SignatureScheme } from './scheme';
+import { webhookIdIsWellFormed } from './headers';
 
-export interface JwtOptions {
-  /** Checked when set (Gemini's docs verify an audience; the emulator uses the delivery URL). */
-  audience?: string;
-  /** Seconds of allowed clock skew on exp/iat/nbf. */
-  clockToleranceSec?: number;
-  now?: () => number;
-}
-
-export type JwtResult =
-  | {
-      ok: true;
-      kid?: string;
-      /** The envelope to trust: the signed `event` claim when there is one, else the raw body (hash-checked). */
-      envelope: { source: 'claim'; value: unknown } | { source: 'body' };
-      jti?: string;
-      iat?: number;
-    }
-  | { ok: false; reason: string };
-
+const compactJwt = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const hashClaims = ['body_sha256', 'body_hash'] as const;
 
 function bodyHashMatches(claimed: string, body: Buffer): boolean {
@@ -44,33 +28,50 @@ function signedEvent(payload: JWTPayload): unknown {
   return undefined;
 }
 
-/**
- * A bare compact JWT in `webhook-signature` (Gemini's documented scheme for per-request webhooks): RS256 only,
- * `exp` required, `aud` checked when configured. The raw body is unsigned unless the token binds it, so a token
- * that binds neither the body (hash claim) nor the event (event claim) is refused.
- */
-export async function verifyJwt(keys: JwksKeys, token: string, body: Buffer, opts: JwtOptions): Promise<JwtResult> {
+/** A short reason for the sender: what was wrong, not which library said so. */
+function refusalOf(err: errors.JOSEError): string {
+  if (err instanceof errors.JWTExpired) return 'jwt expired';
+  if (err instanceof errors.JWTClaimValidationFailed) return `jwt ${err.claim} claim rejected`;
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'jwt algorithm not allowed';
+  if (err instanceof errors.JWKSNoMatchingKey) return 'jwt key is not in the key set';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'jwt signature does not verify';
+  return 'jwt is not valid';
+}
+
+async function verifyToken(keys: ResolvedKeys, token: string, body: Buffer): Promise<SchemeVerdict> {
+  const { keySet, audience, issuers, toleranceSec } = keys;
+  if (!keySet) return { ok: false, reason: 'asymmetric signature but no JWKS configured' };
+  if (audience === undefined) return { ok: false, reason: 'jwt audience is not configured' };
   let payload: JWTPayload;
   let kid: string | undefined;
+  const now = keys.now();
   try {
     ({
       payload,
       protectedHeader: { kid },
-    } = await jwtVerify(token, keys.remote, {
+    } = await jwtVerify(token, keySet.getKey, {
       algorithms: ['RS256'],
-      audience: opts.audience,
-      requiredClaims: ['exp'],
-      clockTolerance: opts.clockToleranceSec ?? 30,
-      currentDate: opts.now ? new Date(opts.now()) : undefined,
+      audience: audience === false ? undefined : audience,
+      issuer: [...issuers],
+      requiredClaims: ['exp', 'iat', 'jti', 'iss'],
+      clockTolerance: 30,
+      currentDate: new Date(now),
     }));
   } catch (err) {
     if (err instanceof errors.JOSEError && !(err instanceof errors.JWKSTimeout)) {
       // Fetch failures inside jose surface as a plain JOSEError with this text; they are not the token's fault.
       if (err.code === 'ERR_JWKS_INVALID' || /JSON Web Key Set HTTP response/.test(err.message))
         throw new KeySetUnavailableError(err.message);
-      return { ok: false, reason: `jwt ${err.code}` };
+      return { ok: false, reason: refusalOf(err) };
     }
     throw new KeySetUnavailableError(`JWKS could not be fetched: ${(err as Error).message}`);
+  }
+  // The signed iat, not the unsigned header, decides how old the delivery is: Standard Webhooks' window, both ways.
+  const age = now / 1000 - (payload.iat as number);
+  if (age > toleranceSec) return { ok: false, reason: 'jwt issued too long ago' };
+  if (age < -toleranceSec) return { ok: false, reason: 'jwt issued in the future' };
+  if (typeof payload.jti !== 'string' || !webhookIdIsWellFormed(payload.jti)) {
+    return { ok: false, reason: 'jwt jti claim rejected' };
   }
 
   const hashClaim = hashClaims.map((c) => payload[c]).find((v) => v !== undefined);
@@ -81,11 +82,32 @@ export async function verifyJwt(keys: JwksKeys, token: string, body: Buffer, opt
   if (event === undefined && hashClaim === undefined) {
     return { ok: false, reason: 'jwt binds neither the body nor the event' };
   }
-  return {
-    ok: true,
-    kid,
-    envelope: event !== undefined ? { source: 'claim', value: event } : { source: 'body' },
-    jti: typeof payload.jti === 'string' ? payload.jti : undefined,
-    iat: typeof payload.iat === 'number' ? payload.iat : undefined,
-  };
+  // Deduplication keys on the signed jti: a captured token replayed under a fresh webhook-id header is the same event.
+  return { ok: true, key: kid ?? 'jwks', webhookId: payload.jti, signedEnvelope: event };
 }
+
+/**
+ * A bare compact JWT in `webhook-signature` (Gemini's documented scheme for per-request webhooks, kept as a
+ * fallback): RS256 only; `exp`, `iat`, `jti` and `iss` required; `iss` among the configured issuers; `aud` the
+ * receiver's URL unless that check is disabled. The raw body is unsigned unless the token binds it, so a token that
+ * binds neither the body (hash claim) nor the event (event claim) is refused.
+ */
+export const jwtScheme: SignatureScheme = {
+  name: 'jwt',
+  proves: 'google',
+  signsHeaders: false,
+  classify: (entry) => (entry.includes(',') ? undefined : compactJwt.test(entry) ? 'ok' : 'malformed'),
+  verifier(keys) {
+    if (!keys.keySet) return 'asymmetric signature but no JWKS configured';
+    return {
+      async verify(entries, { body }) {
+        let last: SchemeVerdict = { ok: false, reason: 'no signature entry verified' };
+        for (const token of entries) {
+          last = await verifyToken(keys, token, body);
+          if (last.ok) return last;
+        }
+        return last;
+      },
+    };
+  },
+};

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { eventually } from '../../common/eventually';
-import { deadLetterReplayedSignal } from '../../workflows/dead-letter';
+import { deadLetterReplayedSignal } from '../../routing/dead-letter-workflow';
 import {
   batchPrompts,
   deadLetterWorkflowId,

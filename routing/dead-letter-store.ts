@@ -1,7 +1,7 @@
 import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { type DeadLetterRecord, deadLetterReplayedSignal, geminiDeadLetter } from '../workflows/dead-letter';
+import { type DeadLetterRecord, deadLetterReplayedSignal, geminiDeadLetter } from './dead-letter-workflow';
 import { deadLetterWorkflowId, type GeminiEvent, geminiEventSignal } from '../common/contract';
-import { normaliseEventType, toGeminiEvent } from './event';
+import { normaliseEventType, toGeminiEvent } from './envelope';
 import { findOwner } from './owner-lookup';
 
 /** What a listing shows: the record without the event and envelope, which stay in the workflow's input. */

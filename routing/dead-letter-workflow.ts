@@ -3,7 +3,17 @@ import { condition, defineQuery, defineSignal, setHandler } from '@temporalio/wo
 import type { GeminiEvent } from '../common/contract';
 
 export type DeadLetterReason =
-  'workflow_closed' | 'workflow_not_found' | 'owner_not_found' | 'unknown_type' | 'unroutable';
+  | 'workflow_closed'
+  | 'workflow_not_found'
+  | 'owner_not_found'
+  | 'unknown_type'
+  | 'unroutable'
+  /** Verified, but the body can never be read (nested too deep): only an excerpt is kept. */
+  | 'unreadable'
+  /** Verified, but the event is larger than a signal may be: kept with its data cut. */
+  | 'too_large'
+  /** Temporal refused the event itself (not an outage): kept as a bounded copy. */
+  | 'rejected_by_temporal';
 
 /** A verified delivery that could not be signaled to a workflow, kept so it can be replayed by hand. */
 export interface DeadLetterRecord {

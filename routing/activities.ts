@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
-import { recordDeadLetter } from '../receiver/dead-letter-store';
-import { findOwner, type Owner } from '../receiver/owner-lookup';
-import type { DeadLetterRecord } from '../workflows/dead-letter';
+import { recordDeadLetter } from './dead-letter-store';
+import { findOwner, type Owner } from './owner-lookup';
+import type { DeadLetterRecord } from './dead-letter-workflow';
 
 /**
  * Used by the mailbox workflow: the run that recorded the resource id, or null when none has (yet). "Not yet" is an

@@ -1,4 +1,5 @@
 import {
+  type ActivityOptions,
   condition,
   defineQuery,
   getExternalWorkflowHandle,
@@ -6,8 +7,8 @@ import {
   setHandler,
   sleep,
 } from '@temporalio/workflow';
-import type * as routing from '../activities/routing';
-import type { DeadLetterReason } from './dead-letter';
+import type * as routing from './activities';
+import type { DeadLetterReason } from './dead-letter-workflow';
 import { type GeminiEvent, geminiEventSignal } from '../common/contract';
 
 export interface MailboxInput {
@@ -24,6 +25,15 @@ export interface MailboxState {
   forwarded: number;
   deadLettered: number;
 }
+
+/**
+ * Both routing activities are one quick Temporal call each (a visibility list, a workflow start), retried without
+ * limit: a held event must not be lost to a Temporal hiccup.
+ */
+const routingActivityPolicy: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+};
 
 export const mailboxStateQuery = defineQuery<MailboxState>('mailboxState');
 
@@ -43,14 +53,7 @@ export async function geminiMailbox(input: MailboxInput): Promise<MailboxState> 
   });
   setHandler(mailboxStateQuery, () => ({ ...state, held: held.length }));
 
-  const { findGeminiResourceOwner } = proxyActivities<typeof routing>({
-    startToCloseTimeout: '10 seconds',
-    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-  });
-  const { deadLetterGeminiEvent } = proxyActivities<typeof routing>({
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-  });
+  const { findGeminiResourceOwner, deadLetterGeminiEvent } = proxyActivities<typeof routing>(routingActivityPolicy);
 
   let owner: { workflowId: string; running: boolean } | undefined;
   /** Polls with backoff for at most lookupTimeoutMs of workflow time; undefined: the held events become dead letters. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type GeminiEvent, type GeminiEventType, geminiEventTypes } from '../common/contract';
+import { routingTokenField } from './token';
 
 const metadata = z.record(z.string(), z.unknown());
 
@@ -42,17 +43,34 @@ export function normaliseEventType(raw: string): GeminiEventType | undefined {
   return aliases[name];
 }
 
-/** The workflow id the job's creator put in user_metadata, wherever Gemini placed it. */
-export function targetWorkflowId(envelope: Envelope): string | undefined {
+/**
+ * The workflow id the job's creator put in user_metadata, wherever Gemini placed it, with the routing token found
+ * beside it (the token only counts in the same object as the id it vouches for).
+ */
+export function targetWorkflowId(envelope: Envelope): { workflowId: string; token: unknown } | undefined {
   for (const meta of [envelope.data.user_metadata, envelope.user_metadata]) {
     const id = meta?.temporal_workflow_id;
-    if (typeof id === 'string' && id.trim() !== '') return id.trim();
+    if (typeof id === 'string' && id.trim() !== '') return { workflowId: id.trim(), token: meta?.[routingTokenField] };
   }
   return undefined;
 }
 
+/** The envelope as it may be stored: without routing tokens, which are capabilities, not data. */
+function withoutTokens(envelope: Envelope): Envelope {
+  const strip = (meta?: Record<string, unknown>) => {
+    if (!meta || !(routingTokenField in meta)) return meta;
+    const { [routingTokenField]: _token, ...rest } = meta;
+    return rest;
+  };
+  return {
+    ...envelope,
+    data: { ...envelope.data, user_metadata: strip(envelope.data.user_metadata) },
+    user_metadata: strip(envelope.user_metadata),
+  };
+}
+
 export type ParsedEvent =
-  | { kind: 'event'; event: GeminiEvent; targetWorkflowId?: string }
+  | { kind: 'event'; event: GeminiEvent; target?: { workflowId: string; token: unknown } }
   | { kind: 'unknown-type'; rawType: string; resourceId?: string; envelope: Envelope }
   | { kind: 'invalid'; reason: string };
 
@@ -65,7 +83,9 @@ export function toGeminiEvent(webhookId: string, input: unknown, fallbackTimesta
   }
   const envelope = parsed.data;
   const type = normaliseEventType(envelope.type);
-  if (!type) return { kind: 'unknown-type', rawType: envelope.type, resourceId: envelope.data.id, envelope };
+  if (!type) {
+    return { kind: 'unknown-type', rawType: envelope.type, resourceId: envelope.data.id, envelope: withoutTokens(envelope) };
+  }
   if (!envelope.data.id) return { kind: 'invalid', reason: 'envelope data.id: required for a known event type' };
   const { user_metadata: _metadata, ...data } = envelope.data;
   return {
@@ -78,16 +98,48 @@ export function toGeminiEvent(webhookId: string, input: unknown, fallbackTimesta
       data,
       via: 'webhook',
     },
-    targetWorkflowId: targetWorkflowId(envelope),
+    target: targetWorkflowId(envelope),
   };
 }
 
-/** Parses the raw body as UTF-8 JSON; undefined when it is not. */
-export function parseJsonBody(body: Buffer): unknown {
-  if (body.length === 0) return undefined;
+export type ParsedBody = { ok: true; value: unknown } | { ok: false; reason: string; tooDeep?: true };
+
+/**
+ * Nesting depth of JSON text, counted without parsing (so a hostile body cannot make the parser, or later the
+ * payload converter, recurse deeply); stops counting once past `max`.
+ */
+function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+/** Parses the raw body as UTF-8 JSON nested at most `maxDepth` levels. */
+export function parseJsonBody(body: Buffer, maxDepth = 32): ParsedBody {
+  const refused = { ok: false, reason: 'body is not UTF-8 JSON' } as const;
+  if (body.length === 0) return refused;
+  let text: string;
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch {
-    return undefined;
+    return refused;
+  }
+  if (nestsDeeperThan(text, maxDepth)) {
+    return { ok: false, reason: `body nests deeper than ${maxDepth} levels`, tooDeep: true };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return refused;
   }
 }

@@ -1,0 +1,101 @@
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { parseRoutingKeys, type RoutingKey } from '../routing/token';
+import type { WebhookKeys } from './verify/keys';
+
+/** Everything a receiver is made from; checked once by createReceiver, with errors naming the option. */
+export interface ReceiverOptions extends Omit<WebhookKeys, 'audience'> {
+  /** 0 picks a free port (startReceiver). */
+  port?: number;
+  host?: string;
+  /** Webhook path; default `/webhooks/gemini`. */
+  path?: string;
+  /** The URL Gemini posts to, as seen from outside; the default JWT audience. startReceiver defaults it to its own. */
+  publicUrl?: string;
+  /** Required JWT `aud`; default `publicUrl`; `false` disables the check (not recommended). */
+  audience?: string | false;
+  /**
+   * Keys that vouch for `user_metadata.temporal_workflow_id` of per-request deliveries (`"id:base64secret, ..."` or
+   * parsed), the first current, the rest accepted during a rotation. Without them, per-request deliveries are routed
+   * by resource id only.
+   */
+  routingKeys?: string | readonly RoutingKey[];
+  /** What deliveries from unknown senders may store: writes per minute, and open mailboxes + dead letters. */
+  untrustedBudget?: { perMinute?: number; maxOpen?: number };
+  /** The Temporal server; `taskQueue` is where the worker hosts the mailbox and dead-letter workflows. */
+  temporal: { address?: string; namespace?: string; taskQueue: string };
+  /** Use this client instead of connecting to `temporal.address` (it is not closed by the receiver). */
+  client?: Client;
+  /** Answer 503 when Temporal has not accepted within this (default 2000). */
+  ackTimeoutMs?: number;
+  /** Larger bodies get 413; default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Larger events are not signaled but kept as a cut dead letter; default 256 KiB. */
+  maxEventBytes?: number;
+  /** How long a mailbox looks for an event's owner (default 15 min) and lingers for stragglers (default 1 min). */
+  mailboxLookupTimeoutMs?: number;
+  mailboxLingerTimeoutMs?: number;
+  dedupeCapacity?: number;
+  /** A separate listener (startReceiver) for /metrics and readiness details; 0 picks a free port. */
+  opsPort?: number;
+  /** Default 127.0.0.1. */
+  opsHost?: string;
+  /** Also serve /metrics and readiness details on the public port, to `Authorization: Bearer <opsToken>`. */
+  opsToken?: string;
+  /** Collect Node process metrics too (the standalone receiver does; tests do not). */
+  defaultMetrics?: boolean;
+  logger?: Logger;
+}
+
+const port = z.number().int().min(0).max(65535);
+const ms = (min: number) => z.number().int().min(min);
+
+const routingKeysOption = z
+  .union([z.string(), z.array(z.object({ id: z.string(), secret: z.instanceof(Buffer) })).readonly()])
+  .transform((value, ctx): readonly RoutingKey[] => {
+    if (typeof value !== 'string') return value;
+    if (value.trim() === '') return [];
+    try {
+      return parseRoutingKeys(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+
+/** The receiver's own options (the webhook keys are checked by the verifier they go to). */
+export const receiverOptionsSchema = z.looseObject({
+  port: port.optional(),
+  host: z.string().min(1).default('127.0.0.1'),
+  path: z
+    .string()
+    .regex(/^\/\S*$/, 'must start with /')
+    .default('/webhooks/gemini'),
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  routingKeys: routingKeysOption.default([]),
+  untrustedBudget: z
+    .object({ perMinute: z.number().int().min(0).default(60), maxOpen: z.number().int().min(0).default(1000) })
+    .default({ perMinute: 60, maxOpen: 1000 }),
+  temporal: z.object({
+    address: z.string().min(1).optional(),
+    namespace: z.string().min(1).default('default'),
+    taskQueue: z.string().min(1),
+  }),
+  client: z.custom<Client>((v) => typeof v === 'object' && v !== null, 'must be a Temporal Client').optional(),
+  ackTimeoutMs: ms(1).max(60_000).default(2000),
+  maxBodyBytes: ms(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  maxEventBytes: ms(1024).max(2 * 1024 * 1024).default(256 * 1024),
+  mailboxLookupTimeoutMs: ms(1).optional(),
+  mailboxLingerTimeoutMs: ms(1).optional(),
+  dedupeCapacity: ms(1).optional(),
+  opsPort: port.optional(),
+  opsHost: z.string().min(1).default('127.0.0.1'),
+  opsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  defaultMetrics: z.boolean().default(false),
+}).refine((o) => o.client !== undefined || o.temporal.address !== undefined, {
+  message: 'required unless a client is given',
+  path: ['temporal', 'address'],
+});
+
+export type CheckedReceiverOptions = z.infer<typeof receiverOptionsSchema> & ReceiverOptions;

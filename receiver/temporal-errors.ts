@@ -1,0 +1,25 @@
+import { PayloadConverterError, ValueError } from '@temporalio/common';
+
+// gRPC status codes after which the same request can succeed later: Temporal is down, slow, overloaded, or this
+// receiver's access is misconfigured (fixed by an operator, then Gemini's retry lands).
+const transientCodes = new Set([1, 2, 4, 7, 8, 10, 13, 14, 16]);
+// Codes that mean Temporal will never take this request as it is.
+const permanentCodes = new Set([3, 9, 11, 12]);
+
+/**
+ * Whether an error on the way to Temporal is permanent: Temporal refused the request itself (invalid argument, too
+ * large) or it could not even be encoded. Anything unknown counts as transient, so an event is never thrown away on
+ * a guess; Gemini's retry costs little.
+ */
+export function isPermanentTemporalError(err: unknown): boolean {
+  for (let e = err, hops = 0; e && typeof e === 'object' && hops < 5; e = (e as { cause?: unknown }).cause, hops++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'number') {
+      if (permanentCodes.has(code)) return true;
+      if (transientCodes.has(code)) return false;
+    }
+    if (e instanceof PayloadConverterError || e instanceof ValueError) return true;
+    if (e instanceof RangeError || e instanceof TypeError) return true;
+  }
+  return false;
+}

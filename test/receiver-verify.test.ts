@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { exportJWK, type JWK } from 'jose';
+import {
+  mintRoutingToken,
+  parseRoutingKeys,
+  ReceiverOptionsError,
+  routingTokenField,
+  verifyGeminiWebhook,
+  type WebhookKeys,
+} from '../receiver';
+import { verifyRoutingToken } from '../routing/token';
+import {
+  envelope,
+  makeKeys,
+  newSecret,
+  nowSec,
+  sha256Hex,
+  signJwt,
+  signV1,
+  signV1a,
+  testIssuer,
+} from './receiver-support';
+
+const AUDIENCE = 'https://receiver.example/webhooks/gemini';
+
+describe('verifyGeminiWebhook, framework-free', async () => {
+  const keys = makeKeys();
+  const jwks: { keys: JWK[] } = { keys: [] };
+  for (const { publicKey } of keys.ed25519) jwks.keys.push(await exportJWK(publicKey));
+  jwks.keys.push({ ...(await exportJWK(keys.rsa.publicKey)), kid: keys.rsa.kid, alg: 'RS256' });
+  const secret = newSecret();
+  const webhookKeys: WebhookKeys = { secrets: [secret], jwks, issuer: testIssuer, audience: AUDIENCE };
+  const body = JSON.stringify(envelope('interaction.completed', 'interactions/abc'));
+
+  it('verifies v1 with headers as a plain object in any case, and says the sender is this deployment', async () => {
+    const id = `msg_${randomUUID()}`;
+    const ts = nowSec();
+    const headers = { 'Webhook-Id': id, 'WEBHOOK-TIMESTAMP': String(ts), 'webhook-signature': signV1(secret, id, ts, body) };
+    const result = await verifyGeminiWebhook(body, headers, webhookKeys);
+    assert.equal(result.ok, true, JSON.stringify(result));
+    if (!result.ok) return;
+    assert.deepEqual([result.scheme, result.key, result.webhookId, result.sender], ['v1', 'secret#1', id, 'deployment']);
+    assert.deepEqual(result.envelope, JSON.parse(body));
+  });
+
+  it('verifies v1a with a fetch Headers object, and says the sender is Google (for anyone)', async () => {
+    const id = `msg_${randomUUID()}`;
+    const ts = nowSec();
+    const headers = new Headers({
+      'webhook-id': id,
+      'webhook-timestamp': String(ts),
+      'webhook-signature': signV1a(keys.ed25519[2].privateKey, id, ts, body),
+    });
+    const result = await verifyGeminiWebhook(Buffer.from(body), headers, webhookKeys);
+    assert.equal(result.ok && result.scheme, 'v1a', JSON.stringify(result));
+    assert.equal(result.ok && result.sender, 'google');
+  });
+
+  it('verifies a JWT and deduplicates on its signed jti, not on the header', async () => {
+    const jti = `msg_${randomUUID()}`;
+    const token = await signJwt(keys.rsa.privateKey, { event: JSON.parse(body), body_sha256: sha256Hex(body) }, {
+      kid: keys.rsa.kid,
+      audience: AUDIENCE,
+      jti,
+    });
+    const headers = { 'webhook-id': `msg_${randomUUID()}`, 'webhook-timestamp': String(nowSec()), 'webhook-signature': token };
+    const result = await verifyGeminiWebhook(new Uint8Array(Buffer.from(body)), headers, webhookKeys);
+    assert.equal(result.ok && result.webhookId, jti, JSON.stringify(result));
+  });
+
+  it('refuses with a status and a short reason, and never reaches cryptography past the entry bound', async () => {
+    const id = `msg_${randomUUID()}`;
+    const ts = nowSec();
+    const forged = { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': `v1,${randomBytes(32).toString('base64')}` };
+    assert.deepEqual(await verifyGeminiWebhook(body, forged, webhookKeys), {
+      ok: false,
+      status: 401,
+      reason: 'no signature entry verified',
+    });
+    const many = Array.from({ length: 170 }, () => `v1a,${randomBytes(64).toString('base64')}`).join(' ');
+    const started = performance.now();
+    const refused = await verifyGeminiWebhook(body, { ...forged, 'webhook-signature': many }, webhookKeys);
+    assert.deepEqual(refused, { ok: false, status: 400, reason: 'too many webhook-signature entries' });
+    assert.ok(performance.now() - started < 5, 'bounded before any Ed25519 check');
+    const twice = await verifyGeminiWebhook(body, { ...forged, 'webhook-id': [id, id] }, webhookKeys);
+    assert.deepEqual(twice, { ok: false, status: 400, reason: 'duplicated webhook-id header' });
+  });
+
+  it('answers 422 with the verified sender for a body too deep to read', async () => {
+    const id = `msg_${randomUUID()}`;
+    const ts = nowSec();
+    const deep = `{"type":"x","data":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    const headers = { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signV1(secret, id, ts, deep) };
+    const result = await verifyGeminiWebhook(deep, headers, webhookKeys);
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    assert.deepEqual([result.status, result.verified?.webhookId], [422, id]);
+    assert.match(result.reason, /deeper than 32/);
+  });
+
+  it('throws a typed error naming the bad key option, without echoing the secret', async () => {
+    const bad = 'whsec_@@@not-base64-secret@@@';
+    await assert.rejects(verifyGeminiWebhook(body, {}, { secrets: [bad] }), (err: Error) => {
+      return err instanceof ReceiverOptionsError && /secret #1/.test(err.message) && !err.message.includes('not-base64');
+    });
+    await assert.rejects(verifyGeminiWebhook(body, {}, { jwksUrl: 'ftp://x' }), /jwksUrl/);
+    await assert.rejects(verifyGeminiWebhook(body, {}, { maxSignatureEntries: 0 }), /maxSignatureEntries/);
+  });
+});
+
+describe('routing tokens', () => {
+  const [current, previous] = parseRoutingKeys(
+    `k2:${randomBytes(32).toString('base64')}\nk1:${randomBytes(32).toString('base64url')}`,
+  );
+
+  it('mints v1.<keyId>.<mac> tokens that verify for that workflow and purpose only', () => {
+    const token = mintRoutingToken(current, 'wf-1', 'interaction');
+    assert.match(token, /^v1\.k2\.[A-Za-z0-9_-]{43}$/);
+    assert.deepEqual(verifyRoutingToken([current], 'wf-1', 'interaction', token), { ok: true, keyId: 'k2' });
+    assert.equal(verifyRoutingToken([current], 'wf-2', 'interaction', token).ok, false, 'another workflow');
+    assert.equal(verifyRoutingToken([current], 'wf-1', 'batch', token).ok, false, 'another purpose');
+    const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'AB' : 'AA'}`;
+    assert.equal(verifyRoutingToken([current], 'wf-1', 'interaction', tampered).ok, false, 'tampered');
+    for (const junk of [undefined, 42, '', 'v1.k2', 'v2.k2.abc', `${token}.x`]) {
+      assert.equal(verifyRoutingToken([current], 'wf-1', 'interaction', junk).ok, false, String(junk));
+    }
+  });
+
+  it('accepts tokens of a previous key during a rotation, and none of a retired one', () => {
+    const old = mintRoutingToken(previous, 'wf-1', 'batch');
+    assert.deepEqual(verifyRoutingToken([current, previous], 'wf-1', 'batch', old), { ok: true, keyId: 'k1' });
+    assert.deepEqual(verifyRoutingToken([current], 'wf-1', 'batch', old), {
+      ok: false,
+      reason: 'routing token of an unknown key',
+    });
+  });
+
+  it('refuses bad key lists clearly, without echoing a secret', () => {
+    const secret = randomBytes(8).toString('base64');
+    assert.throws(() => parseRoutingKeys(`k:${secret}`), (err: Error) => /at least 16 bytes/.test(err.message) && !err.message.includes(secret));
+    assert.throws(() => parseRoutingKeys(''), /no routing keys/);
+    assert.throws(() => parseRoutingKeys('k:***'), /not base64/);
+    const ok = randomBytes(32).toString('base64');
+    assert.throws(() => parseRoutingKeys(`k:${ok} k:${ok}`), /listed twice/);
+    assert.equal(routingTokenField, 'geminiflow_token');
+  });
+});
