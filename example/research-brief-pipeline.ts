@@ -3,6 +3,7 @@ import { defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio
 import {
   type AgentResult,
   badInput,
+  defaultTextModel,
   type BatchResult,
   batchPrompts,
   type DeepResearchResult,
@@ -16,7 +17,7 @@ export interface ResearchBriefInput {
   topic: string;
   /** Follow-up questions asked about the report, as one batch. Default 3. */
   followUps?: number;
-  /** Model for the follow-ups and the brief. Default 'gemini-flash-latest'. */
+  /** Model for the follow-ups and the brief. Default: defaultTextModel. */
   model?: string;
   /** How long `publish` waits for a person's approval before it is refused. Default 1 day. */
   approvalTimeout?: Duration;
@@ -56,7 +57,7 @@ export async function researchBriefPipeline(input: ResearchBriefInput): Promise<
   const children = { research: `${id}/research`, 'follow-ups': `${id}/follow-ups`, brief: briefWorkflowId(id) };
   let stage: PipelineStage = 'research';
   setHandler(pipelineStatusQuery, () => ({ stage, children }));
-  const model = input.model ?? 'gemini-flash-latest';
+  const model = input.model ?? defaultTextModel;
   const wait = input.wait ? { wait: input.wait } : {};
   const followUpCount = input.followUps ?? 3;
   if (!input.topic?.trim()) throw badInput('a topic is required');

@@ -3,6 +3,7 @@ import {
   type BatchItemError,
   type BatchItemResult,
   type BatchRequestOptions,
+  defaultTextModel,
   GeminiflowFailure,
   type PromptSource,
 } from '../common/contract';
@@ -17,7 +18,8 @@ import { listenForGeminiEvents, type ResolvedWait, type WaitSettings, waitSettin
 export const maxInlinePromptBytes = 256 * 1024;
 
 export interface BatchInput extends WaitSettings {
-  model: string;
+  /** Default: defaultTextModel (gemini-flash-latest). */
+  model?: string;
   prompts: PromptSource;
   options?: BatchRequestOptions;
   /** Shown in the Gemini console; default `geminiflow <workflow id>`. */
@@ -61,7 +63,7 @@ export async function batchPrompts(input: BatchInput): Promise<BatchResult> {
 
   const uploaded = await uploadBatchInput({ source: input.prompts, options: input.options, displayName });
   const { batchName } = await CancellationScope.nonCancellable(() =>
-    createBatchJob({ model: input.model, file: uploaded.file, displayName }),
+    createBatchJob({ model: input.model ?? defaultTextModel, file: uploaded.file, displayName }),
   );
   const { event, resolvedBy } = await cancelJobOnCancellation(
     () =>
@@ -115,7 +117,7 @@ async function deleteInputFile(file: string): Promise<void> {
 
 function checkInput(input: BatchInput): void {
   const bad = (message: string) => ApplicationFailure.nonRetryable(message, GeminiflowFailure.badBatchInput);
-  if (!input.model?.trim()) throw bad('a model is required');
+  if (input.model !== undefined && !input.model.trim()) throw bad('the model name is empty');
   if (!input.prompts || typeof input.prompts !== 'object') throw bad('prompts are required');
   if (input.prompts.kind === 'inline') {
     if (!Array.isArray(input.prompts.prompts) || input.prompts.prompts.length === 0) throw bad('no prompts given');

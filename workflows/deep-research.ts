@@ -1,10 +1,8 @@
 import { fetchDeepResearchReport } from './activities';
-import type { DeepResearchReport } from '../common/contract';
+import { type DeepResearchReport, defaultDeepResearchAgent } from '../common/contract';
 import { runBackgroundInteraction } from './background-interaction';
 import { badInput } from './job-failures';
 import { listenForGeminiEvents, type ResolvedWait, type WaitSettings, waitSettingsOf } from './wait-for-gemini-event';
-
-export const defaultDeepResearchAgent = 'deep-research-preview-04-2026';
 
 export interface DeepResearchInput extends WaitSettings {
   topic: string;

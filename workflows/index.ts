@@ -23,7 +23,7 @@ export { cancelJobOnCancellation } from './cancel-job-on-cancellation';
 export { jobEnded, badInput } from './job-failures';
 export { activityPolicies } from './activity-policies';
 export * from './agent';
-export { deepResearch, defaultDeepResearchAgent, type DeepResearchInput, type DeepResearchResult } from './deep-research';
+export { deepResearch, type DeepResearchInput, type DeepResearchResult } from './deep-research';
 export {
   batchPrompts,
   maxInlinePromptBytes,
@@ -32,6 +32,6 @@ export {
   type BatchSucceeded,
   type BatchEnded,
 } from './batch';
-export { generateVideo, defaultVideoModel, type VideoInput, type VideoResult } from './video';
+export { generateVideo, type VideoInput, type VideoResult } from './video';
 export { waitForGeminiJob } from './wait-for-gemini-job';
 export type { DeadLetterRecord, DeadLetterReason } from '../routing/dead-letter-workflow';

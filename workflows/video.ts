@@ -1,12 +1,9 @@
 import { patched } from '@temporalio/workflow';
-import type { DownloadedVideo, GeminiEventType } from '../common/contract';
+import { defaultVideoModel, type DownloadedVideo, type GeminiEventType } from '../common/contract';
 import { downloadGeneratedVideo } from './activities';
 import { runBackgroundInteraction } from './background-interaction';
 import { badInput } from './job-failures';
 import { listenForGeminiEvents, type ResolvedWait, type WaitSettings, waitSettingsOf } from './wait-for-gemini-event';
-
-/** Video through Interactions runs on Omni models (Veo is served only by generateVideos). */
-export const defaultVideoModel = 'gemini-omni-1.1-flash';
 
 export interface VideoInput extends WaitSettings {
   prompt: string;

@@ -7,3 +7,4 @@ export * from './ids';
 export * from './jobs';
 export * from './failures';
 export * from './tools';
+export * from './models';

@@ -8,7 +8,7 @@ import {
   log,
   setHandler,
 } from '@temporalio/workflow';
-import { functionTool, type ToolSpec } from '../../common/contract';
+import { defaultTextModel, functionTool, type ToolSpec } from '../../common/contract';
 import { cancelInteraction } from '../activities';
 import { durationMs } from '../duration';
 import { badInput } from '../job-failures';
@@ -26,7 +26,7 @@ import { offeredTools } from './offered-tools';
 import { createToolCaller, failureMessage } from './tool-calls';
 import { Transcript } from './transcript';
 import { createTurnRunner } from './turns';
-import { type AgentCarryOver, type AgentInput, type AgentReply, type AgentResult, defaultAgentModel } from './types';
+import type { AgentCarryOver, AgentInput, AgentReply, AgentResult } from './types';
 
 interface Ticket {
   text: string;
@@ -107,7 +107,7 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
   const turns = createTurnRunner({
     events,
     transcript,
-    model: input.model ?? defaultAgentModel,
+    model: input.model ?? defaultTextModel,
     systemInstruction: input.systemInstruction,
     declarations: [...offered.values()].map(functionTool),
     maxSteps: input.maxStepsPerTurn ?? 10,

@@ -3,10 +3,8 @@ import type { ApprovalsCarryOver, PendingApproval } from './approvals';
 import type { TranscriptCarryOver } from './transcript';
 import type { GeminiEventsCarryOver, WaitSettings } from '../wait-for-gemini-event';
 
-export const defaultAgentModel = 'gemini-flash-latest';
-
 export interface AgentInput {
-  /** Default: gemini-flash-latest (the SDK's alias for the current Flash model). */
+  /** Default: defaultTextModel (gemini-flash-latest). */
   model?: string;
   systemInstruction?: string;
   /** Names of tools from the agent's registry the model may call. */
