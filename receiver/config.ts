@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SetupError } from '../common/errors';
-import { temporalConfig } from '../common/temporal-config';
+import { temporalSettings } from '../common/temporal-connection';
 import type { ReceiverOptions } from './server';
 import { HmacVerifier } from './verify/hmac';
 
@@ -49,7 +49,7 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
   } catch (err) {
     throw new SetupError(`invalid GEMINI_WEBHOOK_SECRETS: ${(err as Error).message}`);
   }
-  const temporal = temporalConfig(env);
+  const temporal = temporalSettings(env);
   return {
     port: c.RECEIVER_PORT,
     host: c.RECEIVER_HOST,
@@ -58,9 +58,10 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
     jwksUrl: c.GEMINI_JWKS_URL,
     audience: c.GEMINI_WEBHOOK_AUDIENCE,
     temporal: {
-      address: temporal.address ?? '127.0.0.1:7233',
+      address: temporal.address,
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
+      connectionOptions: temporal.nativeConnectionOptions,
     },
     ackTimeoutMs: c.RECEIVER_ACK_TIMEOUT_MS,
     maxBodyBytes: c.RECEIVER_MAX_BODY_BYTES,

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client } from '@temporalio/client';
+import type { NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { logger as rootLogger } from '../common/logger';
 import { createApp } from './app';
@@ -23,7 +24,8 @@ export interface ReceiverOptions {
   jwksUrl?: string;
   /** Expected `aud` of JWT deliveries; unchecked when unset. */
   audience?: string;
-  temporal: { address: string; namespace: string; taskQueue: string };
+  /** connectionOptions (TLS, API key) default to `{ address }`. */
+  temporal: { address: string; namespace: string; taskQueue: string; connectionOptions?: NativeConnectionOptions };
   /** Answer 503 when Temporal has not accepted within this (default 2000). */
   ackTimeoutMs?: number;
   /** Default 1 MiB. */
@@ -56,7 +58,10 @@ export interface RunningReceiver {
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
   const logger = (options.logger ?? rootLogger).child({ component: 'receiver' });
   const path = options.path ?? '/webhooks/gemini';
-  const connection = new BackgroundNativeConnection(options.temporal.address, logger);
+  const connection = new BackgroundNativeConnection(
+    options.temporal.connectionOptions ?? { address: options.temporal.address },
+    logger,
+  );
   const client = new Client({ connection, namespace: options.temporal.namespace });
   const ackTimeoutMs = options.ackTimeoutMs ?? 2000;
   // Deliveries that arrive before the first connection get 503; give a reachable Temporal a moment so a fresh receiver

@@ -5,7 +5,7 @@ import { ensureRegisteredWebhook } from '../activities/webhook-setup';
 import { connectOrStartDevServer, type DevServer, freePort } from '../common/dev-server';
 import { SetupError } from '../common/errors';
 import { logger } from '../common/logger';
-import { temporalConfig } from '../common/temporal-config';
+import { temporalSettings } from '../common/temporal-connection';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../emulator';
 import { googleJwksUrl } from '../receiver/config';
 import { type RunningReceiver, startReceiver } from '../receiver/server';
@@ -40,7 +40,7 @@ export interface LocalStack {
  * the way production is: jobs carry the receiver's URL, webhooks are verified, and workflows are signaled.
  */
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
-  const config = temporalConfig();
+  const config = temporalSettings();
   // Each part registers how to stop it, so a stack that fails half-way leaves no server or port behind.
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {

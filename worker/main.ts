@@ -3,16 +3,18 @@ import * as activities from '../activities';
 import { ensureWebhookAtStartup } from '../activities/webhook-setup';
 import { runMain } from '../common/errors';
 import { logger } from '../common/logger';
-import { temporalConfig } from '../common/temporal-config';
+import { ensureSearchAttributes } from '../common/search-attributes-setup';
+import { temporalSettings } from '../common/temporal-connection';
 import { createWorker } from './create-worker';
 import { installRuntime } from './runtime';
 
 runMain(async () => {
-  const config = temporalConfig();
-  const address = config.address ?? '127.0.0.1:7233';
+  const config = temporalSettings();
+  const { address } = config;
   installRuntime();
   await ensureWebhookAtStartup();
-  const connection = await NativeConnection.connect({ address });
+  await ensureSearchAttributes(config, { logger });
+  const connection = await NativeConnection.connect(config.nativeConnectionOptions);
   const worker = await createWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, activities });
   logger.info({ address, namespace: config.namespace, taskQueue: config.taskQueue }, 'worker started');
   await worker.run();
