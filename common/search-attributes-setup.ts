@@ -205,7 +205,8 @@ export async function ensureSearchAttributes(
   for (let delayMs = 200; ; delayMs = Math.min(delayMs * 2, 5000)) {
     let connection: Connection | undefined;
     try {
-      connection = await Connection.connect({ ...settings.connectionOptions, connectTimeout: 5000 });
+      const connectTimeout = Math.max(500, Math.min(5000, deadline - Date.now()));
+      connection = await Connection.connect({ ...settings.connectionOptions, connectTimeout });
     } catch (err) {
       if (Date.now() + delayMs > deadline) {
         throw new SetupError(`cannot reach Temporal at ${settings.address}: ${(err as Error).message}`);
