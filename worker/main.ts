@@ -11,9 +11,10 @@ import { installRuntime } from './runtime';
 runMain(async () => {
   const config = temporalSettings();
   const { address } = config;
+  // Before the SDK Runtime takes over SIGINT/SIGTERM, so a worker still waiting for Temporal stops on them.
+  await ensureSearchAttributes(config, { logger });
   installRuntime();
   await ensureWebhookAtStartup();
-  await ensureSearchAttributes(config, { logger });
   const connection = await NativeConnection.connect(config.nativeConnectionOptions);
   const worker = await createWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, activities });
   logger.info({ address, namespace: config.namespace, taskQueue: config.taskQueue }, 'worker started');
