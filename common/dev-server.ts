@@ -2,11 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
-import type { SearchAttributeType } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { searchAttributeKeys } from './contract';
 import { SetupError } from './errors';
+import { cliTypeName, ensureSearchAttributes } from './search-attributes-setup';
+import { temporalSettings } from './temporal-connection';
 import { resolveTemporalCli } from './temporal-cli';
 
 export interface DevServerOptions {
@@ -35,16 +35,6 @@ export interface DevServer {
   kill(): Promise<void>;
 }
 
-const cliTypeNames: Record<SearchAttributeType, string> = {
-  TEXT: 'Text',
-  KEYWORD: 'Keyword',
-  INT: 'Int',
-  DOUBLE: 'Double',
-  BOOL: 'Bool',
-  DATETIME: 'Datetime',
-  KEYWORD_LIST: 'KeywordList',
-};
-
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -58,14 +48,19 @@ export async function freePort(): Promise<number> {
 }
 
 /** Waits until the frontend answers a real RPC, not just until the port is open. */
-export async function waitForTemporal(address: string, timeoutMs: number, exited?: () => string | undefined) {
+export async function waitForTemporal(
+  target: string | ConnectionOptions,
+  timeoutMs: number,
+  exited?: () => string | undefined,
+) {
+  const options = typeof target === 'string' ? { address: target } : target;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     const why = exited?.();
     if (why) throw new SetupError(why);
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      const connection = await Connection.connect({ ...options, connectTimeout: 1000 });
       try {
         await connection.workflowService.getSystemInfo({});
         return;
@@ -77,28 +72,7 @@ export async function waitForTemporal(address: string, timeoutMs: number, exited
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  throw new SetupError(`Temporal at ${address} did not become ready in ${timeoutMs} ms: ${String(lastError)}`);
-}
-
-/**
- * Registers the project's search attributes on a server that already exists (a reused server, or a db file created
- * before an attribute was added); start-dev only registers `--search-attribute` on namespaces it creates.
- */
-export async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
-  const connection = await Connection.connect({ address });
-  try {
-    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = searchAttributeKeys.filter((k) => !(customAttributes && k.name in customAttributes));
-    if (missing.length === 0) return;
-    await connection.operatorService.addSearchAttributes({
-      namespace,
-      searchAttributes: Object.fromEntries(
-        missing.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${k.type}`]]),
-      ),
-    });
-  } finally {
-    await connection.close();
-  }
+  throw new SetupError(`Temporal at ${options.address} did not become ready in ${timeoutMs} ms: ${String(lastError)}`);
 }
 
 function tail(file: string, bytes = 2000): string {
@@ -147,7 +121,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--dynamic-config-value',
     'limit.maxIDLength=255',
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
-    ...searchAttributeKeys.flatMap((k) => ['--search-attribute', `${k.name}=${cliTypeNames[k.type]}`]),
+    ...searchAttributeKeys.flatMap((k) => ['--search-attribute', `${k.name}=${cliTypeName(k.type)}`]),
   ];
   const out = fs.openSync(logFile, 'a');
   const child = spawn(cli.path, args, { stdio: ['ignore', out, out] });
@@ -164,7 +138,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   };
   try {
     await waitForTemporal(address, opts.readyTimeoutMs ?? 60_000, exited);
-    await ensureSearchAttributes(address, namespace);
+    // start-dev registers `--search-attribute` only on namespaces it creates, not on an existing db file's.
+    await ensureSearchAttributes({ address, namespace, connectionOptions: { address } }, { mode: 'register', reachTimeoutMs: 0 });
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
@@ -191,16 +166,16 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 }
 
 /**
- * The server every entry point uses: the one at TEMPORAL_ADDRESS when that is set (checked and given the project's
- * search attributes), otherwise a dev server started here on the given db file.
+ * The server every entry point uses: the one TEMPORAL_ADDRESS (or a Temporal config profile) names, checked and given
+ * the project's search attributes (see common/search-attributes-setup.ts), otherwise a dev server started here on the given db file.
  */
 export async function connectOrStartDevServer(opts: DevServerOptions): Promise<DevServer> {
-  const existing = process.env.TEMPORAL_ADDRESS;
-  if (existing) {
-    const namespace = process.env.TEMPORAL_NAMESPACE ?? opts.namespace ?? 'default';
-    await waitForTemporal(existing, opts.readyTimeoutMs ?? 15_000);
-    await ensureSearchAttributes(existing, namespace);
-    return { address: existing, namespace, owned: false, stop: async () => {}, kill: async () => {} };
+  const settings = temporalSettings();
+  if (settings.addressConfigured) {
+    await waitForTemporal(settings.connectionOptions, opts.readyTimeoutMs ?? 15_000);
+    await ensureSearchAttributes(settings, { reachTimeoutMs: 0 });
+    const { address, namespace } = settings;
+    return { address, namespace, owned: false, stop: async () => {}, kill: async () => {} };
   }
   return startDevServer(opts);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { temporalConfig } from '../common/temporal-config';
+import { temporalSettings } from '../common/temporal-connection';
 import { parseRoutingKeys } from '../routing/token';
 import { parseOptions, ReceiverOptionsError } from './option-errors';
 import type { ReceiverOptions } from './options';
@@ -58,7 +58,7 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
   const routingKeys = c.GEMINIFLOW_ROUTING_KEYS
     ? checked('GEMINIFLOW_ROUTING_KEYS', () => parseRoutingKeys(c.GEMINIFLOW_ROUTING_KEYS!))
     : [];
-  const temporal = temporalConfig(env);
+  const temporal = temporalSettings(env);
   return {
     port: c.RECEIVER_PORT,
     host: c.RECEIVER_HOST,
@@ -74,9 +74,10 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
     routingKeys,
     untrustedBudget: { perMinute: c.RECEIVER_UNTRUSTED_PER_MINUTE, maxOpen: c.RECEIVER_UNTRUSTED_MAX_OPEN },
     temporal: {
-      address: temporal.address ?? '127.0.0.1:7233',
+      address: temporal.address,
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
+      connectionOptions: temporal.nativeConnectionOptions,
     },
     ackTimeoutMs: c.RECEIVER_ACK_TIMEOUT_MS,
     maxBodyBytes: c.RECEIVER_MAX_BODY_BYTES,

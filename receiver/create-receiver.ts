@@ -32,7 +32,7 @@ async function temporalClient(o: CheckedReceiverOptions, logger: Logger) {
     const probe = () => client.connection.workflowService.getSystemInfo({}).then(() => true);
     return { client, probe, close: async () => undefined };
   }
-  const connection = new BackgroundNativeConnection(o.temporal.address!, logger);
+  const connection = new BackgroundNativeConnection(o.temporal.connectionOptions ?? { address: o.temporal.address! }, logger);
   const client = new Client({ connection, namespace: o.temporal.namespace });
   // Deliveries that arrive before the first connection get 503; give a reachable Temporal a moment so a fresh receiver
   // does not refuse its first deliveries. An unreachable one only delays start-up by this bound.

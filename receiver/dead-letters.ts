@@ -1,17 +1,17 @@
 import { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { runMain, SetupError } from '../common/errors';
-import { temporalConfig } from '../common/temporal-config';
+import { temporalSettings } from '../common/temporal-connection';
 import { listDeadLetters, ReplayError, replayDeadLetter } from '../routing/dead-letter-store';
 import type { DeadLetterReason } from '../routing/dead-letter-workflow';
 
 /** `npm run deadletters -- list | replay <webhookId> [--to <workflowId>]` */
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const config = temporalConfig();
-  const address = config.address ?? '127.0.0.1:7233';
+  const config = temporalSettings();
+  const { address } = config;
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: 3000 });
+    connection = await Connection.connect({ ...config.connectionOptions, connectTimeout: 3000 });
   } catch (err) {
     throw new SetupError(`cannot reach Temporal at ${address} (set TEMPORAL_ADDRESS): ${(err as Error).message}`);
   }

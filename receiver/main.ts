@@ -1,4 +1,7 @@
 import { runMain } from '../common/errors';
+import { logger } from '../common/logger';
+import { ensureSearchAttributes } from '../common/search-attributes-setup';
+import { temporalSettings } from '../common/temporal-connection';
 import { receiverConfigFromEnv } from './config';
 import { startReceiver } from './server';
 
@@ -8,4 +11,6 @@ runMain(async () => {
   const shutdown = () => void receiver.stop().then(() => process.exit(0));
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  // The receiver serves (503 until Temporal answers) meanwhile; a namespace it cannot use stops it with the fix.
+  await ensureSearchAttributes(temporalSettings(), { logger });
 });

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { parseRoutingKeys, type RoutingKey } from '../routing/token';
@@ -23,8 +24,11 @@ export interface ReceiverOptions extends Omit<WebhookKeys, 'audience'> {
   routingKeys?: string | readonly RoutingKey[];
   /** What deliveries from unknown senders may store: writes per minute, and open mailboxes + dead letters. */
   untrustedBudget?: { perMinute?: number; maxOpen?: number };
-  /** The Temporal server; `taskQueue` is where the worker hosts the mailbox and dead-letter workflows. */
-  temporal: { address?: string; namespace?: string; taskQueue: string };
+  /**
+   * The Temporal server; `taskQueue` is where the worker hosts the mailbox and dead-letter workflows.
+   * `connectionOptions` (TLS, API key: see temporalSettings) default to `{ address }`.
+   */
+  temporal: { address?: string; namespace?: string; taskQueue: string; connectionOptions?: NativeConnectionOptions };
   /** Use this client instead of connecting to `temporal.address` (it is not closed by the receiver). */
   client?: Client;
   /** Answer 503 when Temporal has not accepted within this (default 2000). */
@@ -81,6 +85,7 @@ export const receiverOptionsSchema = z.looseObject({
     address: z.string().min(1).optional(),
     namespace: z.string().min(1).default('default'),
     taskQueue: z.string().min(1),
+    connectionOptions: z.custom<NativeConnectionOptions>((v) => typeof v === 'object' && v !== null).optional(),
   }),
   client: z.custom<Client>((v) => typeof v === 'object' && v !== null, 'must be a Temporal Client').optional(),
   ackTimeoutMs: ms(1).max(60_000).default(2000),

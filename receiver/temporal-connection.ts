@@ -8,7 +8,7 @@ import {
   OperatorService,
   WorkflowService,
 } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { installRuntime } from '../worker/runtime';
 
@@ -31,10 +31,10 @@ export class BackgroundNativeConnection implements ConnectionLike {
   private readonly closing = new AbortController();
   private readonly connecting: Promise<void>;
 
-  constructor(address: string, logger: Logger) {
+  constructor(options: NativeConnectionOptions, logger: Logger) {
     this.workflowService = WorkflowService.create(this.forward((n) => n.workflowService), false, false);
     this.operatorService = OperatorService.create(this.forward((n) => n.operatorService), false, false);
-    this.connecting = this.connectUntilClosed(address, logger);
+    this.connecting = this.connectUntilClosed(options, logger);
   }
 
   get connected(): boolean {
@@ -64,7 +64,8 @@ export class BackgroundNativeConnection implements ConnectionLike {
     };
   }
 
-  private async connectUntilClosed(address: string, logger: Logger): Promise<void> {
+  private async connectUntilClosed(options: NativeConnectionOptions, logger: Logger): Promise<void> {
+    const address = options.address;
     // The Runtime is a process singleton that must be configured before the first native connection; a worker in
     // the same process (the local stack) shares it.
     try {
@@ -76,7 +77,7 @@ export class BackgroundNativeConnection implements ConnectionLike {
     let warned = false;
     while (!this.closing.signal.aborted) {
       try {
-        const native = await NativeConnection.connect({ address });
+        const native = await NativeConnection.connect(options);
         if (this.closing.signal.aborted) {
           await native.close();
           return;

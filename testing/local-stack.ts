@@ -11,10 +11,10 @@ import type { Toolset } from '../activities/tools';
 import {
   connectOrStartDevServer,
   type DevServer,
-  ensureSearchAttributes,
   freePort,
   waitForTemporal,
 } from '../common/dev-server';
+import { ensureSearchAttributes } from '../common/search-attributes-setup';
 import { SetupError } from '../common/errors';
 import { logger as rootLogger } from '../common/logger';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../emulator';
@@ -183,8 +183,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 async function startTemporal(given: LocalStackOptions['temporal']): Promise<DevServer> {
   if (given && 'address' in given) {
     const namespace = given.namespace ?? 'default';
-    await waitForTemporal(given.address, 15_000);
-    await ensureSearchAttributes(given.address, namespace);
+    await waitForTemporal({ address: given.address }, 15_000);
+    await ensureSearchAttributes({ address: given.address, namespace, connectionOptions: { address: given.address } }, {
+      reachTimeoutMs: 0,
+    });
     return { address: given.address, namespace, owned: false, stop: async () => {}, kill: async () => {} };
   }
   const dbFilename = given?.dbFilename ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-temporal-')), 'temporal.db');

@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { runMain } from '../common/errors';
 import { logger } from '../common/logger';
-import { temporalConfig } from '../common/temporal-config';
+import { ensureSearchAttributes } from '../common/search-attributes-setup';
+import { temporalSettings } from '../common/temporal-connection';
 import { exampleTools } from '../example/tool-implementations';
 import {
   ensureWebhookAtStartup,
@@ -23,17 +24,19 @@ const { workflowBundle } = new Command('worker')
   .opts<{ workflowBundle?: string }>();
 
 runMain(async () => {
-  const temporal = temporalConfig();
+  const temporal = temporalSettings();
   const config = geminiflowConfigFromEnv();
   const start = workerStartSettingsFromEnv();
   const plugin = new GeminiflowPlugin({ config, tools: [exampleTools()] });
+  // Before the SDK Runtime takes over SIGINT/SIGTERM, so a worker still waiting for Temporal stops on them.
+  await ensureSearchAttributes(temporal, { logger });
   installRuntime();
   if (start.ensureWebhook) {
     const ai = new GoogleGenAI({ apiKey: config.gemini.apiKey, httpOptions: { baseUrl: config.gemini.baseUrl } });
     await ensureWebhookAtStartup(ai, start.ensureWebhook);
   }
-  const address = temporal.address ?? '127.0.0.1:7233';
-  const connection = await NativeConnection.connect({ address });
+  const { address } = temporal;
+  const connection = await NativeConnection.connect(temporal.nativeConnectionOptions);
   const worker = await Worker.create({
     connection,
     namespace: temporal.namespace,

@@ -1,5 +1,7 @@
 import { SimplePlugin } from '@temporalio/plugin';
-import type { ReplayWorkerOptions, WorkerOptions } from '@temporalio/worker';
+import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
+import { logger } from '../common/logger';
+import { searchAttributeModeFromEnv, setupSearchAttributes } from '../common/search-attributes-setup';
 import { createActivities } from '../activities';
 import { type GeminiflowConfig, geminiflowConfigFromEnv } from '../activities/config';
 import type { Toolset } from '../activities/tools';
@@ -29,6 +31,23 @@ export class GeminiflowPlugin extends SimplePlugin {
       activities: createActivities(config, { tools: options.tools }),
       workflowsPath: withGeminiflowWorkflows,
     });
+  }
+
+  /**
+   * Before the first task: the search attributes geminiflow's workflows set must exist, or every run would sit in a
+   * failing workflow task. Missing ones are registered where the server allows it; otherwise the worker stops with
+   * the commands that create them (GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES=false: check only).
+   */
+  override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
+    if (worker.connection) {
+      await setupSearchAttributes({
+        connection: worker.connection,
+        namespace: worker.options.namespace,
+        mode: searchAttributeModeFromEnv(),
+        logger,
+      });
+    }
+    return super.runWorker(worker, next);
   }
 
   // A prebuilt bundle already holds geminiflow's workflows (bundle it with this plugin); only a path gets them added.

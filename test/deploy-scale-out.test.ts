@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import type { GeminiEvent } from '../common/contract';
+import { eventually } from '../common/eventually';
+import { type RunningEmulator, startEmulator } from '../emulator';
+import { listDeadLetters } from '../routing/dead-letter-store';
+import { type RunningReceiver, startReceiver } from '../receiver';
+import { deepResearch, geminiWaitsQuery } from '../workflows';
+import { testLogger } from './receiver-support';
+import {
+  connectClient,
+  signalCount,
+  spawnWorkerProcess,
+  testNamespace,
+  testServerAddress,
+  testTmpDir,
+  uniqueTaskQueue,
+} from './helpers/temporal';
+
+interface Forwarded {
+  webhookId: string;
+  backends: number[];
+}
+
+/**
+ * A round-robin load balancer in front of the receivers, as production would have. Every second delivery is also
+ * sent to the other receiver at the same moment, as when Gemini retries a delivery whose answer was lost and the
+ * retry lands on another instance: that receiver's in-memory dedupe has never seen the webhook-id.
+ */
+class RoundRobinBalancer {
+  readonly forwarded: Forwarded[] = [];
+  private next = 0;
+  private readonly server = http.createServer((req, res) => void this.forward(req, res));
+
+  constructor(private readonly backends: string[]) {}
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/webhooks/gemini`;
+  }
+
+  private async forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k)),
+    ) as Record<string, string>;
+    const index = this.next++;
+    const primary = index % this.backends.length;
+    const targets = index % 2 === 1 ? [primary, (primary + 1) % this.backends.length] : [primary];
+    this.forwarded.push({ webhookId: headers['webhook-id'], backends: targets });
+    const answers = await Promise.all(
+      targets.map((t) => fetch(this.backends[t], { method: 'POST', headers, body }).then((r) => r.status, () => 502)),
+    );
+    res.writeHead(answers[0]).end();
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+describe('scaling out: two receivers behind a load balancer and two workers on one server', () => {
+  const taskQueue = uniqueTaskQueue('scale');
+  let emulator: RunningEmulator;
+  let receivers: RunningReceiver[];
+  let balancer: RoundRobinBalancer;
+  let workers: ReturnType<typeof spawnWorkerProcess>[];
+  let client: Client;
+  let closeClient: () => Promise<void>;
+
+  before(async () => {
+    emulator = await startEmulator({ timeScale: 1, durations: { deepResearchMs: 300 } });
+    receivers = await Promise.all(
+      [0, 1].map(() =>
+        startReceiver({
+          port: 0,
+          secrets: [],
+          jwksUrl: emulator.jwksUrl,
+          temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue },
+          logger: testLogger,
+        }),
+      ),
+    );
+    balancer = new RoundRobinBalancer(receivers.map((r) => r.url));
+    const webhookUrl = await balancer.start();
+    const dir = testTmpDir();
+    workers = [0, 1].map(() =>
+      spawnWorkerProcess({
+        TEMPORAL_ADDRESS: testServerAddress(),
+        TEMPORAL_NAMESPACE: testNamespace(),
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        GEMINI_EMULATOR_URL: emulator.baseUrl,
+        GEMINIFLOW_WEBHOOK_URL: webhookUrl,
+        GEMINIFLOW_OUTPUT_DIR: path.join(dir, 'output'),
+        GEMINIFLOW_PUBLISH_DIR: path.join(dir, 'published'),
+      }),
+    );
+    ({ client, close: closeClient } = await connectClient());
+    // Both worker processes poll the one task queue before any work is started.
+    await eventually(
+      async () => {
+        const { pollers } = await client.workflowService.describeTaskQueue({
+          namespace: testNamespace(),
+          taskQueue: { name: taskQueue },
+          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        });
+        return new Set(pollers?.map((p) => p.identity)).size >= 2 || undefined;
+      },
+      'two worker processes polling',
+      60_000,
+    );
+  });
+
+  after(async () => {
+    await Promise.all(workers.map((w) => w.kill()));
+    await balancer.stop();
+    await Promise.all(receivers.map((r) => r.stop()));
+    await emulator.stop();
+    await closeClient();
+  });
+
+  it('every event lands exactly once, whichever receiver takes it and however often', { timeout: 180_000 }, async () => {
+    const runs = 8;
+    const handles = await Promise.all(
+      Array.from({ length: runs }, (_, i) =>
+        client.workflow.start(deepResearch, {
+          taskQueue,
+          workflowId: `scale-${i}-${randomUUID()}`,
+          args: [{ topic: `scaling topic ${i}`, reconcileAfter: '1 hour' }],
+        }),
+      ),
+    );
+    const results = await Promise.all(handles.map((h) => h.result()));
+
+    for (const [i, result] of results.entries()) {
+      assert.equal(result.resolvedBy, 'webhook', `run ${i} was woken by its webhook, not by the backstop`);
+      assert.equal(result.topic, `scaling topic ${i}`);
+    }
+    assert.equal(balancer.forwarded.length, runs, 'one delivery per job reached the balancer');
+    for (const backend of [0, 1]) {
+      assert.ok(balancer.forwarded.some((f) => f.backends[0] === backend), `receiver ${backend} took deliveries`);
+    }
+    const copied = balancer.forwarded.filter((f) => f.backends.length === 2).map((f) => f.webhookId);
+    assert.equal(copied.length, runs / 2);
+
+    const lateCopies = new Set(
+      (await listDeadLetters(client, { reason: 'workflow_closed' })).map((d) => d.record.webhookId),
+    );
+    let droppedByRuns = 0;
+    for (const handle of handles) {
+      const waits = await handle.query(geminiWaitsQuery);
+      droppedByRuns += waits.duplicatesIgnored;
+      assert.equal(waits.resolved.length, 1, `${handle.workflowId} handled its event once`);
+      const history = await handle.fetchHistory();
+      const signaled = (history.events ?? [])
+        .map((e) => e.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0])
+        .filter((p) => p !== undefined)
+        .map((p) => defaultPayloadConverter.fromPayload<GeminiEvent>(p).webhookId);
+      assert.equal(new Set(signaled).size, 1, `${handle.workflowId} was only ever signaled copies of one delivery`);
+      // A copy that reached the run while it waited was dropped by the run itself; one that came after it closed is a
+      // dead letter (nothing is lost, nothing runs twice). Either way it had no second effect.
+      assert.equal(waits.duplicatesIgnored, signaled.length - 1, `${handle.workflowId} dropped every copy it got`);
+    }
+    assert.ok(droppedByRuns > 0, 'some copies reached a run through the second receiver and were dropped there');
+    const copiesSeen = handles.length + copied.length;
+    const signaled = (await Promise.all(handles.map((h) => signalCount(h)))).reduce((a, b) => a + b, 0);
+    const lateForOurs = copied.filter((id) => lateCopies.has(id)).length;
+    assert.equal(signaled + lateForOurs, copiesSeen, 'every copy is accounted for: signaled to its run or dead-lettered');
+  });
+});

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { GeminiResourceIds, geminiEventSignal, searchAttributeKeys } from '../common/contract';
+import { SetupError } from '../common/errors';
+import { eventually } from '../common/eventually';
+import { ensureSearchAttributes, setupSearchAttributes } from '../common/search-attributes-setup';
+import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
+import { exitOf, registerFreshNamespace, spawnEntryPoint, startBareDevServer } from './deploy-support';
+import { geminiEvent, webhookWait } from './helpers/gemini-events';
+import { testServerAddress, uniqueTaskQueue } from './helpers/temporal';
+
+const { IndexedValueType } = temporal.api.enums.v1;
+
+async function customAttributes(connection: Connection, namespace: string) {
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  return customAttributes ?? {};
+}
+
+function assertGivesBothCommands(message: string, namespace: string) {
+  for (const key of searchAttributeKeys) {
+    assert.match(message, new RegExp(`temporal operator search-attribute create --namespace ${namespace} .*--name ${key.name} --type`));
+  }
+  assert.match(message, new RegExp(`tcld namespace search-attributes add --namespace ${namespace} `));
+  assert.match(message, /--search-attribute "GeminiResourceIds=KeywordList"/);
+  assert.match(message, /--search-attribute "GeminiWaitingSince=Datetime"/);
+}
+
+describe('search attributes at start, on a namespace nobody prepared', () => {
+  let connection: Connection;
+
+  before(async () => {
+    connection = await Connection.connect({ address: testServerAddress() });
+  });
+  after(async () => {
+    await connection.close();
+  });
+
+  it('registers the missing attributes with their types on a fresh namespace, and is a no-op afterwards', async () => {
+    const namespace = await registerFreshNamespace(connection);
+    assert.deepEqual(Object.keys(await customAttributes(connection, namespace)), []);
+    const logged: object[] = [];
+    const logger = { info: (obj: object) => logged.push(obj), warn: (obj: object) => logged.push(obj) };
+
+    const first = await setupSearchAttributes({ connection, namespace, mode: 'register', logger });
+    assert.deepEqual(first.registered.sort(), searchAttributeKeys.map((k) => k.name).sort());
+    assert.equal(first.typesVerified, true);
+    assert.deepEqual(logged, [{ namespace, registered: first.registered }]);
+    const attrs = await customAttributes(connection, namespace);
+    assert.equal(attrs.GeminiResourceIds, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST);
+    assert.equal(attrs.GeminiWaitingFor, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    assert.equal(attrs.GeminiWaitingSince, IndexedValueType.INDEXED_VALUE_TYPE_DATETIME);
+
+    const second = await setupSearchAttributes({ connection, namespace, mode: 'check' });
+    assert.deepEqual(second.registered, []);
+  });
+
+  it('with registration off, the real worker refuses to start and prints the commands that create them', async () => {
+    const namespace = await registerFreshNamespace(connection);
+    const worker = spawnEntryPoint('worker/main.ts', {
+      TEMPORAL_ADDRESS: testServerAddress(),
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('refused'),
+      GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES: 'false',
+    });
+    assert.equal(await exitOf(worker), 1);
+    const output = worker.output();
+    assert.match(output, /geminiflow: namespace deploy-\w+ lacks the search attribute\(s\) GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince/);
+    assert.match(output, /GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES=false/);
+    assertGivesBothCommands(output, namespace);
+    assert.doesNotMatch(output, /\n\s+at /, 'a setup error is a message, not a stack trace');
+    assert.deepEqual(Object.keys(await customAttributes(connection, namespace)), [], 'nothing was registered');
+  });
+
+  it('with registration off, the real receiver stops too instead of serving a namespace it cannot route in', async () => {
+    const namespace = await registerFreshNamespace(connection);
+    const receiver = spawnEntryPoint('receiver/main.ts', {
+      TEMPORAL_ADDRESS: testServerAddress(),
+      TEMPORAL_NAMESPACE: namespace,
+      RECEIVER_PORT: '0',
+      GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES: 'false',
+    });
+    assert.equal(await exitOf(receiver), 1);
+    assertGivesBothCommands(receiver.output(), namespace);
+  });
+
+  it('refuses an attribute of the wrong type, naming it and both types', async () => {
+    const namespace = await registerFreshNamespace(connection);
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: { GeminiWaitingFor: IndexedValueType.INDEXED_VALUE_TYPE_TEXT },
+    });
+    await assert.rejects(
+      setupSearchAttributes({ connection, namespace, mode: 'register' }),
+      (err: Error) =>
+        err instanceof SetupError &&
+        /GeminiWaitingFor is Text, geminiflow needs Keyword/.test(err.message) &&
+        /search-attribute remove/.test(err.message),
+    );
+    const attrs = await customAttributes(connection, namespace);
+    assert.equal(attrs.GeminiResourceIds, undefined, 'nothing else was registered beside the wrong one');
+  });
+
+  it('a server that cannot be reached is a clear error within the bound, not a hang', async () => {
+    await assert.rejects(
+      ensureSearchAttributes(
+        { address: '127.0.0.1:1', namespace: 'default', connectionOptions: { address: '127.0.0.1:1' } },
+        { reachTimeoutMs: 1000 },
+      ),
+      (err: Error) => err instanceof SetupError && /cannot reach Temporal at 127\.0\.0\.1:1/.test(err.message),
+    );
+  });
+});
+
+describe("the issue's scenario: the user's own `temporal server start-dev`, then the worker with TEMPORAL_ADDRESS", () => {
+  it('runs a workflow to completion without anyone registering search attributes by hand', { timeout: 120_000 }, async () => {
+    const server = await startBareDevServer();
+    const taskQueue = uniqueTaskQueue('bare');
+    const worker = spawnEntryPoint('worker/main.ts', { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue });
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      const client = new Client({ connection });
+      const resourceId = `int_${randomUUID()}`;
+      const handle = await client.workflow.start(waitForGeminiJob, {
+        taskQueue,
+        workflowId: `bare-${resourceId}`,
+        args: webhookWait(resourceId),
+      });
+      // The workflow sets GeminiResourceIds and GeminiWaitingFor in its first task: visible only if that task passed.
+      const described = await eventually(
+        async () => {
+          const d = await handle.describe();
+          return d.typedSearchAttributes.getAll().length > 0 ? d : undefined;
+        },
+        'the run to carry its search attributes',
+        60_000,
+      ).catch((err: Error) => assert.fail(`${err.message}; worker output:\n${worker.output()}`));
+      assert.ok(described.typedSearchAttributes.get(GeminiResourceIds)?.includes(resourceId));
+      const sent = geminiEvent(resourceId);
+      await handle.signal(geminiEventSignal, sent);
+      const resolved = await handle.result();
+      assert.deepEqual(resolved.event, sent);
+      assert.match(worker.output(), /registered missing search attributes/);
+      assert.doesNotMatch(worker.output(), /BadSearchAttributes/);
+    } finally {
+      await worker.kill();
+      await connection.close();
+      await server.stop();
+    }
+  });
+});
