@@ -374,7 +374,9 @@ describe('receiver: configuration from the environment', () => {
     assert.equal(config.jwksUrl, 'https://generativelanguage.googleapis.com/.well-known/jwks.json');
     assert.equal(config.ackTimeoutMs, 2000);
     assert.equal(config.maxBodyBytes, 1024 * 1024);
-    assert.deepEqual(config.temporal, { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'geminiflow' });
+    const { connectionOptions, ...temporal } = config.temporal;
+    assert.deepEqual(temporal, { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'geminiflow' });
+    assert.equal(connectionOptions?.tls, undefined);
   });
 
   it('treats empty variables (docker compose `${VAR:-}`) as unset', () => {
