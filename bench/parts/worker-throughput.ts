@@ -1,0 +1,82 @@
+/**
+ * Part 2, worker throughput: parked runs resumed by a burst of raw signals (so the receiver is not in the way) and
+ * completed, per second, for a worker process at the SDK's defaults and at tuned settings, on the same server.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BenchStack } from '../support/bench-stack';
+import { peakRssMb } from '../support/processes';
+import { historyTimes, inPool, signalRaw, startParked, waitAllCompleted } from '../support/parked';
+import { type PartResult, round } from '../support/stats';
+import type { WorkerTuning } from '../support/worker-process';
+
+/**
+ * The candidates. SDK 1.24 defaults: 40 concurrent workflow tasks, 10 polls, 100 activity tasks, reuseV8Context on
+ * (one workflow thread), a cache sized from the heap limit. The burst is bound by workflow tasks (there are no
+ * activities in it), so the task and poll limits and the thread count are what can move it.
+ */
+export const workerTunings: { name: string; tuning: WorkerTuning }[] = [
+  { name: 'sdk-defaults', tuning: {} },
+  { name: 'no-reuse-v8', tuning: { reuseV8Context: false } },
+  { name: 'wft100-poll20', tuning: { maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentWorkflowTaskPolls: 20 } },
+  {
+    name: 'wft200-poll50-threads2',
+    tuning: { maxConcurrentWorkflowTaskExecutions: 200, maxConcurrentWorkflowTaskPolls: 50, workflowThreadPoolSize: 2 },
+  },
+  {
+    name: 'wft100-poll20-cache4000-act200',
+    tuning: {
+      maxConcurrentWorkflowTaskExecutions: 100,
+      maxConcurrentWorkflowTaskPolls: 20,
+      maxCachedWorkflows: 4000,
+      maxConcurrentActivityTaskExecutions: 200,
+    },
+  },
+];
+
+/** What the scale part (and this project's worker, if adopted) runs with; see the report for the measured gain. */
+export const proposedWorkerTuning: WorkerTuning = { maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentWorkflowTaskPolls: 20 };
+
+async function measureTuning(stack: BenchStack, tuning: WorkerTuning, n: number) {
+  const taskQueue = `bench-worker-${randomUUID()}`;
+  const worker = await stack.startWorker({ taskQueue, tuning });
+  try {
+    const startedAt = Date.now();
+    const batch = await startParked(stack, taskQueue, n, 'tput');
+    const parkPerSec = n / ((Date.now() - startedAt) / 1000);
+    const t0 = Date.now();
+    await inPool(batch.runs, 256, signalRaw);
+    await waitAllCompleted(stack, taskQueue, batch.prefix, n, 300_000);
+    const last = Math.max(...(await Promise.all(batch.runs.map(historyTimes))).map((t) => t.completedAt));
+    return { perSec: n / ((last - t0) / 1000), parkPerSec, peakRssMb: peakRssMb(worker.pid) };
+  } finally {
+    await worker.stop();
+  }
+}
+
+export async function workerThroughputPart(stack: BenchStack, n: number): Promise<PartResult> {
+  const measured: Record<string, { perSec: number; parkPerSec: number; peakRssMb?: number }> = {};
+  for (const { name, tuning } of workerTunings) measured[name] = await measureTuning(stack, tuning, n);
+  const base = measured['sdk-defaults']!.perSec;
+  const [bestName, best] = Object.entries(measured).reduce((a, b) => (b[1].perSec > a[1].perSec ? b : a));
+  return {
+    key: 'worker',
+    figures: {
+      burst: n,
+      completed_per_s_sdk_defaults: round(base, 1),
+      best_tuning: bestName,
+      best_tuning_options: workerTunings.find((t) => t.name === bestName)!.tuning,
+      completed_per_s_best: round(best.perSec, 1),
+      gain_over_defaults: round(best.perSec / base),
+      by_tuning: Object.fromEntries(
+        Object.entries(measured).map(([k, v]) => [k, { completed_per_s: round(v.perSec, 1), parked_per_s: round(v.parkPerSec, 1), peak_rss_mb: v.peakRssMb }]),
+      ),
+    },
+    rows: Object.entries(measured).map(([name, v]) => ({
+      part: 'worker',
+      figure: `burst of ${n}: completed/s, ${name}`,
+      value: `${round(v.perSec, 1)}/s (${round(v.perSec / base)}x)`,
+      baseline: name === 'sdk-defaults' ? '' : `defaults ${round(base, 1)}/s`,
+      target: '',
+    })),
+  };
+}
