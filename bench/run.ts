@@ -1,8 +1,8 @@
 /**
- * `npm run bench [-- --quick] [part...]`: the six parts (latency, worker, receiver, scale, calls, batch), each on a
- * fresh stack (Temporal dev server, emulator, receiver and worker processes), one after another so they do not
- * compete. Prints one table with every figure next to its same-run baseline and writes bench/results.json (parts not
- * run keep their previous figures).
+ * `npm run bench [-- --quick] [part...]`: the six parts (latency, worker, receiver, scale, calls, batch) and the
+ * emulator's own delivery rate, one after another so they do not compete, each on a fresh stack (Temporal dev server,
+ * emulator, receiver and worker processes); `--quick` shares one stack to stay within minutes. Prints one table with
+ * every figure next to its same-run baseline and writes bench/results.json (parts not run keep their figures).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { type BenchPart, benchParts } from './parts';
 import { type PartResult, printTable, type Row } from './support/stats';
+import { startBenchStack } from './support/bench-stack';
 import { runMain } from './support/stack';
 
 const program = new Command('bench')
@@ -30,11 +31,13 @@ runMain(async () => {
   const rows: Row[] = [];
   const started = Date.now();
   let failed = 0;
+  const shared = quick && selected.some((p) => p.needsStack) ? await startBenchStack() : undefined;
   for (const part of selected) {
     process.stdout.write(`== ${part.name}${quick ? ' (quick)' : ''}: ${part.what}\n`);
     const t = Date.now();
+    const own = part.needsStack && !shared ? await startBenchStack() : undefined;
     try {
-      const result: PartResult = await part.run(Boolean(quick));
+      const result: PartResult = await part.run(shared ?? own, Boolean(quick));
       results[result.key] = { ...result.figures, quick: Boolean(quick), measured_at: new Date().toISOString() };
       rows.push(...result.rows);
       process.stdout.write(`   done in ${((Date.now() - t) / 1000).toFixed(0)} s\n`);
@@ -42,8 +45,11 @@ runMain(async () => {
       failed++;
       process.stdout.write(`   FAILED: ${(err as Error).stack ?? String(err)}\n`);
       rows.push({ part: part.name, figure: 'run', value: 'FAILED', verdict: 'MISSES' });
+    } finally {
+      await own?.stop();
     }
   }
+  await shared?.stop();
   results.machine = { cpus: os.cpus().length, load_average_at_end: os.loadavg()[0], node: process.version };
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   printTable(rows);

@@ -21,7 +21,7 @@ export interface ChaosOptions {
 export const defaultChaosOptions: ChaosOptions = {
   pipelines: 50,
   crash: ['worker', 'receiver', 'temporal'],
-  crashEveryMs: [8000, 20_000],
+  crashEveryMs: [10_000, 30_000],
   rates: defaultRates,
   seed: Date.now() % 2 ** 31,
   timeoutMs: 15 * 60_000,
@@ -104,7 +104,7 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
         } catch (err) {
           problems[spec.workflowId] = [(err as Error).message];
         }
-        if ((completed + Object.keys(problems).length) % 10 === 0) opts.log(`${completed} of ${opts.pipelines} pipelines completed`);
+        opts.log(`${spec.workflowId} ${problems[spec.workflowId] ? 'FAILED' : 'completed'} (${completed} of ${opts.pipelines})`);
       }),
     );
     injector.stop();

@@ -29,7 +29,8 @@ export interface ReceiverSizes {
 
 const targets = 16;
 
-export async function receiverPart(stack: BenchStack, signer: Signer, sizes: ReceiverSizes): Promise<PartResult> {
+export async function receiverPart(stack: BenchStack, sizes: ReceiverSizes): Promise<PartResult> {
+  const { signer } = stack;
   const taskQueue = `bench-receiver-${randomUUID()}`;
   // No worker: a signal (or a delivery) counts once the server holds it in the run's history.
   const { runs } = await startParkedWithoutWorker(stack, taskQueue);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Child, spawnTs, workerEntry } from './processes';
+import { type Signer, startSigner } from './signing';
 import {
   bundleWorkflows,
   Client,
@@ -30,6 +31,8 @@ export interface BenchStack {
   emulator: RunningEmulator;
   /** The v1 secret the receiver accepts (the bench signs registered-webhook deliveries itself). */
   secret: string;
+  /** Signs deliveries as Gemini would; the receiver trusts its key and the emulator's. */
+  signer: Signer;
   receiver: Child;
   receiverUrl: string;
   /** Starts a worker process on `taskQueue` with `tuning`; `webhooks: false` leaves jobs without a webhook URL. */
@@ -55,10 +58,6 @@ export function workflowBundle(): Promise<string> {
 
 export async function startBenchStack(opts: {
   emulator?: EmulatorOptions;
-  /** The receiver's JWKS (default: the emulator's). */
-  jwksUrl?: string;
-  /** The receiver's v1 secret (default: a fresh one). */
-  secret?: string;
   receiverNodeArgs?: string[];
   receiverEnv?: Record<string, string>;
 } = {}): Promise<BenchStack> {
@@ -69,13 +68,16 @@ export async function startBenchStack(opts: {
   let temporal = await startDevServer({ dbFilename: dbFile, port: temporalPort });
   let connection: Connection | undefined;
   let emulator: RunningEmulator | undefined;
+  let signer: Signer | undefined;
   try {
     connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection, namespace: temporal.namespace });
     const bundle = await workflowBundle();
     emulator = await startEmulator({ timeScale: 1, webhookTimestampClock: 'real', ...opts.emulator, port: 0 });
     const emu = emulator;
-    const secret = opts.secret ?? `whsec_${randomBytes(32).toString('base64')}`;
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    signer = await startSigner(secret, emu.jwksUrl);
+    const jwksUrl = signer.jwksUrl;
     const receiverPort = await freePort();
     const receiverUrl = `http://127.0.0.1:${receiverPort}/webhooks/gemini`;
     const receiverTaskQueue = `bench-receiver-${randomUUID()}`;
@@ -94,7 +96,7 @@ export async function startBenchStack(opts: {
           RECEIVER_HOST: '127.0.0.1',
           RECEIVER_PORT: String(receiverPort),
           GEMINI_WEBHOOK_SECRETS: secret,
-          GEMINI_JWKS_URL: opts.jwksUrl ?? emu.jwksUrl,
+          GEMINI_JWKS_URL: jwksUrl,
           TEMPORAL_TASK_QUEUE: receiverTaskQueue,
           ...opts.receiverEnv,
         },
@@ -111,6 +113,7 @@ export async function startBenchStack(opts: {
       client,
       emulator: emu,
       secret,
+      signer,
       receiver: undefined as unknown as Child,
       receiverUrl,
       startReceiver,
@@ -142,6 +145,7 @@ export async function startBenchStack(opts: {
       async stop() {
         for (const child of children.reverse()) await child.stop();
         await connection?.close();
+        await signer!.stop();
         await emu.stop();
         await stack.temporal.stop();
         fs.rmSync(dir, { recursive: true, force: true });
@@ -152,6 +156,7 @@ export async function startBenchStack(opts: {
   } catch (err) {
     for (const child of children) await child.kill();
     await connection?.close();
+    await signer?.stop();
     await emulator?.stop();
     await temporal.stop();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -44,7 +44,7 @@ export async function startParked(
   await eventually(
     async () => ((await stack.client.workflow.count(query)).count >= n ? true : undefined),
     `${n} ${label} runs to park`,
-    Math.max(60_000, n * 30),
+    Math.max(120_000, n * 100),
   );
   // In start order, so index i of a phase is the same run whatever finished starting first.
   parked.sort((a, b) => Number(a.workflowId.slice(prefix.length)) - Number(b.workflowId.slice(prefix.length)));

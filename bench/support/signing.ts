@@ -18,9 +18,11 @@ export interface Signer {
   stop(): Promise<void>;
 }
 
-export async function startSigner(secret: string): Promise<Signer> {
+/** `alsoServe`: a JWKS whose keys are published too (the emulator's), so one receiver verifies both signers. */
+export async function startSigner(secret: string, alsoServe?: string): Promise<Signer> {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const jwks = JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), use: 'sig' }] });
+  const others = alsoServe ? ((await (await fetch(alsoServe)).json()) as { keys: unknown[] }).keys : [];
+  const jwks = JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), use: 'sig' }, ...others] });
   const server = http.createServer((_req, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(jwks);
