@@ -11,6 +11,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startBenchStack } from './support/bench-stack';
 import { measure, post } from './support/load';
+import { cpuMsByThread } from './support/processes';
 import { startParked } from './support/parked';
 import { runMain } from './support/stack';
 
@@ -33,6 +34,7 @@ function ownerOf(url: string, fn: string): string {
 
 runMain(async () => {
   const deliveries = Number(process.argv[2] ?? 3000);
+  let loadUs = 0;
   const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-receiver-profile-'));
   const stack = await startBenchStack({ receiverNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] });
   try {
@@ -53,9 +55,18 @@ runMain(async () => {
         }),
       ),
     );
+    const threadsBefore = cpuMsByThread(stack.receiver.pid);
+    const loadStarted = performance.now();
     const phase = await measure(16, deliveries, async (i) => (await post(agent, url, signed[i]!.headers, signed[i]!.body)) === 200 || 'refused', [stack.receiver.pid]);
+    loadUs = (performance.now() - loadStarted) * 1000;
+    const threadsAfter = cpuMsByThread(stack.receiver.pid);
     agent.destroy();
     process.stdout.write(`${deliveries} deliveries: ${phase.perSec.toFixed(0)}/s, receiver CPU ${phase.cpu[0]?.toFixed(3)} ms per delivery, ${phase.failures} refused\n`);
+    process.stdout.write('receiver CPU per delivery by thread (ms):\n');
+    for (const [name, after] of [...threadsAfter].sort((a, b) => b[1] - a[1])) {
+      const perDelivery = (after - (threadsBefore.get(name) ?? 0)) / deliveries;
+      if (perDelivery >= 0.005) process.stdout.write(`  ${perDelivery.toFixed(3).padStart(7)}  ${name}\n`);
+    }
     await stack.receiver.stop(); // a clean exit writes the profile
   } finally {
     await stack.stop();
@@ -65,9 +76,15 @@ runMain(async () => {
   const profile = JSON.parse(fs.readFileSync(path.join(profileDir, file), 'utf8')) as {
     nodes: ProfileNode[];
     samples: number[];
+    timeDeltas: number[];
     startTime: number;
     endTime: number;
   };
+  // Only the samples of the load (its last part, before the stop): start-up compiles and loads modules.
+  let at = profile.startTime;
+  const sampleTimes = profile.timeDeltas.map((d) => (at += d));
+  const windowStart = profile.endTime - loadUs - 1_000_000;
+  profile.samples = profile.samples.filter((_, i) => sampleTimes[i]! >= windowStart);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const hits = new Map<number, number>();
   for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
@@ -96,6 +113,6 @@ runMain(async () => {
   const top = (m: Map<string, number>, n: number) =>
     [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `  ${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
   process.stdout.write(
-    [`self time by owner (${total} samples over ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s):`, ...top(byOwner, 25), '', 'inclusive time by owner:', ...top(inclusive, 25), '', 'heaviest functions (self):', ...top(byFunction, 30), '', `profile: ${path.join(profileDir, file)}`, ''].join('\n'),
+    [`main thread self time by owner (${total} samples over the last ${((profile.endTime - windowStart) / 1e6).toFixed(1)} s):`, ...top(byOwner, 25), '', 'inclusive time by owner:', ...top(inclusive, 25), '', 'heaviest functions (self):', ...top(byFunction, 30), '', `profile: ${path.join(profileDir, file)}`, ''].join('\n'),
   );
 });

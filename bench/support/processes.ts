@@ -106,6 +106,22 @@ export function cpuMs(pid: number | undefined): number | undefined {
   }
 }
 
+/** CPU ms used so far by each thread of a process, summed by thread name (main `node`, V8 workers, tokio, libuv). */
+export function cpuMsByThread(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '#');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byName;
+}
+
 /** The process's peak resident set size so far (VmHWM), in MB; the kernel keeps the high-water mark. */
 export function peakRssMb(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
