@@ -9,7 +9,7 @@ import { noFaults } from '../bench/chaos/faults';
  * share the test run's server. The long run is `npm run chaos`.
  */
 describe('chaos (short)', () => {
-  it('loses nothing and does nothing twice while processes are killed and deliveries dropped, duplicated and reordered', { timeout: 12 * 60_000 }, async () => {
+  it('loses nothing and does nothing twice while processes are killed and deliveries dropped, duplicated and reordered', { timeout: 12 * 60_000 }, async (t) => {
     const lines: string[] = [];
     const report = await runChaos({
       pipelines: 3,
@@ -22,6 +22,7 @@ describe('chaos (short)', () => {
     });
     printReport(report, (s) => lines.push(s));
     const summary = lines.join('\n');
+    t.diagnostic(summary);
     assert.ok(report.crashes.worker + report.crashes.receiver + report.crashes.temporal > 0, `nothing was killed:\n${summary}`);
     assert.ok(report.faults.duplicate + report.faults.drop + report.faults.reorder > 0, `no delivery fault was injected:\n${summary}`);
     assert.equal(report.completed, 3, summary);
