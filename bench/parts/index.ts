@@ -41,7 +41,7 @@ export const benchParts: BenchPart[] = [
     name: 'scale',
     what: 'many parked runs, then all their jobs finishing in one burst',
     needsStack: true,
-    run: (stack, quick) => scalePart(stack!, quick ? 500 : 10_000, proposedWorkerTuning),
+    run: (stack, quick) => scalePart(stack!, quick ? 200 : 10_000, proposedWorkerTuning),
   },
   {
     name: 'calls',

@@ -84,7 +84,10 @@ export async function latencyPart(stack: BenchStack, sizes: LatencySizes): Promi
   const worker = await stack.startWorker({ taskQueue });
   try {
     const viaReceiver = (p: Parked) => emitCompletion(stack, p);
-    // Interleaved, so drifting machine load hits both paths alike.
+    // Warm-up (connections, JIT in the receiver and the worker), then interleaved, so drifting load hits both alike.
+    const warm = await startParked(stack, taskQueue, 10, 'warm');
+    await sequential(warm.runs.slice(0, 5), viaReceiver);
+    await sequential(warm.runs.slice(5), signalRaw);
     const seq = await startParked(stack, taskQueue, sizes.sequential * 2, 'seq');
     const receiverSeq: Sample[] = [];
     const rawSeq: Sample[] = [];
