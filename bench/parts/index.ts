@@ -39,9 +39,10 @@ export const benchParts: BenchPart[] = [
   },
   {
     name: 'scale',
-    what: 'many parked runs, then all their jobs finishing in one burst',
+    what: 'many parked runs (BENCH_SCALE_WAITING to change), then all their jobs finishing in one burst',
     needsStack: true,
-    run: (stack, quick) => scalePart(stack!, quick ? 200 : 10_000, proposedWorkerTuning),
+    run: (stack, quick) =>
+      scalePart(stack!, Number(process.env.BENCH_SCALE_WAITING) || (quick ? 200 : 10_000), proposedWorkerTuning),
   },
   {
     name: 'calls',
