@@ -1,0 +1,65 @@
+import type { BenchStack } from '../support/bench-stack';
+import type { PartResult } from '../support/stats';
+import { batchPart } from './batch';
+import { callsPart } from './calls';
+import { emulatorDeliveriesPart } from './emulator-deliveries';
+import { latencyPart } from './latency';
+import { receiverPart } from './receiver-throughput';
+import { scalePart } from './scale';
+import { proposedWorkerTuning, workerThroughputPart } from './worker-throughput';
+
+export interface BenchPart {
+  name: string;
+  what: string;
+  /** False for a part that brings what it measures itself. */
+  needsStack: boolean;
+  run(stack: BenchStack | undefined, quick: boolean): Promise<PartResult>;
+}
+
+export const benchParts: BenchPart[] = [
+  {
+    name: 'latency',
+    what: 'event -> resume, via the receiver against raw client.signal and against polling',
+    needsStack: true,
+    run: (stack, quick) =>
+      latencyPart(stack!, quick ? { sequential: 20, burst: 100, pollingJobs: 3 } : { sequential: 100, burst: 1000, pollingJobs: 10 }),
+  },
+  {
+    name: 'worker',
+    what: 'resumed-and-completed runs per second in a burst, SDK defaults against tuned settings',
+    needsStack: true,
+    run: (stack, quick) => workerThroughputPart(stack!, quick ? 100 : 1000, quick),
+  },
+  {
+    name: 'receiver',
+    what: 'verified deliveries per second (v1, v1a) and receiver CPU per delivery against raw client.signal',
+    needsStack: true,
+    run: (stack, quick) =>
+      receiverPart(stack!, quick ? { deliveries: 400, concurrency: [16], rounds: 1 } : { deliveries: 1500, concurrency: [16, 64], rounds: 3 }),
+  },
+  {
+    name: 'scale',
+    what: 'many parked runs (BENCH_SCALE_WAITING to change), then all their jobs finishing in one burst',
+    needsStack: true,
+    run: (stack, quick) =>
+      scalePart(stack!, Number(process.env.BENCH_SCALE_WAITING) || (quick ? 200 : 10_000), proposedWorkerTuning),
+  },
+  {
+    name: 'calls',
+    what: 'Gemini API calls per job, webhook against polling',
+    needsStack: true,
+    run: (stack, quick) => callsPart(stack!, quick ? 4 : 20, quick ? 4000 : 30_000),
+  },
+  {
+    name: 'batch',
+    what: 'a large batch end to end (upload, job, download, parse)',
+    needsStack: true,
+    run: (stack, quick) => batchPart(stack!, quick ? 10_000 : 100_000, quick ? 3000 : 10_000),
+  },
+  {
+    name: 'emulator',
+    what: 'signed deliveries per second from the emulator (not a product figure: shows the emulator keeps up)',
+    needsStack: false,
+    run: (_stack, quick) => emulatorDeliveriesPart(quick ? 2000 : 20_000),
+  },
+];

@@ -1,0 +1,157 @@
+/**
+ * Part 1, event -> resume latency. Sequential and in a burst, the emulator emitting an event to the receiver (v1a,
+ * routed by user_metadata) against a raw `client.signal` to the same server, on parked `waitForGeminiJob` runs; then
+ * real emulator jobs resolved by webhook against the workflow's own polling at 1 s and 5 s. Times come from the
+ * server's history (signaled, completed) against this process's clock when the event was sent: same machine.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BenchStack } from '../support/bench-stack';
+import { emitCompletion, historyTimes, type Parked, signalRaw, startParked, waitAllCompleted } from '../support/parked';
+import { percentiles, type PartResult, round, verdict } from '../support/stats';
+import { GoogleGenAI, waitForGeminiJob } from '../support/stack';
+
+export interface LatencySizes {
+  sequential: number;
+  burst: number;
+  pollingJobs: number;
+}
+
+interface Sample {
+  total: number;
+  signalPart: number;
+}
+
+async function sequential(runs: Parked[], fire: (p: Parked) => Promise<unknown> | void): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  for (const p of runs) {
+    const t0 = Date.now();
+    await fire(p);
+    await p.handle.result();
+    const { signaledAt, completedAt } = await historyTimes(p);
+    samples.push({ total: completedAt - t0, signalPart: signaledAt - t0 });
+  }
+  return samples;
+}
+
+async function burst(
+  stack: BenchStack,
+  taskQueue: string,
+  batch: { runs: Parked[]; prefix: string },
+  fire: (p: Parked) => Promise<unknown> | void,
+) {
+  const t0 = Date.now();
+  await Promise.all(batch.runs.map(async (p) => fire(p)));
+  await waitAllCompleted(stack, taskQueue, batch.prefix, batch.runs.length, 300_000);
+  const times = await Promise.all(batch.runs.map(historyTimes));
+  const drainMs = Math.max(...times.map((t) => t.completedAt)) - t0;
+  return { drainMs, perSec: batch.runs.length / (drainMs / 1000), ...percentiles(times.map((t) => t.completedAt - t0)) };
+}
+
+/** Real background jobs of `durationMs`, one workflow each, resolved by webhook or by its own status reads. */
+async function realJobs(stack: BenchStack, mode: 'webhook' | '1 second' | '5 seconds', n: number, taskQueue: string) {
+  const ai = new GoogleGenAI({ apiKey: 'bench', httpOptions: { baseUrl: stack.emulator.baseUrl } });
+  const durationMs = 3000;
+  const lags = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const workflowId = `bench-job-${mode.replace(' ', '')}-${randomUUID()}`;
+      const created = await ai.interactions.create({
+        model: 'gemini-2.5-flash',
+        input: `bench job ${i} [[duration ${durationMs}]]`,
+        background: true,
+        store: true,
+        ...(mode === 'webhook'
+          ? { webhook_config: { uris: [stack.receiverUrl], user_metadata: { temporal_workflow_id: workflowId } } }
+          : {}),
+      } as Parameters<typeof ai.interactions.create>[0]);
+      const every = mode === 'webhook' ? '1 day' : mode;
+      const wait = { reconcileAfter: every, reconcileMax: every } as const;
+      const handle = await stack.client.workflow.start(waitForGeminiJob, {
+        taskQueue,
+        workflowId,
+        args: [{ kind: 'interaction', id: (created as { id: string }).id }, wait],
+      });
+      await handle.result();
+      const ended = Date.parse(((await ai.interactions.get((created as { id: string }).id)) as { updated: string }).updated);
+      const { completedAt } = await historyTimes({ workflowId, handle });
+      return completedAt - ended;
+    }),
+  );
+  return percentiles(lags);
+}
+
+export async function latencyPart(stack: BenchStack, sizes: LatencySizes): Promise<PartResult> {
+  const taskQueue = `bench-latency-${randomUUID()}`;
+  const worker = await stack.startWorker({ taskQueue });
+  try {
+    const viaReceiver = (p: Parked) => emitCompletion(stack, p);
+    // Warm-up (connections, JIT in the receiver and the worker), then interleaved, so drifting load hits both alike.
+    const warm = await startParked(stack, taskQueue, 10, 'warm');
+    await sequential(warm.runs.slice(0, 5), viaReceiver);
+    await sequential(warm.runs.slice(5), signalRaw);
+    const seq = await startParked(stack, taskQueue, sizes.sequential * 2, 'seq');
+    const receiverSeq: Sample[] = [];
+    const rawSeq: Sample[] = [];
+    for (let i = 0; i < sizes.sequential; i++) {
+      receiverSeq.push(...(await sequential([seq.runs[2 * i]!], viaReceiver)));
+      rawSeq.push(...(await sequential([seq.runs[2 * i + 1]!], signalRaw)));
+    }
+    const burstReceiver = await burst(stack, taskQueue, await startParked(stack, taskQueue, sizes.burst, 'burst-receiver'), viaReceiver);
+    const burstRaw = await burst(stack, taskQueue, await startParked(stack, taskQueue, sizes.burst, 'burst-raw'), signalRaw);
+    // Concurrent: the modes share the jobs' timing and the load, and a poller's lag does not depend on the others.
+    const [jobsWebhook, jobsPoll1, jobsPoll5] = await Promise.all([
+      realJobs(stack, 'webhook', sizes.pollingJobs, taskQueue),
+      realJobs(stack, '1 second', sizes.pollingJobs, taskQueue),
+      realJobs(stack, '5 seconds', sizes.pollingJobs, taskQueue),
+    ]);
+
+    const total = percentiles(receiverSeq.map((s) => s.total));
+    const raw = percentiles(rawSeq.map((s) => s.total));
+    const part = percentiles(receiverSeq.map((s) => s.signalPart));
+    const rawPart = percentiles(rawSeq.map((s) => s.signalPart));
+    const figures = {
+      sequential_runs: sizes.sequential,
+      p50_ms: total.p50,
+      p95_ms: total.p95,
+      p99_ms: total.p99,
+      raw_signal_p50_ms: raw.p50,
+      raw_signal_p95_ms: raw.p95,
+      raw_signal_p99_ms: raw.p99,
+      receiver_part_p50_ms: part.p50,
+      receiver_part_p99_ms: part.p99,
+      raw_signal_part_p50_ms: rawPart.p50,
+      raw_signal_part_p99_ms: rawPart.p99,
+      burst_events: sizes.burst,
+      burst_drain_ms: burstReceiver.drainMs,
+      burst_p50_ms: burstReceiver.p50,
+      burst_p99_ms: burstReceiver.p99,
+      burst_raw_signal_drain_ms: burstRaw.drainMs,
+      burst_raw_signal_p50_ms: burstRaw.p50,
+      burst_raw_signal_p99_ms: burstRaw.p99,
+      burst_drain_ratio: round(burstReceiver.perSec / burstRaw.perSec),
+      jobs: sizes.pollingJobs,
+      job_webhook_p50_ms: jobsWebhook.p50,
+      job_webhook_p99_ms: jobsWebhook.p99,
+      polling_1s_p50_ms: jobsPoll1.p50,
+      polling_1s_p99_ms: jobsPoll1.p99,
+      polling_5s_p50_ms: jobsPoll5.p50,
+      polling_5s_p99_ms: jobsPoll5.p99,
+    };
+    const ms = (v: number) => `${round(v, 1)} ms`;
+    const ratio = (a: number, b: number) => round(a / b);
+    return {
+      key: 'latency',
+      figures,
+      rows: [
+        { part: 'latency', figure: `event->resume p50 (sequential, n=${sizes.sequential})`, value: ms(total.p50), baseline: `raw signal ${ms(raw.p50)}`, target: '<= 1.05x raw', verdict: verdict(ratio(total.p50, raw.p50) <= 1.05) },
+        { part: 'latency', figure: 'event->resume p99 (sequential)', value: ms(total.p99), baseline: `raw signal ${ms(raw.p99)}`, target: '<= 1.05x raw', verdict: verdict(ratio(total.p99, raw.p99) <= 1.05) },
+        { part: 'latency', figure: 'receiver part p50 (emitted->signaled)', value: ms(part.p50), baseline: `raw signal ${ms(rawPart.p50)}`, target: '<= 3 ms', verdict: verdict(part.p50 <= 3) },
+        { part: 'latency', figure: 'receiver part p99', value: ms(part.p99), baseline: `raw signal ${ms(rawPart.p99)}`, target: '<= 10 ms', verdict: verdict(part.p99 <= 10) },
+        { part: 'latency', figure: `burst of ${sizes.burst}: drained in`, value: ms(burstReceiver.drainMs), baseline: `raw signal ${ms(burstRaw.drainMs)}`, target: '>= 0.9x raw rate', verdict: verdict(figures.burst_drain_ratio >= 0.9) },
+        { part: 'latency', figure: 'burst p50 / p99', value: `${ms(burstReceiver.p50)} / ${ms(burstReceiver.p99)}`, baseline: `raw ${ms(burstRaw.p50)} / ${ms(burstRaw.p99)}` },
+        { part: 'latency', figure: `real jobs, job end->resume p50 (n=${sizes.pollingJobs})`, value: `webhook ${ms(jobsWebhook.p50)}`, baseline: `poll 1 s ${ms(jobsPoll1.p50)}, poll 5 s ${ms(jobsPoll5.p50)}` },
+      ],
+    };
+  } finally {
+    await worker.stop();
+  }
+}

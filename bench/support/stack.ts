@@ -1,0 +1,47 @@
+/**
+ * The one place the benchmarks and the chaos run import product code from: when a path or a name moves, only this file
+ * changes. The benchmarks measure the example app (its workflows and tools) on geminiflow's public entry points.
+ */
+import path from 'node:path';
+
+export { GoogleGenAI } from '@google/genai';
+export { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+export { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+
+export { exampleTools } from '../../example/tool-implementations';
+export { listPublications } from '../../example/publish-outbox';
+export { briefWorkflowId, researchBriefPipeline, type ResearchBriefResult } from '../../example/research-brief-pipeline';
+export { type GeminiEvent, geminiEventSignal } from '../../common/contract';
+export { type DevServer, freePort, startDevServer } from '../../common/dev-server';
+export { runMain } from '../../common/errors';
+export { eventually } from '../../common/eventually';
+export { projectRoot } from '../../common/paths';
+export { type DynamicSigning, type EmulatorOptions, type RunningEmulator, startEmulator } from '../../emulator';
+export { listDeadLetters } from '../../routing/dead-letter-store';
+export { toGeminiEvent } from '../../routing/envelope';
+export { WebhookVerifier } from '../../receiver';
+export {
+  batchPrompts,
+  decideApprovalUpdate,
+  deepResearch,
+  pendingApprovalsQuery,
+  waitForGeminiJob,
+} from '../../workflows';
+export {
+  bundleWorkflows,
+  ensureRegisteredWebhook,
+  geminiflowConfigFromEnv,
+  GeminiflowPlugin,
+  installRuntime,
+} from '../../worker';
+
+import { projectRoot } from '../../common/paths';
+
+/** Entry points run as child processes. */
+export const entryPoints = {
+  receiver: path.join(projectRoot, 'receiver', 'main.ts'),
+  emulator: path.join(projectRoot, 'emulator', 'main.ts'),
+};
+
+/** The example app's workflows module; bench workers host it with geminiflow's. */
+export const workflowsPath = require.resolve('../../example/workflows');
