@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { temporalSettings } from '../common/temporal-connection';
 import { parseRoutingKeys } from '../routing/token';
 import { parseOptions, ReceiverOptionsError } from './option-errors';
-import type { ReceiverOptions } from './options';
+import { listenSchemas, type ReceiverOptions } from './options';
 import { googleJwksUrl } from './verify/google';
 import { checkWebhookSecrets } from './verify/v1';
 
@@ -16,12 +16,9 @@ const list = z
 
 const schema = z.object({
   RECEIVER_PORT: int(0, 65535).default(8789),
-  RECEIVER_HOST: z.string().min(1).default('127.0.0.1'),
-  RECEIVER_PATH: z
-    .string()
-    .regex(/^\/\S*$/, 'must start with /')
-    .default('/webhooks/gemini'),
-  RECEIVER_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  RECEIVER_HOST: listenSchemas.host,
+  RECEIVER_PATH: listenSchemas.path,
+  RECEIVER_PUBLIC_URL: listenSchemas.publicUrl,
   RECEIVER_OPS_PORT: int(0, 65535).default(8788),
   RECEIVER_OPS_HOST: z.string().min(1).default('127.0.0.1'),
   RECEIVER_OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

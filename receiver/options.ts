@@ -68,15 +68,17 @@ const routingKeysOption = z
     }
   });
 
+/** Shared with the environment reader, so both judge the same values the same way. */
+export const listenSchemas = {
+  host: z.string().min(1).default('127.0.0.1'),
+  path: z.string().regex(/^\/\S*$/, 'must start with /').default('/webhooks/gemini'),
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+};
+
 /** The receiver's own options (the webhook keys are checked by the verifier they go to). */
 export const receiverOptionsSchema = z.looseObject({
   port: port.optional(),
-  host: z.string().min(1).default('127.0.0.1'),
-  path: z
-    .string()
-    .regex(/^\/\S*$/, 'must start with /')
-    .default('/webhooks/gemini'),
-  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  ...listenSchemas,
   routingKeys: routingKeysOption.default([]),
   untrustedBudget: z
     .object({ perMinute: z.number().int().min(0).default(60), maxOpen: z.number().int().min(0).default(1000) })
