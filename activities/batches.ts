@@ -31,6 +31,26 @@ export function createBatchActivities({ ai, webhookConfig }: GeminiContext) {
     return file;
   };
 
+  /**
+   * A worker can die after Gemini created the batch but before the heartbeat naming it reached Temporal. So a retry
+   * that has no heartbeat looks for a batch with this display name created since the activity was first scheduled,
+   * and adopts it instead of creating a second one.
+   */
+  const batchFromEarlierAttempt = async (displayName: string): Promise<CreatedBatch | undefined> => {
+    const { attempt, scheduledTimestampMs } = Context.current().info;
+    if (attempt <= 1) return undefined;
+    const pager = await callGemini(() => ai.batches.list({ config: { pageSize: 100 } }));
+    let seen = 0;
+    for await (const batch of pager) {
+      const created = batch.createTime ? Date.parse(batch.createTime) : 0;
+      if (batch.displayName === displayName && created >= scheduledTimestampMs - 1000 && batch.name) {
+        return { batchName: batch.name, state: String(batch.state ?? '') };
+      }
+      if (++seen >= 1000) break;
+    }
+    return undefined;
+  };
+
   return {
     /**
      * Writes the input JSONL to a temporary file line by line (awaiting the disk when it falls behind), then uploads
@@ -78,6 +98,8 @@ export function createBatchActivities({ ai, webhookConfig }: GeminiContext) {
       return createOnce(
         'batchName',
         async () => {
+          const earlier = await batchFromEarlierAttempt(input.displayName);
+          if (earlier) return { id: earlier.batchName, result: earlier };
           const batch = await callGemini(() =>
             ai.batches.create({
               model: input.model,

@@ -514,4 +514,23 @@ describe('creating a job is idempotent across activity retries', () => {
     assert.equal(again.batchName, batch.result.batchName);
     assert.equal(calls('batches.create'), creates, 'no second batch');
   });
+
+  it('a retry whose predecessor died before its heartbeat landed adopts the batch instead of creating another', async () => {
+    const { uploadBatchInput, createBatchJob } = activities();
+    const scheduledTimestampMs = Date.now();
+    const upload = { source: { kind: 'template', template: 'y{i}', count: 2 } as PromptSource, displayName: 'lost-beat' };
+    const uploaded = await firstAttempt(() => uploadBatchInput(upload));
+    const create = { model, file: uploaded.result.file, displayName: `lost-beat ${randomUUID()}` };
+    const first = await firstAttempt(() => createBatchJob(create));
+    const creates = calls('batches.create');
+    // The worker died before the heartbeat naming the batch reached Temporal: attempt 2 gets no details.
+    const env = new MockActivityEnvironment({
+      workflowExecution: { workflowId: id('wf'), runId: randomUUID() },
+      attempt: 2,
+      scheduledTimestampMs,
+    });
+    const again = (await env.run(() => createBatchJob(create))) as { batchName: string };
+    assert.equal(again.batchName, first.result.batchName);
+    assert.equal(calls('batches.create'), creates, 'no second batch');
+  });
 });
