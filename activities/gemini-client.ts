@@ -19,9 +19,13 @@ export interface JobWebhookConfig {
   user_metadata: Record<string, string>;
 }
 
+/** The SDK client for configured Gemini settings: the real API, or the emulator at its base URL. */
+export function geminiClientFor({ apiKey, baseUrl }: GeminiflowConfig['gemini']): GoogleGenAI {
+  return new GoogleGenAI({ apiKey, ...(baseUrl ? { httpOptions: { baseUrl } } : {}) });
+}
+
 export function createGeminiContext(config: GeminiflowConfig): GeminiContext {
-  const { apiKey, baseUrl } = config.gemini;
-  const ai = new GoogleGenAI({ apiKey, ...(baseUrl ? { httpOptions: { baseUrl } } : {}) });
+  const ai = geminiClientFor(config.gemini);
   return {
     ai,
     outputDir: config.outputDir,

@@ -34,3 +34,4 @@ export type GeminiflowActivities = ReturnType<typeof createActivities>;
 export { type GeminiflowConfig, geminiflowConfigFromEnv } from './config';
 export { implementTools, ToolError, type ToolContext, type ToolImplementations, type Toolset } from './tools';
 export { readBatchOutput } from './batch-output';
+export { geminiClientFor } from './gemini-client';

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GoogleGenAI } from '@google/genai';
+import type { GoogleGenAI } from '@google/genai';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { emulatorApiKey, type GeminiflowConfig, geminiflowConfigFromEnv } from '../activities/config';
+import { geminiClientFor } from '../activities/gemini-client';
 import type { Toolset } from '../activities/tools';
 import {
   connectOrStartDevServer,
@@ -90,7 +91,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (emulator) stops.push(() => emulator.stop());
     const fromEnv = emulator ? undefined : geminiflowConfigFromEnv();
     const gemini = emulator ? { target: 'emulator' as const, apiKey: emulatorApiKey, baseUrl: emulator.baseUrl } : fromEnv!.gemini;
-    const ai = new GoogleGenAI({ apiKey: gemini.apiKey, ...(gemini.baseUrl ? { httpOptions: { baseUrl: gemini.baseUrl } } : {}) });
+    const ai = geminiClientFor(gemini);
 
     // The receiver's URL must exist before a webhook is registered, and the signing secret only exists after.
     const receiverPort = options.receiver?.port || (await freePort());

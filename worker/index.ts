@@ -5,6 +5,7 @@
 export { GeminiflowPlugin, type GeminiflowPluginOptions } from './plugin';
 export {
   createActivities,
+  geminiClientFor,
   geminiflowConfigFromEnv,
   implementTools,
   readBatchOutput,

@@ -1,4 +1,3 @@
-import { GoogleGenAI } from '@google/genai';
 import { Command } from 'commander';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { runMain } from '../common/errors';
@@ -8,6 +7,7 @@ import { temporalSettings } from '../common/temporal-connection';
 import { exampleTools } from '../example/tool-implementations';
 import {
   ensureWebhookAtStartup,
+  geminiClientFor,
   geminiflowConfigFromEnv,
   GeminiflowPlugin,
   installRuntime,
@@ -32,8 +32,7 @@ runMain(async () => {
   await ensureSearchAttributes(temporal, { logger });
   installRuntime();
   if (start.ensureWebhook) {
-    const ai = new GoogleGenAI({ apiKey: config.gemini.apiKey, httpOptions: { baseUrl: config.gemini.baseUrl } });
-    await ensureWebhookAtStartup(ai, start.ensureWebhook);
+    await ensureWebhookAtStartup(geminiClientFor(config.gemini), start.ensureWebhook);
   }
   const { address } = temporal;
   const connection = await NativeConnection.connect(temporal.nativeConnectionOptions);
