@@ -1,6 +1,6 @@
 /**
  * A local Gemini API that the unmodified @google/genai SDK drives through `httpOptions.baseUrl`, with signed webhook
- * deliveries, a controllable clock, fault injection and an inspection API. See emulator/README.md.
+ * deliveries, a controllable clock, fault injection and an inspection API. See docs/emulator.md.
  */
 export * from './types';
 export { startEmulator } from './start';

@@ -17,7 +17,7 @@ runMain(async () => {
       `Gemini emulator listening on ${emulator.listenUrl}, advertised as ${emulator.baseUrl}`,
       `  point the SDK at it:  GOOGLE_GEMINI_BASE_URL=${emulator.baseUrl}  GEMINI_API_KEY=<any non-empty value>`,
       `  dynamic webhook signing: ${options.dynamicSigning ?? 'v1a'}   JWKS: ${emulator.jwksUrl}`,
-      `  control API: ${emulator.baseUrl}/_emulator/clock (see emulator/README.md)`,
+      `  control API: ${emulator.baseUrl}/_emulator/clock (see docs/emulator.md)`,
       '',
     ].join('\n'),
   );

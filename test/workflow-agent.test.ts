@@ -28,7 +28,7 @@ import { spawnWorkerProcess, testTmpDir, uniqueTaskQueue } from './helpers/tempo
 
 const model = 'gemini-2.5-flash';
 
-/** The emulator's deterministic answers (emulator/README.md, "The deterministic model"). */
+/** The emulator's deterministic answers (docs/emulator.md, "The deterministic model"). */
 const replyTo = (text: string) => `Emulated ${model} reply to: ${text}`;
 const replyAfterTools = (results: [name: string, result: unknown][]) =>
   `Emulated ${model} reply after tools: ${results.map(([n, r]) => `${n}=${JSON.stringify(r)}`).join('; ')}`;
