@@ -30,7 +30,7 @@ export interface PendingApprovalFilter {
 
 /**
  * A decision the run refused: unknown, stale or repeated call, a kind the tool does not allow, edited arguments that
- * do not fit. The message is the run's reason; sending the same decision again cannot succeed.
+ * do not fit, a run that has ended. The message is the reason; sending the same decision again cannot succeed.
  */
 export class ApprovalRefused extends Error {
   override name = 'ApprovalRefused';
@@ -119,6 +119,10 @@ export async function decideApproval(
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       throw new ApprovalRefused(workflowId, decision?.callId, err.cause?.message ?? err.message);
+    }
+    // A run that has ended (or never was) takes no decision, however often it is sent.
+    if (err instanceof WorkflowNotFoundError) {
+      throw new ApprovalRefused(workflowId, decision?.callId, `call ${decision?.callId} is no longer pending: ${err.message}`);
     }
     throw err;
   }

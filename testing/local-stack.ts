@@ -31,8 +31,10 @@ export interface LocalWorkerOptions {
   /** A bundle made by bundleWorkflows (faster start: no webpack run). */
   workflowBundlePath?: string;
   tools?: readonly Toolset[];
-  /** Override parts of the stack's Gemini configuration (e.g. the output folder). */
+  /** Override parts of the stack's Gemini configuration (e.g. the output folder, notifications). */
   config?: Partial<GeminiflowConfig>;
+  /** Default: the stack's task queue. Another one gives this worker runs of its own. */
+  taskQueue?: string;
 }
 
 export interface LocalStackOptions {
@@ -135,7 +137,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const created = await Worker.create({
         connection: native,
         namespace: temporal.namespace,
-        taskQueue,
+        taskQueue: worker.taskQueue ?? taskQueue,
         ...(worker.workflowBundlePath
           ? { workflowBundle: { codePath: worker.workflowBundlePath } }
           : { workflowsPath: worker.workflowsPath }),
