@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import { type ApprovalPayload, approvalWebhookId } from '../activities';
+import { type ApprovalPayload, approvalWebhookId, geminiflowConfigFromEnv } from '../activities';
+import { SetupError } from '../common/errors';
+import { GeminiflowPlugin } from '../worker';
 import { GeminiflowClient } from '../client';
 import { freePort } from '../common/dev-server';
 import { eventually } from '../common/eventually';
@@ -117,6 +119,8 @@ describe('approval notifications (signed Standard Webhooks and Slack messages)',
     }
     assert.equal(ids.size, 8, 'one webhook-id per call and event');
     assert.deepEqual(listener.refused, [], 'every delivery verified');
+    const history = JSON.stringify(await decided.fetchHistory());
+    assert.ok(!history.includes(listener.secret.slice('whsec_'.length)) && !history.includes(listener.url), 'no secret or URL in history');
 
     // What a listener gets, against the documented examples.
     const { runId } = await decided.describe();
@@ -209,5 +213,43 @@ describe('approval notifications (signed Standard Webhooks and Slack messages)',
     } finally {
       await worker.kill();
     }
+  });
+});
+
+describe('approval notification settings', () => {
+  const secret = `whsec_${randomBytes(24).toString('base64')}`;
+
+  it('reads them once from the environment, with the link base', () => {
+    const { notify } = geminiflowConfigFromEnv({
+      GEMINIFLOW_NOTIFY_URLS: 'https://hooks.example.com/a, https://hooks.example.com/b',
+      GEMINIFLOW_NOTIFY_SECRET: secret,
+      GEMINIFLOW_NOTIFY_SLACK_URLS: 'https://hooks.slack.com/services/T/B/x',
+      GEMINIFLOW_CONSOLE_URL: 'https://console.example.com/ops/',
+    });
+    assert.deepEqual(notify, {
+      urls: ['https://hooks.example.com/a', 'https://hooks.example.com/b'],
+      secret,
+      slackUrls: ['https://hooks.slack.com/services/T/B/x'],
+      consoleUrl: 'https://console.example.com/ops',
+    });
+    assert.equal(geminiflowConfigFromEnv({}).notify, undefined, 'nothing configured: nothing is sent');
+  });
+
+  it('refuses listeners without a secret, a secret that is not whsec_, and bad URLs, naming the setting and never the value', () => {
+    const refuses = (env: Record<string, string>, message: RegExp) =>
+      assert.throws(
+        () => geminiflowConfigFromEnv(env),
+        (err: Error) => err instanceof SetupError && message.test(err.message) && !err.message.includes('s3cr3t'),
+      );
+    refuses({ GEMINIFLOW_NOTIFY_URLS: 'https://hooks.example.com/a' }, /GEMINIFLOW_NOTIFY_URLS is set but GEMINIFLOW_NOTIFY_SECRET/);
+    refuses(
+      { GEMINIFLOW_NOTIFY_URLS: 'https://hooks.example.com/a', GEMINIFLOW_NOTIFY_SECRET: 'whsec_s3cr3t!' },
+      /GEMINIFLOW_NOTIFY_SECRET is not a valid whsec_ base64 secret/,
+    );
+    refuses({ GEMINIFLOW_NOTIFY_SLACK_URLS: 'ftp://s3cr3t.example.com' }, /GEMINIFLOW_NOTIFY_SLACK_URLS.*must be an http\(s\) URL/);
+    assert.throws(
+      () => new GeminiflowPlugin({ config: geminiflowConfigFromEnv({}), notify: { urls: ['https://hooks.example.com/a'] } }),
+      /notify\.urls is set but notify\.secret/,
+    );
   });
 });
