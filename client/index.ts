@@ -107,3 +107,12 @@ export class GeminiflowClient {
 }
 
 export { ApprovalRefused, pendingApprovalsVisibilityQuery, type PendingApprovalFilter } from './approvals';
+export type {
+  ApprovalDecision,
+  ApprovalRecord,
+  ApprovalStatus,
+  DecidedApproval,
+  DecisionKind,
+  PendingApproval,
+  PendingApprovalOfRun,
+} from '../workflows';
