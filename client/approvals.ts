@@ -100,12 +100,15 @@ function cutoffOf(olderThan: PendingApprovalFilter['olderThan']): number | undef
   if (olderThan === undefined) return undefined;
   if (olderThan instanceof Date) return olderThan.getTime();
   const waited = typeof olderThan === 'number' ? olderThan : ms(olderThan);
-  if (typeof waited !== 'number' || !Number.isFinite(waited)) throw new TypeError(`invalid duration ${String(olderThan)}`);
+  if (typeof waited !== 'number' || !Number.isFinite(waited))
+    throw new TypeError(`invalid duration ${String(olderThan)}`);
   return Date.now() - waited;
 }
 
 function closedMeanwhile(err: unknown): boolean {
-  return err instanceof QueryRejectedError || err instanceof WorkflowNotFoundError || err instanceof QueryNotRegisteredError;
+  return (
+    err instanceof QueryRejectedError || err instanceof WorkflowNotFoundError || err instanceof QueryNotRegisteredError
+  );
 }
 
 /** Sends a decision; a refusal becomes an ApprovalRefused with the run's reason. */
@@ -122,7 +125,11 @@ export async function decideApproval(
     }
     // A run that has ended (or never was) takes no decision, however often it is sent.
     if (err instanceof WorkflowNotFoundError) {
-      throw new ApprovalRefused(workflowId, decision?.callId, `call ${decision?.callId} is no longer pending: ${err.message}`);
+      throw new ApprovalRefused(
+        workflowId,
+        decision?.callId,
+        `call ${decision?.callId} is no longer pending: ${err.message}`,
+      );
     }
     throw err;
   }

@@ -33,7 +33,9 @@ async function pendingOf(handle: WorkflowHandle, count = 1): Promise<PendingAppr
 /** The JSON examples of docs/workflows.md that follow `<!-- payload example: <event> -->`. */
 function documentedPayload(event: ApprovalEvent): unknown {
   const docs = fs.readFileSync(path.join(projectRoot, 'docs', 'workflows.md'), 'utf8');
-  const found = new RegExp(`<!-- payload example: ${event.replace('.', '\\.')} -->\\s*\`\`\`json\\n([\\s\\S]*?)\`\`\``).exec(docs);
+  const found = new RegExp(
+    `<!-- payload example: ${event.replace('.', '\\.')} -->\\s*\`\`\`json\\n([\\s\\S]*?)\`\`\``,
+  ).exec(docs);
   assert.ok(found, `docs/workflows.md has an example of ${event}`);
   return JSON.parse(found[1]!);
 }
@@ -42,7 +44,11 @@ function documentedPayload(event: ApprovalEvent): unknown {
 function shapeOf(value: unknown): unknown {
   if (Array.isArray(value)) return 'array';
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, shapeOf(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, shapeOf(v)]),
+    );
   }
   return typeof value;
 }
@@ -83,11 +89,17 @@ describe('approval notifications (signed Standard Webhooks and Slack messages)',
       approvalTimeout: '1 minute',
       message: `Two. ${call('publish', draft)} ${call('count_words', { text: 'left alone' })}`,
     });
-    const strict = await start(strictTimeoutAgent, { tools: ['count_words'], message: `One. ${call('count_words', { text: 'left alone' })}` });
+    const strict = await start(strictTimeoutAgent, {
+      tools: ['count_words'],
+      message: `One. ${call('count_words', { text: 'left alone' })}`,
+    });
     const [publishCall, countCall] = await pendingOf(decided, 2);
     const [strictCall] = await pendingOf(strict);
     // The listener refuses every first copy, so the requested notification has been retried by the time it is seen.
-    await eventually(async () => (listener.about(decided.workflowId, publishCall!.callId).length >= 2 ? true : undefined), 'requested');
+    await eventually(
+      async () => (listener.about(decided.workflowId, publishCall!.callId).length >= 2 ? true : undefined),
+      'requested',
+    );
     await geminiflow.decideApproval(decided.workflowId, {
       callId: publishCall!.callId,
       kind: 'edit',
@@ -108,19 +120,29 @@ describe('approval notifications (signed Standard Webhooks and Slack messages)',
       assert.deepEqual([...new Set(got.map((d) => d.payload.type))], events, 'each event, in order');
       for (const event of events) {
         const copies = got.filter((d) => d.payload.type === event);
-        assert.deepEqual(copies.map((d) => d.status), [503, 204], `${event}: refused once, then taken`);
+        assert.deepEqual(
+          copies.map((d) => d.status),
+          [503, 204],
+          `${event}: refused once, then taken`,
+        );
         assert.equal(copies[0]!.webhookId, copies[1]!.webhookId, 'a retry keeps the webhook-id');
         assert.equal(copies[0]!.webhookId, approvalWebhookId(handle.workflowId, pending.callId, event));
         ids.add(copies[0]!.webhookId);
       }
       // The run's record says how each went: delivered, on the second attempt.
       const [record] = (await geminiflow.approvalLog(handle.workflowId)).filter((r) => r.callId === pending.callId);
-      assert.deepEqual(record!.notifications, events.map((event) => ({ event, ok: true, attempts: 2 })));
+      assert.deepEqual(
+        record!.notifications,
+        events.map((event) => ({ event, ok: true, attempts: 2 })),
+      );
     }
     assert.equal(ids.size, 8, 'one webhook-id per call and event');
     assert.deepEqual(listener.refused, [], 'every delivery verified');
     const history = JSON.stringify(await decided.fetchHistory());
-    assert.ok(!history.includes(listener.secret.slice('whsec_'.length)) && !history.includes(listener.url), 'no secret or URL in history');
+    assert.ok(
+      !history.includes(listener.secret.slice('whsec_'.length)) && !history.includes(listener.url),
+      'no secret or URL in history',
+    );
 
     // What a listener gets, against the documented examples.
     const { runId } = await decided.describe();
@@ -150,7 +172,9 @@ describe('approval notifications (signed Standard Webhooks and Slack messages)',
     assert.equal(decidedPayload.timestamp, record!.decidedAt);
     assert.deepEqual(shapeOf(documentedPayload('approval.requested')), shapeOf(requested));
     assert.deepEqual(shapeOf(documentedPayload('approval.decided')), shapeOf(decidedPayload));
-    const timedOut = listener.about(strict.workflowId, strictCall!.callId).find((d) => d.payload.type === 'approval.timed_out')!;
+    const timedOut = listener
+      .about(strict.workflowId, strictCall!.callId)
+      .find((d) => d.payload.type === 'approval.timed_out')!;
     assert.deepEqual((timedOut.payload as ApprovalPayload).data.decision, { status: 'timed_out' });
 
     // Slack got each event once (a retry goes only to the listeners that failed), as one line with the link.
@@ -162,7 +186,11 @@ describe('approval notifications (signed Standard Webhooks and Slack messages)',
         `Approval needed: \`publish\` in ${decided.workflowId} (until ${publishCall!.deadline}, then it is refused). <${link}|Open the approval page>`,
       ),
     );
-    assert.ok(slackAbout(decided.workflowId).some((t) => t.startsWith(`\`publish\` in ${decided.workflowId} was edited by ana@example.com.`)));
+    assert.ok(
+      slackAbout(decided.workflowId).some((t) =>
+        t.startsWith(`\`publish\` in ${decided.workflowId} was edited by ana@example.com.`),
+      ),
+    );
   });
 
   it('with the listener down, the call opens at once, is decided, the run completes, and the failure is in the log and the metric', async () => {
@@ -180,7 +208,11 @@ describe('approval notifications (signed Standard Webhooks and Slack messages)',
       const doc = { title: 'Nobody listens', body: 'Published anyway.' };
       const handle = await start(agentWorkflow, { tools: ['publish'], message: `Go. ${call('publish', doc)}` }, queue);
       const [pending] = await pendingOf(handle);
-      assert.deepEqual((await geminiflow.approvalLog(handle.workflowId))[0]!.notifications, [], 'the notification is still being tried');
+      assert.deepEqual(
+        (await geminiflow.approvalLog(handle.workflowId))[0]!.notifications,
+        [],
+        'the notification is still being tried',
+      );
       await geminiflow.decideApproval(handle.workflowId, { callId: pending!.callId, kind: 'approve', reviewer: 'ana' });
       const result = await handle.result();
       assert.match(result.reply, /publish=\{"published":true/);
@@ -188,10 +220,17 @@ describe('approval notifications (signed Standard Webhooks and Slack messages)',
       // The decision was taken while the first notification was still being retried.
       const events = (await handle.fetchHistory()).events ?? [];
       const index = (match: (e: (typeof events)[number]) => unknown) => events.findIndex(match);
-      const firstNotice = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyApproval')!;
-      const noticeFailed = index((e) => String(e.activityTaskFailedEventAttributes?.scheduledEventId) === String(firstNotice.eventId));
+      const firstNotice = events.find(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyApproval',
+      )!;
+      const noticeFailed = index(
+        (e) => String(e.activityTaskFailedEventAttributes?.scheduledEventId) === String(firstNotice.eventId),
+      );
       const accepted = index((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
-      assert.ok(index((e) => e === firstNotice) < accepted && accepted < noticeFailed, 'requested, decided, then the notice gave up');
+      assert.ok(
+        index((e) => e === firstNotice) < accepted && accepted < noticeFailed,
+        'requested, decided, then the notice gave up',
+      );
 
       const [record] = await geminiflow.approvalLog(handle.workflowId);
       const failure = { ok: false, attempts: 4, error: 'webhook #1: unreachable (ECONNREFUSED)' };
@@ -206,7 +245,9 @@ describe('approval notifications (signed Standard Webhooks and Slack messages)',
         .filter((l) => l.startsWith('geminiflow_approval_notification_attempts{'));
       const failed = (event: string) =>
         metrics
-          .filter((l) => l.includes(`event="${event}"`) && l.includes('outcome="failed"') && l.includes('target="webhook"'))
+          .filter(
+            (l) => l.includes(`event="${event}"`) && l.includes('outcome="failed"') && l.includes('target="webhook"'),
+          )
           .map((l) => Number(l.split(' ').at(-1)));
       assert.deepEqual([failed('approval.requested'), failed('approval.decided')], [[4], [4]], metrics.join('\n'));
       assert.ok(!metrics.some((l) => l.includes('outcome="delivered"')), 'nothing was delivered');
@@ -241,14 +282,24 @@ describe('approval notification settings', () => {
         () => geminiflowConfigFromEnv(env),
         (err: Error) => err instanceof SetupError && message.test(err.message) && !err.message.includes('s3cr3t'),
       );
-    refuses({ GEMINIFLOW_NOTIFY_URLS: 'https://hooks.example.com/a' }, /GEMINIFLOW_NOTIFY_URLS is set but GEMINIFLOW_NOTIFY_SECRET/);
+    refuses(
+      { GEMINIFLOW_NOTIFY_URLS: 'https://hooks.example.com/a' },
+      /GEMINIFLOW_NOTIFY_URLS is set but GEMINIFLOW_NOTIFY_SECRET/,
+    );
     refuses(
       { GEMINIFLOW_NOTIFY_URLS: 'https://hooks.example.com/a', GEMINIFLOW_NOTIFY_SECRET: 'whsec_s3cr3t!' },
       /GEMINIFLOW_NOTIFY_SECRET is not a valid whsec_ base64 secret/,
     );
-    refuses({ GEMINIFLOW_NOTIFY_SLACK_URLS: 'ftp://s3cr3t.example.com' }, /GEMINIFLOW_NOTIFY_SLACK_URLS.*must be an http\(s\) URL/);
+    refuses(
+      { GEMINIFLOW_NOTIFY_SLACK_URLS: 'ftp://s3cr3t.example.com' },
+      /GEMINIFLOW_NOTIFY_SLACK_URLS.*must be an http\(s\) URL/,
+    );
     assert.throws(
-      () => new GeminiflowPlugin({ config: geminiflowConfigFromEnv({}), notify: { urls: ['https://hooks.example.com/a'] } }),
+      () =>
+        new GeminiflowPlugin({
+          config: geminiflowConfigFromEnv({}),
+          notify: { urls: ['https://hooks.example.com/a'] },
+        }),
       /notify\.urls is set but notify\.secret/,
     );
   });

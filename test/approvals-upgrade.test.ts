@@ -25,7 +25,10 @@ function checkOutOldCode(): string {
   fs.mkdirSync(dir);
   const tarball = path.join(dir, '..', 'old-code.tar');
   try {
-    execFileSync('git', ['archive', '--format=tar', `--output=${tarball}`, oldCommit], { cwd: projectRoot, stdio: 'pipe' });
+    execFileSync('git', ['archive', '--format=tar', `--output=${tarball}`, oldCommit], {
+      cwd: projectRoot,
+      stdio: 'pipe',
+    });
   } catch (err) {
     throw new Error(`this test needs the git history with ${oldCommit} (a full clone): ${(err as Error).message}`);
   }
@@ -53,10 +56,14 @@ function startOldWorker(dir: string, env: Record<string, string>): { child: Chil
 }
 
 async function pendingOf(handle: WorkflowHandle) {
-  return eventually(async () => {
-    const pending = await handle.query(pendingApprovalsQuery).catch(() => []);
-    return pending.length ? pending : undefined;
-  }, `a pending approval in ${handle.workflowId}`, 180_000);
+  return eventually(
+    async () => {
+      const pending = await handle.query(pendingApprovalsQuery).catch(() => []);
+      return pending.length ? pending : undefined;
+    },
+    `a pending approval in ${handle.workflowId}`,
+    180_000,
+  );
 }
 
 describe('a run parked on the old code is completed by a worker on the new code', () => {
@@ -95,7 +102,12 @@ describe('a run parked on the old code is completed by a worker on the new code'
     assert.equal(Date.parse(old!.deadline) - Date.parse(old!.requestedAt), 3_600_000, 'the old timeout stands');
     assert.equal(old!.remindAt, undefined, 'no reminder the old code did not schedule');
     const fixed = { title: 'Fixed after the upgrade', body: draft.body };
-    await geminiflow.decideApproval(handle.workflowId, { callId: old!.callId, kind: 'edit', arguments: fixed, reviewer: 'ana' });
+    await geminiflow.decideApproval(handle.workflowId, {
+      callId: old!.callId,
+      kind: 'edit',
+      arguments: fixed,
+      reviewer: 'ana',
+    });
 
     // A call opened after the upgrade in the same run follows the new rules: visible across runs, then decided.
     const second = { title: 'After the upgrade', body: 'Opened by the new code.' };
@@ -110,9 +122,16 @@ describe('a run parked on the old code is completed by a worker on the new code'
     await handle.executeUpdate(endConversationUpdate);
     const result = await handle.result();
 
-    const published = listPublications(stack.publishDir).filter((p) => p.idempotencyKey.startsWith(`${handle.workflowId}/`));
+    const published = listPublications(stack.publishDir).filter((p) =>
+      p.idempotencyKey.startsWith(`${handle.workflowId}/`),
+    );
     assert.deepEqual(published.map((p) => p.title).sort(), [fixed.title, second.title].sort());
-    assert.equal(result.reply, replyAfterTools([['publish', { published: true, id: published.find((p) => p.title === second.title)!.id, title: second.title }]]));
+    assert.equal(
+      result.reply,
+      replyAfterTools([
+        ['publish', { published: true, id: published.find((p) => p.title === second.title)!.id, title: second.title }],
+      ]),
+    );
     const log = await geminiflow.approvalLog(handle.workflowId);
     assert.deepEqual(
       log.map((r) => [r.status, r.reviewer, r.notifications.length, r.outcome?.isError]),

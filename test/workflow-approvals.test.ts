@@ -67,12 +67,16 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     const doc = { title: 'Listed', body: 'Waiting in a list.' };
     const runs = await Promise.all([
       start(approvalRulesAgent, { tools, message: `One. ${call('publish', doc)}` }),
-      start(approvalRulesAgent, { tools, message: `Two. ${call('publish', doc)} ${call('lookup_glossary', { term: 'webhook' })}` }),
+      start(approvalRulesAgent, {
+        tools,
+        message: `Two. ${call('publish', doc)} ${call('lookup_glossary', { term: 'webhook' })}`,
+      }),
       start(approvalRulesAgent, { tools, message: `Three. ${call('lookup_glossary', { term: 'durable execution' })}` }),
     ]);
     const counts = [1, 2, 1];
     const pending = await Promise.all(runs.map((run, i) => pendingOf(run, counts[i])));
-    const ours = <T extends { workflowId: string }>(list: T[]) => list.filter((p) => runs.some((r) => r.workflowId === p.workflowId));
+    const ours = <T extends { workflowId: string }>(list: T[]) =>
+      list.filter((p) => runs.some((r) => r.workflowId === p.workflowId));
 
     // The namespace is shared with other test files: only this test's runs are looked at.
     const all = await eventually(async () => {
@@ -83,7 +87,9 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
       const { runId } = await run.describe();
       const listed = all.filter((p) => p.workflowId === run.workflowId);
       assert.deepEqual(
-        listed.map(({ workflowId: _w, runId: _r, workflowType: _t, ...p }) => p).sort((a, b) => a.callId.localeCompare(b.callId)),
+        listed
+          .map(({ workflowId: _w, runId: _r, workflowType: _t, ...p }) => p)
+          .sort((a, b) => a.callId.localeCompare(b.callId)),
         [...pending[i]!].sort((a, b) => a.callId.localeCompare(b.callId)),
       );
       for (const p of listed) assert.deepEqual([p.runId, p.workflowType], [runId, 'approvalRulesAgent']);
@@ -101,7 +107,12 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     // By tool: the visibility query names it, and only its calls come back (also from the run that has both).
     const glossary = await geminiflow.listPendingApprovals({ tool: 'lookup_glossary' });
     assert.ok(glossary.every((p) => p.tool === 'lookup_glossary'));
-    assert.deepEqual(ours(glossary).map((p) => p.workflowId).sort(), [runs[1]!.workflowId, runs[2]!.workflowId].sort());
+    assert.deepEqual(
+      ours(glossary)
+        .map((p) => p.workflowId)
+        .sort(),
+      [runs[1]!.workflowId, runs[2]!.workflowId].sort(),
+    );
     // By age, and one run per page: every page is read.
     assert.deepEqual(ours(await geminiflow.listPendingApprovals({ olderThan: '1 hour' })), []);
     assert.equal(ours(await geminiflow.listPendingApprovals({ olderThan: new Date() })).length, 4);
@@ -111,10 +122,14 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     await assert.rejects(geminiflow.listPendingApprovals({ tool: "x' OR 1=1" }), /invalid tool name/);
 
     // Decided calls close, and the runs leave the list.
-    for (const p of all) await geminiflow.decideApproval(p.workflowId, { callId: p.callId, kind: 'deny', reason: 'listed only' });
+    for (const p of all)
+      await geminiflow.decideApproval(p.workflowId, { callId: p.callId, kind: 'deny', reason: 'listed only' });
     await Promise.all(runs.map((r) => r.result()));
     assert.equal((await runs[1]!.describe()).typedSearchAttributes.get(GeminiPendingApprovals), undefined);
-    await eventually(async () => (ours(await geminiflow.listPendingApprovals()).length === 0 ? true : undefined), 'an empty list');
+    await eventually(
+      async () => (ours(await geminiflow.listPendingApprovals()).length === 0 ? true : undefined),
+      'an empty list',
+    );
   });
 
   it('approve, edit, deny and answer, each refused when ill-formed or not allowed, each in the audit record', async () => {
@@ -129,34 +144,72 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     const id = handle.workflowId;
     const record = async (callId: string): Promise<ApprovalRecord> =>
       (await geminiflow.approvalLog(id)).find((r) => r.callId === callId)!;
-    assert.deepEqual((await geminiflow.approvalLog(id)).map((r) => r.status), ['pending', 'pending', 'pending', 'pending']);
-
-    await refused(geminiflow.decideApproval(id, { callId: edited!.callId, kind: 'edit', arguments: { title: '', body: 7 } }), /^the edited arguments do not fit publish: title: .*>=1 characters; body: Invalid input: expected string, received number$/);
-    await refused(geminiflow.decideApproval(id, { callId: edited!.callId, kind: 'edit' } as never), /an edit needs arguments/);
-    await refused(geminiflow.decideApproval(id, { callId: edited!.callId, kind: 'maybe' } as never), /unknown kind of decision "maybe"/);
-    const fixed = { title: 'Final title', body: 'Draft body.' };
-    const decidedEdit = await geminiflow.decideApproval(id, { callId: edited!.callId, kind: 'edit', arguments: fixed, reviewer: 'ana' });
-    assert.deepEqual([decidedEdit.kind, decidedEdit.approved, decidedEdit.argumentsUsed], ['edit', true, fixed]);
     assert.deepEqual(
-      await record(edited!.callId),
-      { ...(await record(edited!.callId)), status: 'edited', reviewer: 'ana', argumentsProposed: draft, argumentsUsed: fixed },
+      (await geminiflow.approvalLog(id)).map((r) => r.status),
+      ['pending', 'pending', 'pending', 'pending'],
     );
+
+    await refused(
+      geminiflow.decideApproval(id, { callId: edited!.callId, kind: 'edit', arguments: { title: '', body: 7 } }),
+      /^the edited arguments do not fit publish: title: .*>=1 characters; body: Invalid input: expected string, received number$/,
+    );
+    await refused(
+      geminiflow.decideApproval(id, { callId: edited!.callId, kind: 'edit' } as never),
+      /an edit needs arguments/,
+    );
+    await refused(
+      geminiflow.decideApproval(id, { callId: edited!.callId, kind: 'maybe' } as never),
+      /unknown kind of decision "maybe"/,
+    );
+    const fixed = { title: 'Final title', body: 'Draft body.' };
+    const decidedEdit = await geminiflow.decideApproval(id, {
+      callId: edited!.callId,
+      kind: 'edit',
+      arguments: fixed,
+      reviewer: 'ana',
+    });
+    assert.deepEqual([decidedEdit.kind, decidedEdit.approved, decidedEdit.argumentsUsed], ['edit', true, fixed]);
+    assert.deepEqual(await record(edited!.callId), {
+      ...(await record(edited!.callId)),
+      status: 'edited',
+      reviewer: 'ana',
+      argumentsProposed: draft,
+      argumentsUsed: fixed,
+    });
     await refused(geminiflow.decideApproval(id, { callId: edited!.callId, kind: 'approve' }), /already edited/);
 
     await geminiflow.decideApproval(id, { callId: approved!.callId, kind: 'approve', reviewer: 'ana' });
     assert.equal((await record(approved!.callId)).status, 'approved');
 
-    await refused(geminiflow.decideApproval(id, { callId: denied!.callId, kind: 'answer', result: 'done' }), /^publish allows approve, edit, deny; not answer$/);
-    await refused(geminiflow.decideApproval(id, { callId: denied!.callId, kind: 'deny' } as never), /a denial needs a reason/);
+    await refused(
+      geminiflow.decideApproval(id, { callId: denied!.callId, kind: 'answer', result: 'done' }),
+      /^publish allows approve, edit, deny; not answer$/,
+    );
+    await refused(
+      geminiflow.decideApproval(id, { callId: denied!.callId, kind: 'deny' } as never),
+      /a denial needs a reason/,
+    );
     await geminiflow.decideApproval(id, { callId: denied!.callId, kind: 'deny', reason: 'off topic', reviewer: 'ben' });
     assert.deepEqual(
-      [(await record(denied!.callId)).status, (await record(denied!.callId)).reason, (await record(denied!.callId)).reviewer],
+      [
+        (await record(denied!.callId)).status,
+        (await record(denied!.callId)).reason,
+        (await record(denied!.callId)).reviewer,
+      ],
       ['denied', 'off topic', 'ben'],
     );
 
     const definition = { term: 'flux capacitor', definition: 'What makes time travel possible.' };
-    await refused(geminiflow.decideApproval(id, { callId: answered!.callId, kind: 'edit', arguments: { term: 'x' } }), /^lookup_glossary allows approve, answer, deny; not edit$/);
-    await geminiflow.decideApproval(id, { callId: answered!.callId, kind: 'answer', result: definition, reviewer: 'cy' });
+    await refused(
+      geminiflow.decideApproval(id, { callId: answered!.callId, kind: 'edit', arguments: { term: 'x' } }),
+      /^lookup_glossary allows approve, answer, deny; not edit$/,
+    );
+    await geminiflow.decideApproval(id, {
+      callId: answered!.callId,
+      kind: 'answer',
+      result: definition,
+      reviewer: 'cy',
+    });
     assert.deepEqual((await record(answered!.callId)).answer, definition);
 
     const result = await handle.result();
@@ -167,14 +220,24 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     assert.equal(
       result.reply,
       replyAfterTools([
-        ['publish', { note: 'A person edited the arguments before the tool ran.', proposedArguments: draft, usedArguments: fixed, result: editedResult }],
+        [
+          'publish',
+          {
+            note: 'A person edited the arguments before the tool ran.',
+            proposedArguments: draft,
+            usedArguments: fixed,
+            result: editedResult,
+          },
+        ],
         ['publish', { published: true, id: idOf('As is'), title: 'As is' }],
         ['publish', 'denied by ben: off topic; it was not run'],
         ['lookup_glossary', definition],
       ]),
     );
     assert.deepEqual(
-      result.transcript.entries.flatMap((e) => (e.kind === 'tool' ? [[e.handling, e.arguments, e.argumentsProposed]] : [])),
+      result.transcript.entries.flatMap((e) =>
+        e.kind === 'tool' ? [[e.handling, e.arguments, e.argumentsProposed]] : [],
+      ),
       [
         ['edited', fixed, draft],
         ['approved', asIs, undefined],
@@ -186,9 +249,21 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     // The audit record, with what each tool then did.
     const log = await geminiflow.approvalLog(id);
     assert.deepEqual(
-      log.map(({ status, reviewer, argumentsUsed, answer, outcome }) => ({ status, reviewer, argumentsUsed, answer, outcome })),
+      log.map(({ status, reviewer, argumentsUsed, answer, outcome }) => ({
+        status,
+        reviewer,
+        argumentsUsed,
+        answer,
+        outcome,
+      })),
       [
-        { status: 'edited', reviewer: 'ana', argumentsUsed: fixed, answer: undefined, outcome: { isError: false, result: editedResult } },
+        {
+          status: 'edited',
+          reviewer: 'ana',
+          argumentsUsed: fixed,
+          answer: undefined,
+          outcome: { isError: false, result: editedResult },
+        },
         {
           status: 'approved',
           reviewer: 'ana',
@@ -208,7 +283,10 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     // Seven refusals, four decisions: only the four reached history.
     const events = (await handle.fetchHistory()).events ?? [];
     assert.equal(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length, 4);
-    await refused(geminiflow.decideApproval(id, { callId: approved!.callId, kind: 'approve' }), /already approved|completed/);
+    await refused(
+      geminiflow.decideApproval(id, { callId: approved!.callId, kind: 'approve' }),
+      /already approved|completed/,
+    );
   });
 
   it('a tool times out by its own rule: approved on timeout after a reminder, or refused', async () => {
@@ -225,14 +303,21 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     const [lenientCall] = await pendingOf(lenient);
     const [strictCall] = await pendingOf(strict);
     const span = (p: PendingApproval, at: string) => Date.parse(at) - Date.parse(p.requestedAt);
-    assert.deepEqual([span(lenientCall!, lenientCall!.deadline), span(lenientCall!, lenientCall!.remindAt!)], [3000, 1500]);
+    assert.deepEqual(
+      [span(lenientCall!, lenientCall!.deadline), span(lenientCall!, lenientCall!.remindAt!)],
+      [3000, 1500],
+    );
     assert.deepEqual([span(strictCall!, strictCall!.deadline), span(strictCall!, strictCall!.remindAt!)], [2000, 1000]);
     assert.deepEqual([lenientCall!.onTimeout, strictCall!.onTimeout], ['approve', 'deny']);
 
     const [ranAnyway, refusedInTime] = await Promise.all([lenient.result(), strict.result()]);
     assert.equal(ranAnyway.reply, replyAfterTools([['count_words', { words: 4 }]]));
-    assert.equal(refusedInTime.reply, replyAfterTools([['count_words', 'refused: nobody approved count_words within 2 s; it was not run']]));
-    const handlingOf = (r: typeof ranAnyway) => r.transcript.entries.flatMap((e) => (e.kind === 'tool' ? [e.handling] : []));
+    assert.equal(
+      refusedInTime.reply,
+      replyAfterTools([['count_words', 'refused: nobody approved count_words within 2 s; it was not run']]),
+    );
+    const handlingOf = (r: typeof ranAnyway) =>
+      r.transcript.entries.flatMap((e) => (e.kind === 'tool' ? [e.handling] : []));
     assert.deepEqual([handlingOf(ranAnyway), handlingOf(refusedInTime)], [['approved_on_timeout'], ['timed_out']]);
 
     const [lenientLog] = await geminiflow.approvalLog(lenient.workflowId);
@@ -241,8 +326,14 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     assert.deepEqual(lenientLog!.outcome, { isError: false, result: { words: 4 } });
     assert.equal(lenientLog!.decidedAt, undefined);
     const [strictLog] = await geminiflow.approvalLog(strict.workflowId);
-    assert.deepEqual([strictLog!.status, strictLog!.argumentsUsed, strictLog!.outcome], ['timed_out', undefined, undefined]);
-    await refused(geminiflow.decideApproval(strict.workflowId, { callId: strictCall!.callId, kind: 'approve' }), /no longer pending: it timed out|completed/);
+    assert.deepEqual(
+      [strictLog!.status, strictLog!.argumentsUsed, strictLog!.outcome],
+      ['timed_out', undefined, undefined],
+    );
+    await refused(
+      geminiflow.decideApproval(strict.workflowId, { callId: strictCall!.callId, kind: 'approve' }),
+      /no longer pending: it timed out|completed/,
+    );
   });
 
   it('a worker killed between the decision and the tool run: the tool runs once, and the record says what it did', async () => {
@@ -250,15 +341,29 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     const holdDir = path.join(stack.dir, `hold-${randomUUID()}`);
     fs.mkdirSync(holdDir);
     fs.writeFileSync(path.join(holdDir, 'publish.hold'), '');
-    const env = { ...stack.workerEnv, TEMPORAL_TASK_QUEUE: taskQueue, TEST_TOOL_HOLD_DIR: holdDir, TEST_TOOL_HOLD_BEFORE: '1' };
+    const env = {
+      ...stack.workerEnv,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      TEST_TOOL_HOLD_DIR: holdDir,
+      TEST_TOOL_HOLD_BEFORE: '1',
+    };
     const holdingWorker = path.join(__dirname, 'helpers', 'holding-worker.ts');
     const first = spawnWorkerProcess(env, holdingWorker);
     let second: ReturnType<typeof spawnWorkerProcess> | undefined;
     try {
       const doc = { title: 'Decided, then a crash', body: 'Edited before the crash.' };
-      const handle = await start(agentWorkflow, { tools: ['publish'], message: `Go. ${call('publish', { ...doc, title: 'x' })}` }, taskQueue);
+      const handle = await start(
+        agentWorkflow,
+        { tools: ['publish'], message: `Go. ${call('publish', { ...doc, title: 'x' })}` },
+        taskQueue,
+      );
       const [pending] = await pendingOf(handle);
-      await geminiflow.decideApproval(handle.workflowId, { callId: pending!.callId, kind: 'edit', arguments: doc, reviewer: 'ana' });
+      await geminiflow.decideApproval(handle.workflowId, {
+        callId: pending!.callId,
+        kind: 'edit',
+        arguments: doc,
+        reviewer: 'ana',
+      });
 
       // The tool's activity has started on the first worker and holds before doing anything: kill it there.
       await eventually(async () => {
@@ -272,7 +377,10 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
 
       await handle.result();
       const published = publishedBy(handle.workflowId);
-      assert.deepEqual(published.map((p) => p.title), [doc.title]);
+      assert.deepEqual(
+        published.map((p) => p.title),
+        [doc.title],
+      );
       const [entry] = await geminiflow.approvalLog(handle.workflowId);
       assert.deepEqual(
         [entry!.status, entry!.argumentsUsed, entry!.outcome],

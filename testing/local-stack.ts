@@ -144,7 +144,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(worker.workflowBundlePath
           ? { workflowBundle: { codePath: worker.workflowBundlePath } }
           : { workflowsPath: worker.workflowsPath }),
-        plugins: [new GeminiflowPlugin({ config: { ...config, ...worker.config }, tools: worker.tools, notify: worker.notify })],
+        plugins: [
+          new GeminiflowPlugin({ config: { ...config, ...worker.config }, tools: worker.tools, notify: worker.notify }),
+        ],
       });
       const running = created.run();
       stops.push(async () => {
