@@ -74,6 +74,7 @@ runMain(async () => {
     }
     const result = await done;
     printResult(result);
+    await printApprovalLog(geminiflow, briefWorkflowId(workflowId));
     await printHowWaitsEnded(geminiflow, workflowId);
 
     if (stack.emulator) {
@@ -109,12 +110,12 @@ async function decideOnPublish(geminiflow: GeminiflowClient, briefId: string): P
   if (!call) return false;
   say(`  the agent asks to call publish(${JSON.stringify(call.arguments).slice(0, 120)}) and waits for a person`);
   const approve = !opts.deny;
-  await geminiflow.decideApproval(briefId, {
-    callId: call.callId,
-    approve,
-    reviewer: 'demo',
-    reason: approve ? undefined : 'denied in the demo',
-  });
+  await geminiflow.decideApproval(
+    briefId,
+    approve
+      ? { callId: call.callId, kind: 'approve', reviewer: 'demo' }
+      : { callId: call.callId, kind: 'deny', reason: 'denied in the demo', reviewer: 'demo' },
+  );
   say(`  decision sent as a Temporal Update: ${approve ? 'approved' : 'denied'}`);
   return true;
 }
@@ -130,6 +131,13 @@ function printResult(result: ResearchBriefResult) {
   }
   say(`brief (${result.brief.turns} turn(s)): ${result.brief.reply.slice(0, 300)}`);
   say(result.published ? `published: ${result.published.title} (${result.published.id})` : 'published: nothing');
+}
+
+async function printApprovalLog(geminiflow: GeminiflowClient, briefId: string) {
+  for (const r of await geminiflow.approvalLog(briefId).catch(() => [])) {
+    const ran = r.outcome ? `, then the tool ${r.outcome.isError ? 'failed' : 'ran'}` : ', and the tool did not run';
+    say(`approval record: ${r.tool} ${r.status} by ${r.reviewer ?? 'nobody'}${ran}`);
+  }
 }
 
 async function printHowWaitsEnded(geminiflow: GeminiflowClient, workflowId: string) {

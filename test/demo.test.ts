@@ -23,6 +23,7 @@ describe('npm run demo (the main job)', () => {
     assert.match(out, /research report: # Research report: tidal energy \(\d+ sources\)/);
     assert.match(out, /follow-up batch: 2\/2 answered, 0 failed/);
     assert.match(out, /decision sent as a Temporal Update: approved/);
+    assert.match(out, /approval record: publish approved by demo, then the tool ran/);
     assert.match(out, /published: Brief: tidal energy \(/);
     assert.match(out, /research\s+interaction\.completed\s+by webhook/);
   });
@@ -31,6 +32,7 @@ describe('npm run demo (the main job)', () => {
     const { status, out } = runDemo(['--topic', 'kelp farming', '--follow-ups', '1', '--deny']);
     assert.equal(status, 0, out);
     assert.match(out, /decision sent as a Temporal Update: denied/);
+    assert.match(out, /approval record: publish denied by demo, and the tool did not run/);
     assert.match(out, /published: nothing/);
   });
 });
