@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
-import { runMain } from '../common/errors';
+import { runMain, SetupError } from '../common/errors';
 import { resolveTemporalCli } from '../common/temporal-cli';
 
 /**
@@ -22,6 +22,9 @@ runMain(async () => {
   // The terminal sends Ctrl-C to both processes; a SIGTERM sent to this one alone is passed on.
   process.on('SIGTERM', () => child.kill('SIGTERM'));
   process.on('SIGINT', () => undefined);
-  const code = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+  const code = await new Promise<number>((resolve, reject) => {
+    child.on('error', (err) => reject(new SetupError(`could not run ${cli.path}: ${err.message}`)));
+    child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
+  });
   process.exit(code);
 });
