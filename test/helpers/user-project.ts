@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { eventually } from '../../common/eventually';
 import { projectRoot } from '../../common/paths';
@@ -67,9 +68,11 @@ export function run(cmd: string, args: string[], cwd: string, env: NodeJS.Proces
 
 /** Runs a guide block with bash, in `cwd`; returns the folder it ended in (a block may `cd`). */
 export function runShellBlock(script: string, cwd: string, env: NodeJS.ProcessEnv) {
-  const marker = path.join(fs.mkdtempSync(path.join(path.dirname(cwd), '.cwd-')), 'cwd');
+  const markerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-cwd-'));
+  const marker = path.join(markerDir, 'cwd');
   const res = run('bash', ['-euo', 'pipefail', '-c', `${script}\npwd > ${JSON.stringify(marker)}`], cwd, env);
   const endedIn = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim() : cwd;
+  fs.rmSync(markerDir, { recursive: true, force: true });
   return { ...res, cwd: endedIn };
 }
 
