@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { parseEnv } from '../common/env';
+import { envSchema, parseEnv, withExplicitValues } from '../common/env';
 import { parseRoutingKeys, type RoutingKey } from '../routing/token';
 import { type ApprovalNotifyConfig, checkNotifyConfig, notifyEnvNames, notifyEnvSchema } from './notify-config';
 
@@ -30,7 +30,7 @@ export interface GeminiflowConfig {
 export const emulatorApiKey = 'geminiflow-emulator-key';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-const envSchema = z.object({
+const geminiSettings = envSchema({
   GEMINI_API_KEY: z.string().min(1).optional(),
   GOOGLE_GEMINI_BASE_URL: httpUrl.optional(),
   GEMINI_EMULATOR_URL: httpUrl.optional(),
@@ -52,11 +52,15 @@ const envSchema = z.object({
 });
 
 /**
- * Reads the worker's Gemini settings. GEMINI_EMULATOR_URL wins over GEMINI_API_KEY, so a stray real key in a
- * developer's shell never sends test traffic to Google; with neither, the emulator on GEMINI_EMULATOR_PORT.
+ * Reads the worker's Gemini settings from the environment, with `values` given in code added to it (they win over the
+ * environment's, which are still read and checked). GEMINI_EMULATOR_URL wins over GEMINI_API_KEY, so a stray real key
+ * in a developer's shell never sends test traffic to Google; with neither, the emulator on GEMINI_EMULATOR_PORT.
  */
-export function geminiflowConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GeminiflowConfig {
-  const c = parseEnv(envSchema, env, 'Gemini settings');
+export function geminiflowConfigFromEnv(
+  values: Record<string, string | undefined> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): GeminiflowConfig {
+  const c = parseEnv(geminiSettings, withExplicitValues(values, env), 'Gemini settings');
   const gemini: GeminiflowConfig['gemini'] = c.GEMINI_EMULATOR_URL
     ? { target: 'emulator', apiKey: c.GEMINI_API_KEY ?? emulatorApiKey, baseUrl: c.GEMINI_EMULATOR_URL }
     : c.GEMINI_API_KEY

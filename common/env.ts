@@ -1,16 +1,45 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { declareEnvNames, warnAboutMisspeltEnv } from './env-names';
 import { SetupError } from './errors';
+
+/** A reader's schema of environment variables; its names become known, so near misses of them are reported. */
+export function envSchema<Shape extends z.ZodRawShape>(shape: Shape): z.ZodObject<Shape> {
+  declareEnvNames(Object.keys(shape));
+  return z.object(shape);
+}
 
 /**
  * Reads settings from the environment with a zod schema, once, at start. Empty values count as unset (docker compose
- * passes `${VAR:-}` as ""). Every problem is reported at once, by variable name, never with its value.
+ * passes `${VAR:-}` as ""). Every problem is reported at once, by variable name, never with its value; a set variable
+ * that is a near miss of a known name gets a warning naming the one it probably meant.
  */
 export function parseEnv<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv, what: string): z.output<Schema> {
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  warnAboutMisspeltEnv(set);
   const parsed = schema.safeParse(set);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
     throw new SetupError(`invalid ${what}:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/**
+ * The environment a reader sees: the process's, with values given in code added on top. A value given in code wins
+ * over the environment's; when both are set and differ, a warning says so, so neither is silently dropped.
+ */
+export function withExplicitValues(
+  values: Record<string, string | undefined>,
+  env: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv {
+  for (const [name, value] of Object.entries(values)) {
+    const fromEnv = env[name];
+    if (value !== undefined && fromEnv !== undefined && fromEnv.trim() !== '' && fromEnv !== value) {
+      process.emitWarning(`${name} is set in the environment and given in code; the value given in code is used.`, {
+        code: 'GEMINIFLOW_SETTING_OVERRIDDEN',
+      });
+    }
+  }
+  const defined = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+  return { ...env, ...defined };
 }

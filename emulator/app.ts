@@ -18,7 +18,7 @@ const apiRoutes: Route[] = [...webhookRoutes, ...interactionRoutes, ...batchRout
  * The HTTP face of the emulator. Gemini endpoints go through one dispatcher so that authentication, call counting and
  * API faults apply the same way to all of them; the control API and the JWKS need no key.
  */
-export function createApp(core: EmulatorCore, control: EmulatorControl, apiKey: string | undefined) {
+export function createApp(core: EmulatorCore, control: EmulatorControl, apiKey: string | undefined): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.raw({ type: () => true, limit: '256mb' }));

@@ -1,3 +1,4 @@
+import { declareEnvNames, warnAboutMisspeltEnv } from '../common/env-names';
 import { SetupError } from '../common/errors';
 import { definedFields } from './fields';
 import { parsePublicUrl } from './public-url';
@@ -9,7 +10,31 @@ import type {
   WebhookTimestampClock,
 } from './types';
 
-function numberFrom(env: NodeJS.ProcessEnv, name: string, check: (n: number) => boolean): number | undefined {
+/** Every variable the emulator reads; the readers below accept no other name. */
+const emulatorEnvNames = declareEnvNames([
+  'GEMINI_EMULATOR_PORT',
+  'GEMINI_EMULATOR_HOST',
+  'GEMINI_EMULATOR_API_KEY',
+  'GEMINI_EMULATOR_PUBLIC_URL',
+  'GEMINI_EMULATOR_DYNAMIC_SIGNING',
+  'GEMINI_EMULATOR_TIME_SCALE',
+  'GEMINI_EMULATOR_INTERACTION_MS',
+  'GEMINI_EMULATOR_DEEP_RESEARCH_MS',
+  'GEMINI_EMULATOR_BATCH_MS',
+  'GEMINI_EMULATOR_VIDEO_MS',
+  'GEMINI_EMULATOR_USER_METADATA_PLACEMENT',
+  'GEMINI_EMULATOR_WEBHOOK_TIMESTAMP_CLOCK',
+  'GEMINI_EMULATOR_VIDEO_EVENTS',
+  'GEMINI_EMULATOR_DELIVERY_TIMEOUT_MS',
+  'GEMINI_EMULATOR_DISABLE_AFTER_FAILED_ATTEMPTS',
+] as const);
+type EmulatorEnvName = (typeof emulatorEnvNames)[number];
+
+function stringFrom(env: NodeJS.ProcessEnv, name: EmulatorEnvName): string | undefined {
+  return env[name] || undefined;
+}
+
+function numberFrom(env: NodeJS.ProcessEnv, name: EmulatorEnvName, check: (n: number) => boolean): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
@@ -17,7 +42,7 @@ function numberFrom(env: NodeJS.ProcessEnv, name: string, check: (n: number) => 
   return n;
 }
 
-function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[]): T | undefined {
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: EmulatorEnvName, allowed: readonly T[]): T | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   if (!allowed.includes(raw as T)) throw new SetupError(`${name} must be one of ${allowed.join(', ')}, got ${raw}.`);
@@ -25,7 +50,7 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: 
 }
 
 function publicUrlFrom(env: NodeJS.ProcessEnv): string | undefined {
-  const raw = env.GEMINI_EMULATOR_PUBLIC_URL;
+  const raw = stringFrom(env, 'GEMINI_EMULATOR_PUBLIC_URL');
   if (!raw) return undefined;
   try {
     return parsePublicUrl(raw);
@@ -36,11 +61,12 @@ function publicUrlFrom(env: NodeJS.ProcessEnv): string | undefined {
 
 /** Emulator options from GEMINI_EMULATOR_* variables (README "Environment"), for `npm run emulator`. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorOptions {
+  warnAboutMisspeltEnv(env);
   const nonNegative = (n: number) => n >= 0;
   return {
     port: numberFrom(env, 'GEMINI_EMULATOR_PORT', (n) => Number.isInteger(n) && n >= 0 && n < 65536) ?? 8790,
-    host: env.GEMINI_EMULATOR_HOST || '127.0.0.1',
-    apiKey: env.GEMINI_EMULATOR_API_KEY || undefined,
+    host: stringFrom(env, 'GEMINI_EMULATOR_HOST') ?? '127.0.0.1',
+    apiKey: stringFrom(env, 'GEMINI_EMULATOR_API_KEY'),
     publicUrl: publicUrlFrom(env),
     dynamicSigning: oneOf<DynamicSigning>(env, 'GEMINI_EMULATOR_DYNAMIC_SIGNING', ['v1a', 'jwt']),
     timeScale: numberFrom(env, 'GEMINI_EMULATOR_TIME_SCALE', (n) => n > 0),

@@ -11,7 +11,7 @@ import { refuseVeo, type VideoFormat, videoFormatOf, type VideoStudio } from './
 import { parseWebhookConfig } from './webhook-config';
 
 type Kind = 'model' | 'agent' | 'deep-research' | 'video';
-type Status = 'in_progress' | 'requires_action' | 'completed' | 'failed' | 'cancelled';
+type Status = 'in_progress' | 'requires_action' | 'completed' | 'failed' | 'cancelled' | 'incomplete' | 'budget_exceeded';
 
 interface Interaction {
   id: string;
@@ -215,6 +215,14 @@ export class InteractionService {
 
   private complete(it: Interaction, plan: TurnPlan): void {
     let outputText = '';
+    if (plan.kind === 'end') {
+      // Stopped short of an answer (a token limit, a spending cap): whatever was written so far, and no webhook, since
+      // the API documents no event for these statuses. Only a status read (reconciliation) finds out.
+      it.status = plan.status;
+      it.outputSteps = [{ type: 'model_output', content: [{ type: 'text', text: 'Partial answer.' }] }];
+      it.usage = usageOf(textOf(it.inputSteps), 'Partial answer.');
+      return;
+    }
     if (plan.kind === 'fail') {
       it.status = 'failed';
       it.errors = [{ code: plan.code, message: plan.message }];

@@ -23,7 +23,12 @@ export type TurnPlan = { durationMs?: number } & (
   | { kind: 'calls'; calls: Required<ScriptedFunctionCall>[] }
   | { kind: 'text'; text: string }
   | { kind: 'fail'; code: string; message: string }
+  | { kind: 'end'; status: EndStatus }
 );
+
+/** Statuses an interaction can stop in short of an answer, for which the API documents no webhook event. */
+export const endStatuses = ['incomplete', 'budget_exceeded'] as const;
+type EndStatus = (typeof endStatuses)[number];
 
 const defaultDurations: Required<JobDurations> = {
   interactionMs: 1_000,
@@ -32,7 +37,7 @@ const defaultDurations: Required<JobDurations> = {
   videoMs: 20_000,
 };
 
-const directivePattern = /\[\[(call|fail|duration)(?:\s+([\s\S]*?))?\]\]/g;
+const directivePattern = /\[\[(call|fail|duration|end)(?:\s+([\s\S]*?))?\]\]/g;
 
 /**
  * The deterministic model: outputs follow from inputs (see README "The deterministic model"), and tests can script
@@ -78,12 +83,7 @@ export class DeterministicModel {
       const turn = rule.turns[Math.min(ctx.turnIndex, rule.turns.length - 1)];
       const durationMs = turn.durationMs;
       if (turn.fail) {
-        return {
-          kind: 'fail',
-          code: turn.fail.code ?? 'INTERNAL',
-          message: turn.fail.message ?? 'Scripted failure.',
-          durationMs,
-        };
+        return { kind: 'fail', code: turn.fail.code ?? 'INTERNAL', message: turn.fail.message ?? 'Scripted failure.', durationMs };
       }
       if (turn.functionCalls?.length) {
         return { kind: 'calls', calls: turn.functionCalls.map((c, i) => this.callOf(ctx, c, i)), durationMs };
@@ -94,13 +94,9 @@ export class DeterministicModel {
     const directives = parseDirectives(ctx.inputText);
     const durationMs = directives.durationMs;
     if (directives.fail !== undefined) {
-      return {
-        kind: 'fail',
-        code: 'INTERNAL',
-        message: directives.fail || 'The model failed (requested by [[fail]]).',
-        durationMs,
-      };
+      return { kind: 'fail', code: 'INTERNAL', message: directives.fail || 'The model failed (requested by [[fail]]).', durationMs };
     }
+    if (directives.end) return { kind: 'end', status: directives.end, durationMs };
     if (directives.calls.length > 0) {
       return { kind: 'calls', calls: directives.calls.map((c, i) => this.callOf(ctx, c, i)), durationMs };
     }
@@ -217,6 +213,7 @@ function ruleMatches(rule: InteractionRule, ctx: TurnContext): boolean {
 interface Directives {
   calls: ScriptedFunctionCall[];
   fail?: string;
+  end?: EndStatus;
   durationMs?: number;
 }
 
@@ -225,7 +222,10 @@ function parseDirectives(text: string): Directives {
   for (const m of text.matchAll(directivePattern)) {
     const [, kind, rest = ''] = m;
     if (kind === 'fail') out.fail = rest.trim();
-    else if (kind === 'duration') {
+    else if (kind === 'end') {
+      if (!endStatuses.includes(rest.trim() as EndStatus)) throw invalidArgument(`[[end]] takes one of: ${endStatuses.join(', ')}`);
+      out.end = rest.trim() as EndStatus;
+    } else if (kind === 'duration') {
       const ms = Number(rest.trim());
       if (Number.isFinite(ms) && ms >= 0) out.durationMs = ms;
     } else {

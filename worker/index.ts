@@ -21,6 +21,7 @@ export {
   type Toolset,
 } from '../activities';
 export { bundleWorkflows } from './bundle';
+export { connectToTemporal } from './connect';
 export { geminiflowWorkflowsPath, withGeminiflowWorkflows } from './workflows-path';
 export { ensureRegisteredWebhook, ensureWebhookAtStartup, type EnsuredWebhook } from './webhook-setup';
 export { workerStartSettingsFromEnv, type WorkerStartSettings } from './config';

@@ -1,11 +1,12 @@
 import { Command } from 'commander';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { runMain } from '../common/errors';
 import { logger } from '../common/logger';
 import { ensureSearchAttributes } from '../common/search-attributes-setup';
 import { temporalSettings } from '../common/temporal-connection';
 import { exampleTools } from '../example/tool-implementations';
 import {
+  connectToTemporal,
   ensureWebhookAtStartup,
   geminiClientFor,
   geminiflowConfigFromEnv,
@@ -35,7 +36,7 @@ runMain(async () => {
     await ensureWebhookAtStartup(geminiClientFor(config.gemini), start.ensureWebhook);
   }
   const { address } = temporal;
-  const connection = await NativeConnection.connect(temporal.nativeConnectionOptions);
+  const connection = await connectToTemporal(temporal.nativeConnectionOptions);
   const worker = await Worker.create({
     connection,
     namespace: temporal.namespace,

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { before, describe, it } from 'node:test';
+import { optionsFromEnv } from '../emulator/env-options';
+import { receiverConfigFromEnv } from '../receiver';
+import { connectToTemporal, geminiflowConfigFromEnv } from '../worker';
+import { freePort } from '../common/dev-server';
+
+const routingKeys = `k1:${randomBytes(32).toString('base64')}`;
+
+/** Node warnings emitted while `fn` runs (they are delivered on the next tick). */
+async function warningsDuring(fn: () => unknown): Promise<string[]> {
+  const seen: string[] = [];
+  const listener = (w: Error) => seen.push(w.message);
+  process.on('warning', listener);
+  try {
+    fn();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', listener);
+  }
+  return seen;
+}
+
+describe('configuration given in code', () => {
+  it('is added to the environment: variables not given in code are still read', () => {
+    const config = geminiflowConfigFromEnv(
+      { GEMINI_EMULATOR_URL: 'http://127.0.0.1:1' },
+      { GEMINIFLOW_OUTPUT_DIR: '/srv/videos', GEMINIFLOW_ROUTING_KEYS: routingKeys },
+    );
+    assert.equal(config.gemini.baseUrl, 'http://127.0.0.1:1');
+    assert.equal(config.outputDir, '/srv/videos');
+    assert.equal(config.routingKey?.id, 'k1');
+  });
+
+  it('does not hide a bad value in the environment', () => {
+    assert.throws(
+      () => geminiflowConfigFromEnv({ GEMINI_EMULATOR_URL: 'http://127.0.0.1:1' }, { GEMINIFLOW_ROUTING_KEYS: 'no-colon' }),
+      /GEMINIFLOW_ROUTING_KEYS/,
+    );
+  });
+
+  it('wins over the environment, with a warning that names the variable and not its values', async () => {
+    const other = `k2:${randomBytes(32).toString('base64')}`;
+    let config: ReturnType<typeof geminiflowConfigFromEnv> | undefined;
+    const warnings = await warningsDuring(() => {
+      config = geminiflowConfigFromEnv({ GEMINIFLOW_ROUTING_KEYS: other }, { GEMINIFLOW_ROUTING_KEYS: routingKeys });
+    });
+    assert.equal(config?.routingKey?.id, 'k2');
+    const overridden = warnings.filter((w) => w.includes('GEMINIFLOW_ROUTING_KEYS'));
+    assert.equal(overridden.length, 1, warnings.join('\n'));
+    assert.ok(!overridden[0]!.includes(routingKeys.slice(3, 12)) && !overridden[0]!.includes(other.slice(3, 12)));
+  });
+});
+
+describe('a misspelt variable', () => {
+  it('gets a warning naming the variable it probably meant, once', async () => {
+    const env = { GEMINIFLOW_ROUTING_KEY: routingKeys, GEMINI_EMULATOR_URL: 'http://127.0.0.1:1' };
+    const first = await warningsDuring(() => geminiflowConfigFromEnv({}, env));
+    assert.deepEqual(first, [
+      'GEMINIFLOW_ROUTING_KEY is not a geminiflow setting and is ignored; did you mean GEMINIFLOW_ROUTING_KEYS?',
+    ]);
+    assert.deepEqual(await warningsDuring(() => geminiflowConfigFromEnv({}, env)), [], 'once per name');
+  });
+
+  it('in the receiver and the emulator too (swapped letters, a dropped one)', async () => {
+    const warnings = await warningsDuring(() => {
+      receiverConfigFromEnv({ RECEIVER_PROT: '8080' });
+      optionsFromEnv({ GEMINI_EMULATOR_TIMESCALE: '2' });
+    });
+    assert.deepEqual(warnings, [
+      'RECEIVER_PROT is not a geminiflow setting and is ignored; did you mean RECEIVER_PORT?',
+      'GEMINI_EMULATOR_TIMESCALE is not a geminiflow setting and is ignored; did you mean GEMINI_EMULATOR_TIME_SCALE?',
+    ]);
+  });
+
+  it('knows the variables of every reader, so correct names and other components\' names pass quietly', async () => {
+    const warnings = await warningsDuring(() =>
+      geminiflowConfigFromEnv(
+        {},
+        {
+          GEMINI_EMULATOR_URL: 'http://127.0.0.1:1',
+          GEMINI_WEBHOOK_SECRETS: 'whsec_x',
+          RECEIVER_PORT: '8080',
+          GEMINI_EMULATOR_HOST: '0.0.0.0',
+          GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES: 'false',
+          GEMINIFLOW_ENSURE_WEBHOOK: 'false',
+        },
+      ),
+    );
+    assert.deepEqual(warnings, []);
+  });
+});
+
+describe('Temporal unreachable at start', () => {
+  let closedPort: number;
+  before(async () => {
+    closedPort = await freePort();
+  });
+
+  it('is one line naming the address and how to start a local server', async () => {
+    const address = `127.0.0.1:${closedPort}`;
+    await assert.rejects(connectToTemporal({ address }), (err: Error) => {
+      assert.equal(err.message.split('\n').length, 1, err.message);
+      assert.match(err.message, new RegExp(`cannot reach Temporal at ${address.replace(/\./g, '\\.')} \\(connection refused\\)`));
+      assert.match(err.message, /npx geminiflow-temporal server start-dev/);
+      assert.doesNotMatch(err.message, /tonic/);
+      return true;
+    });
+  });
+});
