@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { registerConversation } from './commands/conversation';
+import { registerDeadLetters } from './commands/dead-letters';
+import { registerRuns } from './commands/runs';
+import { registerStart } from './commands/start';
+import { registerWebhooks } from './commands/webhooks';
+import { baseProgram, runProgram } from './program';
+
+/** `geminiflow`: the command line of a person operating geminiflow. */
+const program = baseProgram();
+registerStart(program);
+registerRuns(program);
+registerConversation(program);
+registerWebhooks(program);
+registerDeadLetters(program);
+
+void runProgram(program, process.argv).then((code) => process.exit(code));
