@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { registerConversation } from './commands/conversation';
 import { registerDeadLetters } from './commands/dead-letters';
+import { registerDoctor } from './commands/doctor';
 import { registerRuns } from './commands/runs';
 import { registerStart } from './commands/start';
 import { registerWebhooks } from './commands/webhooks';
@@ -13,5 +14,6 @@ registerRuns(program);
 registerConversation(program);
 registerWebhooks(program);
 registerDeadLetters(program);
+registerDoctor(program);
 
 void runProgram(program, process.argv).then((code) => process.exit(code));
