@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseEnv } from '../common/env';
 import { parseRoutingKeys, type RoutingKey } from '../routing/token';
+import { type ApprovalNotifyConfig, checkNotifyConfig, notifyEnvNames, notifyEnvSchema } from './notify-config';
 
 /** Where Gemini calls go and how jobs are routed back: read and checked once, when the worker starts. */
 export interface GeminiflowConfig {
@@ -21,6 +22,8 @@ export interface GeminiflowConfig {
    * from those a stranger's jobs could make Gemini send (GEMINIFLOW_ROUTING_KEYS; the first key mints).
    */
   routingKey?: RoutingKey;
+  /** Notifications about tool calls that wait for a person (GEMINIFLOW_NOTIFY_*); unset: none are sent. */
+  notify?: ApprovalNotifyConfig;
 }
 
 /** The emulator accepts any non-empty key; a fixed one keeps a real key out of local traffic. */
@@ -45,6 +48,7 @@ const envSchema = z.object({
       }
     })
     .optional(),
+  ...notifyEnvSchema,
 });
 
 /**
@@ -63,5 +67,14 @@ export function geminiflowConfigFromEnv(env: NodeJS.ProcessEnv = process.env): G
     webhookUrl: c.GEMINIFLOW_WEBHOOK_URL,
     outputDir: path.resolve(c.GEMINIFLOW_OUTPUT_DIR),
     routingKey: c.GEMINIFLOW_ROUTING_KEYS?.[0],
+    notify: checkNotifyConfig(
+      {
+        urls: c.GEMINIFLOW_NOTIFY_URLS,
+        secret: c.GEMINIFLOW_NOTIFY_SECRET,
+        slackUrls: c.GEMINIFLOW_NOTIFY_SLACK_URLS,
+        consoleUrl: c.GEMINIFLOW_CONSOLE_URL,
+      },
+      notifyEnvNames,
+    ),
   };
 }

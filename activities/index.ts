@@ -1,5 +1,6 @@
 import { deadLetterGeminiEvent, findGeminiResourceOwner } from '../routing/activities';
 import { createAgentActivities } from './agent-interactions';
+import { createApprovalNoticeActivities } from './approval-notices';
 import { createBatchActivities, readBatchStatus } from './batches';
 import type { GeminiflowConfig } from './config';
 import { createFileActivities } from './files';
@@ -24,6 +25,7 @@ export function createActivities(config: GeminiflowConfig, options: { tools?: re
       batch: (id) => readBatchStatus(gemini.ai, id),
     }),
     ...createToolActivities(options.tools ?? []),
+    ...createApprovalNoticeActivities(config.notify),
     findGeminiResourceOwner,
     deadLetterGeminiEvent,
   };
@@ -32,6 +34,9 @@ export function createActivities(config: GeminiflowConfig, options: { tools?: re
 export type GeminiflowActivities = ReturnType<typeof createActivities>;
 
 export { type GeminiflowConfig, geminiflowConfigFromEnv } from './config';
+export { type ApprovalNotifyConfig, type ApprovalNotifyOptions, checkNotifyConfig } from './notify-config';
+export { approvalWebhookId } from './approval-notices';
+export { approvalLink, type ApprovalPayload } from './approval-payload';
 export { implementTools, ToolError, type ToolContext, type ToolImplementations, type Toolset } from './tools';
 export { readBatchOutput } from './batch-output';
 export { geminiClientFor } from './gemini-client';

@@ -3,14 +3,16 @@
  * script, an approval page).
  */
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
+import { approvalLog, decideApproval, listPendingApprovals, type PendingApprovalFilter } from './approvals';
 import {
   type AgentReply,
   type AgentState,
   agentStateQuery,
   type ApprovalDecision,
+  type ApprovalRecord,
   batchPrompts,
   type BatchInput,
-  decideApprovalUpdate,
+  type DecidedApproval,
   deepResearch,
   type DeepResearchInput,
   endConversationUpdate,
@@ -19,6 +21,7 @@ import {
   geminiWaitsQuery,
   generateVideo,
   type PendingApproval,
+  type PendingApprovalOfRun,
   pendingApprovalsQuery,
   sendMessageUpdate,
   type VideoInput,
@@ -104,9 +107,26 @@ export class GeminiflowClient {
     return this.client.workflow.getHandle(agentWorkflowId).query(pendingApprovalsQuery);
   }
 
-  /** Approves or denies a pending call; refused (with the reason) when the call is unknown, stale or decided. */
-  decideApproval(agentWorkflowId: string, decision: ApprovalDecision) {
-    return this.client.workflow.getHandle(agentWorkflowId).executeUpdate(decideApprovalUpdate, { args: [decision] });
+  /**
+   * Every call in the namespace that waits for a person, with its run (one visibility query on
+   * GeminiPendingApprovals, then one `pendingApprovals` query per run); oldest request first.
+   */
+  listPendingApprovals(filter: PendingApprovalFilter = {}): Promise<PendingApprovalOfRun[]> {
+    return listPendingApprovals(this.client, filter);
+  }
+
+  /**
+   * Decides a pending call (approve, edit, deny, answer) and resolves with what was decided. A decision the run refuses
+   * (unknown, stale or repeated call, a kind the tool does not allow, edited arguments that do not fit) rejects with
+   * ApprovalRefused, whose message is the reason.
+   */
+  decideApproval(agentWorkflowId: string, decision: ApprovalDecision): Promise<DecidedApproval> {
+    return decideApproval(this.client, agentWorkflowId, decision);
+  }
+
+  /** The audit record of the agent's calls that needed approval: who decided what, when, and what the tool did. */
+  approvalLog(agentWorkflowId: string): Promise<ApprovalRecord[]> {
+    return approvalLog(this.client, agentWorkflowId);
   }
 
   agentState(agentWorkflowId: string): Promise<AgentState> {
@@ -122,6 +142,8 @@ export class GeminiflowClient {
     return this.client.workflow.getHandle(agentWorkflowId).executeUpdate(endConversationUpdate);
   }
 }
+
+export { ApprovalRefused, pendingApprovalsVisibilityQuery, type PendingApprovalFilter } from './approvals';
 
 /**
  * A GeminiflowClient on the Temporal server the environment names (a profile of Temporal's config file, overridden by

@@ -4,6 +4,7 @@ import { logger } from '../common/logger';
 import { searchAttributeModeFromEnv, setupSearchAttributes } from '../common/search-attributes-setup';
 import { createActivities } from '../activities';
 import { type GeminiflowConfig, geminiflowConfigFromEnv } from '../activities/config';
+import { type ApprovalNotifyOptions, checkNotifyConfig } from '../activities/notify-config';
 import type { Toolset } from '../activities/tools';
 import { withGeminiflowWorkflows } from './workflows-path';
 
@@ -12,6 +13,11 @@ export interface GeminiflowPluginOptions {
   config?: GeminiflowConfig;
   /** The implementations of your tools (implementTools(registry, {...})), one toolset per registry. */
   tools?: readonly Toolset[];
+  /**
+   * Where notifications about calls waiting for a person go (as GEMINIFLOW_NOTIFY_URLS, _SECRET, _SLACK_URLS and
+   * GEMINIFLOW_CONSOLE_URL); replaces the configuration's `notify` when given.
+   */
+  notify?: ApprovalNotifyOptions;
 }
 
 /**
@@ -25,7 +31,8 @@ export interface GeminiflowPluginOptions {
  */
 export class GeminiflowPlugin extends SimplePlugin {
   constructor(options: GeminiflowPluginOptions = {}) {
-    const config = options.config ?? geminiflowConfigFromEnv();
+    const base = options.config ?? geminiflowConfigFromEnv();
+    const config = options.notify ? { ...base, notify: checkNotifyConfig(options.notify) } : base;
     super({
       name: 'geminiflow',
       activities: createActivities(config, { tools: options.tools }),

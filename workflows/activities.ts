@@ -14,3 +14,4 @@ export const { reconcileGeminiResource } = proxyActivities<A>(policy.statusRead)
 export const { uploadBatchInput, collectBatchResults, downloadGeneratedVideo } = proxyActivities<A>(policy.transferFile);
 export const { deleteGeminiFile } = proxyActivities<A>(policy.deleteFile);
 export const { runTool } = proxyActivities<A>(policy.runTool);
+export const { notifyApproval } = proxyActivities<A>(policy.notify);

@@ -35,6 +35,14 @@ export const activityPolicies = {
     heartbeatTimeout: '5 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
   },
+  /**
+   * Telling people about a call that waits for them. Bounded (about 30 s in all, by when the workflow records the
+   * failure in the approval log); the workflow never waits on it before it waits for the decision.
+   */
+  notify: {
+    startToCloseTimeout: '15 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '8 seconds', maximumAttempts: 4 },
+  },
   /** The mailbox's owner lookup: "not found yet" is an answer, so retries are only for Temporal being unreachable. */
   findOwner: { startToCloseTimeout: '10 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } },
   /** Recording a dead letter; idempotent per webhook-id. */

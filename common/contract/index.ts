@@ -7,4 +7,5 @@ export * from './ids';
 export * from './jobs';
 export * from './failures';
 export * from './tools';
+export * from './approvals';
 export * from './models';

@@ -8,7 +8,10 @@ export const GeminiResourceIds = defineSearchAttributeKey('GeminiResourceIds', S
 export const GeminiWaitingFor = defineSearchAttributeKey('GeminiWaitingFor', SearchAttributeType.KEYWORD);
 export const GeminiWaitingSince = defineSearchAttributeKey('GeminiWaitingSince', SearchAttributeType.DATETIME);
 
-export const searchAttributeKeys = [GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince];
+/** The tools whose calls wait for a person's decision in this run (set when a call opens, cleared when it closes). */
+export const GeminiPendingApprovals = defineSearchAttributeKey('GeminiPendingApprovals', SearchAttributeType.KEYWORD_LIST);
+
+export const searchAttributeKeys = [GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince, GeminiPendingApprovals];
 
 /** How many resource ids GeminiResourceIds keeps (about 40 bytes each, within Temporal's 2 KiB per value). */
 export const maxTrackedIds = 20;

@@ -1,4 +1,6 @@
+import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
+import { type ApprovalTimeoutOutcome, type DecisionKind, decisionKinds, defaultDecisionKinds } from './approvals';
 import type { FunctionTool } from './jobs';
 
 /** What happens when the model calls a tool: run it, ask a person first, or refuse it with a reason. */
@@ -16,6 +18,14 @@ export interface ToolSpec<Schema extends z.ZodObject = z.ZodObject, Name extends
   policy: ToolPolicy;
   /** Told to the model when a 'refuse' tool is called; for 'approval' tools, shown to the approver. */
   note?: string;
+  /** For 'approval' tools: the kinds of decision a person may send (default approve and deny). */
+  decisions?: readonly DecisionKind[];
+  /** For 'approval' tools: how long a call waits for a person; overrides the agent's `approvalTimeout`. */
+  approvalTimeout?: Duration;
+  /** For 'approval' tools: what a call nobody decides in time becomes (default 'deny'); recorded as timed out. */
+  onTimeout?: ApprovalTimeoutOutcome;
+  /** For 'approval' tools: send a reminder after this fraction of the timeout (0 < remindAfter < 1, e.g. 0.5). */
+  remindAfter?: number;
 }
 
 export type ToolArgs<Spec> = Spec extends ToolSpec<infer Schema> ? z.output<Schema> : never;
@@ -27,7 +37,36 @@ export function defineTool<const Name extends string, Schema extends z.ZodObject
   spec: ToolSpec<Schema, Name>,
 ): ToolSpec<Schema, Name> {
   if (!toolName.test(spec.name)) throw new TypeError(`invalid tool name ${JSON.stringify(spec.name)}`);
+  const problems = approvalRuleProblems(spec);
+  if (problems.length) throw new TypeError(`tool ${spec.name}: ${problems.join('; ')}`);
   return spec;
+}
+
+/** What is wrong with a tool's approval rules; empty when they are fine (checked when the tool is defined). */
+export function approvalRuleProblems(spec: ToolSpec): string[] {
+  const problems: string[] = [];
+  const { decisions, approvalTimeout, onTimeout, remindAfter } = spec;
+  if (decisions !== undefined) {
+    const unknown = Array.isArray(decisions) ? decisions.filter((d) => !decisionKinds.includes(d)) : [];
+    if (!Array.isArray(decisions) || decisions.length === 0 || unknown.length) {
+      problems.push(`decisions must be a non-empty list of ${decisionKinds.join(', ')}`);
+    }
+  }
+  if (approvalTimeout !== undefined && !(typeof approvalTimeout === 'string' ? approvalTimeout.trim() : approvalTimeout > 0)) {
+    problems.push('approvalTimeout must be a positive duration');
+  }
+  if (onTimeout !== undefined && onTimeout !== 'deny' && onTimeout !== 'approve') {
+    problems.push("onTimeout must be 'deny' or 'approve'");
+  }
+  if (remindAfter !== undefined && !(typeof remindAfter === 'number' && remindAfter > 0 && remindAfter < 1)) {
+    problems.push('remindAfter must be a fraction of the timeout between 0 and 1');
+  }
+  return problems;
+}
+
+/** The decisions a tool allows. */
+export function allowedDecisions(spec: ToolSpec): DecisionKind[] {
+  return [...(spec.decisions ?? defaultDecisionKinds)];
 }
 
 export type ToolRegistry<Specs extends ToolSpec = ToolSpec> = { readonly [S in Specs as S['name']]: S };
@@ -47,9 +86,14 @@ export function findTool(registry: Record<string, ToolSpec>, name: string): Tool
 }
 
 export function functionTool(spec: ToolSpec): FunctionTool {
-  // The model receives the input side of the schema; `$schema` is metadata Gemini's schema subset does not take.
+  return { type: 'function', name: spec.name, description: spec.description, parameters: argumentsSchema(spec) };
+}
+
+/** The JSON Schema of a tool's input: what the model fills in, and what an edit form shows. */
+export function argumentsSchema(spec: ToolSpec): Record<string, unknown> {
+  // The input side of the schema; `$schema` is metadata Gemini's schema subset does not take.
   const { $schema: _ignored, ...parameters } = z.toJSONSchema(spec.schema, { io: 'input' }) as Record<string, unknown>;
-  return { type: 'function', name: spec.name, description: spec.description, parameters };
+  return parameters;
 }
 
 export type ParsedArgs = { ok: true; args: Record<string, unknown> } | { ok: false; error: string };

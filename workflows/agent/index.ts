@@ -2,5 +2,5 @@
 export { runAgent } from './run-agent';
 export * from './messages';
 export * from './types';
-export type { ApprovalDecision, ApprovalOutcome, PendingApproval } from './approvals';
+export type { ApprovalOutcome, ApprovalRules, ApprovalsCarryOver } from './approvals';
 export type { TranscriptCarryOver, TranscriptEntry } from './transcript';

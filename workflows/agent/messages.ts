@@ -1,14 +1,18 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalDecision, PendingApproval } from './approvals';
+import type { ApprovalDecision, ApprovalRecord, DecidedApproval, PendingApproval } from '../../common/contract';
 import type { AgentReply, AgentState } from './types';
 
 /** A follow-up message; resolves with the model's answer to it (use startUpdate to not wait for that). */
 export const sendMessageUpdate = defineUpdate<AgentReply, [string]>('sendMessage');
-/** Approve or deny a pending call; unknown, stale and repeated decisions are rejected. */
-export const decideApprovalUpdate = defineUpdate<{ callId: string; approved: boolean }, [ApprovalDecision]>(
-  'decideApproval',
-);
+/**
+ * Decides a pending call: approve, edit (run with other arguments), deny (with a reason), or answer in place of the
+ * tool, as far as the tool allows. Unknown, stale, repeated and ill-formed decisions are refused by the validator,
+ * so they never reach history.
+ */
+export const decideApprovalUpdate = defineUpdate<DecidedApproval, [ApprovalDecision]>('decideApproval');
 /** Ends the conversation once the messages already accepted are answered. */
 export const endConversationUpdate = defineUpdate<void, []>('endConversation');
 export const agentStateQuery = defineQuery<AgentState>('agentState');
 export const pendingApprovalsQuery = defineQuery<PendingApproval[]>('pendingApprovals');
+/** The audit record of every call that needed approval (the latest ones, bounded), decided or not. */
+export const approvalLogQuery = defineQuery<ApprovalRecord[]>('approvalLog');

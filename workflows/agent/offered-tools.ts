@@ -1,4 +1,5 @@
-import { findTool, type ToolSpec } from '../../common/contract';
+import { approvalRuleProblems, findTool, type ToolSpec } from '../../common/contract';
+import { durationMs } from '../duration';
 import { badInput } from '../job-failures';
 
 /** The tools this run offers the model: the named ones from the agent's registry, or a clear input error. */
@@ -10,6 +11,11 @@ export function offeredTools(registry: Record<string, ToolSpec>, names: string[]
     if (!spec) {
       throw badInput(`unknown tool ${JSON.stringify(name)}; the catalog has ${Object.keys(registry).join(', ')}`);
     }
+    const problems = approvalRuleProblems(spec);
+    if (spec.approvalTimeout !== undefined && !(durationMs(spec.approvalTimeout) > 0)) {
+      problems.push('approvalTimeout must be a positive duration');
+    }
+    if (problems.length) throw badInput(`tool ${name}: ${[...new Set(problems)].join('; ')}`);
     offered.set(name, spec);
   }
   return offered;

@@ -13,10 +13,12 @@ import { cancelInteraction } from '../activities';
 import { durationMs } from '../duration';
 import { badInput } from '../job-failures';
 import { listenForGeminiEvents } from '../wait-for-gemini-event';
+import { createApprovalDesk } from './approval-desk';
 import { ApprovalBook } from './approvals';
 import { historyIsLarge, interactionsPerRun, recentResourcesOnly } from './continue-as-new';
 import {
   agentStateQuery,
+  approvalLogQuery,
   decideApprovalUpdate,
   endConversationUpdate,
   pendingApprovalsQuery,
@@ -75,20 +77,16 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
       },
     },
   );
-  setHandler(
-    decideApprovalUpdate,
-    (decision) => {
-      approvals.decide(decision);
-      return { callId: decision.callId, approved: decision.approve };
-    },
-    { validator: (decision) => approvals.validate(decision) },
-  );
+  setHandler(decideApprovalUpdate, (decision) => approvals.decide(decision, Date.now()), {
+    validator: (decision) => approvals.validate(decision),
+  });
   setHandler(endConversationUpdate, () => void (ending = true), {
     validator: () => {
       if (ending || ended) throw new Error('the conversation is already ending');
     },
   });
   setHandler(pendingApprovalsQuery, () => approvals.list());
+  setHandler(approvalLogQuery, () => approvals.log());
   setHandler(agentStateQuery, () => {
     const pendingApprovals = approvals.list();
     return {
@@ -104,6 +102,7 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
   });
 
   const offered = offeredTools(registry, input.tools);
+  const desk = createApprovalDesk(approvals, durationMs(input.approvalTimeout ?? '1 hour'));
   const turns = createTurnRunner({
     events,
     transcript,
@@ -112,12 +111,7 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
     declarations: [...offered.values()].map(functionTool),
     maxSteps: input.maxStepsPerTurn ?? 10,
     wait: input.wait,
-    answerCall: createToolCaller({
-      offered,
-      approvals,
-      approvalMs: durationMs(input.approvalTimeout ?? '1 hour'),
-      onRunning: () => void (activity = 'running_tools'),
-    }),
+    answerCall: createToolCaller({ offered, approvals, desk, onRunning: () => void (activity = 'running_tools') }),
     onThinking: (id) => {
       activity = 'thinking';
       if (id) currentInteractionId = id;
@@ -132,7 +126,9 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
     lastReply = reply.reply;
     return reply;
   };
-  const result = (endedBy: AgentResult['endedBy']): AgentResult => {
+  const result = async (endedBy: AgentResult['endedBy']): Promise<AgentResult> => {
+    // Notifications still being retried are settled first (bounded), so the approval log says how they went.
+    await desk.settled();
     ended = true;
     activity = 'idle';
     return { reply: lastReply, turns: turn, endedBy, lastInteractionId, transcript: transcript.view(), runs };
@@ -142,7 +138,7 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
     if (!conversation) {
       if (!input.message?.trim()) throw badInput('a one-message agent needs `message`');
       await answer(input.message);
-      return result('answered');
+      return await result('answered');
     }
     if (!carried && input.message?.trim()) {
       await answer(input.message);
@@ -167,12 +163,13 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
       currentInteractionId = undefined;
       if (ending) {
         await condition(allHandlersFinished);
-        return result('request');
+        return await result('request');
       }
       if (historyIsLarge(input.continueAsNewAfterEvents ?? 10_000) || turns.interactionsStarted() >= interactionsPerRun) {
         // A message may arrive while handlers finish; answer it first rather than wait on its handler forever.
         await condition(() => allHandlersFinished() || queue.length > 0);
         if (queue.length > 0) continue;
+        await desk.settled();
         const carry: AgentCarryOver = {
           runs: runs + 1,
           turn,
@@ -195,7 +192,7 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
         // From here on the validator turns new messages away, so nothing can wait on a closed conversation.
         ending = true;
         await condition(allHandlersFinished);
-        return result('idle');
+        return await result('idle');
       }
     }
   } catch (err) {

@@ -1,8 +1,12 @@
-import { condition, isCancellation } from '@temporalio/workflow';
+import { isCancellation } from '@temporalio/workflow';
 import { type FunctionCall, type FunctionResult, parseToolArgs, type ToolSpec } from '../../common/contract';
 import { runTool } from '../activities';
+import type { createApprovalDesk } from './approval-desk';
 import type { ApprovalBook } from './approvals';
+import { failureMessage } from './failure-message';
 import type { TranscriptEntry } from './transcript';
+
+export { failureMessage };
 
 export type ToolHandling = Extract<TranscriptEntry, { kind: 'tool' }>['handling'];
 export interface AnsweredCall {
@@ -13,20 +17,32 @@ export interface AnsweredCall {
 export interface ToolCallDeps {
   offered: Map<string, ToolSpec>;
   approvals: ApprovalBook;
-  approvalMs: number;
+  desk: ReturnType<typeof createApprovalDesk>;
   /** Called when a call's tool starts running, so the agent's state shows it. */
   onRunning(): void;
 }
 
 /**
- * Answers one function call by its tool's policy: refused, invalid arguments, a person's decision (approved, denied,
- * timed out), then the run itself as an activity. Every outcome becomes a function result the model sees.
+ * Answers one function call by its tool's policy: refused, invalid arguments, a person's decision (approved, edited,
+ * denied, answered, timed out), then the run itself as an activity. Every outcome becomes a function result the
+ * model sees, and a call that needed approval gets the tool's outcome in its audit record.
  */
-export function createToolCaller({ offered, approvals, approvalMs, onRunning }: ToolCallDeps) {
+export function createToolCaller({ offered, approvals, desk, onRunning }: ToolCallDeps) {
   return async (call: FunctionCall, interactionId: string, turn: number): Promise<AnsweredCall> => {
+    let edited: Record<string, unknown> | undefined;
     const record = (handling: ToolHandling, result: unknown, isError: boolean): AnsweredCall => ({
       answer: { callId: call.id, name: call.name, result, isError },
-      entry: { kind: 'tool', turn, callId: call.id, tool: call.name, arguments: call.arguments, handling, result, isError },
+      entry: {
+        kind: 'tool',
+        turn,
+        callId: call.id,
+        tool: call.name,
+        arguments: edited ?? call.arguments,
+        ...(edited ? { argumentsProposed: call.arguments } : {}),
+        handling,
+        result,
+        isError,
+      },
     });
     const spec = offered.get(call.name);
     if (!spec) {
@@ -37,35 +53,51 @@ export function createToolCaller({ offered, approvals, approvalMs, onRunning }: 
     }
     const parsed = parseToolArgs(spec, call.arguments);
     if (!parsed.ok) return record('invalid', parsed.error, true);
+    const args = parsed.args;
 
     let handling: ToolHandling = 'auto';
     if (spec.policy === 'approval') {
-      const request = approvals.open(
-        { callId: call.id, tool: call.name, arguments: parsed.args, note: spec.note, interactionId },
-        Date.now(),
-        approvalMs,
-      );
-      await condition(request.decided, approvalMs);
-      const outcome = request.close();
-      if (outcome.kind === 'timed_out') {
-        const waited = describeDuration(approvalMs);
-        return record('timed_out', `refused: nobody approved ${call.name} within ${waited}; it was not run`, true);
+      const request = { callId: call.id, tool: call.name, arguments: args, note: spec.note, interactionId };
+      const outcome = await desk.decide(request, spec);
+      switch (outcome.kind) {
+        case 'timed_out':
+          if (outcome.onTimeout === 'deny') {
+            const waited = describeDuration(outcome.timeoutMs);
+            return record('timed_out', `refused: nobody approved ${call.name} within ${waited}; it was not run`, true);
+          }
+          handling = 'approved_on_timeout';
+          break;
+        case 'denied': {
+          const { reviewer, reason } = outcome.decision;
+          const why = reason ? `: ${reason}` : '';
+          return record('denied', `denied by ${reviewer ?? 'the approver'}${why}; it was not run`, true);
+        }
+        case 'answered':
+          return record('answered', outcome.result, false);
+        case 'edited':
+          edited = outcome.arguments;
+          handling = 'edited';
+          break;
+        case 'approved':
+          handling = 'approved';
       }
-      if (outcome.kind === 'denied') {
-        const { reviewer, reason } = outcome.decision;
-        const why = reason ? `: ${reason}` : '';
-        return record('denied', `denied by ${reviewer ?? 'the approver'}${why}; it was not run`, true);
-      }
-      handling = 'approved';
     }
 
     onRunning();
+    const audited = handling !== 'auto';
     try {
-      const outcome = await runTool({ tool: call.name, arguments: parsed.args, callId: call.id, interactionId });
-      return record(handling, outcome.result, outcome.isError);
+      const outcome = await runTool({ tool: call.name, arguments: edited ?? args, callId: call.id, interactionId });
+      if (audited) approvals.recordOutcome(call.id, { isError: outcome.isError, result: outcome.result });
+      // The model proposed other arguments: it is told what ran instead, beside what the tool returned.
+      const result = edited
+        ? { note: 'A person edited the arguments before the tool ran.', proposedArguments: args, usedArguments: edited, result: outcome.result }
+        : outcome.result;
+      return record(handling, result, outcome.isError);
     } catch (err) {
       if (isCancellation(err)) throw err;
-      return record('failed', `the tool failed: ${failureMessage(err)}`, true);
+      const error = failureMessage(err);
+      if (audited) approvals.recordOutcome(call.id, { isError: true, error });
+      return record('failed', `the tool failed: ${error}`, true);
     }
   };
 }
@@ -74,11 +106,4 @@ function describeDuration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
   return `${ms / 1000} s`;
-}
-
-export function failureMessage(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  // ActivityFailure wraps the activity's own error; its message is the useful one.
-  while (e?.cause && typeof e.cause === 'object') e = e.cause as typeof e;
-  return e?.message ?? String(err);
 }

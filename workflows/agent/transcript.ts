@@ -7,9 +7,25 @@ export type TranscriptEntry =
       turn: number;
       callId: string;
       tool: string;
+      /** What the tool ran with: the model's arguments, or a person's edit of them. */
       arguments: Record<string, unknown>;
-      /** How the call was handled: run automatically, approved, denied, timed out, refused by policy, or bad input. */
-      handling: 'auto' | 'approved' | 'denied' | 'timed_out' | 'refused' | 'invalid' | 'failed';
+      /** When a person edited the arguments: what the model proposed. */
+      argumentsProposed?: Record<string, unknown>;
+      /**
+       * How the call was handled: run automatically; approved, edited, denied or answered by a person; timed out
+       * (refused) or approved on timeout; refused by policy; bad input; or the tool failed.
+       */
+      handling:
+        | 'auto'
+        | 'approved'
+        | 'edited'
+        | 'denied'
+        | 'answered'
+        | 'timed_out'
+        | 'approved_on_timeout'
+        | 'refused'
+        | 'invalid'
+        | 'failed';
       result: unknown;
       isError: boolean;
     };

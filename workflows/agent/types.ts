@@ -1,5 +1,6 @@
 import type { Duration } from '@temporalio/common';
-import type { ApprovalsCarryOver, PendingApproval } from './approvals';
+import type { PendingApproval } from '../../common/contract';
+import type { ApprovalsCarryOver } from './approvals';
 import type { TranscriptCarryOver } from './transcript';
 import type { GeminiEventsCarryOver, WaitSettings } from '../wait-for-gemini-event';
 

@@ -1,0 +1,116 @@
+import { condition, isCancellation, log, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  type ApprovalEvent,
+  type ApprovalNotice,
+  type ApprovalRecord,
+  GeminiPendingApprovals,
+  type PendingApproval,
+  type ToolSpec,
+} from '../../common/contract';
+import { notifyApproval } from '../activities';
+import { durationMs } from '../duration';
+import type { ApprovalBook, ApprovalOutcome, ApprovalRules } from './approvals';
+import { failureMessage } from './failure-message';
+
+/**
+ * Calls opened from here on get their tool's own rules (timeout, what a timeout means, a reminder), show in the
+ * GeminiPendingApprovals search attribute, and are notified about. Calls of runs recorded before keep the agent-wide
+ * timeout and schedule nothing new, so those histories replay.
+ */
+export const approvalRulesPatch = 'approval-rules-and-notifications';
+
+export interface ApprovalRequest {
+  callId: string;
+  tool: string;
+  arguments: Record<string, unknown>;
+  note?: string;
+  interactionId: string;
+}
+
+/** A call's rules: the tool's own where it has them, else the agent's timeout, refused when it passes. */
+export function rulesFor(spec: ToolSpec, agentTimeoutMs: number): ApprovalRules {
+  const timeoutMs = spec.approvalTimeout !== undefined ? durationMs(spec.approvalTimeout) : agentTimeoutMs;
+  const remindMs = spec.remindAfter !== undefined ? Math.round(timeoutMs * spec.remindAfter) : undefined;
+  return { timeoutMs, onTimeout: spec.onTimeout ?? 'deny', ...(remindMs ? { remindMs } : {}) };
+}
+
+/**
+ * Where a call waits for a person: it opens in the approval book, shows in visibility, tells the listeners (without
+ * waiting for them), reminds them once if the tool asks, and closes with the decision or the timeout.
+ */
+export function createApprovalDesk(approvals: ApprovalBook, agentTimeoutMs: number) {
+  let notifying = 0;
+
+  const notify = (event: ApprovalEvent, view: PendingApproval, record: ApprovalRecord) => {
+    const notice: ApprovalNotice = {
+      event,
+      at: new Date().toISOString(),
+      callId: view.callId,
+      tool: view.tool,
+      arguments: view.arguments,
+      ...(view.note !== undefined ? { note: view.note } : {}),
+      requestedAt: view.requestedAt,
+      deadline: view.deadline,
+      onTimeout: view.onTimeout,
+      ...(record.status !== 'pending'
+        ? {
+            decision: {
+              status: record.status,
+              ...(record.reviewer !== undefined ? { reviewer: record.reviewer } : {}),
+              ...(record.reason !== undefined ? { reason: record.reason } : {}),
+              ...(record.argumentsUsed !== undefined ? { argumentsUsed: record.argumentsUsed } : {}),
+            },
+          }
+        : {}),
+    };
+    notifying++;
+    // Not awaited: a listener that is down or slow must not hold the call or the run up.
+    void notifyApproval(notice)
+      .then(
+        ({ targets, attempts }) => {
+          if (targets > 0) approvals.recordNotification(view.callId, { event, ok: true, attempts });
+        },
+        (err: unknown) => {
+          if (isCancellation(err)) return;
+          const attempts = (err as { cause?: { details?: { attempt?: number }[] } }).cause?.details?.[0]?.attempt;
+          const error = failureMessage(err);
+          approvals.recordNotification(view.callId, { event, ok: false, ...(attempts ? { attempts } : {}), error });
+          log.warn('an approval notification failed', { callId: view.callId, event, error });
+        },
+      )
+      .finally(() => notifying--);
+  };
+
+  const showPending = () => {
+    const tools = approvals.pendingTools();
+    upsertSearchAttributes([{ key: GeminiPendingApprovals, value: tools.length ? tools : null }]);
+  };
+
+  return {
+    /** Waits for a person's decision about one call, or for its timeout. */
+    async decide(request: ApprovalRequest, spec: ToolSpec): Promise<ApprovalOutcome> {
+      if (!patched(approvalRulesPatch)) {
+        const call = approvals.open(request, spec, { timeoutMs: agentTimeoutMs, onTimeout: 'deny' }, Date.now());
+        await condition(call.decided, agentTimeoutMs);
+        return call.close();
+      }
+      const rules = rulesFor(spec, agentTimeoutMs);
+      const call = approvals.open(request, spec, rules, Date.now());
+      showPending();
+      notify('approval.requested', call.view, call.record);
+      if (rules.remindMs === undefined) {
+        await condition(call.decided, rules.timeoutMs);
+      } else if (!(await condition(call.decided, rules.remindMs))) {
+        notify('approval.reminder', call.view, call.record);
+        await condition(call.decided, rules.timeoutMs - rules.remindMs);
+      }
+      const outcome = call.close();
+      showPending();
+      notify(outcome.kind === 'timed_out' ? 'approval.timed_out' : 'approval.decided', call.view, call.record);
+      return outcome;
+    },
+
+    /** Resolves once every notification has been delivered or given up on (bounded by the `notify` policy). */
+    settled: () => condition(() => notifying === 0),
+  };
+}
