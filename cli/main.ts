@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { registerApprovals } from './commands/approvals';
 import { registerConversation } from './commands/conversation';
 import { registerDeadLetters } from './commands/dead-letters';
 import { registerDoctor } from './commands/doctor';
@@ -11,6 +12,7 @@ import { baseProgram, runProgram } from './program';
 const program = baseProgram();
 registerStart(program);
 registerRuns(program);
+registerApprovals(program);
 registerConversation(program);
 registerWebhooks(program);
 registerDeadLetters(program);
