@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { registerApprovals } from './commands/approvals';
+import { registerConsole } from './commands/console';
 import { registerConversation } from './commands/conversation';
 import { registerDeadLetters } from './commands/dead-letters';
 import { registerDoctor } from './commands/doctor';
@@ -17,5 +18,6 @@ registerConversation(program);
 registerWebhooks(program);
 registerDeadLetters(program);
 registerDoctor(program);
+registerConsole(program);
 
 void runProgram(program, process.argv).then((code) => process.exit(code));
