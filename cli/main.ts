@@ -4,6 +4,7 @@ import { registerConsole } from './commands/console';
 import { registerConversation } from './commands/conversation';
 import { registerDeadLetters } from './commands/dead-letters';
 import { registerDoctor } from './commands/doctor';
+import { registerLocal } from './commands/local';
 import { registerRuns } from './commands/runs';
 import { registerStart } from './commands/start';
 import { registerWebhooks } from './commands/webhooks';
@@ -19,5 +20,6 @@ registerWebhooks(program);
 registerDeadLetters(program);
 registerDoctor(program);
 registerConsole(program);
+registerLocal(program);
 
 void runProgram(program, process.argv).then((code) => process.exit(code));
