@@ -1,25 +1,6 @@
 #!/usr/bin/env node
-import { registerApprovals } from './commands/approvals';
-import { registerConsole } from './commands/console';
-import { registerConversation } from './commands/conversation';
-import { registerDeadLetters } from './commands/dead-letters';
-import { registerDoctor } from './commands/doctor';
-import { registerLocal } from './commands/local';
-import { registerRuns } from './commands/runs';
-import { registerStart } from './commands/start';
-import { registerWebhooks } from './commands/webhooks';
-import { baseProgram, runProgram } from './program';
+import { geminiflowProgram } from './geminiflow';
+import { runProgram } from './program';
 
 /** `geminiflow`: the command line of a person operating geminiflow. */
-const program = baseProgram();
-registerStart(program);
-registerRuns(program);
-registerApprovals(program);
-registerConversation(program);
-registerWebhooks(program);
-registerDeadLetters(program);
-registerDoctor(program);
-registerConsole(program);
-registerLocal(program);
-
-void runProgram(program, process.argv).then((code) => process.exit(code));
+void runProgram(geminiflowProgram(), process.argv).then((code) => process.exit(code));

@@ -1,13 +1,7 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { InvalidRunFilterError } from '../client';
+import { examples } from './help';
 import { exitCodes, oneLine, UsageError } from './output';
-
-/** A command's help ends with examples, so every `--help` shows one way to use it. */
-export function examples(cmd: Command, ...lines: string[]): Command {
-  return cmd.addHelpText('after', `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
-}
-
-export const jsonOption = () => new Option('--json', 'print JSON instead of text');
 
 /** The program without its commands: global options, and usage errors that end the process with code 2. */
 export function baseProgram(): Command {

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { type Command, Option } from 'commander';
 import type { ApprovalDecision, PendingApprovalOfRun } from '../../workflows';
-import { examples, jsonOption } from '../program';
+import { examples, jsonOption } from '../help';
 import { print, printJson, printTable, readJsonArgument, UsageError, when } from '../output';
 import { withGeminiflow } from '../session';
 
@@ -42,11 +42,17 @@ export function registerApprovals(program: Command): void {
     'geminiflow pending',
     'geminiflow pending --tool publish --older-than 1h --json',
   ).action(async (o: { tool?: string; olderThan?: string; json?: boolean }, cmd: Command) => {
+    const silent: string[] = [];
     const pending: PendingApprovalOfRun[] = await withGeminiflow(cmd, (g) =>
-      g.listPendingApprovals({ tool: o.tool, olderThan: o.olderThan as never }).catch((err: Error) => {
-        throw err instanceof TypeError ? new UsageError(err.message) : err;
-      }),
+      g
+        .listPendingApprovals({ tool: o.tool, olderThan: o.olderThan as never, onUnanswered: (run) => silent.push(run.workflowId) })
+        .catch((err: Error) => {
+          throw err instanceof TypeError ? new UsageError(err.message) : err;
+        }),
     );
+    if (silent.length) {
+      process.stderr.write(`geminiflow: ${silent.length} run(s) with pending calls did not answer (is their worker running?): ${silent.join(', ')}\n`);
+    }
     if (o.json) return printJson(pending);
     printTable(
       ['WORKFLOW ID', 'CALL', 'TOOL', 'REQUESTED', 'DEADLINE', 'DECISIONS', 'ARGUMENTS'],

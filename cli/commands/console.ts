@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { consoleConfigFromEnv, newReviewerToken } from '../../console/config';
 import { startConsole } from '../../console/server';
-import { examples } from '../program';
+import { examples } from '../help';
 import { print, UsageError } from '../output';
 import { commandEnv } from '../session';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { examples, jsonOption } from '../program';
+import { examples, jsonOption } from '../help';
 import { print, printJson } from '../output';
 import { withGeminiflow } from '../session';
 

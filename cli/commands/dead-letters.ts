@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { DeadLetterReason } from '../../client';
-import { examples, jsonOption } from '../program';
+import { examples, jsonOption } from '../help';
 import { print, printJson, printTable, when } from '../output';
 import { withGeminiflow } from '../session';
 

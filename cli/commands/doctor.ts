@@ -4,7 +4,7 @@ import { checkKeySet, checkRoutingKeys, readReceiverStatus } from '../doctor/rec
 import { checkSearchAttributes, checkTemporal, checkWorker, skipped } from '../doctor/temporal-checks';
 import { checkRegisteredWebhook } from '../doctor/webhook-checks';
 import { geminiFor } from '../gemini';
-import { examples, jsonOption } from '../program';
+import { examples, jsonOption } from '../help';
 import { oneLine, print, printJson } from '../output';
 import { commandEnv } from '../session';
 

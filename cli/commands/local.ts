@@ -4,7 +4,7 @@ import { toolsDir } from '../../common/paths';
 import { exampleTools } from '../../example/tool-implementations';
 import { startLocalStack } from '../../testing';
 import { runDemo } from '../demo/run-demo';
-import { examples } from '../program';
+import { examples } from '../help';
 import { print, UsageError } from '../output';
 import { untilStopped } from './console';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { RunStatus } from '../../client';
-import { examples, jsonOption } from '../program';
+import { examples, jsonOption } from '../help';
 import { print, printJson, printTable, when } from '../output';
 import { withGeminiflow } from '../session';
 

@@ -8,7 +8,7 @@ import {
   geminiResourceKinds,
   type PromptSource,
 } from '../../workflows';
-import { examples, jsonOption } from '../program';
+import { examples, jsonOption } from '../help';
 import { print, printJson, UsageError } from '../output';
 import { withGeminiflow } from '../session';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { Argument, type Command, Option } from 'commander';
 import { geminiEventTypes } from '../../workflows';
 import { callGemini, geminiFor } from '../gemini';
-import { examples, jsonOption } from '../program';
+import { examples, jsonOption } from '../help';
 import { print, printJson, printTable, UsageError } from '../output';
 
 const revocation = { 'after-24h': 'revoke_previous_secrets_after_h24', immediately: 'revoke_previous_secrets_immediately' } as const;

@@ -86,11 +86,12 @@ export function approvalRoutes(g: GeminiflowClient): express.Router {
 
   router.get('/approvals', async (req, res) => {
     const tool = typeof req.query.tool === 'string' && req.query.tool ? req.query.tool : undefined;
-    const pending = await g.listPendingApprovals({ tool }).catch((err: Error) => {
+    const silent: string[] = [];
+    const pending = await g.listPendingApprovals({ tool, onUnanswered: (run) => silent.push(run.workflowId) }).catch((err: Error) => {
       if (err instanceof TypeError) return [];
       throw err;
     });
-    render(req, res, 'approvals', { title: 'Waiting for a person', pending, tool: tool ?? '' });
+    render(req, res, 'approvals', { title: 'Waiting for a person', pending, tool: tool ?? '', silent });
   });
 
   router.get('/approvals/*rest', async (req, res) => {
