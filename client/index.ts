@@ -30,9 +30,9 @@ import {
 } from '../workflows';
 import { type DeadLetterEntry, listDeadLetters, readDeadLetter, replayDeadLetter } from '../routing/dead-letter-store';
 import { connectTemporal } from './connect';
-import { listRuns, type ListRunsOptions, type RunStatus, runStatus, type RunSummary } from './runs';
+import { listRuns, type ListRunsOptions, runResult, type RunStatus, runStatus, type RunSummary } from './runs';
 
-export { InvalidRunFilterError, RunNotFoundError, type ListRunsOptions, type RunStatus, type RunSummary } from './runs';
+export { InvalidRunFilterError, RunFailedError, RunNotFoundError, type ListRunsOptions, type RunStatus, type RunSummary } from './runs';
 export { ReplayError, type DeadLetterEntry } from '../routing/dead-letter-store';
 export type { DeadLetterRecord, DeadLetterReason } from '../routing/dead-letter-workflow';
 
@@ -82,9 +82,9 @@ export class GeminiflowClient {
     return runStatus(this.client, workflowId);
   }
 
-  /** Waits for the run's result; throws the run's failure. */
+  /** Waits for the run's result; a failed run throws RunFailedError, whose message is the run's failure. */
   result<T = unknown>(workflowId: string): Promise<T> {
-    return this.client.workflow.getHandle(workflowId).result();
+    return runResult<T>(this.client, workflowId);
   }
 
   /** Verified webhook events that reached no run (pending ones unless `includeReplayed`), newest first. */

@@ -3,6 +3,7 @@ import {
   QueryNotRegisteredError,
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
+  WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince } from '../common/contract';
@@ -111,6 +112,11 @@ async function optionalQuery<T>(client: Client, run: () => Promise<T>, timeoutMs
   }
 }
 
+/** A run that ended in failure; the message says which run and why (the workflow's own failure message). */
+export class RunFailedError extends Error {
+  override name = 'RunFailedError';
+}
+
 export class RunNotFoundError extends Error {
   override name = 'RunNotFoundError';
 }
@@ -147,4 +153,15 @@ export async function runStatus(client: Client, workflowId: string, queryTimeout
     ...(agent ? { agent: { phase: agent.phase, turn: agent.turn } } : {}),
     runningChildren: children.map((c) => ({ workflowId: c.workflowId ?? '', type: c.workflowTypeName ?? '' })),
   };
+}
+
+/** Waits for the run's result; a failed run throws RunFailedError with its cause's message. */
+export async function runResult<T>(client: Client, workflowId: string): Promise<T> {
+  try {
+    return await client.workflow.getHandle(workflowId).result();
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) throw new RunFailedError(`run ${workflowId} failed: ${err.cause?.message ?? err.message}`);
+    if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(`no run with workflow id ${workflowId}`);
+    throw err;
+  }
 }

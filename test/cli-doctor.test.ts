@@ -143,7 +143,10 @@ describe('geminiflow webhooks and doctor against the real stack', () => {
     assert.equal((await cli(['webhooks', 'create', dead, '--secret-file', path.join(testTmpDir(), 's')])).code, 0);
     const hook = (await webhooks()).find((w) => w.uri === dead)!;
     assert.equal((await cli(['webhooks', 'ping', hook.id])).code, 0);
-    await eventually(async () => ((await webhooks()).find((w) => w.id === hook.id)?.state === 'disabled_due_to_failed_deliveries' ? true : undefined), 'the webhook disabled');
+    await eventually(
+      async () => ((await stack.ai.webhooks.get(hook.id)).state === 'disabled_due_to_failed_deliveries' ? true : undefined),
+      'the webhook disabled',
+    );
     const listed = await cli(['webhooks', 'list']);
     assert.match(listed.stdout, new RegExp(`^${hook.id} +disabled_due_to_failed_deliveries `, 'm'));
 

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { WorkflowFailedError } from '@temporalio/client';
 import type { RunStatus } from '../../client';
 import { examples, jsonOption } from '../help';
 import { print, printJson, printTable, when } from '../output';
@@ -39,16 +38,7 @@ export function registerRuns(program: Command): void {
     'geminiflow result research-1',
     'geminiflow result research-1 --json | jq .markdown',
   ).action(async (workflowId: string, o: { json?: boolean }, cmd: Command) => {
-    const result = await withGeminiflow(cmd, async (g) => {
-      try {
-        return await g.result(workflowId);
-      } catch (err) {
-        if (err instanceof WorkflowFailedError) {
-          throw new Error(`run ${workflowId} failed: ${err.cause?.message ?? err.message}`);
-        }
-        throw err;
-      }
-    });
+    const result = await withGeminiflow(cmd, (g) => g.result(workflowId));
     if (o.json) printJson(result);
     else print(JSON.stringify(result, null, 2));
   });
