@@ -70,6 +70,19 @@ describe('the npm package in a project of its own', () => {
     assert.equal(status, 1, out);
     assert.match(out, /tool "lookup_order" is offered to the model but has no implementation/);
   });
+
+  it('the geminiflow command runs in the project that installed it, from the compiled package', () => {
+    const cli = (...args: string[]) => run('npx', ['--no-install', 'geminiflow', ...args], app);
+    const help = cli('--help');
+    assert.equal(help.status, 0, help.out);
+    assert.match(help.out, /Usage: geminiflow \[options\] \[command\][\s\S]*doctor[\s\S]*console/);
+    assert.equal(cli('lsit').status, 2);
+    const token = cli('console', 'token', 'alice');
+    assert.equal(token.status, 0, token.out);
+    assert.match(token.out, /alice=sha256:[0-9a-f]{64}/);
+    const views = path.join(app, 'node_modules', 'geminiflow', 'console');
+    assert.ok(fs.existsSync(path.join(views, 'views', 'approval.eta')) && fs.existsSync(path.join(views, 'public', 'console.js')));
+  });
 });
 
 describe('README', () => {
