@@ -40,7 +40,10 @@ export function createApprovalNoticeActivities(notify: ApprovalNotifyConfig | un
       if (targets.length === 0) return { targets: 0, attempts: ctx.info.attempt };
       const { workflowExecution: execution, workflowType } = ctx.info;
       if (!execution || !workflowType) {
-        throw ApplicationFailure.nonRetryable('notifyApproval runs only as a workflow activity', GeminiflowFailure.noWorkflow);
+        throw ApplicationFailure.nonRetryable(
+          'notifyApproval runs only as a workflow activity',
+          GeminiflowFailure.noWorkflow,
+        );
       }
       const run: ApprovalRun = { workflowId: execution.workflowId, runId: execution.runId, workflowType };
       const payload = approvalPayload(notice, run, notify?.consoleUrl);
@@ -58,11 +61,8 @@ export function createApprovalNoticeActivities(notify: ApprovalNotifyConfig | un
         targets
           .filter((t) => !served.has(t.name))
           .map(async (target) => {
-            const outcome = await post(target, target.kind === 'slack' ? JSON.stringify({ text: slackText(payload) }) : body, {
-              webhookId,
-              signer,
-              signal: ctx.cancellationSignal,
-            });
+            const sent = target.kind === 'slack' ? JSON.stringify({ text: slackText(payload) }) : body;
+            const outcome = await post(target, sent, { webhookId, signer, signal: ctx.cancellationSignal });
             attempts.add(1, { event: notice.event, target: target.kind, outcome: outcome ? 'failed' : 'delivered' });
             if (outcome) failures.push(`${target.name}: ${outcome}`);
             else served.add(target.name);
@@ -71,7 +71,9 @@ export function createApprovalNoticeActivities(notify: ApprovalNotifyConfig | un
       // Saved for the next attempt, which then reaches only the listeners that failed.
       ctx.heartbeat({ served: [...served] });
       if (failures.length) {
-        throw ApplicationFailure.retryable(failures.sort().join('; '), notificationFailureType, { attempt: ctx.info.attempt });
+        throw ApplicationFailure.retryable(failures.sort().join('; '), notificationFailureType, {
+          attempt: ctx.info.attempt,
+        });
       }
       return { targets: targets.length, attempts: ctx.info.attempt };
     },

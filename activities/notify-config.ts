@@ -50,11 +50,16 @@ const optionsSchema = z.object({
  * Checks notification settings once, at start, naming the setting and never echoing a value: listeners without a
  * secret, or a secret that is not `whsec_` + base64. Undefined when nothing is configured.
  */
-export function checkNotifyConfig(given: ApprovalNotifyOptions | undefined, names = optionNames): ApprovalNotifyConfig | undefined {
+export function checkNotifyConfig(
+  given: ApprovalNotifyOptions | undefined,
+  names = optionNames,
+): ApprovalNotifyConfig | undefined {
   if (!given) return undefined;
   const parsed = optionsSchema.safeParse(given);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - ${names[String(i.path[0]) as keyof ApprovalNotifyConfig] ?? i.path.join('.')}: ${i.message}`);
+    const lines = parsed.error.issues.map(
+      (i) => `  - ${names[String(i.path[0]) as keyof ApprovalNotifyConfig] ?? i.path.join('.')}: ${i.message}`,
+    );
     throw new SetupError(`invalid approval notification settings:\n${lines.join('\n')}`);
   }
   const config = parsed.data;
@@ -69,7 +74,12 @@ export function checkNotifyConfig(given: ApprovalNotifyOptions | undefined, name
     }
   }
   if (!config.urls.length && !config.slackUrls.length && !config.consoleUrl && !config.secret) return undefined;
-  return { urls: config.urls, secret: config.secret, slackUrls: config.slackUrls, consoleUrl: config.consoleUrl?.replace(/\/+$/, '') };
+  return {
+    urls: config.urls,
+    secret: config.secret,
+    slackUrls: config.slackUrls,
+    consoleUrl: config.consoleUrl?.replace(/\/+$/, ''),
+  };
 }
 
 const optionNames: Record<keyof ApprovalNotifyConfig, string> = {

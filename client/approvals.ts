@@ -37,7 +37,7 @@ export interface PendingApprovalFilter {
 
 /**
  * A decision the run refused: unknown, stale or repeated call, a kind the tool does not allow, edited arguments that
- * do not fit. The message is the run's reason; sending the same decision again cannot succeed.
+ * do not fit, a run that has ended. The message is the reason; sending the same decision again cannot succeed.
  */
 export class ApprovalRefused extends Error {
   override name = 'ApprovalRefused';
@@ -110,7 +110,8 @@ function cutoffOf(olderThan: PendingApprovalFilter['olderThan']): number | undef
   if (olderThan === undefined) return undefined;
   if (olderThan instanceof Date) return olderThan.getTime();
   const waited = typeof olderThan === 'number' ? olderThan : ms(olderThan);
-  if (typeof waited !== 'number' || !Number.isFinite(waited)) throw new TypeError(`invalid duration ${String(olderThan)}`);
+  if (typeof waited !== 'number' || !Number.isFinite(waited))
+    throw new TypeError(`invalid duration ${String(olderThan)}`);
   return Date.now() - waited;
 }
 
@@ -122,7 +123,9 @@ function unanswered(err: unknown): boolean {
 const grpc = { deadlineExceeded: 4, failedPrecondition: 9 } as const;
 
 function closedMeanwhile(err: unknown): boolean {
-  return err instanceof QueryRejectedError || err instanceof WorkflowNotFoundError || err instanceof QueryNotRegisteredError;
+  return (
+    err instanceof QueryRejectedError || err instanceof WorkflowNotFoundError || err instanceof QueryNotRegisteredError
+  );
 }
 
 /** Sends a decision; a refusal becomes an ApprovalRefused with the run's reason. */
@@ -136,6 +139,14 @@ export async function decideApproval(
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       throw new ApprovalRefused(workflowId, decision?.callId, err.cause?.message ?? err.message);
+    }
+    // A run that has ended (or never was) takes no decision, however often it is sent.
+    if (err instanceof WorkflowNotFoundError) {
+      throw new ApprovalRefused(
+        workflowId,
+        decision?.callId,
+        `call ${decision?.callId} is no longer pending: ${err.message}`,
+      );
     }
     throw err;
   }

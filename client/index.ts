@@ -144,6 +144,15 @@ export class GeminiflowClient {
 }
 
 export { ApprovalRefused, pendingApprovalsVisibilityQuery, type PendingApprovalFilter } from './approvals';
+export type {
+  ApprovalDecision,
+  ApprovalRecord,
+  ApprovalStatus,
+  DecidedApproval,
+  DecisionKind,
+  PendingApproval,
+  PendingApprovalOfRun,
+} from '../workflows';
 
 /**
  * A GeminiflowClient on the Temporal server the environment names (a profile of Temporal's config file, overridden by

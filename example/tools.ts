@@ -26,6 +26,10 @@ export const publish = defineTool({
   }),
   policy: 'approval',
   note: 'Publishing is visible to the whole team and cannot be undone.',
+  // An editor may fix the headline or the text rather than send the model back; nobody answers in its place.
+  decisions: ['approve', 'edit', 'deny'],
+  // Half-way to the agent's approval timeout, the approvers are reminded once.
+  remindAfter: 0.5,
 });
 
 export const sendEmail = defineTool({

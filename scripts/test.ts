@@ -21,10 +21,11 @@ runMain(async () => {
   );
 
   fs.mkdirSync(path.join(toolsDir, 'cache'), { recursive: true });
-  // The example app's workflows with geminiflow's, bundled once so the many test workers skip webpack.
+  // The example app's workflows (and the tests' own agents) with geminiflow's, bundled once so the many test workers
+  // skip webpack.
   const bundle = await bundleWorkflows(
     path.join(toolsDir, 'cache', `workflow-bundle-${process.pid}.js`),
-    require.resolve('../example/workflows'),
+    require.resolve('../test/fixtures/workflows'),
   );
 
   const selected = process.argv.slice(2);

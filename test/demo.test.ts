@@ -93,6 +93,7 @@ describe('npm run demo (the main job)', () => {
     assert.match(out, /brief {6}the agent asks to call publish and waits for a person/);
     assert.match(out, /no terminal to ask at: the demo approves on the person's behalf/);
     assert.match(out, /decision sent as a Temporal Update: approved/);
+    assert.match(out, /approval record: publish approved by demo, then the tool ran/);
     assert.match(out, /research report: # Research report: tidal energy \(\d+ sources\)/);
     assert.match(out, /follow-up batch: 2\/2 answered, 0 failed/);
     assert.match(out, /published: Brief: tidal energy \(/);
@@ -105,6 +106,7 @@ describe('npm run demo (the main job)', () => {
     assert.equal(status, 0, out);
     assert.match(out, /--yes: the demo denies on the person's behalf/);
     assert.match(out, /decision sent as a Temporal Update: denied/);
+    assert.match(out, /approval record: publish denied by demo \(denied in the demo\), and the tool did not run/);
     assert.match(out, /published: nothing/);
   });
 
@@ -112,8 +114,8 @@ describe('npm run demo (the main job)', () => {
     const { status, screen } = await runDemoAtTerminal(
       ['--topic', 'salt marshes', '--follow-ups', '1'],
       [
-        [/your decision: approve \(a\), deny \(d\)\? /, 'x\r'],
-        [/please answer a, d/, 'd\r'],
+        [/your decision: approve \(a\), edit \(e\), deny \(d\)\? /, 'x\r'],
+        [/please answer a, e, d/, 'd\r'],
         [/reason \(the model reads it\): /, 'not before the review\r'],
         [/press Enter to stop the demo/, '\r'],
       ],
@@ -122,6 +124,7 @@ describe('npm run demo (the main job)', () => {
     assert.match(screen, /console http:\/\/127\.0\.0\.1:\d+ \(sign in with gfc_\S+\)/);
     assert.match(screen, /decide here, or in the console: http:\/\/127\.0\.0\.1:\d+\/approvals\/research-brief-\d+%2Fbrief\/call_\w+/);
     assert.match(screen, /decision sent as a Temporal Update: denied/);
+    assert.match(screen, /approval record: publish denied by \S+ \(not before the review\), and the tool did not run/);
     assert.match(screen, /published: nothing/);
     assert.match(screen, /its audit record in the console: http:\/\/127\.0\.0\.1:\d+\/runs\/research-brief-\d+%2Fbrief/);
   });

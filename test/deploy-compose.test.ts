@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { geminiflowConfigFromEnv } from '../activities/config';
 import { projectRoot } from '../common/paths';
 import { temporalSettings } from '../common/temporal-connection';
 import { optionsFromEnv } from '../emulator/env-options';
@@ -116,6 +117,9 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
       GEMINIFLOW_WEBHOOK_URL: 'https://hooks.example.com/webhooks/gemini',
       GEMINI_WEBHOOK_SECRETS: 'whsec_b2xkLXNlY3JldC0xMjM0NTY3ODkw whsec_bmV3LXNlY3JldC0xMjM0NTY3ODkw',
       TEMPORAL_API_KEY: 'temporal-key-from-env',
+      GEMINIFLOW_NOTIFY_URLS: 'https://ops.example.com/approvals',
+      GEMINIFLOW_NOTIFY_SECRET: 'whsec_bm90aWZ5LXNlY3JldC0xMjM0NTY3ODkw',
+      GEMINIFLOW_CONSOLE_URL: 'https://console.example.com',
     });
     const worker = envOf(services.worker);
     const receiver = envOf(services.receiver);
@@ -133,6 +137,12 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
     assert.equal(worker.GEMINI_EMULATOR_URL, '', 'no emulator unless asked for: the key is used');
     assert.ok(worker.GEMINIFLOW_OUTPUT_DIR?.startsWith('/data/'), 'outputs go to the volume the image user owns');
     assert.ok(services.worker.volumes?.some((v) => v.target === '/data'));
+    assert.deepEqual(geminiflowConfigFromEnv(worker).notify, {
+      urls: ['https://ops.example.com/approvals'],
+      secret: 'whsec_bm90aWZ5LXNlY3JldC0xMjM0NTY3ODkw',
+      slackUrls: [],
+      consoleUrl: 'https://console.example.com',
+    });
 
     const config = receiverConfigFromEnv(receiver);
     assert.equal(config.host, '0.0.0.0', 'reachable from outside its container');

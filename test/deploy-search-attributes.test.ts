@@ -26,6 +26,7 @@ function assertGivesBothCommands(message: string, namespace: string) {
   assert.match(message, new RegExp(`tcld namespace search-attributes add --namespace ${namespace} `));
   assert.match(message, /--search-attribute "GeminiResourceIds=KeywordList"/);
   assert.match(message, /--search-attribute "GeminiWaitingSince=Datetime"/);
+  assert.match(message, /--search-attribute "GeminiPendingApprovals=KeywordList"/);
 }
 
 describe('search attributes at start, on a namespace nobody prepared', () => {
@@ -52,6 +53,7 @@ describe('search attributes at start, on a namespace nobody prepared', () => {
     assert.equal(attrs.GeminiResourceIds, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST);
     assert.equal(attrs.GeminiWaitingFor, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     assert.equal(attrs.GeminiWaitingSince, IndexedValueType.INDEXED_VALUE_TYPE_DATETIME);
+    assert.equal(attrs.GeminiPendingApprovals, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST);
 
     const second = await setupSearchAttributes({ connection, namespace, mode: 'check' });
     assert.deepEqual(second.registered, []);
@@ -67,7 +69,7 @@ describe('search attributes at start, on a namespace nobody prepared', () => {
     });
     assert.equal(await exitOf(worker), 1);
     const output = worker.output();
-    assert.match(output, /geminiflow: namespace deploy-\w+ lacks the search attribute\(s\) GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince/);
+    assert.match(output, /geminiflow: namespace deploy-\w+ lacks the search attribute\(s\) GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince, GeminiPendingApprovals/);
     assert.match(output, /GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES=false/);
     assertGivesBothCommands(output, namespace);
     assert.doesNotMatch(output, /\n\s+at /, 'a setup error is a message, not a stack trace');

@@ -24,15 +24,9 @@ import {
 } from '../workflows';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { eventually } from '../common/eventually';
+import { call, model, replyAfterTools, replyTo } from './helpers/emulated-model';
 import { spawnWorkerProcess, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
 
-const model = 'gemini-2.5-flash';
-
-/** The emulator's deterministic answers (docs/emulator.md, "The deterministic model"). */
-const replyTo = (text: string) => `Emulated ${model} reply to: ${text}`;
-const replyAfterTools = (results: [name: string, result: unknown][]) =>
-  `Emulated ${model} reply after tools: ${results.map(([n, r]) => `${n}=${JSON.stringify(r)}`).join('; ')}`;
-const call = (name: string, args: Record<string, unknown>) => `[[call ${name} ${JSON.stringify(args)}]]`;
 
 /** A rejected update's reason is the validator's error, carried as the cause. */
 async function rejectsWith(promise: Promise<unknown>, reason: RegExp): Promise<void> {
@@ -196,7 +190,10 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
     const accepted = await handle.executeUpdate(decideApprovalUpdate, {
       args: [{ callId: pending!.callId, approve: true, reviewer: 'ana' }],
     });
-    assert.deepEqual(accepted, { callId: pending!.callId, approved: true });
+    // The first form of a decision still works, and the answer says what was decided.
+    const { decidedAt, ...decided } = accepted;
+    assert.deepEqual(decided, { callId: pending!.callId, kind: 'approve', approved: true, argumentsUsed: doc, reviewer: 'ana' });
+    assert.ok(Date.parse(decidedAt) >= Date.parse(pending!.requestedAt));
     await rejectsWith(
       handle.executeUpdate(decideApprovalUpdate, { args: [{ callId: pending!.callId, approve: false }] }),
       /already approved/,

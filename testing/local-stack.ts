@@ -8,6 +8,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { emulatorApiKey, type GeminiflowConfig, geminiflowConfigFromEnv } from '../activities/config';
 import { geminiClientFor } from '../activities/gemini-client';
+import type { ApprovalNotifyOptions } from '../activities/notify-config';
 import type { Toolset } from '../activities/tools';
 import {
   connectOrStartDevServer,
@@ -31,8 +32,12 @@ export interface LocalWorkerOptions {
   /** A bundle made by bundleWorkflows (faster start: no webpack run). */
   workflowBundlePath?: string;
   tools?: readonly Toolset[];
-  /** Override parts of the stack's Gemini configuration (e.g. the output folder). */
+  /** Override parts of the stack's Gemini configuration (e.g. the output folder, notifications). */
   config?: Partial<GeminiflowConfig>;
+  /** Default: the stack's task queue. Another one gives this worker runs of its own. */
+  taskQueue?: string;
+  /** Notifications about calls waiting for a person (GeminiflowPlugin's `notify`). */
+  notify?: ApprovalNotifyOptions;
 }
 
 export interface LocalStackOptions {
@@ -135,11 +140,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const created = await Worker.create({
         connection: native,
         namespace: temporal.namespace,
-        taskQueue,
+        taskQueue: worker.taskQueue ?? taskQueue,
         ...(worker.workflowBundlePath
           ? { workflowBundle: { codePath: worker.workflowBundlePath } }
           : { workflowsPath: worker.workflowsPath }),
-        plugins: [new GeminiflowPlugin({ config: { ...config, ...worker.config }, tools: worker.tools })],
+        plugins: [
+          new GeminiflowPlugin({ config: { ...config, ...worker.config }, tools: worker.tools, notify: worker.notify }),
+        ],
       });
       const running = created.run();
       stops.push(async () => {

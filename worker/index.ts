@@ -4,12 +4,16 @@
  */
 export { GeminiflowPlugin, type GeminiflowPluginOptions } from './plugin';
 export {
+  approvalWebhookId,
   createActivities,
   geminiClientFor,
   geminiflowConfigFromEnv,
   implementTools,
   readBatchOutput,
   ToolError,
+  type ApprovalNotifyConfig,
+  type ApprovalNotifyOptions,
+  type ApprovalPayload,
   type GeminiflowActivities,
   type GeminiflowConfig,
   type ToolContext,

@@ -85,6 +85,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     }
     await watch.poll();
     printResult(await done);
+    await printApprovalLog(geminiflow, briefWorkflowId(workflowId));
     await printHowWaitsEnded(geminiflow, workflowId);
     if (stack.emulator) {
       const deliveries = stack.emulator.control.inspect.deliveries();
@@ -142,7 +143,7 @@ async function decideOnPublish(
     const why = opts.yes ? '--yes' : 'no terminal to ask at';
     const choice: Choice = opts.deny ? { kind: 'deny', reason: 'denied in the demo' } : { kind: 'approve' };
     say(`  ${why}: the demo ${opts.deny ? 'denies' : 'approves'} on the person's behalf`);
-    await geminiflow.decideApproval(briefId, { ...choice, callId: call.callId, reviewer: 'demo, on your behalf' });
+    await geminiflow.decideApproval(briefId, { ...choice, callId: call.callId, reviewer: 'demo' });
     say(`  decision sent as a Temporal Update: ${decidedText[choice.kind]}`);
     return true;
   }
@@ -192,6 +193,13 @@ function printResult(result: ResearchBriefResult) {
   }
   say(`brief (${result.brief.turns} turn(s)): ${result.brief.reply.slice(0, 300)}`);
   say(result.published ? `published: ${result.published.title} (${result.published.id})` : 'published: nothing');
+}
+
+async function printApprovalLog(geminiflow: GeminiflowClient, briefId: string) {
+  for (const r of await geminiflow.approvalLog(briefId).catch(() => [])) {
+    const ran = r.outcome ? `, then the tool ${r.outcome.isError ? 'failed' : 'ran'}` : ', and the tool did not run';
+    say(`approval record: ${r.tool} ${r.status} by ${r.reviewer ?? 'nobody'}${r.reason ? ` (${r.reason})` : ''}${ran}`);
+  }
 }
 
 async function printHowWaitsEnded(geminiflow: GeminiflowClient, workflowId: string) {

@@ -75,7 +75,12 @@ export type PendingApprovalOfRun = PendingApproval & { workflowId: string; runId
 export type ApprovalStatus = 'pending' | 'approved' | 'edited' | 'denied' | 'answered' | 'timed_out';
 
 /** The events a run sends about a call that needs a person. */
-export const approvalEvents = ['approval.requested', 'approval.reminder', 'approval.decided', 'approval.timed_out'] as const;
+export const approvalEvents = [
+  'approval.requested',
+  'approval.reminder',
+  'approval.decided',
+  'approval.timed_out',
+] as const;
 export type ApprovalEvent = (typeof approvalEvents)[number];
 
 /** How one notification went: delivered to every configured listener, or given up after bounded retries. */

@@ -52,7 +52,8 @@ export function approvalRuleProblems(spec: ToolSpec): string[] {
       problems.push(`decisions must be a non-empty list of ${decisionKinds.join(', ')}`);
     }
   }
-  if (approvalTimeout !== undefined && !(typeof approvalTimeout === 'string' ? approvalTimeout.trim() : approvalTimeout > 0)) {
+  const positive = typeof approvalTimeout === 'string' ? approvalTimeout.trim() !== '' : approvalTimeout! > 0;
+  if (approvalTimeout !== undefined && !positive) {
     problems.push('approvalTimeout must be a positive duration');
   }
   if (onTimeout !== undefined && onTimeout !== 'deny' && onTimeout !== 'approve') {

@@ -5,11 +5,18 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { eventually } from '../../common/eventually';
 import { agentWorkflow } from '../../example/agent';
 import { pipelineStatusQuery, researchBriefPipeline } from '../../example/research-brief-pipeline';
-import { decideApprovalUpdate, endConversationUpdate, pendingApprovalsQuery, sendMessageUpdate } from '../../workflows';
+import {
+  decideApprovalUpdate,
+  endConversationUpdate,
+  type PendingApproval,
+  pendingApprovalsQuery,
+  sendMessageUpdate,
+} from '../../workflows';
 import type { HistoryScenario, RecordingContext } from './scenario';
 
-// Histories of the agent and the flagship pipeline for the replay test: approvals (approved, denied, timed out),
-// parallel tool calls, a follow-up, continue-as-new, and the three child stages of the pipeline.
+// Histories of the agent and the flagship pipeline for the replay test: approvals (approved, denied, timed out; and
+// under per-tool rules: edited after a reminder, denied before it, timed out after it, each notified), parallel tool
+// calls, a follow-up, continue-as-new, and the three child stages of the pipeline.
 
 const call = (name: string, args: Record<string, unknown>) => `[[call ${name} ${JSON.stringify(args)}]]`;
 
@@ -38,6 +45,38 @@ async function allRuns(ctx: RecordingContext, workflowId: string): Promise<Workf
 }
 
 export const scenarios: HistoryScenario[] = [
+  {
+    name: 'agent-approval-rules',
+    async run(ctx) {
+      usePrivatePublishDir();
+      ctx.emulator.control.model.setDurations({ interactionMs: 300 });
+      const docs = ['Edited later', 'Denied at once', 'Left alone'].map((title) => ({ title, body: `${title}.` }));
+      // publish reminds half-way to the agent's timeout: at 3 s of 6 s.
+      const handle = await ctx.client.workflow.start(agentWorkflow, {
+        taskQueue: ctx.taskQueue,
+        workflowId: ctx.workflowId,
+        args: [
+          {
+            tools: ['publish'],
+            message: `Three. ${docs.map((d) => call('publish', d)).join(' ')}`,
+            conversation: false,
+            approvalTimeout: '6 seconds',
+          },
+        ],
+      });
+      const pending = await eventually(async () => {
+        const list = await handle.query(pendingApprovalsQuery);
+        return list.length === 3 ? list : undefined;
+      }, 'three pending approvals');
+      const decide = (p: PendingApproval, decision: object) =>
+        handle.executeUpdate(decideApprovalUpdate, { args: [{ callId: p.callId, reviewer: 'recorder', ...decision } as never] });
+      await decide(pending[1]!, { kind: 'deny', reason: 'not this one' });
+      await new Promise((resolve) => setTimeout(resolve, Date.parse(pending[0]!.remindAt!) - Date.now() + 500));
+      await decide(pending[0]!, { kind: 'edit', arguments: { title: 'Edited after the reminder', body: 'Edited.' } });
+      await handle.result();
+      return handle;
+    },
+  },
   {
     name: 'agent-tools-approved',
     async run(ctx) {

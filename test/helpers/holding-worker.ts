@@ -11,17 +11,23 @@ import { testWorkflows } from './temporal';
 /**
  * A worker process for crash tests: the example app, except that a tool which has done its work does not report back
  * while `<TEST_TOOL_HOLD_DIR>/<tool>.hold` exists. That opens the window in which a killed worker makes Temporal retry
- * a call whose side effect already happened.
+ * a call whose side effect already happened. With TEST_TOOL_HOLD_BEFORE=1 the tool waits before it does anything
+ * instead: the window between a decision and the tool's run.
  */
 runMain(async () => {
   const holdDir = process.env.TEST_TOOL_HOLD_DIR!;
+  const holdBefore = process.env.TEST_TOOL_HOLD_BEFORE === '1';
   const real = exampleTools().implementations;
   const held = Object.fromEntries(
     Object.entries(real).map(([name, run]) => [
       name,
       async (args: unknown, ctx: Parameters<typeof run>[1]) => {
+        const hold = async () => {
+          while (fs.existsSync(path.join(holdDir, `${name}.hold`))) await sleep(100);
+        };
+        if (holdBefore) await hold();
         const result = await run(args, ctx);
-        while (fs.existsSync(path.join(holdDir, `${name}.hold`))) await sleep(100);
+        if (!holdBefore) await hold();
         return result;
       },
     ]),

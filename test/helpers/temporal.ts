@@ -36,12 +36,15 @@ export async function connectClient(address = testServerAddress()): Promise<{ cl
   return { client: new Client({ connection, namespace: testNamespace() }), close: () => connection.close() };
 }
 
-/** The example app's workflows with geminiflow's: the bundle `npm test` built once, else bundled on start. */
+/**
+ * The example app's workflows (and the tests' own agents) with geminiflow's: the bundle `npm test` built once, else
+ * bundled on start.
+ */
 export function testWorkflows(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
   const bundle = process.env.GEMINIFLOW_TEST_WORKFLOW_BUNDLE;
   return bundle && fs.existsSync(bundle)
     ? { workflowBundle: { codePath: bundle } }
-    : { workflowsPath: withGeminiflowWorkflows(require.resolve('../../example/workflows')) };
+    : { workflowsPath: withGeminiflowWorkflows(require.resolve('../fixtures/workflows')) };
 }
 
 /** geminiflow's activities on an emulator, as GeminiflowPlugin would register them (no receiver URL: registered only). */

@@ -35,7 +35,9 @@ export function readDecision(raw: ApprovalDecision | unknown): Decision {
   };
   if (raw.kind === undefined) {
     if (typeof raw.approve !== 'boolean') {
-      throw new Error('a decision needs a kind (approve, edit, deny or answer), or approve (boolean) in the first form');
+      throw new Error(
+        'a decision needs a kind (approve, edit, deny or answer), or approve (boolean) in the first form',
+      );
     }
     return { ...common, kind: raw.approve ? 'approve' : 'deny' };
   }

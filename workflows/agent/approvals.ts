@@ -41,7 +41,12 @@ const closedKept = 200;
 /** Records kept in the audit log (and carried across continue-as-new); older ones are dropped first. */
 export const approvalLogKept = 100;
 
-const statusOf: Record<DecisionKind, ClosedHow> = { approve: 'approved', edit: 'edited', deny: 'denied', answer: 'answered' };
+const statusOf: Record<DecisionKind, ClosedHow> = {
+  approve: 'approved',
+  edit: 'edited',
+  deny: 'denied',
+  answer: 'answered',
+};
 
 interface OpenCall {
   view: PendingApproval;
@@ -197,7 +202,9 @@ export class ApprovalBook {
 }
 
 function outcomeOf({ view, rules, decision }: OpenCall): ApprovalOutcome {
-  if (!decision) return { kind: 'timed_out', onTimeout: rules.onTimeout, timeoutMs: rules.timeoutMs, arguments: view.arguments };
+  if (!decision) {
+    return { kind: 'timed_out', onTimeout: rules.onTimeout, timeoutMs: rules.timeoutMs, arguments: view.arguments };
+  }
   switch (decision.kind) {
     case 'approve':
       return { kind: 'approved', decision, arguments: view.arguments };

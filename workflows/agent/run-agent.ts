@@ -166,10 +166,11 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
         return await result('request');
       }
       if (historyIsLarge(input.continueAsNewAfterEvents ?? 10_000) || turns.interactionsStarted() >= interactionsPerRun) {
+        // Notifications still being retried settle first, so the carried approval log says how they went.
+        await desk.settled();
         // A message may arrive while handlers finish; answer it first rather than wait on its handler forever.
         await condition(() => allHandlersFinished() || queue.length > 0);
         if (queue.length > 0) continue;
-        await desk.settled();
         const carry: AgentCarryOver = {
           runs: runs + 1,
           turn,

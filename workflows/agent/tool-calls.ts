@@ -90,7 +90,12 @@ export function createToolCaller({ offered, approvals, desk, onRunning }: ToolCa
       if (audited) approvals.recordOutcome(call.id, { isError: outcome.isError, result: outcome.result });
       // The model proposed other arguments: it is told what ran instead, beside what the tool returned.
       const result = edited
-        ? { note: 'A person edited the arguments before the tool ran.', proposedArguments: args, usedArguments: edited, result: outcome.result }
+        ? {
+            note: 'A person edited the arguments before the tool ran.',
+            proposedArguments: args,
+            usedArguments: edited,
+            result: outcome.result,
+          }
         : outcome.result;
       return record(handling, result, outcome.isError);
     } catch (err) {
