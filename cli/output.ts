@@ -25,6 +25,13 @@ export function printTable(header: string[], rows: string[][]): void {
   for (const row of rows) print(line(row));
 }
 
+/** A commander option parser for whole numbers of 1 or more. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`"${value}" is not a whole number of 1 or more`);
+  return n;
+}
+
 /** `2026-01-02T10:00:00.000Z (3m ago)`, or `in 5m` for a time ahead. */
 export function when(iso: string | undefined, now = Date.now()): string {
   if (!iso) return '-';

@@ -75,6 +75,8 @@ export function readEdit(schema: Schema, body: Record<string, unknown>): ReadEdi
     const text = typeof raw === 'string' ? raw : '';
     if (kind === 'checkbox') {
       args[name] = raw === 'on';
+    } else if (text === '' && !required.has(name)) {
+      continue; // an optional field left empty is left out
     } else if (text.trim() === '' && kind !== 'text' && kind !== 'textarea') {
       if (required.has(name)) fieldErrors[name] = 'Required';
     } else if (kind === 'number') {

@@ -5,7 +5,7 @@ import { checkSearchAttributes, checkTemporal, checkWorker, skipped } from '../d
 import { checkRegisteredWebhook } from '../doctor/webhook-checks';
 import { geminiFor } from '../gemini';
 import { examples, jsonOption } from '../help';
-import { oneLine, print, printJson } from '../output';
+import { oneLine, positiveInt, print, printJson } from '../output';
 import { commandEnv } from '../session';
 
 interface DoctorFlags {
@@ -54,7 +54,7 @@ export function registerDoctor(program: Command): void {
       )
       .option('--receiver-ops <url>', "the receiver's operations listener (default: GEMINIFLOW_RECEIVER_OPS_URL)")
       .option('--webhook-url <url>', "the receiver's public URL (default: RECEIVER_PUBLIC_URL, else GEMINIFLOW_WEBHOOK_URL)")
-      .option('--ping-timeout <ms>', 'how long to wait for a ping to arrive', (v) => Number.parseInt(v, 10), 10_000)
+      .option('--ping-timeout <ms>', 'how long to wait for a ping to arrive', positiveInt, 10_000)
       .addOption(jsonOption()),
     'GEMINIFLOW_RECEIVER_OPS_URL=http://127.0.0.1:8788 geminiflow doctor',
     'geminiflow doctor --json',

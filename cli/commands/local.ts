@@ -5,7 +5,7 @@ import { exampleTools } from '../../example/tool-implementations';
 import { startLocalStack } from '../../testing';
 import { runDemo } from '../demo/run-demo';
 import { examples } from '../help';
-import { print, UsageError } from '../output';
+import { positiveInt, print, UsageError } from '../output';
 import { untilStopped } from './console';
 
 const number = (what: string) => (v: string) => {
@@ -58,7 +58,7 @@ export function registerLocal(program: Command): void {
           'waits for you (at the terminal, or in the console); without a terminal, or with --yes, the demo decides for you',
       )
       .option('--topic <text>', 'what to research', 'durable execution for long-running AI agents')
-      .option('--follow-ups <n>', 'follow-up questions asked as one batch', (v) => Number.parseInt(v, 10), 3)
+      .option('--follow-ups <n>', 'follow-up questions asked as one batch', positiveInt, 3)
       .option('--yes', "don't ask: approve on the person's behalf")
       .option('--deny', "with --yes or without a terminal: deny on the person's behalf instead")
       .option('--time-scale <n>', 'emulator speed-up: emulated ms per real ms', number('--time-scale'), 30),

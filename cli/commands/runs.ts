@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { RunStatus } from '../../client';
 import { examples, jsonOption } from '../help';
-import { print, printJson, printTable, when } from '../output';
+import { positiveInt, print, printJson, printTable, when } from '../output';
 import { withGeminiflow } from '../session';
 
 function printStatus(s: RunStatus): void {
@@ -62,7 +62,7 @@ export function registerRuns(program: Command): void {
       .description('runs, newest first (the receiver\'s own mailbox and dead-letter runs are left out unless --type names them)')
       .option('--waiting', 'only running runs that wait on Gemini right now')
       .option('--type <workflowType>', 'only runs of this workflow type')
-      .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 100)
+      .option('--limit <n>', 'at most this many', positiveInt, 100)
       .addOption(jsonOption()),
     'geminiflow list --waiting',
     'geminiflow list --type deepResearch --json',

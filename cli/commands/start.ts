@@ -9,7 +9,7 @@ import {
   type PromptSource,
 } from '../../workflows';
 import { examples, jsonOption } from '../help';
-import { print, printJson, UsageError } from '../output';
+import { positiveInt, print, printJson, UsageError } from '../output';
 import { withGeminiflow } from '../session';
 
 interface StartFlags {
@@ -23,12 +23,6 @@ const workflowIdOf = (kind: string, flags: StartFlags) => flags.id ?? `${kind}-$
 function report(started: { workflowId: string; firstExecutionRunId: string }, json?: boolean) {
   if (json) printJson({ workflowId: started.workflowId, runId: started.firstExecutionRunId });
   else print(started.workflowId);
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`"${value}" is not a whole number of 1 or more`);
-  return n;
 }
 
 /** Where a batch's prompts come from: repeated --prompt, a JSONL file on the worker, or a template. */
