@@ -94,6 +94,9 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
     assert.match(video.mimeType, /^video\//);
     assert.ok(video.sizeBytes > 0);
 
+    const empty = (await cli('start', 'deep-research', ' ')).stdout.trim();
+    assertOneLine(await cli('result', empty), 1, new RegExp(`run ${empty} failed: a Deep Research topic is required`));
+
     const listed = await json<{ workflowId: string; type: string; status: string }[]>('list', '--type', 'deepResearch');
     assert.ok(listed.some((r) => r.workflowId === 'cli-research-1' && r.status === 'COMPLETED'));
     const table = await cli('list');
