@@ -1,5 +1,6 @@
 import {
   type Client,
+  isGrpcServiceError,
   QueryNotRegisteredError,
   QueryRejectedError,
   WorkflowClient,
@@ -26,6 +27,12 @@ export interface PendingApprovalFilter {
   olderThan?: Duration | Date;
   /** Runs per page of the visibility query (default: the server's, typically 1,000); every page is read. */
   pageSize?: number;
+  /**
+   * How long each run gets to answer (default 5000 ms). A run whose worker is down cannot answer; it is left out and
+   * reported to `onUnanswered`, so one stuck run neither fails nor stalls the listing of the others.
+   */
+  queryTimeoutMs?: number;
+  onUnanswered?: (run: { workflowId: string; runId: string; type: string }) => void;
 }
 
 /**
@@ -78,12 +85,15 @@ export async function listPendingApprovals(
   const work = async () => {
     while (next < runs.length) {
       const run = runs[next++]!;
-      const pending = await openOnly
-        .getHandle(run.workflowId, run.runId)
-        .query(pendingApprovalsQuery)
+      const pending = await client
+        .withDeadline(Date.now() + (filter.queryTimeoutMs ?? 5000), () =>
+          openOnly.getHandle(run.workflowId, run.runId).query(pendingApprovalsQuery),
+        )
         .catch((err: unknown) => {
           if (closedMeanwhile(err)) return [];
-          throw err;
+          if (!unanswered(err)) throw err;
+          filter.onUnanswered?.(run);
+          return [];
         });
       for (const p of pending) {
         if (filter.tool && p.tool !== filter.tool) continue;
@@ -104,6 +114,13 @@ function cutoffOf(olderThan: PendingApprovalFilter['olderThan']): number | undef
     throw new TypeError(`invalid duration ${String(olderThan)}`);
   return Date.now() - waited;
 }
+
+/** No worker answered: none polls the run's task queue (the server says so at once), or none took it in time. */
+function unanswered(err: unknown): boolean {
+  const cause = (err as { cause?: unknown })?.cause ?? err;
+  return isGrpcServiceError(cause) && (cause.code === grpc.deadlineExceeded || cause.code === grpc.failedPrecondition);
+}
+const grpc = { deadlineExceeded: 4, failedPrecondition: 9 } as const;
 
 function closedMeanwhile(err: unknown): boolean {
   return (

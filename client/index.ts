@@ -28,6 +28,13 @@ import {
   waitForGeminiJob,
   type WaitOptions,
 } from '../workflows';
+import { type DeadLetterEntry, listDeadLetters, readDeadLetter, replayDeadLetter } from '../routing/dead-letter-store';
+import { connectTemporal } from './connect';
+import { listRuns, type ListRunsOptions, runResult, type RunStatus, runStatus, type RunSummary } from './runs';
+
+export { InvalidRunFilterError, RunFailedError, RunNotFoundError, type ListRunsOptions, type RunStatus, type RunSummary } from './runs';
+export { ReplayError, type DeadLetterEntry } from '../routing/dead-letter-store';
+export type { DeadLetterRecord, DeadLetterReason } from '../routing/dead-letter-workflow';
 
 /** Temporal's start options; the task queue defaults to the client's. */
 export type StartOptions = Omit<WorkflowStartOptions, 'args' | 'taskQueue'> & { taskQueue?: string };
@@ -63,6 +70,36 @@ export class GeminiflowClient {
   /** What a run waits for right now, since when, and how its earlier waits ended. */
   waits(workflowId: string): Promise<GeminiWaitsState> {
     return this.client.workflow.getHandle(workflowId).query(geminiWaitsQuery);
+  }
+
+  /** Runs, newest first: all of yours, those waiting on Gemini right now (`waiting`), or those of one type. */
+  listRuns(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
+    return listRuns(this.client, opts);
+  }
+
+  /** A run's state, what it waits for and since when, how earlier waits ended, its pending calls, its stage. */
+  runStatus(workflowId: string): Promise<RunStatus> {
+    return runStatus(this.client, workflowId);
+  }
+
+  /** Waits for the run's result; a failed run throws RunFailedError, whose message is the run's failure. */
+  result<T = unknown>(workflowId: string): Promise<T> {
+    return runResult<T>(this.client, workflowId);
+  }
+
+  /** Verified webhook events that reached no run (pending ones unless `includeReplayed`), newest first. */
+  deadLetters(opts: { type?: string; reason?: string; includeReplayed?: boolean; limit?: number } = {}): Promise<DeadLetterEntry[]> {
+    return listDeadLetters(this.client, opts);
+  }
+
+  /** One dead letter with its event (or the envelope of an unknown type); undefined when there is none. */
+  deadLetter(webhookId: string) {
+    return readDeadLetter(this.client, webhookId);
+  }
+
+  /** Delivers a dead letter to its run (or `to`); throws ReplayError saying why it cannot. */
+  replayDeadLetter(webhookId: string, opts: { to?: string } = {}) {
+    return replayDeadLetter(this.client, webhookId, opts);
   }
 
   /** The agent's calls that wait for a person's decision. */
@@ -116,3 +153,12 @@ export type {
   PendingApproval,
   PendingApprovalOfRun,
 } from '../workflows';
+
+/**
+ * A GeminiflowClient on the Temporal server the environment names (a profile of Temporal's config file, overridden by
+ * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*; the task queue from TEMPORAL_TASK_QUEUE).
+ */
+export async function connectGeminiflow(opts: { env?: NodeJS.ProcessEnv; connectTimeoutMs?: number } = {}) {
+  const { client, settings, close } = await connectTemporal(opts);
+  return { geminiflow: new GeminiflowClient(client, { taskQueue: settings.taskQueue }), settings, close };
+}

@@ -121,10 +121,14 @@ async function listAttributes(opts: SearchAttributeSetupOptions): Promise<Listed
   return { types, verified: false };
 }
 
-function assertRightTypes(opts: SearchAttributeSetupOptions, listed: Listed): void {
-  const wrong = searchAttributeKeys
+function wrongTypes(listed: Listed): string[] {
+  return searchAttributeKeys
     .filter((k) => listed.types.has(k.name) && listed.types.get(k.name) !== indexedValueType(k.type))
     .map((k) => `${k.name} is ${typeNameOf(listed.types.get(k.name)!)}, geminiflow needs ${cliTypeNames[k.type]}`);
+}
+
+function assertRightTypes(opts: SearchAttributeSetupOptions, listed: Listed): void {
+  const wrong = wrongTypes(listed);
   if (wrong.length === 0) return;
   throw new SetupError(
     `namespace ${opts.namespace} has search attribute(s) of the wrong type: ${wrong.join('; ')}. A type cannot be ` +
@@ -143,6 +147,14 @@ function missingError(opts: SearchAttributeSetupOptions, missing: SearchAttribut
       `Workflows cannot run without them, so this process will not start. Create them, then start again:\n` +
       searchAttributeCommands(missing, opts.namespace, opts.address),
   );
+}
+
+/** What the namespace lacks or has of the wrong type, changing nothing (for `geminiflow doctor`). */
+export async function inspectSearchAttributes(
+  opts: Pick<SearchAttributeSetupOptions, 'connection' | 'namespace'>,
+): Promise<{ missing: SearchAttributeKey[]; wrongTypes: string[]; typesVerified: boolean }> {
+  const listed = await listAttributes({ ...opts, mode: 'check' });
+  return { missing: missingKeys(listed), wrongTypes: wrongTypes(listed), typesVerified: listed.verified };
 }
 
 /** Temporal Cloud manages search attributes through its control plane (tcld, UI), never the operator API. */

@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import type { DeliveryHandler, DeliveryResult } from './handle-delivery';
 import type { ReceiverMetrics } from './metrics';
+import { receiverStatusRoute, type ReceiverStatusSource } from './ops-status';
 
 export interface AppDeps {
   path: string;
@@ -13,6 +14,8 @@ export interface AppDeps {
   ready: () => Promise<boolean>;
   /** When set, the public app also serves the operations routes to this bearer token. */
   opsToken?: string;
+  /** What `/status` reports: key ids and fingerprints, never a secret. */
+  status: Omit<ReceiverStatusSource, 'metrics'>;
   logger: Logger;
 }
 
@@ -24,7 +27,7 @@ function newApp(): express.Express {
   return app;
 }
 
-/** The operations routes: metrics and readiness with details, for a private listener or a token holder. */
+/** The operations routes: metrics, readiness with details and the setup's status, for a private listener or a token holder. */
 function opsRoutes(deps: AppDeps): express.Router {
   const router = express.Router();
   router.get('/readyz', async (_req, res) => {
@@ -34,6 +37,7 @@ function opsRoutes(deps: AppDeps): express.Router {
   router.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
+  router.use(receiverStatusRoute({ ...deps.status, metrics: deps.metrics }));
   return router;
 }
 

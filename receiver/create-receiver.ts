@@ -94,6 +94,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<GeminiRe
     maxEventBytes: o.maxEventBytes,
   });
   const ready = () => bounded(temporal.probe, 1000);
-  const deps = { path: o.path, maxBodyBytes: o.maxBodyBytes, handler, metrics, ready, opsToken: o.opsToken, logger };
+  const status = { routingKeys: o.routingKeys, webhookSecrets: o.secrets?.length ?? 0, jwksUrl: o.jwksUrl };
+  const deps = { path: o.path, maxBodyBytes: o.maxBodyBytes, handler, metrics, ready, opsToken: o.opsToken, status, logger };
   return { app: createWebhookApp(deps), ops: createOpsApp(deps), metrics, ready, close: temporal.close };
 }

@@ -1,4 +1,9 @@
-import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import {
+  type Client,
+  type WorkflowHandle,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import { type DeadLetterRecord, deadLetterReplayedSignal, geminiDeadLetter } from './dead-letter-workflow';
 import { deadLetterWorkflowId, type GeminiEvent, geminiEventSignal } from '../common/contract';
 import { normaliseEventType, toGeminiEvent } from './envelope';
@@ -67,6 +72,23 @@ export class ReplayError extends Error {
   override name = 'ReplayError';
 }
 
+/** One dead letter with everything kept about it (the event or envelope included), or undefined when there is none. */
+export async function readDeadLetter(
+  client: Client,
+  webhookId: string,
+): Promise<{ workflowId: string; status: string; record: DeadLetterRecord } | undefined> {
+  const handle = client.workflow.getHandle(deadLetterWorkflowId(webhookId));
+  let status: string;
+  try {
+    status = (await handle.describe()).status.name;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+  const record = await storedRecord(client, handle);
+  return record && { workflowId: handle.workflowId, status, record };
+}
+
 /**
  * Signals a dead letter's event to a workflow (`to`, else the recorded target, else the resource's running owner)
  * with via 'replay', then marks the dead letter replayed. The target's inbox dedupes by webhook-id, so replaying
@@ -77,15 +99,9 @@ export async function replayDeadLetter(
   webhookId: string,
   opts: { to?: string } = {},
 ): Promise<{ to: string; event: GeminiEvent }> {
-  const handle = client.workflow.getHandle(deadLetterWorkflowId(webhookId));
-  let description;
-  try {
-    description = await handle.describe();
-  } catch {
-    throw new ReplayError(`no dead letter for webhook-id ${webhookId}`);
-  }
-  const record = await storedRecord(client, handle);
-  if (!record) throw new ReplayError(`dead letter ${webhookId} has no record`);
+  const stored = await readDeadLetter(client, webhookId);
+  if (!stored) throw new ReplayError(`no dead letter for webhook-id ${webhookId}`);
+  const { record, status } = stored;
 
   // An unknown type may be known to this version; re-normalise the kept envelope.
   let event = record.event;
@@ -109,8 +125,8 @@ export async function replayDeadLetter(
   } catch (err) {
     throw new ReplayError(`could not signal ${to}: ${(err as Error).message}`);
   }
-  if (description.status.name === 'RUNNING') {
-    await handle.signal(deadLetterReplayedSignal, { to, at: new Date().toISOString() });
+  if (status === 'RUNNING') {
+    await client.workflow.getHandle(stored.workflowId).signal(deadLetterReplayedSignal, { to, at: new Date().toISOString() });
   }
   return { to, event };
 }

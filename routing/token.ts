@@ -53,6 +53,14 @@ function mac(key: RoutingKey, workflowId: string, purpose: GeminiResourceKind): 
   return createHmac('sha256', key.secret).update(`geminiflow-routing.${tokenVersion}\n${purpose}\n${workflowId}`).digest();
 }
 
+/**
+ * A short one-way digest of a key, shown by the receiver's status and `geminiflow doctor` so two processes can be
+ * compared without either revealing its secret.
+ */
+export function routingKeyFingerprint(key: RoutingKey): string {
+  return createHmac('sha256', key.secret).update('geminiflow-routing-key-fingerprint').digest('base64url').slice(0, 16);
+}
+
 /** `v1.<keyId>.<base64url HMAC-SHA256>` over the workflow id and the job's kind. */
 export function mintRoutingToken(key: RoutingKey, workflowId: string, purpose: GeminiResourceKind): string {
   return `${tokenVersion}.${key.id}.${mac(key, workflowId, purpose).toString('base64url')}`;

@@ -6,7 +6,7 @@ import ts from 'typescript';
 import { projectRoot } from '../common/paths';
 
 /** The shipped code: the library, its entry points and the example app (tests, scripts and benchmarks excluded). */
-const productDirs = ['common', 'workflows', 'activities', 'receiver', 'worker', 'emulator', 'client', 'testing', 'example'];
+const productDirs = ['common', 'workflows', 'activities', 'receiver', 'worker', 'emulator', 'client', 'testing', 'example', 'cli', 'console'];
 
 function productFiles(): string[] {
   const files: string[] = [];
@@ -80,6 +80,17 @@ describe('architecture', () => {
         }
       }
     }
+    assert.deepEqual(offending, []);
+  });
+
+  it('the CLI and the console reach Temporal through geminiflow/client only (types aside)', () => {
+    const offending = files
+      .filter((f) => ['cli', 'console'].includes(rel(f).split(path.sep)[0]!))
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((spec) => /^@temporalio\/(client|worker|workflow|common)$/.test(spec) && !isTypeOnly(f, spec))
+          .map((spec) => `${rel(f)} -> ${spec}`),
+      );
     assert.deepEqual(offending, []);
   });
 });

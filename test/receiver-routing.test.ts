@@ -50,7 +50,7 @@ function signed(payload: unknown, webhookId = `msg_${randomUUID()}`) {
 function deadLettersCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const res = spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join(projectRoot, 'receiver', 'dead-letters.ts'), ...args],
+    ['--import', 'tsx', path.join(projectRoot, 'cli', 'main.ts'), 'deadletters', ...args],
     {
       cwd: projectRoot,
       env: { ...process.env, LOG_LEVEL: 'warn' },
@@ -153,13 +153,9 @@ describe('receiver: routing, holding and dead letters', () => {
 
     const listed = deadLettersCli(['list', '--json', '--reason', 'owner_not_found']);
     assert.equal(listed.status, 0, listed.stderr);
-    const rows = listed.stdout
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
+    const rows = JSON.parse(listed.stdout) as { webhookId: string; state: string }[];
     assert.ok(
-      rows.some((r) => r.webhookId === d.webhookId && r.status === 'RUNNING'),
+      rows.some((r) => r.webhookId === d.webhookId && r.state === 'pending'),
       listed.stdout,
     );
 

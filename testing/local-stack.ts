@@ -42,7 +42,7 @@ export interface LocalWorkerOptions {
 
 export interface LocalStackOptions {
   /** An existing server, or a dev server on a db file (default: TEMPORAL_ADDRESS, else a dev server in a temp dir). */
-  temporal?: { address: string; namespace?: string } | { dbFilename: string; ui?: boolean; port?: number };
+  temporal?: { address: string; namespace?: string } | { dbFilename: string; ui?: boolean; port?: number; uiPort?: number };
   /** Default: TEMPORAL_TASK_QUEUE or 'geminiflow'. */
   taskQueue?: string;
   /** Options of the Gemini emulator; `false`: the real API (GEMINI_API_KEY). */
@@ -198,5 +198,5 @@ async function startTemporal(given: LocalStackOptions['temporal']): Promise<DevS
     return { address: given.address, namespace, owned: false, stop: async () => {}, kill: async () => {} };
   }
   const dbFilename = given?.dbFilename ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-temporal-')), 'temporal.db');
-  return connectOrStartDevServer({ dbFilename, ui: given?.ui, port: given?.port });
+  return connectOrStartDevServer({ dbFilename, ui: given?.ui, port: given?.port, uiPort: given?.uiPort });
 }

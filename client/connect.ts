@@ -1,0 +1,33 @@
+import { Client, Connection } from '@temporalio/client';
+import { SetupError } from '../common/errors';
+import { type TemporalSettings, temporalSettings } from '../common/temporal-connection';
+
+export interface ConnectedTemporal {
+  client: Client;
+  settings: TemporalSettings;
+  close(): Promise<void>;
+}
+
+/**
+ * A Temporal client on the server the environment names, read the way the worker and the receiver read it
+ * (`@temporalio/envconfig`: a profile of Temporal's config file, overridden by TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS*; the task queue from TEMPORAL_TASK_QUEUE).
+ */
+export async function connectTemporal(
+  opts: { env?: NodeJS.ProcessEnv; connectTimeoutMs?: number } = {},
+): Promise<ConnectedTemporal> {
+  const settings = temporalSettings(opts.env ?? process.env);
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ ...settings.connectionOptions, connectTimeout: opts.connectTimeoutMs ?? 5000 });
+  } catch (err) {
+    throw new SetupError(
+      `cannot reach Temporal at ${settings.address} (set TEMPORAL_ADDRESS or TEMPORAL_PROFILE): ${(err as Error).message}`,
+    );
+  }
+  return {
+    client: new Client({ connection, namespace: settings.namespace }),
+    settings,
+    close: () => connection.close(),
+  };
+}

@@ -1,0 +1,167 @@
+import {
+  type Client,
+  QueryNotRegisteredError,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince } from '../common/contract';
+import { geminiDeadLetter } from '../routing/dead-letter-workflow';
+import { geminiMailbox } from '../routing/mailbox-workflow';
+import {
+  agentStateQuery,
+  type AgentPhase,
+  type GeminiWaitsState,
+  geminiWaitsQuery,
+  type PendingApproval,
+  pendingApprovalsQuery,
+} from '../workflows';
+
+/** One run as a listing shows it, from Temporal's visibility store and geminiflow's search attributes. */
+export interface RunSummary {
+  workflowId: string;
+  runId: string;
+  type: string;
+  /** RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, CONTINUED_AS_NEW. */
+  status: string;
+  startTime: string;
+  closeTime?: string;
+  /** What the run waits for on Gemini right now (GeminiWaitingFor), e.g. `interaction interactions/abc`. */
+  waitingFor?: string;
+  waitingSince?: string;
+  resourceIds: string[];
+}
+
+export interface ListRunsOptions {
+  /** Only running runs that wait on Gemini right now. */
+  waiting?: boolean;
+  /** Only runs of this workflow type. */
+  type?: string;
+  /** Default 100. */
+  limit?: number;
+}
+
+/** Everything a person asks about one run. */
+export interface RunStatus extends RunSummary {
+  historyLength: number;
+  /** What it waits for and since when, and how earlier waits ended (runs that wait on Gemini events). */
+  waits?: GeminiWaitsState;
+  /** Calls waiting for a person (agent runs). */
+  pendingApprovals?: PendingApproval[];
+  agent?: { phase: AgentPhase; turn: number };
+  /** Child runs still going: for a pipeline, the stage it is in. */
+  runningChildren: { workflowId: string; type: string }[];
+}
+
+/** Workflows the receiver runs for itself; a listing of the user's runs leaves them out unless asked by type. */
+const receiverTypes = [geminiDeadLetter.name, geminiMailbox.name];
+const typeName = /^[A-Za-z_$][\w$.-]{0,199}$/;
+
+export class InvalidRunFilterError extends Error {
+  override name = 'InvalidRunFilterError';
+}
+
+/** The visibility query of a listing; a type that is not a plain name is refused, so nothing is injected. */
+export function runsQuery(opts: ListRunsOptions): string {
+  const clauses: string[] = [];
+  if (opts.type !== undefined) {
+    if (!typeName.test(opts.type)) throw new InvalidRunFilterError(`"${opts.type}" is not a workflow type name`);
+    clauses.push(`WorkflowType = '${opts.type}'`);
+  } else {
+    clauses.push(`WorkflowType NOT IN (${receiverTypes.map((t) => `'${t}'`).join(', ')})`);
+  }
+  if (opts.waiting) clauses.push(`ExecutionStatus = 'Running'`, `${GeminiWaitingFor.name} IS NOT NULL`);
+  return clauses.join(' AND ');
+}
+
+function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>): RunSummary {
+  const attrs = info.typedSearchAttributes;
+  const since = attrs.get(GeminiWaitingSince);
+  return {
+    workflowId: info.workflowId,
+    runId: info.runId,
+    type: info.type,
+    status: info.status.name,
+    startTime: info.startTime.toISOString(),
+    ...(info.closeTime ? { closeTime: info.closeTime.toISOString() } : {}),
+    ...(info.status.name === 'RUNNING' && attrs.get(GeminiWaitingFor)
+      ? { waitingFor: attrs.get(GeminiWaitingFor), ...(since ? { waitingSince: since.toISOString() } : {}) }
+      : {}),
+    resourceIds: attrs.get(GeminiResourceIds) ?? [],
+  };
+}
+
+export async function listRuns(client: Client, opts: ListRunsOptions = {}): Promise<RunSummary[]> {
+  const runs: RunSummary[] = [];
+  for await (const info of client.workflow.list({ query: runsQuery(opts) })) {
+    runs.push(summaryOf(info));
+    if (runs.length >= (opts.limit ?? 100)) break;
+  }
+  return runs;
+}
+
+/** A query the run may not have (not every workflow is an agent); bounded, since it needs a worker to answer. */
+async function optionalQuery<T>(client: Client, run: () => Promise<T>, timeoutMs: number): Promise<T | undefined> {
+  try {
+    return await client.withDeadline(Date.now() + timeoutMs, run);
+  } catch (err) {
+    if (err instanceof QueryNotRegisteredError) return undefined;
+    if (/not registered|unknown queryType|did not register/i.test((err as Error).message)) return undefined;
+    throw err;
+  }
+}
+
+/** A run that ended in failure; the message says which run and why (the workflow's own failure message). */
+export class RunFailedError extends Error {
+  override name = 'RunFailedError';
+}
+
+export class RunNotFoundError extends Error {
+  override name = 'RunNotFoundError';
+}
+
+export async function describeRun(client: Client, workflowId: string): Promise<WorkflowExecutionDescription> {
+  try {
+    return await client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(`no run with workflow id ${workflowId}`);
+    throw err;
+  }
+}
+
+/**
+ * The run's state from Temporal, and, when a worker answers within `queryTimeoutMs`, what it waits for, its pending
+ * calls and its agent phase. A query the workflow does not have is left out, not an error.
+ */
+export async function runStatus(client: Client, workflowId: string, queryTimeoutMs = 5000): Promise<RunStatus> {
+  const description = await describeRun(client, workflowId);
+  const handle = client.workflow.getHandle(workflowId);
+  const ask = <T>(run: () => Promise<T>) => optionalQuery(client, run, queryTimeoutMs);
+  const [waits, agent, pending] = await Promise.all([
+    ask(() => handle.query(geminiWaitsQuery)),
+    ask(() => handle.query(agentStateQuery)),
+    ask(() => handle.query(pendingApprovalsQuery)),
+  ]);
+  const pendingApprovals = agent?.pendingApprovals ?? pending;
+  const children = description.raw.pendingChildren ?? [];
+  return {
+    ...summaryOf(description),
+    historyLength: description.historyLength,
+    ...(waits ? { waits } : {}),
+    ...(pendingApprovals ? { pendingApprovals } : {}),
+    ...(agent ? { agent: { phase: agent.phase, turn: agent.turn } } : {}),
+    runningChildren: children.map((c) => ({ workflowId: c.workflowId ?? '', type: c.workflowTypeName ?? '' })),
+  };
+}
+
+/** Waits for the run's result; a failed run throws RunFailedError with its cause's message. */
+export async function runResult<T>(client: Client, workflowId: string): Promise<T> {
+  try {
+    return await client.workflow.getHandle(workflowId).result();
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) throw new RunFailedError(`run ${workflowId} failed: ${err.cause?.message ?? err.message}`);
+    if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(`no run with workflow id ${workflowId}`);
+    throw err;
+  }
+}

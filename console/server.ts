@@ -1,0 +1,56 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { connectGeminiflow, type GeminiflowClient } from '../client';
+import { logger as rootLogger } from '../common/logger';
+import { createConsoleApp } from './app';
+import type { ConsoleConfig } from './config';
+
+export interface RunningConsole {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the console on its own listener (127.0.0.1 unless configured otherwise), on the given client or one made
+ * from the environment's Temporal settings. It is never part of the receiver: it is for people, not for Gemini.
+ */
+export async function startConsole(opts: {
+  config: ConsoleConfig;
+  geminiflow?: GeminiflowClient;
+  namespace?: string;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+}): Promise<RunningConsole> {
+  const logger = (opts.logger ?? rootLogger).child({ component: 'console' });
+  const connected = opts.geminiflow ? undefined : await connectGeminiflow({ env: opts.env });
+  const geminiflow = opts.geminiflow ?? connected!.geminiflow;
+  const namespace = opts.namespace ?? connected?.settings.namespace ?? geminiflow.client.options.namespace;
+  const { app, close } = createConsoleApp({ config: opts.config, geminiflow, namespace, logger });
+  const server = createServer(app);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.config.port, opts.config.host, () => resolve());
+    });
+  } catch (err) {
+    close();
+    await connected?.close();
+    throw err;
+  }
+  const { port } = server.address() as AddressInfo;
+  const host = ['0.0.0.0', '::'].includes(opts.config.host) ? '127.0.0.1' : opts.config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url, auth: opts.config.auth.kind }, 'console listening');
+  return {
+    url,
+    stop: async () => {
+      close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await connected?.close();
+    },
+  };
+}

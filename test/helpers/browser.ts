@@ -1,0 +1,33 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { projectRoot } from '../../common/paths';
+import { testTmpDir } from './temporal';
+
+/**
+ * Debian's chromium, installed by the project's own script when missing (as root; no browser download), driven by
+ * playwright-core. The flags keep it off the network: without them Chromium's background connections are refused here.
+ */
+export async function launchChromium(): Promise<BrowserContext> {
+  const install = spawnSync('bash', [path.join(projectRoot, 'scripts', 'install-chromium.sh')], { encoding: 'utf8' });
+  if (install.status !== 0) throw new Error(`chromium is not available: ${install.stderr.trim()}`);
+  const executablePath = install.stdout.trim().split('\n').pop()!;
+  const profile = path.join(testTmpDir(), 'chromium-profile');
+  fs.mkdirSync(profile, { recursive: true });
+  return chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    viewport: { width: 1200, height: 860 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
