@@ -23,7 +23,10 @@ export interface NewDelivery {
   body: string;
   uri: string;
   target: DeliveryRecord['target'];
-  /** Ping goes out whatever the webhook's state. */
+  /**
+   * A ping's first attempt goes out whatever the webhook's state (it is how a person tests a disabled endpoint); its
+   * retries stop like any delivery's while the webhook is not enabled, so re-enabling it is not undone by an old ping.
+   */
   ignoreWebhookState?: boolean;
 }
 
@@ -175,7 +178,7 @@ export class Deliverer {
     r.nextAttemptAt = undefined;
     if (r.target.kind === 'registered') {
       const w = this.o.registry.find(r.target.webhookResourceId);
-      if (!w || (!d.ignoreWebhookState && w.state !== 'enabled')) {
+      if (!w || ((!d.ignoreWebhookState || d.failures > 0) && w.state !== 'enabled')) {
         r.status = 'cancelled';
         this.changed();
         return;
