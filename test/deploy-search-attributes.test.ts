@@ -8,7 +8,7 @@ import { SetupError } from '../common/errors';
 import { eventually } from '../common/eventually';
 import { ensureSearchAttributes, setupSearchAttributes } from '../common/search-attributes-setup';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
-import { exitOf, registerFreshNamespace, spawnEntryPoint, startBareDevServer } from './deploy-support';
+import { assertGivesBothCommands, exitOf, registerFreshNamespace, spawnEntryPoint, startBareDevServer } from './deploy-support';
 import { geminiEvent, webhookWait } from './helpers/gemini-events';
 import { testServerAddress, uniqueTaskQueue } from './helpers/temporal';
 
@@ -17,15 +17,6 @@ const { IndexedValueType } = temporal.api.enums.v1;
 async function customAttributes(connection: Connection, namespace: string) {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   return customAttributes ?? {};
-}
-
-function assertGivesBothCommands(message: string, namespace: string) {
-  for (const key of searchAttributeKeys) {
-    assert.match(message, new RegExp(`temporal operator search-attribute create --namespace ${namespace} .*--name ${key.name} --type`));
-  }
-  assert.match(message, new RegExp(`tcld namespace search-attributes add --namespace ${namespace} `));
-  assert.match(message, /--search-attribute "GeminiResourceIds=KeywordList"/);
-  assert.match(message, /--search-attribute "GeminiWaitingSince=Datetime"/);
 }
 
 describe('search attributes at start, on a namespace nobody prepared', () => {
