@@ -9,7 +9,7 @@ import { projectRoot, toolsDir } from '../common/paths';
 import { temporalSettings } from '../common/temporal-connection';
 import { bundleWorkflows } from '../worker/bundle';
 import { scaleRun, scaleTable } from '../bench/cluster-scale';
-import { type Cluster, startCluster } from './cluster/cluster';
+import { type Cluster, startCluster, stopClusterIn } from './cluster/cluster';
 
 /**
  * `npm run test:cluster`: the tests of test/cluster/ on a real Temporal cluster: PostgreSQL with SQL visibility and two
@@ -54,10 +54,14 @@ runMain(async () => {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-cluster-'));
   // PostgreSQL runs as an unprivileged user when this runs as root: it must be able to reach its folder inside.
   fs.chmodSync(workDir, 0o755);
+  const clusterDir = path.join(workDir, 'cluster');
   let cluster: Cluster | undefined;
+  let clusterStarted = false;
+  // Whatever part of the cluster came up (a failed start included), from what its folder records.
   const stopCluster = async () => {
-    await cluster?.stop().catch((err) => say(`stopping the cluster: ${(err as Error).message}`));
-    cluster = undefined;
+    if (!clusterStarted) return;
+    clusterStarted = false;
+    await stopClusterIn(clusterDir).catch((err) => say(`stopping the cluster: ${(err as Error).message}`));
   };
   process.once('SIGINT', () => void stopCluster().then(() => process.exit(130)));
   let code = 1;
@@ -67,7 +71,8 @@ runMain(async () => {
       const namespace = opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
       target = { address: opts.address, namespace, frontends: [opts.address] };
     } else {
-      cluster = await startCluster({ dir: path.join(workDir, 'cluster'), log: say });
+      clusterStarted = true;
+      cluster = await startCluster({ dir: clusterDir, log: say });
       target = { address: cluster.frontends[0]!, namespace: cluster.namespace, frontends: cluster.frontends };
     }
     await waitForTemporal(temporalSettings({ ...process.env, TEMPORAL_ADDRESS: target.address }).connectionOptions, 60_000);

@@ -114,17 +114,6 @@ export async function startCluster(opts: { dir: string; nodes?: number; log?: (l
     user: settings.postgresUser,
     password,
   };
-  await timed(log, `PostgreSQL on 127.0.0.1:${postgres.port}`, () => startPostgres(postgres.bin, postgres));
-  await timed(log, 'schemas by compose/scripts/setup-postgres.sh', () =>
-    runScript('schema setup', settings.schemaSetup.script, {
-      PATH: `${serverBin}:${process.env.PATH}`,
-      ...settings.schemaSetup.env,
-      POSTGRES_SEEDS: '127.0.0.1',
-      DB_PORT: String(postgres.port),
-      TEMPORAL_SCHEMA_DIR: path.join(serverBin, '..', 'schema'),
-    }),
-  );
-
   const nodes: NodeState[] = previous?.nodes ?? [];
   for (let i = nodes.length; i < (opts.nodes ?? 2); i++) {
     nodes.push({ name: `temporal-${i + 1}`, ports: await allocateNodePorts(), log: path.join(opts.dir, `temporal-${i + 1}.log`) });
@@ -136,18 +125,33 @@ export async function startCluster(opts: { dir: string; nodes?: number; log?: (l
     serverBin: path.join(serverBin, 'temporal-server'),
     nodes,
   };
+  // Recorded before anything starts, so a start that fails half-way can still be stopped (stopClusterIn).
   writeState(opts.dir, state);
+  await timed(log, `PostgreSQL on 127.0.0.1:${postgres.port}`, () => startPostgres(postgres.bin, postgres));
+  await timed(log, 'schemas by compose/scripts/setup-postgres.sh', () =>
+    runScript('schema setup', settings.schemaSetup.script, {
+      PATH: `${serverBin}:${process.env.PATH}`,
+      ...settings.schemaSetup.env,
+      POSTGRES_SEEDS: '127.0.0.1',
+      DB_PORT: String(postgres.port),
+      TEMPORAL_SCHEMA_DIR: path.join(serverBin, '..', 'schema'),
+    }),
+  );
+
   const env = nodeEnv(settings, postgres);
   fs.writeFileSync(path.join(opts.dir, 'node.env.json'), JSON.stringify(env), { mode: 0o600 });
-  await timed(log, `${nodes.length} Temporal nodes answering`, () =>
-    Promise.all(
-      nodes.map(async (node) => {
-        if (!isAlive(node.pid)) node.pid = await startNode(state.serverBin, env, node);
-        else await waitForTemporal(frontendAddress(node), 60_000);
-      }),
-    ),
-  );
-  writeState(opts.dir, state);
+  // One after the other: on a new database the first node writes the cluster's metadata, and a second node starting
+  // at the same moment loses that race and exits ("failed to initialize current cluster metadata").
+  await timed(log, `${nodes.length} Temporal nodes answering`, async () => {
+    for (const node of nodes) {
+      if (isAlive(node.pid)) {
+        await waitForTemporal(frontendAddress(node), 60_000);
+        continue;
+      }
+      node.pid = await startNode(state.serverBin, env, node);
+      writeState(opts.dir, state);
+    }
+  });
 
   const cli = await resolveTemporalCli();
   const cliDir = path.join(opts.dir, 'bin');
@@ -188,10 +192,14 @@ export function openCluster(dir: string): Cluster {
       target.pid = await startNode(current.serverBin, env, target);
       writeState(dir, current);
     },
-    async stop() {
-      const current = readState(dir)!;
-      await Promise.all(current.nodes.map(stopNode));
-      await stopPostgres(current.postgres.bin, current.postgres);
-    },
+    stop: () => stopClusterIn(dir),
   };
+}
+
+/** Stops every node, then PostgreSQL, of the cluster recorded in `dir`, however far its start got. */
+export async function stopClusterIn(dir: string): Promise<void> {
+  const state = readState(dir);
+  if (!state) return;
+  await Promise.all(state.nodes.map(stopNode));
+  await stopPostgres(state.postgres.bin, state.postgres);
 }

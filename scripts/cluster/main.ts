@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { runMain } from '../../common/errors';
 import { projectRoot } from '../../common/paths';
-import { openCluster, startCluster } from './cluster';
+import { openCluster, startCluster, stopClusterIn } from './cluster';
 
 /**
  * `npm run cluster -- up|down`: the local Temporal cluster of `npm run test:cluster` (PostgreSQL and two server nodes,
@@ -16,7 +16,12 @@ program
   .action((o: { nodes: number }) =>
     runMain(async () => {
       const { dir } = program.opts<{ dir: string }>();
-      const cluster = await startCluster({ dir, nodes: o.nodes, log: (line) => process.stdout.write(`${line}\n`) });
+      const cluster = await startCluster({ dir, nodes: o.nodes, log: (line) => process.stdout.write(`${line}\n`) }).catch(
+        async (err: unknown) => {
+          await stopClusterIn(dir);
+          throw err;
+        },
+      );
       process.stdout.write(
         [
           `Temporal ${cluster.temporalVersion}, namespace ${cluster.namespace}, frontends: ${cluster.frontends.join(' ')}`,

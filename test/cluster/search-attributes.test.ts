@@ -7,7 +7,10 @@ import { GeminiResourceIds, geminiEventSignal, searchAttributeKeys } from '../..
 import { eventually } from '../../common/eventually';
 import { waitForGeminiJob } from '../../workflows/wait-for-gemini-job';
 import { assertGivesBothCommands, exitOf, registerFreshNamespace, spawnEntryPoint } from '../deploy-support';
+import { freePort } from '../../common/dev-server';
+import { listDeadLetters } from '../../routing/dead-letter-store';
 import { geminiEvent, webhookWait } from '../helpers/gemini-events';
+import { envelope, newSecret, nowSec, post, signV1 } from '../receiver-support';
 import { clusterFrontends, connectToCluster } from './system';
 
 const { IndexedValueType } = temporal.api.enums.v1;
@@ -83,6 +86,47 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
       assert.doesNotMatch(worker.output(), /BadSearchAttributes/);
     } finally {
       await worker.kill();
+    }
+  });
+
+  it('a receiver starting on that namespace answers 503 or holds each event while the attributes arrive: never a dead letter', { timeout: 120_000 }, async (t) => {
+    const namespace = await freshNamespaceOnEveryNode(connections);
+    const secret = newSecret();
+    const port = await freePort();
+    const receiver = spawnEntryPoint('receiver/main.ts', {
+      TEMPORAL_ADDRESS: frontends[0]!,
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_TASK_QUEUE: `cluster-lookup-${randomUUID()}`,
+      RECEIVER_PORT: String(port),
+      RECEIVER_OPS_PORT: '0',
+      GEMINI_WEBHOOK_SECRETS: secret,
+    });
+    try {
+      await eventually(async () => (/receiver listening/.test(receiver.output()) ? true : undefined), 'the receiver to listen', 60_000);
+      // From the moment it listens: it registers the attributes meanwhile, and each node's namespace cache catches up
+      // within its refresh interval. Each delivery is for a job nobody has recorded yet, so each needs the lookup.
+      const answers: string[] = [];
+      await eventually(
+        async () => {
+          const webhookId = `msg_${randomUUID()}`;
+          const body = JSON.stringify(envelope('interaction.completed', `interactions/early-${randomUUID()}`));
+          const ts = nowSec();
+          const res = await post(`http://127.0.0.1:${port}/webhooks/gemini`, {
+            'webhook-id': webhookId,
+            'webhook-timestamp': String(ts),
+            'webhook-signature': signV1(secret, webhookId, ts, body),
+          }, body);
+          answers.push(res.status === 200 ? (JSON.parse(res.body) as { outcome: string }).outcome : String(res.status));
+          return answers.filter((a) => a === 'held').length >= 3 || undefined;
+        },
+        'deliveries to be held once the lookup works',
+        60_000,
+      );
+      t.diagnostic(`answers from the first delivery on: ${answers.join(' ')}`);
+      assert.deepEqual(answers.filter((a) => a !== '503' && a !== 'held'), [], 'only 503 (retried) or held');
+      assert.deepEqual(await listDeadLetters(new Client({ connection: connections[0]!, namespace })), []);
+    } finally {
+      await receiver.kill();
     }
   });
 
