@@ -1,4 +1,4 @@
-import { deadLetterGeminiEvent, findGeminiResourceOwner } from '../routing/activities';
+import { deadLetterGeminiEvent, findGeminiResourceOwner, geminiWorkflowStatus } from '../routing/activities';
 import { createAgentActivities } from './agent-interactions';
 import { createBatchActivities, readBatchStatus } from './batches';
 import type { GeminiflowConfig } from './config';
@@ -25,6 +25,7 @@ export function createActivities(config: GeminiflowConfig, options: { tools?: re
     }),
     ...createToolActivities(options.tools ?? []),
     findGeminiResourceOwner,
+    geminiWorkflowStatus,
     deadLetterGeminiEvent,
   };
 }
