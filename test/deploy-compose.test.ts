@@ -6,6 +6,7 @@ import { before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { projectRoot } from '../common/paths';
 import { temporalSettings } from '../common/temporal-connection';
+import { geminiflowConfigFromEnv } from '../activities/config';
 import { optionsFromEnv } from '../emulator/env-options';
 import { receiverConfigFromEnv } from '../receiver/config';
 
@@ -116,9 +117,13 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
       GEMINIFLOW_WEBHOOK_URL: 'https://hooks.example.com/webhooks/gemini',
       GEMINI_WEBHOOK_SECRETS: 'whsec_b2xkLXNlY3JldC0xMjM0NTY3ODkw whsec_bmV3LXNlY3JldC0xMjM0NTY3ODkw',
       TEMPORAL_API_KEY: 'temporal-key-from-env',
+      GEMINIFLOW_ROUTING_KEYS: `prod:${Buffer.alloc(32, 7).toString('base64')}`,
     });
     const worker = envOf(services.worker);
     const receiver = envOf(services.receiver);
+    // One routing key list for both: the worker signs each job's user_metadata with it, the receiver checks.
+    assert.equal(geminiflowConfigFromEnv(worker).routingKey?.id, 'prod');
+    assert.deepEqual((receiverConfigFromEnv(receiver).routingKeys as readonly { id: string }[]).map((k) => k.id), ['prod']);
 
     for (const env of [worker, receiver]) {
       const settings = temporalSettings(env);
@@ -174,7 +179,7 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
 
   it('keeps secrets out of the file: none has a default value', () => {
     const text = fs.readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8');
-    for (const name of ['POSTGRES_PASSWORD', 'GEMINI_API_KEY', 'GEMINI_WEBHOOK_SECRETS', 'TEMPORAL_API_KEY']) {
+    for (const name of ['POSTGRES_PASSWORD', 'GEMINI_API_KEY', 'GEMINI_WEBHOOK_SECRETS', 'TEMPORAL_API_KEY', 'GEMINIFLOW_ROUTING_KEYS']) {
       for (const match of text.matchAll(new RegExp(`\\$\\{${name}(:-([^}]*))?\\}`, 'g'))) {
         assert.equal(match[2] ?? '', '', `${name} has no default in docker-compose.yml`);
       }
