@@ -21,8 +21,8 @@ export interface EntryPointProcess {
 }
 
 /** A real entry point (`worker/main.ts`, `receiver/main.ts`) as a separate process, as a user or a container runs it. */
-export function spawnEntryPoint(entry: string, env: Record<string, string>): EntryPointProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry)], {
+export function spawnEntryPoint(entry: string, env: Record<string, string>, args: string[] = []): EntryPointProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry), ...args], {
     cwd: projectRoot,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

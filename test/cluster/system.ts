@@ -10,7 +10,7 @@ import { temporalSettings } from '../../common/temporal-connection';
 import type { DeliveryRecord } from '../../emulator/types';
 import { type EntryPointProcess, spawnEntryPoint } from '../deploy-support';
 import { RoundRobinBalancer } from '../helpers/balancer';
-import { spawnWorkerProcess, testTmpDir } from '../helpers/temporal';
+import { testTmpDir } from '../helpers/temporal';
 
 /**
  * The frontends of the cluster under test, in node order (`npm run test:cluster` sets them): two on the cluster it
@@ -77,7 +77,7 @@ export interface ClusterSystem {
   /** The balancer's URL: where the jobs' webhooks go. */
   webhookUrl: string;
   receivers: EntryPointProcess[];
-  workers: ReturnType<typeof spawnWorkerProcess>[];
+  workers: EntryPointProcess[];
   /** Frontend each receiver and worker `i` uses: node `i % nodes`, so losing a node takes half of them off Temporal. */
   frontendOf(i: number): string;
   stop(): Promise<void>;
@@ -107,7 +107,7 @@ export async function startClusterSystem(opts: ClusterSystemOptions = {}): Promi
   const routingKeys: Record<string, string> = opts.routingKeys === false ? {} : { GEMINIFLOW_ROUTING_KEYS: `cluster:${randomBytes(32).toString('base64')}` };
   const emulator = await startEmulatorProcess(opts.emulatorEnv ?? {});
   const receivers: EntryPointProcess[] = [];
-  const workers: ReturnType<typeof spawnWorkerProcess>[] = [];
+  const workers: EntryPointProcess[] = [];
   let balancer: RoundRobinBalancer | undefined;
 
   const stop = async () => {
@@ -138,9 +138,11 @@ export async function startClusterSystem(opts: ClusterSystemOptions = {}): Promi
     balancer = new RoundRobinBalancer(receiverPorts.map((p) => `http://127.0.0.1:${p}/webhooks/gemini`));
     const webhookUrl = await balancer.start();
     const dir = testTmpDir();
+    const bundle = process.env.GEMINIFLOW_TEST_WORKFLOW_BUNDLE;
+    const bundleArgs = bundle ? ['--workflow-bundle', bundle] : [];
     for (const i of [0, 1]) {
       workers.push(
-        spawnWorkerProcess({
+        spawnEntryPoint('worker/main.ts', {
           TEMPORAL_ADDRESS: frontendOf(i),
           TEMPORAL_NAMESPACE: namespace,
           TEMPORAL_TASK_QUEUE: taskQueue,
@@ -149,7 +151,7 @@ export async function startClusterSystem(opts: ClusterSystemOptions = {}): Promi
           GEMINIFLOW_OUTPUT_DIR: path.join(dir, 'output'),
           GEMINIFLOW_PUBLISH_DIR: path.join(dir, 'published'),
           ...routingKeys,
-        }),
+        }, bundleArgs),
       );
     }
     await eventually(
@@ -166,8 +168,9 @@ export async function startClusterSystem(opts: ClusterSystemOptions = {}): Promi
     );
     return { client, namespace, taskQueue, emulator, balancer, webhookUrl, receivers, workers, frontendOf, stop };
   } catch (err) {
+    const outputs = [...receivers, ...workers].map((p) => p.output().slice(-2000)).join('\n---\n');
     await stop();
-    throw err;
+    throw new Error(`${(err as Error).message}; receiver and worker output:\n${outputs}`);
   }
 }
 
