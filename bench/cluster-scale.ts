@@ -26,6 +26,7 @@ export async function scaleRun(
   temporal?: { address: string; namespace: string; connectionOptions?: ConnectionOptions },
 ): Promise<ScaleFigures> {
   const stack = await startBenchStack({ temporal });
+  const since = new Date().toISOString();
   try {
     const { figures } = await scalePart(stack, waiting, proposedWorkerTuning);
     const f = figures as Omit<ScaleFigures, 'where'>;
@@ -39,6 +40,11 @@ export async function scaleRun(
       worker_peak_rss_mb: f.worker_peak_rss_mb,
     };
   } finally {
+    // Runs a burst that did not drain in time leaves waiting: on someone's own cluster, none is left behind.
+    const query = `WorkflowId STARTS_WITH 'bench-scale-' AND ExecutionStatus = 'Running' AND StartTime >= '${since}'`;
+    for await (const run of stack.client.workflow.list({ query })) {
+      await stack.client.workflow.getHandle(run.workflowId, run.runId).terminate('scale run over').catch(() => undefined);
+    }
     await stack.stop();
   }
 }
