@@ -15,6 +15,8 @@ function ownCluster() {
   return openCluster(dir);
 }
 
+const jobMs = 600_000;
+
 describe('on the cluster: one Temporal node SIGKILLed while runs wait and deliveries arrive, then restarted', () => {
   const cluster = ownCluster();
   const lost = cluster.frontends.length - 1;
@@ -22,9 +24,9 @@ describe('on the cluster: one Temporal node SIGKILLed while runs wait and delive
 
   before(async () => {
     assert.ok(cluster.frontends.length >= 2, 'a cluster of two nodes or more');
-    // Long enough for every run to be waiting before the node goes; the webhooks then come while it is gone.
+    // Jobs that would take ten minutes: they finish when the test moves the emulator's clock, once the node is gone.
     system = await startClusterSystem({
-      emulatorEnv: { GEMINI_EMULATOR_DEEP_RESEARCH_MS: '15000', GEMINI_EMULATOR_BATCH_MS: '15000' },
+      emulatorEnv: { GEMINI_EMULATOR_DEEP_RESEARCH_MS: String(jobMs), GEMINI_EMULATOR_BATCH_MS: String(jobMs) },
     });
   });
   after(async () => {
@@ -67,16 +69,21 @@ describe('on the cluster: one Temporal node SIGKILLed while runs wait and delive
     );
     await Promise.all(all.map((h) => waitUntilBlocked(h)));
 
+    assert.deepEqual(await deliveriesOf(system), [], 'no job has finished yet');
+
     await cluster.killNode(lost);
     const killedAt = Date.now();
-    // Down until every job's webhook has been tried at least once (so deliveries arrive while it is gone).
+    // Every job finishes now, so every webhook is sent while the node is gone; retries follow in real time.
+    await system.emulator.control('POST', '/clock/advance', { ms: jobMs });
+    // Down until every webhook has been sent and each one refused meanwhile has been retried once: the retries land on
+    // the surviving node once it has taken the lost node's history shards, or wait for the restart.
     await eventually(
       async () => {
         const deliveries = await deliveriesOf(system);
-        const tried = deliveries.filter((d) => d.attempts.length > 0).length;
-        return tried >= all.length || undefined;
+        const settled = deliveries.filter((d) => d.status === 'delivered' || d.attempts.length >= 2).length;
+        return (deliveries.length >= all.length && settled === deliveries.length) || undefined;
       },
-      'every job to have sent its webhook while the node is down',
+      'every webhook to be sent, and retried once if refused, while the node is down',
       120_000,
     );
     await cluster.startNode(lost);
