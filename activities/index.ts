@@ -1,4 +1,4 @@
-import { deadLetterGeminiEvent, findGeminiResourceOwner } from '../routing/activities';
+import { deadLetterGeminiEvent, findGeminiResourceOwner, geminiWorkflowStatus } from '../routing/activities';
 import { createAgentActivities } from './agent-interactions';
 import { createApprovalNoticeActivities } from './approval-notices';
 import { createBatchActivities, readBatchStatus } from './batches';
@@ -27,6 +27,7 @@ export function createActivities(config: GeminiflowConfig, options: { tools?: re
     ...createToolActivities(options.tools ?? []),
     ...createApprovalNoticeActivities(config.notify),
     findGeminiResourceOwner,
+    geminiWorkflowStatus,
     deadLetterGeminiEvent,
   };
 }

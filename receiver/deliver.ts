@@ -6,6 +6,7 @@ import { recordDeadLetter } from '../routing/dead-letter-store';
 import { findOwner } from '../routing/owner-lookup';
 import type { Route } from '../routing/route';
 import { boundedCopy, wellFormed } from './bounded-copy';
+import { OwnerLookupFailed } from './temporal-errors';
 import type { UntrustedBudget } from './untrusted-budget';
 
 export type Delivered =
@@ -66,7 +67,9 @@ export class EventDelivery {
       );
     }
 
-    const owner = await findOwner(this.client, route.resourceId);
+    const owner = await findOwner(this.client, route.resourceId).catch((err: unknown) => {
+      throw new OwnerLookupFailed(`owner lookup failed: ${(err as Error).message}`, { cause: err });
+    });
     if (owner?.running && (await this.signal(owner.workflowId, event))) {
       return { outcome: 'signaled', workflowId: owner.workflowId };
     }

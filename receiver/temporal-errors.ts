@@ -12,6 +12,7 @@ const permanentCodes = new Set([3, 9, 11, 12]);
  * a guess; Gemini's retry costs little.
  */
 export function isPermanentTemporalError(err: unknown): boolean {
+  if (err instanceof OwnerLookupFailed) return false;
   for (let e = err, hops = 0; e && typeof e === 'object' && hops < 5; e = (e as { cause?: unknown }).cause, hops++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'number') {
@@ -22,4 +23,13 @@ export function isPermanentTemporalError(err: unknown): boolean {
     if (e instanceof RangeError || e instanceof TypeError) return true;
   }
   return false;
+}
+
+/**
+ * The visibility query that finds an event's owner failed. That says nothing about the event, only about the
+ * namespace, whatever the status: a cluster node whose namespace cache has not caught up with just-registered search
+ * attributes refuses the query as INVALID_ARGUMENT for a moment. So it is retried (503), never kept as a dead letter.
+ */
+export class OwnerLookupFailed extends Error {
+  override name = 'OwnerLookupFailed';
 }

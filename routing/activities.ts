@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { recordDeadLetter } from './dead-letter-store';
 import { findOwner, type Owner } from './owner-lookup';
 import type { DeadLetterRecord } from './dead-letter-workflow';
@@ -9,6 +10,19 @@ import type { DeadLetterRecord } from './dead-letter-workflow';
  */
 export async function findGeminiResourceOwner(resourceId: string): Promise<Owner | null> {
   return (await findOwner(Context.current().client, resourceId)) ?? null;
+}
+
+/**
+ * The status of the workflow's latest run (`COMPLETED`, `FAILED`, ...), or null when there is none. Read from the run
+ * itself, not from visibility, which may still show a run as running a moment after it has closed.
+ */
+export async function geminiWorkflowStatus(workflowId: string): Promise<string | null> {
+  try {
+    return (await Context.current().client.workflow.getHandle(workflowId).describe()).status.name;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
 }
 
 /** Idempotent: one dead letter per webhook-id. */

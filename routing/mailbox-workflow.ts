@@ -3,6 +3,7 @@ import {
   condition,
   defineQuery,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -24,6 +25,8 @@ export interface MailboxState {
   owner?: string;
   forwarded: number;
   deadLettered: number;
+  /** Held events whose owner had already completed: nothing waited for them any more (absent in older runs). */
+  late?: number;
 }
 
 /**
@@ -53,9 +56,11 @@ export async function geminiMailbox(input: MailboxInput): Promise<MailboxState> 
   });
   setHandler(mailboxStateQuery, () => ({ ...state, held: held.length }));
 
-  const { findGeminiResourceOwner, deadLetterGeminiEvent } = proxyActivities<typeof routing>(routingActivityPolicy);
+  const { findGeminiResourceOwner, geminiWorkflowStatus, deadLetterGeminiEvent } =
+    proxyActivities<typeof routing>(routingActivityPolicy);
 
   let owner: { workflowId: string; running: boolean } | undefined;
+  let ownerCompleted: boolean | undefined;
   /** Polls with backoff for at most lookupTimeoutMs of workflow time; undefined: the held events become dead letters. */
   const lookUpOwner = async () => {
     const giveUpAt = Date.now() + (input.lookupTimeoutMs ?? 15 * 60_000);
@@ -93,6 +98,15 @@ export async function geminiMailbox(input: MailboxInput): Promise<MailboxState> 
           continue;
         } catch {
           owner = { ...owner, running: false };
+        }
+      }
+      // As the receiver does: an owner that completed has its result, so a held event for it (often a copy of the
+      // delivery that completed it, which reached the owner directly while this one waited here) is late, not lost.
+      if (owner && patched('mailbox-late-for-completed-owner')) {
+        ownerCompleted ??= (await geminiWorkflowStatus(owner.workflowId)) === 'COMPLETED';
+        if (ownerCompleted) {
+          state.late = (state.late ?? 0) + 1;
+          continue;
         }
       }
       if (owner) await deadLetter(event, 'workflow_closed', `owner ${owner.workflowId} has closed`);

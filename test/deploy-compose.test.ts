@@ -120,9 +120,13 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
       GEMINIFLOW_NOTIFY_URLS: 'https://ops.example.com/approvals',
       GEMINIFLOW_NOTIFY_SECRET: 'whsec_bm90aWZ5LXNlY3JldC0xMjM0NTY3ODkw',
       GEMINIFLOW_CONSOLE_URL: 'https://console.example.com',
+      GEMINIFLOW_ROUTING_KEYS: `prod:${Buffer.alloc(32, 7).toString('base64')}`,
     });
     const worker = envOf(services.worker);
     const receiver = envOf(services.receiver);
+    // One routing key list for both: the worker signs each job's user_metadata with it, the receiver checks.
+    assert.equal(geminiflowConfigFromEnv(worker).routingKey?.id, 'prod');
+    assert.deepEqual((receiverConfigFromEnv(receiver).routingKeys as readonly { id: string }[]).map((k) => k.id), ['prod']);
 
     for (const env of [worker, receiver]) {
       const settings = temporalSettings(env);
@@ -184,7 +188,7 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
 
   it('keeps secrets out of the file: none has a default value', () => {
     const text = fs.readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8');
-    for (const name of ['POSTGRES_PASSWORD', 'GEMINI_API_KEY', 'GEMINI_WEBHOOK_SECRETS', 'TEMPORAL_API_KEY']) {
+    for (const name of ['POSTGRES_PASSWORD', 'GEMINI_API_KEY', 'GEMINI_WEBHOOK_SECRETS', 'TEMPORAL_API_KEY', 'GEMINIFLOW_ROUTING_KEYS']) {
       for (const match of text.matchAll(new RegExp(`\\$\\{${name}(:-([^}]*))?\\}`, 'g'))) {
         assert.equal(match[2] ?? '', '', `${name} has no default in docker-compose.yml`);
       }

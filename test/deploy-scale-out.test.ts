@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
@@ -13,6 +11,7 @@ import { type RunningEmulator, startEmulator } from '../emulator';
 import { listDeadLetters } from '../routing/dead-letter-store';
 import { type RunningReceiver, startReceiver } from '../receiver';
 import { deepResearch, geminiWaitsQuery } from '../workflows';
+import { RoundRobinBalancer } from './helpers/balancer';
 import { testLogger } from './receiver-support';
 import {
   connectClient,
@@ -23,59 +22,6 @@ import {
   testTmpDir,
   uniqueTaskQueue,
 } from './helpers/temporal';
-
-interface Forwarded {
-  webhookId: string;
-  backends: number[];
-  /** What each receiver answered (`outcome` of its 2xx body, or the status). */
-  outcomes: string[];
-}
-
-/**
- * A round-robin load balancer in front of the receivers, as production would have. Every second delivery is also
- * sent to the other receiver at the same moment, as when Gemini retries a delivery whose answer was lost and the
- * retry lands on another instance: that receiver's in-memory dedupe has never seen the webhook-id.
- */
-class RoundRobinBalancer {
-  readonly forwarded: Forwarded[] = [];
-  private next = 0;
-  private readonly server = http.createServer((req, res) => void this.forward(req, res));
-
-  constructor(private readonly backends: string[]) {}
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/webhooks/gemini`;
-  }
-
-  private async forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k)),
-    ) as Record<string, string>;
-    const index = this.next++;
-    const primary = index % this.backends.length;
-    const targets = index % 2 === 1 ? [primary, (primary + 1) % this.backends.length] : [primary];
-    const record: Forwarded = { webhookId: headers['webhook-id'], backends: targets, outcomes: [] };
-    this.forwarded.push(record);
-    const answers = await Promise.all(
-      targets.map((t) =>
-        fetch(this.backends[t], { method: 'POST', headers, body }).then(
-          async (r) => ({ status: r.status, outcome: r.ok ? ((await r.json()) as { outcome: string }).outcome : String(r.status) }),
-          () => ({ status: 502, outcome: '502' }),
-        ),
-      ),
-    );
-    record.outcomes = answers.map((a) => a.outcome);
-    res.writeHead(answers[0]!.status).end();
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 describe('scaling out: two receivers behind a load balancer and two workers on one server', () => {
   const taskQueue = uniqueTaskQueue('scale');

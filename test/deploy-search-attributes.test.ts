@@ -8,8 +8,11 @@ import { SetupError } from '../common/errors';
 import { eventually } from '../common/eventually';
 import { ensureSearchAttributes, setupSearchAttributes } from '../common/search-attributes-setup';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
-import { exitOf, registerFreshNamespace, spawnEntryPoint, startBareDevServer } from './deploy-support';
+import { assertGivesBothCommands, exitOf, registerFreshNamespace, spawnEntryPoint, startBareDevServer } from './deploy-support';
 import { geminiEvent, webhookWait } from './helpers/gemini-events';
+import { envelope, newSecret, nowSec, post, signV1, testLogger } from './receiver-support';
+import { startReceiver } from '../receiver';
+import { listDeadLetters } from '../routing/dead-letter-store';
 import { testServerAddress, uniqueTaskQueue } from './helpers/temporal';
 
 const { IndexedValueType } = temporal.api.enums.v1;
@@ -17,16 +20,6 @@ const { IndexedValueType } = temporal.api.enums.v1;
 async function customAttributes(connection: Connection, namespace: string) {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   return customAttributes ?? {};
-}
-
-function assertGivesBothCommands(message: string, namespace: string) {
-  for (const key of searchAttributeKeys) {
-    assert.match(message, new RegExp(`temporal operator search-attribute create --namespace ${namespace} .*--name ${key.name} --type`));
-  }
-  assert.match(message, new RegExp(`tcld namespace search-attributes add --namespace ${namespace} `));
-  assert.match(message, /--search-attribute "GeminiResourceIds=KeywordList"/);
-  assert.match(message, /--search-attribute "GeminiWaitingSince=Datetime"/);
-  assert.match(message, /--search-attribute "GeminiPendingApprovals=KeywordList"/);
 }
 
 describe('search attributes at start, on a namespace nobody prepared', () => {
@@ -103,6 +96,40 @@ describe('search attributes at start, on a namespace nobody prepared', () => {
     );
     const attrs = await customAttributes(connection, namespace);
     assert.equal(attrs.GeminiResourceIds, undefined, 'nothing else was registered beside the wrong one');
+  });
+
+  it('a receiver whose namespace does not know GeminiResourceIds (yet) answers 503 to an owner lookup, and the retry lands', async () => {
+    // A cluster node refuses the lookup query like this for a moment after the attributes are registered (its
+    // namespace cache refreshes every 2 s); here the namespace lacks them altogether until the test adds them.
+    const namespace = await registerFreshNamespace(connection);
+    const secret = newSecret();
+    const receiver = await startReceiver({
+      port: 0,
+      secrets: [secret],
+      temporal: { address: testServerAddress(), namespace, taskQueue: uniqueTaskQueue('lookup') },
+      logger: testLogger,
+    });
+    try {
+      const webhookId = `msg_${randomUUID()}`;
+      const body = JSON.stringify(envelope('interaction.completed', `interactions/lookup-${randomUUID()}`));
+      const send = () => {
+        const ts = nowSec();
+        const headers = { 'webhook-id': webhookId, 'webhook-timestamp': String(ts), 'webhook-signature': signV1(secret, webhookId, ts, body) };
+        return post(receiver.url, headers, body);
+      };
+      const refused = await send();
+      assert.equal(refused.status, 503, refused.body);
+      assert.deepEqual(await listDeadLetters(new Client({ connection, namespace })), [], 'no dead letter for a lookup that failed');
+
+      await setupSearchAttributes({ connection, namespace, mode: 'register' });
+      const landed = await eventually(async () => {
+        const res = await send();
+        return res.status === 200 ? res : undefined;
+      }, 'the retry to land');
+      assert.deepEqual(JSON.parse(landed.body), { outcome: 'held' });
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('a server that cannot be reached is a clear error within the bound, not a hang', async () => {

@@ -1,9 +1,12 @@
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { freePort, waitForTemporal } from '../common/dev-server';
+import { searchAttributeKeys } from '../common/contract';
+import { cliTypeName } from '../common/search-attributes-setup';
 import { eventually } from '../common/eventually';
 import { projectRoot } from '../common/paths';
 import { resolveTemporalCli } from '../common/temporal-cli';
@@ -18,8 +21,8 @@ export interface EntryPointProcess {
 }
 
 /** A real entry point (`worker/main.ts`, `receiver/main.ts`) as a separate process, as a user or a container runs it. */
-export function spawnEntryPoint(entry: string, env: Record<string, string>): EntryPointProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry)], {
+export function spawnEntryPoint(entry: string, env: Record<string, string>, args: string[] = []): EntryPointProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry), ...args], {
     cwd: projectRoot,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -97,4 +100,15 @@ export async function startBareDevServer(): Promise<{ address: string; stop(): P
     throw err;
   }
   return { address, stop };
+}
+
+/** A refusal names every attribute in both the Temporal CLI's and tcld's exact commands for the namespace. */
+export function assertGivesBothCommands(message: string, namespace: string) {
+  for (const key of searchAttributeKeys) {
+    const type = cliTypeName(key.type);
+    assert.match(message, new RegExp(`temporal operator search-attribute create --namespace ${namespace} .*--name ${key.name} --type ${type}\\b`));
+    assert.match(message, new RegExp(`tcld namespace search-attributes add --namespace ${namespace} .*--search-attribute "${key.name}=${type}"`));
+  }
+  // The names the tools take, not the SDK's enum spelling.
+  assert.match(message, /--search-attribute "GeminiResourceIds=KeywordList"/);
 }

@@ -9,6 +9,7 @@ import {
   bundleWorkflows,
   Client,
   Connection,
+  type ConnectionOptions,
   type DevServer,
   type EmulatorOptions,
   entryPoints,
@@ -61,17 +62,20 @@ export async function startBenchStack(opts: {
   emulator?: EmulatorOptions;
   receiverNodeArgs?: string[];
   receiverEnv?: Record<string, string>;
+  /** An existing Temporal server (a cluster) instead of a dev server of the stack's own; never stopped here. */
+  temporal?: { address: string; namespace: string; connectionOptions?: ConnectionOptions };
 } = {}): Promise<BenchStack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-bench-'));
   const dbFile = path.join(dir, 'temporal.db');
   const temporalPort = await freePort();
   const children: Child[] = [];
-  let temporal = await startDevServer({ dbFilename: dbFile, port: temporalPort });
+  const existing = opts.temporal && { ...opts.temporal, owned: false, stop: async () => {}, kill: async () => {} };
+  let temporal: DevServer = existing ?? (await startDevServer({ dbFilename: dbFile, port: temporalPort }));
   let connection: Connection | undefined;
   let emulator: RunningEmulator | undefined;
   let signer: Signer | undefined;
   try {
-    connection = await Connection.connect({ address: temporal.address });
+    connection = await Connection.connect({ ...opts.temporal?.connectionOptions, address: temporal.address });
     const client = new Client({ connection, namespace: temporal.namespace });
     const bundle = await workflowBundle();
     emulator = await startEmulator({ timeScale: 1, webhookTimestampClock: 'real', ...opts.emulator, port: 0 });
@@ -103,6 +107,8 @@ export async function startBenchStack(opts: {
           LOG_LEVEL: 'info',
           RECEIVER_HOST: '127.0.0.1',
           RECEIVER_PORT: String(receiverPort),
+          // Any free port: the default 8788 may be taken by another stack on a shared machine.
+          RECEIVER_OPS_PORT: '0',
           GEMINI_WEBHOOK_SECRETS: secret,
           GEMINI_JWKS_URL: jwksUrl,
           TEMPORAL_TASK_QUEUE: receiverTaskQueue,
@@ -147,6 +153,7 @@ export async function startBenchStack(opts: {
         return child;
       },
       async restartTemporal() {
+        if (existing) throw new Error('the bench stack did not start this Temporal server, so it does not restart it');
         temporal = await startDevServer({ dbFilename: dbFile, port: temporalPort });
         stack.temporal = temporal;
       },

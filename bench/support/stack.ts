@@ -5,7 +5,7 @@
 import path from 'node:path';
 
 export { GoogleGenAI } from '@google/genai';
-export { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+export { Client, Connection, type ConnectionOptions, type WorkflowHandle } from '@temporalio/client';
 export { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 
 export { exampleTools } from '../../example/tool-implementations';

@@ -4,6 +4,10 @@
 # an image bump.
 set -eu
 
+# Where temporal-sql-tool's schema files are: /etc/temporal/schema in the admin-tools image; the local cluster of
+# `npm run test:cluster` points it at the files of the Temporal server module it built.
+schema_dir="${TEMPORAL_SCHEMA_DIR:-/etc/temporal/schema}"
+
 # The password comes from SQL_PASSWORD, which temporal-sql-tool reads itself (so it never shows in `ps`).
 sql_tool() {
   temporal-sql-tool --plugin postgres12 --ep "$POSTGRES_SEEDS" -p "$DB_PORT" -u "$POSTGRES_USER" "$@"
@@ -17,6 +21,6 @@ for db in temporal temporal_visibility; do
   echo "setup-postgres: database $db"
   sql_tool --db "$db" create
   sql_tool --db "$db" setup-schema -v 0.0
-  sql_tool --db "$db" update-schema -d "/etc/temporal/schema/postgresql/v12/$schema/versioned"
+  sql_tool --db "$db" update-schema -d "$schema_dir/postgresql/v12/$schema/versioned"
 done
 echo "setup-postgres: done"

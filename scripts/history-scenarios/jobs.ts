@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { eventually } from '../../common/eventually';
+import { GeminiResourceIds, geminiEventSignal } from '../../common/contract';
 import { deadLetterReplayedSignal } from '../../routing/dead-letter-workflow';
 import {
   batchPrompts,
@@ -158,6 +159,35 @@ export const scenarios: HistoryScenario[] = [
         taskQueue: ctx.taskQueue,
         workflowId: ctx.workflowId,
         args: [{ kind: 'interaction', id: resourceId }, { reconcileAfter: '1 hour' }],
+      });
+      return [await settled(owner), await settled(mailbox)];
+    },
+  },
+  {
+    name: 'mailbox-late',
+    async run(ctx) {
+      // An event held in its mailbox while a copy of the same delivery reached the owner directly and completed it:
+      // the mailbox finds the owner completed and counts the held event late, keeping no dead letter.
+      const resourceId = `copied-${randomUUID()}`;
+      const [delivery] = ctx.emulator.control.emitEvent({ type: 'interaction.completed', data: { id: resourceId }, uris: [ctx.receiverUrl] });
+      const mailbox = ctx.client.workflow.getHandle(mailboxWorkflowId(resourceId));
+      await started(mailbox);
+      const owner = await ctx.client.workflow.signalWithStart(waitForGeminiJob, {
+        taskQueue: ctx.taskQueue,
+        workflowId: ctx.workflowId,
+        args: [{ kind: 'interaction', id: resourceId }, { reconcileAfter: '1 hour' }],
+        typedSearchAttributes: [{ key: GeminiResourceIds, value: [resourceId] }],
+        signal: geminiEventSignal,
+        signalArgs: [
+          {
+            webhookId: delivery!.webhookId,
+            type: 'interaction.completed',
+            resourceId,
+            timestamp: new Date().toISOString(),
+            data: { id: resourceId },
+            via: 'webhook',
+          },
+        ],
       });
       return [await settled(owner), await settled(mailbox)];
     },
