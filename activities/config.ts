@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseEnv } from '../common/env';
-import { parseRoutingKeys, type RoutingKey } from '../routing/token';
+import { type RoutingKey, routingKeysFromVariable, routingKeysRequired } from '../routing/token';
 
 /** Where Gemini calls go and how jobs are routed back: read and checked once, when the worker starts. */
 export interface GeminiflowConfig {
@@ -38,7 +38,7 @@ const envSchema = z.object({
     .string()
     .transform((value, ctx) => {
       try {
-        return parseRoutingKeys(value);
+        return routingKeysFromVariable(value);
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
         return z.NEVER;
@@ -49,10 +49,18 @@ const envSchema = z.object({
 
 /**
  * Reads the worker's Gemini settings. GEMINI_EMULATOR_URL wins over GEMINI_API_KEY, so a stray real key in a
- * developer's shell never sends test traffic to Google; with neither, the emulator on GEMINI_EMULATOR_PORT.
+ * developer's shell never sends test traffic to Google; with neither, the emulator on GEMINI_EMULATOR_PORT. Jobs
+ * that send per-request webhooks (GEMINIFLOW_WEBHOOK_URL) need routing keys, or GEMINIFLOW_ROUTING_KEYS=none.
  */
 export function geminiflowConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GeminiflowConfig {
-  const c = parseEnv(envSchema, env, 'Gemini settings');
+  const c = parseEnv(
+    envSchema.refine((v) => !v.GEMINIFLOW_WEBHOOK_URL || v.GEMINIFLOW_ROUTING_KEYS !== undefined, {
+      message: routingKeysRequired,
+      path: ['GEMINIFLOW_ROUTING_KEYS'],
+    }),
+    env,
+    'Gemini settings',
+  );
   const gemini: GeminiflowConfig['gemini'] = c.GEMINI_EMULATOR_URL
     ? { target: 'emulator', apiKey: c.GEMINI_API_KEY ?? emulatorApiKey, baseUrl: c.GEMINI_EMULATOR_URL }
     : c.GEMINI_API_KEY

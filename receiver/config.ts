@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { temporalSettings } from '../common/temporal-connection';
-import { parseRoutingKeys } from '../routing/token';
+import { routingKeysFromVariable, routingKeysRequired } from '../routing/token';
 import { parseOptions, ReceiverOptionsError } from './option-errors';
-import { listenSchemas, type ReceiverOptions } from './options';
+import { admissionDefaults, listenSchemas, type ReceiverOptions } from './options';
 import { googleJwksUrl } from './verify/google';
 import { checkWebhookSecrets } from './verify/v1';
 
@@ -30,6 +30,9 @@ const schema = z.object({
   RECEIVER_UNTRUSTED_PER_MINUTE: int(0).default(60),
   RECEIVER_UNTRUSTED_MAX_OPEN: int(0).default(1000),
   RECEIVER_ACK_TIMEOUT_MS: int(100, 60_000).default(2000),
+  RECEIVER_MAX_IN_FLIGHT: int(1, 10_000).default(admissionDefaults.maxInFlight),
+  RECEIVER_MAX_QUEUED: int(0, 100_000).default(admissionDefaults.maxQueued),
+  RECEIVER_MAX_QUEUE_WAIT_MS: int(1, 60_000).default(admissionDefaults.maxWaitMs),
   RECEIVER_MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   RECEIVER_MAX_EVENT_BYTES: int(1024, 2 * 1024 * 1024).default(256 * 1024),
   RECEIVER_MAX_JSON_DEPTH: int(4, 1000).default(32),
@@ -52,9 +55,11 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
   env = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const c = parseOptions(schema, env, 'receiver settings');
   checked('GEMINI_WEBHOOK_SECRETS', () => checkWebhookSecrets(c.GEMINI_WEBHOOK_SECRETS));
-  const routingKeys = c.GEMINIFLOW_ROUTING_KEYS
-    ? checked('GEMINIFLOW_ROUTING_KEYS', () => parseRoutingKeys(c.GEMINIFLOW_ROUTING_KEYS!))
-    : [];
+  if (c.RECEIVER_MAX_QUEUE_WAIT_MS >= c.RECEIVER_ACK_TIMEOUT_MS) {
+    throw new ReceiverOptionsError('invalid receiver settings:\n  - RECEIVER_MAX_QUEUE_WAIT_MS: must be below RECEIVER_ACK_TIMEOUT_MS');
+  }
+  if (c.GEMINIFLOW_ROUTING_KEYS === undefined) throw new ReceiverOptionsError(routingKeysRequired);
+  const routingKeys = checked('GEMINIFLOW_ROUTING_KEYS', () => routingKeysFromVariable(c.GEMINIFLOW_ROUTING_KEYS));
   const temporal = temporalSettings(env);
   return {
     port: c.RECEIVER_PORT,
@@ -77,6 +82,11 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
       connectionOptions: temporal.nativeConnectionOptions,
     },
     ackTimeoutMs: c.RECEIVER_ACK_TIMEOUT_MS,
+    admission: {
+      maxInFlight: c.RECEIVER_MAX_IN_FLIGHT,
+      maxQueued: c.RECEIVER_MAX_QUEUED,
+      maxWaitMs: c.RECEIVER_MAX_QUEUE_WAIT_MS,
+    },
     maxBodyBytes: c.RECEIVER_MAX_BODY_BYTES,
     maxEventBytes: c.RECEIVER_MAX_EVENT_BYTES,
     maxJsonDepth: c.RECEIVER_MAX_JSON_DEPTH,

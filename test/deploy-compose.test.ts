@@ -115,6 +115,7 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
       GEMINI_API_KEY: 'gemini-key-from-env',
       GEMINIFLOW_WEBHOOK_URL: 'https://hooks.example.com/webhooks/gemini',
       GEMINI_WEBHOOK_SECRETS: 'whsec_b2xkLXNlY3JldC0xMjM0NTY3ODkw whsec_bmV3LXNlY3JldC0xMjM0NTY3ODkw',
+      GEMINIFLOW_ROUTING_KEYS: `prod:${Buffer.alloc(32, 5).toString('base64')}`,
       TEMPORAL_API_KEY: 'temporal-key-from-env',
     });
     const worker = envOf(services.worker);
@@ -134,7 +135,9 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
     assert.ok(worker.GEMINIFLOW_OUTPUT_DIR?.startsWith('/data/'), 'outputs go to the volume the image user owns');
     assert.ok(services.worker.volumes?.some((v) => v.target === '/data'));
 
+    assert.equal(worker.GEMINIFLOW_ROUTING_KEYS, receiver.GEMINIFLOW_ROUTING_KEYS, 'one routing key list for both');
     const config = receiverConfigFromEnv(receiver);
+    assert.deepEqual((config.routingKeys as readonly { id: string }[]).map((k) => k.id), ['prod']);
     assert.equal(config.host, '0.0.0.0', 'reachable from outside its container');
     assert.equal(config.port, 8789);
     assert.equal(config.secrets?.length, 2);
@@ -170,11 +173,14 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
     assert.equal(envOf(services.worker).GEMINI_EMULATOR_URL, advertised);
     assert.equal(envOf(services.receiver).GEMINI_JWKS_URL, `${advertised}/.well-known/jwks.json`);
     assert.equal(envOf(services.worker).GEMINIFLOW_WEBHOOK_URL, 'http://receiver:8789/webhooks/gemini');
+    assert.ok(envOf(services.worker).GEMINIFLOW_ROUTING_KEYS, 'the trial shares a routing key, so it starts');
+    assert.equal(envOf(services.worker).GEMINIFLOW_ROUTING_KEYS, envOf(services.receiver).GEMINIFLOW_ROUTING_KEYS);
+    assert.ok(receiverConfigFromEnv(envOf(services.receiver)).routingKeys?.length);
   });
 
   it('keeps secrets out of the file: none has a default value', () => {
     const text = fs.readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8');
-    for (const name of ['POSTGRES_PASSWORD', 'GEMINI_API_KEY', 'GEMINI_WEBHOOK_SECRETS', 'TEMPORAL_API_KEY']) {
+    for (const name of ['POSTGRES_PASSWORD', 'GEMINI_API_KEY', 'GEMINI_WEBHOOK_SECRETS', 'GEMINIFLOW_ROUTING_KEYS', 'TEMPORAL_API_KEY']) {
       for (const match of text.matchAll(new RegExp(`\\$\\{${name}(:-([^}]*))?\\}`, 'g'))) {
         assert.equal(match[2] ?? '', '', `${name} has no default in docker-compose.yml`);
       }

@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { ValueError } from '@temporalio/common';
 import { bodyExcerpt, boundedCopy } from '../receiver/bounded-copy';
 import { mintRoutingToken, parseRoutingKeys } from '../routing/token';
+import { Admission } from '../receiver/admission';
 import { WebhookIdDedupe } from '../receiver/dedupe';
+import { OwnerCache } from '../routing/owner-cache';
 import { isPermanentTemporalError } from '../receiver/temporal-errors';
 import { parseJsonBody } from '../routing/envelope';
 import { normaliseEventType, toGeminiEvent } from '../routing/envelope';
@@ -103,6 +105,52 @@ describe('receiver cores', () => {
     assert.equal(dedupe.seen('m1'), false, 'capacity 2: the oldest id is evicted');
     now = 5000;
     assert.equal(dedupe.seen('m4'), false, 'past the ttl');
+  });
+
+  it('deduplicates a delivery under either of its two identities', async () => {
+    const dedupe = new WebhookIdDedupe<string>();
+    await dedupe.once('jti-1', async () => 'ok', 'msg-1');
+    assert.deepEqual([dedupe.seen('jti-1'), dedupe.seen('msg-1'), dedupe.seen('other', 'msg-1')], [true, true, true]);
+    assert.equal(dedupe.seen('other', 'unknown'), false);
+  });
+
+  it('admission: places in arrival order, a full queue refused at once, refusals told to come back spread out', async () => {
+    let now = 0;
+    const admission = new Admission({ maxInFlight: 2, maxQueued: 2, maxWaitMs: 1000 }, () => now);
+    assert.equal(admission.enter(), undefined);
+    assert.equal(admission.enter(), undefined);
+    const order: string[] = [];
+    const queued = ['q1', 'q2'].map((name) => (admission.enter() as Promise<unknown>).then((r) => order.push(`${name}:${r ?? 'in'}`)));
+    assert.equal(admission.depth, 2);
+    const refusals = [admission.enter(), admission.enter(), admission.enter()] as { reason: string; retryAfterSec: number }[];
+    assert.deepEqual(refusals.map((r) => r.reason), ['queue full', 'queue full', 'queue full']);
+    assert.ok(refusals.every((r) => Number.isInteger(r.retryAfterSec) && r.retryAfterSec >= 1 && r.retryAfterSec <= 60));
+    // Each refusal is told a later time than the one before it (at the assumed rate, 4 ahead -> 1 s, then 1 s more...).
+    assert.ok(refusals[2]!.retryAfterSec >= refusals[0]!.retryAfterSec);
+    now = 10;
+    admission.leave();
+    admission.leave();
+    await Promise.all(queued);
+    assert.deepEqual(order, ['q1:in', 'q2:in'], 'a place goes to the first waiter');
+    assert.deepEqual([admission.active, admission.depth], [2, 0]);
+    // A waiter whose time ran out is refused, not admitted late.
+    const late = admission.enter() as Promise<{ reason: string } | undefined>;
+    now = 2000;
+    admission.leave();
+    assert.deepEqual((await late)?.reason, 'queue wait exceeded');
+    admission.leave();
+    assert.deepEqual([admission.active, admission.depth], [0, 0]);
+  });
+
+  it('owner cache: bounded, least recently used first out, forgets on request', () => {
+    const cache = new OwnerCache(2);
+    cache.remember('r1', 'w1');
+    cache.remember('r2', 'w2');
+    assert.equal(cache.get('r1'), 'w1');
+    cache.remember('r3', 'w3');
+    assert.deepEqual([cache.get('r1'), cache.get('r2'), cache.get('r3'), cache.size], ['w1', undefined, 'w3', 2]);
+    cache.forget('r1');
+    assert.equal(cache.get('r1'), undefined);
   });
 
   it('classifies errors on the way to Temporal: only unavailability is worth a retry', () => {
