@@ -4,53 +4,57 @@ export interface AdmissionLimits {
   maxInFlight: number;
   /** Deliveries waiting for one of those places. */
   maxQueued: number;
-  /** The longest a queued delivery waits for a place before it is refused. */
+  /** The longest wait the queue promises; a delivery whose place would come later is refused instead of queued. */
   maxWaitMs: number;
 }
 
-/** Why a delivery was not let through, and when the sender should try again. */
+/** A delivery turned away (503), and when the sender should try again. */
 export interface Refusal {
-  reason: 'queue full' | 'queue wait exceeded';
+  reason: 'queue full';
   retryAfterSec: number;
 }
 
+/** How a queued delivery got its place: freed in time, or by the end of the wait the queue promised. */
+export type Wait = 'in time' | 'late';
+
 interface Waiter {
   deadline: number;
-  admit: (refusal: Refusal | undefined) => void;
+  admit: (wait: Wait) => void;
 }
 
 const maxRetryAfterSec = 60;
-/** The drain rate assumed before any has been measured (deliveries per second). */
+/** Deliveries per second assumed before any hand-over has been timed. */
 const assumedRatePerSec = 100;
+/** Weight of each new hand-over time in the running average. */
+const latencyWeight = 0.05;
 
 /**
  * Admission control in front of Temporal: at most `maxInFlight` deliveries hand work to Temporal at once and at most
- * `maxQueued` wait for a place, each for at most `maxWaitMs`. A delivery that finds the queue full is refused at once,
- * so a burst is pushed back to the sender's retries cheaply instead of every delivery holding a connection until the
- * ack bound fails it. Places are handed over in arrival order.
+ * `maxQueued` wait for a place. A delivery joins the queue only when its place should come within `maxWaitMs` at the
+ * rate places are freeing up (the places over the average time Temporal takes to accept an event); one that finds no
+ * room is refused at once, so a burst is pushed back to the sender's retries cheaply instead of every delivery holding
+ * a connection until the ack bound fails it. Places are handed over in arrival order; a queued delivery whose place
+ * has not come by the end of the promised wait is let through anyway (a refusal then would be a slow one).
  *
- * Each refusal names a time to come back (Retry-After): when the work ahead of it should be done at the rate
- * deliveries have been completing, and no earlier than the previous refusal's time plus one delivery's share, so the
- * refused deliveries of a burst return spread out at about the rate the receiver drains, not all at once.
+ * Each refusal names a time to come back (Retry-After): once the work ahead of it should be done, at a point picked
+ * across the backlog of deliveries refused before it, so the refused deliveries of a burst return spread out at about
+ * the rate the receiver drains, whether the sender holds back or sends everything at once.
  */
 export class Admission {
   private inFlight = 0;
   private readonly waiting: Waiter[] = [];
   private head = 0;
   private timer?: NodeJS.Timeout;
-  /** Completions per second, an exponentially weighted average over about a second. */
-  private ratePerSec = 0;
-  private rateCount = 0;
-  private rateSince: number;
-  /** The time (ms) the last refused delivery was told to come back. */
-  private nextRetryAt = 0;
+  /** Running average of how long a delivery holds its place (ms); undefined until one has. */
+  private latencyMs?: number;
+  /** Until when (ms) the deliveries refused so far are expected back, at the drain rate. */
+  private retryBacklogUntil = 0;
 
   constructor(
     private readonly limits: AdmissionLimits,
     private readonly now: () => number = Date.now,
-  ) {
-    this.rateSince = now();
-  }
+    private readonly random: () => number = Math.random,
+  ) {}
 
   get depth(): number {
     return this.waiting.length - this.head;
@@ -60,62 +64,58 @@ export class Admission {
     return this.inFlight;
   }
 
+  /** Places freed per second at the current pace: every place, once per average hand-over time. */
+  get ratePerSec(): number {
+    return this.latencyMs === undefined ? assumedRatePerSec : (this.limits.maxInFlight * 1000) / Math.max(this.latencyMs, 1);
+  }
+
   /**
-   * Takes a place: at once when one is free (no allocation), else in the queue. Resolves undefined once admitted; the
-   * caller then calls `leave()` exactly once. Resolves a refusal when the queue is full or the wait ran out.
+   * Takes a place: at once when one is free (undefined, no allocation), else a place in the queue (a promise of how
+   * the wait ended), else a refusal. Once admitted, the caller calls `leave()` exactly once.
    */
-  enter(): Refusal | undefined | Promise<Refusal | undefined> {
+  enter(): Refusal | undefined | Promise<Wait> {
     if (this.inFlight < this.limits.maxInFlight && this.depth === 0) {
       this.inFlight++;
       return undefined;
     }
-    if (this.depth >= this.limits.maxQueued) return this.refusal('queue full');
+    if (this.noRoom()) return this.refusal();
     return new Promise((admit) => {
       this.waiting.push({ deadline: this.now() + this.limits.maxWaitMs, admit });
       this.arm();
     });
   }
 
-  /** Gives the place back, straight to the first waiter still in time. */
-  leave(): void {
-    this.completed();
-    while (this.depth > 0) {
-      const next = this.shift();
-      if (next.deadline >= this.now()) {
-        next.admit(undefined);
-        return;
-      }
-      next.admit(this.refusal('queue wait exceeded'));
-    }
-    this.inFlight--;
+  /**
+   * The refusal a delivery arriving now would get, taking nothing: a receiver under a burst can answer it before any
+   * cryptography. Undefined when it would get a place or a place in the queue.
+   */
+  wouldRefuse(): Refusal | undefined {
+    if (this.inFlight < this.limits.maxInFlight && this.depth === 0) return undefined;
+    return this.noRoom() ? this.refusal() : undefined;
   }
 
-  private refusal(reason: Refusal['reason']): Refusal {
+  /** Gives the place back (held for `heldMs`), straight to the first waiter unless the places are over their bound. */
+  leave(heldMs: number): void {
+    this.latencyMs = this.latencyMs === undefined ? heldMs : this.latencyMs + latencyWeight * (heldMs - this.latencyMs);
+    if (this.inFlight <= this.limits.maxInFlight && this.depth > 0) this.shift().admit('in time');
+    else this.inFlight--;
+  }
+
+  private noRoom(): boolean {
+    if (this.depth >= this.limits.maxQueued) return true;
+    return ((this.depth + 1) / this.ratePerSec) * 1000 > this.limits.maxWaitMs;
+  }
+
+  private refusal(): Refusal {
     const now = this.now();
-    const rate = Math.max(this.currentRate(now), assumedRatePerSec / 10);
+    const rate = this.ratePerSec;
+    // Until the work ahead of it is done there is no point in coming back; the deliveries refused before it and not yet
+    // back are a backlog that drains at the same rate, and each refusal adds its share to it.
     const ahead = ((this.inFlight + this.depth) / rate) * 1000;
-    const at = Math.max(now + ahead, this.nextRetryAt);
-    this.nextRetryAt = at + 1000 / rate;
-    const retryAfterSec = Math.min(maxRetryAfterSec, Math.max(1, Math.ceil((at - now) / 1000)));
-    return { reason, retryAfterSec };
-  }
-
-  private completed(): void {
-    this.rateCount++;
-    this.currentRate(this.now());
-  }
-
-  /** Folds the completions counted since the last fold into the average, once at least 250 ms have passed. */
-  private currentRate(now: number): number {
-    const elapsed = now - this.rateSince;
-    if (elapsed >= 250) {
-      const sample = (this.rateCount * 1000) / elapsed;
-      const weight = Math.min(1, elapsed / 1000);
-      this.ratePerSec = this.ratePerSec === 0 ? sample : this.ratePerSec + weight * (sample - this.ratePerSec);
-      this.rateCount = 0;
-      this.rateSince = now;
-    }
-    return this.ratePerSec || assumedRatePerSec;
+    const backlog = Math.max(0, this.retryBacklogUntil - now);
+    this.retryBacklogUntil = now + backlog + 1000 / rate;
+    const at = now + ahead + this.random() * backlog;
+    return { reason: 'queue full', retryAfterSec: Math.min(maxRetryAfterSec, Math.max(1, Math.ceil((at - now) / 1000))) };
   }
 
   private shift(): Waiter {
@@ -130,15 +130,16 @@ export class Admission {
     return next;
   }
 
-  /** One timer for the whole queue: waiters leave in arrival order, so the first one always times out first. */
+  /** One timer for the whole queue: waiters leave in arrival order, so the first one's wait always ends first. */
   private arm(): void {
     if (this.timer || this.depth === 0) return;
     const delay = Math.max(0, this.waiting[this.head]!.deadline - this.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       const now = this.now();
-      while (this.depth > 0 && this.waiting[this.head]!.deadline < now) {
-        this.shift().admit(this.refusal('queue wait exceeded'));
+      while (this.depth > 0 && this.waiting[this.head]!.deadline <= now) {
+        this.inFlight++;
+        this.shift().admit('late');
       }
       this.arm();
     }, delay + 1);

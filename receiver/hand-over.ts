@@ -42,33 +42,32 @@ export class HandOver {
     const shared = dedupe.running(fields.webhookId, fields.alsoSeenAs);
     let queuedMs: number | undefined;
     if (!shared) {
-      let refusal = admission.enter();
-      if (refusal instanceof Promise) {
-        refusal = await refusal;
+      const entered = admission.enter();
+      if (entered instanceof Promise) {
+        const wait = await entered;
         queuedMs = performance.now() - arrived;
-        metrics.queueWaitSeconds.observe(queuedMs / 1000, refusal ? 'refused' : 'admitted');
-      }
-      if (refusal) return this.busy(fields, refusal, queuedMs);
+        metrics.queueWaitSeconds.observe(queuedMs / 1000, wait);
+      } else if (entered) return this.busy(fields, entered);
     }
     let released = shared !== undefined;
+    const admitted = performance.now();
     const release = () => {
-      if (!released) admission.leave();
+      if (!released) admission.leave(performance.now() - admitted);
       released = true;
     };
     const result = await this.withinBound(fields, work, outcomeOverride, fallback, release);
     return queuedMs === undefined ? result : { ...result, queuedMs: Math.round(queuedMs) };
   }
 
-  private busy(fields: DeliveryFields, refusal: Refusal, queuedMs?: number): DeliveryResult {
+  /** Turned away before verification when there is no room: under a burst, a refusal should cost next to nothing. */
+  refuseEarly(): DeliveryResult | undefined {
+    const refusal = this.deps.admission.wouldRefuse();
+    return refusal && this.busy({}, refusal);
+  }
+
+  private busy(fields: Partial<DeliveryFields>, refusal: Refusal): DeliveryResult {
     this.deps.metrics.refusals.inc(refusal.reason);
-    return {
-      status: 503,
-      ...fields,
-      outcome: 'busy',
-      reason: `receiver busy: ${refusal.reason}`,
-      retryAfterSec: refusal.retryAfterSec,
-      ...(queuedMs === undefined ? {} : { queuedMs: Math.round(queuedMs) }),
-    };
+    return { status: 503, ...fields, outcome: 'busy', reason: `receiver busy: ${refusal.reason}`, retryAfterSec: refusal.retryAfterSec };
   }
 
   private async withinBound(

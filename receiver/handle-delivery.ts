@@ -46,6 +46,8 @@ export class DeliveryHandler {
 
   private async process(headers: HeaderInput, body: Buffer): Promise<DeliveryResult> {
     const { metrics, verifier } = this.deps;
+    const busy = this.deps.handOver.refuseEarly();
+    if (busy) return busy;
     const started = performance.now();
     const verified = await verifier.verify(body, headers);
     const scheme = verified.ok ? verified.scheme : (verified.verified?.scheme ?? 'none');

@@ -54,13 +54,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     refusals: new TalliedCounter({
       name: 'geminiflow_webhook_admission_refusals_total',
-      help: 'Deliveries answered 503 with Retry-After by admission control, by reason (queue full, queue wait exceeded)',
+      help: 'Deliveries answered 503 with Retry-After by admission control, by reason (queue full)',
       labelNames: ['reason'],
       registry,
     }),
     queueWaitSeconds: new TalliedHistogram({
       name: 'geminiflow_webhook_queue_wait_seconds',
-      help: 'How long deliveries that found no free place waited in the queue, by how the wait ended',
+      help: 'How long deliveries that found no free place waited in the queue, by how the wait ended (in time, late)',
       labelNames: ['ended'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
       registry,

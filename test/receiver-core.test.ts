@@ -114,32 +114,38 @@ describe('receiver cores', () => {
     assert.equal(dedupe.seen('other', 'unknown'), false);
   });
 
-  it('admission: places in arrival order, a full queue refused at once, refusals told to come back spread out', async () => {
+  it('admission: places in arrival order, no room refused at once, refusals told to come back spread out', async () => {
     let now = 0;
-    const admission = new Admission({ maxInFlight: 2, maxQueued: 2, maxWaitMs: 1000 }, () => now);
+    const admission = new Admission({ maxInFlight: 2, maxQueued: 2, maxWaitMs: 1000 }, () => now, () => 1);
     assert.equal(admission.enter(), undefined);
     assert.equal(admission.enter(), undefined);
     const order: string[] = [];
-    const queued = ['q1', 'q2'].map((name) => (admission.enter() as Promise<unknown>).then((r) => order.push(`${name}:${r ?? 'in'}`)));
+    const queued = ['q1', 'q2'].map((name) => (admission.enter() as Promise<string>).then((wait) => order.push(`${name}:${wait}`)));
     assert.equal(admission.depth, 2);
     const refusals = [admission.enter(), admission.enter(), admission.enter()] as { reason: string; retryAfterSec: number }[];
     assert.deepEqual(refusals.map((r) => r.reason), ['queue full', 'queue full', 'queue full']);
     assert.ok(refusals.every((r) => Number.isInteger(r.retryAfterSec) && r.retryAfterSec >= 1 && r.retryAfterSec <= 60));
-    // Each refusal is told a later time than the one before it (at the assumed rate, 4 ahead -> 1 s, then 1 s more...).
+    // Refused one after another, each finds a longer backlog of refusals before it to spread across.
     assert.ok(refusals[2]!.retryAfterSec >= refusals[0]!.retryAfterSec);
+    const burst = Array.from({ length: 500 }, () => admission.wouldRefuse()!.retryAfterSec);
+    assert.ok(burst.at(-1)! >= 5, `500 refused at once at the assumed 100/s come back over seconds, not at once: ${burst.at(-1)}`);
     now = 10;
-    admission.leave();
-    admission.leave();
+    admission.leave(10);
+    admission.leave(10);
     await Promise.all(queued);
-    assert.deepEqual(order, ['q1:in', 'q2:in'], 'a place goes to the first waiter');
+    assert.deepEqual(order, ['q1:in time', 'q2:in time'], 'a place goes to the first waiter');
     assert.deepEqual([admission.active, admission.depth], [2, 0]);
-    // A waiter whose time ran out is refused, not admitted late.
-    const late = admission.enter() as Promise<{ reason: string } | undefined>;
-    now = 2000;
-    admission.leave();
-    assert.deepEqual((await late)?.reason, 'queue wait exceeded');
-    admission.leave();
+    // Places free every 10 ms now: 200/s for two places, so 200 may wait within the bound (the queue holds 2).
+    assert.equal(admission.ratePerSec, 200);
+    admission.leave(10);
+    admission.leave(10);
     assert.deepEqual([admission.active, admission.depth], [0, 0]);
+    // A slow Temporal: one place freed per 2 s. Nobody is queued for a wait the queue cannot promise.
+    const slow = new Admission({ maxInFlight: 1, maxQueued: 10, maxWaitMs: 1000 }, () => now);
+    slow.enter();
+    slow.leave(2000);
+    slow.enter();
+    assert.equal((slow.enter() as { reason: string }).reason, 'queue full', 'a place 2 s away is not promised');
   });
 
   it('owner cache: bounded, least recently used first out, forgets on request', () => {

@@ -10,6 +10,7 @@ import {
   geminiClientFor,
   geminiflowConfigFromEnv,
   GeminiflowPlugin,
+  geminiflowWorkerTuning,
   installRuntime,
   workerStartSettingsFromEnv,
 } from './index';
@@ -37,6 +38,7 @@ runMain(async () => {
   const { address } = temporal;
   const connection = await NativeConnection.connect(temporal.nativeConnectionOptions);
   const worker = await Worker.create({
+    ...geminiflowWorkerTuning,
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,

@@ -13,6 +13,8 @@ import {
   type EmulatorOptions,
   entryPoints,
   freePort,
+  parseRoutingKeys,
+  type RoutingKey,
   type RunningEmulator,
   startDevServer,
   startEmulator,
@@ -34,6 +36,8 @@ export interface BenchStack {
   secret: string;
   /** Signs deliveries as Gemini would; the receiver trusts its key and the emulator's. */
   signer: Signer;
+  /** The routing key worker and receiver share: deliveries the bench makes carry tokens, as real jobs' do. */
+  routingKey: RoutingKey;
   receiver: Child;
   receiverUrl: string;
   /** Starts a worker process on `taskQueue` with `tuning`; `webhooks: false` leaves jobs without a webhook URL. */
@@ -84,6 +88,7 @@ export async function startBenchStack(opts: {
     const receiverTaskQueue = `bench-receiver-${randomUUID()}`;
     // Worker and receiver share a routing key, as deployed: per-request events route by their signed user_metadata.
     const routingKeys = `bench:${randomBytes(32).toString('base64')}`;
+    const [routingKey] = parseRoutingKeys(routingKeys);
     const common = {
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: temporal.namespace,
@@ -103,6 +108,8 @@ export async function startBenchStack(opts: {
           LOG_LEVEL: 'info',
           RECEIVER_HOST: '127.0.0.1',
           RECEIVER_PORT: String(receiverPort),
+          // A shared machine: the operations listener on a free port, not the documented 8788.
+          RECEIVER_OPS_PORT: '0',
           GEMINI_WEBHOOK_SECRETS: secret,
           GEMINI_JWKS_URL: jwksUrl,
           TEMPORAL_TASK_QUEUE: receiverTaskQueue,
@@ -122,6 +129,7 @@ export async function startBenchStack(opts: {
       emulator: emu,
       secret,
       signer,
+      routingKey: routingKey!,
       receiver: undefined as unknown as Child,
       receiverUrl,
       startReceiver,
