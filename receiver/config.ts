@@ -32,7 +32,8 @@ const schema = z.object({
   RECEIVER_ACK_TIMEOUT_MS: int(100, 60_000).default(2000),
   RECEIVER_MAX_IN_FLIGHT: int(1, 10_000).default(admissionDefaults.maxInFlight),
   RECEIVER_MAX_QUEUED: int(0, 100_000).default(admissionDefaults.maxQueued),
-  RECEIVER_MAX_QUEUE_WAIT_MS: int(1, 60_000).default(admissionDefaults.maxWaitMs),
+  // Unset: 1000 ms, or half the ack timeout if that is less (decided where the options are checked).
+  RECEIVER_MAX_QUEUE_WAIT_MS: int(1, 60_000).optional(),
   RECEIVER_MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   RECEIVER_MAX_EVENT_BYTES: int(1024, 2 * 1024 * 1024).default(256 * 1024),
   RECEIVER_MAX_JSON_DEPTH: int(4, 1000).default(32),
@@ -55,7 +56,7 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
   env = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const c = parseOptions(schema, env, 'receiver settings');
   checked('GEMINI_WEBHOOK_SECRETS', () => checkWebhookSecrets(c.GEMINI_WEBHOOK_SECRETS));
-  if (c.RECEIVER_MAX_QUEUE_WAIT_MS >= c.RECEIVER_ACK_TIMEOUT_MS) {
+  if (c.RECEIVER_MAX_QUEUE_WAIT_MS !== undefined && c.RECEIVER_MAX_QUEUE_WAIT_MS >= c.RECEIVER_ACK_TIMEOUT_MS) {
     throw new ReceiverOptionsError('invalid receiver settings:\n  - RECEIVER_MAX_QUEUE_WAIT_MS: must be below RECEIVER_ACK_TIMEOUT_MS');
   }
   if (c.GEMINIFLOW_ROUTING_KEYS === undefined) throw new ReceiverOptionsError(routingKeysRequired);
@@ -85,7 +86,7 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
     admission: {
       maxInFlight: c.RECEIVER_MAX_IN_FLIGHT,
       maxQueued: c.RECEIVER_MAX_QUEUED,
-      maxWaitMs: c.RECEIVER_MAX_QUEUE_WAIT_MS,
+      ...(c.RECEIVER_MAX_QUEUE_WAIT_MS === undefined ? {} : { maxWaitMs: c.RECEIVER_MAX_QUEUE_WAIT_MS }),
     },
     maxBodyBytes: c.RECEIVER_MAX_BODY_BYTES,
     maxEventBytes: c.RECEIVER_MAX_EVENT_BYTES,

@@ -13,7 +13,8 @@ import { sendAll } from '../support/sender';
 import { type PartResult, round, verdict } from '../support/stats';
 import type { WorkerTuning } from '../support/worker-process';
 
-const drainLimitMs = 600_000;
+/** How long a drain may take before the runs left are counted as not completed: 10 minutes, more for large runs. */
+const drainLimitMs = (waiting: number) => Math.max(600_000, waiting * 200);
 
 /** Parks `waiting` runs, completes them all with `send`, and times it until visibility shows every one completed. */
 async function parkAndDrain<T>(
@@ -29,7 +30,7 @@ async function parkAndDrain<T>(
   const t0 = Date.now();
   const sent = await send(batch.runs);
   let drained = true;
-  await waitAllCompleted(stack, taskQueue, batch.prefix, waiting, drainLimitMs).catch(() => (drained = false));
+  await waitAllCompleted(stack, taskQueue, batch.prefix, waiting, drainLimitMs(waiting)).catch(() => (drained = false));
   const drainS = (Date.now() - t0) / 1000;
   const query = `TaskQueue = '${taskQueue}' AND WorkflowId STARTS_WITH '${batch.prefix}' AND ExecutionStatus = 'Completed'`;
   const completed = (await stack.client.workflow.count(query)).count;
@@ -48,7 +49,11 @@ export async function scalePart(stack: BenchStack, waiting: number, tuning: Work
     const deadLettersBefore = await deadLetters(stack);
     const raw = await parkAndDrain(stack, taskQueue, waiting, 'scale-raw', (runs) => inPool(runs, 256, signalRaw));
     const viaReceiver = await parkAndDrain(stack, taskQueue, waiting, 'scale', (runs) =>
-      sendAll(runs.map((p) => completionDelivery(stack, p)), { url: stack.receiverUrl, signer: stack.signer }),
+      sendAll(runs.map((p) => completionDelivery(stack, p)), {
+        url: stack.receiverUrl,
+        signer: stack.signer,
+        giveUpAfterMs: drainLimitMs(waiting),
+      }),
     );
     const report = viaReceiver.sent;
     const deadLettered = (await deadLetters(stack)) - deadLettersBefore;

@@ -53,7 +53,8 @@ export async function startParked(
   await eventually(
     async () => ((await stack.client.workflow.count(query)).count >= n ? true : undefined),
     `${n} ${label} runs to park`,
-    Math.max(120_000, n * 100),
+    // A loaded two-core machine parks a few runs per second; ten thousand take a while.
+    Math.max(120_000, n * 300),
   );
   // In start order, so index i of a phase is the same run whatever finished starting first.
   parked.sort((a, b) => Number(a.workflowId.slice(prefix.length)) - Number(b.workflowId.slice(prefix.length)));
