@@ -42,6 +42,8 @@ const latencyWeight = 0.05;
  */
 export class Admission {
   private inFlight = 0;
+  /** Deliveries let in at the door and not yet answered (reading, verifying, queued, in flight). */
+  private outstanding = 0;
   private readonly waiting: Waiter[] = [];
   private head = 0;
   private timer?: NodeJS.Timeout;
@@ -56,6 +58,10 @@ export class Admission {
     private readonly random: () => number = Math.random,
   ) {}
 
+  private get places(): number {
+    return this.limits.maxInFlight;
+  }
+
   get depth(): number {
     return this.waiting.length - this.head;
   }
@@ -64,9 +70,9 @@ export class Admission {
     return this.inFlight;
   }
 
-  /** Places freed per second at the current pace: every place, once per average hand-over time. */
+  /** Places freed per second at the current pace: every open place, once per average hand-over time. */
   get ratePerSec(): number {
-    return this.latencyMs === undefined ? assumedRatePerSec : (this.limits.maxInFlight * 1000) / Math.max(this.latencyMs, 1);
+    return this.latencyMs === undefined ? assumedRatePerSec : (this.places * 1000) / Math.max(this.latencyMs, 1);
   }
 
   /**
@@ -74,7 +80,7 @@ export class Admission {
    * the wait ended), else a refusal. Once admitted, the caller calls `leave()` exactly once.
    */
   enter(): Refusal | undefined | Promise<Wait> {
-    if (this.inFlight < this.limits.maxInFlight && this.depth === 0) {
+    if (this.inFlight < this.places && this.depth === 0) {
       this.inFlight++;
       return undefined;
     }
@@ -86,24 +92,38 @@ export class Admission {
   }
 
   /**
-   * The refusal a delivery arriving now would get, taking nothing: a receiver under a burst can answer it before any
-   * cryptography. Undefined when it would get a place or a place in the queue.
+   * At the door, before the body is read: a delivery is let in (counted until `leftDoor()`) when it would find a place
+   * or a place in the queue behind every delivery let in before it, and refused otherwise, so under a burst a refusal
+   * costs neither a signature check nor a wait behind the deliveries already let in.
    */
-  wouldRefuse(): Refusal | undefined {
-    if (this.inFlight < this.limits.maxInFlight && this.depth === 0) return undefined;
-    return this.noRoom() ? this.refusal() : undefined;
+  atDoor(): Refusal | undefined {
+    if (this.outstanding >= this.places) {
+      const position = this.outstanding - this.places + 1;
+      if (position > this.limits.maxQueued || this.waitMs(position) > this.limits.maxWaitMs) return this.refusal();
+    }
+    this.outstanding++;
+    return undefined;
+  }
+
+  /** A delivery let in at the door has been answered. */
+  leftDoor(): void {
+    this.outstanding--;
   }
 
   /** Gives the place back (held for `heldMs`), straight to the first waiter unless the places are over their bound. */
   leave(heldMs: number): void {
     this.latencyMs = this.latencyMs === undefined ? heldMs : this.latencyMs + latencyWeight * (heldMs - this.latencyMs);
-    if (this.inFlight <= this.limits.maxInFlight && this.depth > 0) this.shift().admit('in time');
+    if (this.inFlight <= this.places && this.depth > 0) this.shift().admit('in time');
     else this.inFlight--;
   }
 
   private noRoom(): boolean {
-    if (this.depth >= this.limits.maxQueued) return true;
-    return ((this.depth + 1) / this.ratePerSec) * 1000 > this.limits.maxWaitMs;
+    return this.depth >= this.limits.maxQueued || this.waitMs(this.depth + 1) > this.limits.maxWaitMs;
+  }
+
+  /** How long the delivery at `position` in the queue should wait for its place, at the current pace. */
+  private waitMs(position: number): number {
+    return (position / this.ratePerSec) * 1000;
   }
 
   private refusal(): Refusal {
@@ -111,7 +131,7 @@ export class Admission {
     const rate = this.ratePerSec;
     // Until the work ahead of it is done there is no point in coming back; the deliveries refused before it and not yet
     // back are a backlog that drains at the same rate, and each refusal adds its share to it.
-    const ahead = ((this.inFlight + this.depth) / rate) * 1000;
+    const ahead = (Math.max(this.inFlight + this.depth, this.outstanding) / rate) * 1000;
     const backlog = Math.max(0, this.retryBacklogUntil - now);
     this.retryBacklogUntil = now + backlog + 1000 / rate;
     const at = now + ahead + this.random() * backlog;

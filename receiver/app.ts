@@ -26,6 +26,8 @@ export interface AppDeps {
 
 const jsonType = 'application/json; charset=utf-8';
 
+const yieldToArrivals = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function send(res: ServerResponse, status: number, body: string, extra?: Record<string, string>): void {
   res.writeHead(status, { 'content-type': jsonType, 'content-length': Buffer.byteLength(body), ...extra });
   res.end(body);
@@ -96,15 +98,20 @@ export function createOpsApp(deps: AppDeps): RequestHandler {
 export function createWebhookApp(deps: AppDeps): RequestHandler {
   const { logger, metrics } = deps;
   const log = (result: DeliveryResult, ms: number) => {
-    if (result.status >= 500) logger.warn({ ...result, ms: Math.round(ms * 10) / 10 }, 'delivery refused');
-    else if (logger.isLevelEnabled('info')) {
-      logger.info({ ...result, ms: Math.round(ms * 10) / 10 }, result.status < 300 ? 'delivery accepted' : 'delivery refused');
-    }
+    const fields = { ...result, ms: Math.round(ms * 10) / 10 };
+    // A delivery turned away for lack of room is load shedding, not a fault: info, like the deliveries accepted.
+    if (result.status >= 500 && result.outcome !== 'busy') logger.warn(fields, 'delivery refused');
+    else if (logger.isLevelEnabled('info')) logger.info(fields, result.status < 300 ? 'delivery accepted' : 'delivery refused');
   };
   const deliver = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
+    const busy = deps.handler.atDoor();
+    if (busy) return answer(res, busy, started);
     let result: DeliveryResult;
     try {
+      // Requests that arrived together are all seen at the door before any of them is verified, so the ones with no
+      // room are answered first, without waiting behind the work of the ones let in.
+      await yieldToArrivals();
       const read = await readBody(req, deps.maxBodyBytes);
       if (!read.ok) {
         result = { status: read.status, outcome: 'refused', reason: read.reason };
@@ -115,6 +122,10 @@ export function createWebhookApp(deps: AppDeps): RequestHandler {
       result = { status: 500, outcome: 'refused', reason: 'internal error', error: String(err).slice(0, 200) };
       metrics.deliveries.inc('none', 'refused', 'none');
     }
+    deps.handler.leftDoor();
+    answer(res, result, started);
+  };
+  const answer = (res: ServerResponse, result: DeliveryResult, started: number) => {
     log(result, performance.now() - started);
     const extra: Record<string, string> = {};
     if (result.retryAfterSec !== undefined) extra['retry-after'] = String(result.retryAfterSec);

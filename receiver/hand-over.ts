@@ -59,10 +59,14 @@ export class HandOver {
     return queuedMs === undefined ? result : { ...result, queuedMs: Math.round(queuedMs) };
   }
 
-  /** Turned away before verification when there is no room: under a burst, a refusal should cost next to nothing. */
-  refuseEarly(): DeliveryResult | undefined {
-    const refusal = this.deps.admission.wouldRefuse();
+  /** At the door (see Admission.atDoor): undefined when let in, else the answer for a delivery with no room. */
+  atDoor(): DeliveryResult | undefined {
+    const refusal = this.deps.admission.atDoor();
     return refusal && this.busy({}, refusal);
+  }
+
+  leftDoor(): void {
+    this.deps.admission.leftDoor();
   }
 
   private busy(fields: Partial<DeliveryFields>, refusal: Refusal): DeliveryResult {

@@ -37,6 +37,20 @@ const isPing = (envelope: unknown) => {
 export class DeliveryHandler {
   constructor(private readonly deps: DeliveryHandlerDeps) {}
 
+  /**
+   * At the door, before the body is read: the answer for a delivery with no room (a 503 that costs next to nothing), or
+   * undefined when it is let in, in which case the caller calls `leftDoor()` once it has answered.
+   */
+  atDoor(): DeliveryResult | undefined {
+    const busy = this.deps.handOver.atDoor();
+    if (busy) this.deps.metrics.deliveries.inc('none', busy.outcome, 'none');
+    return busy;
+  }
+
+  leftDoor(): void {
+    this.deps.handOver.leftDoor();
+  }
+
   async handle(headers: HeaderInput, body: Buffer): Promise<DeliveryResult> {
     const result = await this.process(headers, body);
     this.deps.metrics.deliveries.inc(result.type ?? 'none', result.outcome, result.scheme ?? 'none');
@@ -46,8 +60,6 @@ export class DeliveryHandler {
 
   private async process(headers: HeaderInput, body: Buffer): Promise<DeliveryResult> {
     const { metrics, verifier } = this.deps;
-    const busy = this.deps.handOver.refuseEarly();
-    if (busy) return busy;
     const started = performance.now();
     const verified = await verifier.verify(body, headers);
     const scheme = verified.ok ? verified.scheme : (verified.verified?.scheme ?? 'none');

@@ -127,7 +127,7 @@ describe('receiver cores', () => {
     assert.ok(refusals.every((r) => Number.isInteger(r.retryAfterSec) && r.retryAfterSec >= 1 && r.retryAfterSec <= 60));
     // Refused one after another, each finds a longer backlog of refusals before it to spread across.
     assert.ok(refusals[2]!.retryAfterSec >= refusals[0]!.retryAfterSec);
-    const burst = Array.from({ length: 500 }, () => admission.wouldRefuse()!.retryAfterSec);
+    const burst = Array.from({ length: 500 }, () => (admission.enter() as { retryAfterSec: number }).retryAfterSec);
     assert.ok(burst.at(-1)! >= 5, `500 refused at once at the assumed 100/s come back over seconds, not at once: ${burst.at(-1)}`);
     now = 10;
     admission.leave(10);
@@ -140,6 +140,12 @@ describe('receiver cores', () => {
     admission.leave(10);
     admission.leave(10);
     assert.deepEqual([admission.active, admission.depth], [0, 0]);
+    // At the door: let in while a place or a place in the queue is left for it behind those let in before.
+    const door = new Admission({ maxInFlight: 2, maxQueued: 1, maxWaitMs: 1000 }, () => now);
+    assert.deepEqual([door.atDoor(), door.atDoor(), door.atDoor()], [undefined, undefined, undefined]);
+    assert.equal(door.atDoor()?.reason, 'queue full', 'two places and one in the queue are spoken for');
+    door.leftDoor();
+    assert.equal(door.atDoor(), undefined, 'one answered: room for one more');
     // A slow Temporal: one place freed per 2 s. Nobody is queued for a wait the queue cannot promise.
     const slow = new Admission({ maxInFlight: 1, maxQueued: 10, maxWaitMs: 1000 }, () => now);
     slow.enter();

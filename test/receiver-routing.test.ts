@@ -408,7 +408,7 @@ describe('receiver: configuration from the environment', () => {
   it('applies the documented defaults', () => {
     const config = receiverConfigFromEnv({ ...keyed, GEMINI_WEBHOOK_SECRETS: `${secret}, ${newSecret()}` });
     assert.equal(config.port, 8789);
-    assert.deepEqual(config.admission, { maxInFlight: 64, maxQueued: 256 }, 'the wait bound follows the ack bound');
+    assert.deepEqual(config.admission, { maxInFlight: 32, maxQueued: 256 }, 'the wait bound follows the ack bound');
     assert.equal(config.secrets?.length, 2);
     assert.equal(config.jwksUrl, 'https://generativelanguage.googleapis.com/.well-known/jwks.json');
     assert.equal(config.ackTimeoutMs, 2000);

@@ -22,7 +22,16 @@ export const benchParts: BenchPart[] = [
     what: 'event -> resume, via the receiver against raw client.signal and against polling',
     needsStack: true,
     run: (stack, quick) =>
-      latencyPart(stack!, quick ? { sequential: 20, bursts: [100], pollingJobs: 3 } : { sequential: 100, bursts: [100, 1000], pollingJobs: 10 }),
+      latencyPart(
+        stack!,
+        quick
+          ? { sequential: 20, bursts: [{ size: 100, concurrency: 128 }, { size: 400, concurrency: 400 }], pollingJobs: 3 }
+          : {
+              sequential: 100,
+              bursts: [{ size: 100, concurrency: 128 }, { size: 1000, concurrency: 128 }, { size: 1000, concurrency: 1000 }],
+              pollingJobs: 10,
+            },
+      ),
   },
   {
     name: 'worker',
