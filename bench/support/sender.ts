@@ -29,9 +29,12 @@ export interface SendReport {
   attempts: number;
   /** Answers other than 2xx, by status (0: no answer). */
   refusedBy: Record<string, number>;
+  /** Answers of 503 with Retry-After: turned away by admission control. */
   refused503: number;
-  /** How long the receiver took to answer each 503, from the request to the answer. */
+  /** How long the receiver took to answer each of those, from the request to the answer. */
   refusalMs: { p50: number; p99: number; max: number };
+  /** Answers of 503 without Retry-After: Temporal did not accept the event within the ack bound (or was down). */
+  unavailable503: number;
   /** How long each accepted attempt took. */
   acceptedMs: { p50: number; p99: number };
 }
@@ -49,6 +52,7 @@ export async function sendAll(deliveries: readonly Outgoing[], opts: SenderOptio
   const refusedBy: Record<string, number> = {};
   const refusalMs: number[] = [];
   const acceptedMs: number[] = [];
+  let unavailable503 = 0;
   let attempts = 0;
   let delivered = 0;
   let failed = 0;
@@ -73,7 +77,8 @@ export async function sendAll(deliveries: readonly Outgoing[], opts: SenderOptio
       return;
     }
     refusedBy[answer.status] = (refusedBy[answer.status] ?? 0) + 1;
-    if (answer.status === 503) refusalMs.push(ms);
+    if (answer.status === 503 && answer.retryAfterSec !== undefined) refusalMs.push(ms);
+    else if (answer.status === 503) unavailable503++;
     item.failures++;
     if (Date.now() - item.firstAt > (opts.giveUpAfterMs ?? 600_000)) {
       failed++;
@@ -111,6 +116,7 @@ export async function sendAll(deliveries: readonly Outgoing[], opts: SenderOptio
     refusedBy,
     refused503: refusalMs.length,
     refusalMs: { p50: refusals.p50, p99: refusals.p99, max: Math.max(0, ...refusalMs) },
+    unavailable503,
     acceptedMs: { p50: accepted.p50, p99: accepted.p99 },
   };
 }
