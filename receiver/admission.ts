@@ -58,10 +58,6 @@ export class Admission {
     private readonly random: () => number = Math.random,
   ) {}
 
-  private get places(): number {
-    return this.limits.maxInFlight;
-  }
-
   get depth(): number {
     return this.waiting.length - this.head;
   }
@@ -70,9 +66,10 @@ export class Admission {
     return this.inFlight;
   }
 
-  /** Places freed per second at the current pace: every open place, once per average hand-over time. */
+  /** Places freed per second at the current pace: every place, once per average hand-over time. */
   get ratePerSec(): number {
-    return this.latencyMs === undefined ? assumedRatePerSec : (this.places * 1000) / Math.max(this.latencyMs, 1);
+    if (this.latencyMs === undefined) return assumedRatePerSec;
+    return (this.limits.maxInFlight * 1000) / Math.max(this.latencyMs, 1);
   }
 
   /**
@@ -80,7 +77,7 @@ export class Admission {
    * the wait ended), else a refusal. Once admitted, the caller calls `leave()` exactly once.
    */
   enter(): Refusal | undefined | Promise<Wait> {
-    if (this.inFlight < this.places && this.depth === 0) {
+    if (this.inFlight < this.limits.maxInFlight && this.depth === 0) {
       this.inFlight++;
       return undefined;
     }
@@ -97,8 +94,8 @@ export class Admission {
    * costs neither a signature check nor a wait behind the deliveries already let in.
    */
   atDoor(): Refusal | undefined {
-    if (this.outstanding >= this.places) {
-      const position = this.outstanding - this.places + 1;
+    if (this.outstanding >= this.limits.maxInFlight) {
+      const position = this.outstanding - this.limits.maxInFlight + 1;
       if (position > this.limits.maxQueued || this.waitMs(position) > this.limits.maxWaitMs) return this.refusal();
     }
     this.outstanding++;
@@ -113,7 +110,7 @@ export class Admission {
   /** Gives the place back (held for `heldMs`), straight to the first waiter unless the places are over their bound. */
   leave(heldMs: number): void {
     this.latencyMs = this.latencyMs === undefined ? heldMs : this.latencyMs + latencyWeight * (heldMs - this.latencyMs);
-    if (this.inFlight <= this.places && this.depth > 0) this.shift().admit('in time');
+    if (this.inFlight <= this.limits.maxInFlight && this.depth > 0) this.shift().admit('in time');
     else this.inFlight--;
   }
 
@@ -135,7 +132,8 @@ export class Admission {
     const backlog = Math.max(0, this.retryBacklogUntil - now);
     this.retryBacklogUntil = now + backlog + 1000 / rate;
     const at = now + ahead + this.random() * backlog;
-    return { reason: 'queue full', retryAfterSec: Math.min(maxRetryAfterSec, Math.max(1, Math.ceil((at - now) / 1000))) };
+    const retryAfterSec = Math.min(maxRetryAfterSec, Math.max(1, Math.ceil((at - now) / 1000)));
+    return { reason: 'queue full', retryAfterSec };
   }
 
   private shift(): Waiter {

@@ -39,7 +39,8 @@ function answerBody(result: DeliveryResult): string {
   const key = result.status < 300 ? `o:${result.outcome}` : `e:${result.reason ?? result.outcome}`;
   let body = answers.get(key);
   if (body === undefined) {
-    body = JSON.stringify(result.status < 300 ? { outcome: result.outcome } : { error: result.reason ?? result.outcome });
+    const shown = result.status < 300 ? { outcome: result.outcome } : { error: result.reason ?? result.outcome };
+    body = JSON.stringify(shown);
     if (answers.size < 500) answers.set(key, body);
   }
   return body;
@@ -101,7 +102,9 @@ export function createWebhookApp(deps: AppDeps): RequestHandler {
     const fields = { ...result, ms: Math.round(ms * 10) / 10 };
     // A delivery turned away for lack of room is load shedding, not a fault: info, like the deliveries accepted.
     if (result.status >= 500 && result.outcome !== 'busy') logger.warn(fields, 'delivery refused');
-    else if (logger.isLevelEnabled('info')) logger.info(fields, result.status < 300 ? 'delivery accepted' : 'delivery refused');
+    else if (logger.isLevelEnabled('info')) {
+      logger.info(fields, result.status < 300 ? 'delivery accepted' : 'delivery refused');
+    }
   };
   const deliver = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();

@@ -57,7 +57,9 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
   const c = parseOptions(schema, env, 'receiver settings');
   checked('GEMINI_WEBHOOK_SECRETS', () => checkWebhookSecrets(c.GEMINI_WEBHOOK_SECRETS));
   if (c.RECEIVER_MAX_QUEUE_WAIT_MS !== undefined && c.RECEIVER_MAX_QUEUE_WAIT_MS >= c.RECEIVER_ACK_TIMEOUT_MS) {
-    throw new ReceiverOptionsError('invalid receiver settings:\n  - RECEIVER_MAX_QUEUE_WAIT_MS: must be below RECEIVER_ACK_TIMEOUT_MS');
+    throw new ReceiverOptionsError(
+      'invalid receiver settings:\n  - RECEIVER_MAX_QUEUE_WAIT_MS: must be below RECEIVER_ACK_TIMEOUT_MS',
+    );
   }
   if (c.GEMINIFLOW_ROUTING_KEYS === undefined) throw new ReceiverOptionsError(routingKeysRequired);
   const routingKeys = checked('GEMINIFLOW_ROUTING_KEYS', () => routingKeysFromVariable(c.GEMINIFLOW_ROUTING_KEYS));

@@ -103,10 +103,9 @@ export async function createReceiver(options: ReceiverOptions): Promise<GeminiRe
   warnAboutGaps(options, o, verifier, logger);
   const temporal = await temporalClient(o, logger);
   const metrics = createMetrics({ defaultMetrics: o.defaultMetrics });
-  const admission = new Admission({
-    ...o.admission,
-    maxWaitMs: o.admission.maxWaitMs ?? Math.max(1, Math.min(admissionDefaults.maxWaitMs, Math.floor(o.ackTimeoutMs / 2))),
-  });
+  // Unless set, a queued delivery waits at most half the ack bound, so it still has time to land.
+  const maxWaitMs = o.admission.maxWaitMs ?? Math.max(1, Math.min(admissionDefaults.maxWaitMs, o.ackTimeoutMs >> 1));
+  const admission = new Admission({ ...o.admission, maxWaitMs });
   metrics.watch(admission);
   const dedupe = new WebhookIdDedupe<Delivered>(o.dedupeCapacity);
   const handOver = new HandOver({ client: temporal.client, dedupe, admission, metrics, ackTimeoutMs: o.ackTimeoutMs });

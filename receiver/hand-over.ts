@@ -71,7 +71,8 @@ export class HandOver {
 
   private busy(fields: Partial<DeliveryFields>, refusal: Refusal): DeliveryResult {
     this.deps.metrics.refusals.inc(refusal.reason);
-    return { status: 503, ...fields, outcome: 'busy', reason: `receiver busy: ${refusal.reason}`, retryAfterSec: refusal.retryAfterSec };
+    const reason = `receiver busy: ${refusal.reason}`;
+    return { status: 503, ...fields, outcome: 'busy', reason, retryAfterSec: refusal.retryAfterSec };
   }
 
   private async withinBound(

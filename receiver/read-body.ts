@@ -10,7 +10,10 @@ const unreadable = { ok: false, status: 400, reason: 'body could not be read' } 
  * bytes read pass the bound otherwise. A body a framework already read raw (`req.body` as a Buffer, e.g. express.raw)
  * is taken as it is; one it parsed cannot be verified any more.
  */
-export function readBody(req: IncomingMessage & { body?: unknown }, maxBytes: number): Promise<BodyResult> | BodyResult {
+export function readBody(
+  req: IncomingMessage & { body?: unknown },
+  maxBytes: number,
+): Promise<BodyResult> | BodyResult {
   if (Buffer.isBuffer(req.body)) return req.body.length > maxBytes ? tooLarge : { ok: true, body: req.body };
   if (req.readableEnded || req.body !== undefined) {
     return { ok: false, status: 400, reason: 'body already consumed: mount the receiver before any body parser' };

@@ -11,7 +11,12 @@ const notFound = 5;
  * attempt and its retry) are one signal in the run's history. Resolves false when the workflow does not exist or has
  * closed; other errors propagate (classified by the caller).
  */
-export async function signalOnce(client: Client, workflowId: string, event: GeminiEvent, requestId: string): Promise<boolean> {
+export async function signalOnce(
+  client: Client,
+  workflowId: string,
+  event: GeminiEvent,
+  requestId: string,
+): Promise<boolean> {
   const { payloadConverter, payloadCodecs } = client.options.loadedDataConverter;
   let payloads = [payloadConverter.toPayload(event)];
   for (const codec of payloadCodecs) payloads = await codec.encode(payloads);
