@@ -21,12 +21,12 @@ export const proposedWorkerTuning: WorkerTuning = geminiflowWorkerTuning;
 
 export const workerTunings: { name: string; tuning: WorkerTuning }[] = [
   { name: 'sdk-defaults', tuning: {} },
-  { name: 'cache250 (geminiflow)', tuning: proposedWorkerTuning },
-  { name: 'cache100', tuning: { maxCachedWorkflows: 100 } },
-  { name: 'cache600', tuning: { maxCachedWorkflows: 600 } },
-  { name: 'cache250-no-reuse-v8', tuning: { ...proposedWorkerTuning, reuseV8Context: false } },
+  { name: 'cache100 (geminiflow)', tuning: proposedWorkerTuning },
+  { name: 'cache0 (no sticky execution)', tuning: { maxCachedWorkflows: 0 } },
+  { name: 'cache250', tuning: { maxCachedWorkflows: 250 } },
+  { name: 'cache100-no-reuse-v8', tuning: { ...proposedWorkerTuning, reuseV8Context: false } },
   {
-    name: 'cache250-wft100-poll20',
+    name: 'cache100-wft100-poll20',
     tuning: { ...proposedWorkerTuning, maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentWorkflowTaskPolls: 20 },
   },
 ];
