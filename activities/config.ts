@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { envSchema, parseEnv, withExplicitValues } from '../common/env';
-import { parseRoutingKeys, type RoutingKey } from '../routing/token';
+import { type RoutingKey, routingKeysFromVariable, routingKeysRequired } from '../routing/token';
 import { type ApprovalNotifyConfig, checkNotifyConfig, notifyEnvNames, notifyEnvSchema } from './notify-config';
 
 /** Where Gemini calls go and how jobs are routed back: read and checked once, when the worker starts. */
@@ -41,7 +41,7 @@ const geminiSettings = envSchema({
     .string()
     .transform((value, ctx) => {
       try {
-        return parseRoutingKeys(value);
+        return routingKeysFromVariable(value);
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
         return z.NEVER;
@@ -54,13 +54,21 @@ const geminiSettings = envSchema({
 /**
  * Reads the worker's Gemini settings from the environment, with `values` given in code added to it (they win over the
  * environment's, which are still read and checked). GEMINI_EMULATOR_URL wins over GEMINI_API_KEY, so a stray real key
- * in a developer's shell never sends test traffic to Google; with neither, the emulator on GEMINI_EMULATOR_PORT.
+ * in a developer's shell never sends test traffic to Google; with neither, the emulator on GEMINI_EMULATOR_PORT. Jobs
+ * that send per-request webhooks (GEMINIFLOW_WEBHOOK_URL) need routing keys, or GEMINIFLOW_ROUTING_KEYS=none.
  */
 export function geminiflowConfigFromEnv(
   values: Record<string, string | undefined> = {},
   env: NodeJS.ProcessEnv = process.env,
 ): GeminiflowConfig {
-  const c = parseEnv(geminiSettings, withExplicitValues(values, env), 'Gemini settings');
+  const c = parseEnv(
+    geminiSettings.refine((v) => !v.GEMINIFLOW_WEBHOOK_URL || v.GEMINIFLOW_ROUTING_KEYS !== undefined, {
+      message: routingKeysRequired,
+      path: ['GEMINIFLOW_ROUTING_KEYS'],
+    }),
+    withExplicitValues(values, env),
+    'Gemini settings',
+  );
   const gemini: GeminiflowConfig['gemini'] = c.GEMINI_EMULATOR_URL
     ? { target: 'emulator', apiKey: c.GEMINI_API_KEY ?? emulatorApiKey, baseUrl: c.GEMINI_EMULATOR_URL }
     : c.GEMINI_API_KEY

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { envSchema } from '../common/env';
 import { warnAboutMisspeltEnv } from '../common/env-names';
 import { temporalSettings } from '../common/temporal-connection';
-import { parseRoutingKeys } from '../routing/token';
+import { routingKeysFromVariable, routingKeysRequired } from '../routing/token';
 import { parseOptions, ReceiverOptionsError } from './option-errors';
-import { listenSchemas, type ReceiverOptions } from './options';
+import { admissionDefaults, listenSchemas, type ReceiverOptions } from './options';
 import { googleJwksUrl } from './verify/google';
 import { checkWebhookSecrets } from './verify/v1';
 
@@ -32,6 +32,10 @@ const schema = envSchema({
   RECEIVER_UNTRUSTED_PER_MINUTE: int(0).default(60),
   RECEIVER_UNTRUSTED_MAX_OPEN: int(0).default(1000),
   RECEIVER_ACK_TIMEOUT_MS: int(100, 60_000).default(2000),
+  RECEIVER_MAX_IN_FLIGHT: int(1, 10_000).default(admissionDefaults.maxInFlight),
+  RECEIVER_MAX_QUEUED: int(0, 100_000).default(admissionDefaults.maxQueued),
+  // Unset: 1000 ms, or half the ack timeout if that is less (decided where the options are checked).
+  RECEIVER_MAX_QUEUE_WAIT_MS: int(1, 60_000).optional(),
   RECEIVER_MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   RECEIVER_MAX_EVENT_BYTES: int(1024, 2 * 1024 * 1024).default(256 * 1024),
   RECEIVER_MAX_JSON_DEPTH: int(4, 1000).default(32),
@@ -55,9 +59,13 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
   warnAboutMisspeltEnv(env);
   const c = parseOptions(schema, env, 'receiver settings');
   checked('GEMINI_WEBHOOK_SECRETS', () => checkWebhookSecrets(c.GEMINI_WEBHOOK_SECRETS));
-  const routingKeys = c.GEMINIFLOW_ROUTING_KEYS
-    ? checked('GEMINIFLOW_ROUTING_KEYS', () => parseRoutingKeys(c.GEMINIFLOW_ROUTING_KEYS!))
-    : [];
+  if (c.RECEIVER_MAX_QUEUE_WAIT_MS !== undefined && c.RECEIVER_MAX_QUEUE_WAIT_MS >= c.RECEIVER_ACK_TIMEOUT_MS) {
+    throw new ReceiverOptionsError(
+      'invalid receiver settings:\n  - RECEIVER_MAX_QUEUE_WAIT_MS: must be below RECEIVER_ACK_TIMEOUT_MS',
+    );
+  }
+  if (c.GEMINIFLOW_ROUTING_KEYS === undefined) throw new ReceiverOptionsError(routingKeysRequired);
+  const routingKeys = checked('GEMINIFLOW_ROUTING_KEYS', () => routingKeysFromVariable(c.GEMINIFLOW_ROUTING_KEYS));
   const temporal = temporalSettings(env);
   return {
     port: c.RECEIVER_PORT,
@@ -80,6 +88,11 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
       connectionOptions: temporal.nativeConnectionOptions,
     },
     ackTimeoutMs: c.RECEIVER_ACK_TIMEOUT_MS,
+    admission: {
+      maxInFlight: c.RECEIVER_MAX_IN_FLIGHT,
+      maxQueued: c.RECEIVER_MAX_QUEUED,
+      ...(c.RECEIVER_MAX_QUEUE_WAIT_MS === undefined ? {} : { maxWaitMs: c.RECEIVER_MAX_QUEUE_WAIT_MS }),
+    },
     maxBodyBytes: c.RECEIVER_MAX_BODY_BYTES,
     maxEventBytes: c.RECEIVER_MAX_EVENT_BYTES,
     maxJsonDepth: c.RECEIVER_MAX_JSON_DEPTH,

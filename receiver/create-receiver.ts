@@ -1,25 +1,41 @@
 import { Client } from '@temporalio/client';
-import type express from 'express';
+import express from 'express';
 import type { Logger } from 'pino';
 import { logger as rootLogger } from '../common/logger';
-import { createOpsApp, createWebhookApp } from './app';
+import { OwnerCache } from '../routing/owner-cache';
+import { routingKeysRequired } from '../routing/token';
+import { Admission } from './admission';
+import { createOpsApp, createWebhookApp, type RequestHandler } from './app';
 import { WebhookIdDedupe } from './dedupe';
 import { type Delivered, EventDelivery } from './deliver';
+import { HandOver } from './hand-over';
 import { DeliveryHandler } from './handle-delivery';
 import { createMetrics, type ReceiverMetrics } from './metrics';
 import { parseOptions } from './option-errors';
-import { type CheckedReceiverOptions, type ReceiverOptions, receiverOptionsSchema } from './options';
+import { admissionDefaults, type CheckedReceiverOptions, type ReceiverOptions, receiverOptionsSchema } from './options';
 import { BackgroundNativeConnection } from './temporal-connection';
 import { UntrustedBudget } from './untrusted-budget';
 import { WebhookVerifier } from './verify';
 
 export interface GeminiReceiver {
-  /** Mount this in your server: the webhook route at `path`, `/healthz`, and `/readyz` as a bare status. */
+  /**
+   * Mount this in your Express server (`app.use(receiver.app)`), or listen with it: the webhook route at `path`,
+   * `/healthz`, and `/readyz` as a bare status. Mount it before any body parser: the webhook route reads the raw body
+   * itself.
+   */
   app: express.Express;
   /** Operations (`/metrics`, `/readyz` with details, `/healthz`): serve it where only operators can reach it. */
   ops: express.Express;
+  /**
+   * The same routes as `app`, as a plain Node request handler without Express's per-request work:
+   * `http.createServer(receiver.handler)` (what startReceiver serves), or `app.use(receiver.handler)` in Connect-style
+   * servers. Requests it does not serve go to `next`, else 404.
+   */
+  handler: RequestHandler;
+  /** The operations routes as a plain Node request handler. */
+  opsHandler: RequestHandler;
   metrics: ReceiverMetrics;
-  /** Whether Temporal answers right now (bounded to 1 s). */
+  /** Whether Temporal answers right now: it accepted an event within the last second, or a probe (bounded to 1 s). */
   ready(): Promise<boolean>;
   /** Closes the Temporal connection the receiver made (not a client that was passed in). */
   close(): Promise<void>;
@@ -43,6 +59,15 @@ async function temporalClient(o: CheckedReceiverOptions, logger: Logger) {
   return { client, probe, close: () => connection.close() };
 }
 
+/** An Express app around a plain handler, for users who mount or listen with Express; unknown paths get its 404. */
+function asExpressApp(handler: RequestHandler): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(handler);
+  return app;
+}
+
 /** Resolves false after `ms` or on failure: the native client retries a failing call past its deadline. */
 async function bounded(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -52,16 +77,16 @@ async function bounded(probe: () => Promise<boolean>, ms: number): Promise<boole
   return Promise.race([probe().catch(() => false), late]).finally(() => clearTimeout(timer));
 }
 
-function warnAboutGaps(o: CheckedReceiverOptions, verifier: WebhookVerifier, logger: Logger): void {
+function warnAboutGaps(
+  options: ReceiverOptions,
+  o: CheckedReceiverOptions,
+  verifier: WebhookVerifier,
+  logger: Logger,
+): void {
   if (!verifier.configured('v1')) {
     logger.warn('no webhook secrets: registered (v1 HMAC) webhooks cannot verify');
   }
-  if (o.routingKeys.length === 0) {
-    logger.warn(
-      'no routing keys (GEMINIFLOW_ROUTING_KEYS): per-request deliveries are routed by resource id only, ' +
-        'not by user_metadata',
-    );
-  }
+  if (o.routingKeys.length === 0 && options.routingKeys === undefined) logger.warn(routingKeysRequired);
   if ((o.jwksUrl || o.jwks) && !verifier.configured('jwt')) {
     logger.warn('no JWT audience (publicUrl or audience): JWT-signed deliveries are refused');
   }
@@ -75,26 +100,43 @@ export async function createReceiver(options: ReceiverOptions): Promise<GeminiRe
   const o = parseOptions(receiverOptionsSchema, options, 'receiver options') as CheckedReceiverOptions;
   const logger = (o.logger ?? rootLogger).child({ component: 'receiver' });
   const verifier = new WebhookVerifier({ ...o, audience: o.audience ?? o.publicUrl });
-  warnAboutGaps(o, verifier, logger);
+  warnAboutGaps(options, o, verifier, logger);
   const temporal = await temporalClient(o, logger);
   const metrics = createMetrics({ defaultMetrics: o.defaultMetrics });
+  // Unless set, a queued delivery waits at most half the ack bound, so it still has time to land.
+  const maxWaitMs = o.admission.maxWaitMs ?? Math.max(1, Math.min(admissionDefaults.maxWaitMs, o.ackTimeoutMs >> 1));
+  const admission = new Admission({ ...o.admission, maxWaitMs });
+  metrics.watch(admission);
+  const dedupe = new WebhookIdDedupe<Delivered>(o.dedupeCapacity);
+  const handOver = new HandOver({ client: temporal.client, dedupe, admission, metrics, ackTimeoutMs: o.ackTimeoutMs });
   const handler = new DeliveryHandler({
-    client: temporal.client,
     verifier,
     delivery: new EventDelivery(temporal.client, {
       taskQueue: o.temporal.taskQueue,
       mailboxLookupTimeoutMs: o.mailboxLookupTimeoutMs,
       mailboxLingerTimeoutMs: o.mailboxLingerTimeoutMs,
       budget: new UntrustedBudget(temporal.client, o.temporal.taskQueue, o.untrustedBudget),
+      owners: new OwnerCache(o.ownerCacheCapacity),
+      lookedUp: (source) => metrics.ownerLookups.inc(source),
     }),
-    dedupe: new WebhookIdDedupe<Delivered>(o.dedupeCapacity),
+    dedupe,
+    handOver,
     metrics,
-    ackTimeoutMs: o.ackTimeoutMs,
     routingKeys: o.routingKeys,
     maxEventBytes: o.maxEventBytes,
   });
-  const ready = () => bounded(temporal.probe, 1000);
+  // While events are landing, Temporal evidently answers: a burst does not queue health checks behind it.
+  const ready = async () => Date.now() - handOver.lastAcceptedAt < 1000 || bounded(temporal.probe, 1000);
   const status = { routingKeys: o.routingKeys, webhookSecrets: o.secrets?.length ?? 0, jwksUrl: o.jwksUrl };
   const deps = { path: o.path, maxBodyBytes: o.maxBodyBytes, handler, metrics, ready, opsToken: o.opsToken, status, logger };
-  return { app: createWebhookApp(deps), ops: createOpsApp(deps), metrics, ready, close: temporal.close };
+  const handlers = { public: createWebhookApp(deps), ops: createOpsApp(deps) };
+  return {
+    app: asExpressApp(handlers.public),
+    ops: asExpressApp(handlers.ops),
+    handler: handlers.public,
+    opsHandler: handlers.ops,
+    metrics,
+    ready,
+    close: temporal.close,
+  };
 }

@@ -3,9 +3,11 @@ import type { DeadLetterReason, DeadLetterRecord } from '../routing/dead-letter-
 import { type GeminiEvent, geminiEventSignal, mailboxWorkflowId } from '../common/contract';
 import { geminiMailbox } from '../routing/mailbox-workflow';
 import { recordDeadLetter } from '../routing/dead-letter-store';
+import type { OwnerCache } from '../routing/owner-cache';
 import { findOwner } from '../routing/owner-lookup';
 import type { Route } from '../routing/route';
 import { boundedCopy, wellFormed } from './bounded-copy';
+import { signalOnce } from './signal';
 import { OwnerLookupFailed } from './temporal-errors';
 import type { UntrustedBudget } from './untrusted-budget';
 
@@ -25,6 +27,10 @@ export interface DeliveryOptions {
   mailboxLingerTimeoutMs?: number;
   /** Bounds what deliveries from unknown senders may store. */
   budget: UntrustedBudget;
+  /** Owners found by lookup, tried before the next lookup for the same resource. */
+  owners: OwnerCache;
+  /** Told where each owner-lookup route found its owner: `cache`, `visibility` (a query), or `none`. */
+  lookedUp?: (source: 'cache' | 'visibility' | 'none') => void;
 }
 
 /**
@@ -67,10 +73,20 @@ export class EventDelivery {
       );
     }
 
+    const known = this.opts.owners.get(route.resourceId);
+    if (known !== undefined) {
+      if (await this.signal(known, event)) {
+        this.opts.lookedUp?.('cache');
+        return { outcome: 'signaled', workflowId: known };
+      }
+      this.opts.owners.forget(route.resourceId);
+    }
     const owner = await findOwner(this.client, route.resourceId).catch((err: unknown) => {
       throw new OwnerLookupFailed(`owner lookup failed: ${(err as Error).message}`, { cause: err });
     });
+    this.opts.lookedUp?.(owner ? 'visibility' : 'none');
     if (owner?.running && (await this.signal(owner.workflowId, event))) {
+      this.opts.owners.remember(route.resourceId, owner.workflowId);
       return { outcome: 'signaled', workflowId: owner.workflowId };
     }
     if (owner) {
@@ -108,15 +124,12 @@ export class EventDelivery {
     return { outcome: 'dead_lettered', reason: record.reason, workflowId };
   }
 
-  /** False when the workflow does not exist or has closed; other errors propagate. */
-  private async signal(workflowId: string, event: GeminiEvent): Promise<boolean> {
-    try {
-      await this.client.workflow.getHandle(workflowId).signal(geminiEventSignal, event);
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
-    }
+  /**
+   * False when the workflow does not exist or has closed; other errors propagate. The delivery's id is the signal's
+   * request id, so a copy that reaches Temporal through another receiver is dropped there.
+   */
+  private signal(workflowId: string, event: GeminiEvent): Promise<boolean> {
+    return signalOnce(this.client, workflowId, event, event.webhookId);
   }
 }
 

@@ -5,7 +5,8 @@ export { startReceiver, type RunningReceiver } from './server';
 export type { ReceiverOptions } from './options';
 export { receiverConfigFromEnv, googleJwksUrl } from './config';
 export { ReceiverOptionsError } from './option-errors';
-export type { DeliveryResult } from './handle-delivery';
+export type { DeliveryResult } from './delivery-result';
+export type { RequestHandler } from './app';
 export {
   verifyGeminiWebhook,
   WebhookVerifier,

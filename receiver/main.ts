@@ -1,12 +1,13 @@
 import { runMain } from '../common/errors';
-import { logger } from '../common/logger';
+import { bufferedLogger } from '../common/logger';
 import { ensureSearchAttributes } from '../common/search-attributes-setup';
 import { temporalSettings } from '../common/temporal-connection';
 import { receiverConfigFromEnv } from './config';
 import { startReceiver } from './server';
 
 runMain(async () => {
-  const receiver = await startReceiver(receiverConfigFromEnv());
+  const logger = bufferedLogger();
+  const receiver = await startReceiver({ ...receiverConfigFromEnv(), logger });
   process.stdout.write(`receiver listening: ${receiver.url} (operations: ${receiver.opsUrl})\n`);
   const shutdown = () => void receiver.stop().then(() => process.exit(0));
   process.once('SIGINT', shutdown);

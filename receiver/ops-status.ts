@@ -1,4 +1,4 @@
-import express from 'express';
+import type { Counter } from 'prom-client';
 import { type RoutingKey, routingKeyFingerprint } from '../routing/token';
 import type { ReceiverMetrics } from './metrics';
 
@@ -21,18 +21,15 @@ export interface ReceiverStatusSource {
   metrics: ReceiverMetrics;
 }
 
-/** `GET /status` of the operations app. */
-export function receiverStatusRoute(source: ReceiverStatusSource): express.Router {
-  const router = express.Router();
-  router.get('/status', async (_req, res) => {
-    const { values } = await source.metrics.deliveries.get();
-    const status: ReceiverStatus = {
-      routingKeys: source.routingKeys.map((k) => ({ id: k.id, fingerprint: routingKeyFingerprint(k) })),
-      webhookSecrets: source.webhookSecrets,
-      ...(source.jwksUrl ? { jwksUrl: source.jwksUrl } : {}),
-      pingsReceived: values.filter((v) => v.labels.outcome === 'ping').reduce((sum, v) => sum + v.value, 0),
-    };
-    res.json(status);
-  });
-  return router;
+/** `GET /status` of the operations routes. */
+export async function readReceiverStatus(source: ReceiverStatusSource): Promise<ReceiverStatus> {
+  // Read through prom-client, which first collects what the hot path tallied since the last scrape.
+  const deliveries = source.metrics.registry.getSingleMetric('geminiflow_webhook_deliveries_total') as Counter;
+  const { values } = await deliveries.get();
+  return {
+    routingKeys: source.routingKeys.map((k) => ({ id: k.id, fingerprint: routingKeyFingerprint(k) })),
+    webhookSecrets: source.webhookSecrets,
+    ...(source.jwksUrl ? { jwksUrl: source.jwksUrl } : {}),
+    pingsReceived: values.filter((v) => v.labels.outcome === 'ping').reduce((sum, v) => sum + v.value, 0),
+  };
 }

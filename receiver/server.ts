@@ -55,8 +55,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     await Promise.all([close(web.server, 0), ops && close(ops.server, 0)]);
     throw err;
   }
-  web.server.on('request', receiver.app);
-  ops?.server.on('request', receiver.ops);
+  // The plain handlers: a standalone receiver pays nothing for Express.
+  web.server.on('request', receiver.handler);
+  ops?.server.on('request', receiver.opsHandler);
   const logger = (options.logger ?? rootLogger).child({ component: 'receiver' });
   logger.info(
     { url, opsUrl: ops?.base, temporal: options.temporal.address, secretCount: options.secrets?.length ?? 0 },

@@ -1,12 +1,14 @@
 import {
   type ActivityOptions,
   condition,
+  continueAsNew,
   defineQuery,
   getExternalWorkflowHandle,
   patched,
   proxyActivities,
   setHandler,
   sleep,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type * as routing from './activities';
 import type { DeadLetterReason } from './dead-letter-workflow';
@@ -18,6 +20,23 @@ export interface MailboxInput {
   lookupTimeoutMs?: number;
   /** How long to stay open for stragglers after the last event (default 1 min). */
   lingerTimeoutMs?: number;
+  /**
+   * Continue as new once the history has this many events (default 5,000), or when Temporal suggests it: every held
+   * event is a signal, and Temporal refuses signals past 10,000 per run and histories past 51,200 events.
+   */
+  continueAsNewAfterEvents?: number;
+  /** What the previous run of this mailbox hands over when it continues as new. */
+  carried?: MailboxCarryOver;
+}
+
+/** Events not yet forwarded, the ids already taken, and what is known of the owner. */
+export interface MailboxCarryOver {
+  held: GeminiEvent[];
+  seenWebhookIds: string[];
+  owner?: { workflowId: string; running: boolean };
+  /** When the lookup in progress gives up (epoch ms), so a continuation does not restart the owner's grace period. */
+  giveUpAt?: number;
+  state: MailboxState;
 }
 
 export interface MailboxState {
@@ -40,15 +59,18 @@ const routingActivityPolicy: ActivityOptions = {
 
 export const mailboxStateQuery = defineQuery<MailboxState>('mailboxState');
 
+const defaultContinueAsNewAfterEvents = 5_000;
+const webhookIdsCarried = 1_000;
+
 /**
  * Holds events whose owner is not known yet (the event outran the workflow, or visibility lags), finds the owner by
  * the GeminiResourceIds search attribute, and forwards them with via 'mailbox'. The receiver starts it with
  * signalWithStart on `gemini-mailbox:<resourceId>`, so every later event for the resource lands in the same run.
  */
 export async function geminiMailbox(input: MailboxInput): Promise<MailboxState> {
-  const held: GeminiEvent[] = [];
-  const seen = new Set<string>();
-  const state: MailboxState = { held: 0, forwarded: 0, deadLettered: 0 };
+  const held: GeminiEvent[] = [...(input.carried?.held ?? [])];
+  const seen = new Set<string>(input.carried?.seenWebhookIds);
+  const state: MailboxState = input.carried?.state ?? { held: 0, forwarded: 0, deadLettered: 0 };
   setHandler(geminiEventSignal, (event) => {
     if (seen.has(event.webhookId)) return;
     seen.add(event.webhookId);
@@ -59,16 +81,41 @@ export async function geminiMailbox(input: MailboxInput): Promise<MailboxState> 
   const { findGeminiResourceOwner, geminiWorkflowStatus, deadLetterGeminiEvent } =
     proxyActivities<typeof routing>(routingActivityPolicy);
 
-  let owner: { workflowId: string; running: boolean } | undefined;
+  let owner: { workflowId: string; running: boolean } | undefined = input.carried?.owner;
   let ownerCompleted: boolean | undefined;
+  /**
+   * Before Temporal's per-run limits, the mailbox continues as new with what it holds. Checked between lookups and
+   * between rounds; the patch keeps runs that started before it replaying as they were.
+   */
+  const continueIfLarge = async (opts: { giveUpAt?: number; unhandled?: GeminiEvent[] } = {}) => {
+    const info = workflowInfo();
+    const large =
+      info.continueAsNewSuggested ||
+      info.historyLength >= (input.continueAsNewAfterEvents ?? defaultContinueAsNewAfterEvents);
+    if (!large || !patched('mailbox-continue-as-new')) return;
+    const carried: MailboxCarryOver = {
+      held: [...(opts.unhandled ?? []), ...held.splice(0)],
+      seenWebhookIds: [...seen].slice(-webhookIdsCarried),
+      owner,
+      giveUpAt: opts.giveUpAt ?? lastGiveUpAt,
+      state: { ...state, held: 0 },
+    };
+    await continueAsNew<typeof geminiMailbox>({ ...input, carried });
+  };
+  // A continuation keeps the deadline of the lookup before it, so the owner's grace period does not start again.
+  let carriedGiveUpAt = input.carried?.giveUpAt;
+  let lastGiveUpAt: number | undefined;
   /** Polls with backoff for at most lookupTimeoutMs of workflow time; undefined: the held events become dead letters. */
   const lookUpOwner = async () => {
-    const giveUpAt = Date.now() + (input.lookupTimeoutMs ?? 15 * 60_000);
+    const giveUpAt = carriedGiveUpAt ?? Date.now() + (input.lookupTimeoutMs ?? 15 * 60_000);
+    carriedGiveUpAt = undefined;
+    lastGiveUpAt = giveUpAt;
     for (let delay = 500; ; delay = Math.min(delay * 2, 30_000)) {
       const found = await findGeminiResourceOwner(input.resourceId);
       if (found) return found;
       if (Date.now() >= giveUpAt) return undefined;
       await sleep(Math.min(delay, Math.max(giveUpAt - Date.now(), 1)));
+      await continueIfLarge({ giveUpAt });
     }
   };
   const deadLetter = async (event: GeminiEvent, reason: DeadLetterReason, detail: string) => {
@@ -86,11 +133,14 @@ export async function geminiMailbox(input: MailboxInput): Promise<MailboxState> 
   };
 
   while (await condition(() => held.length > 0, input.lingerTimeoutMs ?? 60_000)) {
+    await continueIfLarge();
     if (!owner) {
       owner = await lookUpOwner();
       state.owner = owner?.workflowId;
     }
-    for (const event of held.splice(0)) {
+    const batch = held.splice(0);
+    for (const [i, event] of batch.entries()) {
+      if (i > 0) await continueIfLarge({ unhandled: batch.slice(i) });
       if (owner?.running) {
         try {
           await getExternalWorkflowHandle(owner.workflowId).signal(geminiEventSignal, { ...event, via: 'mailbox' });

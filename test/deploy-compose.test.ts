@@ -116,11 +116,11 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
       GEMINI_API_KEY: 'gemini-key-from-env',
       GEMINIFLOW_WEBHOOK_URL: 'https://hooks.example.com/webhooks/gemini',
       GEMINI_WEBHOOK_SECRETS: 'whsec_b2xkLXNlY3JldC0xMjM0NTY3ODkw whsec_bmV3LXNlY3JldC0xMjM0NTY3ODkw',
+      GEMINIFLOW_ROUTING_KEYS: `prod:${Buffer.alloc(32, 5).toString('base64')}`,
       TEMPORAL_API_KEY: 'temporal-key-from-env',
       GEMINIFLOW_NOTIFY_URLS: 'https://ops.example.com/approvals',
       GEMINIFLOW_NOTIFY_SECRET: 'whsec_bm90aWZ5LXNlY3JldC0xMjM0NTY3ODkw',
       GEMINIFLOW_CONSOLE_URL: 'https://console.example.com',
-      GEMINIFLOW_ROUTING_KEYS: `prod:${Buffer.alloc(32, 7).toString('base64')}`,
     });
     const worker = envOf(services.worker);
     const receiver = envOf(services.receiver);
@@ -148,7 +148,9 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
       consoleUrl: 'https://console.example.com',
     });
 
+    assert.equal(worker.GEMINIFLOW_ROUTING_KEYS, receiver.GEMINIFLOW_ROUTING_KEYS, 'one routing key list for both');
     const config = receiverConfigFromEnv(receiver);
+    assert.deepEqual((config.routingKeys as readonly { id: string }[]).map((k) => k.id), ['prod']);
     assert.equal(config.host, '0.0.0.0', 'reachable from outside its container');
     assert.equal(config.port, 8789);
     assert.equal(config.secrets?.length, 2);
@@ -184,6 +186,9 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
     assert.equal(envOf(services.worker).GEMINI_EMULATOR_URL, advertised);
     assert.equal(envOf(services.receiver).GEMINI_JWKS_URL, `${advertised}/.well-known/jwks.json`);
     assert.equal(envOf(services.worker).GEMINIFLOW_WEBHOOK_URL, 'http://receiver:8789/webhooks/gemini');
+    assert.ok(envOf(services.worker).GEMINIFLOW_ROUTING_KEYS, 'the trial shares a routing key, so it starts');
+    assert.equal(envOf(services.worker).GEMINIFLOW_ROUTING_KEYS, envOf(services.receiver).GEMINIFLOW_ROUTING_KEYS);
+    assert.ok(receiverConfigFromEnv(envOf(services.receiver)).routingKeys?.length);
   });
 
   it('keeps secrets out of the file: none has a default value', () => {

@@ -219,7 +219,13 @@ describe('the entry points connect with those settings', () => {
   it('the receiver speaks TLS to Temporal when its settings say so', async () => {
     const listener = new FirstBytesListener();
     const address = await listener.start();
-    const env = { TEMPORAL_ADDRESS: address, TEMPORAL_TLS: 'true', RECEIVER_PORT: '0', GEMINI_WEBHOOK_SECRETS: '' };
+    const env = {
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TLS: 'true',
+      RECEIVER_PORT: '0',
+      GEMINI_WEBHOOK_SECRETS: '',
+      GEMINIFLOW_ROUTING_KEYS: 'none',
+    };
     const receiver = await startReceiver({ ...receiverConfigFromEnv(env), ackTimeoutMs: 200, logger: testLogger });
     try {
       assert.ok(isClientHello(await listener.first()));

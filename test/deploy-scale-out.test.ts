@@ -131,8 +131,11 @@ describe('scaling out: two receivers behind a load balancer and two workers on o
       'every copy was answered 2xx and either signaled, shared with an in-flight copy, or late',
     );
     const copiesSeen = handles.length + copied.length;
+    // A copy that reached the other receiver carries the same signal request id (the delivery's id), so Temporal
+    // drops it: however many receivers answered "signaled", each delivery is one signal in its run's history.
     const signaled = (await Promise.all(handles.map((h) => signalCount(h)))).reduce((a, b) => a + b, 0);
-    assert.equal(signaled, outcomes.filter((o) => o === 'signaled').length, 'each signaled answer is one signal in history');
+    assert.equal(signaled, runs, 'each delivery is one signal in history, whichever receivers signaled it');
+    assert.ok(outcomes.filter((o) => o === 'signaled').length >= runs);
     assert.equal(outcomes.length, copiesSeen, 'every copy is accounted for');
     const ours = new Set(balancer.forwarded.map((f) => f.webhookId));
     const deadLetters = (await listDeadLetters(client)).filter((d) => ours.has(d.record.webhookId));

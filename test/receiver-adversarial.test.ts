@@ -605,7 +605,7 @@ describe('receiver: every refusal signals nothing', () => {
     ],
     ['jwt: wrong issuer', 401, 'jwt iss claim rejected', () => jwt(bound, { issuer: 'https://attacker.example' })],
     ['jwt: no issuer', 401, 'jwt iss claim rejected', () => jwt(bound, { issuer: null })],
-    ['jwt: no jti to deduplicate on', 401, 'jwt jti claim rejected', () => jwt(bound, { jti: null })],
+    ['jwt: a jti no webhook-id may be', 401, 'jwt jti claim rejected', () => jwt(bound, { jti: 'two words' })],
     [
       'jwt: no audience claim',
       401,
@@ -788,6 +788,61 @@ describe('receiver: every refusal signals nothing', () => {
     assert.deepEqual(JSON.parse(first.body), { outcome: 'signaled' });
     assert.deepEqual(JSON.parse(replayed.body), { outcome: 'duplicate' });
     assert.equal((await handle.result()).event.webhookId, d.headers['webhook-id'], 'deduplicated on the signed jti');
+    assert.equal(await signalCount(handle), 1);
+  });
+
+  it('jwt without jti (Google documents no claims): accepted once, its token is a duplicate under any webhook-id', async () => {
+    const resource = `interactions/jwt-no-jti-${randomUUID()}`;
+    const handle = await startWaiter('jwt-no-jti', resource);
+    const payload = JSON.stringify(envelope('interaction.completed', resource, ownMetadata(handle.workflowId)));
+    const d = await jwt(bound, { payload, jti: null });
+    const first = await post(receiver.url, d.headers, d.body);
+    assert.deepEqual([first.status, JSON.parse(first.body)], [200, { outcome: 'signaled' }], first.body);
+    const { 'webhook-id': _id, ...withoutId } = d.headers;
+    const copies = [
+      { ...d.headers, 'webhook-id': id() }, // the captured token under a fresh webhook-id
+      withoutId, // the captured token with no webhook-id at all
+    ];
+    for (const headers of copies) {
+      const res = await post(receiver.url, headers, d.body);
+      assert.deepEqual([res.status, JSON.parse(res.body)], [200, { outcome: 'duplicate' }], res.body);
+    }
+    // Gemini's own retry: the same delivery (webhook-id), signed afresh, so a different token.
+    const retry = await jwt(bound, { payload, jti: null });
+    const again = await post(receiver.url, { ...retry.headers, 'webhook-id': d.headers['webhook-id'] }, retry.body);
+    assert.deepEqual([again.status, JSON.parse(again.body)], [200, { outcome: 'duplicate' }], again.body);
+    const { event } = await handle.result();
+    assert.equal(event.webhookId, d.headers['webhook-id'], 'the delivery id is its webhook-id, the same for every copy');
+    assert.equal(await signalCount(handle), 1);
+  });
+
+  it('jwt without jti nor webhook-id: deduplicated on the token itself', async () => {
+    const resource = `interactions/jwt-bare-${randomUUID()}`;
+    const handle = await startWaiter('jwt-bare', resource);
+    const payload = JSON.stringify(envelope('interaction.completed', resource, ownMetadata(handle.workflowId)));
+    const d = await jwt(bound, { payload, jti: null });
+    const headers = { 'webhook-signature': d.headers['webhook-signature'] as string };
+    const answers = [await post(receiver.url, headers, d.body), await post(receiver.url, headers, d.body)];
+    assert.deepEqual(
+      answers.map((a) => JSON.parse(a.body)),
+      [{ outcome: 'signaled' }, { outcome: 'duplicate' }],
+    );
+    assert.match((await handle.result()).event.webhookId, /^jwt_[A-Za-z0-9_-]{43}$/);
+    assert.equal(await signalCount(handle), 1);
+  });
+
+  it('jwt with jti and a webhook-id header: both count as seen', async () => {
+    const resource = `interactions/jwt-both-${randomUUID()}`;
+    const handle = await startWaiter('jwt-both', resource);
+    const payload = JSON.stringify(envelope('interaction.completed', resource, ownMetadata(handle.workflowId)));
+    const d = await jwt(bound, { payload, jti: `jti_${randomUUID()}` });
+    const first = await post(receiver.url, d.headers, d.body);
+    assert.deepEqual(JSON.parse(first.body), { outcome: 'signaled' }, first.body);
+    // Another token (its own jti) for the same delivery: the webhook-id header has been seen.
+    const other = await jwt(bound, { payload, jti: `jti_${randomUUID()}` });
+    const copy = await post(receiver.url, { ...other.headers, 'webhook-id': d.headers['webhook-id'] }, other.body);
+    assert.deepEqual(JSON.parse(copy.body), { outcome: 'duplicate' }, copy.body);
+    await handle.result();
     assert.equal(await signalCount(handle), 1);
   });
 

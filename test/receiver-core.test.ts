@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { ValueError } from '@temporalio/common';
 import { bodyExcerpt, boundedCopy } from '../receiver/bounded-copy';
 import { mintRoutingToken, parseRoutingKeys } from '../routing/token';
+import { Admission } from '../receiver/admission';
 import { WebhookIdDedupe } from '../receiver/dedupe';
+import { OwnerCache } from '../routing/owner-cache';
 import { isPermanentTemporalError } from '../receiver/temporal-errors';
 import { parseJsonBody } from '../routing/envelope';
 import { normaliseEventType, toGeminiEvent } from '../routing/envelope';
@@ -103,6 +105,64 @@ describe('receiver cores', () => {
     assert.equal(dedupe.seen('m1'), false, 'capacity 2: the oldest id is evicted');
     now = 5000;
     assert.equal(dedupe.seen('m4'), false, 'past the ttl');
+  });
+
+  it('deduplicates a delivery under either of its two identities', async () => {
+    const dedupe = new WebhookIdDedupe<string>();
+    await dedupe.once('jti-1', async () => 'ok', 'msg-1');
+    assert.deepEqual([dedupe.seen('jti-1'), dedupe.seen('msg-1'), dedupe.seen('other', 'msg-1')], [true, true, true]);
+    assert.equal(dedupe.seen('other', 'unknown'), false);
+  });
+
+  it('admission: places in arrival order, no room refused at once, refusals told to come back spread out', async () => {
+    let now = 0;
+    const admission = new Admission({ maxInFlight: 2, maxQueued: 2, maxWaitMs: 1000 }, () => now, () => 1);
+    assert.equal(admission.enter(), undefined);
+    assert.equal(admission.enter(), undefined);
+    const order: string[] = [];
+    const queued = ['q1', 'q2'].map((name) => (admission.enter() as Promise<string>).then((wait) => order.push(`${name}:${wait}`)));
+    assert.equal(admission.depth, 2);
+    const refusals = [admission.enter(), admission.enter(), admission.enter()] as { reason: string; retryAfterSec: number }[];
+    assert.deepEqual(refusals.map((r) => r.reason), ['queue full', 'queue full', 'queue full']);
+    assert.ok(refusals.every((r) => Number.isInteger(r.retryAfterSec) && r.retryAfterSec >= 1 && r.retryAfterSec <= 60));
+    // Refused one after another, each finds a longer backlog of refusals before it to spread across.
+    assert.ok(refusals[2]!.retryAfterSec >= refusals[0]!.retryAfterSec);
+    const burst = Array.from({ length: 500 }, () => (admission.enter() as { retryAfterSec: number }).retryAfterSec);
+    assert.ok(burst.at(-1)! >= 5, `500 refused at once at the assumed 100/s come back over seconds, not at once: ${burst.at(-1)}`);
+    now = 10;
+    admission.leave(10);
+    admission.leave(10);
+    await Promise.all(queued);
+    assert.deepEqual(order, ['q1:in time', 'q2:in time'], 'a place goes to the first waiter');
+    assert.deepEqual([admission.active, admission.depth], [2, 0]);
+    // Places free every 10 ms now: 200/s for two places, so 200 may wait within the bound (the queue holds 2).
+    assert.equal(admission.ratePerSec, 200);
+    admission.leave(10);
+    admission.leave(10);
+    assert.deepEqual([admission.active, admission.depth], [0, 0]);
+    // At the door: let in while a place or a place in the queue is left for it behind those let in before.
+    const door = new Admission({ maxInFlight: 2, maxQueued: 1, maxWaitMs: 1000 }, () => now);
+    assert.deepEqual([door.atDoor(), door.atDoor(), door.atDoor()], [undefined, undefined, undefined]);
+    assert.equal(door.atDoor()?.reason, 'queue full', 'two places and one in the queue are spoken for');
+    door.leftDoor();
+    assert.equal(door.atDoor(), undefined, 'one answered: room for one more');
+    // A slow Temporal: one place freed per 2 s. Nobody is queued for a wait the queue cannot promise.
+    const slow = new Admission({ maxInFlight: 1, maxQueued: 10, maxWaitMs: 1000 }, () => now);
+    slow.enter();
+    slow.leave(2000);
+    slow.enter();
+    assert.equal((slow.enter() as { reason: string }).reason, 'queue full', 'a place 2 s away is not promised');
+  });
+
+  it('owner cache: bounded, least recently used first out, forgets on request', () => {
+    const cache = new OwnerCache(2);
+    cache.remember('r1', 'w1');
+    cache.remember('r2', 'w2');
+    assert.equal(cache.get('r1'), 'w1');
+    cache.remember('r3', 'w3');
+    assert.deepEqual([cache.get('r1'), cache.get('r2'), cache.get('r3'), cache.size], ['w1', undefined, 'w3', 2]);
+    cache.forget('r1');
+    assert.equal(cache.get('r1'), undefined);
   });
 
   it('classifies errors on the way to Temporal: only unavailability is worth a retry', () => {

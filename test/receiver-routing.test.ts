@@ -8,9 +8,11 @@ import * as routing from '../routing/activities';
 import { freePort } from '../common/dev-server';
 import { SetupError } from '../common/errors';
 import { projectRoot } from '../common/paths';
+import { geminiflowConfigFromEnv } from '../activities/config';
 import { receiverConfigFromEnv } from '../receiver/config';
 import { findOwner } from '../routing/owner-lookup';
-import { deadLetterWorkflowId, mailboxWorkflowId } from '../common/contract';
+import { deadLetterWorkflowId, geminiEventSignal, mailboxWorkflowId } from '../common/contract';
+import { geminiMailbox } from '../routing/mailbox-workflow';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { createReceiver, ReceiverOptionsError } from '../receiver';
@@ -20,10 +22,11 @@ import type { DeadLetterRecord } from '../routing/dead-letter-workflow';
 import { GeminiResourceIds } from '../common/contract';
 import { envelope, newSecret, nowSec, post, signV1, testLogger } from './receiver-support';
 import { eventually } from '../common/eventually';
-import { webhookWait } from './helpers/gemini-events';
+import { geminiEvent, noReconcile, webhookWait } from './helpers/gemini-events';
 import {
   connectClient,
   type RunningWorker,
+  settledSignalCount,
   signalCount,
   startWorker,
   testNamespace,
@@ -136,6 +139,38 @@ describe('receiver: routing, holding and dead letters', () => {
       { forwarded: mailbox.forwarded, deadLettered: mailbox.deadLettered },
       { forwarded: 1, deadLettered: 0 },
     );
+  });
+
+  it('a mailbox continues as new before Temporal\'s per-run limits, and forwards every event it held', async () => {
+    const resourceId = `interactions/flood-${randomUUID()}`;
+    const owner = await client.workflow.start(waitForGeminiJob, {
+      taskQueue: worker.taskQueue,
+      workflowId: `owner-${randomUUID()}`,
+      // An owner that takes every event and goes on waiting (for a video that never comes).
+      args: [{ kind: 'interaction', id: resourceId }, { until: ['video.generated'], ...noReconcile }],
+      typedSearchAttributes: [{ key: GeminiResourceIds, value: [resourceId] }],
+    });
+    const events = Array.from({ length: 60 }, () => geminiEvent(resourceId, { type: 'interaction.requires_action' }));
+    // As the receiver holds events, with a threshold low enough that 60 events pass it several times over.
+    const input = { resourceId, lookupTimeoutMs: 30_000, lingerTimeoutMs: 1000, continueAsNewAfterEvents: 30 };
+    let firstRunId: string | undefined;
+    for (const event of events) {
+      const handle = await client.workflow.signalWithStart(geminiMailbox, {
+        workflowId: mailboxWorkflowId(resourceId),
+        taskQueue: worker.taskQueue,
+        args: [input],
+        signal: geminiEventSignal,
+        signalArgs: [event],
+      });
+      firstRunId ??= handle.signaledRunId;
+    }
+    const mailbox = client.workflow.getHandle(mailboxWorkflowId(resourceId));
+    const result = await mailbox.result();
+    assert.deepEqual({ forwarded: result.forwarded, deadLettered: result.deadLettered, held: result.held }, { forwarded: 60, deadLettered: 0, held: 0 });
+    const firstRun = await client.workflow.getHandle(mailboxWorkflowId(resourceId), firstRunId).fetchHistory();
+    assert.ok(firstRun.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes, 'the first run continued as new');
+    assert.equal(await settledSignalCount(owner), 60, 'every held event reached the owner once');
+    await owner.terminate('test over');
   });
 
   it('an owner that never appears: the mailbox gives up into a dead letter, which the CLI lists and replays', async () => {
@@ -363,9 +398,13 @@ describe('receiver: as a library, mounted in your own server with your own clien
 });
 
 describe('receiver: configuration from the environment', () => {
+  // Every receiver started from the environment has routing keys, or says `none` explicitly.
+  const keyed = { GEMINIFLOW_ROUTING_KEYS: `env:${Buffer.alloc(32, 3).toString('base64')}` };
+
   it('applies the documented defaults', () => {
-    const config = receiverConfigFromEnv({ GEMINI_WEBHOOK_SECRETS: `${secret}, ${newSecret()}` });
+    const config = receiverConfigFromEnv({ ...keyed, GEMINI_WEBHOOK_SECRETS: `${secret}, ${newSecret()}` });
     assert.equal(config.port, 8789);
+    assert.deepEqual(config.admission, { maxInFlight: 32, maxQueued: 256 }, 'the wait bound follows the ack bound');
     assert.equal(config.secrets?.length, 2);
     assert.equal(config.jwksUrl, 'https://generativelanguage.googleapis.com/.well-known/jwks.json');
     assert.equal(config.ackTimeoutMs, 2000);
@@ -377,6 +416,7 @@ describe('receiver: configuration from the environment', () => {
 
   it('treats empty variables (docker compose `${VAR:-}`) as unset', () => {
     const config = receiverConfigFromEnv({
+      ...keyed,
       GEMINI_JWKS_URL: '',
       GEMINI_WEBHOOK_AUDIENCE: '',
       GEMINI_WEBHOOK_SECRETS: '',
@@ -389,7 +429,7 @@ describe('receiver: configuration from the environment', () => {
   it('refuses bad settings with a clear message that does not echo secrets', () => {
     const badSecret = 'whsec_@@@not-base64-but-secret@@@';
     assert.throws(
-      () => receiverConfigFromEnv({ GEMINI_WEBHOOK_SECRETS: badSecret }),
+      () => receiverConfigFromEnv({ ...keyed, GEMINI_WEBHOOK_SECRETS: badSecret }),
       (err: Error) =>
         err instanceof SetupError &&
         /GEMINI_WEBHOOK_SECRETS/.test(err.message) &&
@@ -406,6 +446,31 @@ describe('receiver: configuration from the environment', () => {
         err instanceof SetupError && /GEMINIFLOW_ROUTING_KEYS/.test(err.message) && !err.message.includes(leaked.slice(0, 8)),
     );
     assert.throws(() => receiverConfigFromEnv({ GEMINIFLOW_ROUTING_KEYS: 'no-colon' }), /GEMINIFLOW_ROUTING_KEYS/);
+    assert.throws(
+      () => receiverConfigFromEnv({ ...keyed, RECEIVER_ACK_TIMEOUT_MS: '500', RECEIVER_MAX_QUEUE_WAIT_MS: '500' }),
+      /RECEIVER_MAX_QUEUE_WAIT_MS: must be below RECEIVER_ACK_TIMEOUT_MS/,
+    );
+  });
+
+  it('refuses to start without routing keys unless told to run without them, and says what that costs', () => {
+    for (const unset of [{}, { GEMINIFLOW_ROUTING_KEYS: '' }]) {
+      assert.throws(
+        () => receiverConfigFromEnv(unset),
+        (err: Error) =>
+          err instanceof SetupError &&
+          /GEMINIFLOW_ROUTING_KEYS is not set/.test(err.message) &&
+          /GEMINIFLOW_ROUTING_KEYS=none/.test(err.message) &&
+          /visibility query/.test(err.message),
+      );
+    }
+    assert.deepEqual(receiverConfigFromEnv({ GEMINIFLOW_ROUTING_KEYS: 'none' }).routingKeys, []);
+
+    // The worker too, when its jobs send per-request webhooks; with registered webhooks only, it needs none.
+    const worker = { GEMINI_EMULATOR_URL: 'http://127.0.0.1:1', GEMINIFLOW_WEBHOOK_URL: 'https://hooks.example/gemini' };
+    assert.throws(() => geminiflowConfigFromEnv(worker), /GEMINIFLOW_ROUTING_KEYS is not set.*=none/s);
+    assert.equal(geminiflowConfigFromEnv({ ...worker, GEMINIFLOW_ROUTING_KEYS: 'none' }).routingKey, undefined);
+    assert.equal(geminiflowConfigFromEnv({ ...worker, ...keyed }).routingKey?.id, 'env');
+    assert.equal(geminiflowConfigFromEnv({ GEMINI_EMULATOR_URL: 'http://127.0.0.1:1' }).routingKey, undefined);
   });
 
   it('reads routing keys, the operations port, the audience switch and the untrusted budget', () => {
@@ -426,6 +491,13 @@ describe('receiver: configuration from the environment', () => {
       [config.opsPort, config.audience, config.issuer, config.untrustedBudget],
       [9100, false, ['https://a.example', 'https://b.example'], { perMinute: 5, maxOpen: 50 }],
     );
-    assert.equal(receiverConfigFromEnv({}).opsPort, 8788, 'metrics are on their own port by default');
+    assert.equal(receiverConfigFromEnv(keyed).opsPort, 8788, 'metrics are on their own port by default');
+    const bounds = receiverConfigFromEnv({
+      ...keyed,
+      RECEIVER_MAX_IN_FLIGHT: '8',
+      RECEIVER_MAX_QUEUED: '0',
+      RECEIVER_MAX_QUEUE_WAIT_MS: '250',
+    }).admission;
+    assert.deepEqual(bounds, { maxInFlight: 8, maxQueued: 0, maxWaitMs: 250 });
   });
 });

@@ -10,8 +10,11 @@ import {
   ReceiverOptionsError,
   routingTokenField,
   verifyGeminiWebhook,
+  WebhookVerifier,
   type WebhookKeys,
 } from '../receiver';
+import { JwksKeys } from '../receiver/verify/jwks';
+import { v1aScheme } from '../receiver/verify/v1a';
 import { verifyRoutingToken } from '../routing/token';
 import {
   envelope,
@@ -45,6 +48,40 @@ describe('verifyGeminiWebhook, framework-free', async () => {
     if (!result.ok) return;
     assert.deepEqual([result.scheme, result.key, result.webhookId, result.sender], ['v1', 'secret#1', id, 'deployment']);
     assert.deepEqual(result.envelope, JSON.parse(body));
+  });
+
+  it('v1a: picks the key a delivery names by kid, and tries the key that verified last first', async () => {
+    // A key set whose Ed25519 keys carry kids, as Google's might; Node's rawHeaders list is read as it comes.
+    const named: { keys: JWK[] } = { keys: [] };
+    for (const [i, { publicKey }] of keys.ed25519.entries()) named.keys.push({ ...(await exportJWK(publicKey)), kid: `ed-${i}` });
+    const keySet = new JwksKeys(named);
+    const verifier = new WebhookVerifier({ jwks: named }, [v1aScheme]);
+    const deliver = (signer: number, kid?: string) => {
+      const id = `msg_${randomUUID()}`;
+      const ts = nowSec();
+      const raw = ['Webhook-Id', id, 'Webhook-Timestamp', String(ts), 'Webhook-Signature', signV1a(keys.ed25519[signer]!.privateKey, id, ts, body)];
+      return verifier.verifySignature(Buffer.from(body), kid ? [...raw, 'Webhook-Key-Id', kid] : raw);
+    };
+    const named2 = await deliver(2, 'ed-2');
+    assert.equal('scheme' in named2 && named2.key, 'ed-2', JSON.stringify(named2));
+    const wrongKid = await deliver(2, 'ed-0');
+    assert.deepEqual(wrongKid, { ok: false, status: 401, reason: 'no signature entry verified' }, 'only the named key is tried');
+    const unknownKid = await deliver(1, 'ed-9');
+    assert.equal('scheme' in unknownKid && unknownKid.key, 'ed-1', 'a kid the set lacks: every key is a candidate');
+    const unnamed = await deliver(0);
+    assert.equal('scheme' in unnamed && unnamed.key, 'ed-0');
+
+    // The order the candidates are tried in: the last key that verified first, the rest as published.
+    assert.deepEqual((await keySet.ed25519Candidates()).map((k) => k.kid), ['ed-0', 'ed-1', 'ed-2']);
+    const v1a = v1aScheme.verifier({ keySet, secrets: [], issuers: [], audience: false, toleranceSec: 300, now: Date.now });
+    assert.ok(typeof v1a !== 'string');
+    const id = `msg_${randomUUID()}`;
+    const ts = nowSec();
+    const entry = signV1a(keys.ed25519[2]!.privateKey, id, ts, body);
+    const verdict = await v1a.verify([entry], { webhookId: id, timestamp: ts, body: Buffer.from(body) });
+    assert.deepEqual(verdict, { ok: true, key: 'ed-2' });
+    assert.deepEqual((await keySet.ed25519Candidates()).map((k) => k.kid), ['ed-2', 'ed-0', 'ed-1']);
+    assert.deepEqual((await keySet.ed25519Candidates('ed-1')).map((k) => k.kid), ['ed-1']);
   });
 
   it('verifies v1a with a fetch Headers object, and says the sender is Google (for anyone)', async () => {

@@ -66,6 +66,7 @@ describe('startup option: ensure the registered webhook exists', () => {
       GEMINI_EMULATOR_URL: emulator.baseUrl,
       GEMINIFLOW_ENSURE_WEBHOOK: 'true',
       GEMINIFLOW_WEBHOOK_URL: 'https://hooks.example.test/from-worker',
+      GEMINIFLOW_ROUTING_KEYS: `setup:${Buffer.alloc(32, 9).toString('base64')}`,
       GEMINIFLOW_WEBHOOK_SECRET_FILE: secretFile,
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('webhook-setup'),
     };

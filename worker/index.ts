@@ -26,3 +26,4 @@ export { geminiflowWorkflowsPath, withGeminiflowWorkflows } from './workflows-pa
 export { ensureRegisteredWebhook, ensureWebhookAtStartup, type EnsuredWebhook } from './webhook-setup';
 export { workerStartSettingsFromEnv, type WorkerStartSettings } from './config';
 export { installRuntime } from './runtime';
+export { geminiflowWorkerTuning } from './tuning';

@@ -11,6 +11,7 @@ import {
   geminiClientFor,
   geminiflowConfigFromEnv,
   GeminiflowPlugin,
+  geminiflowWorkerTuning,
   installRuntime,
   workerStartSettingsFromEnv,
 } from './index';
@@ -38,6 +39,7 @@ runMain(async () => {
   const { address } = temporal;
   const connection = await connectToTemporal(temporal.nativeConnectionOptions);
   const worker = await Worker.create({
+    ...geminiflowWorkerTuning,
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,

@@ -22,20 +22,29 @@ export const benchParts: BenchPart[] = [
     what: 'event -> resume, via the receiver against raw client.signal and against polling',
     needsStack: true,
     run: (stack, quick) =>
-      latencyPart(stack!, quick ? { sequential: 20, burst: 100, pollingJobs: 3 } : { sequential: 100, burst: 1000, pollingJobs: 10 }),
+      latencyPart(
+        stack!,
+        quick
+          ? { sequential: 20, bursts: [{ size: 100, concurrency: 128 }, { size: 400, concurrency: 400 }], pollingJobs: 3 }
+          : {
+              sequential: 100,
+              bursts: [{ size: 100, concurrency: 128 }, { size: 1000, concurrency: 128 }, { size: 1000, concurrency: 1000 }],
+              pollingJobs: 10,
+            },
+      ),
   },
   {
     name: 'worker',
-    what: 'resumed-and-completed runs per second in a burst, SDK defaults against tuned settings',
+    what: 'parked runs resumed in a burst: completed per second and worker memory, SDK defaults against other settings',
     needsStack: true,
-    run: (stack, quick) => workerThroughputPart(stack!, quick ? 100 : 1000, quick),
+    run: (stack, quick) => workerThroughputPart(stack!, quick ? 300 : 1500, quick),
   },
   {
     name: 'receiver',
     what: 'verified deliveries per second (v1, v1a) and receiver CPU per delivery against raw client.signal',
     needsStack: true,
     run: (stack, quick) =>
-      receiverPart(stack!, quick ? { deliveries: 400, concurrency: [16], rounds: 1 } : { deliveries: 1500, concurrency: [16, 64], rounds: 3 }),
+      receiverPart(stack!, quick ? { deliveries: 400, concurrency: [16, 64], rounds: 1 } : { deliveries: 1500, concurrency: [16, 64], rounds: 3 }),
   },
   {
     name: 'scale',

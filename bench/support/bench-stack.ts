@@ -14,6 +14,8 @@ import {
   type EmulatorOptions,
   entryPoints,
   freePort,
+  parseRoutingKeys,
+  type RoutingKey,
   type RunningEmulator,
   startDevServer,
   startEmulator,
@@ -35,6 +37,8 @@ export interface BenchStack {
   secret: string;
   /** Signs deliveries as Gemini would; the receiver trusts its key and the emulator's. */
   signer: Signer;
+  /** The routing key worker and receiver share: deliveries the bench makes carry tokens, as real jobs' do. */
+  routingKey: RoutingKey;
   receiver: Child;
   receiverUrl: string;
   /** Starts a worker process on `taskQueue` with `tuning`; `webhooks: false` leaves jobs without a webhook URL. */
@@ -88,6 +92,7 @@ export async function startBenchStack(opts: {
     const receiverTaskQueue = `bench-receiver-${randomUUID()}`;
     // Worker and receiver share a routing key, as deployed: per-request events route by their signed user_metadata.
     const routingKeys = `bench:${randomBytes(32).toString('base64')}`;
+    const [routingKey] = parseRoutingKeys(routingKeys);
     const common = {
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: temporal.namespace,
@@ -128,6 +133,7 @@ export async function startBenchStack(opts: {
       emulator: emu,
       secret,
       signer,
+      routingKey: routingKey!,
       receiver: undefined as unknown as Child,
       receiverUrl,
       startReceiver,

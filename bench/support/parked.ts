@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { BenchStack } from './bench-stack';
-import { eventually, type GeminiEvent, geminiEventSignal, waitForGeminiJob, type WorkflowHandle } from './stack';
+import type { Outgoing } from './sender';
+import {
+  eventually,
+  type GeminiEvent,
+  geminiEventSignal,
+  mintRoutingToken,
+  routingTokenField,
+  waitForGeminiJob,
+  type WorkflowHandle,
+} from './stack';
 
 /** A `waitForGeminiJob` run parked on a (synthetic) interaction id, waiting for its event. */
 export interface Parked {
@@ -44,7 +53,8 @@ export async function startParked(
   await eventually(
     async () => ((await stack.client.workflow.count(query)).count >= n ? true : undefined),
     `${n} ${label} runs to park`,
-    Math.max(120_000, n * 100),
+    // A loaded two-core machine parks a few runs per second; ten thousand take a while.
+    Math.max(120_000, n * 300),
   );
   // In start order, so index i of a phase is the same run whatever finished starting first.
   parked.sort((a, b) => Number(a.workflowId.slice(prefix.length)) - Number(b.workflowId.slice(prefix.length)));
@@ -65,14 +75,30 @@ export function rawEvent(p: Parked): GeminiEvent {
 
 export const signalRaw = (p: Parked) => p.handle.signal(geminiEventSignal, rawEvent(p));
 
-/** Emits the completion from the emulator to the receiver (v1a-signed, routed by user_metadata). */
+/** user_metadata as a geminiflow worker writes it into a job: the workflow id and its routing token. */
+function ownMetadata(stack: BenchStack, p: Parked) {
+  return { temporal_workflow_id: p.workflowId, [routingTokenField]: mintRoutingToken(stack.routingKey, p.workflowId, 'interaction') };
+}
+
+/** Emits the completion from the emulator to the receiver (v1a-signed, routed by its user_metadata and token). */
 export function emitCompletion(stack: BenchStack, p: Parked): void {
   stack.emulator.control.emitEvent({
     type: 'interaction.completed',
     data: { id: p.resourceId },
-    userMetadata: { temporal_workflow_id: p.workflowId },
+    userMetadata: ownMetadata(stack, p),
     uris: [stack.receiverUrl],
   });
+}
+
+/** The completion as one delivery for the bench's own sender (sendAll), routed like emitCompletion's. */
+export function completionDelivery(stack: BenchStack, p: Parked): Outgoing {
+  const body = JSON.stringify({
+    type: 'interaction.completed',
+    version: 'v1',
+    timestamp: new Date().toISOString(),
+    data: { id: p.resourceId, user_metadata: ownMetadata(stack, p) },
+  });
+  return { webhookId: `msg_${randomUUID()}`, body };
 }
 
 /** Server times (epoch ms) at which the run was first signaled (NaN if never) and completed, from its history. */

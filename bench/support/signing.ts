@@ -14,7 +14,8 @@ export interface SignedDelivery {
 
 export interface Signer {
   jwksUrl: string;
-  sign(scheme: 'v1' | 'v1a', body: string): SignedDelivery;
+  /** Signs afresh (a current timestamp); `webhookId` keeps one delivery's id across its attempts. */
+  sign(scheme: 'v1' | 'v1a', body: string, webhookId?: string): SignedDelivery;
   stop(): Promise<void>;
 }
 
@@ -31,13 +32,13 @@ export async function startSigner(secret: string, alsoServe?: string): Promise<S
   const hook = new Webhook(secret);
   return {
     jwksUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`,
-    sign: (scheme, body) => signDelivery(scheme, body, hook, privateKey),
+    sign: (scheme, body, webhookId) => signDelivery(scheme, body, hook, privateKey, webhookId),
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
 
-function signDelivery(scheme: 'v1' | 'v1a', body: string, hook: Webhook, key: KeyObject): SignedDelivery {
-  const id = `msg_${randomUUID()}`;
+function signDelivery(scheme: 'v1' | 'v1a', body: string, hook: Webhook, key: KeyObject, webhookId?: string): SignedDelivery {
+  const id = webhookId ?? `msg_${randomUUID()}`;
   const at = new Date();
   const ts = Math.floor(at.getTime() / 1000);
   const signature =

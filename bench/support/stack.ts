@@ -19,7 +19,7 @@ export { projectRoot } from '../../common/paths';
 export { type DynamicSigning, type EmulatorOptions, type RunningEmulator, startEmulator } from '../../emulator';
 export { listDeadLetters } from '../../routing/dead-letter-store';
 export { toGeminiEvent } from '../../routing/envelope';
-export { WebhookVerifier } from '../../receiver';
+export { mintRoutingToken, parseRoutingKeys, type RoutingKey, routingTokenField, WebhookVerifier } from '../../receiver';
 export {
   batchPrompts,
   decideApprovalUpdate,
@@ -32,6 +32,7 @@ export {
   ensureRegisteredWebhook,
   geminiflowConfigFromEnv,
   GeminiflowPlugin,
+  geminiflowWorkerTuning,
   installRuntime,
 } from '../../worker';
 

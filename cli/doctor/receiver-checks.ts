@@ -1,7 +1,7 @@
 import { importJWK, type JWK } from 'jose';
 import { googleJwksUrl } from '../../receiver';
 import type { ReceiverStatus } from '../../receiver/ops-status';
-import { parseRoutingKeys, type RoutingKey, routingKeyFingerprint } from '../../routing/token';
+import { routingKeysFromVariable, type RoutingKey, routingKeyFingerprint } from '../../routing/token';
 import { type CheckResult, type DoctorSettings, fail, fetchJson, ok, reasonOf, skip } from './check';
 
 /** The receiver's `/status` (key ids and fingerprints, never secrets), or why it could not be read. */
@@ -22,7 +22,8 @@ export function checkRoutingKeys(env: NodeJS.ProcessEnv, receiver: Awaited<Retur
   const name = 'routing keys';
   let worker: RoutingKey[] = [];
   try {
-    worker = env.GEMINIFLOW_ROUTING_KEYS?.trim() ? parseRoutingKeys(env.GEMINIFLOW_ROUTING_KEYS) : [];
+    // Unset is the worker's own refusal to report (it does not start); here it reads as no keys, like `none`.
+    worker = env.GEMINIFLOW_ROUTING_KEYS?.trim() ? routingKeysFromVariable(env.GEMINIFLOW_ROUTING_KEYS) : [];
   } catch (err) {
     return fail(name, `GEMINIFLOW_ROUTING_KEYS is invalid: ${(err as Error).message}`, 'give "id:base64secret" entries of 16+ random bytes');
   }

@@ -17,8 +17,16 @@ export interface VerifiedSender {
   scheme: string;
   /** Which key matched: a secret index (`secret#1`) or a JWKS kid; never key material. */
   key: string;
-  /** The id to deduplicate on: the signed jti of a JWT, else the (signed) webhook-id header. */
+  /**
+   * The id to deduplicate on, and the signal's request id: the signed jti of a JWT, else the webhook-id header (signed
+   * by `v1` and `v1a`), else (a JWT without jti nor header) a hash of the token.
+   */
   webhookId: string;
+  /**
+   * A second identity of the same delivery that counts as seen too: the webhook-id header beside a JWT's jti, or the
+   * token's hash beside the header of a JWT without jti. A captured token replayed under a fresh webhook-id matches it.
+   */
+  alsoSeenAs?: string;
   /**
    * `deployment`: signed with our own registered-webhook secret. `google`: signed with keys every Gemini customer's
    * deliveries share, so `user_metadata` may have been chosen by anyone.
@@ -49,6 +57,7 @@ export class WebhookVerifier {
   private readonly keys: ResolvedKeys;
   private readonly limits: Pick<CheckedKeys, 'maxSignatureEntries' | 'maxSignatureHeaderBytes' | 'maxJsonDepth'>;
   private readonly verifiers: Map<SignatureScheme, SchemeVerifier | string>;
+  private readonly schemes: readonly SignatureScheme[];
 
   constructor(keys: WebhookKeys, schemes: readonly SignatureScheme[] = signatureSchemes) {
     const k = parseOptions(webhookKeysSchema, keys, 'webhook keys');
@@ -62,6 +71,7 @@ export class WebhookVerifier {
       now: k.now ?? Date.now,
     };
     this.limits = k;
+    this.schemes = schemes;
     this.verifiers = new Map(
       schemes.map((scheme) => {
         try {
@@ -82,7 +92,7 @@ export class WebhookVerifier {
   async verifySignature(rawBody: Buffer, headers: HeaderInput): Promise<SignatureOutcome | WebhookRefusal> {
     const read = readWebhookHeaders(headers);
     if (!read.ok) return { ok: false, status: 400, reason: read.reason };
-    const { webhookId, timestamp, signature } = read.headers;
+    const { webhookId, timestamp, signature, keyId } = read.headers;
     if (!signature) return { ok: false, status: 400, reason: 'missing webhook-signature header' };
     // Bounded before any cryptography: each entry may cost a signature check per key.
     const parts = splitSignatureHeader(signature);
@@ -92,7 +102,7 @@ export class WebhookVerifier {
     if (signature.length > this.limits.maxSignatureHeaderBytes) {
       return { ok: false, status: 400, reason: 'webhook-signature header too large' };
     }
-    const parsed = parseSignatureHeader(parts, [...this.verifiers.keys()]);
+    const parsed = parseSignatureHeader(parts, this.schemes);
     if (parsed.entries.length === 0) {
       const reason = parsed.malformed > 0 ? 'malformed webhook-signature entries' : 'no supported webhook-signature entry';
       return { ok: false, status: 400, reason };
@@ -118,17 +128,19 @@ export class WebhookVerifier {
         continue;
       }
       try {
-        const verdict = await verifier.verify(entries, { webhookId, timestamp, body: rawBody });
+        const verdict = await verifier.verify(entries, { webhookId, timestamp, body: rawBody, keyId });
         if (!verdict.ok) {
           reason = verdict.reason;
           continue;
         }
-        const id = verdict.webhookId ?? webhookId;
+        const id = verdict.webhookId ?? webhookId ?? verdict.tokenId;
         if (id === undefined) return { ok: false, status: 400, reason: 'missing webhook-id header' };
+        const other = verdict.webhookId !== undefined ? webhookId : verdict.tokenId;
         return {
           scheme: scheme.name,
           key: verdict.key,
           webhookId: id,
+          ...(other !== undefined && other !== id ? { alsoSeenAs: other } : {}),
           sender: scheme.proves,
           signedEnvelope: verdict.signedEnvelope,
         };

@@ -8,6 +8,8 @@ export class KeySetUnavailableError extends Error {
 
 export interface Ed25519Key {
   kid?: string;
+  /** What logs and metrics call it: its kid, else its position in the key set (`#0`...). */
+  label: string;
   key: KeyObject;
 }
 
@@ -21,6 +23,8 @@ export class JwksKeys {
   private readonly remote?: ReturnType<typeof createRemoteJWKSet>;
   private readonly local?: JSONWebKeySet;
   private ed25519Cache?: { source: JSONWebKeySet; keys: Ed25519Key[] };
+  /** The Ed25519 key that verified last: tried first, since a sender signs with one key until it rotates. */
+  private lastVerified?: KeyObject;
 
   constructor(source: string | JSONWebKeySet, opts: { cooldownMs?: number; cacheMaxAgeMs?: number } = {}) {
     if (typeof source === 'string') {
@@ -40,6 +44,31 @@ export class JwksKeys {
   async ed25519Keys(): Promise<Ed25519Key[]> {
     if (this.remote && (!this.remote.jwks() || !this.remote.fresh)) await this.reload();
     return this.fromDocument(this.local ?? this.remote?.jwks());
+  }
+
+  /**
+   * The keys to try, in order: only the key named by `kid` when the set has it (one verification per delivery);
+   * otherwise every key, the one that verified last first. The order is kept in place, so this allocates nothing.
+   */
+  async ed25519Candidates(kid?: string): Promise<readonly Ed25519Key[]> {
+    const keys = await this.ed25519Keys();
+    if (kid !== undefined) {
+      const named = keys.find((k) => k.kid === kid);
+      if (named) return [named];
+    }
+    return keys;
+  }
+
+  /** Moves the key that verified to the front, so the next delivery tries it first. */
+  noteVerified(key: Ed25519Key): void {
+    if (this.lastVerified === key.key) return;
+    this.lastVerified = key.key;
+    const keys = this.ed25519Cache?.keys;
+    const at = keys?.indexOf(key) ?? -1;
+    if (keys && at > 0) {
+      keys.splice(at, 1);
+      keys.unshift(key);
+    }
   }
 
   /** Fetches again, unless a fetch happened within the cooldown (so forged deliveries cannot hammer the server). */
@@ -66,12 +95,16 @@ export class JwksKeys {
       try {
         keys.push({
           kid: jwk.kid,
+          label: jwk.kid ?? `#${keys.length}`,
           key: createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' }),
         });
       } catch {
         // A broken key in the set must not stop the others from working.
       }
     }
+    // A reloaded set keeps the key that verified last in front.
+    const last = keys.findIndex((k) => this.lastVerified && k.key.equals(this.lastVerified));
+    if (last > 0) keys.unshift(...keys.splice(last, 1));
     this.ed25519Cache = { source, keys };
     return keys;
   }

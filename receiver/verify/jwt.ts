@@ -28,6 +28,11 @@ function signedEvent(payload: JWTPayload): unknown {
   return undefined;
 }
 
+/** The identity of a token without jti: a hash of the whole token, in the characters a webhook-id may hold. */
+export function tokenIdOf(token: string): string {
+  return `jwt_${createHash('sha256').update(token).digest('base64url')}`;
+}
+
 /** A short reason for the sender: what was wrong, not which library said so. */
 function refusalOf(err: errors.JOSEError): string {
   if (err instanceof errors.JWTExpired) return 'jwt expired';
@@ -53,7 +58,7 @@ async function verifyToken(keys: ResolvedKeys, token: string, body: Buffer): Pro
       algorithms: ['RS256'],
       audience: audience === false ? undefined : audience,
       issuer: [...issuers],
-      requiredClaims: ['exp', 'iat', 'jti', 'iss'],
+      requiredClaims: ['exp', 'iat', 'iss'],
       clockTolerance: 30,
       currentDate: new Date(now),
     }));
@@ -70,7 +75,7 @@ async function verifyToken(keys: ResolvedKeys, token: string, body: Buffer): Pro
   const age = now / 1000 - (payload.iat as number);
   if (age > toleranceSec) return { ok: false, reason: 'jwt issued too long ago' };
   if (age < -toleranceSec) return { ok: false, reason: 'jwt issued in the future' };
-  if (typeof payload.jti !== 'string' || !webhookIdIsWellFormed(payload.jti)) {
+  if (payload.jti !== undefined && (typeof payload.jti !== 'string' || !webhookIdIsWellFormed(payload.jti))) {
     return { ok: false, reason: 'jwt jti claim rejected' };
   }
 
@@ -82,15 +87,18 @@ async function verifyToken(keys: ResolvedKeys, token: string, body: Buffer): Pro
   if (event === undefined && hashClaim === undefined) {
     return { ok: false, reason: 'jwt binds neither the body nor the event' };
   }
-  // Deduplication keys on the signed jti: a captured token replayed under a fresh webhook-id header is the same event.
-  return { ok: true, key: kid ?? 'jwks', webhookId: payload.jti, signedEnvelope: event };
+  // Deduplication keys on the signed jti, or without one (Google documents no claims) on the token itself: either way
+  // a captured token replayed under a fresh webhook-id header is the same delivery.
+  if (payload.jti !== undefined) return { ok: true, key: kid ?? 'jwks', webhookId: payload.jti, signedEnvelope: event };
+  return { ok: true, key: kid ?? 'jwks', tokenId: tokenIdOf(token), signedEnvelope: event };
 }
 
 /**
  * A bare compact JWT in `webhook-signature` (Gemini's documented scheme for per-request webhooks, kept as a
- * fallback): RS256 only; `exp`, `iat`, `jti` and `iss` required; `iss` among the configured issuers; `aud` the
- * receiver's URL unless that check is disabled. The raw body is unsigned unless the token binds it, so a token that
- * binds neither the body (hash claim) nor the event (event claim) is refused.
+ * fallback): RS256 only; `exp`, `iat` and `iss` required (`jti` used when present: Google documents no claims);
+ * `iss` among the configured issuers; `aud` the receiver's URL unless that check is disabled. The raw body is unsigned
+ * unless the token binds it, so a token that binds neither the body (hash claim) nor the event (event claim) is
+ * refused.
  */
 export const jwtScheme: SignatureScheme = {
   name: 'jwt',

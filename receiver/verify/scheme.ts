@@ -6,6 +6,8 @@ export interface SignedDelivery {
   /** Unix seconds. */
   timestamp?: number;
   body: Buffer;
+  /** The key the sender says it signed with (`webhook-key-id`), if it names one. */
+  keyId?: string;
 }
 
 /** The keys and rules every scheme verifies against, resolved once when the verifier is built. */
@@ -27,6 +29,11 @@ export type SchemeVerdict =
       key: string;
       /** The id the signature itself binds (a JWT's jti), which then replaces the unsigned header. */
       webhookId?: string;
+      /**
+       * An identity of the signed token itself (a hash of a JWT without jti): it counts as seen beside the delivery's
+       * id, so the same token replayed under a fresh webhook-id is a duplicate.
+       */
+      tokenId?: string;
       /** The signed event, when the signature carries it rather than signing the body. */
       signedEnvelope?: unknown;
     }

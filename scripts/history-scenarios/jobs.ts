@@ -3,6 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { eventually } from '../../common/eventually';
 import { GeminiResourceIds, geminiEventSignal } from '../../common/contract';
 import { deadLetterReplayedSignal } from '../../routing/dead-letter-workflow';
+import { geminiMailbox } from '../../routing/mailbox-workflow';
 import {
   batchPrompts,
   deadLetterWorkflowId,
@@ -190,6 +191,48 @@ export const scenarios: HistoryScenario[] = [
         ],
       });
       return [await settled(owner), await settled(mailbox)];
+    },
+  },
+  {
+    name: 'mailbox-continued',
+    async run(ctx) {
+      // More held events than a run of the mailbox keeps: it continues as new (threshold lowered to 20 history events)
+      // and forwards them all to the owner, which takes every event and goes on waiting.
+      const resourceId = `flood-${randomUUID()}`;
+      const owner = await ctx.client.workflow.start(waitForGeminiJob, {
+        taskQueue: ctx.taskQueue,
+        workflowId: ctx.workflowId,
+        args: [{ kind: 'interaction', id: resourceId }, { until: ['video.generated'], reconcileAfter: '1 hour' }],
+      });
+      await waitingOn(owner);
+      const input = { resourceId, lookupTimeoutMs: 30_000, lingerTimeoutMs: 1000, continueAsNewAfterEvents: 20 };
+      let firstRunId: string | undefined;
+      for (let i = 0; i < 12; i++) {
+        const event = {
+          webhookId: `msg_${randomUUID()}`,
+          type: 'interaction.requires_action' as const,
+          resourceId,
+          timestamp: new Date().toISOString(),
+          data: { id: resourceId },
+          via: 'webhook' as const,
+        };
+        const handle = await ctx.client.workflow.signalWithStart(geminiMailbox, {
+          workflowId: mailboxWorkflowId(resourceId),
+          taskQueue: ctx.taskQueue,
+          args: [input],
+          signal: geminiEventSignal,
+          signalArgs: [event],
+        });
+        firstRunId ??= handle.signaledRunId;
+      }
+      const last = ctx.client.workflow.getHandle(mailboxWorkflowId(resourceId));
+      await last.result();
+      const { runId } = await last.describe();
+      await owner.terminate('recorded');
+      return [
+        ctx.client.workflow.getHandle(mailboxWorkflowId(resourceId), firstRunId),
+        ctx.client.workflow.getHandle(mailboxWorkflowId(resourceId), runId),
+      ];
     },
   },
   {

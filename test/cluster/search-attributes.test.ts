@@ -94,6 +94,8 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
     const secret = newSecret();
     const port = await freePort();
     const receiver = spawnEntryPoint('receiver/main.ts', {
+      // Routed by the owner lookup, the path that meets the attributes the worker just registered.
+      GEMINIFLOW_ROUTING_KEYS: 'none',
       TEMPORAL_ADDRESS: frontends[0]!,
       TEMPORAL_NAMESPACE: namespace,
       TEMPORAL_TASK_QUEUE: `cluster-lookup-${randomUUID()}`,

@@ -104,7 +104,7 @@ export async function startClusterSystem(opts: ClusterSystemOptions = {}): Promi
   const taskQueue = `cluster-${randomUUID()}`;
   const { client, connection } = await connectToCluster();
   const namespace = client.options.namespace;
-  const routingKeys: Record<string, string> = opts.routingKeys === false ? {} : { GEMINIFLOW_ROUTING_KEYS: `cluster:${randomBytes(32).toString('base64')}` };
+  const routingKeys: Record<string, string> = opts.routingKeys === false ? { GEMINIFLOW_ROUTING_KEYS: 'none' } : { GEMINIFLOW_ROUTING_KEYS: `cluster:${randomBytes(32).toString('base64')}` };
   const emulator = await startEmulatorProcess(opts.emulatorEnv ?? {});
   const receivers: EntryPointProcess[] = [];
   const workers: EntryPointProcess[] = [];

@@ -141,3 +141,18 @@ export async function signalCount(handle: WorkflowHandle): Promise<number> {
   const history = await handle.fetchHistory();
   return history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes).length ?? 0;
 }
+
+/**
+ * How many signals the run has received, read once no workflow task is in flight: signals that arrive during a task
+ * are buffered by Temporal and written to history only when it completes, so a count read mid-task can be short.
+ */
+export async function settledSignalCount(handle: WorkflowHandle): Promise<number> {
+  return eventually(async () => {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const lastIndex = (has: (e: (typeof events)[number]) => unknown) => events.reduce((at, e, i) => (has(e) ? i : at), -1);
+    const idle =
+      lastIndex((e) => e.workflowTaskCompletedEventAttributes) > lastIndex((e) => e.workflowTaskScheduledEventAttributes) ||
+      events.some((e) => e.workflowExecutionTerminatedEventAttributes || e.workflowExecutionCompletedEventAttributes);
+    return idle ? events.filter((e) => e.workflowExecutionSignaledEventAttributes).length : undefined;
+  }, `${handle.workflowId} to be idle`);
+}
