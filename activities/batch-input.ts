@@ -61,6 +61,19 @@ export async function* batchInputLines(source: PromptSource, options: BatchReque
       }
       return;
     }
+    case 'slice': {
+      const { start, count } = source;
+      if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(count) || count < 1) {
+        throw badInput('a slice needs a start >= 0 and a positive count');
+      }
+      let i = 0;
+      for await (const line of batchInputLines(source.of, options)) {
+        if (i >= start + count) return;
+        if (i++ >= start) yield line;
+      }
+      if (i < start + count) throw badInput(`the slice ends at prompt ${start + count}, but the source has ${i}`);
+      return;
+    }
     default:
       throw badInput(`unknown prompt source kind: ${(source as { kind?: unknown }).kind}`);
   }

@@ -2,6 +2,7 @@ import { deadLetterGeminiEvent, findGeminiResourceOwner } from '../routing/activ
 import { createAgentActivities } from './agent-interactions';
 import { createBatchActivities, readBatchStatus } from './batches';
 import type { GeminiflowConfig } from './config';
+import { createFanOutActivities } from './fan-out';
 import { createFileActivities } from './files';
 import { createGeminiContext } from './gemini-client';
 import { createInteractionActivities, readInteractionStatus } from './interactions';
@@ -19,6 +20,7 @@ export function createActivities(config: GeminiflowConfig, options: { tools?: re
     ...createAgentActivities(gemini),
     ...createBatchActivities(gemini),
     ...createFileActivities(gemini),
+    ...createFanOutActivities(gemini),
     ...createReconcileActivities({
       interaction: (id, until) => readInteractionStatus(gemini.ai, id, until),
       batch: (id) => readBatchStatus(gemini.ai, id),
@@ -34,4 +36,6 @@ export type GeminiflowActivities = ReturnType<typeof createActivities>;
 export { type GeminiflowConfig, geminiflowConfigFromEnv } from './config';
 export { implementTools, ToolError, type ToolContext, type ToolImplementations, type Toolset } from './tools';
 export { readBatchOutput } from './batch-output';
+export { readFanOutResults } from './fan-out-store';
+export { readPromptResults } from './prompt-results';
 export { geminiClientFor } from './gemini-client';

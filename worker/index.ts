@@ -9,6 +9,8 @@ export {
   geminiflowConfigFromEnv,
   implementTools,
   readBatchOutput,
+  readFanOutResults,
+  readPromptResults,
   ToolError,
   type GeminiflowActivities,
   type GeminiflowConfig,

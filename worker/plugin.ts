@@ -5,6 +5,7 @@ import { searchAttributeModeFromEnv, setupSearchAttributes } from '../common/sea
 import { createActivities } from '../activities';
 import { type GeminiflowConfig, geminiflowConfigFromEnv } from '../activities/config';
 import type { Toolset } from '../activities/tools';
+import { rateLimitReports } from './rate-limit-reports';
 import { withGeminiflowWorkflows } from './workflows-path';
 
 export interface GeminiflowPluginOptions {
@@ -30,6 +31,8 @@ export class GeminiflowPlugin extends SimplePlugin {
       name: 'geminiflow',
       activities: createActivities(config, { tools: options.tools }),
       workflowsPath: withGeminiflowWorkflows,
+      // A fan-out's children report Gemini rate limits to it, so it shrinks its window.
+      workerInterceptors: { activity: [rateLimitReports()] },
     });
   }
 

@@ -14,3 +14,6 @@ export const { reconcileGeminiResource } = proxyActivities<A>(policy.statusRead)
 export const { uploadBatchInput, collectBatchResults, downloadGeneratedVideo } = proxyActivities<A>(policy.transferFile);
 export const { deleteGeminiFile } = proxyActivities<A>(policy.deleteFile);
 export const { runTool } = proxyActivities<A>(policy.runTool);
+export const { storeFanOutPlan, readFanOutPlan, storeFanOutResults } = proxyActivities<A>(policy.fanOutStore);
+// Prompt fan-outs stream whole prompt sets and batch outputs, heartbeating as they go.
+export const { planPromptBatches, planPromptRequests, collectPromptResults } = proxyActivities<A>(policy.transferFile);

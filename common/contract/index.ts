@@ -8,3 +8,4 @@ export * from './jobs';
 export * from './failures';
 export * from './tools';
 export * from './models';
+export * from './fan-out';

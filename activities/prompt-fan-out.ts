@@ -1,0 +1,224 @@
+import fs from 'node:fs';
+import { once } from 'node:events';
+import path from 'node:path';
+import {
+  type BatchItemError,
+  type BatchItemResult,
+  type BatchRequestOptions,
+  chunkOutcome,
+  type CollectedPromptResults,
+  type FanOutItemResult,
+  type FanOutJob,
+  type FanOutResultsRef,
+  type FanOutPlan,
+  type PromptBatchChunk,
+  type PromptChunkOutcome,
+  type PromptSource,
+} from '../common/contract';
+import { badInput, batchInputLines, batchKeys } from './batch-input';
+import { parseOutputLine } from './batch-output';
+import { folderOf, readFanOutResults, writePlanPart } from './fan-out-store';
+import { downloadGeminiFile, readJsonLines, scratchDir } from './files';
+import type { GeminiContext } from './gemini-client';
+
+const planPartSize = 1000;
+const maxFailuresListed = 1000;
+
+/** What every per-request job of a prompt fan-out asks Gemini besides the prompt (a generateText input, less it). */
+export interface PromptRequestSettings {
+  model?: string;
+  systemInstruction?: string;
+  generationConfig?: Record<string, unknown>;
+  wait?: object;
+}
+
+export function createPromptActivities({ ai }: GeminiContext, root: string) {
+  return {
+    /**
+     * Cuts the prompts into Batch jobs of at most `maxPrompts` prompts and `maxBytes` of JSONL each, in one pass over
+     * the source (which also checks every key is unique). Only the cut points travel back.
+     */
+    async planPromptBatches(input: {
+      source: PromptSource;
+      options?: BatchRequestOptions;
+      maxPrompts: number;
+      maxBytes: number;
+    }): Promise<{ total: number; chunks: PromptBatchChunk[] }> {
+      const chunks: PromptBatchChunk[] = [];
+      let current: PromptBatchChunk = { start: 0, count: 0, bytes: 0 };
+      let total = 0;
+      for await (const line of batchInputLines(input.source, input.options)) {
+        const bytes = Buffer.byteLength(JSON.stringify(line)) + 1;
+        if (bytes > input.maxBytes) throw badInput(`prompt "${line.key}" alone takes ${bytes} bytes, over the ${input.maxBytes} a batch may hold`);
+        if (current.count >= input.maxPrompts || current.bytes + bytes > input.maxBytes) {
+          chunks.push(current);
+          current = { start: total, count: 0, bytes: 0 };
+        }
+        current.count++;
+        current.bytes += bytes;
+        total++;
+      }
+      if (total === 0) throw badInput('there are no prompts');
+      chunks.push(current);
+      return { total, chunks };
+    },
+
+    /** The per-request plan: one `generateText` job per prompt, labelled with its key, kept in the store. */
+    async planPromptRequests(input: { key: string; source: PromptSource; request: PromptRequestSettings }): Promise<FanOutPlan> {
+      const { model, systemInstruction, generationConfig, wait } = input.request;
+      const parts = [];
+      let jobs: FanOutJob[] = [];
+      let total = 0;
+      for await (const line of batchInputLines(input.source)) {
+        const text = promptText(line.request);
+        if (text === undefined) throw badInput(`prompt "${line.key}" is a full request; per-request mode takes text prompts`);
+        jobs.push({
+          workflowType: 'generateText',
+          label: line.key,
+          args: [{ prompt: text, ...defined({ model, systemInstruction, generationConfig, wait }) }],
+        });
+        total++;
+        if (jobs.length === planPartSize) {
+          parts.push(writePlanPart(root, input.key, parts.length, jobs));
+          jobs = [];
+        }
+      }
+      if (jobs.length) parts.push(writePlanPart(root, input.key, parts.length, jobs));
+      if (total === 0) throw badInput('there are no prompts');
+      return { kind: 'stored', parts, total };
+    },
+
+    /**
+     * Maps results back to the prompts, in prompt order, into one file: from each batch's output (read one batch at a
+     * time, so memory follows the batch size, not the whole set), or from the per-request fan-out's results.
+     */
+    async collectPromptResults(input: {
+      key: string;
+      source: PromptSource;
+      /** Batch mode: the chunks and how each batch ended, given or read from the fan-out's stored results. */
+      batches?: { chunks: PromptBatchChunk[]; outcomes?: PromptChunkOutcome[]; stored?: FanOutResultsRef };
+      requests?: FanOutResultsRef;
+      inlineResultLimitBytes: number;
+    }): Promise<CollectedPromptResults> {
+      const resultFor = input.batches
+        ? batchResults(ai, input.batches.chunks, input.batches.outcomes ?? (await storedOutcomes(input.batches)))
+        : requestResults(input.requests ?? { segments: [], count: 0 });
+      const file = path.join(folderOf(root, input.key), 'prompt-results.jsonl');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const out = fs.createWriteStream(file, 'utf8');
+      const collected = new Collected(input.inlineResultLimitBytes);
+      try {
+        let index = 0;
+        for await (const key of batchKeys(input.source)) {
+          const result = await resultFor(index++, key);
+          collected.add(key, result);
+          if (!out.write(`${JSON.stringify({ key, result })}\n`)) await once(out, 'drain');
+        }
+      } finally {
+        out.end();
+        await once(out, 'close');
+      }
+      return { ...collected.summary(), resultsFile: file };
+    },
+  };
+}
+
+/** Per prompt index: its result from the batch that held it, loading each batch's output when its first prompt comes. */
+function batchResults(ai: GeminiContext['ai'], chunks: PromptBatchChunk[], outcomes: PromptChunkOutcome[]) {
+  let loaded: { chunk: number; byKey: Map<string, BatchItemResult> } | undefined;
+  return async (index: number, key: string): Promise<BatchItemResult> => {
+    const chunk = chunks.findIndex((c) => index >= c.start && index < c.start + c.count);
+    const outcome = outcomes[chunk];
+    if (!outcome) return { ok: false, error: { message: 'no batch holds this prompt' } };
+    if (outcome.state !== 'succeeded') {
+      return { ok: false, error: { message: `its batch ${outcome.state}: ${outcome.error.message}`, status: outcome.error.type } };
+    }
+    if (loaded?.chunk !== chunk) loaded = { chunk, byKey: await readOutput(ai, outcome.outputFile) };
+    return loaded.byKey.get(key) ?? { ok: false, error: { message: 'no output line for this key' } };
+  };
+}
+
+async function readOutput(ai: GeminiContext['ai'], outputFile: string): Promise<Map<string, BatchItemResult>> {
+  const scratch = scratchDir('prompt-output');
+  try {
+    const outPath = path.join(scratch.dir, 'output.jsonl');
+    await downloadGeminiFile(ai, outputFile, outPath);
+    const byKey = new Map<string, BatchItemResult>();
+    for await (const { text } of readJsonLines(outPath)) {
+      const parsed = parseOutputLine(text);
+      if (parsed && !byKey.has(parsed.key)) byKey.set(parsed.key, parsed.result);
+    }
+    return byKey;
+  } finally {
+    scratch.cleanup();
+  }
+}
+
+async function storedOutcomes(batches: { chunks: PromptBatchChunk[]; stored?: FanOutResultsRef }): Promise<PromptChunkOutcome[]> {
+  const byIndex = new Map<number, FanOutItemResult>();
+  for await (const { index, result } of readFanOutResults(batches.stored ?? { segments: [], count: 0 })) byIndex.set(index, result);
+  return batches.chunks.map((_, i) => chunkOutcome(byIndex.get(i)));
+}
+
+/** Per prompt index: the generateText child's answer, read from the fan-out's stored results in the same order. */
+function requestResults(ref: FanOutResultsRef) {
+  const lines = readFanOutResults(ref);
+  let head: { index: number; result: { ok: boolean; value?: unknown; error?: { message: string; type?: string } } } | undefined;
+  return async (index: number): Promise<BatchItemResult> => {
+    while (!head || head.index < index) {
+      const next = await lines.next();
+      if (next.done) return { ok: false, error: { message: 'the fan-out has no result for this prompt' } };
+      head = next.value;
+    }
+    if (head.index !== index) return { ok: false, error: { message: 'the fan-out has no result for this prompt' } };
+    const r = head.result;
+    if (r.ok) return { ok: true, text: String((r.value as { text?: unknown })?.text ?? '') };
+    return { ok: false, error: { message: r.error?.message ?? 'failed', ...(r.error?.type ? { status: r.error.type } : {}) } };
+  };
+}
+
+/** Counts, the first failures, and every result while they fit within the inline limit. */
+class Collected {
+  private results: Record<string, BatchItemResult> | undefined = {};
+  private failures: Record<string, BatchItemError> = {};
+  private bytes = 0;
+  private succeeded = 0;
+  private failed = 0;
+  private listed = 0;
+
+  constructor(private readonly limit: number) {}
+
+  add(key: string, result: BatchItemResult): void {
+    if (result.ok) this.succeeded++;
+    else {
+      this.failed++;
+      if (this.listed++ < maxFailuresListed) this.failures[key] = result.error;
+    }
+    if (!this.results) return;
+    this.bytes += key.length + JSON.stringify(result).length + 4;
+    if (this.bytes > this.limit) this.results = undefined;
+    else this.results[key] = result;
+  }
+
+  summary() {
+    return {
+      counts: { total: this.succeeded + this.failed, succeeded: this.succeeded, failed: this.failed },
+      results: this.results ?? {},
+      resultsComplete: this.results !== undefined,
+      failures: this.failures,
+    };
+  }
+}
+
+/** The text of a request built from a text prompt (what batchInputLines makes of `{key, text}`). */
+function promptText(request: Record<string, unknown>): string | undefined {
+  const contents = request.contents as { parts?: { text?: unknown }[] }[] | undefined;
+  if (!Array.isArray(contents) || contents.length !== 1) return undefined;
+  const parts = contents[0]?.parts;
+  if (!Array.isArray(parts) || !parts.every((p) => typeof p.text === 'string')) return undefined;
+  return parts.map((p) => p.text as string).join('');
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
