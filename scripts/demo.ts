@@ -14,8 +14,9 @@ import { exampleTools } from '../example/tool-implementations';
 import { type InteractionRule, startLocalStack } from '../testing';
 
 /**
- * `npm run demo`: the flagship pipeline end to end on this machine. Deep Research, a batch of follow-ups, then an agent
- * that writes a brief and asks a person before it publishes; this script plays that person.
+ * `npm run demo`: the flagship pipeline end to end on this machine. Deep Research, a fan-out of notes on its sources, a
+ * batch of follow-ups, then an agent that writes a brief and asks a person before it publishes; this script plays that
+ * person.
  */
 const program = new Command()
   .name('demo')
@@ -63,12 +64,14 @@ runMain(async () => {
       () => (finished = true),
     );
     let decided = false;
+    let fanOutLine = '';
     while (!finished) {
       const status = await handle.query(pipelineStatusQuery).catch(() => undefined);
       if (status && status.stage !== stage) {
         stage = status.stage;
         say(`  stage: ${stage}`);
       }
+      if (status && stage === 'sources') fanOutLine = await showFanOut(geminiflow, status.children.sources, fanOutLine);
       if (!decided && stage === 'brief') decided = await decideOnPublish(geminiflow, briefWorkflowId(workflowId));
       await new Promise((r) => setTimeout(r, 300));
     }
@@ -119,9 +122,22 @@ async function decideOnPublish(geminiflow: GeminiflowClient, briefId: string): P
   return true;
 }
 
+/** The fan-out's progress as it changes: the same counts `geminiflow status` and the GeminiFanOutProgress attribute show. */
+async function showFanOut(geminiflow: GeminiflowClient, fanOutId: string, last: string): Promise<string> {
+  const [progress] = await geminiflow.fanOutProgress(fanOutId).catch(() => []);
+  if (!progress) return last;
+  const line = `  sources fan-out: done ${progress.done}, running ${progress.running}, failed ${progress.failed}, left ${progress.left} of ${progress.total}`;
+  if (line !== last) say(line);
+  return line;
+}
+
 function printResult(result: ResearchBriefResult) {
   say('\n=== result ===');
   say(`research report: ${result.report.markdown.split('\n')[0]} (${result.report.sources.length} sources)`);
+  if (result.sourceNotes) {
+    const { done, failed, total } = result.sourceNotes.counts;
+    say(`source notes: ${done}/${total} done, ${failed} failed (one Gemini job per source, ${result.sourceNotes.window.max} at a time)`);
+  }
   if (result.followUps.state === 'succeeded') {
     const { total, succeeded, failed } = result.followUps.counts;
     say(`follow-up batch: ${succeeded}/${total} answered, ${failed} failed`);
