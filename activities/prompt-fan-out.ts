@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import {
   type BatchItemError,
   type BatchItemResult,
@@ -11,6 +12,7 @@ import {
   type FanOutJob,
   type FanOutResultsRef,
   type FanOutPlan,
+  maxPlanPartBytes,
   type PromptBatchChunk,
   type PromptChunkOutcome,
   type PromptSource,
@@ -48,6 +50,7 @@ export function createPromptActivities({ ai }: GeminiContext, root: string) {
       let current: PromptBatchChunk = { start: 0, count: 0, bytes: 0 };
       let total = 0;
       for await (const line of batchInputLines(input.source, input.options)) {
+        beatEvery(total);
         const bytes = Buffer.byteLength(JSON.stringify(line)) + 1;
         if (bytes > input.maxBytes) throw badInput(`prompt "${line.key}" alone takes ${bytes} bytes, over the ${input.maxBytes} a batch may hold`);
         if (current.count >= input.maxPrompts || current.bytes + bytes > input.maxBytes) {
@@ -68,20 +71,26 @@ export function createPromptActivities({ ai }: GeminiContext, root: string) {
       const { model, systemInstruction, generationConfig, wait } = input.request;
       const parts = [];
       let jobs: FanOutJob[] = [];
+      let bytes = 0;
       let total = 0;
       for await (const line of batchInputLines(input.source)) {
+        beatEvery(total);
         const text = promptText(line.request);
         if (text === undefined) throw badInput(`prompt "${line.key}" is a full request; per-request mode takes text prompts`);
-        jobs.push({
+        const job: FanOutJob = {
           workflowType: 'generateText',
           label: line.key,
           args: [{ prompt: text, ...defined({ model, systemInstruction, generationConfig, wait }) }],
-        });
-        total++;
-        if (jobs.length === planPartSize) {
+        };
+        const size = JSON.stringify(job).length;
+        if (jobs.length && (jobs.length === planPartSize || bytes + size > maxPlanPartBytes)) {
           parts.push(writePlanPart(root, input.key, parts.length, jobs));
           jobs = [];
+          bytes = 0;
         }
+        jobs.push(job);
+        bytes += size;
+        total++;
       }
       if (jobs.length) parts.push(writePlanPart(root, input.key, parts.length, jobs));
       if (total === 0) throw badInput('there are no prompts');
@@ -110,6 +119,7 @@ export function createPromptActivities({ ai }: GeminiContext, root: string) {
       try {
         let index = 0;
         for await (const key of batchKeys(input.source)) {
+          beatEvery(index);
           const result = await resultFor(index++, key);
           collected.add(key, result);
           if (!out.write(`${JSON.stringify({ key, result })}\n`)) await once(out, 'drain');
@@ -121,6 +131,11 @@ export function createPromptActivities({ ai }: GeminiContext, root: string) {
       return { ...collected.summary(), resultsFile: file };
     },
   };
+}
+
+/** Long passes over a prompt set report progress, so a worker that died is noticed within the heartbeat timeout. */
+function beatEvery(n: number): void {
+  if (n % 1000 === 999) Context.current().heartbeat({ prompts: n + 1 });
 }
 
 /** Per prompt index: its result from the batch that held it, loading each batch's output when its first prompt comes. */

@@ -85,6 +85,12 @@ export const fanOutMemoKey = 'fanOutWorkflowId';
 /** The memo key under which a fan-out keeps its counts (FanOutCounts), next to the search attribute. */
 export const fanOutProgressMemoKey = 'fanOutProgress';
 
+/**
+ * Plans up to this size travel inline (in the fan-out's input, carried to each run); larger ones go to the fan-out
+ * store in parts of at most this size, each read by one activity, far below Temporal's 2 MB payload limit.
+ */
+export const maxPlanPartBytes = 128 * 1024;
+
 /** One part of a plan kept in the fan-out store, one job per line. */
 export interface StoredPlanPart {
   path: string;

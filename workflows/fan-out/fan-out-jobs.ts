@@ -19,7 +19,7 @@ import {
 } from '../../common/contract';
 import { badInput } from '../job-failures';
 import { itemError, runItem } from './children';
-import { jobsOf, planSize } from './plan';
+import { PlanReader, planSize } from './plan';
 import { type ProgressCarry, ProgressTracker } from './progress';
 import { FanOutResults, type ResultsCarry } from './results';
 import { AdaptiveWindow, type WindowState } from './window';
@@ -94,7 +94,7 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
   while (queue.length < settings.itemsPerRun && next < total) queue.push(next++);
   const requeues = new Map(Object.entries(carried?.requeues ?? {}).map(([k, v]) => [Number(k), v]));
   progress.publish(true);
-  const jobs = await jobsOf(input.plan, queue);
+  const jobs = new PlanReader(input.plan, queue);
 
   const children = new CancellationScope();
   const inFlight = new Set<number>();
@@ -144,8 +144,9 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
   const canStart = () => !stopReason && queue.length > 0 && inFlight.size < window.allowed && roomForChild(inFlight.size);
   try {
     for (;;) {
-      while (canStart()) start(queue.shift()!);
-      if (inFlight.size === 0) break;
+      if (canStart()) await jobs.load(queue.slice(0, window.allowed - inFlight.size));
+      while (canStart() && jobs.get(queue[0]!)) start(queue.shift()!);
+      if (inFlight.size === 0 && !canStart()) break;
       await condition(() => finished.length > 0 || canStart());
       settle();
       progress.publish();

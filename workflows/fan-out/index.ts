@@ -3,4 +3,3 @@ export { fanOut, job, type FanOutOptions } from './fan-out';
 export { fanOutJobs, type FanOutJobsInput, type FanOutCarry } from './fan-out-jobs';
 export { fanOutPrompts, maxBatchBytes, type PromptFanOutInput, type PromptFanOutResult } from './prompts';
 export { itemWorkflowId } from './children';
-export { maxInlinePlanBytes } from './plan';

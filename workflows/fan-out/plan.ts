@@ -1,11 +1,5 @@
-import type { FanOutJob, FanOutPlan } from '../../common/contract';
+import { type FanOutJob, type FanOutPlan, maxPlanPartBytes } from '../../common/contract';
 import { readFanOutPlan, storeFanOutPlan } from '../activities';
-
-/**
- * Plans up to this size travel inline (in the fan-out's input, carried to each run); larger ones go to the fan-out
- * store in parts of this size, each far below Temporal's 2 MB payload limit.
- */
-export const maxInlinePlanBytes = 128 * 1024;
 
 export function planSize(plan: FanOutPlan): number {
   return plan.kind === 'inline' ? plan.jobs.length : plan.total;
@@ -14,20 +8,51 @@ export function planSize(plan: FanOutPlan): number {
 /** The plan for `jobs`: inline when small, else stored part by part (each part's jobs pass through history once). */
 export async function planFor(jobs: FanOutJob[], storeKey: string): Promise<FanOutPlan> {
   const sizes = jobs.map((j) => JSON.stringify(j).length);
-  if (sizes.reduce((a, b) => a + b, 0) <= maxInlinePlanBytes) return { kind: 'inline', jobs };
+  if (sizes.reduce((a, b) => a + b, 0) <= maxPlanPartBytes) return { kind: 'inline', jobs };
   const parts = [];
   for (let start = 0; start < jobs.length; ) {
     let end = start;
-    for (let bytes = 0; end < jobs.length && (end === start || bytes + sizes[end]! <= maxInlinePlanBytes); end++) bytes += sizes[end]!;
+    for (let bytes = 0; end < jobs.length && (end === start || bytes + sizes[end]! <= maxPlanPartBytes); end++) bytes += sizes[end]!;
     parts.push(await storeFanOutPlan({ key: storeKey, part: parts.length, jobs: jobs.slice(start, end) }));
     start = end;
   }
   return { kind: 'stored', parts, total: jobs.length };
 }
 
-/** The jobs of the items one run starts, by index. */
-export async function jobsOf(plan: FanOutPlan, indices: number[]): Promise<Map<number, FanOutJob>> {
-  if (indices.length === 0) return new Map();
-  const jobs = plan.kind === 'inline' ? indices.map((i) => plan.jobs[i]!) : await readFanOutPlan({ parts: plan.parts, indices });
-  return new Map(indices.map((index, k) => [index, jobs[k]!]));
+/**
+ * The jobs of the items a run is about to start. An inline plan has them all; a stored one is read part by part (one
+ * activity per part, each part at most `maxPlanPartBytes`) as the run gets to them, so a run's history holds only
+ * the jobs it starts.
+ */
+export class PlanReader {
+  private readonly jobs = new Map<number, FanOutJob>();
+  private readonly runItems: Set<number>;
+
+  /** `runItems`: every item this run may start; a part's read brings all of those it holds. */
+  constructor(
+    private readonly plan: FanOutPlan,
+    runItems: number[],
+  ) {
+    this.runItems = new Set(runItems);
+  }
+
+  get(index: number): FanOutJob | undefined {
+    return this.plan.kind === 'inline' ? this.plan.jobs[index] : this.jobs.get(index);
+  }
+
+  /** Reads the parts holding any of `indices` not read yet. */
+  async load(indices: number[]): Promise<void> {
+    if (this.plan.kind === 'inline') return;
+    let offset = 0;
+    for (const part of this.plan.parts) {
+      const wanted = indices.filter((i) => i >= offset && i < offset + part.count && !this.jobs.has(i));
+      if (wanted.length) {
+        // Every job of the part this run will start, not only the first few: one read per part and run.
+        const all = Array.from({ length: part.count }, (_, k) => offset + k).filter((i) => this.runItems.has(i) && !this.jobs.has(i));
+        const jobs = await readFanOutPlan({ parts: this.plan.parts, indices: all });
+        all.forEach((index, k) => this.jobs.set(index, jobs[k]!));
+      }
+      offset += part.count;
+    }
+  }
 }
