@@ -17,7 +17,7 @@ export interface GeminiflowPluginOptions {
 
 /**
  * Hosts geminiflow on a Temporal worker: registers its activities (Gemini calls, status reads, tool runs, routing)
- * and adds its workflows (mailbox, dead letter, Deep Research, batch, video, waitForGeminiJob) to the bundle beside
+ * and adds its workflows (mailbox, dead letter, the job workflows, the fan-outs) to the bundle beside
  * yours. Everything is checked when the plugin is made: bad settings or a tool without an implementation stop the
  * worker before it takes a task.
  *
