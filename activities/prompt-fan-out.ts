@@ -6,9 +6,7 @@ import {
   type BatchItemError,
   type BatchItemResult,
   type BatchRequestOptions,
-  chunkOutcome,
   type CollectedPromptResults,
-  type FanOutItemResult,
   type FanOutJob,
   type FanOutResultsRef,
   type FanOutPlan,
@@ -18,10 +16,9 @@ import {
   type PromptSource,
 } from '../common/contract';
 import { badInput, batchInputLines, batchKeys } from './batch-input';
-import { parseOutputLine } from './batch-output';
-import { folderOf, readFanOutResults, writePlanPart } from './fan-out-store';
-import { downloadGeminiFile, readJsonLines, scratchDir } from './files';
+import { folderOf, writePlanPart } from './fan-out-store';
 import type { GeminiContext } from './gemini-client';
+import { BatchOutputs, RequestResults, storedOutcomes } from './prompt-results';
 
 const planPartSize = 1000;
 const maxFailuresListed = 1000;
@@ -109,9 +106,9 @@ export function createPromptActivities({ ai }: GeminiContext, root: string) {
       requests?: FanOutResultsRef;
       inlineResultLimitBytes: number;
     }): Promise<CollectedPromptResults> {
-      const resultFor = input.batches
-        ? batchResults(ai, input.batches.chunks, input.batches.outcomes ?? (await storedOutcomes(input.batches)))
-        : requestResults(input.requests ?? { segments: [], count: 0 });
+      const results = input.batches
+        ? new BatchOutputs(ai, input.batches.chunks, input.batches.outcomes ?? (await storedOutcomes(input.batches)))
+        : new RequestResults(input.requests ?? { segments: [], count: 0 });
       const file = path.join(folderOf(root, input.key), 'prompt-results.jsonl');
       fs.mkdirSync(path.dirname(file), { recursive: true });
       const out = fs.createWriteStream(file, 'utf8');
@@ -120,13 +117,14 @@ export function createPromptActivities({ ai }: GeminiContext, root: string) {
         let index = 0;
         for await (const key of batchKeys(input.source)) {
           beatEvery(index);
-          const result = await resultFor(index++, key);
+          const result = await results.resultFor(index++, key);
           collected.add(key, result);
           if (!out.write(`${JSON.stringify({ key, result })}\n`)) await once(out, 'drain');
         }
       } finally {
         out.end();
         await once(out, 'close');
+        await results.close();
       }
       return { ...collected.summary(), resultsFile: file };
     },
@@ -136,60 +134,6 @@ export function createPromptActivities({ ai }: GeminiContext, root: string) {
 /** Long passes over a prompt set report progress, so a worker that died is noticed within the heartbeat timeout. */
 function beatEvery(n: number): void {
   if (n % 1000 === 999) Context.current().heartbeat({ prompts: n + 1 });
-}
-
-/** Per prompt index: its result from the batch that held it, loading each batch's output when its first prompt comes. */
-function batchResults(ai: GeminiContext['ai'], chunks: PromptBatchChunk[], outcomes: PromptChunkOutcome[]) {
-  let loaded: { chunk: number; byKey: Map<string, BatchItemResult> } | undefined;
-  return async (index: number, key: string): Promise<BatchItemResult> => {
-    const chunk = chunks.findIndex((c) => index >= c.start && index < c.start + c.count);
-    const outcome = outcomes[chunk];
-    if (!outcome) return { ok: false, error: { message: 'no batch holds this prompt' } };
-    if (outcome.state !== 'succeeded') {
-      return { ok: false, error: { message: `its batch ${outcome.state}: ${outcome.error.message}`, status: outcome.error.type } };
-    }
-    if (loaded?.chunk !== chunk) loaded = { chunk, byKey: await readOutput(ai, outcome.outputFile) };
-    return loaded.byKey.get(key) ?? { ok: false, error: { message: 'no output line for this key' } };
-  };
-}
-
-async function readOutput(ai: GeminiContext['ai'], outputFile: string): Promise<Map<string, BatchItemResult>> {
-  const scratch = scratchDir('prompt-output');
-  try {
-    const outPath = path.join(scratch.dir, 'output.jsonl');
-    await downloadGeminiFile(ai, outputFile, outPath);
-    const byKey = new Map<string, BatchItemResult>();
-    for await (const { text } of readJsonLines(outPath)) {
-      const parsed = parseOutputLine(text);
-      if (parsed && !byKey.has(parsed.key)) byKey.set(parsed.key, parsed.result);
-    }
-    return byKey;
-  } finally {
-    scratch.cleanup();
-  }
-}
-
-async function storedOutcomes(batches: { chunks: PromptBatchChunk[]; stored?: FanOutResultsRef }): Promise<PromptChunkOutcome[]> {
-  const byIndex = new Map<number, FanOutItemResult>();
-  for await (const { index, result } of readFanOutResults(batches.stored ?? { segments: [], count: 0 })) byIndex.set(index, result);
-  return batches.chunks.map((_, i) => chunkOutcome(byIndex.get(i)));
-}
-
-/** Per prompt index: the generateText child's answer, read from the fan-out's stored results in the same order. */
-function requestResults(ref: FanOutResultsRef) {
-  const lines = readFanOutResults(ref);
-  let head: { index: number; result: { ok: boolean; value?: unknown; error?: { message: string; type?: string } } } | undefined;
-  return async (index: number): Promise<BatchItemResult> => {
-    while (!head || head.index < index) {
-      const next = await lines.next();
-      if (next.done) return { ok: false, error: { message: 'the fan-out has no result for this prompt' } };
-      head = next.value;
-    }
-    if (head.index !== index) return { ok: false, error: { message: 'the fan-out has no result for this prompt' } };
-    const r = head.result;
-    if (r.ok) return { ok: true, text: String((r.value as { text?: unknown })?.text ?? '') };
-    return { ok: false, error: { message: r.error?.message ?? 'failed', ...(r.error?.type ? { status: r.error.type } : {}) } };
-  };
 }
 
 /** Counts, the first failures, and every result while they fit within the inline limit. */

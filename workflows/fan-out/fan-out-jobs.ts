@@ -34,7 +34,7 @@ export interface FanOutJobsInput {
   onFailure?: FanOutFailurePolicy;
   /** Children one run starts before it continues as new (default 500); a run also ends early to stay well under 10,000 events. */
   itemsPerRun?: number;
-  /** Results up to this many bytes of JSON come back in the result; larger ones are stored (default 256 KiB). */
+  /** Results up to this many bytes of JSON come back in the result; larger ones are stored (default 256 KiB, at most 1 MiB). */
   inlineResultLimitBytes?: number;
   /** Task queue of the children; default the fan-out's. */
   taskQueue?: string;
@@ -230,6 +230,7 @@ function settingsOf(input: FanOutJobsInput) {
     onFailure === 'fail-fast' ||
     (typeof onFailure === 'object' && Number.isInteger(onFailure?.stopAfter) && onFailure.stopAfter >= 1);
   if (!policyOk) throw badInput("onFailure must be 'continue', 'fail-fast' or {stopAfter: n} with n >= 1");
-  if (!(inlineResultLimitBytes >= 0)) throw badInput('inlineResultLimitBytes must be >= 0');
+  // Inline results travel in each run's input and in the result: both must stay well inside a 2 MB payload.
+  if (!(inlineResultLimitBytes >= 0 && inlineResultLimitBytes <= 1024 * 1024)) throw badInput('inlineResultLimitBytes must be from 0 to 1 MiB');
   return { concurrency, itemsPerRun, onFailure, inlineResultLimitBytes };
 }

@@ -47,6 +47,8 @@ export async function fanOut<Item, Result>(
   const storeKey = `${workflowId}/${info.runId}`;
   const jobs = items.map((item, index) => toJob(item, index));
   if (jobs.length === 0) throw badInput(`fan-out ${name} has no items`);
+  const bad = jobs.findIndex((j) => typeof j?.workflowType !== 'string' || !Array.isArray(j.args));
+  if (bad >= 0) throw badInput(`fan-out ${name}: item ${bad} has no job; build it with job(workflow, ...args)`);
   const plan = await planFor(jobs, storeKey);
   try {
     return (await executeChild(fanOutJobs, {
