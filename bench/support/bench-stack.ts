@@ -103,6 +103,8 @@ export async function startBenchStack(opts: {
           LOG_LEVEL: 'info',
           RECEIVER_HOST: '127.0.0.1',
           RECEIVER_PORT: String(receiverPort),
+          // Any free port: the default 8788 may belong to another stack on a shared machine.
+          RECEIVER_OPS_PORT: '0',
           GEMINI_WEBHOOK_SECRETS: secret,
           GEMINI_JWKS_URL: jwksUrl,
           TEMPORAL_TASK_QUEUE: receiverTaskQueue,
