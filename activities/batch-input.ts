@@ -34,12 +34,7 @@ export async function* batchInputLines(source: PromptSource, options: BatchReque
       return;
     case 'template':
       if (!Number.isSafeInteger(source.count) || source.count < 1) throw badInput('count must be a positive integer');
-      for (let i = 0; i < source.count; i++) {
-        yield {
-          key: checked(`${source.keyPrefix ?? 'item-'}${i}`, `item ${i}`),
-          request: request(source.template.replaceAll('{i}', String(i))),
-        };
-      }
+      yield* templateLines(source, 0, source.count, request);
       return;
     case 'file': {
       if (!fs.existsSync(source.path)) throw badInput(`prompt file not found: ${path.basename(source.path)}`);
@@ -61,8 +56,40 @@ export async function* batchInputLines(source: PromptSource, options: BatchReque
       }
       return;
     }
+    case 'slice': {
+      const { start, count } = source;
+      if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(count) || count < 1) {
+        throw badInput('a slice needs a start >= 0 and a positive count');
+      }
+      const of = source.of;
+      if (of?.kind === 'template') {
+        // A template's range is made directly, not by running through the prompts before it.
+        if (start + count > of.count) throw badInput(`the slice ends at prompt ${start + count}, but the source has ${of.count}`);
+        yield* templateLines(of, start, start + count, request);
+        return;
+      }
+      let i = 0;
+      for await (const line of batchInputLines(of, options)) {
+        if (i >= start + count) return;
+        if (i++ >= start) yield line;
+      }
+      if (i < start + count) throw badInput(`the slice ends at prompt ${start + count}, but the source has ${i}`);
+      return;
+    }
     default:
       throw badInput(`unknown prompt source kind: ${(source as { kind?: unknown }).kind}`);
+  }
+}
+
+/** Template prompts `from` … `to - 1`. Keys `${prefix}${i}` are unique by construction: no set of them is kept. */
+function* templateLines(
+  source: Extract<PromptSource, { kind: 'template' }>,
+  from: number,
+  to: number,
+  request: (text: string) => Record<string, unknown>,
+): Generator<InputLine> {
+  for (let i = from; i < to; i++) {
+    yield { key: `${source.keyPrefix ?? 'item-'}${i}`, request: request(source.template.replaceAll('{i}', String(i))) };
   }
 }
 

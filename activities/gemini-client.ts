@@ -80,9 +80,33 @@ export function geminiFailure(err: unknown): ApplicationFailure {
   const { status, message } = describeGeminiError(err);
   // A 4xx other than timeout/conflict/throttling will not get better by retrying.
   const permanent = status !== undefined && status >= 400 && status < 500 && ![408, 409, 429].includes(status);
+  const retryDelayMs = status === 429 ? retryDelayOf(err) : undefined;
   return ApplicationFailure.create({
     message: `Gemini API error${status ? ` ${status}` : ''}: ${message}`,
     type: status ? `GeminiHttp${status}` : 'GeminiError',
     nonRetryable: permanent,
+    // Gemini says when its quota admits the next request; retries spread over twice that, so they do not all return at
+    // the same moment. Otherwise the activity's retry policy backs off.
+    ...(retryDelayMs !== undefined ? { nextRetryDelay: Math.round(retryDelayMs * (1 + Math.random())) } : {}),
   });
+}
+
+/**
+ * The `google.rpc.RetryInfo` delay of a 429 ("27s"). The interactions client parses the error body (`err.error`); the
+ * legacy client (batches, files, models) keeps it as JSON text in the message.
+ */
+function retryDelayOf(err: unknown): number | undefined {
+  const e = err as { error?: { error?: { details?: unknown } }; message?: unknown };
+  let details = e?.error?.error?.details;
+  if (details === undefined && typeof e?.message === 'string' && e.message.includes('retryDelay')) {
+    try {
+      details = (JSON.parse(e.message.slice(e.message.indexOf('{'))) as { error?: { details?: unknown } }).error?.details;
+    } catch {
+      return undefined;
+    }
+  }
+  if (!Array.isArray(details)) return undefined;
+  const delay = details.map((d) => (d as { retryDelay?: unknown })?.retryDelay).find((d) => typeof d === 'string');
+  const seconds = typeof delay === 'string' ? Number.parseFloat(delay) : NaN;
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 300) * 1000 : undefined;
 }

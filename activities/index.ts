@@ -3,6 +3,7 @@ import { createAgentActivities } from './agent-interactions';
 import { createApprovalNoticeActivities } from './approval-notices';
 import { createBatchActivities, readBatchStatus } from './batches';
 import type { GeminiflowConfig } from './config';
+import { createFanOutActivities } from './fan-out';
 import { createFileActivities } from './files';
 import { createGeminiContext } from './gemini-client';
 import { createInteractionActivities, readInteractionStatus } from './interactions';
@@ -20,6 +21,7 @@ export function createActivities(config: GeminiflowConfig, options: { tools?: re
     ...createAgentActivities(gemini),
     ...createBatchActivities(gemini),
     ...createFileActivities(gemini),
+    ...createFanOutActivities(gemini),
     ...createReconcileActivities({
       interaction: (id, until) => readInteractionStatus(gemini.ai, id, until),
       batch: (id) => readBatchStatus(gemini.ai, id),
@@ -40,4 +42,6 @@ export { approvalWebhookId } from './approval-notices';
 export { approvalLink, type ApprovalPayload } from './approval-payload';
 export { implementTools, ToolError, type ToolContext, type ToolImplementations, type Toolset } from './tools';
 export { readBatchOutput } from './batch-output';
+export { readFanOutResults } from './fan-out-store';
+export { readPromptResults } from './prompt-results';
 export { geminiClientFor } from './gemini-client';

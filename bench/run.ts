@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [part...]`: the six parts (latency, worker, receiver, scale, calls, batch) and the
+ * `npm run bench [-- --quick] [part...]`: the parts (latency, worker, receiver, scale, calls, batch, fanout) and the
  * emulator's own delivery rate, one after another so they do not compete, each on a fresh stack (Temporal dev server,
  * emulator, receiver and worker processes); `--quick` shares one stack to stay within minutes. Prints one table with
  * every figure next to its same-run baseline and writes bench/results.json (parts not run keep their figures).

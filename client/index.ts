@@ -16,6 +16,8 @@ import {
   deepResearch,
   type DeepResearchInput,
   endConversationUpdate,
+  type FanOutProgress,
+  fanOutProgressQuery,
   type GeminiResourceRef,
   type GeminiWaitsState,
   geminiWaitsQuery,
@@ -140,6 +142,26 @@ export class GeminiflowClient {
 
   endConversation(agentWorkflowId: string): Promise<void> {
     return this.client.workflow.getHandle(agentWorkflowId).executeUpdate(endConversationUpdate);
+  }
+
+  /**
+   * How far a fan-out got: done, failed, running and left, its window and rate limits. Given a `fanOutJobs` run, its
+   * own progress; given a pipeline (or a `fanOutPrompts` run), the progress of every fan-out started under its id
+   * (`<id>/<name>`), found through visibility, so one that started a second ago may not show yet.
+   */
+  async fanOutProgress(workflowId: string): Promise<FanOutProgress[]> {
+    try {
+      return [await this.client.workflow.getHandle(workflowId).query(fanOutProgressQuery)];
+    } catch (ownErr) {
+      const prefix = `${workflowId}/`;
+      if (prefix.includes('"')) throw ownErr;
+      const query = `WorkflowType = 'fanOutJobs' AND WorkflowId STARTS_WITH "${prefix}" AND ExecutionStatus != 'ContinuedAsNew'`;
+      const ids: string[] = [];
+      for await (const run of this.client.workflow.list({ query })) ids.push(run.workflowId);
+      if (ids.length === 0) throw ownErr;
+      const found = await Promise.all([...new Set(ids)].sort().map((id) => this.client.workflow.getHandle(id).query(fanOutProgressQuery)));
+      return found;
+    }
   }
 }
 

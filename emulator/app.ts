@@ -58,6 +58,8 @@ export function createApp(core: EmulatorCore, control: EmulatorControl, apiKey: 
     if (fault) {
       return sendError(res, new GeminiApiError(fault.status, fault.message ?? `Injected fault: HTTP ${fault.status}.`));
     }
+    const limited = core.rateLimit.admit(route.sdkMethod);
+    if (limited) return sendError(res, limited);
     const m = match as RegExpExecArray;
     const request = routeRequest(req, m.slice(2));
     request.version = m[1];
@@ -121,5 +123,6 @@ function sendError(res: Response, err: unknown): void {
       : err instanceof RangeError
         ? new GeminiApiError(400, err.message)
         : new GeminiApiError(500, `Internal emulator error: ${err instanceof Error ? err.message : String(err)}`);
+  for (const [k, v] of Object.entries(e.headers ?? {})) res.setHeader(k, v);
   res.status(e.code).json(e.toBody());
 }

@@ -38,6 +38,10 @@ export function createControl(core: EmulatorCore): EmulatorControl {
       setVideoCompletionEvents: (events) => core.video.setCompletionEvents(events),
       clearRules: () => core.model.clearRules(),
     },
+    rateLimit: {
+      set: (limit) => core.rateLimit.set(limit),
+      get: () => core.rateLimit.state(),
+    },
     inspect: {
       deliveries: (filter) => core.deliverer.list(filter),
       calls: () => core.calls.snapshot(),

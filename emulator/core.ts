@@ -9,6 +9,7 @@ import { FileStore } from './files';
 import { InteractionService } from './interactions';
 import { DeterministicModel } from './model';
 import { Publisher } from './publisher';
+import { RateLimiter } from './rate-limit';
 import { Scheduler } from './scheduler';
 import type { EmulatorOptions } from './types';
 import { VideoStudio } from './video';
@@ -29,6 +30,7 @@ export class EmulatorCore {
   readonly video: VideoStudio;
   readonly interactions: InteractionService;
   readonly batches: BatchService;
+  readonly rateLimit: RateLimiter;
   /** What the emulator advertises (see public-url.ts); set once the port is known. */
   publicUrl = 'http://127.0.0.1';
 
@@ -59,6 +61,7 @@ export class EmulatorCore {
     this.video = new VideoStudio(this.files, this.publisher, options.videoCompletionEvents ?? 'both');
     this.interactions = new InteractionService(now, this.scheduler, this.model, this.video, this.publisher);
     this.batches = new BatchService(now, this.scheduler, this.model, this.files, this.publisher);
+    this.rateLimit = new RateLimiter(now, options.rateLimit);
   }
 
   reset(): void {
@@ -71,5 +74,6 @@ export class EmulatorCore {
     this.faults.clear();
     this.model.clearRules();
     this.calls.clear();
+    this.rateLimit.resetCount();
   }
 }

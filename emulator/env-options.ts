@@ -5,6 +5,7 @@ import { parsePublicUrl } from './public-url';
 import type {
   DynamicSigning,
   EmulatorOptions,
+  RateLimit,
   UserMetadataPlacement,
   VideoCompletionEvents,
   WebhookTimestampClock,
@@ -27,6 +28,8 @@ const emulatorEnvNames = declareEnvNames([
   'GEMINI_EMULATOR_VIDEO_EVENTS',
   'GEMINI_EMULATOR_DELIVERY_TIMEOUT_MS',
   'GEMINI_EMULATOR_DISABLE_AFTER_FAILED_ATTEMPTS',
+  'GEMINI_EMULATOR_RATE_LIMIT',
+  'GEMINI_EMULATOR_RATE_LIMITED_METHODS',
 ] as const);
 type EmulatorEnvName = (typeof emulatorEnvNames)[number];
 
@@ -93,7 +96,16 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorOp
     ]),
     deliveryTimeoutMs: numberFrom(env, 'GEMINI_EMULATOR_DELIVERY_TIMEOUT_MS', (n) => n > 0),
     disableWebhookAfterFailedAttempts: numberFrom(env, 'GEMINI_EMULATOR_DISABLE_AFTER_FAILED_ATTEMPTS', (n) => n >= 1),
+    rateLimit: rateLimitFrom(env),
   };
+}
+
+/** GEMINI_EMULATOR_RATE_LIMIT (requests per second, may be fractional) and GEMINI_EMULATOR_RATE_LIMITED_METHODS. */
+function rateLimitFrom(env: NodeJS.ProcessEnv): RateLimit | undefined {
+  const perSecond = numberFrom(env, 'GEMINI_EMULATOR_RATE_LIMIT', (n) => n > 0);
+  if (perSecond === undefined) return undefined;
+  const methods = stringFrom(env, 'GEMINI_EMULATOR_RATE_LIMITED_METHODS')?.split(',').map((m) => m.trim()).filter(Boolean);
+  return { perSecond, ...(methods?.length ? { sdkMethods: methods } : {}) };
 }
 
 /**

@@ -4,12 +4,16 @@ export class GeminiApiError extends Error {
     readonly code: number,
     message: string,
     readonly status: string = statusNameOf(code),
+    /** google.rpc details, e.g. RetryInfo on a 429. */
+    readonly details?: Record<string, unknown>[],
+    /** Response headers that go with it, e.g. Retry-After. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
 
   toBody() {
-    return { error: { code: this.code, message: this.message, status: this.status } };
+    return { error: { code: this.code, message: this.message, status: this.status, ...(this.details ? { details: this.details } : {}) } };
   }
 }
 

@@ -69,6 +69,25 @@ export interface EmulatorOptions {
   retryWindowMs?: number;
   /** Delivery attempts in flight at once; default 128. */
   deliveryConcurrency?: number;
+  /** Answer 429 RESOURCE_EXHAUSTED above this rate (env GEMINI_EMULATOR_RATE_LIMIT); default: no limit. */
+  rateLimit?: RateLimit;
+}
+
+/**
+ * A project quota: `perSecond` requests a second (emulator time) with bursts of `burst` (default: perSecond rounded
+ * up), over all of `sdkMethods` together (default: the generation calls interactions.create, batches.create,
+ * models.generateContent, models.generateContentStream).
+ */
+export interface RateLimit {
+  perSecond: number;
+  burst?: number;
+  sdkMethods?: string[];
+}
+
+export interface RateLimitState {
+  limit: Required<RateLimit> | null;
+  /** Calls answered 429 by the limit since the start (or the last reset). */
+  limited: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -239,6 +258,11 @@ export interface EmulatorControl {
     /** Which completion events video interactions finishing from now on send. */
     setVideoCompletionEvents(events: VideoCompletionEvents): VideoCompletionEvents;
     clearRules(): void;
+  };
+  rateLimit: {
+    /** Sets the limit (null: none); the bucket starts full. */
+    set(limit: RateLimit | null): RateLimitState;
+    get(): RateLimitState;
   };
   inspect: {
     deliveries(filter?: DeliveryFilter): DeliveryRecord[];

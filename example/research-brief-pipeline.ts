@@ -1,5 +1,5 @@
 import type { Duration } from '@temporalio/common';
-import { defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, executeChild, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   type AgentResult,
   badInput,
@@ -8,10 +8,18 @@ import {
   batchPrompts,
   type DeepResearchResult,
   deepResearch,
+  type FanOutResult,
+  fanOut,
+  generateText,
+  job,
+  type TextResult,
   type WaitSettings,
 } from '../workflows';
 import { agentWorkflow } from './agent';
-import { briefRequest, followUpQuestions, publishedDocument } from './research-brief-prompts';
+import { briefRequest, followUpQuestions, publishedDocument, sourceNotePrompt } from './research-brief-prompts';
+
+/** Sources of the report that get a note of their own, a few at a time. */
+const maxSourceNotes = 5;
 
 export interface ResearchBriefInput {
   topic: string;
@@ -27,17 +35,22 @@ export interface ResearchBriefInput {
 
 export interface ResearchBriefResult {
   report: DeepResearchResult;
+  /** A note on each of the report's first sources, one Gemini job per source (absent in runs older than the stage). */
+  sourceNotes?: FanOutResult<TextResult>;
   followUps: BatchResult;
   brief: AgentResult;
   /** What `publish` put out, if a person approved it and it ran. */
   published: { id: string; title: string } | null;
 }
 
-export type PipelineStage = 'research' | 'follow-ups' | 'brief' | 'done';
+export type PipelineStage = 'research' | 'sources' | 'follow-ups' | 'brief' | 'done';
 
 export interface PipelineStatus {
   stage: PipelineStage;
-  /** The child workflow id of each stage. `publish` is approved on `brief` (decideApproval, pendingApprovals). */
+  /**
+   * The child workflow id of each stage. `sources` is a fan-out (GeminiflowClient.fanOutProgress); `publish` is
+   * approved on `brief` (decideApproval, pendingApprovals).
+   */
   children: Record<Exclude<PipelineStage, 'done'>, string>;
 }
 
@@ -49,12 +62,18 @@ export function briefWorkflowId(pipelineWorkflowId: string): string {
 }
 
 /**
- * The flagship pipeline: Deep Research on a topic, a batch of follow-up questions about its report, then an agent that
- * writes the brief and publishes it once a person approves. Each stage is a child workflow.
+ * The flagship pipeline: Deep Research on a topic, a note on each of its sources (a fan-out, one Gemini job per
+ * source), a batch of follow-up questions about the report, then an agent that writes the brief and publishes it once
+ * a person approves. Each stage is a child workflow.
  */
 export async function researchBriefPipeline(input: ResearchBriefInput): Promise<ResearchBriefResult> {
   const id = workflowInfo().workflowId;
-  const children = { research: `${id}/research`, 'follow-ups': `${id}/follow-ups`, brief: briefWorkflowId(id) };
+  const children = {
+    research: `${id}/research`,
+    sources: `${id}/sources`,
+    'follow-ups': `${id}/follow-ups`,
+    brief: briefWorkflowId(id),
+  };
   let stage: PipelineStage = 'research';
   setHandler(pipelineStatusQuery, () => ({ stage, children }));
   const model = input.model ?? defaultTextModel;
@@ -66,6 +85,17 @@ export async function researchBriefPipeline(input: ResearchBriefInput): Promise<
   }
 
   const report = await executeChild(deepResearch, { workflowId: children.research, args: [{ topic: input.topic, ...wait }] });
+
+  // Runs started before this stage existed go straight on to the follow-ups.
+  let sourceNotes: FanOutResult<TextResult> | undefined;
+  if (patched('source-notes-fan-out') && report.sources.length > 0) {
+    stage = 'sources';
+    sourceNotes = await fanOut(
+      report.sources.slice(0, maxSourceNotes),
+      (source) => ({ ...job(generateText, { prompt: sourceNotePrompt(report, source), model, ...wait }), label: source.url }),
+      { name: 'sources', concurrency: 3 },
+    );
+  }
 
   stage = 'follow-ups';
   const prompts = followUpQuestions(report, followUpCount);
@@ -81,7 +111,7 @@ export async function researchBriefPipeline(input: ResearchBriefInput): Promise<
       {
         model,
         tools: ['count_words', 'lookup_glossary', 'publish'],
-        message: briefRequest(report, followUps),
+        message: briefRequest(report, followUps, sourceNotes),
         conversation: false,
         approvalTimeout: input.approvalTimeout ?? '1 day',
         ...wait,
@@ -90,5 +120,5 @@ export async function researchBriefPipeline(input: ResearchBriefInput): Promise<
   });
 
   stage = 'done';
-  return { report, followUps, brief, published: publishedDocument(brief) };
+  return { report, ...(sourceNotes ? { sourceNotes } : {}), followUps, brief, published: publishedDocument(brief) };
 }

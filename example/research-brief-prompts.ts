@@ -1,4 +1,4 @@
-import type { AgentResult, BatchResult, DeepResearchResult } from '../workflows';
+import type { AgentResult, BatchResult, DeepResearchResult, FanOutResult, ReportSource, TextResult } from '../workflows';
 
 /** Follow-up questions about a report: one per section heading, then general angles if the report has few sections. */
 export function followUpQuestions(report: DeepResearchResult, count: number): { key: string; text: string }[] {
@@ -16,8 +16,13 @@ export function followUpQuestions(report: DeepResearchResult, count: number): { 
 
 const maxReportChars = 20_000;
 
-/** The agent's instructions for the final brief, with the research and the follow-up answers it should draw on. */
-export function briefRequest(report: DeepResearchResult, followUps: BatchResult): string {
+/** What the source-notes stage asks about one source of the report. */
+export function sourceNotePrompt(report: DeepResearchResult, source: ReportSource): string {
+  return `About "${report.topic}": in two sentences, what does the source ${source.title ? `"${source.title}" ` : ''}(${source.url}) add?`;
+}
+
+/** The agent's instructions for the final brief, with the research, source notes and follow-up answers to draw on. */
+export function briefRequest(report: DeepResearchResult, followUps: BatchResult, sourceNotes?: FanOutResult<TextResult>): string {
   const answers =
     followUps.state === 'succeeded'
       ? Object.entries(followUps.results).map(
@@ -30,10 +35,15 @@ export function briefRequest(report: DeepResearchResult, followUps: BatchResult)
     '',
     '## Research report',
     report.markdown.slice(0, maxReportChars),
+    ...(sourceNotes ? ['', '## Notes on the sources', ...notesOn(report, sourceNotes)] : []),
     '',
     '## Follow-up answers',
     ...answers,
   ].join('\n');
+}
+
+function notesOn(report: DeepResearchResult, notes: FanOutResult<TextResult>): string[] {
+  return notes.results.map((r, i) => `- ${report.sources[i]?.url ?? `source ${i + 1}`}: ${r.ok ? r.value.text : `(no note: ${r.error.message})`}`);
 }
 
 /** The document the agent's approved `publish` call put out, read from its transcript. */

@@ -9,7 +9,7 @@ import {
   type ResearchBriefInput,
   researchBriefPipeline,
 } from '../example/research-brief-pipeline';
-import { followUpQuestions } from '../example/research-brief-prompts';
+import { followUpQuestions, sourceNotePrompt } from '../example/research-brief-prompts';
 import { decideApprovalUpdate, type PendingApproval, pendingApprovalsQuery } from '../workflows';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { eventually } from '../common/eventually';
@@ -83,7 +83,15 @@ describe('research brief pipeline (emulator -> receiver -> workflows)', () => {
     assert.match(result.report.markdown, new RegExp(`^# Research report: ${topic}`));
     assert.ok(result.report.sources.length > 0, 'the report cites sources');
 
-    // Stage 2: one batch request per follow-up question, answered by key.
+    // Stage 2: a fan-out with one generateText job per source, noted in source order.
+    assert.ok(result.sourceNotes);
+    assert.deepEqual(result.sourceNotes.counts, { total: result.report.sources.length, done: result.report.sources.length, failed: 0, running: 0, left: 0 });
+    assert.deepEqual(
+      result.sourceNotes.results.map((r) => r.ok && r.value.text),
+      result.report.sources.map((s) => `Emulated ${model} reply to: ${sourceNotePrompt(result.report, s)}`),
+    );
+
+    // Stage 3: one batch request per follow-up question, answered by key.
     const questions = followUpQuestions(result.report, 3);
     assert.deepEqual(questions.map((q) => q.key), ['q1', 'q2', 'q3']);
     for (const q of questions) assert.ok(q.text.includes(topic), q.text);
@@ -95,7 +103,7 @@ describe('research brief pipeline (emulator -> receiver -> workflows)', () => {
       Object.fromEntries(questions.map((q) => [q.key, `Emulated ${model} reply to: ${q.text}`])),
     );
 
-    // Stage 3: the brief, checked with count_words and published once, after the approval.
+    // Stage 4: the brief, checked with count_words and published once, after the approval.
     assert.equal(result.brief.reply, `Published "${doc.title}".`);
     assert.deepEqual(
       result.brief.transcript.entries.filter((e) => e.kind === 'tool').map((e) => e.kind === 'tool' && [e.tool, e.handling, e.result]),
@@ -114,6 +122,7 @@ describe('research brief pipeline (emulator -> receiver -> workflows)', () => {
       stage: 'done',
       children: {
         research: `${pipeline.workflowId}/research`,
+        sources: `${pipeline.workflowId}/sources`,
         'follow-ups': `${pipeline.workflowId}/follow-ups`,
         brief: briefWorkflowId(pipeline.workflowId),
       },

@@ -10,6 +10,8 @@ export {
   geminiflowConfigFromEnv,
   implementTools,
   readBatchOutput,
+  readFanOutResults,
+  readPromptResults,
   ToolError,
   type ApprovalNotifyConfig,
   type ApprovalNotifyOptions,

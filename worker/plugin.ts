@@ -6,6 +6,7 @@ import { createActivities } from '../activities';
 import { type GeminiflowConfig, geminiflowConfigFromEnv } from '../activities/config';
 import { type ApprovalNotifyOptions, checkNotifyConfig } from '../activities/notify-config';
 import type { Toolset } from '../activities/tools';
+import { rateLimitReports } from './rate-limit-reports';
 import { withGeminiflowWorkflows } from './workflows-path';
 
 export interface GeminiflowPluginOptions {
@@ -22,7 +23,7 @@ export interface GeminiflowPluginOptions {
 
 /**
  * Hosts geminiflow on a Temporal worker: registers its activities (Gemini calls, status reads, tool runs, routing)
- * and adds its workflows (mailbox, dead letter, Deep Research, batch, video, waitForGeminiJob) to the bundle beside
+ * and adds its workflows (mailbox, dead letter, the job workflows, the fan-outs) to the bundle beside
  * yours. Everything is checked when the plugin is made: bad settings or a tool without an implementation stop the
  * worker before it takes a task.
  *
@@ -37,6 +38,8 @@ export class GeminiflowPlugin extends SimplePlugin {
       name: 'geminiflow',
       activities: createActivities(config, { tools: options.tools }),
       workflowsPath: withGeminiflowWorkflows,
+      // A fan-out's children report Gemini rate limits to it, so it shrinks its window.
+      workerInterceptors: { activity: [rateLimitReports()] },
     });
   }
 

@@ -15,3 +15,6 @@ export const { uploadBatchInput, collectBatchResults, downloadGeneratedVideo } =
 export const { deleteGeminiFile } = proxyActivities<A>(policy.deleteFile);
 export const { runTool } = proxyActivities<A>(policy.runTool);
 export const { notifyApproval } = proxyActivities<A>(policy.notify);
+export const { storeFanOutPlan, readFanOutPlan, storeFanOutResults } = proxyActivities<A>(policy.fanOutStore);
+// Prompt fan-outs stream whole prompt sets and batch outputs, heartbeating as they go.
+export const { planPromptBatches, planPromptRequests, collectPromptResults } = proxyActivities<A>(policy.transferFile);

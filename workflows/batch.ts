@@ -103,6 +103,7 @@ export async function batchPrompts(input: BatchInput): Promise<BatchResult> {
 
 /** Collecting needs only the keys (to find prompts without an output line): inline texts stay out of that input. */
 function keysOnly(source: PromptSource): PromptSource {
+  if (source.kind === 'slice') return { ...source, of: keysOnly(source.of) };
   return source.kind === 'inline' ? { kind: 'inline', prompts: source.prompts.map(({ key }) => ({ key, text: '' })) } : source;
 }
 

@@ -4,3 +4,5 @@ export { waitForGeminiJob } from './wait-for-gemini-job';
 export { deepResearch } from './deep-research';
 export { batchPrompts } from './batch';
 export { generateVideo } from './video';
+export { generateText } from './generate-text';
+export { fanOutJobs, fanOutPrompts } from './fan-out';

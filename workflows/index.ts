@@ -34,4 +34,6 @@ export {
 } from './batch';
 export { generateVideo, type VideoInput, type VideoResult } from './video';
 export { waitForGeminiJob } from './wait-for-gemini-job';
+export { generateText, type TextInput, type TextResult } from './generate-text';
+export * from './fan-out';
 export type { DeadLetterRecord, DeadLetterReason } from '../routing/dead-letter-workflow';

@@ -3,6 +3,7 @@ import type { PartResult } from '../support/stats';
 import { batchPart } from './batch';
 import { callsPart } from './calls';
 import { emulatorDeliveriesPart } from './emulator-deliveries';
+import { fanOutPart } from './fan-out';
 import { latencyPart } from './latency';
 import { receiverPart } from './receiver-throughput';
 import { scalePart } from './scale';
@@ -64,6 +65,20 @@ export const benchParts: BenchPart[] = [
     what: 'a large batch end to end (upload, job, download, parse)',
     needsStack: true,
     run: (stack, quick) => batchPart(stack!, quick ? 10_000 : 100_000, quick ? 3000 : 10_000),
+  },
+  {
+    name: 'fanout',
+    what: 'jobs from one pipeline through a worker kill and a Temporal restart, against independent workflows; prompts packed into Batch jobs',
+    needsStack: true,
+    run: (stack, quick) =>
+      fanOutPart(stack!, {
+        jobs: Number(process.env.BENCH_FANOUT_JOBS) || (quick ? 500 : 10_000),
+        window: quick ? 100 : 300,
+        itemsPerRun: quick ? 200 : 1000,
+        prompts: quick ? 4000 : 20_000,
+        promptsPerBatch: quick ? 1000 : 5000,
+        tuning: proposedWorkerTuning,
+      }),
   },
   {
     name: 'emulator',

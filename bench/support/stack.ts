@@ -11,7 +11,8 @@ export { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 export { exampleTools } from '../../example/tool-implementations';
 export { listPublications } from '../../example/publish-outbox';
 export { briefWorkflowId, researchBriefPipeline, type ResearchBriefResult } from '../../example/research-brief-pipeline';
-export { type GeminiEvent, geminiEventSignal } from '../../common/contract';
+export { answerQuestions } from '../../example/answer-questions';
+export { type FanOutItemResult, type GeminiEvent, geminiEventSignal } from '../../common/contract';
 export { type DevServer, freePort, startDevServer } from '../../common/dev-server';
 export { runMain } from '../../common/errors';
 export { eventually } from '../../common/eventually';
@@ -24,6 +25,8 @@ export {
   batchPrompts,
   decideApprovalUpdate,
   deepResearch,
+  fanOutPrompts,
+  generateText,
   pendingApprovalsQuery,
   waitForGeminiJob,
 } from '../../workflows';
@@ -34,6 +37,8 @@ export {
   GeminiflowPlugin,
   geminiflowWorkerTuning,
   installRuntime,
+  readFanOutResults,
+  readPromptResults,
 } from '../../worker';
 
 import { projectRoot } from '../../common/paths';

@@ -185,6 +185,10 @@ async function decideOnPublish(
 function printResult(result: ResearchBriefResult) {
   say('\n=== result ===');
   say(`research report: ${result.report.markdown.split('\n')[0]} (${result.report.sources.length} sources)`);
+  if (result.sourceNotes) {
+    const { done, failed, total } = result.sourceNotes.counts;
+    say(`source notes: ${done}/${total} done, ${failed} failed (one Gemini job per source, ${result.sourceNotes.window.max} at a time)`);
+  }
   if (result.followUps.state === 'succeeded') {
     const { total, succeeded, failed } = result.followUps.counts;
     say(`follow-up batch: ${succeeded}/${total} answered, ${failed} failed`);

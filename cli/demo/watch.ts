@@ -25,11 +25,20 @@ export class PipelineWatch {
     if (status.stage !== this.stage) {
       const before = this.stage;
       this.stage = status.stage;
-      if (before && before !== 'done') await this.showWaits(before, status.children[before]);
+      if (before && before !== 'done' && before !== 'sources') await this.showWaits(before, status.children[before]);
       if (status.stage !== 'done') this.say(`stage: ${status.stage} (run ${status.children[status.stage]})`);
     }
-    if (status.stage !== 'done') await this.showWaits(status.stage, status.children[status.stage]);
+    if (status.stage === 'sources') await this.showFanOut(status.children.sources);
+    else if (status.stage !== 'done') await this.showWaits(status.stage, status.children[status.stage]);
     return status;
+  }
+
+  /** A fan-out stage waits on many jobs at once: its counts, as `geminiflow status` shows them, each time they change. */
+  private async showFanOut(workflowId: string): Promise<void> {
+    const [progress] = await this.geminiflow.fanOutProgress(workflowId).catch(() => []);
+    if (!progress) return;
+    const { done, running, failed, left, total } = progress;
+    this.once(`f|${workflowId}|${done}|${running}|${failed}`, `  sources    done ${done}, running ${running}, failed ${failed}, left ${left} of ${total}`);
   }
 
   private once(key: string, line: string): void {

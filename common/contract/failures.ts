@@ -17,5 +17,9 @@ export const GeminiflowFailure = {
   agentStepLimitExceeded: 'AgentStepLimitExceeded',
   toolNotRunnable: 'ToolNotRunnable',
   noWorkflow: 'NoWorkflow',
+  /** A fan-out stopped by its failure policy (fail-fast, stopAfter); details: its progress and the first failures. */
+  fanOutStopped: 'FanOutStopped',
+  /** An item a stopped fan-out never started. */
+  notStarted: 'NotStarted',
 } as const;
 export type GeminiflowFailureType = (typeof GeminiflowFailure)[keyof typeof GeminiflowFailure];

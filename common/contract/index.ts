@@ -9,3 +9,4 @@ export * from './failures';
 export * from './tools';
 export * from './approvals';
 export * from './models';
+export * from './fan-out';

@@ -62,7 +62,9 @@ export type PromptSource =
   /** A JSONL file on the worker's disk: `{"key","text"}` lines, or `{"key","request":{GenerateContentRequest}}`. */
   | { kind: 'file'; path: string }
   /** `count` prompts `template` with `{i}` replaced by 0…count-1, keyed `${keyPrefix ?? 'item-'}${i}`. */
-  | { kind: 'template'; template: string; count: number; keyPrefix?: string };
+  | { kind: 'template'; template: string; count: number; keyPrefix?: string }
+  /** Prompts `start` … `start + count - 1` of another source: one Batch job's share of a larger set (fanOutPrompts). */
+  | { kind: 'slice'; of: PromptSource; start: number; count: number };
 
 export interface BatchRequestOptions {
   systemInstruction?: string;

@@ -1,0 +1,65 @@
+import {
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  executeChild,
+  workflowInfo,
+  type Workflow,
+  type WorkflowResultType,
+} from '@temporalio/workflow';
+import { type FanOutJob, type FanOutResult, GeminiflowFailure } from '../../common/contract';
+import { badInput } from '../job-failures';
+import { fanOutJobs, type FanOutJobsInput } from './fan-out-jobs';
+import { planFor } from './plan';
+
+export type FanOutOptions = Omit<FanOutJobsInput, 'name' | 'plan' | 'storeKey' | 'carried'> & {
+  /** Names the fan-out: its workflow id is `<this workflow's id>/<name>` (default `fan-out`); unique per workflow. */
+  name?: string;
+};
+
+/**
+ * One item's job: a workflow (one of geminiflow's job workflows, or your own, hosted on the same worker) and its
+ * arguments, e.g. `job(deepResearch, { topic })`. Add `label` to name the item in progress and failure lists.
+ */
+export function job<W extends Workflow>(workflow: W | string, ...args: Parameters<W>): FanOutJob<WorkflowResultType<W>> {
+  const workflowType = typeof workflow === 'string' ? workflow : workflow.name;
+  if (!workflowType) throw badInput('a fan-out job needs a named workflow');
+  return { workflowType, args };
+}
+
+/**
+ * Runs `toJob(item)` as a child workflow for every item, with at most `concurrency` in flight, and returns every
+ * item's result in item order (`{ok: true, value}` or `{ok: false, error}`), or a reference to them once they are too
+ * large for history. The work runs in a child, `fanOutJobs` (`<this id>/<name>`), which continues as new every
+ * `itemsPerRun` items, so thousands of items keep every history small; only the jobs pass through this workflow's
+ * history, once (stored through an activity when large). Cancelling this workflow cancels the items still running.
+ * A failure policy that stops the fan-out throws an ApplicationFailure of type `FanOutStopped` whose details hold the
+ * partial FanOutResult.
+ */
+export async function fanOut<Item, Result>(
+  items: readonly Item[],
+  toJob: (item: Item, index: number) => FanOutJob<Result>,
+  options: FanOutOptions = {},
+): Promise<FanOutResult<Result>> {
+  const name = options.name ?? 'fan-out';
+  if (!/^[\w.-]{1,64}$/.test(name)) throw badInput('a fan-out name is 1-64 letters, digits, dots, dashes or underscores');
+  const info = workflowInfo();
+  const workflowId = `${info.workflowId}/${name}`;
+  const storeKey = `${workflowId}/${info.runId}`;
+  const jobs = items.map((item, index) => toJob(item, index));
+  if (jobs.length === 0) throw badInput(`fan-out ${name} has no items`);
+  const bad = jobs.findIndex((j) => typeof j?.workflowType !== 'string' || !Array.isArray(j.args));
+  if (bad >= 0) throw badInput(`fan-out ${name}: item ${bad} has no job; build it with job(workflow, ...args)`);
+  const plan = await planFor(jobs, storeKey);
+  try {
+    return (await executeChild(fanOutJobs, {
+      workflowId,
+      args: [{ ...options, name, plan, storeKey }],
+    })) as FanOutResult<Result>;
+  } catch (err) {
+    // The policy's stop is the fan-out's answer, not a crash of the child: hand it on as it is.
+    if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure && err.cause.type === GeminiflowFailure.fanOutStopped) {
+      throw err.cause;
+    }
+    throw err;
+  }
+}

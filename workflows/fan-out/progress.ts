@@ -1,0 +1,110 @@
+import { setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  describeFanOutCounts,
+  type FanOutCounts,
+  type FanOutFailure,
+  type FanOutProgress,
+  fanOutProgressMemoKey,
+  fanOutProgressQuery,
+  type FanOutState,
+  GeminiFanOutProgress,
+} from '../../common/contract';
+import type { AdaptiveWindow } from './window';
+
+/** What progress one run hands to the next. */
+export interface ProgressCarry {
+  done: number;
+  failed: number;
+  run: number;
+  startedAt: string;
+  reports: number;
+  requeued: number;
+  recentFailures: FanOutFailure[];
+}
+
+/** People look at a fan-out every few seconds at most; each update costs two history events. */
+const publishEveryMs = 5_000;
+const recentFailuresKept = 10;
+
+/**
+ * The fan-out's counts: answered live by the `fanOutProgress` query, and published (at most every 5 s, and at each
+ * run's start and end) to the GeminiFanOutProgress search attribute and the `fanOutProgress` memo, so lists of runs
+ * show them without a query.
+ */
+export class ProgressTracker {
+  state: FanOutState = 'running';
+  running = 0;
+  private c: ProgressCarry;
+  private published = '';
+  private publishedAt = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly total: number,
+    private readonly window: AdaptiveWindow,
+    carried?: ProgressCarry,
+  ) {
+    this.c = carried
+      ? { ...carried, run: carried.run + 1, recentFailures: [...carried.recentFailures] }
+      : { done: 0, failed: 0, run: 1, startedAt: new Date().toISOString(), reports: 0, requeued: 0, recentFailures: [] };
+    setHandler(fanOutProgressQuery, () => this.view());
+  }
+
+  get failed(): number {
+    return this.c.failed;
+  }
+
+  succeeded(): void {
+    this.c.done++;
+  }
+
+  failure(failure: FanOutFailure): void {
+    this.c.failed++;
+    this.c.recentFailures.push(failure);
+    if (this.c.recentFailures.length > recentFailuresKept) this.c.recentFailures.shift();
+  }
+
+  rateLimitReport(): void {
+    this.c.reports++;
+  }
+
+  requeued(): void {
+    this.c.requeued++;
+  }
+
+  counts(): FanOutCounts {
+    const { done, failed } = this.c;
+    return { total: this.total, done, failed, running: this.running, left: this.total - done - failed - this.running };
+  }
+
+  view(): FanOutProgress {
+    return {
+      name: this.name,
+      workflowId: workflowInfo().workflowId,
+      state: this.state,
+      ...this.counts(),
+      window: this.window.view(),
+      rateLimited: { reports: this.c.reports, requeued: this.c.requeued },
+      run: this.c.run,
+      startedAt: this.c.startedAt,
+      updatedAt: new Date().toISOString(),
+      recentFailures: [...this.c.recentFailures],
+    };
+  }
+
+  /** Updates the search attribute and memo when the counts changed and the last update is old enough (or `force`). */
+  publish(force = false): void {
+    const counts = this.counts();
+    const line = describeFanOutCounts(counts);
+    const now = Date.now();
+    if (`${line} ${this.state}` === this.published || (!force && now - this.publishedAt < publishEveryMs)) return;
+    this.published = `${line} ${this.state}`;
+    this.publishedAt = now;
+    upsertSearchAttributes([{ key: GeminiFanOutProgress, value: line }]);
+    upsertMemo({ [fanOutProgressMemoKey]: { ...counts, state: this.state, window: this.window.allowed } });
+  }
+
+  carry(): ProgressCarry {
+    return { ...this.c, recentFailures: [...this.c.recentFailures] };
+  }
+}
