@@ -1,10 +1,11 @@
-import { setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, setHandler, sleep, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   describeFanOutCounts,
   type FanOutCounts,
   type FanOutFailure,
   type FanOutProgress,
   fanOutProgressMemoKey,
+  type FanOutProgressMemo,
   fanOutProgressQuery,
   type FanOutState,
   GeminiFanOutProgress,
@@ -25,11 +26,16 @@ export interface ProgressCarry {
 /** People look at a fan-out every few seconds at most; each update costs two history events. */
 const publishEveryMs = 5_000;
 const recentFailuresKept = 10;
+/**
+ * New runs publish counts the 5 s limit held back once the 5 s are up (a timer), instead of at the next item that
+ * finishes: without it, items that finish quickly before a slow one left the list showing counts from minutes ago.
+ */
+export const progressCatchUpPatch = 'fan-out-progress-catch-up';
 
 /**
  * The fan-out's counts: answered live by the `fanOutProgress` query, and published (at most every 5 s, and at each
  * run's start and end) to the GeminiFanOutProgress search attribute and the `fanOutProgress` memo, so lists of runs
- * show them without a query.
+ * show them without a query. Counts held back by the 5 s limit are published when it is up.
  */
 export class ProgressTracker {
   state: FanOutState = 'running';
@@ -37,6 +43,7 @@ export class ProgressTracker {
   private c: ProgressCarry;
   private published = '';
   private publishedAt = 0;
+  private catchUpPending = false;
 
   constructor(
     private readonly name: string,
@@ -97,11 +104,27 @@ export class ProgressTracker {
     const counts = this.counts();
     const line = describeFanOutCounts(counts);
     const now = Date.now();
-    if (`${line} ${this.state}` === this.published || (!force && now - this.publishedAt < publishEveryMs)) return;
+    if (`${line} ${this.state}` === this.published) return;
+    if (!force && now - this.publishedAt < publishEveryMs) return this.publishLater(this.publishedAt + publishEveryMs - now);
     this.published = `${line} ${this.state}`;
     this.publishedAt = now;
     upsertSearchAttributes([{ key: GeminiFanOutProgress, value: line }]);
-    upsertMemo({ [fanOutProgressMemoKey]: { ...counts, state: this.state, window: this.window.allowed } });
+    const memo: FanOutProgressMemo = { ...counts, state: this.state, window: this.window.allowed };
+    upsertMemo({ [fanOutProgressMemoKey]: memo });
+  }
+
+  /** One timer at a time, and only while counts wait to be published, so quiet fan-outs add no events. */
+  private publishLater(delayMs: number): void {
+    if (this.catchUpPending || !patched(progressCatchUpPatch)) return;
+    this.catchUpPending = true;
+    void sleep(delayMs).then(
+      () => {
+        this.catchUpPending = false;
+        this.publish();
+      },
+      // Cancelled with the fan-out, whose end publishes the final counts itself.
+      () => (this.catchUpPending = false),
+    );
   }
 
   carry(): ProgressCarry {
