@@ -65,7 +65,7 @@ describe('a misspelt variable', () => {
 
   it('in the receiver and the emulator too (swapped letters, a dropped one)', async () => {
     const warnings = await warningsDuring(() => {
-      receiverConfigFromEnv({ RECEIVER_PROT: '8080' });
+      receiverConfigFromEnv({ RECEIVER_PROT: '8080', GEMINIFLOW_ROUTING_KEYS: 'none' });
       optionsFromEnv({ GEMINI_EMULATOR_TIMESCALE: '2' });
     });
     assert.deepEqual(warnings, [

@@ -95,7 +95,7 @@ describe('npm run demo (the main job)', () => {
     assert.match(out, /decision sent as a Temporal Update: approved/);
     assert.match(out, /approval record: publish approved by demo, then the tool ran/);
     assert.match(out, /research report: # Research report: tidal energy \(\d+ sources\)/);
-    assert.match(out, /sources fan-out: done \d, running \d, failed 0, left \d of 3/);
+    assert.match(out, /sources +done \d+, running \d+, failed 0, left \d+ of 3/);
     assert.match(out, /source notes: 3\/3 done, 0 failed/);
     assert.match(out, /follow-up batch: 2\/2 answered, 0 failed/);
     assert.match(out, /published: Brief: tidal energy \(/);
