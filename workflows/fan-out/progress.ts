@@ -10,6 +10,7 @@ import {
   type FanOutState,
   GeminiFanOutProgress,
 } from '../../common/contract';
+import { roomForEvents } from './history-budget';
 import type { AdaptiveWindow } from './window';
 
 /** What progress one run hands to the next. */
@@ -27,10 +28,16 @@ export interface ProgressCarry {
 const publishEveryMs = 5_000;
 const recentFailuresKept = 10;
 /**
- * New runs publish counts the 5 s limit held back once the 5 s are up (a timer), instead of at the next item that
+ * Runs publish counts the 5 s limit held back once the 5 s are up (a timer), instead of at the next item that
  * finishes: without it, items that finish quickly before a slow one left the list showing counts from minutes ago.
+ * Runs already in flight when it shipped take it up from their next new workflow task.
  */
 export const progressCatchUpPatch = 'fan-out-progress-catch-up';
+/**
+ * What one catch-up adds to the history: the timer started and fired, a workflow task and the two upserts; once a
+ * run, the patch's marker and its search attribute too.
+ */
+const catchUpEvents = 9;
 
 /**
  * The fan-out's counts: answered live by the `fanOutProgress` query, and published (at most every 5 s, and at each
@@ -113,9 +120,12 @@ export class ProgressTracker {
     upsertMemo({ [fanOutProgressMemoKey]: memo });
   }
 
-  /** One timer at a time, and only while counts wait to be published, so quiet fan-outs add no events. */
+  /**
+   * One timer at a time, only while counts wait to be published (quiet fan-outs add no events), and only while the
+   * run's history has room for it beside its children in flight: near the end of a run the next item publishes.
+   */
   private publishLater(delayMs: number): void {
-    if (this.catchUpPending || !patched(progressCatchUpPatch)) return;
+    if (this.catchUpPending || !roomForEvents(this.running, catchUpEvents) || !patched(progressCatchUpPatch)) return;
     this.catchUpPending = true;
     void sleep(delayMs).then(
       () => {
@@ -125,6 +135,14 @@ export class ProgressTracker {
       // Cancelled with the fan-out, whose end publishes the final counts itself.
       () => (this.catchUpPending = false),
     );
+  }
+
+  /**
+   * Children were started. Runs with the catch-up publish the running count too (like any update: at once, or when
+   * the 5 s are up), so a list does not show `running 0` while the first items take minutes.
+   */
+  childrenStarted(): void {
+    if (patched(progressCatchUpPatch)) this.publish();
   }
 
   carry(): ProgressCarry {
