@@ -17,7 +17,6 @@ import {
   type DeepResearchInput,
   endConversationUpdate,
   type FanOutProgress,
-  fanOutProgressQuery,
   type GeminiResourceRef,
   type GeminiWaitsState,
   geminiWaitsQuery,
@@ -32,8 +31,10 @@ import {
 } from '../workflows';
 import { type DeadLetterEntry, listDeadLetters, readDeadLetter, replayDeadLetter } from '../routing/dead-letter-store';
 import { connectTemporal } from './connect';
+import { fanOutProgress } from './fan-outs';
 import { listRuns, type ListRunsOptions, runResult, type RunStatus, runStatus, type RunSummary } from './runs';
 
+export type { FanOutSummary } from './fan-outs';
 export { InvalidRunFilterError, RunFailedError, RunNotFoundError, type ListRunsOptions, type RunStatus, type RunSummary } from './runs';
 export { ReplayError, type DeadLetterEntry } from '../routing/dead-letter-store';
 export type { DeadLetterRecord, DeadLetterReason } from '../routing/dead-letter-workflow';
@@ -149,19 +150,8 @@ export class GeminiflowClient {
    * own progress; given a pipeline (or a `fanOutPrompts` run), the progress of every fan-out started under its id
    * (`<id>/<name>`), found through visibility, so one that started a second ago may not show yet.
    */
-  async fanOutProgress(workflowId: string): Promise<FanOutProgress[]> {
-    try {
-      return [await this.client.workflow.getHandle(workflowId).query(fanOutProgressQuery)];
-    } catch (ownErr) {
-      const prefix = `${workflowId}/`;
-      if (prefix.includes('"')) throw ownErr;
-      const query = `WorkflowType = 'fanOutJobs' AND WorkflowId STARTS_WITH "${prefix}" AND ExecutionStatus != 'ContinuedAsNew'`;
-      const ids: string[] = [];
-      for await (const run of this.client.workflow.list({ query })) ids.push(run.workflowId);
-      if (ids.length === 0) throw ownErr;
-      const found = await Promise.all([...new Set(ids)].sort().map((id) => this.client.workflow.getHandle(id).query(fanOutProgressQuery)));
-      return found;
-    }
+  fanOutProgress(workflowId: string): Promise<FanOutProgress[]> {
+    return fanOutProgress(this.client, workflowId);
   }
 }
 
@@ -172,6 +162,7 @@ export type {
   ApprovalStatus,
   DecidedApproval,
   DecisionKind,
+  FanOutProgress,
   PendingApproval,
   PendingApprovalOfRun,
 } from '../workflows';

@@ -6,17 +6,19 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince } from '../common/contract';
+import { GeminiFanOutProgress, GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince } from '../common/contract';
 import { geminiDeadLetter } from '../routing/dead-letter-workflow';
 import { geminiMailbox } from '../routing/mailbox-workflow';
 import {
   agentStateQuery,
   type AgentPhase,
+  type FanOutProgress,
   type GeminiWaitsState,
   geminiWaitsQuery,
   type PendingApproval,
   pendingApprovalsQuery,
 } from '../workflows';
+import { fanOutsOfRun, type FanOutSummary, fanOutSummaryOf } from './fan-outs';
 
 /** One run as a listing shows it, from Temporal's visibility store and geminiflow's search attributes. */
 export interface RunSummary {
@@ -31,6 +33,8 @@ export interface RunSummary {
   waitingFor?: string;
   waitingSince?: string;
   resourceIds: string[];
+  /** A fan-out's counts as it last published them (every 5 s at most, and at its start and end). */
+  fanOut?: FanOutSummary;
 }
 
 export interface ListRunsOptions {
@@ -38,6 +42,10 @@ export interface ListRunsOptions {
   waiting?: boolean;
   /** Only runs of this workflow type. */
   type?: string;
+  /** Only fan-outs (runs that publish GeminiFanOutProgress), without the runs they continued as new from. */
+  fanOuts?: boolean;
+  /** Only runs still running. */
+  running?: boolean;
   /** Default 100. */
   limit?: number;
 }
@@ -52,6 +60,8 @@ export interface RunStatus extends RunSummary {
   agent?: { phase: AgentPhase; turn: number };
   /** Child runs still going: for a pipeline, the stage it is in. */
   runningChildren: { workflowId: string; type: string }[];
+  /** Live progress of the run's fan-out (a `fanOutJobs` run), or of the fan-outs started under its id. */
+  fanOuts?: FanOutProgress[];
 }
 
 /** Workflows the receiver runs for itself; a listing of the user's runs leaves them out unless asked by type. */
@@ -71,13 +81,16 @@ export function runsQuery(opts: ListRunsOptions): string {
   } else {
     clauses.push(`WorkflowType NOT IN (${receiverTypes.map((t) => `'${t}'`).join(', ')})`);
   }
-  if (opts.waiting) clauses.push(`ExecutionStatus = 'Running'`, `${GeminiWaitingFor.name} IS NOT NULL`);
+  if (opts.waiting || opts.running) clauses.push(`ExecutionStatus = 'Running'`);
+  if (opts.waiting) clauses.push(`${GeminiWaitingFor.name} IS NOT NULL`);
+  if (opts.fanOuts) clauses.push(`${GeminiFanOutProgress.name} IS NOT NULL`, `ExecutionStatus != 'ContinuedAsNew'`);
   return clauses.join(' AND ');
 }
 
 function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>): RunSummary {
   const attrs = info.typedSearchAttributes;
   const since = attrs.get(GeminiWaitingSince);
+  const fanOut = fanOutSummaryOf(info.memo);
   return {
     workflowId: info.workflowId,
     runId: info.runId,
@@ -89,6 +102,7 @@ function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>): RunSummary {
       ? { waitingFor: attrs.get(GeminiWaitingFor), ...(since ? { waitingSince: since.toISOString() } : {}) }
       : {}),
     resourceIds: attrs.get(GeminiResourceIds) ?? [],
+    ...(fanOut ? { fanOut } : {}),
   };
 }
 
@@ -132,16 +146,17 @@ export async function describeRun(client: Client, workflowId: string): Promise<W
 
 /**
  * The run's state from Temporal, and, when a worker answers within `queryTimeoutMs`, what it waits for, its pending
- * calls and its agent phase. A query the workflow does not have is left out, not an error.
+ * calls, its agent phase and its fan-outs' progress. A query the workflow does not have is left out, not an error.
  */
 export async function runStatus(client: Client, workflowId: string, queryTimeoutMs = 5000): Promise<RunStatus> {
   const description = await describeRun(client, workflowId);
   const handle = client.workflow.getHandle(workflowId);
   const ask = <T>(run: () => Promise<T>) => optionalQuery(client, run, queryTimeoutMs);
-  const [waits, agent, pending] = await Promise.all([
+  const [waits, agent, pending, fanOuts] = await Promise.all([
     ask(() => handle.query(geminiWaitsQuery)),
     ask(() => handle.query(agentStateQuery)),
     ask(() => handle.query(pendingApprovalsQuery)),
+    fanOutsOfRun(client, { workflowId, type: description.type }, ask),
   ]);
   const pendingApprovals = agent?.pendingApprovals ?? pending;
   const children = description.raw.pendingChildren ?? [];
@@ -152,6 +167,7 @@ export async function runStatus(client: Client, workflowId: string, queryTimeout
     ...(pendingApprovals ? { pendingApprovals } : {}),
     ...(agent ? { agent: { phase: agent.phase, turn: agent.turn } } : {}),
     runningChildren: children.map((c) => ({ workflowId: c.workflowId ?? '', type: c.workflowTypeName ?? '' })),
+    ...(fanOuts.length ? { fanOuts } : {}),
   };
 }
 

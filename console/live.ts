@@ -2,16 +2,21 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { GeminiflowClient } from '../client';
 
-/** What the pages show, reduced to what identifies a change: pending calls, waiting runs, dead letters. */
+/**
+ * What the pages show, reduced to what identifies a change: pending calls, waiting runs, running fan-outs' published
+ * counts (so progress moves on the open pages), dead letters.
+ */
 export async function consoleSnapshot(g: GeminiflowClient): Promise<string> {
-  const [pending, runs, letters] = await Promise.all([
+  const [pending, runs, fanOuts, letters] = await Promise.all([
     g.listPendingApprovals(),
     g.listRuns({ waiting: true, limit: 200 }),
+    g.listRuns({ fanOuts: true, running: true, limit: 200 }),
     g.deadLetters({ includeReplayed: true, limit: 500 }),
   ]);
   return JSON.stringify([
     pending.map((p) => [p.workflowId, p.callId]),
     runs.map((r) => [r.workflowId, r.waitingFor, r.waitingSince]),
+    fanOuts.map((r) => [r.workflowId, r.fanOut]),
     letters.map((l) => [l.workflowId, l.status]),
   ]);
 }

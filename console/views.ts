@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Request, Response } from 'express';
 import { Eta } from 'eta';
+import { describeFanOutCounts } from '../workflows';
 import { projectRoot } from '../common/paths';
 import { csrf } from './session';
 
@@ -31,6 +32,7 @@ function helpers(links: Links) {
     json: (value: unknown) => JSON.stringify(value, null, 2) ?? '',
     isPlain: (value: unknown) => value === null || typeof value !== 'object',
     entries: (value: object) => Object.entries(value),
+    fanOutLine: describeFanOutCounts,
   };
 }
 

@@ -1,16 +1,41 @@
 import type { Command } from 'commander';
-import type { RunStatus } from '../../client';
+import type { FanOutProgress, FanOutSummary, RunStatus } from '../../client';
+import { describeFanOutCounts } from '../../workflows';
 import { examples, jsonOption } from '../help';
 import { positiveInt, print, printJson, printTable, when } from '../output';
 import { withGeminiflow } from '../session';
+
+/** One fan-out as `status` shows it: its counts, its window and run, and the latest failures. */
+function fanOutRows(p: FanOutProgress): [string, string][] {
+  const rows: [string, string][] = [['fan-out', `${p.name} (${p.workflowId}), ${p.state}: ${describeFanOutCounts(p)}`]];
+  const limited = p.rateLimited.reports ? `; ${p.rateLimited.reports} rate limit(s), ${p.rateLimited.requeued} item(s) re-run` : '';
+  const window = `window ${p.window.current} (max ${p.window.max}, lowest ${p.window.lowest})`;
+  rows.push(['', `${window}; run ${p.run}, started ${when(p.startedAt)}${limited}`]);
+  for (const f of p.recentFailures) {
+    rows.push(['failed', `item ${f.index}${f.label !== undefined ? ` (${f.label})` : ''}: ${f.error.type ? `${f.error.type}: ` : ''}${f.error.message}`]);
+  }
+  return rows;
+}
+
+/** A fan-out's published counts in one cell of `list`, e.g. `done 2, failed 0, running 1, left 0 of 3`. */
+function fanOutCell(f: FanOutSummary | undefined): string {
+  if (!f) return '-';
+  return f.state === 'running' ? describeFanOutCounts(f) : `${describeFanOutCounts(f)} (${f.state})`;
+}
 
 function printStatus(s: RunStatus): void {
   const rows: [string, string][] = [
     ['run', `${s.workflowId} (${s.type}), ${s.status}, started ${when(s.startTime)}`],
   ];
   if (s.closeTime) rows.push(['closed', when(s.closeTime)]);
-  for (const child of s.runningChildren) rows.push(['stage', `child ${child.workflowId} (${child.type}) is running`]);
+  // A fan-out's own children are its items: their count says it, a line each would not.
+  if (s.fanOuts?.some((f) => f.workflowId === s.workflowId)) {
+    if (s.runningChildren.length) rows.push(['stage', `${s.runningChildren.length} item run(s) running`]);
+  } else {
+    for (const child of s.runningChildren) rows.push(['stage', `child ${child.workflowId} (${child.type}) is running`]);
+  }
   if (s.agent) rows.push(['agent', `${s.agent.phase}, turn ${s.agent.turn}`]);
+  for (const fanOut of s.fanOuts ?? []) rows.push(...fanOutRows(fanOut));
   const waiting = s.waits?.waiting ?? [];
   for (const w of waiting) {
     rows.push(['waits for', `${w.until.join(' | ')} on ${w.resource.kind} ${w.resource.id} since ${when(w.since)}; status re-read ${when(w.nextCheckAt)}`]);
@@ -25,6 +50,15 @@ function printStatus(s: RunStatus): void {
     rows.push(['pending', `${p.callId} ${p.tool}(${JSON.stringify(p.arguments).slice(0, 100)}) deadline ${when(p.deadline)}`]);
   }
   for (const [key, value] of rows) print(`${key.padEnd(10)} ${value}`);
+}
+
+interface ListOptions {
+  waiting?: boolean;
+  type?: string;
+  fanOuts?: boolean;
+  running?: boolean;
+  limit: number;
+  json?: boolean;
 }
 
 /** `result`, `status`, `list`: what runs there are, what each waits for, and how they ended. */
@@ -46,10 +80,13 @@ export function registerRuns(program: Command): void {
   examples(
     program
       .command('status')
-      .description('what a run is doing: its stage, what it waits for and since when, how earlier waits ended, pending calls')
+      .description(
+        'what a run is doing: its stage, its fan-outs\' progress, what it waits for and since when, how earlier waits ended, pending calls',
+      )
       .argument('<workflowId>')
       .addOption(jsonOption()),
     'geminiflow status research-brief-1',
+    'geminiflow status answers-1 --json | jq .fanOuts',
   ).action(async (workflowId: string, o: { json?: boolean }, cmd: Command) => {
     const status = await withGeminiflow(cmd, (g) => g.runStatus(workflowId));
     if (o.json) printJson(status);
@@ -62,16 +99,20 @@ export function registerRuns(program: Command): void {
       .description('runs, newest first (the receiver\'s own mailbox and dead-letter runs are left out unless --type names them)')
       .option('--waiting', 'only running runs that wait on Gemini right now')
       .option('--type <workflowType>', 'only runs of this workflow type')
+      .option('--fan-outs', 'only fan-outs (with their published counts), not the runs they continued as new from')
+      .option('--running', 'only runs still running')
       .option('--limit <n>', 'at most this many', positiveInt, 100)
       .addOption(jsonOption()),
     'geminiflow list --waiting',
     'geminiflow list --type deepResearch --json',
-  ).action(async (o: { waiting?: boolean; type?: string; limit: number; json?: boolean }, cmd: Command) => {
-    const runs = await withGeminiflow(cmd, (g) => g.listRuns({ waiting: o.waiting, type: o.type, limit: o.limit }));
+    'geminiflow list --fan-outs --running',
+  ).action(async (o: ListOptions, cmd: Command) => {
+    const filter = { waiting: o.waiting, type: o.type, fanOuts: o.fanOuts, running: o.running, limit: o.limit };
+    const runs = await withGeminiflow(cmd, (g) => g.listRuns(filter));
     if (o.json) return printJson(runs);
     printTable(
-      ['WORKFLOW ID', 'TYPE', 'STATUS', 'WAITING FOR', 'SINCE'],
-      runs.map((r) => [r.workflowId, r.type, r.status, r.waitingFor ?? '-', r.waitingSince ? when(r.waitingSince) : '-']),
+      ['WORKFLOW ID', 'TYPE', 'STATUS', 'WAITING FOR', 'SINCE', 'FAN-OUT'],
+      runs.map((r) => [r.workflowId, r.type, r.status, r.waitingFor ?? '-', r.waitingSince ? when(r.waitingSince) : '-', fanOutCell(r.fanOut)]),
     );
     print(`${runs.length} run(s)`);
   });

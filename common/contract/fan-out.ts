@@ -82,8 +82,15 @@ export const fanOutRateLimitedSignal = defineSignal<[RateLimitReport]>('geminiRa
 
 /** The memo key a fan-out puts on its children: the fan-out's workflow id, where rate limits are reported. */
 export const fanOutMemoKey = 'fanOutWorkflowId';
-/** The memo key under which a fan-out keeps its counts (FanOutCounts), next to the search attribute. */
+/** The memo key under which a fan-out keeps its counts (FanOutProgressMemo), next to the search attribute. */
 export const fanOutProgressMemoKey = 'fanOutProgress';
+
+/** What the `fanOutProgress` memo holds: lists of runs read it from visibility, without a query per run. */
+export interface FanOutProgressMemo extends FanOutCounts {
+  state: FanOutState;
+  /** Children allowed in flight when it was published. */
+  window: number;
+}
 
 /**
  * Plans up to this size travel inline (in the fan-out's input, carried to each run); larger ones go to the fan-out

@@ -5,7 +5,8 @@ import { fanOutProgressQuery, fanOutPrompts, itemWorkflowId } from '../../workfl
 import type { HistoryScenario, RecordingContext } from './scenario';
 
 // Fan-outs for the replay test: one crossing the continue-as-new boundary twice (its first two runs are histories of a
-// fan-out in progress), one stopped by fail-fast while items run, and prompt fan-outs in both modes.
+// fan-out in progress), one stopped by fail-fast while items run, one whose held-back counts a catch-up timer
+// publishes, and prompt fan-outs in both modes.
 
 const model = 'gemini-2.5-flash';
 
@@ -52,6 +53,24 @@ export const scenarios: HistoryScenario[] = [
       });
       await settled(pipeline);
       return [pipeline, ctx.client.workflow.getHandle(`${ctx.workflowId}/answers`)];
+    },
+  },
+  {
+    name: 'fan-out-catch-up',
+    async run(ctx) {
+      ctx.emulator.control.model.setDurations({ interactionMs: 300 });
+      ctx.emulator.control.model.addInteractionRule({ match: { inputIncludes: 'slow' }, turns: [{ durationMs: 12_000 }] });
+      const pipeline = await ctx.client.workflow.start(answerQuestions, {
+        taskQueue: ctx.taskQueue,
+        workflowId: ctx.workflowId,
+        args: [{ questions: ['slow one', 'quick a', 'quick b'], model, concurrency: 3 }],
+      });
+      const fanOut = ctx.client.workflow.getHandle(`${ctx.workflowId}/answers`);
+      await settled(pipeline);
+      // The quick items finish within 5 s of the start's update, so only the catch-up timer can publish them.
+      const events = (await fanOut.fetchHistory()).events ?? [];
+      if (!events.some((e) => e.timerStartedEventAttributes)) throw new Error('the fan-out started no catch-up timer');
+      return [pipeline, fanOut];
     },
   },
   ...(['batch', 'per-request'] as const).map((mode) => ({

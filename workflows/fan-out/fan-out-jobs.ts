@@ -19,6 +19,7 @@ import {
 } from '../../common/contract';
 import { badInput } from '../job-failures';
 import { itemError, runItem } from './children';
+import { roomForChild } from './history-budget';
 import { PlanReader, planSize } from './plan';
 import { type ProgressCarry, ProgressTracker } from './progress';
 import { FanOutResults, type ResultsCarry } from './results';
@@ -56,14 +57,6 @@ export interface FanOutCarry {
   results: ResultsCarry;
 }
 
-/** Temporal stops a run at 51,200 events and warns at 10,240; a run stops starting children to end below this. */
-const maxRunEvents = 9_500;
-/** The most events one child in flight can still add: started, closed, and a workflow task for each. */
-const eventsPerChild = 9;
-/** Room for the rest: progress updates, rate-limit signals, storing results and continuing as new. */
-const reserveEvents = 300;
-/** Child results land in history too; a run ends well before Temporal's 50 MB. */
-const maxRunHistoryBytes = 20 * 1024 * 1024;
 /** A rate-limited child is started again this often at most before it counts as failed. */
 const maxRequeues = 5;
 
@@ -145,7 +138,9 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
   try {
     for (;;) {
       if (canStart()) await jobs.load(queue.slice(0, window.allowed - inFlight.size));
+      const before = inFlight.size;
       while (canStart() && jobs.get(queue[0]!)) start(queue.shift()!);
+      if (inFlight.size > before) progress.childrenStarted();
       if (inFlight.size === 0 && !canStart()) break;
       await condition(() => finished.length > 0 || canStart());
       settle();
@@ -204,13 +199,6 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
   log.info('fan-out continues as new', { name: input.name, next, pending: queue.length, run: carry.progress.run });
   await condition(allHandlersFinished);
   return continueAsNew<typeof fanOutJobs>({ ...input, storeKey, carried: carry });
-}
-
-/** Whether one more child fits in this run's history, counting what the children in flight may still add. */
-function roomForChild(inFlight: number): boolean {
-  const { historyLength, historySize, continueAsNewSuggested } = workflowInfo();
-  if (continueAsNewSuggested || historySize > maxRunHistoryBytes) return false;
-  return historyLength + (inFlight + 1) * eventsPerChild + reserveEvents <= maxRunEvents;
 }
 
 function stopFor(policy: FanOutFailurePolicy, failed: number): string | undefined {

@@ -1,14 +1,16 @@
-import { setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, setHandler, sleep, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   describeFanOutCounts,
   type FanOutCounts,
   type FanOutFailure,
   type FanOutProgress,
   fanOutProgressMemoKey,
+  type FanOutProgressMemo,
   fanOutProgressQuery,
   type FanOutState,
   GeminiFanOutProgress,
 } from '../../common/contract';
+import { roomForEvents } from './history-budget';
 import type { AdaptiveWindow } from './window';
 
 /** What progress one run hands to the next. */
@@ -25,11 +27,22 @@ export interface ProgressCarry {
 /** People look at a fan-out every few seconds at most; each update costs two history events. */
 const publishEveryMs = 5_000;
 const recentFailuresKept = 10;
+/**
+ * Runs publish counts the 5 s limit held back once the 5 s are up (a timer), instead of at the next item that
+ * finishes: without it, items that finish quickly before a slow one left the list showing counts from minutes ago.
+ * Runs already in flight when it shipped take it up from their next new workflow task.
+ */
+export const progressCatchUpPatch = 'fan-out-progress-catch-up';
+/**
+ * What one catch-up adds to the history: the timer started and fired, a workflow task and the two upserts; once a
+ * run, the patch's marker and its search attribute too.
+ */
+const catchUpEvents = 9;
 
 /**
  * The fan-out's counts: answered live by the `fanOutProgress` query, and published (at most every 5 s, and at each
  * run's start and end) to the GeminiFanOutProgress search attribute and the `fanOutProgress` memo, so lists of runs
- * show them without a query.
+ * show them without a query. Counts held back by the 5 s limit are published when it is up.
  */
 export class ProgressTracker {
   state: FanOutState = 'running';
@@ -37,6 +50,7 @@ export class ProgressTracker {
   private c: ProgressCarry;
   private published = '';
   private publishedAt = 0;
+  private catchUpPending = false;
 
   constructor(
     private readonly name: string,
@@ -97,11 +111,38 @@ export class ProgressTracker {
     const counts = this.counts();
     const line = describeFanOutCounts(counts);
     const now = Date.now();
-    if (`${line} ${this.state}` === this.published || (!force && now - this.publishedAt < publishEveryMs)) return;
+    if (`${line} ${this.state}` === this.published) return;
+    if (!force && now - this.publishedAt < publishEveryMs) return this.publishLater(this.publishedAt + publishEveryMs - now);
     this.published = `${line} ${this.state}`;
     this.publishedAt = now;
     upsertSearchAttributes([{ key: GeminiFanOutProgress, value: line }]);
-    upsertMemo({ [fanOutProgressMemoKey]: { ...counts, state: this.state, window: this.window.allowed } });
+    const memo: FanOutProgressMemo = { ...counts, state: this.state, window: this.window.allowed };
+    upsertMemo({ [fanOutProgressMemoKey]: memo });
+  }
+
+  /**
+   * One timer at a time, only while counts wait to be published (quiet fan-outs add no events), and only while the
+   * run's history has room for it beside its children in flight: near the end of a run the next item publishes.
+   */
+  private publishLater(delayMs: number): void {
+    if (this.catchUpPending || !roomForEvents(this.running, catchUpEvents) || !patched(progressCatchUpPatch)) return;
+    this.catchUpPending = true;
+    void sleep(delayMs).then(
+      () => {
+        this.catchUpPending = false;
+        this.publish();
+      },
+      // Cancelled with the fan-out, whose end publishes the final counts itself.
+      () => (this.catchUpPending = false),
+    );
+  }
+
+  /**
+   * Children were started. Runs with the catch-up publish the running count too (like any update: at once, or when
+   * the 5 s are up), so a list does not show `running 0` while the first items take minutes.
+   */
+  childrenStarted(): void {
+    if (patched(progressCatchUpPatch)) this.publish();
   }
 
   carry(): ProgressCarry {
