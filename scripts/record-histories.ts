@@ -83,7 +83,8 @@ async function loadScenarios(): Promise<HistoryScenario[]> {
  * machine. Replay reads neither.
  */
 function withoutIdentities(value: unknown): unknown {
-  if (typeof value === 'string') return value.replaceAll(os.hostname(), 'recorder-host');
+  // Stack traces name the recorder's checkout; keep paths relative to it.
+  if (typeof value === 'string') return value.replaceAll(os.hostname(), 'recorder-host').replaceAll(`${projectRoot}/`, '');
   if (Array.isArray(value)) return value.map(withoutIdentities);
   if (value && typeof value === 'object') {
     return Object.fromEntries(

@@ -53,6 +53,13 @@ describe('saved histories replay against the current workflow code', () => {
     assert.deepEqual(missing, [], 'record them with `npx tsx scripts/record-histories.ts`');
   });
 
+  it('names no machine path: stack traces are relative to the checkout', () => {
+    const named = fs
+      .readdirSync(historiesDir)
+      .filter((file) => /\(\/[^)\s]+\)|\bat \/[^\s]+/.test(fs.readFileSync(path.join(historiesDir, file), 'utf8')));
+    assert.deepEqual(named, [], 'stack traces keep paths relative to the checkout (scripts/record-histories.ts)');
+  });
+
   it('every history replays without a nondeterminism error', async () => {
     assert.ok(histories.length > 0, 'test/histories/ is empty');
     installRuntime();
