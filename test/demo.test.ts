@@ -96,6 +96,7 @@ describe('npm run demo (the main job)', () => {
     assert.match(out, /approval record: publish approved by demo, then the tool ran/);
     assert.match(out, /research report: # Research report: tidal energy \(\d+ sources\)/);
     assert.match(out, /sources +done \d+, running \d+, failed 0, left \d+ of 3/);
+    assert.match(out, /sources +done 3, running 0, failed 0, left 0 of 3\n/, "the fan-out stage shows its end");
     assert.match(out, /source notes: 3\/3 done, 0 failed/);
     assert.match(out, /follow-up batch: 2\/2 answered, 0 failed/);
     assert.match(out, /published: Brief: tidal energy \(/);

@@ -25,7 +25,9 @@ export class PipelineWatch {
     if (status.stage !== this.stage) {
       const before = this.stage;
       this.stage = status.stage;
-      if (before && before !== 'done' && before !== 'sources') await this.showWaits(before, status.children[before]);
+      // The stage just left gets its last word: a fan-out that finished between two polls still shows its end.
+      if (before === 'sources') await this.showFanOut(status.children.sources);
+      else if (before && before !== 'done') await this.showWaits(before, status.children[before]);
       if (status.stage !== 'done') this.say(`stage: ${status.stage} (run ${status.children[status.stage]})`);
     }
     if (status.stage === 'sources') await this.showFanOut(status.children.sources);
