@@ -13,9 +13,13 @@ export interface ScaleFigures {
   waiting: number;
   park_s: number;
   drain_s: number;
+  /** The same number of completions sent as raw signals, on the same server, just before. */
+  raw_drain_s: number;
   completed: number;
-  /** Deliveries the receiver did not answer 2xx (retried by the emulator, so they cost time, not events). */
-  errors: number;
+  /** Answers of 503 with Retry-After, decided at the receiver's door (retried by the sender: they cost time, not events). */
+  refused_503: number;
+  /** Answers of 503 because Temporal did not accept the signal within the ack bound. */
+  unavailable_503: number;
   worker_peak_rss_mb?: number;
 }
 
@@ -35,8 +39,10 @@ export async function scaleRun(
       waiting: f.waiting,
       park_s: f.park_s,
       drain_s: f.drain_s,
+      raw_drain_s: f.raw_drain_s,
       completed: f.completed,
-      errors: f.errors,
+      refused_503: f.refused_503,
+      unavailable_503: f.unavailable_503,
       worker_peak_rss_mb: f.worker_peak_rss_mb,
     };
   } finally {
@@ -50,14 +56,15 @@ export async function scaleRun(
 }
 
 export function scaleTable(runs: ScaleFigures[]): string {
-  const header = ['where', 'waiting runs', 'parked in', 'burst drained in', 'completed', 'non-2xx deliveries', 'worker peak RSS'];
+  const header = ['where', 'waiting runs', 'parked in', 'burst drained in', 'raw signals drained in', 'completed', '503s busy / unavailable', 'worker peak RSS'];
   const rows = runs.map((r) => [
     r.where,
     String(r.waiting),
     `${r.park_s} s`,
     `${r.drain_s} s`,
+    `${r.raw_drain_s} s`,
     String(r.completed),
-    String(r.errors),
+    `${r.refused_503} / ${r.unavailable_503}`,
     r.worker_peak_rss_mb === undefined ? '-' : `${r.worker_peak_rss_mb} MB`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
