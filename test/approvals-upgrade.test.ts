@@ -14,7 +14,7 @@ import { endConversationUpdate, GeminiPendingApprovals, pendingApprovalsQuery, s
 import { approvalRulesPatch } from '../workflows/agent/approval-desk';
 import { call, model, replyAfterTools } from './helpers/emulated-model';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { testTmpDir, uniqueTaskQueue } from './helpers/temporal';
+import { killChild, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
 
 /** The last commit before approvals had per-tool rules, notifications and the search attribute: the "old code". */
 const oldCommit = 'd405a4d534c51eaa5ccc20307283c2434676b5c7';
@@ -44,15 +44,7 @@ function startOldWorker(dir: string, env: Record<string, string>): { child: Chil
     env: { ...process.env, LOG_LEVEL: 'warn', GEMINIFLOW_TEST_WORKFLOW_BUNDLE: '', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  return {
-    child,
-    kill: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
-  };
+  return { child, kill: () => killChild(child) };
 }
 
 async function pendingOf(handle: WorkflowHandle) {

@@ -97,6 +97,15 @@ export async function startWorker(
  * A worker as a child process, so a test can kill it the way a crash or a deploy would: the real entry point
  * (`worker/main.ts`) unless another script is named.
  */
+/** SIGKILLs a child process (a crash, not a shutdown) and resolves once it has exited. */
+export function killChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
 export function spawnWorkerProcess(
   env: Record<string, string>,
   script = path.join(projectRoot, 'worker', 'main.ts'),
@@ -108,15 +117,7 @@ export function spawnWorkerProcess(
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  return {
-    child,
-    kill: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
-  };
+  return { child, kill: () => killChild(child) };
 }
 
 /**
