@@ -18,11 +18,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The console's templates and static files (`node dist/cli/main.js console`; doctor and the rest need only dist/).
+# The console's templates and static files (`node dist/example/cli.js console`; doctor and the rest need only dist/).
 COPY --from=build /app/console/views ./console/views
 COPY --from=build /app/console/public ./console/public
 # Videos and published files go to a volume the unprivileged user owns (compose mounts one at /data).
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8789 8790
-CMD ["node", "dist/worker/main.js"]
+CMD ["node", "dist/example/worker.js"]

@@ -1,5 +1,5 @@
 import type { Interactions } from '@google/genai';
-import type { AgentInteraction, AgentTurnRequest, FunctionResult } from '../common/contract';
+import type { AgentInteraction, AgentTurnRequest, FunctionResult } from '../contract';
 import { createOnce } from './create-once';
 import { callGemini, type GeminiContext } from './gemini-client';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Webhook } from 'standardwebhooks';
-import { type ApprovalNotice, type ApprovalNoticeDelivery, GeminiflowFailure } from '../common/contract';
+import { type ApprovalNotice, type ApprovalNoticeDelivery, GeminiflowFailure } from '../contract';
 import type { ApprovalNotifyConfig } from './notify-config';
 import { approvalPayload, type ApprovalRun, slackText } from './approval-payload';
 

@@ -1,4 +1,4 @@
-import type { ApprovalNotice } from '../common/contract';
+import type { ApprovalNotice } from '../contract';
 
 /** The run a notification is about, from the activity's own context. */
 export interface ApprovalRun {

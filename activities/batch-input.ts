@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { type BatchRequestOptions, GeminiflowFailure, type PromptSource } from '../common/contract';
+import { type BatchRequestOptions, GeminiflowFailure, type PromptSource } from '../contract';
 import { readJsonLines } from './files';
 
 interface InputLine {

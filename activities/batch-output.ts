@@ -7,7 +7,7 @@ import {
   type CollectedBatchResults,
   GeminiflowFailure,
   type PromptSource,
-} from '../common/contract';
+} from '../contract';
 import { batchKeys } from './batch-input';
 import { downloadGeminiFile, readJsonLines, scratchDir } from './files';
 

@@ -11,7 +11,7 @@ import {
   GeminiflowFailure,
   type PromptSource,
   type UploadedBatchInput,
-} from '../common/contract';
+} from '../contract';
 import { badInput, batchInputLines } from './batch-input';
 import { defaultInlineResultLimitBytes, parseBatchOutput } from './batch-output';
 import { createOnce } from './create-once';

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FanOutItemResult, FanOutJob, FanOutResultEntry, FanOutResultsRef, StoredPlanPart } from '../common/contract';
+import type { FanOutItemResult, FanOutJob, FanOutResultEntry, FanOutResultsRef, StoredPlanPart } from '../contract';
 import { readJsonLines } from './files';
 
 /**

@@ -1,4 +1,4 @@
-import type { FanOutJob, FanOutResultEntry, StoredPlanPart } from '../common/contract';
+import type { FanOutJob, FanOutResultEntry, StoredPlanPart } from '../contract';
 import { fanOutStoreRoot, readPlanJobs, writePlanPart, writeResultSegment } from './fan-out-store';
 import type { GeminiContext } from './gemini-client';
 import { createPromptActivities } from './prompt-fan-out';

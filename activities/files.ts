@@ -5,7 +5,7 @@ import readline from 'node:readline';
 import type { GoogleGenAI } from '@google/genai';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { type DownloadedVideo, GeminiflowFailure } from '../common/contract';
+import { type DownloadedVideo, GeminiflowFailure } from '../contract';
 import { findVideoOutput } from './interaction-output';
 import { callGemini, type GeminiContext, geminiFailure, isNotFound } from './gemini-client';
 

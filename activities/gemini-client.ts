@@ -1,7 +1,7 @@
 import { GoogleGenAI } from '@google/genai';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { GeminiflowFailure, type GeminiResourceKind } from '../common/contract';
+import { GeminiflowFailure, type GeminiResourceKind } from '../contract';
 import { mintRoutingToken, routingTokenField } from '../routing/token';
 import type { GeminiflowConfig } from './config';
 

@@ -1,4 +1,4 @@
-import { deadLetterGeminiEvent, findGeminiResourceOwner, geminiWorkflowStatus } from '../routing/activities';
+import { deadLetterGeminiEvent, findGeminiResourceOwner, geminiWorkflowStatus } from './routing';
 import { createAgentActivities } from './agent-interactions';
 import { createApprovalNoticeActivities } from './approval-notices';
 import { createBatchActivities, readBatchStatus } from './batches';

@@ -1,5 +1,5 @@
 import type { GoogleGenAIInteraction } from '@google/genai';
-import type { DeepResearchReport, ReportSource } from '../common/contract';
+import type { DeepResearchReport, ReportSource } from '../contract';
 
 type Interaction = GoogleGenAIInteraction;
 type Step = { type: string; content?: unknown[] };

@@ -6,7 +6,7 @@ import {
   type GeminiEventType,
   GeminiflowFailure,
   type StartedInteraction,
-} from '../common/contract';
+} from '../contract';
 import { createOnce } from './create-once';
 import { callGemini, type GeminiContext, geminiFailure, isNotFound } from './gemini-client';
 import { deepResearchReport, findVideoOutput } from './interaction-output';

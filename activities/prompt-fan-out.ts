@@ -14,7 +14,7 @@ import {
   type PromptBatchChunk,
   type PromptChunkOutcome,
   type PromptSource,
-} from '../common/contract';
+} from '../contract';
 import { badInput, batchInputLines, batchKeys } from './batch-input';
 import { folderOf, writePlanPart } from './fan-out-store';
 import type { GeminiContext } from './gemini-client';

@@ -7,7 +7,7 @@ import {
   type FanOutResultsRef,
   type PromptBatchChunk,
   type PromptChunkOutcome,
-} from '../common/contract';
+} from '../contract';
 import { parseOutputLine } from './batch-output';
 import { readFanOutResults } from './fan-out-store';
 import { downloadGeminiFile, readJsonLines, scratchDir } from './files';

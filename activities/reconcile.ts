@@ -1,4 +1,4 @@
-import type { GeminiEvent, GeminiEventType, GeminiResourceKind, GeminiResourceRef } from '../common/contract';
+import type { GeminiEvent, GeminiEventType, GeminiResourceKind, GeminiResourceRef } from '../contract';
 
 /** A job state a webhook would have announced: its event type and `data`. */
 export interface FoundState {

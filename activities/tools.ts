@@ -6,7 +6,7 @@ import {
   type ToolArgs,
   type ToolOutcome,
   type ToolSpec,
-} from '../common/contract';
+} from '../contract';
 import { SetupError } from '../common/errors';
 
 /** What a tool implementation gets besides its arguments. */

@@ -4,7 +4,6 @@ import { registerConsole } from './commands/console';
 import { registerConversation } from './commands/conversation';
 import { registerDeadLetters } from './commands/dead-letters';
 import { registerDoctor } from './commands/doctor';
-import { registerLocal } from './commands/local';
 import { registerRuns } from './commands/runs';
 import { registerStart } from './commands/start';
 import { registerWebhooks } from './commands/webhooks';
@@ -21,6 +20,5 @@ export function geminiflowProgram(): Command {
   registerDeadLetters(program);
   registerDoctor(program);
   registerConsole(program);
-  registerLocal(program);
   return program;
 }

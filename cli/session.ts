@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { connectGeminiflow, type GeminiflowClient } from '../client';
-import type { TemporalSettings } from '../common/temporal-connection';
+import type { TemporalSettings } from '../temporal/settings';
 
 /** The options every command takes; each overrides its environment variable. */
 export interface GlobalOptions {

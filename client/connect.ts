@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { SetupError } from '../common/errors';
-import { type TemporalSettings, temporalSettings } from '../common/temporal-connection';
+import { type TemporalSettings, temporalSettings } from '../temporal/settings';
 
 export interface ConnectedTemporal {
   client: Client;

@@ -29,15 +29,15 @@ import {
   waitForGeminiJob,
   type WaitOptions,
 } from '../workflows';
-import { type DeadLetterEntry, listDeadLetters, readDeadLetter, replayDeadLetter } from '../routing/dead-letter-store';
+import { type DeadLetterEntry, listDeadLetters, readDeadLetter, replayDeadLetter } from '../temporal/dead-letters';
 import { connectTemporal } from './connect';
 import { fanOutProgress } from './fan-outs';
 import { listRuns, type ListRunsOptions, runResult, type RunStatus, runStatus, type RunSummary } from './runs';
 
 export type { FanOutSummary } from './fan-outs';
 export { InvalidRunFilterError, RunFailedError, RunNotFoundError, type ListRunsOptions, type RunStatus, type RunSummary } from './runs';
-export { ReplayError, type DeadLetterEntry } from '../routing/dead-letter-store';
-export type { DeadLetterRecord, DeadLetterReason } from '../routing/dead-letter-workflow';
+export { ReplayError, type DeadLetterEntry } from '../temporal/dead-letters';
+export type { DeadLetterRecord, DeadLetterReason } from '../contract';
 
 /** Temporal's start options; the task queue defaults to the client's. */
 export type StartOptions = Omit<WorkflowStartOptions, 'args' | 'taskQueue'> & { taskQueue?: string };

@@ -6,9 +6,14 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { GeminiFanOutProgress, GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince } from '../common/contract';
-import { geminiDeadLetter } from '../routing/dead-letter-workflow';
-import { geminiMailbox } from '../routing/mailbox-workflow';
+import {
+  deadLetterWorkflowType,
+  GeminiFanOutProgress,
+  GeminiResourceIds,
+  GeminiWaitingFor,
+  GeminiWaitingSince,
+  mailboxWorkflowType,
+} from '../contract';
 import {
   agentStateQuery,
   type AgentPhase,
@@ -65,7 +70,7 @@ export interface RunStatus extends RunSummary {
 }
 
 /** Workflows the receiver runs for itself; a listing of the user's runs leaves them out unless asked by type. */
-const receiverTypes = [geminiDeadLetter.name, geminiMailbox.name];
+const receiverTypes = [deadLetterWorkflowType, mailboxWorkflowType];
 const typeName = /^[A-Za-z_$][\w$.-]{0,199}$/;
 
 export class InvalidRunFilterError extends Error {

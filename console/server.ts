@@ -1,7 +1,6 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { connectGeminiflow, type GeminiflowClient } from '../client';
+import { type Listening, listen } from '../common/listen';
 import { logger as rootLogger } from '../common/logger';
 import { createConsoleApp } from './app';
 import type { ConsoleConfig } from './config';
@@ -27,29 +26,21 @@ export async function startConsole(opts: {
   const geminiflow = opts.geminiflow ?? connected!.geminiflow;
   const namespace = opts.namespace ?? connected?.settings.namespace ?? geminiflow.client.options.namespace;
   const { app, close } = createConsoleApp({ config: opts.config, geminiflow, namespace, logger });
-  const server = createServer(app);
+  let listening: Listening;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.config.port, opts.config.host, () => resolve());
-    });
+    listening = await listen(app, { port: opts.config.port, host: opts.config.host, what: 'console' });
   } catch (err) {
     close();
     await connected?.close();
     throw err;
   }
-  const { port } = server.address() as AddressInfo;
-  const host = ['0.0.0.0', '::'].includes(opts.config.host) ? '127.0.0.1' : opts.config.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const { url } = listening;
   logger.info({ url, auth: opts.config.auth.kind }, 'console listening');
   return {
     url,
     stop: async () => {
       close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await listening.close();
       await connected?.close();
     },
   };

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { listen } from '../common/listen';
 import { createApp } from './app';
 import { createControl } from './control';
 import { EmulatorCore } from './core';
@@ -18,12 +18,9 @@ export async function startEmulator(given: EmulatorOptions = {}): Promise<Runnin
   const control = createControl(core);
   const app = createApp(core, control, opts.apiKey);
   const host = opts.host ?? '127.0.0.1';
-  const server = await new Promise<ReturnType<typeof app.listen>>((resolve, reject) => {
-    const s = app.listen(opts.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-    s.once('error', reject);
-  });
-  server.keepAliveTimeout = 60_000;
-  const { port } = server.address() as AddressInfo;
+  const listening = await listen(app, { port: opts.port, host, what: 'Gemini emulator' });
+  listening.server.keepAliveTimeout = 60_000;
+  const { port } = listening;
   core.publicUrl = publicUrl ?? listenUrlOf(host, port, { advertise: true });
   return {
     baseUrl: core.publicUrl,
@@ -32,10 +29,7 @@ export async function startEmulator(given: EmulatorOptions = {}): Promise<Runnin
     control,
     async stop() {
       core.scheduler.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await listening.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { implementTools, ToolError } from '../activities';
+import { implementTools, ToolError } from '../worker';
 import { publishDir, publishOnce } from './publish-outbox';
 import { toolCatalog } from './tools';
 

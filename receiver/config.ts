@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { envSchema } from '../common/env';
 import { warnAboutMisspeltEnv } from '../common/env-names';
-import { temporalSettings } from '../common/temporal-connection';
+import { temporalSettings } from '../temporal/settings';
 import { routingKeysFromVariable, routingKeysRequired } from '../routing/token';
 import { parseOptions, ReceiverOptionsError } from './option-errors';
 import { admissionDefaults, listenSchemas, type ReceiverOptions } from './options';

@@ -1,10 +1,16 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import type { DeadLetterReason, DeadLetterRecord } from '../routing/dead-letter-workflow';
-import { type GeminiEvent, geminiEventSignal, mailboxWorkflowId } from '../common/contract';
-import { geminiMailbox } from '../routing/mailbox-workflow';
-import { recordDeadLetter } from '../routing/dead-letter-store';
+import {
+  type DeadLetterReason,
+  type DeadLetterRecord,
+  type GeminiEvent,
+  geminiEventSignal,
+  type MailboxInput,
+  mailboxWorkflowId,
+  mailboxWorkflowType,
+} from '../contract';
+import { recordDeadLetter } from '../temporal/dead-letters';
 import type { OwnerCache } from '../routing/owner-cache';
-import { findOwner } from '../routing/owner-lookup';
+import { findOwner } from '../temporal/owner-lookup';
 import type { Route } from '../routing/route';
 import { boundedCopy, wellFormed } from './bounded-copy';
 import { signalOnce } from './signal';
@@ -96,16 +102,15 @@ export class EventDelivery {
     if (!route.trusted && !(await this.opts.budget.take())) return spent;
 
     const workflowId = mailboxWorkflowId(route.resourceId);
-    await this.client.workflow.signalWithStart(geminiMailbox, {
+    const mailbox: MailboxInput = {
+      resourceId: route.resourceId,
+      lookupTimeoutMs: this.opts.mailboxLookupTimeoutMs,
+      lingerTimeoutMs: this.opts.mailboxLingerTimeoutMs,
+    };
+    await this.client.workflow.signalWithStart(mailboxWorkflowType, {
       workflowId,
       taskQueue: this.opts.taskQueue,
-      args: [
-        {
-          resourceId: route.resourceId,
-          lookupTimeoutMs: this.opts.mailboxLookupTimeoutMs,
-          lingerTimeoutMs: this.opts.mailboxLingerTimeoutMs,
-        },
-      ],
+      args: [mailbox],
       signal: geminiEventSignal,
       signalArgs: [event],
     });

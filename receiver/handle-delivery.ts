@@ -1,5 +1,5 @@
-import type { GeminiEvent } from '../common/contract';
-import type { DeadLetterRecord } from '../routing/dead-letter-workflow';
+import type { GeminiEvent } from '../contract';
+import type { DeadLetterRecord } from '../contract';
 import { toGeminiEvent } from '../routing/envelope';
 import { eventKind, routeFor } from '../routing/route';
 import type { RoutingKey } from '../routing/token';

@@ -1,7 +1,7 @@
 import { runMain } from '../common/errors';
 import { bufferedLogger } from '../common/logger';
-import { ensureSearchAttributes } from '../common/search-attributes-setup';
-import { temporalSettings } from '../common/temporal-connection';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { temporalSettings } from '../temporal/settings';
 import { receiverConfigFromEnv } from './config';
 import { startReceiver } from './server';
 

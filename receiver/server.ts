@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../common/listen';
 import { logger as rootLogger } from '../common/logger';
 import { createReceiver } from './create-receiver';
 import type { ReceiverOptions } from './options';
@@ -15,28 +14,6 @@ export interface RunningReceiver {
   stop(): Promise<void>;
 }
 
-async function listen(port: number, host: string): Promise<{ server: Server; port: number; base: string }> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  // Bounds for slow or stalled clients; Gemini itself answers quickly.
-  server.requestTimeout = 15_000;
-  server.headersTimeout = 10_000;
-  const bound = (server.address() as AddressInfo).port;
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return { server, port: bound, base: `http://${shownHost}:${bound}` };
-}
-
-function close(server: Server, graceMs: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), graceMs).unref();
-  });
-}
-
 /**
  * Starts the receiver on its own port (and the operations app on `opsPort`). The Temporal connection is made in the
  * background and is long-lived, so the receiver comes up (and answers 503) while Temporal is down, and recovers by
@@ -45,14 +22,26 @@ function close(server: Server, graceMs: number): Promise<void> {
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
   const host = options.host ?? '127.0.0.1';
   const path = options.path ?? '/webhooks/gemini';
-  const web = await listen(options.port ?? 0, host);
-  const ops = options.opsPort === undefined ? undefined : await listen(options.opsPort, options.opsHost ?? '127.0.0.1');
-  const url = `${web.base}${path}`;
+  const web = await listen(undefined, { port: options.port ?? 0, host, what: 'receiver' });
+  // Bounds for slow or stalled clients; Gemini itself answers quickly.
+  web.server.requestTimeout = 15_000;
+  web.server.headersTimeout = 10_000;
+  let ops;
+  try {
+    ops =
+      options.opsPort === undefined
+        ? undefined
+        : await listen(undefined, { port: options.opsPort, host: options.opsHost ?? '127.0.0.1', what: 'receiver operations' });
+  } catch (err) {
+    await web.close();
+    throw err;
+  }
+  const url = `${web.url}${path}`;
   let receiver;
   try {
     receiver = await createReceiver({ ...options, publicUrl: options.publicUrl ?? url });
   } catch (err) {
-    await Promise.all([close(web.server, 0), ops && close(ops.server, 0)]);
+    await Promise.all([web.close(), ops?.close()]);
     throw err;
   }
   // The plain handlers: a standalone receiver pays nothing for Express.
@@ -60,7 +49,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
   ops?.server.on('request', receiver.opsHandler);
   const logger = (options.logger ?? rootLogger).child({ component: 'receiver' });
   logger.info(
-    { url, opsUrl: ops?.base, temporal: options.temporal.address, secretCount: options.secrets?.length ?? 0 },
+    { url, opsUrl: ops?.url, temporal: options.temporal.address, secretCount: options.secrets?.length ?? 0 },
     'receiver listening',
   );
 
@@ -69,11 +58,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
   return {
     url,
     port: web.port,
-    opsUrl: ops?.base,
+    opsUrl: ops?.url,
     /** Lets in-flight deliveries finish (each is bounded by the ack timeout), then closes the Temporal connection. */
     stop: () =>
       (stopping ??= (async () => {
-        await Promise.all([close(web.server, graceMs), ops && close(ops.server, 0)]);
+        await Promise.all([web.close(graceMs), ops?.close()]);
         await receiver.close();
       })()),
   };

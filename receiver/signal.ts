@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { type GeminiEvent, geminiEventSignal } from '../common/contract';
+import { type GeminiEvent, geminiEventSignal } from '../contract';
 
 /** gRPC NOT_FOUND: the workflow does not exist, or its latest run has closed. */
 const notFound = 5;

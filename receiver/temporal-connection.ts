@@ -10,7 +10,7 @@ import {
 } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { installRuntime } from '../worker/runtime';
+import { installRuntime } from '../temporal/runtime';
 
 type RpcImpl = Parameters<typeof WorkflowService.create>[0];
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type GeminiEvent, type GeminiEventType, geminiEventTypes } from '../common/contract';
+import { type GeminiEvent, type GeminiEventType, geminiEventTypes } from '../contract';
 import { routingTokenField } from './token';
 
 const metadata = z.record(z.string(), z.unknown());

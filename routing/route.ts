@@ -3,7 +3,7 @@ import {
   type GeminiResourceKind,
   maxWorkflowIdLength,
   receiverOwnedPrefixes,
-} from '../common/contract';
+} from '../contract';
 import { type RoutingKey, verifyRoutingToken } from './token';
 
 /**

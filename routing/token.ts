@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { GeminiResourceKind } from '../common/contract';
+import type { GeminiResourceKind } from '../contract';
 
 /**
  * Routing tokens: proof that a job naming a workflow in its `user_metadata` was created by this deployment. Gemini's

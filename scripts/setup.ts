@@ -1,5 +1,5 @@
 import { runMain } from '../common/errors';
-import { resolveTemporalCli } from '../common/temporal-cli';
+import { resolveTemporalCli } from '../testing/temporal-cli';
 
 /** `npm run setup`: installs (or finds) the Temporal CLI. Every other command does this on demand too. */
 runMain(async () => {

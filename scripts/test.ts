@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connectOrStartDevServer } from '../common/dev-server';
+import { connectOrStartDevServer } from '../testing/dev-server';
 import { runMain } from '../common/errors';
 import { projectRoot, toolsDir } from '../common/paths';
-import { resolveTemporalCli } from '../common/temporal-cli';
+import { resolveTemporalCli } from '../testing/temporal-cli';
 import { bundleWorkflows } from '../worker/bundle';
 
 /**

@@ -8,8 +8,8 @@ import { type ApprovalPayload, approvalWebhookId, geminiflowConfigFromEnv } from
 import { SetupError } from '../common/errors';
 import { GeminiflowPlugin } from '../worker';
 import { GeminiflowClient } from '../client';
-import { freePort } from '../common/dev-server';
-import { eventually } from '../common/eventually';
+import { freePort } from '../testing/dev-server';
+import { eventually } from './helpers/eventually';
 import { projectRoot } from '../common/paths';
 import { agentWorkflow } from '../example/agent';
 import { publish } from '../example/tools';

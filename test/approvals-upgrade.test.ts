@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { GeminiflowClient } from '../client';
-import { eventually } from '../common/eventually';
+import { eventually } from './helpers/eventually';
 import { projectRoot } from '../common/paths';
 import { agentWorkflow } from '../example/agent';
 import { listPublications } from '../example/publish-outbox';

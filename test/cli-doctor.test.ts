@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Connection } from '@temporalio/client';
-import { eventually } from '../common/eventually';
-import { freePort } from '../common/dev-server';
-import { registerFreshNamespace } from './deploy-support';
+import { eventually } from './helpers/eventually';
+import { freePort } from '../testing/dev-server';
+import { registerFreshNamespace } from './helpers/deploy';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testServerAddress, testTmpDir } from './helpers/temporal';
 

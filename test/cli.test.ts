@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { geminiflowProgram } from '../cli/geminiflow';
-import { eventually } from '../common/eventually';
+import { eventually } from './helpers/eventually';
 import type { ApprovalRecord, PendingApprovalOfRun } from '../workflows';
 import { reviewAgent } from './fixtures/console/review-agent';
 import { type CliRun, geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';

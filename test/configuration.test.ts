@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import { optionsFromEnv } from '../emulator/env-options';
 import { receiverConfigFromEnv } from '../receiver';
 import { connectToTemporal, geminiflowConfigFromEnv } from '../worker';
-import { freePort } from '../common/dev-server';
+import { freePort } from '../testing/dev-server';
 
 const routingKeys = `k1:${randomBytes(32).toString('base64')}`;
 

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { GeminiflowClient } from '../client';
-import { eventually } from '../common/eventually';
+import { eventually } from './helpers/eventually';
 import { consoleConfigFromEnv, newReviewerToken } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
 import type { ApprovalRecord, PendingApproval } from '../workflows';
 import { launchChromium } from './helpers/browser';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
-import { testLogger } from './receiver-support';
+import { testLogger } from './helpers/receiver';
 import { testTmpDir } from './helpers/temporal';
 
 const aliceToken = 'alice-console-token-0123456789';

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { projectRoot } from '../common/paths';
 import { testTmpDir } from './helpers/temporal';
 
-const demo = path.join(projectRoot, 'cli', 'main.ts');
+const demo = path.join(projectRoot, 'example', 'cli.ts');
 
 /** The demo reuses the test run's Temporal server through TEMPORAL_ADDRESS, on its own task queue. */
 const demoEnv = (queue: string) => ({

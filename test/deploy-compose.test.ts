@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { geminiflowConfigFromEnv } from '../activities/config';
 import { projectRoot } from '../common/paths';
-import { temporalSettings } from '../common/temporal-connection';
+import { temporalSettings } from '../temporal/settings';
 import { optionsFromEnv } from '../emulator/env-options';
 import { receiverConfigFromEnv } from '../receiver/config';
 

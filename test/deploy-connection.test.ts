@@ -6,12 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { SetupError } from '../common/errors';
-import { defaultTemporalAddress, temporalSettings } from '../common/temporal-connection';
+import { defaultTemporalAddress, temporalSettings } from '../temporal/settings';
 import { receiverConfigFromEnv } from '../receiver/config';
 import { startReceiver } from '../receiver/server';
-import { installRuntime } from '../worker/runtime';
-import { spawnEntryPoint } from './deploy-support';
-import { testLogger } from './receiver-support';
+import { installRuntime } from '../temporal/runtime';
+import { spawnEntryPoint } from './helpers/deploy';
+import { testLogger } from './helpers/receiver';
 import { testTmpDir } from './helpers/temporal';
 
 const dir = testTmpDir();
@@ -238,7 +238,7 @@ describe('the entry points connect with those settings', () => {
   it('the real worker process speaks TLS to Temporal when its environment says so', async () => {
     const listener = new FirstBytesListener();
     const address = await listener.start();
-    const worker = spawnEntryPoint('worker/main.ts', { TEMPORAL_ADDRESS: address, TEMPORAL_TLS: 'true' });
+    const worker = spawnEntryPoint('example/worker.ts', { TEMPORAL_ADDRESS: address, TEMPORAL_TLS: 'true' });
     try {
       assert.ok(isClientHello(await listener.first(30_000)), worker.output());
     } finally {

@@ -5,14 +5,14 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { GeminiEvent } from '../common/contract';
-import { eventually } from '../common/eventually';
+import type { GeminiEvent } from '../contract';
+import { eventually } from './helpers/eventually';
 import { type RunningEmulator, startEmulator } from '../emulator';
-import { listDeadLetters } from '../routing/dead-letter-store';
+import { listDeadLetters } from '../temporal/dead-letters';
 import { type RunningReceiver, startReceiver } from '../receiver';
 import { deepResearch, geminiWaitsQuery } from '../workflows';
 import { RoundRobinBalancer } from './helpers/balancer';
-import { testLogger } from './receiver-support';
+import { testLogger } from './helpers/receiver';
 import {
   connectClient,
   signalCount,

@@ -3,16 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { GeminiResourceIds, geminiEventSignal, searchAttributeKeys } from '../common/contract';
+import { GeminiResourceIds, geminiEventSignal, searchAttributeKeys } from '../contract';
 import { SetupError } from '../common/errors';
-import { eventually } from '../common/eventually';
-import { ensureSearchAttributes, setupSearchAttributes } from '../common/search-attributes-setup';
+import { eventually } from './helpers/eventually';
+import { ensureSearchAttributes, setupSearchAttributes } from '../temporal/search-attributes';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
-import { assertGivesBothCommands, exitOf, registerFreshNamespace, spawnEntryPoint, startBareDevServer } from './deploy-support';
+import { assertGivesBothCommands, exitOf, registerFreshNamespace, spawnEntryPoint, startBareDevServer } from './helpers/deploy';
 import { geminiEvent, webhookWait } from './helpers/gemini-events';
-import { envelope, newSecret, nowSec, post, signV1, testLogger } from './receiver-support';
+import { envelope, newSecret, nowSec, post, signV1, testLogger } from './helpers/receiver';
 import { startReceiver } from '../receiver';
-import { listDeadLetters } from '../routing/dead-letter-store';
+import { listDeadLetters } from '../temporal/dead-letters';
 import { testServerAddress, uniqueTaskQueue } from './helpers/temporal';
 
 const { IndexedValueType } = temporal.api.enums.v1;
@@ -54,7 +54,7 @@ describe('search attributes at start, on a namespace nobody prepared', () => {
 
   it('with registration off, the real worker refuses to start and prints the commands that create them', async () => {
     const namespace = await registerFreshNamespace(connection);
-    const worker = spawnEntryPoint('worker/main.ts', {
+    const worker = spawnEntryPoint('example/worker.ts', {
       TEMPORAL_ADDRESS: testServerAddress(),
       TEMPORAL_NAMESPACE: namespace,
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('refused'),
@@ -148,7 +148,7 @@ describe("the issue's scenario: the user's own `temporal server start-dev`, then
   it('runs a workflow to completion without anyone registering search attributes by hand', { timeout: 120_000 }, async () => {
     const server = await startBareDevServer();
     const taskQueue = uniqueTaskQueue('bare');
-    const worker = spawnEntryPoint('worker/main.ts', { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue });
+    const worker = spawnEntryPoint('example/worker.ts', { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue });
     const connection = await Connection.connect({ address: server.address });
     try {
       const client = new Client({ connection });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
-import { emulatorFixture, geminiError, hour, tmpFile, verifyV1 } from './emulator-support';
+import { emulatorFixture, geminiError, hour, tmpFile, verifyV1 } from './helpers/emulator';
 
 const weatherTool = {
   type: 'function' as const,

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { SetupError } from '../common/errors';
 import { optionsFromEnv, withEnvDefaults } from '../emulator/env-options';
-import { emulatorFixture, fetchJwks, hour, startEmulatorProcess, verifyV1, verifyV1a } from './emulator-support';
+import { emulatorFixture, fetchJwks, hour, startEmulatorProcess, verifyV1, verifyV1a } from './helpers/emulator';
 
 async function control(baseUrl: string, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${baseUrl}/_emulator${path}`, {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { optionsFromEnv } from '../emulator/env-options';
-import { emulatorFixture, fetchJwks, hour, verifyV1a } from './emulator-support';
+import { emulatorFixture, fetchJwks, hour, verifyV1a } from './helpers/emulator';
 
 const inlineSrc = [{ contents: [{ parts: [{ text: 'hi' }], role: 'user' }], metadata: { key: 'k1' } }];
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import type { VideoCompletionEvents } from '../emulator';
 import { optionsFromEnv } from '../emulator/env-options';
-import { emulatorFixture, geminiError, tmpFile } from './emulator-support';
+import { emulatorFixture, geminiError, tmpFile } from './helpers/emulator';
 
 const omniModels = ['gemini-omni-1.1-flash', 'gemini-omni-flash-preview', 'gemini-omni-1.2-flash'];
 const videoFormat = { type: 'video' as const, aspect_ratio: '9:16', delivery: 'uri' as const };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SetupError } from '../common/errors';
 import { optionsFromEnv, withEnvDefaults } from '../emulator/env-options';
-import { emulatorFixture } from './emulator-support';
+import { emulatorFixture } from './helpers/emulator';
 
 const src = { model: 'gemini-2.5-flash', src: [{ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }] };
 

@@ -9,7 +9,7 @@ import { GoogleGenAI } from '@google/genai';
 import { projectRoot, toolsDir } from '../common/paths';
 import { startEmulator } from '../emulator';
 import { optionsFromEnv } from '../emulator/env-options';
-import { emulatorFixture, fetchJwks, startEmulatorProcess, tmpFile, verifyJwt } from './emulator-support';
+import { emulatorFixture, fetchJwks, startEmulatorProcess, tmpFile, verifyJwt } from './helpers/emulator';
 
 interface MountProxy {
   url: string;

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import type { CapturedRequest } from '../emulator';
-import { geminiEventTypes } from '../common/contract';
+import { geminiEventTypes } from '../contract';
 import {
   emulatorFixture,
   type EmulatorFixture,
@@ -12,7 +12,7 @@ import {
   verifyJwt,
   verifyV1,
   verifyV1a,
-} from './emulator-support';
+} from './helpers/emulator';
 
 type Envelope = {
   type: string;

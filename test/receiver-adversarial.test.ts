@@ -3,10 +3,10 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { exportSPKI } from 'jose';
-import * as routing from '../routing/activities';
+import * as routing from '../activities/routing';
 import { workflowStatus } from '../receiver/deliver';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
-import { deadLetterWorkflowId, mailboxWorkflowId } from '../common/contract';
+import { deadLetterWorkflowId, mailboxWorkflowId } from '../contract';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import {
   craftJwt,
@@ -25,7 +25,7 @@ import {
   type TestKeys,
   testIssuer,
   testLogger,
-} from './receiver-support';
+} from './helpers/receiver';
 import { webhookWait } from './helpers/gemini-events';
 import {
   connectClient,

@@ -4,14 +4,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
 import type { Client } from '@temporalio/client';
-import * as routing from '../routing/activities';
-import { freePort, startDevServer } from '../common/dev-server';
+import * as routing from '../activities/routing';
+import { freePort, startDevServer } from '../testing/dev-server';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../emulator';
 import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver/server';
-import { GeminiResourceIds } from '../common/contract';
+import { GeminiResourceIds } from '../contract';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { webhookWait } from './helpers/gemini-events';
-import { ownMetadata, routingKeys, testLogger } from './receiver-support';
+import { ownMetadata, routingKeys, testLogger } from './helpers/receiver';
 import {
   connectClient,
   type RunningWorker,

@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { GeminiResourceIds, type GeminiResourceRef } from '../common/contract';
-import { eventually } from '../common/eventually';
+import { GeminiResourceIds, type GeminiResourceRef } from '../contract';
+import { eventually } from './helpers/eventually';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
-import * as routing from '../routing/activities';
-import { findOwner } from '../routing/owner-lookup';
+import * as routing from '../activities/routing';
+import { findOwner } from '../temporal/owner-lookup';
 import type { WaitOptions } from '../workflows/wait-for-gemini-event';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { noReconcile } from './helpers/gemini-events';
@@ -20,7 +20,7 @@ import {
   testServerAddress,
   waitUntilBlocked,
 } from './helpers/temporal';
-import { envelope, newSecret, nowSec, post, signV1, testLogger } from './receiver-support';
+import { envelope, newSecret, nowSec, post, signV1, testLogger } from './helpers/receiver';
 
 const secret = newSecret();
 

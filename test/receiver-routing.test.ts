@@ -4,24 +4,24 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import * as routing from '../routing/activities';
-import { freePort } from '../common/dev-server';
+import * as routing from '../activities/routing';
+import { freePort } from '../testing/dev-server';
 import { SetupError } from '../common/errors';
 import { projectRoot } from '../common/paths';
 import { geminiflowConfigFromEnv } from '../activities/config';
 import { receiverConfigFromEnv } from '../receiver/config';
-import { findOwner } from '../routing/owner-lookup';
-import { deadLetterWorkflowId, geminiEventSignal, mailboxWorkflowId } from '../common/contract';
-import { geminiMailbox } from '../routing/mailbox-workflow';
+import { findOwner } from '../temporal/owner-lookup';
+import { deadLetterWorkflowId, geminiEventSignal, mailboxWorkflowId } from '../contract';
+import { geminiMailbox } from '../workflows/routing/mailbox';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { createReceiver, ReceiverOptionsError } from '../receiver';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
-import type { DeadLetterRecord } from '../routing/dead-letter-workflow';
-import { GeminiResourceIds } from '../common/contract';
-import { envelope, newSecret, nowSec, post, signV1, testLogger } from './receiver-support';
-import { eventually } from '../common/eventually';
+import type { DeadLetterRecord } from '../contract';
+import { GeminiResourceIds } from '../contract';
+import { envelope, newSecret, nowSec, post, signV1, testLogger } from './helpers/receiver';
+import { eventually } from './helpers/eventually';
 import { geminiEvent, noReconcile, webhookWait } from './helpers/gemini-events';
 import {
   connectClient,
@@ -53,7 +53,7 @@ function signed(payload: unknown, webhookId = `msg_${randomUUID()}`) {
 function deadLettersCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const res = spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join(projectRoot, 'cli', 'main.ts'), 'deadletters', ...args],
+    ['--import', 'tsx', path.join(projectRoot, 'example', 'cli.ts'), 'deadletters', ...args],
     {
       cwd: projectRoot,
       env: { ...process.env, LOG_LEVEL: 'warn' },

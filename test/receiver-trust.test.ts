@@ -5,7 +5,7 @@ import { GoogleGenAI } from '@google/genai';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { type RunningEmulator, startEmulator } from '../emulator';
 import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver/server';
-import * as routing from '../routing/activities';
+import * as routing from '../activities/routing';
 import { mintRoutingToken, routingTokenField } from '../routing/token';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { webhookWait } from './helpers/gemini-events';
@@ -19,7 +19,7 @@ import {
   uniqueTaskQueue,
   waitUntilBlocked,
 } from './helpers/temporal';
-import { eventually } from '../common/eventually';
+import { eventually } from './helpers/eventually';
 import {
   currentRoutingKey,
   ownMetadata,
@@ -27,7 +27,7 @@ import {
   routingKeys,
   testLogger,
   workflowsOn,
-} from './receiver-support';
+} from './helpers/receiver';
 
 const JOB_MS = 60_000;
 

@@ -26,7 +26,7 @@ import {
   signV1,
   signV1a,
   testIssuer,
-} from './receiver-support';
+} from './helpers/receiver';
 
 const AUDIENCE = 'https://receiver.example/webhooks/gemini';
 

@@ -6,7 +6,7 @@ import { temporal } from '@temporalio/proto';
 import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
 import { projectRoot } from '../common/paths';
 import * as exampleWorkflows from '../example/workflows';
-import { installRuntime } from '../worker/runtime';
+import { installRuntime } from '../temporal/runtime';
 import * as geminiflowWorkflows from '../workflows/geminiflow-workflows';
 import { testWorkflows } from './helpers/temporal';
 

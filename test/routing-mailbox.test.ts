@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { GeminiResourceIds, geminiEventSignal, mailboxWorkflowId } from '../common/contract';
+import { GeminiResourceIds, geminiEventSignal, mailboxWorkflowId } from '../contract';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
-import { listDeadLetters } from '../routing/dead-letter-store';
-import * as routing from '../routing/activities';
+import { listDeadLetters } from '../temporal/dead-letters';
+import * as routing from '../activities/routing';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { geminiEvent, webhookWait } from './helpers/gemini-events';
-import { envelope, newSecret, nowSec, post, signV1, testLogger } from './receiver-support';
+import { envelope, newSecret, nowSec, post, signV1, testLogger } from './helpers/receiver';
 import { connectClient, type RunningWorker, startWorker, testNamespace, testServerAddress } from './helpers/temporal';
 
 const secret = newSecret();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { GoogleGenAI } from '@google/genai';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { startDevServer } from '../common/dev-server';
+import { startDevServer } from '../testing/dev-server';
 import { agentWorkflow } from '../example/agent';
 import { listPublications, publishOnce } from '../example/publish-outbox';
 import { publish, toolCatalog } from '../example/tools';
@@ -23,7 +23,7 @@ import {
   sendMessageUpdate,
 } from '../workflows';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { eventually } from '../common/eventually';
+import { eventually } from './helpers/eventually';
 import { call, model, replyAfterTools, replyTo } from './helpers/emulated-model';
 import { spawnWorkerProcess, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
 

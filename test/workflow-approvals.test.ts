@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApprovalRefused, GeminiflowClient } from '../client';
-import { eventually } from '../common/eventually';
+import { eventually } from './helpers/eventually';
 import { agentWorkflow } from '../example/agent';
 import { listPublications } from '../example/publish-outbox';
 import { lookupGlossary, publish } from '../example/tools';

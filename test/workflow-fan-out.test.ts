@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { GeminiflowClient } from '../client';
-import { eventually } from '../common/eventually';
+import { eventually } from './helpers/eventually';
 import { answerQuestions, type AnswerQuestionsInput } from '../example/answer-questions';
 import { type FanOutProgress, type FanOutResult, itemWorkflowId, type TextResult } from '../workflows';
 import { readFanOutResults } from '../worker';

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { startDevServer } from '../common/dev-server';
+import { startDevServer } from '../testing/dev-server';
 import {
   type BackgroundInteractionRequest,
   type BatchInput,
@@ -20,7 +20,7 @@ import {
   type PromptSource,
 } from '../workflows';
 import { createActivities } from '../worker';
-import { eventually } from '../common/eventually';
+import { eventually } from './helpers/eventually';
 import { spawnWorkerProcess, startWorker, testTmpDir } from './helpers/temporal';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 

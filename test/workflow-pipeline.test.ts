@@ -12,7 +12,7 @@ import {
 import { followUpQuestions, sourceNotePrompt } from '../example/research-brief-prompts';
 import { decideApprovalUpdate, type PendingApproval, pendingApprovalsQuery } from '../workflows';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { eventually } from '../common/eventually';
+import { eventually } from './helpers/eventually';
 
 const model = 'gemini-2.5-flash';
 

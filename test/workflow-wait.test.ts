@@ -13,7 +13,7 @@ import {
   geminiWaitsQuery,
   waitForGeminiJob,
 } from '../workflows';
-import { eventually } from '../common/eventually';
+import { eventually } from './helpers/eventually';
 import { geminiEvent, noReconcile } from './helpers/gemini-events';
 import {
   connectClient,

@@ -7,7 +7,7 @@ import { GoogleGenAI } from '@google/genai';
 import { ensureRegisteredWebhook } from '../worker';
 import { projectRoot } from '../common/paths';
 import { type RunningEmulator, startEmulator } from '../emulator';
-import { geminiEventTypes } from '../common/contract';
+import { geminiEventTypes } from '../contract';
 import { testTmpDir, uniqueTaskQueue } from './helpers/temporal';
 
 describe('startup option: ensure the registered webhook exists', () => {
@@ -90,11 +90,11 @@ describe('startup option: ensure the registered webhook exists', () => {
   });
 });
 
-/** Runs worker/main.ts until it logs that it started (or exits), then stops it; returns everything it printed. */
+/** Runs example/worker.ts until it logs that it started (or exits), then stops it; returns everything it printed. */
 function runWorkerUntilStarted(env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
     const bundle = process.env.GEMINIFLOW_TEST_WORKFLOW_BUNDLE;
-    const main = path.join(projectRoot, 'worker', 'main.ts');
+    const main = path.join(projectRoot, 'example', 'worker.ts');
     const child = spawn(process.execPath, ['--import', 'tsx', main, ...(bundle ? ['--workflow-bundle', bundle] : [])], {
       cwd: projectRoot,
       env: { ...process.env, LOG_LEVEL: 'info', ...env },

@@ -4,5 +4,5 @@
  */
 export { startLocalStack, type LocalStack, type LocalStackOptions, type LocalWorkerOptions } from './local-stack';
 export * from '../emulator';
-export { startDevServer, connectOrStartDevServer, type DevServer, type DevServerOptions } from '../common/dev-server';
-export { resolveTemporalCli, temporalCliHome, type TemporalCli } from '../common/temporal-cli';
+export { startDevServer, connectOrStartDevServer, type DevServer, type DevServerOptions } from './dev-server';
+export { resolveTemporalCli, temporalCliHome, type TemporalCli } from './temporal-cli';

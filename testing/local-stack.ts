@@ -15,15 +15,15 @@ import {
   type DevServer,
   freePort,
   waitForTemporal,
-} from '../common/dev-server';
-import { ensureSearchAttributes } from '../common/search-attributes-setup';
+} from './dev-server';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { SetupError } from '../common/errors';
 import { logger as rootLogger } from '../common/logger';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../emulator';
 import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver';
 import { parseRoutingKeys } from '../routing/token';
 import { GeminiflowPlugin } from '../worker/plugin';
-import { installRuntime } from '../worker/runtime';
+import { installRuntime } from '../temporal/runtime';
 import { ensureRegisteredWebhook } from '../worker/webhook-setup';
 
 export interface LocalWorkerOptions {

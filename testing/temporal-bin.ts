@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
 import { runMain, SetupError } from '../common/errors';
-import { resolveTemporalCli } from '../common/temporal-cli';
+import { resolveTemporalCli } from './temporal-cli';
 
 /**
  * `npx geminiflow-temporal <args>`: the official Temporal CLI, installed on first use into the per-user cache

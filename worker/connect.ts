@@ -1,6 +1,6 @@
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { SetupError } from '../common/errors';
-import { temporalSettings } from '../common/temporal-connection';
+import { temporalSettings } from '../temporal/settings';
 
 /** How a person starts a Temporal server for local work, with the CLI the package installs on first use. */
 export const localTemporalHint = 'start a local one with `npx geminiflow-temporal server start-dev`, or set TEMPORAL_ADDRESS';

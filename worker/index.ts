@@ -27,5 +27,5 @@ export { connectToTemporal } from './connect';
 export { geminiflowWorkflowsPath, withGeminiflowWorkflows } from './workflows-path';
 export { ensureRegisteredWebhook, ensureWebhookAtStartup, type EnsuredWebhook } from './webhook-setup';
 export { workerStartSettingsFromEnv, type WorkerStartSettings } from './config';
-export { installRuntime } from './runtime';
+export { installRuntime } from '../temporal/runtime';
 export { geminiflowWorkerTuning } from './tuning';

@@ -1,7 +1,7 @@
 import { SimplePlugin } from '@temporalio/plugin';
 import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
 import { logger } from '../common/logger';
-import { searchAttributeModeFromEnv, setupSearchAttributes } from '../common/search-attributes-setup';
+import { searchAttributeModeFromEnv, setupSearchAttributes } from '../temporal/search-attributes';
 import { createActivities } from '../activities';
 import { type GeminiflowConfig, geminiflowConfigFromEnv } from '../activities/config';
 import { type ApprovalNotifyOptions, checkNotifyConfig } from '../activities/notify-config';

@@ -1,6 +1,6 @@
 import type { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import { fanOutMemoKey, fanOutRateLimitedSignal, isRateLimited } from '../common/contract';
+import { fanOutMemoKey, fanOutRateLimitedSignal, isRateLimited } from '../contract';
 import { logger } from '../common/logger';
 
 /** One report per fan-out and worker process in this time: a wave of refused calls is one piece of news. */

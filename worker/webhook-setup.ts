@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { GoogleGenAI } from '@google/genai';
 import { SetupError } from '../common/errors';
 import { logger } from '../common/logger';
-import { geminiEventTypes } from '../common/contract';
+import { geminiEventTypes } from '../contract';
 import { describeGeminiError } from '../activities/gemini-client';
 
 /** The seven event names SDK 3.1.0 and the API reference list; the guide adds the two `*.cancelled` ones. */

@@ -1,5 +1,5 @@
 import type { ActivityOptions } from '@temporalio/workflow';
-import { GeminiflowFailure } from '../common/contract';
+import { GeminiflowFailure } from '../contract';
 
 /**
  * How long each kind of activity may take and how it is retried, by name, so every call of the same kind behaves the

@@ -1,5 +1,5 @@
 import { CancellationScope } from '@temporalio/workflow';
-import type { BackgroundInteractionRequest, GeminiEvent, GeminiEventType } from '../common/contract';
+import type { BackgroundInteractionRequest, GeminiEvent, GeminiEventType } from '../contract';
 import { cancelInteraction, startBackgroundInteraction } from './activities';
 import { cancelJobOnCancellation } from './cancel-job-on-cancellation';
 import { jobEnded } from './job-failures';

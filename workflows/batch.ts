@@ -6,7 +6,7 @@ import {
   defaultTextModel,
   GeminiflowFailure,
   type PromptSource,
-} from '../common/contract';
+} from '../contract';
 import { cancelBatchJob, collectBatchResults, createBatchJob, deleteGeminiFile, uploadBatchInput } from './activities';
 import { cancelJobOnCancellation } from './cancel-job-on-cancellation';
 import { listenForGeminiEvents, type ResolvedWait, type WaitSettings, waitSettingsOf } from './wait-for-gemini-event';

@@ -1,5 +1,5 @@
 // The workflows geminiflow itself hosts; GeminiflowPlugin adds exactly these to the worker's bundle.
-export * from '../routing/workflows';
+export * from './routing';
 export { waitForGeminiJob } from './wait-for-gemini-job';
 export { deepResearch } from './deep-research';
 export { batchPrompts } from './batch';

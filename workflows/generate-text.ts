@@ -1,4 +1,4 @@
-import { defaultTextModel } from '../common/contract';
+import { defaultTextModel } from '../contract';
 import { getAgentInteraction } from './activities';
 import { runBackgroundInteraction } from './background-interaction';
 import { badInput } from './job-failures';

@@ -2,7 +2,7 @@
  * geminiflow/workflow: everything workflow-safe. Start and wait for Gemini jobs from your own workflows, run agents
  * with your tools, and the messages and types to talk to them.
  */
-export * from '../common/contract';
+export * from '../contract';
 export {
   listenForGeminiEvents,
   geminiWaitsQuery,
@@ -36,4 +36,3 @@ export { generateVideo, type VideoInput, type VideoResult } from './video';
 export { waitForGeminiJob } from './wait-for-gemini-job';
 export { generateText, type TextInput, type TextResult } from './generate-text';
 export * from './fan-out';
-export type { DeadLetterRecord, DeadLetterReason } from '../routing/dead-letter-workflow';

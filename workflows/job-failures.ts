@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { GeminiflowFailure } from '../common/contract';
+import { GeminiflowFailure } from '../contract';
 
 /**
  * The failure for a Gemini job that ended without a result (failed, cancelled, expired): not retryable, with Gemini's

@@ -1,5 +1,5 @@
 import { patched } from '@temporalio/workflow';
-import { defaultVideoModel, type DownloadedVideo, type GeminiEventType } from '../common/contract';
+import { defaultVideoModel, type DownloadedVideo, type GeminiEventType } from '../contract';
 import { downloadGeneratedVideo } from './activities';
 import { runBackgroundInteraction } from './background-interaction';
 import { badInput } from './job-failures';

@@ -14,7 +14,7 @@ import {
   GeminiWaitingSince,
   maxTrackedIds,
   resourceKey,
-} from '../common/contract';
+} from '../contract';
 import { reconcileGeminiResource } from './activities';
 import { durationMs } from './duration';
 

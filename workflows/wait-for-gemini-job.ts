@@ -1,4 +1,4 @@
-import type { GeminiResourceRef } from '../common/contract';
+import type { GeminiResourceRef } from '../contract';
 import { listenForGeminiEvents, type ResolvedWait, type WaitOptions } from './wait-for-gemini-event';
 
 /**

@@ -12,13 +12,13 @@ export { exampleTools } from '../../example/tool-implementations';
 export { listPublications } from '../../example/publish-outbox';
 export { briefWorkflowId, researchBriefPipeline, type ResearchBriefResult } from '../../example/research-brief-pipeline';
 export { answerQuestions } from '../../example/answer-questions';
-export { type FanOutItemResult, type GeminiEvent, geminiEventSignal } from '../../common/contract';
-export { type DevServer, freePort, startDevServer } from '../../common/dev-server';
+export { type FanOutItemResult, type GeminiEvent, geminiEventSignal } from '../../contract';
+export { type DevServer, freePort, startDevServer } from '../../testing/dev-server';
 export { runMain } from '../../common/errors';
-export { eventually } from '../../common/eventually';
+export { eventually } from '../../test/helpers/eventually';
 export { projectRoot } from '../../common/paths';
 export { type DynamicSigning, type EmulatorOptions, type RunningEmulator, startEmulator } from '../../emulator';
-export { listDeadLetters } from '../../routing/dead-letter-store';
+export { listDeadLetters } from '../../temporal/dead-letters';
 export { toGeminiEvent } from '../../routing/envelope';
 export { mintRoutingToken, parseRoutingKeys, type RoutingKey, routingTokenField, WebhookVerifier } from '../../receiver';
 export {

@@ -1,5 +1,5 @@
 import { connectTemporal, type ConnectedTemporal } from '../../client/connect';
-import { inspectSearchAttributes, searchAttributeCommands } from '../../common/search-attributes-setup';
+import { inspectSearchAttributes, searchAttributeCommands } from '../../temporal/search-attributes';
 import { temporal } from '@temporalio/proto';
 import { type CheckResult, fail, ok, skip } from './check';
 import { oneLine } from '../output';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { SetupError } from '../../common/errors';
 import { projectRoot } from '../../common/paths';
-import { resolveTemporalCli } from '../../common/temporal-cli';
+import { resolveTemporalCli } from '../../testing/temporal-cli';
 import { composeSettings, type ComposeSettings } from './compose-settings';
 import { type PostgresSettings, postgresBin, startPostgres, stopPostgres } from './postgres';
 import {
@@ -17,7 +17,7 @@ import {
   startNode,
   stopNode,
 } from './temporal-node';
-import { freePort, waitForTemporal } from '../../common/dev-server';
+import { freePort, waitForTemporal } from '../../testing/dev-server';
 
 const run = promisify(execFile);
 

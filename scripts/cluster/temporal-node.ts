@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { waitForTemporal } from '../../common/dev-server';
+import { waitForTemporal } from '../../testing/dev-server';
 import { SetupError } from '../../common/errors';
 
 /**

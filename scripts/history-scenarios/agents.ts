@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { eventually } from '../../common/eventually';
+import { eventually } from '../../test/helpers/eventually';
 import { agentWorkflow } from '../../example/agent';
 import { pipelineStatusQuery, researchBriefPipeline } from '../../example/research-brief-pipeline';
 import {

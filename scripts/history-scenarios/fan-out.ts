@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { eventually } from '../../common/eventually';
+import { eventually } from '../../test/helpers/eventually';
 import { answerQuestions } from '../../example/answer-questions';
 import { fanOutProgressQuery, fanOutPrompts, itemWorkflowId } from '../../workflows';
 import type { HistoryScenario, RecordingContext } from './scenario';

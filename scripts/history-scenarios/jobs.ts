@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { eventually } from '../../common/eventually';
-import { GeminiResourceIds, geminiEventSignal } from '../../common/contract';
-import { deadLetterReplayedSignal } from '../../routing/dead-letter-workflow';
-import { geminiMailbox } from '../../routing/mailbox-workflow';
+import { eventually } from '../../test/helpers/eventually';
+import { GeminiResourceIds, geminiEventSignal } from '../../contract';
+import { deadLetterReplayedSignal } from '../../contract';
+import { geminiMailbox } from '../../workflows/routing/mailbox';
 import {
   batchPrompts,
   deadLetterWorkflowId,

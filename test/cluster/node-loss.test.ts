@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import { eventually } from '../../common/eventually';
+import { eventually } from '../helpers/eventually';
 import { openCluster } from '../../scripts/cluster/cluster';
 import { batchPrompts, type BatchSucceeded, deepResearch, geminiWaitsQuery } from '../../workflows';
 import { waitUntilBlocked } from '../helpers/temporal';

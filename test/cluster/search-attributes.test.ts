@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Client, type Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { GeminiResourceIds, geminiEventSignal, searchAttributeKeys } from '../../common/contract';
-import { eventually } from '../../common/eventually';
+import { GeminiResourceIds, geminiEventSignal, searchAttributeKeys } from '../../contract';
+import { eventually } from '../helpers/eventually';
 import { waitForGeminiJob } from '../../workflows/wait-for-gemini-job';
-import { assertGivesBothCommands, exitOf, registerFreshNamespace, spawnEntryPoint } from '../deploy-support';
-import { freePort } from '../../common/dev-server';
-import { listDeadLetters } from '../../routing/dead-letter-store';
+import { assertGivesBothCommands, exitOf, registerFreshNamespace, spawnEntryPoint } from '../helpers/deploy';
+import { freePort } from '../../testing/dev-server';
+import { listDeadLetters } from '../../temporal/dead-letters';
 import { geminiEvent, webhookWait } from '../helpers/gemini-events';
-import { envelope, newSecret, nowSec, post, signV1 } from '../receiver-support';
+import { envelope, newSecret, nowSec, post, signV1 } from '../helpers/receiver';
 import { clusterFrontends, connectToCluster } from './system';
 
 const { IndexedValueType } = temporal.api.enums.v1;
@@ -48,7 +48,7 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
     const namespace = await freshNamespaceOnEveryNode(connections);
     assert.deepEqual(Object.keys(await customAttributes(connections[0]!, namespace)), []);
     const taskQueue = `cluster-sa-${randomUUID()}`;
-    const worker = spawnEntryPoint('worker/main.ts', {
+    const worker = spawnEntryPoint('example/worker.ts', {
       TEMPORAL_ADDRESS: frontends.at(-1)!,
       TEMPORAL_NAMESPACE: namespace,
       TEMPORAL_TASK_QUEUE: taskQueue,
@@ -134,7 +134,7 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
 
   it('with registration off, the worker refuses to start and prints the commands that create them', { timeout: 120_000 }, async () => {
     const namespace = await freshNamespaceOnEveryNode(connections);
-    const worker = spawnEntryPoint('worker/main.ts', {
+    const worker = spawnEntryPoint('example/worker.ts', {
       TEMPORAL_ADDRESS: frontends[0]!,
       TEMPORAL_NAMESPACE: namespace,
       TEMPORAL_TASK_QUEUE: `cluster-refused-${randomUUID()}`,
@@ -158,7 +158,7 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
         ['OtherListA', 'OtherListB', 'OtherListC'].map((name) => [name, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST]),
       ),
     });
-    const worker = spawnEntryPoint('worker/main.ts', {
+    const worker = spawnEntryPoint('example/worker.ts', {
       TEMPORAL_ADDRESS: frontends[0]!,
       TEMPORAL_NAMESPACE: namespace,
       TEMPORAL_TASK_QUEUE: `cluster-full-${randomUUID()}`,

@@ -3,12 +3,12 @@ import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { GeminiEvent } from '../../common/contract';
-import { freePort } from '../../common/dev-server';
-import { eventually } from '../../common/eventually';
-import { temporalSettings } from '../../common/temporal-connection';
+import type { GeminiEvent } from '../../contract';
+import { freePort } from '../../testing/dev-server';
+import { eventually } from '../helpers/eventually';
+import { temporalSettings } from '../../temporal/settings';
 import type { DeliveryRecord } from '../../emulator/types';
-import { type EntryPointProcess, spawnEntryPoint } from '../deploy-support';
+import { type EntryPointProcess, spawnEntryPoint } from '../helpers/deploy';
 import { RoundRobinBalancer } from '../helpers/balancer';
 import { testTmpDir } from '../helpers/temporal';
 
@@ -142,7 +142,7 @@ export async function startClusterSystem(opts: ClusterSystemOptions = {}): Promi
     const bundleArgs = bundle ? ['--workflow-bundle', bundle] : [];
     for (const i of [0, 1]) {
       workers.push(
-        spawnEntryPoint('worker/main.ts', {
+        spawnEntryPoint('example/worker.ts', {
           TEMPORAL_ADDRESS: frontendOf(i),
           TEMPORAL_NAMESPACE: namespace,
           TEMPORAL_TASK_QUEUE: taskQueue,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { GeminiResourceIds } from '../../common/contract';
-import { eventually } from '../../common/eventually';
+import { GeminiResourceIds } from '../../contract';
+import { eventually } from '../helpers/eventually';
 import { deepResearch, geminiWaitsQuery, waitForGeminiJob } from '../../workflows';
 import { webhookWait } from '../helpers/gemini-events';
 import { type ClusterSystem, deadLettersOn, deliveriesOf, signaledEvents, startClusterSystem } from './system';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type GeminiEvent, geminiEventTypes } from '../../common/contract';
-import type { GeminiResourceRef } from '../../common/contract';
+import { type GeminiEvent, geminiEventTypes } from '../../contract';
+import type { GeminiResourceRef } from '../../contract';
 import type { WaitOptions } from '../../workflows/wait-for-gemini-event';
 
 /** An event as the receiver signals it for one fresh delivery (its own webhook-id). */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { exampleTools } from '../../example/tool-implementations';
 import { type EmulatorOptions } from '../../emulator';
 import { type LocalStack, type LocalWorkerOptions, startLocalStack } from '../../testing';
-import { testLogger } from '../receiver-support';
+import { testLogger } from './receiver';
 import { testNamespace, testServerAddress, testTmpDir, testWorkflows, uniqueTaskQueue } from './temporal';
 
 /**

@@ -6,8 +6,8 @@ import { projectRoot } from '../../common/paths';
 import { type EmulatorOptions, type LocalStack, type LocalWorkerOptions, startLocalStack } from '../../testing';
 import type { AgentInput } from '../../workflows';
 import { reviewAgent, reviewTools } from '../fixtures/console/review-agent';
-import { testLogger } from '../receiver-support';
-import { registerFreshNamespace } from '../deploy-support';
+import { testLogger } from './receiver';
+import { registerFreshNamespace } from './deploy';
 import { testServerAddress, testWorkflows, uniqueTaskQueue } from './temporal';
 
 /**
@@ -85,7 +85,7 @@ export function geminiflow(args: string[], env: Record<string, string> = {}): Pr
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', path.join(projectRoot, 'cli', 'main.ts'), ...args],
+      ['--import', 'tsx', path.join(projectRoot, 'example', 'cli.ts'), ...args],
       { cwd: projectRoot, env: { ...process.env, ...env }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { eventually } from '../../common/eventually';
+import { eventually } from './eventually';
 import { projectRoot } from '../../common/paths';
 import { createActivities, type GeminiflowConfig, type Toolset, withGeminiflowWorkflows } from '../../worker';
-import { installRuntime } from '../../worker/runtime';
+import { installRuntime } from '../../temporal/runtime';
 
 /** The real Temporal server that `npm test` started (or reused) for this run. */
 export function testServerAddress(): string {
@@ -95,7 +95,7 @@ export async function startWorker(
 
 /**
  * A worker as a child process, so a test can kill it the way a crash or a deploy would: the real entry point
- * (`worker/main.ts`) unless another script is named.
+ * (`example/worker.ts`) unless another script is named.
  */
 /** SIGKILLs a child process (a crash, not a shutdown) and resolves once it has exited. */
 export function killChild(child: ChildProcess): Promise<void> {
@@ -108,10 +108,10 @@ export function killChild(child: ChildProcess): Promise<void> {
 
 export function spawnWorkerProcess(
   env: Record<string, string>,
-  script = path.join(projectRoot, 'worker', 'main.ts'),
+  script = path.join(projectRoot, 'example', 'worker.ts'),
 ): { child: ChildProcess; kill(): Promise<void> } {
   const bundle = process.env.GEMINIFLOW_TEST_WORKFLOW_BUNDLE;
-  const args = script.endsWith(path.join('worker', 'main.ts')) && bundle ? ['--workflow-bundle', bundle] : [];
+  const args = script.endsWith(path.join('example', 'worker.ts')) && bundle ? ['--workflow-bundle', bundle] : [];
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: projectRoot,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },

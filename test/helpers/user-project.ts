@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { eventually } from '../../common/eventually';
+import { eventually } from './eventually';
 import { projectRoot } from '../../common/paths';
 
 /** One block of the README's guide: a file to write (its first line is `// <path>`) or shell commands to run. */

@@ -4,7 +4,7 @@ import {
   type DecisionKind,
   decisionKinds,
   type ToolSpec,
-} from '../../common/contract';
+} from '../../contract';
 
 /** A decision in its one internal form: the first form (`approve: boolean`) mapped to approve or deny. */
 export interface Decision {

@@ -6,7 +6,7 @@ import {
   GeminiPendingApprovals,
   type PendingApproval,
   type ToolSpec,
-} from '../../common/contract';
+} from '../../contract';
 import { notifyApproval } from '../activities';
 import { durationMs } from '../duration';
 import type { ApprovalBook, ApprovalOutcome, ApprovalRules } from './approvals';

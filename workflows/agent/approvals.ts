@@ -10,7 +10,7 @@ import {
   type DecisionKind,
   type PendingApproval,
   type ToolSpec,
-} from '../../common/contract';
+} from '../../contract';
 import { checkAgainstTool, type Decision, readDecision, withParsedEdit } from './approval-decisions';
 
 /** How a call's wait for a person ended. */

@@ -1,5 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalDecision, ApprovalRecord, DecidedApproval, PendingApproval } from '../../common/contract';
+import type { ApprovalDecision, ApprovalRecord, DecidedApproval, PendingApproval } from '../../contract';
 import type { AgentReply, AgentState } from './types';
 
 /** A follow-up message; resolves with the model's answer to it (use startUpdate to not wait for that). */

@@ -1,4 +1,4 @@
-import { approvalRuleProblems, findTool, type ToolSpec } from '../../common/contract';
+import { approvalRuleProblems, findTool, type ToolSpec } from '../../contract';
 import { durationMs } from '../duration';
 import { badInput } from '../job-failures';
 

@@ -8,7 +8,7 @@ import {
   log,
   setHandler,
 } from '@temporalio/workflow';
-import { defaultTextModel, functionTool, type ToolSpec } from '../../common/contract';
+import { defaultTextModel, functionTool, type ToolSpec } from '../../contract';
 import { cancelInteraction } from '../activities';
 import { durationMs } from '../duration';
 import { badInput } from '../job-failures';

@@ -1,5 +1,5 @@
 import { isCancellation } from '@temporalio/workflow';
-import { type FunctionCall, type FunctionResult, parseToolArgs, type ToolSpec } from '../../common/contract';
+import { type FunctionCall, type FunctionResult, parseToolArgs, type ToolSpec } from '../../contract';
 import { runTool } from '../activities';
 import type { createApprovalDesk } from './approval-desk';
 import type { ApprovalBook } from './approvals';

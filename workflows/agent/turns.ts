@@ -4,7 +4,7 @@ import {
   type AgentTurnRequest,
   type FunctionTool,
   GeminiflowFailure,
-} from '../../common/contract';
+} from '../../contract';
 import { createAgentInteraction, getAgentInteraction } from '../activities';
 import type { GeminiEvents, WaitSettings } from '../wait-for-gemini-event';
 import type { AnsweredCall } from './tool-calls';

@@ -1,5 +1,5 @@
 import type { Duration } from '@temporalio/common';
-import type { PendingApproval } from '../../common/contract';
+import type { PendingApproval } from '../../contract';
 import type { ApprovalsCarryOver } from './approvals';
 import type { TranscriptCarryOver } from './transcript';
 import type { GeminiEventsCarryOver, WaitSettings } from '../wait-for-gemini-event';

@@ -1,5 +1,5 @@
 import { CancellationScope, executeChild, isCancellation } from '@temporalio/workflow';
-import { type FanOutItemError, type FanOutJob, fanOutMemoKey } from '../../common/contract';
+import { type FanOutItemError, type FanOutJob, fanOutMemoKey } from '../../contract';
 
 /** An item's child workflow id: under the fan-out's, by index, so a restart of the same item reuses it. */
 export function itemWorkflowId(fanOutWorkflowId: string, index: number): string {

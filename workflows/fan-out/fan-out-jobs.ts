@@ -16,7 +16,7 @@ import {
   fanOutRateLimitedSignal,
   GeminiflowFailure,
   isRateLimited,
-} from '../../common/contract';
+} from '../../contract';
 import { badInput } from '../job-failures';
 import { itemError, runItem } from './children';
 import { roomForChild } from './history-budget';

@@ -6,7 +6,7 @@ import {
   type Workflow,
   type WorkflowResultType,
 } from '@temporalio/workflow';
-import { type FanOutJob, type FanOutResult, GeminiflowFailure } from '../../common/contract';
+import { type FanOutJob, type FanOutResult, GeminiflowFailure } from '../../contract';
 import { badInput } from '../job-failures';
 import { fanOutJobs, type FanOutJobsInput } from './fan-out-jobs';
 import { planFor } from './plan';

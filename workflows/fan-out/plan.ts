@@ -1,4 +1,4 @@
-import { type FanOutJob, type FanOutPlan, maxPlanPartBytes } from '../../common/contract';
+import { type FanOutJob, type FanOutPlan, maxPlanPartBytes } from '../../contract';
 import { readFanOutPlan, storeFanOutPlan } from '../activities';
 
 export function planSize(plan: FanOutPlan): number {

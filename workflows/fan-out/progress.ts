@@ -9,7 +9,7 @@ import {
   fanOutProgressQuery,
   type FanOutState,
   GeminiFanOutProgress,
-} from '../../common/contract';
+} from '../../contract';
 import { roomForEvents } from './history-budget';
 import type { AdaptiveWindow } from './window';
 

@@ -8,7 +8,7 @@ import {
   type FanOutResult,
   type PromptBatchChunk,
   type PromptSource,
-} from '../../common/contract';
+} from '../../contract';
 import { collectPromptResults, planPromptBatches, planPromptRequests } from '../activities';
 import { batchPrompts, maxInlinePromptBytes } from '../batch';
 import { badInput } from '../job-failures';

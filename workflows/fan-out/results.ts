@@ -4,7 +4,7 @@ import {
   type FanOutResultEntry,
   type FanOutResultsRef,
   GeminiflowFailure,
-} from '../../common/contract';
+} from '../../contract';
 import { storeFanOutResults } from '../activities';
 
 /** What one run of a fan-out hands to the next about results. */

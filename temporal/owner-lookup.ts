@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { ownerQuery } from './route';
+import { ownerQuery } from '../routing/route';
 
 export interface Owner {
   workflowId: string;

@@ -7,8 +7,8 @@ import { toolsDir } from '../../common/paths';
 import { consoleConfigFromEnv, newReviewerToken } from '../../console/config';
 import { startConsole } from '../../console/server';
 import { paths } from '../../console/views';
-import { researchBriefPipeline, type ResearchBriefResult, briefWorkflowId } from '../../example/research-brief-pipeline';
-import { exampleTools } from '../../example/tool-implementations';
+import { researchBriefPipeline, type ResearchBriefResult, briefWorkflowId } from '../research-brief-pipeline';
+import { exampleTools } from '../tool-implementations';
 import { type InteractionRule, startLocalStack } from '../../testing';
 import type { PendingApproval } from '../../workflows';
 import { askPerson, type Choice, waitForEnter } from './person';
@@ -40,7 +40,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     // The emulator runs its clock fast; webhook timestamps stay on real time so the receiver's 5-minute check holds.
     emulator: process.env.GEMINI_API_KEY ? false : { timeScale: opts.timeScale, webhookTimestampClock: 'real' },
     webhooks: 'both',
-    worker: { workflowsPath: require.resolve('../../example/workflows'), tools: [exampleTools()] },
+    worker: { workflowsPath: require.resolve('../workflows'), tools: [exampleTools()] },
     logger: logger.child({}, { level: 'warn' }),
   });
   const geminiflow = new GeminiflowClient(stack.client, { taskQueue: stack.taskQueue });

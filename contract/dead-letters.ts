@@ -1,6 +1,8 @@
-import type { Duration } from '@temporalio/common';
-import { condition, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
-import type { GeminiEvent } from '../common/contract';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { GeminiEvent } from './events';
+
+/** The workflow type of a dead letter: the receiver and the client start and list it by name. */
+export const deadLetterWorkflowType = 'geminiDeadLetter';
 
 export type DeadLetterReason =
   | 'workflow_closed'
@@ -40,19 +42,3 @@ export interface DeadLetterReplay {
 
 export const deadLetterReplayedSignal = defineSignal<[DeadLetterReplay]>('deadLetterReplayed');
 export const deadLetterRecordQuery = defineQuery<DeadLetterRecord>('deadLetterRecord');
-
-/**
- * One dead letter per webhook-id: the record is the workflow's input (and its memo, so listing needs no worker).
- * It stays open, i.e. pending, until it is replayed or the retention period passes.
- */
-export async function geminiDeadLetter(
-  record: DeadLetterRecord,
-  retention: Duration = '30 days',
-): Promise<{ record: DeadLetterRecord; replayed?: DeadLetterReplay }> {
-  let replayed: DeadLetterReplay | undefined;
-  setHandler(deadLetterReplayedSignal, (replay) => void (replayed ??= replay));
-  setHandler(deadLetterRecordQuery, () => record);
-
-  await condition(() => replayed !== undefined, retention);
-  return { record, replayed };
-}

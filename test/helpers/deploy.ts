@@ -4,12 +4,12 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { freePort, waitForTemporal } from '../common/dev-server';
-import { searchAttributeKeys } from '../common/contract';
-import { cliTypeName } from '../common/search-attributes-setup';
-import { eventually } from '../common/eventually';
-import { projectRoot } from '../common/paths';
-import { resolveTemporalCli } from '../common/temporal-cli';
+import { freePort, waitForTemporal } from '../../testing/dev-server';
+import { searchAttributeKeys } from '../../contract';
+import { cliTypeName } from '../../temporal/search-attributes';
+import { eventually } from './eventually';
+import { projectRoot } from '../../common/paths';
+import { resolveTemporalCli } from '../../testing/temporal-cli';
 
 export interface EntryPointProcess {
   child: ChildProcess;
@@ -20,7 +20,7 @@ export interface EntryPointProcess {
   kill(): Promise<void>;
 }
 
-/** A real entry point (`worker/main.ts`, `receiver/main.ts`) as a separate process, as a user or a container runs it. */
+/** A real entry point (`example/worker.ts`, `receiver/main.ts`) as a separate process, as a user or a container runs it. */
 export function spawnEntryPoint(entry: string, env: Record<string, string>, args: string[] = []): EntryPointProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry), ...args], {
     cwd: projectRoot,

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, type JWK, SignJWT } from 'jose';
 import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
-import type { GeminiResourceKind } from '../common/contract';
-import { mintRoutingToken, parseRoutingKeys, routingTokenField } from '../routing/token';
+import type { GeminiResourceKind } from '../../contract';
+import { mintRoutingToken, parseRoutingKeys, routingTokenField } from '../../routing/token';
 
 /** Receivers in tests log only refusals worth a warning, unless LOG_LEVEL asks for more. */
 export const testLogger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });

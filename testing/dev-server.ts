@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
-import { searchAttributeKeys } from './contract';
-import { SetupError } from './errors';
-import { cliTypeName, ensureSearchAttributes } from './search-attributes-setup';
-import { temporalSettings } from './temporal-connection';
+import { searchAttributeKeys } from '../contract';
+import { SetupError } from '../common/errors';
+import { cliTypeName, ensureSearchAttributes } from '../temporal/search-attributes';
+import { temporalSettings } from '../temporal/settings';
 import { resolveTemporalCli } from './temporal-cli';
 
 export interface DevServerOptions {

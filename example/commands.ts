@@ -1,12 +1,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { toolsDir } from '../../common/paths';
-import { exampleTools } from '../../example/tool-implementations';
-import { startLocalStack } from '../../testing';
-import { runDemo } from '../demo/run-demo';
-import { examples } from '../help';
-import { positiveInt, print, UsageError } from '../output';
-import { untilStopped } from './console';
+import { toolsDir } from '../common/paths';
+import { exampleTools } from './tool-implementations';
+import { startLocalStack } from '../testing';
+import { runDemo } from './demo/run-demo';
+import { examples } from '../cli/help';
+import { positiveInt, print, UsageError } from '../cli/output';
+import { untilStopped } from '../cli/commands/console';
 
 const number = (what: string) => (v: string) => {
   const n = Number(v);
@@ -14,8 +14,8 @@ const number = (what: string) => (v: string) => {
   return n;
 };
 
-/** `stack` and `demo`: the whole system on this machine. */
-export function registerLocal(program: Command): void {
+/** `stack` and `demo`: the whole system on this machine, running the example app. */
+export function registerExampleCommands(program: Command): void {
   examples(
     program
       .command('stack')
@@ -33,7 +33,7 @@ export function registerLocal(program: Command): void {
       emulator: process.env.GEMINI_API_KEY ? false : { port: Number(process.env.GEMINI_EMULATOR_PORT ?? 8790) },
       receiver: { port: Number(process.env.RECEIVER_PORT ?? 8789), opsPort: Number(process.env.RECEIVER_OPS_PORT ?? 8788) },
       webhooks: 'both',
-      worker: { workflowsPath: require.resolve('../../example/workflows'), tools: [exampleTools()] },
+      worker: { workflowsPath: require.resolve('./workflows'), tools: [exampleTools()] },
     });
     print(
       [

@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import { SetupError } from './errors';
+import { SetupError } from '../common/errors';
 
 /** The address every process uses when neither TEMPORAL_ADDRESS nor a profile names one. */
 export const defaultTemporalAddress = '127.0.0.1:7233';

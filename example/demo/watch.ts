@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { GeminiflowClient } from '../../client';
-import { type PipelineStage, type PipelineStatus, pipelineStatusQuery } from '../../example/research-brief-pipeline';
+import { type PipelineStage, type PipelineStatus, pipelineStatusQuery } from '../research-brief-pipeline';
 
 type Say = (line: string) => void;
 

@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, type ConnectionLike, isGrpcServiceError } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { searchAttributeKeys } from './contract';
-import { declareEnvNames } from './env-names';
-import { SetupError } from './errors';
-import type { TemporalSettings } from './temporal-connection';
+import { searchAttributeKeys } from '../contract';
+import { declareEnvNames } from '../common/env-names';
+import { SetupError } from '../common/errors';
+import type { TemporalSettings } from './settings';
 
 type SearchAttributeKey = (typeof searchAttributeKeys)[number];
 

@@ -4,9 +4,15 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { type DeadLetterRecord, deadLetterReplayedSignal, geminiDeadLetter } from './dead-letter-workflow';
-import { deadLetterWorkflowId, type GeminiEvent, geminiEventSignal } from '../common/contract';
-import { normaliseEventType, toGeminiEvent } from './envelope';
+import {
+  type DeadLetterRecord,
+  deadLetterReplayedSignal,
+  deadLetterWorkflowId,
+  deadLetterWorkflowType,
+  type GeminiEvent,
+  geminiEventSignal,
+} from '../contract';
+import { normaliseEventType, toGeminiEvent } from '../routing/envelope';
 import { findOwner } from './owner-lookup';
 
 /** What a listing shows: the record without the event and envelope, which stay in the workflow's input. */
@@ -20,7 +26,7 @@ export type DeadLetterSummary = Omit<DeadLetterRecord, 'event' | 'envelope'>;
 export async function recordDeadLetter(client: Client, taskQueue: string, record: DeadLetterRecord): Promise<void> {
   const { event: _event, envelope: _envelope, ...summary } = record;
   try {
-    await client.workflow.start(geminiDeadLetter, {
+    await client.workflow.start(deadLetterWorkflowType, {
       workflowId: deadLetterWorkflowId(record.webhookId),
       taskQueue,
       args: [record],
@@ -44,7 +50,7 @@ export async function listDeadLetters(
   client: Client,
   opts: { type?: string; reason?: string; includeReplayed?: boolean; limit?: number } = {},
 ): Promise<DeadLetterEntry[]> {
-  const query = `WorkflowType = 'geminiDeadLetter'${opts.includeReplayed ? '' : ` AND ExecutionStatus = 'Running'`}`;
+  const query = `WorkflowType = '${deadLetterWorkflowType}'${opts.includeReplayed ? '' : ` AND ExecutionStatus = 'Running'`}`;
   const entries: DeadLetterEntry[] = [];
   for await (const run of client.workflow.list({ query })) {
     const record = run.memo?.record as DeadLetterSummary | undefined;

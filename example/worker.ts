@@ -2,9 +2,9 @@ import { Command } from 'commander';
 import { Worker } from '@temporalio/worker';
 import { runMain } from '../common/errors';
 import { logger } from '../common/logger';
-import { ensureSearchAttributes } from '../common/search-attributes-setup';
-import { temporalSettings } from '../common/temporal-connection';
-import { exampleTools } from '../example/tool-implementations';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { temporalSettings } from '../temporal/settings';
+import { exampleTools } from './tool-implementations';
 import {
   connectToTemporal,
   ensureWebhookAtStartup,
@@ -14,7 +14,7 @@ import {
   geminiflowWorkerTuning,
   installRuntime,
   workerStartSettingsFromEnv,
-} from './index';
+} from '../worker';
 
 /**
  * `npm run worker [-- --workflow-bundle <file>]`: the example app's worker (its workflows and tools, plus geminiflow's),
@@ -45,7 +45,7 @@ runMain(async () => {
     taskQueue: temporal.taskQueue,
     ...(workflowBundle
       ? { workflowBundle: { codePath: workflowBundle } }
-      : { workflowsPath: require.resolve('../example/workflows') }),
+      : { workflowsPath: require.resolve('./workflows') }),
     plugins: [plugin],
   });
   logger.info({ address, namespace: temporal.namespace, taskQueue: temporal.taskQueue }, 'worker started');

@@ -14,7 +14,7 @@ import {
   type RunningEmulator,
   startCaptureListener,
   startEmulator,
-} from '../emulator';
+} from '../../emulator';
 
 export interface EmulatorFixture {
   emu: RunningEmulator;

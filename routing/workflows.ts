@@ -1,3 +1,0 @@
-// The routing workflows for a worker's bundle: the receiver starts them, the worker hosts them.
-export { geminiMailbox } from './mailbox-workflow';
-export { geminiDeadLetter } from './dead-letter-workflow';
