@@ -53,7 +53,12 @@ type Step = {
   error?: { message?: string };
 };
 
-function summarise(interaction: { id: string; status: string; steps?: unknown[]; errors?: unknown[] }): AgentInteraction {
+function summarise(interaction: {
+  id: string;
+  status: string;
+  steps?: unknown[];
+  errors?: unknown[];
+}): AgentInteraction {
   const steps = (interaction.steps ?? []) as Step[];
   // Only what follows the latest input answers it; `get` returns the whole timeline.
   let start = 0;

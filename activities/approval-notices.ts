@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Webhook } from 'standardwebhooks';
 import { type ApprovalNotice, type ApprovalNoticeDelivery, GeminiflowFailure } from '../contract';
+import { type ApprovalRun, approvalPayload, slackText } from './approval-payload';
 import type { ApprovalNotifyConfig } from './notify-config';
-import { approvalPayload, type ApprovalRun, slackText } from './approval-payload';
 
 /** One listener, named by kind and position: its URL may carry a token, so it never appears in errors or history. */
 interface Target {

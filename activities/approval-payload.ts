@@ -37,20 +37,20 @@ export function approvalPayload(notice: ApprovalNotice, run: ApprovalRun, consol
 }
 
 // Slack's mrkdwn treats these three as control characters.
-const escape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+const escapeMrkdwn = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 /** The one-line message for Slack incoming webhooks (and anything else that takes `{text}`). */
 export function slackText({ type, data }: ApprovalPayload): string {
-  const what = `\`${escape(data.tool)}\` in ${escape(data.workflowId)}`;
+  const what = `\`${escapeMrkdwn(data.tool)}\` in ${escapeMrkdwn(data.workflowId)}`;
   const then = data.onTimeout === 'approve' ? 'it runs' : 'it is refused';
-  const link = data.link ? ` <${escape(data.link)}|Open the approval page>` : '';
+  const link = data.link ? ` <${escapeMrkdwn(data.link)}|Open the approval page>` : '';
   switch (type) {
     case 'approval.requested':
       return `Approval needed: ${what} (until ${data.deadline}, then ${then}).${link}`;
     case 'approval.reminder':
       return `Reminder: ${what} still waits for approval (until ${data.deadline}, then ${then}).${link}`;
     case 'approval.decided': {
-      const by = data.decision?.reviewer ? ` by ${escape(data.decision.reviewer)}` : '';
+      const by = data.decision?.reviewer ? ` by ${escapeMrkdwn(data.decision.reviewer)}` : '';
       return `${what} was ${data.decision?.status ?? 'decided'}${by}.${link}`;
     }
     case 'approval.timed_out':

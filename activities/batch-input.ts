@@ -12,7 +12,10 @@ interface InputLine {
 export const badInput = (message: string) => ApplicationFailure.nonRetryable(message, GeminiflowFailure.badBatchInput);
 
 /** The batch's input lines, produced one at a time so no step holds the whole batch in memory. */
-export async function* batchInputLines(source: PromptSource, options: BatchRequestOptions = {}): AsyncGenerator<InputLine> {
+export async function* batchInputLines(
+  source: PromptSource,
+  options: BatchRequestOptions = {},
+): AsyncGenerator<InputLine> {
   const request = (text: string) => ({
     contents: [{ role: 'user', parts: [{ text }] }],
     ...(options.systemInstruction ? { systemInstruction: { parts: [{ text: options.systemInstruction }] } } : {}),
@@ -64,7 +67,8 @@ export async function* batchInputLines(source: PromptSource, options: BatchReque
       const of = source.of;
       if (of?.kind === 'template') {
         // A template's range is made directly, not by running through the prompts before it.
-        if (start + count > of.count) throw badInput(`the slice ends at prompt ${start + count}, but the source has ${of.count}`);
+        if (start + count > of.count)
+          throw badInput(`the slice ends at prompt ${start + count}, but the source has ${of.count}`);
         yield* templateLines(of, start, start + count, request);
         return;
       }
@@ -97,4 +101,3 @@ function* templateLines(
 export async function* batchKeys(source: PromptSource): AsyncGenerator<string> {
   for await (const line of batchInputLines(source)) yield line.key;
 }
-

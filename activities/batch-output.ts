@@ -47,7 +47,8 @@ export async function parseBatchOutput(
 
   for await (const { line, text } of readJsonLines(outPath)) {
     const parsed = parseOutputLine(text);
-    if (!parsed) throw ApplicationFailure.nonRetryable(`output line ${line} has no key`, GeminiflowFailure.badBatchOutput);
+    if (!parsed)
+      throw ApplicationFailure.nonRetryable(`output line ${line} has no key`, GeminiflowFailure.badBatchOutput);
     if (!seen.has(parsed.key)) record(parsed.key, parsed.result);
   }
   for await (const key of batchKeys(source)) {
@@ -99,7 +100,10 @@ export function parseOutputLine(text: string): { key: string; result: BatchItemR
       const reason = line.response.promptFeedback?.blockReason ?? 'no candidates';
       return { key, result: { ok: false, error: { message: `blocked: ${reason}` } } };
     }
-    return { key, result: { ok: true, text, ...(candidate.finishReason ? { finishReason: candidate.finishReason } : {}) } };
+    return {
+      key,
+      result: { ok: true, text, ...(candidate.finishReason ? { finishReason: candidate.finishReason } : {}) },
+    };
   }
   return { key, result: { ok: false, error: itemError(line as BatchItemError) } };
 }

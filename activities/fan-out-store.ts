@@ -30,7 +30,10 @@ function writeAtomically(file: string, lines: string[]): void {
 
 export function writePlanPart(root: string, key: string, part: number, jobs: FanOutJob[]): StoredPlanPart {
   const file = path.join(folderOf(root, key), `plan-${String(part).padStart(5, '0')}.jsonl`);
-  writeAtomically(file, jobs.map((j) => JSON.stringify(j)));
+  writeAtomically(
+    file,
+    jobs.map((j) => JSON.stringify(j)),
+  );
   return { path: file, count: jobs.length };
 }
 
@@ -60,7 +63,10 @@ export async function readPlanJobs(parts: StoredPlanPart[], indices: number[]): 
 export function writeResultSegment(root: string, key: string, segment: number, entries: FanOutResultEntry[]): string {
   const file = path.join(folderOf(root, key), `results-${String(segment).padStart(5, '0')}.jsonl`);
   const sorted = [...entries].sort((a, b) => a.i - b.i);
-  writeAtomically(file, sorted.map(({ i, r }) => JSON.stringify({ i, ...r })));
+  writeAtomically(
+    file,
+    sorted.map(({ i, r }) => JSON.stringify({ i, ...r })),
+  );
   return file;
 }
 

@@ -6,8 +6,8 @@ import type { GoogleGenAI } from '@google/genai';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type DownloadedVideo, GeminiflowFailure } from '../contract';
-import { findVideoOutput } from './interaction-output';
 import { callGemini, type GeminiContext, geminiFailure, isNotFound } from './gemini-client';
+import { findVideoOutput } from './interaction-output';
 
 /**
  * Files API name (`files/abc`) for what Gemini hands out as an output pointer: a name, a bare id, or a download URL
@@ -85,7 +85,11 @@ export function createFileActivities({ ai, outputDir }: GeminiContext) {
      * Saves a generated video in the output folder as `<interaction id>.<ext>`. The same interaction always writes the
      * same path, so a retried download replaces a partial file instead of adding one.
      */
-    async downloadGeneratedVideo(input: { interactionId: string; file?: string; mimeType?: string }): Promise<DownloadedVideo> {
+    async downloadGeneratedVideo(input: {
+      interactionId: string;
+      file?: string;
+      mimeType?: string;
+    }): Promise<DownloadedVideo> {
       const name = geminiFileName(input.file ?? (await videoFileOf(input.interactionId)));
       const meta = await callGemini(() => ai.files.get({ name }));
       const mimeType = meta.mimeType ?? input.mimeType ?? 'video/mp4';
@@ -94,7 +98,13 @@ export function createFileActivities({ ai, outputDir }: GeminiContext) {
       const partial = `${target}.part`;
       await downloadGeminiFile(ai, name, partial);
       fs.renameSync(partial, target);
-      return { interactionId: input.interactionId, file: name, path: target, sizeBytes: fs.statSync(target).size, mimeType };
+      return {
+        interactionId: input.interactionId,
+        file: name,
+        path: target,
+        sizeBytes: fs.statSync(target).size,
+        mimeType,
+      };
     },
   };
 }

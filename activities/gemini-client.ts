@@ -100,7 +100,8 @@ function retryDelayOf(err: unknown): number | undefined {
   let details = e?.error?.error?.details;
   if (details === undefined && typeof e?.message === 'string' && e.message.includes('retryDelay')) {
     try {
-      details = (JSON.parse(e.message.slice(e.message.indexOf('{'))) as { error?: { details?: unknown } }).error?.details;
+      details = (JSON.parse(e.message.slice(e.message.indexOf('{'))) as { error?: { details?: unknown } }).error
+        ?.details;
     } catch {
       return undefined;
     }

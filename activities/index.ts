@@ -1,4 +1,3 @@
-import { deadLetterGeminiEvent, findGeminiResourceOwner, geminiWorkflowStatus } from './routing';
 import { createAgentActivities } from './agent-interactions';
 import { createApprovalNoticeActivities } from './approval-notices';
 import { createBatchActivities, readBatchStatus } from './batches';
@@ -8,6 +7,7 @@ import { createFileActivities } from './files';
 import { createGeminiContext } from './gemini-client';
 import { createInteractionActivities, readInteractionStatus } from './interactions';
 import { createReconcileActivities } from './reconcile';
+import { deadLetterGeminiEvent, findGeminiResourceOwner, geminiWorkflowStatus } from './routing';
 import { createToolActivities, type Toolset } from './tools';
 
 /**
@@ -36,12 +36,12 @@ export function createActivities(config: GeminiflowConfig, options: { tools?: re
 
 export type GeminiflowActivities = ReturnType<typeof createActivities>;
 
-export { type GeminiflowConfig, geminiflowConfigFromEnv } from './config';
-export { type ApprovalNotifyConfig, type ApprovalNotifyOptions, checkNotifyConfig } from './notify-config';
 export { approvalWebhookId } from './approval-notices';
-export { approvalLink, type ApprovalPayload } from './approval-payload';
-export { implementTools, ToolError, type ToolContext, type ToolImplementations, type Toolset } from './tools';
+export { type ApprovalPayload, approvalLink } from './approval-payload';
 export { readBatchOutput } from './batch-output';
+export { type GeminiflowConfig, geminiflowConfigFromEnv } from './config';
 export { readFanOutResults } from './fan-out-store';
-export { readPromptResults } from './prompt-results';
 export { geminiClientFor } from './gemini-client';
+export { type ApprovalNotifyConfig, type ApprovalNotifyOptions, checkNotifyConfig } from './notify-config';
+export { readPromptResults } from './prompt-results';
+export { implementTools, type ToolContext, ToolError, type ToolImplementations, type Toolset } from './tools';

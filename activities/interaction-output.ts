@@ -76,7 +76,9 @@ export interface VideoOutput {
 export function findVideoOutput(interaction: Interaction): VideoOutput | undefined {
   const candidates = [
     interaction.output_video,
-    ...outputContent<{ type?: string; uri?: string; mime_type?: string }>(interaction).filter((c) => c.type === 'video'),
+    ...outputContent<{ type?: string; uri?: string; mime_type?: string }>(interaction).filter(
+      (c) => c.type === 'video',
+    ),
   ] as ({ uri?: string; mime_type?: string } | undefined)[];
   const video = candidates.find((c) => c?.uri);
   return video ? { file: video.uri!, mimeType: video.mime_type } : undefined;

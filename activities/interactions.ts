@@ -69,7 +69,11 @@ export function createInteractionActivities({ ai, webhookConfig }: GeminiContext
 }
 
 /** The reconciliation backstop's read of an interaction: the event its current state would have sent, or null. */
-export async function readInteractionStatus(ai: GoogleGenAI, id: string, until: readonly GeminiEventType[]): Promise<FoundState | null> {
+export async function readInteractionStatus(
+  ai: GoogleGenAI,
+  id: string,
+  until: readonly GeminiEventType[],
+): Promise<FoundState | null> {
   const interaction = await callGemini(() => ai.interactions.get(id));
   const errors = (interaction.errors ?? []) as { code?: unknown; message?: string }[];
   const failed = (code: unknown, message: string): FoundState => ({

@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import {
@@ -8,8 +8,8 @@ import {
   type BatchRequestOptions,
   type CollectedPromptResults,
   type FanOutJob,
-  type FanOutResultsRef,
   type FanOutPlan,
+  type FanOutResultsRef,
   maxPlanPartBytes,
   type PromptBatchChunk,
   type PromptChunkOutcome,
@@ -49,7 +49,10 @@ export function createPromptActivities({ ai }: GeminiContext, root: string) {
       for await (const line of batchInputLines(input.source, input.options)) {
         beatEvery(total);
         const bytes = Buffer.byteLength(JSON.stringify(line)) + 1;
-        if (bytes > input.maxBytes) throw badInput(`prompt "${line.key}" alone takes ${bytes} bytes, over the ${input.maxBytes} a batch may hold`);
+        if (bytes > input.maxBytes)
+          throw badInput(
+            `prompt "${line.key}" alone takes ${bytes} bytes, over the ${input.maxBytes} a batch may hold`,
+          );
         if (current.count >= input.maxPrompts || current.bytes + bytes > input.maxBytes) {
           chunks.push(current);
           current = { start: total, count: 0, bytes: 0 };
@@ -64,7 +67,11 @@ export function createPromptActivities({ ai }: GeminiContext, root: string) {
     },
 
     /** The per-request plan: one `generateText` job per prompt, labelled with its key, kept in the store. */
-    async planPromptRequests(input: { key: string; source: PromptSource; request: PromptRequestSettings }): Promise<FanOutPlan> {
+    async planPromptRequests(input: {
+      key: string;
+      source: PromptSource;
+      request: PromptRequestSettings;
+    }): Promise<FanOutPlan> {
       const { model, systemInstruction, generationConfig, wait } = input.request;
       const parts = [];
       let jobs: FanOutJob[] = [];
@@ -73,7 +80,8 @@ export function createPromptActivities({ ai }: GeminiContext, root: string) {
       for await (const line of batchInputLines(input.source)) {
         beatEvery(total);
         const text = promptText(line.request);
-        if (text === undefined) throw badInput(`prompt "${line.key}" is a full request; per-request mode takes text prompts`);
+        if (text === undefined)
+          throw badInput(`prompt "${line.key}" is a full request; per-request mode takes text prompts`);
         const job: FanOutJob = {
           workflowType: 'generateText',
           label: line.key,

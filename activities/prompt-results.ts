@@ -19,9 +19,13 @@ export interface PromptResultSource {
 }
 
 /** How each batch ended, from the batches' fan-out results in the store (when they were too many to return). */
-export async function storedOutcomes(batches: { chunks: PromptBatchChunk[]; stored?: FanOutResultsRef }): Promise<PromptChunkOutcome[]> {
+export async function storedOutcomes(batches: {
+  chunks: PromptBatchChunk[];
+  stored?: FanOutResultsRef;
+}): Promise<PromptChunkOutcome[]> {
   const byIndex = new Map<number, FanOutItemResult>();
-  for await (const { index, result } of readFanOutResults(batches.stored ?? { segments: [], count: 0 })) byIndex.set(index, result);
+  for await (const { index, result } of readFanOutResults(batches.stored ?? { segments: [], count: 0 }))
+    byIndex.set(index, result);
   return batches.chunks.map((_, i) => chunkOutcome(byIndex.get(i)));
 }
 
@@ -30,7 +34,14 @@ export async function storedOutcomes(batches: { chunks: PromptBatchChunk[]; stor
  * writes the output in input order), one batch at a time; a line out of order waits in memory until its key comes.
  */
 export class BatchOutputs implements PromptResultSource {
-  private open: { chunk: number; lines: AsyncGenerator<{ key: string; result: BatchItemResult }>; early: Map<string, BatchItemResult>; cleanup(): void } | undefined;
+  private open:
+    | {
+        chunk: number;
+        lines: AsyncGenerator<{ key: string; result: BatchItemResult }>;
+        early: Map<string, BatchItemResult>;
+        cleanup(): void;
+      }
+    | undefined;
 
   constructor(
     private readonly ai: GoogleGenAI,
@@ -43,7 +54,10 @@ export class BatchOutputs implements PromptResultSource {
     const outcome = this.outcomes[chunk];
     if (!outcome) return { ok: false, error: { message: 'no batch holds this prompt' } };
     if (outcome.state !== 'succeeded') {
-      return { ok: false, error: { message: `its batch ${outcome.state}: ${outcome.error.message}`, status: outcome.error.type } };
+      return {
+        ok: false,
+        error: { message: `its batch ${outcome.state}: ${outcome.error.message}`, status: outcome.error.type },
+      };
     }
     if (this.open?.chunk !== chunk) {
       await this.close();
@@ -103,7 +117,8 @@ export class RequestResults implements PromptResultSource {
       if (next.done) return { ok: false, error: { message: 'the fan-out has no result for this prompt' } };
       this.head = next.value;
     }
-    if (this.head.index !== index) return { ok: false, error: { message: 'the fan-out has no result for this prompt' } };
+    if (this.head.index !== index)
+      return { ok: false, error: { message: 'the fan-out has no result for this prompt' } };
     const r = this.head.result;
     if (r.ok) return { ok: true, text: String((r.value as { text?: unknown })?.text ?? '') };
     return { ok: false, error: { message: r.error.message, ...(r.error.type ? { status: r.error.type } : {}) } };
@@ -115,6 +130,9 @@ export class RequestResults implements PromptResultSource {
 }
 
 /** Every result of a prompt fan-out in prompt order, from its `resultsFile` (where the fan-out store is readable). */
-export async function* readPromptResults(resultsFile: string): AsyncGenerator<{ key: string; result: BatchItemResult }> {
-  for await (const { text } of readJsonLines(resultsFile)) yield JSON.parse(text) as { key: string; result: BatchItemResult };
+export async function* readPromptResults(
+  resultsFile: string,
+): AsyncGenerator<{ key: string; result: BatchItemResult }> {
+  for await (const { text } of readJsonLines(resultsFile))
+    yield JSON.parse(text) as { key: string; result: BatchItemResult };
 }

@@ -18,15 +18,17 @@ export function createReconcileActivities(readers: Record<GeminiResourceKind, St
   return {
     async reconcileGeminiResource(resource: GeminiResourceRef, until: GeminiEventType[]): Promise<GeminiEvent | null> {
       const found = await readers[resource.kind](resource.id, until);
-      return found && {
-        // Stable per state, so a repeated read of the same state is recognised as the same event.
-        webhookId: `reconciliation:${resource.id}:${found.type}`,
-        type: found.type,
-        resourceId: resource.id,
-        timestamp: new Date().toISOString(),
-        data: { id: resource.id, ...found.data },
-        via: 'reconciliation',
-      };
+      return (
+        found && {
+          // Stable per state, so a repeated read of the same state is recognised as the same event.
+          webhookId: `reconciliation:${resource.id}:${found.type}`,
+          type: found.type,
+          resourceId: resource.id,
+          timestamp: new Date().toISOString(),
+          data: { id: resource.id, ...found.data },
+          via: 'reconciliation',
+        }
+      );
     },
   };
 }

@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import type { DeadLetterRecord } from '../contract';
 import { recordDeadLetter } from '../temporal/dead-letters';
 import { findOwner, type Owner } from '../temporal/owner-lookup';
-import type { DeadLetterRecord } from '../contract';
 
 /**
  * Used by the mailbox workflow: the run that recorded the resource id, or null when none has (yet). "Not yet" is an

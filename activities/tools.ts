@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { SetupError } from '../common/errors';
 import {
   GeminiflowFailure,
   parseToolArgs,
@@ -7,7 +8,6 @@ import {
   type ToolOutcome,
   type ToolSpec,
 } from '../contract';
-import { SetupError } from '../common/errors';
 
 /** What a tool implementation gets besides its arguments. */
 export interface ToolContext {
@@ -66,7 +66,8 @@ export function checkToolsets(toolsets: readonly Toolset[]): Map<string, Runnabl
       seen.add(spec.name);
       const run = Object.hasOwn(implementations, spec.name) ? implementations[spec.name] : undefined;
       if (spec.policy === 'refuse') continue;
-      if (typeof run !== 'function') problems.push(`tool "${spec.name}" is offered to the model but has no implementation`);
+      if (typeof run !== 'function')
+        problems.push(`tool "${spec.name}" is offered to the model but has no implementation`);
       else runnable.set(spec.name, { spec, run });
     }
     for (const name of Object.keys(implementations)) {

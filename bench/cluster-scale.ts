@@ -4,8 +4,8 @@
  * side, never asserted: the figures depend on the machine and on what else runs on it.
  */
 import type { ConnectionOptions } from '@temporalio/client';
-import { proposedWorkerTuning } from './parts/worker-throughput';
 import { scalePart } from './parts/scale';
+import { proposedWorkerTuning } from './parts/worker-throughput';
 import { startBenchStack } from './support/bench-stack';
 
 export interface ScaleFigures {
@@ -49,14 +49,26 @@ export async function scaleRun(
     // Runs a burst that did not drain in time leaves waiting: on someone's own cluster, none is left behind.
     const query = `WorkflowId STARTS_WITH 'bench-scale-' AND ExecutionStatus = 'Running' AND StartTime >= '${since}'`;
     for await (const run of stack.client.workflow.list({ query })) {
-      await stack.client.workflow.getHandle(run.workflowId, run.runId).terminate('scale run over').catch(() => undefined);
+      await stack.client.workflow
+        .getHandle(run.workflowId, run.runId)
+        .terminate('scale run over')
+        .catch(() => undefined);
     }
     await stack.stop();
   }
 }
 
 export function scaleTable(runs: ScaleFigures[]): string {
-  const header = ['where', 'waiting runs', 'parked in', 'burst drained in', 'raw signals drained in', 'completed', '503s busy / unavailable', 'worker peak RSS'];
+  const header = [
+    'where',
+    'waiting runs',
+    'parked in',
+    'burst drained in',
+    'raw signals drained in',
+    'completed',
+    '503s busy / unavailable',
+    'worker peak RSS',
+  ];
   const rows = runs.map((r) => [
     r.where,
     String(r.waiting),

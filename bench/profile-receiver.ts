@@ -4,15 +4,16 @@
  * profile is written, and prints self time by package (HTTP framework, logging, metrics, Temporal client, crypto...)
  * and the heaviest functions. The .cpuprofile is kept for Chrome DevTools / speedscope.
  */
+
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { startBenchStack } from './support/bench-stack';
 import { measure, post } from './support/load';
-import { cpuMsByThread } from './support/processes';
 import { startParked } from './support/parked';
+import { cpuMsByThread } from './support/processes';
 import { runMain } from './support/stack';
 
 interface ProfileNode {
@@ -27,7 +28,12 @@ function ownerOf(url: string, fn: string): string {
   if (!url) return fn.startsWith('(') ? `v8 ${fn}` : 'native';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
-  if (url.startsWith('node:')) return url.replace(/^node:(internal\/)?/, 'node:').split('/').slice(0, 2).join('/');
+  if (url.startsWith('node:'))
+    return url
+      .replace(/^node:(internal\/)?/, 'node:')
+      .split('/')
+      .slice(0, 2)
+      .join('/');
   const project = /\/(receiver|common|workflows|activities|emulator)\//.exec(url);
   return project ? `project ${project[1]}/` : url;
 }
@@ -57,11 +63,18 @@ runMain(async () => {
     );
     const threadsBefore = cpuMsByThread(stack.receiver.pid);
     const loadStarted = performance.now();
-    const phase = await measure(16, deliveries, async (i) => (await post(agent, url, signed[i]!.headers, signed[i]!.body)) === 200 || 'refused', [stack.receiver.pid]);
+    const phase = await measure(
+      16,
+      deliveries,
+      async (i) => (await post(agent, url, signed[i]!.headers, signed[i]!.body)) === 200 || 'refused',
+      [stack.receiver.pid],
+    );
     loadUs = (performance.now() - loadStarted) * 1000;
     const threadsAfter = cpuMsByThread(stack.receiver.pid);
     agent.destroy();
-    process.stdout.write(`${deliveries} deliveries: ${phase.perSec.toFixed(0)}/s, receiver CPU ${phase.cpu[0]?.toFixed(3)} ms per delivery, ${phase.failures} refused\n`);
+    process.stdout.write(
+      `${deliveries} deliveries: ${phase.perSec.toFixed(0)}/s, receiver CPU ${phase.cpu[0]?.toFixed(3)} ms per delivery, ${phase.failures} refused\n`,
+    );
     process.stdout.write('receiver CPU per delivery by thread (ms):\n');
     for (const [name, after] of [...threadsAfter].sort((a, b) => b[1] - a[1])) {
       const perDelivery = (after - (threadsBefore.get(name) ?? 0)) / deliveries;
@@ -111,8 +124,23 @@ runMain(async () => {
     for (const o of owners) inclusive.set(o, (inclusive.get(o) ?? 0) + count);
   }
   const top = (m: Map<string, number>, n: number) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `  ${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => `  ${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
   process.stdout.write(
-    [`main thread self time by owner (${total} samples over the last ${((profile.endTime - windowStart) / 1e6).toFixed(1)} s):`, ...top(byOwner, 25), '', 'inclusive time by owner:', ...top(inclusive, 25), '', 'heaviest functions (self):', ...top(byFunction, 30), '', `profile: ${path.join(profileDir, file)}`, ''].join('\n'),
+    [
+      `main thread self time by owner (${total} samples over the last ${((profile.endTime - windowStart) / 1e6).toFixed(1)} s):`,
+      ...top(byOwner, 25),
+      '',
+      'inclusive time by owner:',
+      ...top(inclusive, 25),
+      '',
+      'heaviest functions (self):',
+      ...top(byFunction, 30),
+      '',
+      `profile: ${path.join(profileDir, file)}`,
+      '',
+    ].join('\n'),
   );
 });

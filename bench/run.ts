@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { type BenchPart, benchParts } from './parts';
-import { type PartResult, printTable, type Row } from './support/stats';
 import { startBenchStack } from './support/bench-stack';
 import { runMain } from './support/stack';
+import { type PartResult, printTable, type Row } from './support/stats';
 
 const program = new Command('bench')
   .option('--quick', 'a small version of every part (under five minutes)')
@@ -23,7 +23,8 @@ runMain(async () => {
   const { quick, out } = program.opts<{ quick?: boolean; out: string }>();
   const wanted = program.args;
   const unknown = wanted.filter((w) => !benchParts.some((p) => p.name === w));
-  if (unknown.length) throw new Error(`unknown part(s) ${unknown.join(', ')}; known: ${benchParts.map((p) => p.name).join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown part(s) ${unknown.join(', ')}; known: ${benchParts.map((p) => p.name).join(', ')}`);
   const selected: BenchPart[] = benchParts.filter((p) => wanted.length === 0 || wanted.includes(p.name));
 
   const previous = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
@@ -53,6 +54,8 @@ runMain(async () => {
   results.machine = { cpus: os.cpus().length, load_average_at_end: os.loadavg()[0], node: process.version };
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   printTable(rows);
-  process.stdout.write(`\n${selected.length} part(s) in ${((Date.now() - started) / 1000).toFixed(0)} s; figures in ${path.relative(process.cwd(), out)}\n`);
+  process.stdout.write(
+    `\n${selected.length} part(s) in ${((Date.now() - started) / 1000).toFixed(0)} s; figures in ${path.relative(process.cwd(), out)}\n`,
+  );
   process.exit(failed ? 1 : 0);
 });

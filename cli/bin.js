@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `geminiflow` command: the library's program with the example app's `demo` and `stack` (example/cli). In the
 // repository it runs the TypeScript sources (through tsx, a dev dependency); in an installed package the compiled dist/.
-'use strict';
+
 const fs = require('node:fs');
 const path = require('node:path');
 

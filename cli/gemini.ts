@@ -7,7 +7,10 @@ import { commandEnv } from './session';
 /** The Gemini SDK client the worker would use (GEMINI_API_KEY, or the emulator at GEMINI_EMULATOR_URL). */
 export function geminiFor(cmd: Command): { ai: GoogleGenAI; target: string } {
   const { gemini } = geminiflowConfigFromEnv(commandEnv(cmd));
-  return { ai: geminiClientFor(gemini), target: gemini.target === 'emulator' ? `the emulator at ${gemini.baseUrl}` : 'the Gemini API' };
+  return {
+    ai: geminiClientFor(gemini),
+    target: gemini.target === 'emulator' ? `the emulator at ${gemini.baseUrl}` : 'the Gemini API',
+  };
 }
 
 /** A Gemini call whose failure reads as one line with its HTTP status; nothing request-side (the key) is kept. */

@@ -20,7 +20,10 @@ export function printJson(value: unknown): void {
 export function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   print(line(header));
   for (const row of rows) print(line(row));
 }
@@ -48,7 +51,9 @@ export function readJsonArgument(text: string, what: string): unknown {
     try {
       source = fs.readFileSync(text.slice(1), 'utf8');
     } catch (err) {
-      throw new UsageError(`cannot read ${what} from ${text.slice(1)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(
+        `cannot read ${what} from ${text.slice(1)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   try {

@@ -6,7 +6,9 @@ import { exitCodes, oneLine, UsageError } from './output';
 /** The program without its commands: global options, and usage errors that end the process with code 2. */
 export function baseProgram(): Command {
   const program = new Command('geminiflow')
-    .description('Operate geminiflow: start and inspect runs, decide approvals, manage webhooks and dead letters, check a deployment')
+    .description(
+      'Operate geminiflow: start and inspect runs, decide approvals, manage webhooks and dead letters, check a deployment',
+    )
     .option('--address <host:port>', 'Temporal frontend (default: TEMPORAL_ADDRESS, a profile, or 127.0.0.1:7233)')
     .option('--namespace <name>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)')
     .option('--task-queue <name>', 'task queue of geminiflow workers (default: TEMPORAL_TASK_QUEUE or geminiflow)')

@@ -19,7 +19,10 @@ export async function connectTemporal(
   const settings = temporalSettings(opts.env ?? process.env);
   let connection: Connection;
   try {
-    connection = await Connection.connect({ ...settings.connectionOptions, connectTimeout: opts.connectTimeoutMs ?? 5000 });
+    connection = await Connection.connect({
+      ...settings.connectionOptions,
+      connectTimeout: opts.connectTimeoutMs ?? 5000,
+    });
   } catch (err) {
     throw new SetupError(
       `cannot reach Temporal at ${settings.address} (set TEMPORAL_ADDRESS or TEMPORAL_PROFILE): ${(err as Error).message}`,

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { type FanOutProgressMemo, fanOutProgressMemoKey, type FanOutState } from '../contract';
+import { type FanOutProgressMemo, type FanOutState, fanOutProgressMemoKey } from '../contract';
 import { type FanOutProgress, fanOutJobs, fanOutProgressQuery } from '../workflows';
 
 /** A fan-out's counts as a listing shows them: what it last published (the `fanOutProgress` memo), read without a query. */

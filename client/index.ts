@@ -3,18 +3,18 @@
  * script, an approval page).
  */
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
-import { approvalLog, decideApproval, listPendingApprovals, type PendingApprovalFilter } from './approvals';
+import { type DeadLetterEntry, listDeadLetters, readDeadLetter, replayDeadLetter } from '../temporal/dead-letters';
 import {
   type AgentReply,
   type AgentState,
-  agentStateQuery,
   type ApprovalDecision,
   type ApprovalRecord,
-  batchPrompts,
+  agentStateQuery,
   type BatchInput,
+  batchPrompts,
   type DecidedApproval,
-  deepResearch,
   type DeepResearchInput,
+  deepResearch,
   endConversationUpdate,
   type FanOutProgress,
   type GeminiResourceRef,
@@ -26,18 +26,25 @@ import {
   pendingApprovalsQuery,
   sendMessageUpdate,
   type VideoInput,
-  waitForGeminiJob,
   type WaitOptions,
+  waitForGeminiJob,
 } from '../workflows';
-import { type DeadLetterEntry, listDeadLetters, readDeadLetter, replayDeadLetter } from '../temporal/dead-letters';
+import { approvalLog, decideApproval, listPendingApprovals, type PendingApprovalFilter } from './approvals';
 import { connectTemporal } from './connect';
 import { fanOutProgress } from './fan-outs';
-import { listRuns, type ListRunsOptions, runResult, type RunStatus, runStatus, type RunSummary } from './runs';
+import { type ListRunsOptions, listRuns, type RunStatus, type RunSummary, runResult, runStatus } from './runs';
 
+export type { DeadLetterReason, DeadLetterRecord } from '../contract';
+export { type DeadLetterEntry, ReplayError } from '../temporal/dead-letters';
 export type { FanOutSummary } from './fan-outs';
-export { InvalidRunFilterError, RunFailedError, RunNotFoundError, type ListRunsOptions, type RunStatus, type RunSummary } from './runs';
-export { ReplayError, type DeadLetterEntry } from '../temporal/dead-letters';
-export type { DeadLetterRecord, DeadLetterReason } from '../contract';
+export {
+  InvalidRunFilterError,
+  type ListRunsOptions,
+  RunFailedError,
+  RunNotFoundError,
+  type RunStatus,
+  type RunSummary,
+} from './runs';
 
 /** Temporal's start options; the task queue defaults to the client's. */
 export type StartOptions = Omit<WorkflowStartOptions, 'args' | 'taskQueue'> & { taskQueue?: string };
@@ -91,7 +98,9 @@ export class GeminiflowClient {
   }
 
   /** Verified webhook events that reached no run (pending ones unless `includeReplayed`), newest first. */
-  deadLetters(opts: { type?: string; reason?: string; includeReplayed?: boolean; limit?: number } = {}): Promise<DeadLetterEntry[]> {
+  deadLetters(
+    opts: { type?: string; reason?: string; includeReplayed?: boolean; limit?: number } = {},
+  ): Promise<DeadLetterEntry[]> {
     return listDeadLetters(this.client, opts);
   }
 
@@ -155,7 +164,6 @@ export class GeminiflowClient {
   }
 }
 
-export { ApprovalRefused, pendingApprovalsVisibilityQuery, type PendingApprovalFilter } from './approvals';
 export type {
   ApprovalDecision,
   ApprovalRecord,
@@ -166,6 +174,7 @@ export type {
   PendingApproval,
   PendingApprovalOfRun,
 } from '../workflows';
+export { ApprovalRefused, type PendingApprovalFilter, pendingApprovalsVisibilityQuery } from './approvals';
 
 /**
  * A GeminiflowClient on the Temporal server the environment names (a profile of Temporal's config file, overridden by

@@ -15,15 +15,15 @@ import {
   mailboxWorkflowType,
 } from '../contract';
 import {
-  agentStateQuery,
   type AgentPhase,
+  agentStateQuery,
   type FanOutProgress,
   type GeminiWaitsState,
   geminiWaitsQuery,
   type PendingApproval,
   pendingApprovalsQuery,
 } from '../workflows';
-import { fanOutsOfRun, type FanOutSummary, fanOutSummaryOf } from './fan-outs';
+import { type FanOutSummary, fanOutSummaryOf, fanOutsOfRun } from './fan-outs';
 
 /** One run as a listing shows it, from Temporal's visibility store and geminiflow's search attributes. */
 export interface RunSummary {
@@ -181,7 +181,8 @@ export async function runResult<T>(client: Client, workflowId: string): Promise<
   try {
     return await client.workflow.getHandle(workflowId).result();
   } catch (err) {
-    if (err instanceof WorkflowFailedError) throw new RunFailedError(`run ${workflowId} failed: ${err.cause?.message ?? err.message}`);
+    if (err instanceof WorkflowFailedError)
+      throw new RunFailedError(`run ${workflowId} failed: ${err.cause?.message ?? err.message}`);
     if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(`no run with workflow id ${workflowId}`);
     throw err;
   }

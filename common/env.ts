@@ -13,7 +13,11 @@ export function envSchema<Shape extends z.ZodRawShape>(shape: Shape): z.ZodObjec
  * passes `${VAR:-}` as ""). Every problem is reported at once, by variable name, never with its value; a set variable
  * that is a near miss of a known name gets a warning naming the one it probably meant.
  */
-export function parseEnv<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv, what: string): z.output<Schema> {
+export function parseEnv<Schema extends z.ZodType>(
+  schema: Schema,
+  env: NodeJS.ProcessEnv,
+  what: string,
+): z.output<Schema> {
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   warnAboutMisspeltEnv(set);
   const parsed = schema.safeParse(set);

@@ -36,9 +36,12 @@ export async function listen(
     const failed = (err: NodeJS.ErrnoException) =>
       reject(
         err.code === 'EADDRINUSE'
-          ? Object.assign(new Error(`${opts.what}: port ${opts.port} on ${host} is in use (another process listens there)`), {
-              code: err.code,
-            })
+          ? Object.assign(
+              new Error(`${opts.what}: port ${opts.port} on ${host} is in use (another process listens there)`),
+              {
+                code: err.code,
+              },
+            )
           : err,
       );
     server.once('error', failed);

@@ -4,7 +4,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { GeminiflowClient } from '../client';
 import { projectRoot } from '../common/paths';
-import { requireReviewer, logoutRoute, tokenRoutes } from './auth';
+import { logoutRoute, requireReviewer, tokenRoutes } from './auth';
 import type { ConsoleConfig } from './config';
 import { consoleSnapshot, LiveFeed } from './live';
 import { approvalRoutes } from './routes/approvals';
@@ -37,7 +37,12 @@ const contentSecurityPolicy = {
 };
 
 /** The console: sign-in, then pending approvals, waiting runs and dead letters, live; every change CSRF-checked. */
-export function createConsoleApp(opts: { config: ConsoleConfig; geminiflow: GeminiflowClient; namespace: string; logger: Logger }): ConsoleApp {
+export function createConsoleApp(opts: {
+  config: ConsoleConfig;
+  geminiflow: GeminiflowClient;
+  namespace: string;
+  logger: Logger;
+}): ConsoleApp {
   const { config, geminiflow, logger } = opts;
   const app = express();
   app.disable('x-powered-by');
@@ -47,7 +52,11 @@ export function createConsoleApp(opts: { config: ConsoleConfig; geminiflow: Gemi
 
   const sessions = consoleSessions({ secure: (config.publicUrl ?? '').startsWith('https:') });
   const live = new LiveFeed(() => consoleSnapshot(geminiflow), config.pollMs, logger);
-  const links: Links = { namespace: opts.namespace, temporalUiUrl: config.temporalUiUrl, signOut: config.auth.kind === 'tokens' };
+  const links: Links = {
+    namespace: opts.namespace,
+    temporalUiUrl: config.temporalUiUrl,
+    signOut: config.auth.kind === 'tokens',
+  };
   app.use((_req, res, next) => {
     res.locals.links = links;
     next();
@@ -66,15 +75,22 @@ export function createConsoleApp(opts: { config: ConsoleConfig; geminiflow: Gemi
     res.status(404);
     render(req, res, 'error', { title: 'Not found', message: `Nothing at ${req.path}.` });
   });
-  app.use((err: Error & { status?: number; statusCode?: number; code?: string }, req: Request, res: Response, _next: NextFunction) => {
-    const status = err.status ?? err.statusCode ?? 500;
-    if (status >= 500) logger.error({ err: err.message, path: req.path }, 'console request failed');
-    if (res.headersSent) return;
-    res.status(status);
-    const message = status >= 500 ? 'Something went wrong here; the console log has the details.' : err.message;
-    if (req.accepts('html')) render(req, res, 'error', { title: status === 403 ? 'Refused' : 'Error', message });
-    else res.type('text/plain').send(message);
-  });
+  app.use(
+    (
+      err: Error & { status?: number; statusCode?: number; code?: string },
+      req: Request,
+      res: Response,
+      _next: NextFunction,
+    ) => {
+      const status = err.status ?? err.statusCode ?? 500;
+      if (status >= 500) logger.error({ err: err.message, path: req.path }, 'console request failed');
+      if (res.headersSent) return;
+      res.status(status);
+      const message = status >= 500 ? 'Something went wrong here; the console log has the details.' : err.message;
+      if (req.accepts('html')) render(req, res, 'error', { title: status === 403 ? 'Refused' : 'Error', message });
+      else res.type('text/plain').send(message);
+    },
+  );
   return {
     app,
     close: () => {

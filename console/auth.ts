@@ -74,7 +74,10 @@ export function requireReviewer(config: ConsoleConfig) {
     if (config.auth.kind === 'header') {
       const user = req.get(config.auth.header)?.trim();
       if (!user) {
-        res.status(401).type('text/plain').send(`not signed in: the authenticating proxy sent no ${config.auth.header} header`);
+        res
+          .status(401)
+          .type('text/plain')
+          .send(`not signed in: the authenticating proxy sent no ${config.auth.header} header`);
         return;
       }
       if (req.session.reviewer !== user) {

@@ -59,7 +59,8 @@ export function parseReviewerTokens(value: string): { name: string; hash: Buffer
     const eq = entry.indexOf('=');
     const name = eq < 0 ? '' : entry.slice(0, eq);
     const secret = eq < 0 ? '' : entry.slice(eq + 1);
-    if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(name)) throw new Error(`entry #${i + 1}: expected "reviewer=token" with a reviewer name of letters, digits, _ . @ -`);
+    if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(name))
+      throw new Error(`entry #${i + 1}: expected "reviewer=token" with a reviewer name of letters, digits, _ . @ -`);
     const hashed = /^sha256:([0-9a-f]{64})$/i.exec(secret);
     if (hashed) return { name, hash: Buffer.from(hashed[1]!, 'hex') };
     if (secret.length < 16) throw new Error(`the token of ${name} must be at least 16 characters (or sha256:<hex>)`);

@@ -76,7 +76,6 @@ export function readEdit(schema: Schema, body: Record<string, unknown>): ReadEdi
     if (kind === 'checkbox') {
       args[name] = raw === 'on';
     } else if (text === '' && !required.has(name)) {
-      continue; // an optional field left empty is left out
     } else if (text.trim() === '' && kind !== 'text' && kind !== 'textarea') {
       if (required.has(name)) fieldErrors[name] = 'Required';
     } else if (kind === 'number') {

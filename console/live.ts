@@ -39,7 +39,9 @@ export class LiveFeed {
   ) {}
 
   readonly route = (req: Request, res: Response): void => {
-    res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    res
+      .status(200)
+      .set({ 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
     res.flushHeaders();
     res.write('retry: 2000\n\n');
     this.pages.add(res);

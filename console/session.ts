@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { csrfSync } from 'csrf-sync';
 import type { RequestHandler } from 'express';
 import session from 'express-session';
 import createMemoryStore from 'memorystore';
-import { csrfSync } from 'csrf-sync';
 
 declare module 'express-session' {
   interface SessionData {
@@ -19,7 +19,10 @@ export const sessionCookieName = 'geminiflow_console';
  * Sessions in memory (pruned), signed with a key made at start: a restart signs everyone out, and nothing about a
  * session lives in the browser but its id, in an HttpOnly, SameSite=Strict cookie (Secure behind https).
  */
-export function consoleSessions(opts: { secure: boolean; maxAgeMs?: number }): { middleware: RequestHandler; close(): void } {
+export function consoleSessions(opts: { secure: boolean; maxAgeMs?: number }): {
+  middleware: RequestHandler;
+  close(): void;
+} {
   const MemoryStore = createMemoryStore(session);
   const maxAge = opts.maxAgeMs ?? 12 * 3600_000;
   const store = new MemoryStore({ checkPeriod: 15 * 60_000, ttl: maxAge });
@@ -44,7 +47,10 @@ export const csrf = csrfSync({
     const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
     return typeof fromBody === 'string' ? fromBody : req.get('x-csrf-token');
   },
-  errorConfig: { statusCode: 403, message: 'this form has expired or did not come from this console: reload the page and try again' },
+  errorConfig: {
+    statusCode: 403,
+    message: 'this form has expired or did not come from this console: reload the page and try again',
+  },
 });
 
 /** Replaces the session (a new id) so a session id set before sign-in is worth nothing after it. */

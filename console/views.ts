@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { Request, Response } from 'express';
 import { Eta } from 'eta';
-import { describeFanOutCounts } from '../workflows';
+import type { Request, Response } from 'express';
 import { projectRoot } from '../common/paths';
+import { describeFanOutCounts } from '../workflows';
 import { csrf } from './session';
 
 /** Templates escape every `<%= %>` value (autoEscape): a tool argument holding HTML or script shows as text. */
@@ -18,7 +18,8 @@ export interface Links {
 
 /** Paths of the console's pages; workflow ids may hold `/`, so each part is encoded. */
 export const paths = {
-  call: (workflowId: string, callId: string) => `/approvals/${encodeURIComponent(workflowId)}/${encodeURIComponent(callId)}`,
+  call: (workflowId: string, callId: string) =>
+    `/approvals/${encodeURIComponent(workflowId)}/${encodeURIComponent(callId)}`,
   run: (workflowId: string) => `/runs/${encodeURIComponent(workflowId)}`,
 };
 

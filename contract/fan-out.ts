@@ -105,7 +105,9 @@ export interface StoredPlanPart {
 }
 
 /** The jobs of a fan-out: inline when small, else in the store (only the parts' paths travel through history). */
-export type FanOutPlan = { kind: 'inline'; jobs: FanOutJob[] } | { kind: 'stored'; parts: StoredPlanPart[]; total: number };
+export type FanOutPlan =
+  | { kind: 'inline'; jobs: FanOutJob[] }
+  | { kind: 'stored'; parts: StoredPlanPart[]; total: number };
 
 /**
  * Results too large for history, in the fan-out store: JSONL segments (`{"i","ok","value"|"error"}` lines, each file
@@ -139,8 +141,13 @@ export interface FanOutResult<Result = unknown> {
 
 /** A 429 or RESOURCE_EXHAUSTED anywhere in a failure's cause chain: a rate limit, not a failure of the item. */
 export function isRateLimited(err: unknown): boolean {
-  for (let e = err as { type?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 10; depth++) {
-    if (e.type === 'GeminiHttp429' || (typeof e.message === 'string' && e.message.includes('RESOURCE_EXHAUSTED'))) return true;
+  for (
+    let e = err as { type?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 10;
+    depth++
+  ) {
+    if (e.type === 'GeminiHttp429' || (typeof e.message === 'string' && e.message.includes('RESOURCE_EXHAUSTED')))
+      return true;
     e = e.cause as typeof e;
   }
   return false;

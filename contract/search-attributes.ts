@@ -15,7 +15,10 @@ export const GeminiWaitingSince = defineSearchAttributeKey('GeminiWaitingSince',
 export const GeminiFanOutProgress = defineSearchAttributeKey('GeminiFanOutProgress', SearchAttributeType.KEYWORD);
 
 /** The tools whose calls wait for a person's decision in this run (set when a call opens, cleared when it closes). */
-export const GeminiPendingApprovals = defineSearchAttributeKey('GeminiPendingApprovals', SearchAttributeType.KEYWORD_LIST);
+export const GeminiPendingApprovals = defineSearchAttributeKey(
+  'GeminiPendingApprovals',
+  SearchAttributeType.KEYWORD_LIST,
+);
 
 export const searchAttributeKeys = [
   GeminiResourceIds,

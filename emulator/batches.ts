@@ -1,10 +1,10 @@
+import { parseJsonl } from './batch-input';
 import { isoOf } from './clock';
 import { failedPrecondition, invalidArgument, notFound } from './errors';
 import { field, isRecord } from './fields';
 import type { FileStore } from './files';
 import { newBatchId } from './ids';
 import { bareModel, type DeterministicModel } from './model';
-import { parseJsonl } from './batch-input';
 import { pageOf } from './paging';
 import type { Publisher, WebhookConfig } from './publisher';
 import type { Scheduler } from './scheduler';
@@ -38,7 +38,8 @@ interface Batch {
 }
 
 type LineResult = { key: string; metadata?: Record<string, unknown> } & (
-  { response: Record<string, unknown> } | { error: { code: number; message: string; status: string } }
+  | { response: Record<string, unknown> }
+  | { error: { code: number; message: string; status: string } }
 );
 
 /** The Batch API: inline or file input, BATCH_STATE_* lifecycle with expiry, results as a JSONL file or inline. */

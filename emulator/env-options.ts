@@ -104,7 +104,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorOp
 function rateLimitFrom(env: NodeJS.ProcessEnv): RateLimit | undefined {
   const perSecond = numberFrom(env, 'GEMINI_EMULATOR_RATE_LIMIT', (n) => n > 0);
   if (perSecond === undefined) return undefined;
-  const methods = stringFrom(env, 'GEMINI_EMULATOR_RATE_LIMITED_METHODS')?.split(',').map((m) => m.trim()).filter(Boolean);
+  const methods = stringFrom(env, 'GEMINI_EMULATOR_RATE_LIMITED_METHODS')
+    ?.split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
   return { perSecond, ...(methods?.length ? { sdkMethods: methods } : {}) };
 }
 

@@ -13,7 +13,14 @@ export class GeminiApiError extends Error {
   }
 
   toBody() {
-    return { error: { code: this.code, message: this.message, status: this.status, ...(this.details ? { details: this.details } : {}) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        status: this.status,
+        ...(this.details ? { details: this.details } : {}),
+      },
+    };
   }
 }
 

@@ -1,5 +1,5 @@
-import type { ActiveFault, ApiFault, DeliveryFault, DeliveryFaultMatch, SigningScheme } from './types';
 import { invalidArgument } from './errors';
+import type { ActiveFault, ApiFault, DeliveryFault, DeliveryFaultMatch, SigningScheme } from './types';
 
 export interface DeliveryFacts {
   eventType: string;

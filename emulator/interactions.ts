@@ -7,11 +7,18 @@ import { type Step, textOf, toSteps, usageOf } from './interaction-input';
 import type { DeterministicModel, TurnContext, TurnPlan } from './model';
 import type { Publisher, WebhookConfig } from './publisher';
 import type { Scheduler } from './scheduler';
-import { refuseVeo, type VideoFormat, videoFormatOf, type VideoStudio } from './video';
+import { refuseVeo, type VideoFormat, type VideoStudio, videoFormatOf } from './video';
 import { parseWebhookConfig } from './webhook-config';
 
 type Kind = 'model' | 'agent' | 'deep-research' | 'video';
-type Status = 'in_progress' | 'requires_action' | 'completed' | 'failed' | 'cancelled' | 'incomplete' | 'budget_exceeded';
+type Status =
+  | 'in_progress'
+  | 'requires_action'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'incomplete'
+  | 'budget_exceeded';
 
 interface Interaction {
   id: string;

@@ -22,7 +22,7 @@ runMain(async () => {
     ].join('\n'),
   );
   const shutdown = () => {
-    emulator.stop().then(() => process.exit(0));
+    void emulator.stop().then(() => process.exit(0));
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

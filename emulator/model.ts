@@ -83,7 +83,12 @@ export class DeterministicModel {
       const turn = rule.turns[Math.min(ctx.turnIndex, rule.turns.length - 1)];
       const durationMs = turn.durationMs;
       if (turn.fail) {
-        return { kind: 'fail', code: turn.fail.code ?? 'INTERNAL', message: turn.fail.message ?? 'Scripted failure.', durationMs };
+        return {
+          kind: 'fail',
+          code: turn.fail.code ?? 'INTERNAL',
+          message: turn.fail.message ?? 'Scripted failure.',
+          durationMs,
+        };
       }
       if (turn.functionCalls?.length) {
         return { kind: 'calls', calls: turn.functionCalls.map((c, i) => this.callOf(ctx, c, i)), durationMs };
@@ -94,7 +99,12 @@ export class DeterministicModel {
     const directives = parseDirectives(ctx.inputText);
     const durationMs = directives.durationMs;
     if (directives.fail !== undefined) {
-      return { kind: 'fail', code: 'INTERNAL', message: directives.fail || 'The model failed (requested by [[fail]]).', durationMs };
+      return {
+        kind: 'fail',
+        code: 'INTERNAL',
+        message: directives.fail || 'The model failed (requested by [[fail]]).',
+        durationMs,
+      };
     }
     if (directives.end) return { kind: 'end', status: directives.end, durationMs };
     if (directives.calls.length > 0) {
@@ -223,13 +233,14 @@ function parseDirectives(text: string): Directives {
     const [, kind, rest = ''] = m;
     if (kind === 'fail') out.fail = rest.trim();
     else if (kind === 'end') {
-      if (!endStatuses.includes(rest.trim() as EndStatus)) throw invalidArgument(`[[end]] takes one of: ${endStatuses.join(', ')}`);
+      if (!endStatuses.includes(rest.trim() as EndStatus))
+        throw invalidArgument(`[[end]] takes one of: ${endStatuses.join(', ')}`);
       out.end = rest.trim() as EndStatus;
     } else if (kind === 'duration') {
       const ms = Number(rest.trim());
       if (Number.isFinite(ms) && ms >= 0) out.durationMs = ms;
     } else {
-      const match = /^([A-Za-z0-9_.\-]+)\s*(\{[\s\S]*\})?\s*$/.exec(rest.trim());
+      const match = /^([A-Za-z0-9_.-]+)\s*(\{[\s\S]*\})?\s*$/.exec(rest.trim());
       if (!match) throw invalidArgument(`Bad [[call ...]] directive: ${m[0]}`);
       let args: Record<string, unknown> = {};
       if (match[2]) {

@@ -1,7 +1,7 @@
 import { isoOf } from './clock';
 import type { Deliverer } from './delivery/deliverer';
-import { newMessageId } from './ids';
 import { pingEventType } from './events';
+import { newMessageId } from './ids';
 import type { DeliveryRecord, UserMetadataPlacement } from './types';
 import type { Webhook, WebhookRegistry } from './webhooks';
 

@@ -36,8 +36,12 @@ export class RateLimiter {
       throw invalidArgument('a rate limit needs perSecond > 0');
     }
     const burst = limit.burst ?? Math.max(1, Math.ceil(limit.perSecond));
-    if (!(Number.isInteger(burst) && burst >= 1)) throw invalidArgument('a rate limit burst must be a positive integer');
-    if (limit.sdkMethods !== undefined && !(Array.isArray(limit.sdkMethods) && limit.sdkMethods.every((m) => typeof m === 'string'))) {
+    if (!(Number.isInteger(burst) && burst >= 1))
+      throw invalidArgument('a rate limit burst must be a positive integer');
+    if (
+      limit.sdkMethods !== undefined &&
+      !(Array.isArray(limit.sdkMethods) && limit.sdkMethods.every((m) => typeof m === 'string'))
+    ) {
       throw invalidArgument('sdkMethods must be a list of SDK method names');
     }
     this.limit = { perSecond: limit.perSecond, burst, sdkMethods: limit.sdkMethods ?? defaultRateLimitedMethods };
@@ -47,7 +51,10 @@ export class RateLimiter {
   }
 
   state(): RateLimitState {
-    return { limit: this.limit ? { ...this.limit, sdkMethods: [...this.limit.sdkMethods] } : null, limited: this.limited };
+    return {
+      limit: this.limit ? { ...this.limit, sdkMethods: [...this.limit.sdkMethods] } : null,
+      limited: this.limited,
+    };
   }
 
   resetCount(): void {
@@ -57,7 +64,7 @@ export class RateLimiter {
   /** Takes a token for the call, or returns the 429 to answer with. */
   admit(sdkMethod: string): GeminiApiError | undefined {
     const limit = this.limit;
-    if (!limit || !limit.sdkMethods.includes(sdkMethod)) return undefined;
+    if (!limit?.sdkMethods.includes(sdkMethod)) return undefined;
     const now = this.now();
     this.tokens = Math.min(limit.burst, this.tokens + ((now - this.refilledAt) / 1000) * limit.perSecond);
     this.refilledAt = now;

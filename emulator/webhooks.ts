@@ -1,10 +1,10 @@
 import { isoOf } from './clock';
+import { hmacKeyOf } from './delivery/sign';
 import { failedPrecondition, invalidArgument, notFound } from './errors';
+import { eventTypes } from './events';
 import { field, isRecord } from './fields';
 import { newSigningSecret, newWebhookResourceId } from './ids';
 import { pageOf } from './paging';
-import { hmacKeyOf } from './delivery/sign';
-import { eventTypes } from './events';
 
 export type WebhookState = 'enabled' | 'disabled' | 'disabled_due_to_failed_deliveries';
 const webhookStates: WebhookState[] = ['enabled', 'disabled', 'disabled_due_to_failed_deliveries'];

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { toolsDir } from '../common/paths';
-import { exampleTools } from './tool-implementations';
-import { startLocalStack } from '../testing';
-import { runDemo } from './demo/run-demo';
+import { untilStopped } from '../cli/commands/console';
 import { examples } from '../cli/help';
 import { positiveInt, print, UsageError } from '../cli/output';
-import { untilStopped } from '../cli/commands/console';
+import { toolsDir } from '../common/paths';
+import { startLocalStack } from '../testing';
+import { runDemo } from './demo/run-demo';
+import { exampleTools } from './tool-implementations';
 
 const number = (what: string) => (v: string) => {
   const n = Number(v);
@@ -31,7 +31,10 @@ export function registerExampleCommands(program: Command): void {
         ? { address: process.env.TEMPORAL_ADDRESS, namespace: process.env.TEMPORAL_NAMESPACE }
         : { dbFilename: path.join(toolsDir, 'data', 'temporal.db'), ui: true, port: 7233 },
       emulator: process.env.GEMINI_API_KEY ? false : { port: Number(process.env.GEMINI_EMULATOR_PORT ?? 8790) },
-      receiver: { port: Number(process.env.RECEIVER_PORT ?? 8789), opsPort: Number(process.env.RECEIVER_OPS_PORT ?? 8788) },
+      receiver: {
+        port: Number(process.env.RECEIVER_PORT ?? 8789),
+        opsPort: Number(process.env.RECEIVER_OPS_PORT ?? 8788),
+      },
       webhooks: 'both',
       worker: { workflowsPath: require.resolve('./workflows'), tools: [exampleTools()] },
     });
@@ -40,7 +43,9 @@ export function registerExampleCommands(program: Command): void {
         'geminiflow stack is up:',
         `  Temporal        ${stack.temporal.address} (namespace ${stack.temporal.namespace}, task queue ${stack.taskQueue})`,
         ...(stack.temporal.uiUrl ? [`  Temporal UI     ${stack.temporal.uiUrl}`] : []),
-        stack.emulator ? `  Gemini emulator ${stack.emulator.baseUrl}` : '  Gemini API      the real one (GEMINI_API_KEY)',
+        stack.emulator
+          ? `  Gemini emulator ${stack.emulator.baseUrl}`
+          : '  Gemini API      the real one (GEMINI_API_KEY)',
         `  receiver        ${stack.receiver.url} (operations ${stack.receiver.opsUrl})`,
         '  people          geminiflow console (set GEMINIFLOW_CONSOLE_TOKENS; geminiflow console token <name> makes one)',
         'Ctrl-C stops it.',

@@ -2,12 +2,12 @@ import type { Duration } from '@temporalio/common';
 import { defineQuery, executeChild, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   type AgentResult,
-  badInput,
-  defaultTextModel,
   type BatchResult,
+  badInput,
   batchPrompts,
   type DeepResearchResult,
   deepResearch,
+  defaultTextModel,
   type FanOutResult,
   fanOut,
   generateText,
@@ -84,7 +84,10 @@ export async function researchBriefPipeline(input: ResearchBriefInput): Promise<
     throw badInput('followUps must be a whole number from 1 to 50');
   }
 
-  const report = await executeChild(deepResearch, { workflowId: children.research, args: [{ topic: input.topic, ...wait }] });
+  const report = await executeChild(deepResearch, {
+    workflowId: children.research,
+    args: [{ topic: input.topic, ...wait }],
+  });
 
   // Runs started before this stage existed go straight on to the follow-ups.
   let sourceNotes: FanOutResult<TextResult> | undefined;
@@ -92,7 +95,10 @@ export async function researchBriefPipeline(input: ResearchBriefInput): Promise<
     stage = 'sources';
     sourceNotes = await fanOut(
       report.sources.slice(0, maxSourceNotes),
-      (source) => ({ ...job(generateText, { prompt: sourceNotePrompt(report, source), model, ...wait }), label: source.url }),
+      (source) => ({
+        ...job(generateText, { prompt: sourceNotePrompt(report, source), model, ...wait }),
+        label: source.url,
+      }),
       { name: 'sources', concurrency: 3 },
     );
   }

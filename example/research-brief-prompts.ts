@@ -1,4 +1,11 @@
-import type { AgentResult, BatchResult, DeepResearchResult, FanOutResult, ReportSource, TextResult } from '../workflows';
+import type {
+  AgentResult,
+  BatchResult,
+  DeepResearchResult,
+  FanOutResult,
+  ReportSource,
+  TextResult,
+} from '../workflows';
 
 /** Follow-up questions about a report: one per section heading, then general angles if the report has few sections. */
 export function followUpQuestions(report: DeepResearchResult, count: number): { key: string; text: string }[] {
@@ -22,7 +29,11 @@ export function sourceNotePrompt(report: DeepResearchResult, source: ReportSourc
 }
 
 /** The agent's instructions for the final brief, with the research, source notes and follow-up answers to draw on. */
-export function briefRequest(report: DeepResearchResult, followUps: BatchResult, sourceNotes?: FanOutResult<TextResult>): string {
+export function briefRequest(
+  report: DeepResearchResult,
+  followUps: BatchResult,
+  sourceNotes?: FanOutResult<TextResult>,
+): string {
   const answers =
     followUps.state === 'succeeded'
       ? Object.entries(followUps.results).map(
@@ -43,7 +54,10 @@ export function briefRequest(report: DeepResearchResult, followUps: BatchResult,
 }
 
 function notesOn(report: DeepResearchResult, notes: FanOutResult<TextResult>): string[] {
-  return notes.results.map((r, i) => `- ${report.sources[i]?.url ?? `source ${i + 1}`}: ${r.ok ? r.value.text : `(no note: ${r.error.message})`}`);
+  return notes.results.map(
+    (r, i) =>
+      `- ${report.sources[i]?.url ?? `source ${i + 1}`}: ${r.ok ? r.value.text : `(no note: ${r.error.message})`}`,
+  );
 }
 
 /** The document the agent's approved `publish` call put out, read from its transcript. */

@@ -1,20 +1,20 @@
-import { Command } from 'commander';
 import { Worker } from '@temporalio/worker';
+import { Command } from 'commander';
 import { runMain } from '../common/errors';
 import { logger } from '../common/logger';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { temporalSettings } from '../temporal/settings';
-import { exampleTools } from './tool-implementations';
 import {
   connectToTemporal,
   ensureWebhookAtStartup,
+  GeminiflowPlugin,
   geminiClientFor,
   geminiflowConfigFromEnv,
-  GeminiflowPlugin,
   geminiflowWorkerTuning,
   installRuntime,
   workerStartSettingsFromEnv,
 } from '../worker';
+import { exampleTools } from './tool-implementations';
 
 /**
  * `npm run worker [-- --workflow-bundle <file>]`: the example app's worker (its workflows and tools, plus geminiflow's),

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { DeliveryResult } from './delivery-result';
 import type { DeliveryHandler } from './handle-delivery';
 import type { ReceiverMetrics } from './metrics';
-import { readReceiverStatus, type ReceiverStatusSource } from './ops-status';
+import { type ReceiverStatusSource, readReceiverStatus } from './ops-status';
 import { readBody } from './read-body';
 
 /**
@@ -60,9 +60,11 @@ function opsRoute(deps: AppDeps, req: IncomingMessage, res: ServerResponse): boo
   if (req.method !== 'GET') return false;
   const path = pathOf(req);
   if (path === '/readyz') {
-    void deps.ready().then((ready) =>
-      send(res, ready ? 200 : 503, JSON.stringify({ ok: ready, temporal: ready ? 'reachable' : 'unreachable' })),
-    );
+    void deps
+      .ready()
+      .then((ready) =>
+        send(res, ready ? 200 : 503, JSON.stringify({ ok: ready, temporal: ready ? 'reachable' : 'unreachable' })),
+      );
     return true;
   }
   if (path === '/metrics') {

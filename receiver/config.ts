@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { envSchema } from '../common/env';
 import { warnAboutMisspeltEnv } from '../common/env-names';
-import { temporalSettings } from '../temporal/settings';
 import { routingKeysFromVariable, routingKeysRequired } from '../routing/token';
+import { temporalSettings } from '../temporal/settings';
 import { parseOptions, ReceiverOptionsError } from './option-errors';
 import { admissionDefaults, listenSchemas, type ReceiverOptions } from './options';
 import { googleJwksUrl } from './verify/google';

@@ -48,7 +48,10 @@ async function temporalClient(o: CheckedReceiverOptions, logger: Logger) {
     const probe = () => client.connection.workflowService.getSystemInfo({}).then(() => true);
     return { client, probe, close: async () => undefined };
   }
-  const connection = new BackgroundNativeConnection(o.temporal.connectionOptions ?? { address: o.temporal.address! }, logger);
+  const connection = new BackgroundNativeConnection(
+    o.temporal.connectionOptions ?? { address: o.temporal.address! },
+    logger,
+  );
   const client = new Client({ connection, namespace: o.temporal.namespace });
   // Deliveries that arrive before the first connection get 503; give a reachable Temporal a moment so a fresh receiver
   // does not refuse its first deliveries. An unreachable one only delays start-up by this bound.
@@ -128,7 +131,16 @@ export async function createReceiver(options: ReceiverOptions): Promise<GeminiRe
   // While events are landing, Temporal evidently answers: a burst does not queue health checks behind it.
   const ready = async () => Date.now() - handOver.lastAcceptedAt < 1000 || bounded(temporal.probe, 1000);
   const status = { routingKeys: o.routingKeys, webhookSecrets: o.secrets?.length ?? 0, jwksUrl: o.jwksUrl };
-  const deps = { path: o.path, maxBodyBytes: o.maxBodyBytes, handler, metrics, ready, opsToken: o.opsToken, status, logger };
+  const deps = {
+    path: o.path,
+    maxBodyBytes: o.maxBodyBytes,
+    handler,
+    metrics,
+    ready,
+    opsToken: o.opsToken,
+    status,
+    logger,
+  };
   const handlers = { public: createWebhookApp(deps), ops: createOpsApp(deps) };
   return {
     app: asExpressApp(handlers.public),

@@ -8,10 +8,10 @@ import {
   mailboxWorkflowId,
   mailboxWorkflowType,
 } from '../contract';
-import { recordDeadLetter } from '../temporal/dead-letters';
 import type { OwnerCache } from '../routing/owner-cache';
-import { findOwner } from '../temporal/owner-lookup';
 import type { Route } from '../routing/route';
+import { recordDeadLetter } from '../temporal/dead-letters';
+import { findOwner } from '../temporal/owner-lookup';
 import { boundedCopy, wellFormed } from './bounded-copy';
 import { signalOnce } from './signal';
 import { OwnerLookupFailed } from './temporal-errors';

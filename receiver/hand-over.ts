@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Admission, Refusal } from './admission';
+import type { WebhookIdDedupe } from './dedupe';
 import type { Delivered } from './deliver';
 import type { DeliveryFields, DeliveryResult } from './delivery-result';
-import type { WebhookIdDedupe } from './dedupe';
 import type { ReceiverMetrics } from './metrics';
 import { isPermanentTemporalError } from './temporal-errors';
 

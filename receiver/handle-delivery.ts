@@ -1,16 +1,15 @@
-import type { GeminiEvent } from '../contract';
-import type { DeadLetterRecord } from '../contract';
+import type { DeadLetterRecord, GeminiEvent } from '../contract';
 import { toGeminiEvent } from '../routing/envelope';
 import { eventKind, routeFor } from '../routing/route';
 import type { RoutingKey } from '../routing/token';
 import { bodyExcerpt } from './bounded-copy';
-import type { Delivered, EventDelivery } from './deliver';
-import type { DeliveryFields as Fields, DeliveryResult } from './delivery-result';
 import type { WebhookIdDedupe } from './dedupe';
+import type { Delivered, EventDelivery } from './deliver';
+import type { DeliveryResult, DeliveryFields as Fields } from './delivery-result';
 import type { HandOver } from './hand-over';
 import type { ReceiverMetrics } from './metrics';
-import type { HeaderInput } from './verify/headers';
 import type { VerifiedSender, WebhookVerifier } from './verify';
+import type { HeaderInput } from './verify/headers';
 
 export type { DeliveryResult } from './delivery-result';
 

@@ -1,19 +1,20 @@
 // geminiflow's receiver as a library: mount createReceiver in your server, run startReceiver on its own port, or
 // verify deliveries yourself with verifyGeminiWebhook.
-export { createReceiver, type GeminiReceiver } from './create-receiver';
-export { startReceiver, type RunningReceiver } from './server';
-export type { ReceiverOptions } from './options';
-export { receiverConfigFromEnv, googleJwksUrl } from './config';
-export { ReceiverOptionsError } from './option-errors';
-export type { DeliveryResult } from './delivery-result';
+
+export { mintRoutingToken, parseRoutingKeys, type RoutingKey, routingTokenField } from '../routing/token';
 export type { RequestHandler } from './app';
+export { googleJwksUrl, receiverConfigFromEnv } from './config';
+export { createReceiver, type GeminiReceiver } from './create-receiver';
+export type { DeliveryResult } from './delivery-result';
+export { ReceiverOptionsError } from './option-errors';
+export type { ReceiverOptions } from './options';
+export { type RunningReceiver, startReceiver } from './server';
 export {
-  verifyGeminiWebhook,
-  WebhookVerifier,
   type HeaderInput,
   type VerifiedSender,
   type VerifiedWebhook,
+  verifyGeminiWebhook,
   type WebhookKeys,
   type WebhookRefusal,
+  WebhookVerifier,
 } from './verify';
-export { parseRoutingKeys, mintRoutingToken, routingTokenField, type RoutingKey } from '../routing/token';

@@ -88,44 +88,52 @@ const routingKeysOption = z
 /** Shared with the environment reader, so both judge the same values the same way. */
 export const listenSchemas = {
   host: z.string().min(1).default('127.0.0.1'),
-  path: z.string().regex(/^\/\S*$/, 'must start with /').default('/webhooks/gemini'),
+  path: z
+    .string()
+    .regex(/^\/\S*$/, 'must start with /')
+    .default('/webhooks/gemini'),
   publicUrl: z.url({ protocol: /^https?$/ }).optional(),
 };
 
 /** The receiver's own options (the webhook keys are checked by the verifier they go to). */
-export const receiverOptionsSchema = z.looseObject({
-  port: port.optional(),
-  ...listenSchemas,
-  routingKeys: routingKeysOption.default([]),
-  untrustedBudget: z
-    .object({ perMinute: z.number().int().min(0).default(60), maxOpen: z.number().int().min(0).default(1000) })
-    .default({ perMinute: 60, maxOpen: 1000 }),
-  temporal: z.object({
-    address: z.string().min(1).optional(),
-    namespace: z.string().min(1).default('default'),
-    taskQueue: z.string().min(1),
-    connectionOptions: z.custom<NativeConnectionOptions>((v) => typeof v === 'object' && v !== null).optional(),
-  }),
-  client: z.custom<Client>((v) => typeof v === 'object' && v !== null, 'must be a Temporal Client').optional(),
-  ackTimeoutMs: ms(1).max(60_000).default(2000),
-  admission: z
-    .object({
-      maxInFlight: z.number().int().min(1).max(10_000).default(admissionDefaults.maxInFlight),
-      maxQueued: z.number().int().min(0).max(100_000).default(admissionDefaults.maxQueued),
-      maxWaitMs: z.number().int().min(1).max(60_000).optional(),
-    })
-    .default({ maxInFlight: admissionDefaults.maxInFlight, maxQueued: admissionDefaults.maxQueued }),
-  maxBodyBytes: ms(1024).max(64 * 1024 * 1024).default(1024 * 1024),
-  maxEventBytes: ms(1024).max(2 * 1024 * 1024).default(256 * 1024),
-  mailboxLookupTimeoutMs: ms(1).optional(),
-  mailboxLingerTimeoutMs: ms(1).optional(),
-  dedupeCapacity: ms(1).optional(),
-  ownerCacheCapacity: ms(1).optional(),
-  opsPort: port.optional(),
-  opsHost: z.string().min(1).default('127.0.0.1'),
-  opsToken: z.string().min(16, 'must be at least 16 characters').optional(),
-  defaultMetrics: z.boolean().default(false),
-})
+export const receiverOptionsSchema = z
+  .looseObject({
+    port: port.optional(),
+    ...listenSchemas,
+    routingKeys: routingKeysOption.default([]),
+    untrustedBudget: z
+      .object({ perMinute: z.number().int().min(0).default(60), maxOpen: z.number().int().min(0).default(1000) })
+      .default({ perMinute: 60, maxOpen: 1000 }),
+    temporal: z.object({
+      address: z.string().min(1).optional(),
+      namespace: z.string().min(1).default('default'),
+      taskQueue: z.string().min(1),
+      connectionOptions: z.custom<NativeConnectionOptions>((v) => typeof v === 'object' && v !== null).optional(),
+    }),
+    client: z.custom<Client>((v) => typeof v === 'object' && v !== null, 'must be a Temporal Client').optional(),
+    ackTimeoutMs: ms(1).max(60_000).default(2000),
+    admission: z
+      .object({
+        maxInFlight: z.number().int().min(1).max(10_000).default(admissionDefaults.maxInFlight),
+        maxQueued: z.number().int().min(0).max(100_000).default(admissionDefaults.maxQueued),
+        maxWaitMs: z.number().int().min(1).max(60_000).optional(),
+      })
+      .default({ maxInFlight: admissionDefaults.maxInFlight, maxQueued: admissionDefaults.maxQueued }),
+    maxBodyBytes: ms(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
+    maxEventBytes: ms(1024)
+      .max(2 * 1024 * 1024)
+      .default(256 * 1024),
+    mailboxLookupTimeoutMs: ms(1).optional(),
+    mailboxLingerTimeoutMs: ms(1).optional(),
+    dedupeCapacity: ms(1).optional(),
+    ownerCacheCapacity: ms(1).optional(),
+    opsPort: port.optional(),
+    opsHost: z.string().min(1).default('127.0.0.1'),
+    opsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    defaultMetrics: z.boolean().default(false),
+  })
   .refine((o) => o.client !== undefined || o.temporal.address !== undefined, {
     message: 'required unless a client is given',
     path: ['temporal', 'address'],

@@ -1,6 +1,6 @@
-import { listen } from '../common/listen';
+import { type Listening, listen } from '../common/listen';
 import { logger as rootLogger } from '../common/logger';
-import { createReceiver } from './create-receiver';
+import { createReceiver, type GeminiReceiver } from './create-receiver';
 import type { ReceiverOptions } from './options';
 
 export type { ReceiverOptions } from './options';
@@ -26,18 +26,22 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
   // Bounds for slow or stalled clients; Gemini itself answers quickly.
   web.server.requestTimeout = 15_000;
   web.server.headersTimeout = 10_000;
-  let ops;
+  let ops: Listening | undefined;
   try {
     ops =
       options.opsPort === undefined
         ? undefined
-        : await listen(undefined, { port: options.opsPort, host: options.opsHost ?? '127.0.0.1', what: 'receiver operations' });
+        : await listen(undefined, {
+            port: options.opsPort,
+            host: options.opsHost ?? '127.0.0.1',
+            what: 'receiver operations',
+          });
   } catch (err) {
     await web.close();
     throw err;
   }
   const url = `${web.url}${path}`;
-  let receiver;
+  let receiver: GeminiReceiver;
   try {
     receiver = await createReceiver({ ...options, publicUrl: options.publicUrl ?? url });
   } catch (err) {

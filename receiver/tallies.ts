@@ -82,7 +82,13 @@ export class TalliedHistogram {
   private readonly cells: Cells<ObservationCell>;
   private readonly histogram: Histogram;
 
-  constructor(opts: { name: string; help: string; labelNames: readonly string[]; buckets: number[]; registry: Registry }) {
+  constructor(opts: {
+    name: string;
+    help: string;
+    labelNames: readonly string[];
+    buckets: number[];
+    registry: Registry;
+  }) {
     const cells = (this.cells = new Cells(opts.labelNames, (labels) => ({
       labels,
       values: new Float64Array(pendingPerCell),

@@ -32,8 +32,16 @@ export class BackgroundNativeConnection implements ConnectionLike {
   private readonly connecting: Promise<void>;
 
   constructor(options: NativeConnectionOptions, logger: Logger) {
-    this.workflowService = WorkflowService.create(this.forward((n) => n.workflowService), false, false);
-    this.operatorService = OperatorService.create(this.forward((n) => n.operatorService), false, false);
+    this.workflowService = WorkflowService.create(
+      this.forward((n) => n.workflowService),
+      false,
+      false,
+    );
+    this.operatorService = OperatorService.create(
+      this.forward((n) => n.operatorService),
+      false,
+      false,
+    );
     this.connecting = this.connectUntilClosed(options, logger);
   }
 

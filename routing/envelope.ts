@@ -84,7 +84,12 @@ export function toGeminiEvent(webhookId: string, input: unknown, fallbackTimesta
   const envelope = parsed.data;
   const type = normaliseEventType(envelope.type);
   if (!type) {
-    return { kind: 'unknown-type', rawType: envelope.type, resourceId: envelope.data.id, envelope: withoutTokens(envelope) };
+    return {
+      kind: 'unknown-type',
+      rawType: envelope.type,
+      resourceId: envelope.data.id,
+      envelope: withoutTokens(envelope),
+    };
   }
   if (!envelope.data.id) return { kind: 'invalid', reason: 'envelope data.id: required for a known event type' };
   const { user_metadata: _metadata, ...data } = envelope.data;

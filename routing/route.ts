@@ -1,9 +1,4 @@
-import {
-  type GeminiEventType,
-  type GeminiResourceKind,
-  maxWorkflowIdLength,
-  receiverOwnedPrefixes,
-} from '../contract';
+import { type GeminiEventType, type GeminiResourceKind, maxWorkflowIdLength, receiverOwnedPrefixes } from '../contract';
 import { type RoutingKey, verifyRoutingToken } from './token';
 
 /**
@@ -28,8 +23,9 @@ export interface RoutingProof {
 }
 
 // Resource ids go into a visibility query and a workflow id; anything outside this set is refused, not escaped.
-const lookupSafe = /^[A-Za-z0-9_.\/:@+-]{1,200}$/;
+const lookupSafe = /^[A-Za-z0-9_./:@+-]{1,200}$/;
 // Control characters, and lone UTF-16 surrogates (no valid UTF-8, so no gRPC string field can carry them).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses.
 const notAWorkflowId = /[\u0000-\u001f\u007f]|\p{Cs}/u;
 
 /** The job kind an event is about: video events come from interactions. */

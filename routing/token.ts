@@ -50,7 +50,9 @@ export function parseRoutingKeys(value: string): RoutingKey[] {
 
 // Purpose and workflow id are joined with a separator neither can hold ambiguously (the purpose is a fixed word).
 function mac(key: RoutingKey, workflowId: string, purpose: GeminiResourceKind): Buffer {
-  return createHmac('sha256', key.secret).update(`geminiflow-routing.${tokenVersion}\n${purpose}\n${workflowId}`).digest();
+  return createHmac('sha256', key.secret)
+    .update(`geminiflow-routing.${tokenVersion}\n${purpose}\n${workflowId}`)
+    .digest();
 }
 
 /**
@@ -95,7 +97,7 @@ export const noRoutingKeys = 'none';
 export const routingKeysRequired =
   'GEMINIFLOW_ROUTING_KEYS is not set. Give the worker and the receiver the same keys ("id:base64secret", a secret ' +
   'of 32 random bytes, e.g. from `openssl rand -base64 32`), or set GEMINIFLOW_ROUTING_KEYS=none to run without: ' +
-  "jobs then carry no routing token, and every per-request delivery is routed by a visibility query for its " +
+  'jobs then carry no routing token, and every per-request delivery is routed by a visibility query for its ' +
   'resource id, whose cost grows with the number of runs (measured: 1.8x the latency of a routed delivery with ' +
   '1,000 runs waiting, and deliveries refused in bursts).';
 

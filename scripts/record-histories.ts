@@ -43,14 +43,19 @@ runMain(async () => {
       emulator.control.reset();
       const workflowId = `record-${scenario.name}-${Date.now()}`;
       const started = Date.now();
-      const handles = [await scenario.run({ client, taskQueue, emulator, ai, workflowId, receiverUrl: receiver.url })].flat();
+      const handles = [
+        await scenario.run({ client, taskQueue, emulator, ai, workflowId, receiverUrl: receiver.url }),
+      ].flat();
       for (const [i, handle] of handles.entries()) {
         const history = await handle.fetchHistory();
         const file = path.join(outDir, `${scenario.name}${handles.length > 1 ? `-${i + 1}` : ''}.json`);
         // proto JSON via @temporalio/proto itself: common's historyToJSON trips over a second protobufjs copy.
         const json = temporal.api.history.v1.History.fromObject(history).toJSON();
         // The workflow id is not in the history itself, and replay needs it (child ids derive from it).
-        const saved = { workflowId: handle.workflowId, ...(withoutLocalPaths(withoutIdentities(json), workDir) as object) };
+        const saved = {
+          workflowId: handle.workflowId,
+          ...(withoutLocalPaths(withoutIdentities(json), workDir) as object),
+        };
         fs.writeFileSync(file, `${JSON.stringify(saved, null, 1)}\n`);
         process.stdout.write(
           `recorded ${path.relative(projectRoot, file)} (${history.events?.length} events, ${Date.now() - started} ms)\n`,
@@ -66,7 +71,10 @@ runMain(async () => {
 async function loadScenarios(): Promise<HistoryScenario[]> {
   const dir = path.join(projectRoot, 'scripts', 'history-scenarios');
   const all: HistoryScenario[] = [];
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'scenario.ts').sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && f !== 'scenario.ts')
+    .sort()) {
     const mod = (await import(path.join(dir, file))) as { scenarios?: HistoryScenario[] };
     all.push(...(mod.scenarios ?? []));
   }
@@ -84,11 +92,15 @@ async function loadScenarios(): Promise<HistoryScenario[]> {
  */
 function withoutIdentities(value: unknown): unknown {
   // Stack traces name the recorder's checkout; keep paths relative to it.
-  if (typeof value === 'string') return value.replaceAll(os.hostname(), 'recorder-host').replaceAll(`${projectRoot}/`, '');
+  if (typeof value === 'string')
+    return value.replaceAll(os.hostname(), 'recorder-host').replaceAll(`${projectRoot}/`, '');
   if (Array.isArray(value)) return value.map(withoutIdentities);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, k === 'identity' && typeof v === 'string' ? 'recorder' : withoutIdentities(v)]),
+      Object.entries(value).map(([k, v]) => [
+        k,
+        k === 'identity' && typeof v === 'string' ? 'recorder' : withoutIdentities(v),
+      ]),
     );
   }
   return value;

@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { waitForTemporal } from '../testing/dev-server';
+import { type ScaleFigures, scaleRun, scaleTable } from '../bench/cluster-scale';
 import { runMain } from '../common/errors';
 import { projectRoot, toolsDir } from '../common/paths';
 import { temporalSettings } from '../temporal/settings';
+import { waitForTemporal } from '../testing/dev-server';
 import { bundleWorkflows } from '../worker/bundle';
-import { type ScaleFigures, scaleRun, scaleTable } from '../bench/cluster-scale';
 import { type Cluster, startCluster, stopClusterIn } from './cluster/cluster';
 
 /**
@@ -18,8 +18,14 @@ import { type Cluster, startCluster, stopClusterIn } from './cluster/cluster';
  * instead, non-destructively: its own workflows on its own task queues, no namespace created, nothing killed.
  */
 const program = new Command('test:cluster')
-  .option('--address <host:port>', "your cluster's frontend (TLS and API keys: TEMPORAL_* variables, as for the worker)")
-  .option('--namespace <ns>', 'namespace on your cluster (it must have, or let the worker register, the search attributes)')
+  .option(
+    '--address <host:port>',
+    "your cluster's frontend (TLS and API keys: TEMPORAL_* variables, as for the worker)",
+  )
+  .option(
+    '--namespace <ns>',
+    'namespace on your cluster (it must have, or let the worker register, the search attributes)',
+  )
   .option('--scale <runs>', 'waiting runs in the scale run; 0 skips it', (v) => Number.parseInt(v, 10), 1000)
   .argument('[files...]', 'test files (default: every test/cluster/*.test.ts that fits the target)')
   .parse();
@@ -32,9 +38,13 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 function testFiles(own: boolean): string[] {
   if (program.args.length) return program.args;
-  const all = fs.readdirSync(path.join(projectRoot, 'test', 'cluster')).filter((f) => f.endsWith('.test.ts')).sort();
+  const all = fs
+    .readdirSync(path.join(projectRoot, 'test', 'cluster'))
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort();
   const chosen = own ? all : all.filter((f) => !ownClusterOnly.includes(f));
-  if (!own) say(`not run against your cluster (they create namespaces or kill server nodes): ${ownClusterOnly.join(', ')}`);
+  if (!own)
+    say(`not run against your cluster (they create namespaces or kill server nodes): ${ownClusterOnly.join(', ')}`);
   return chosen.map((f) => path.join('test', 'cluster', f));
 }
 
@@ -75,8 +85,13 @@ runMain(async () => {
       cluster = await startCluster({ dir: clusterDir, log: say });
       target = { address: cluster.frontends[0]!, namespace: cluster.namespace, frontends: cluster.frontends };
     }
-    await waitForTemporal(temporalSettings({ ...process.env, TEMPORAL_ADDRESS: target.address }).connectionOptions, 60_000);
-    say(`cluster ready after ${((Date.now() - started) / 1000).toFixed(1)} s: ${target.frontends.join(', ')}, namespace ${target.namespace}`);
+    await waitForTemporal(
+      temporalSettings({ ...process.env, TEMPORAL_ADDRESS: target.address }).connectionOptions,
+      60_000,
+    );
+    say(
+      `cluster ready after ${((Date.now() - started) / 1000).toFixed(1)} s: ${target.frontends.join(', ')}, namespace ${target.namespace}`,
+    );
 
     fs.mkdirSync(path.join(toolsDir, 'cache'), { recursive: true });
     const bundle = await bundleWorkflows(
@@ -96,15 +111,23 @@ runMain(async () => {
       fs.rmSync(bundle, { force: true });
     }
     if (code === 0 && opts.scale > 0) {
-      say(`\nscale run: ${opts.scale} waiting runs finishing together, on the cluster, then on a dev server (reported, not asserted)`);
-      const connectionOptions = temporalSettings({ ...process.env, TEMPORAL_ADDRESS: target.address }).connectionOptions;
+      say(
+        `\nscale run: ${opts.scale} waiting runs finishing together, on the cluster, then on a dev server (reported, not asserted)`,
+      );
+      const connectionOptions = temporalSettings({
+        ...process.env,
+        TEMPORAL_ADDRESS: target.address,
+      }).connectionOptions;
       // Reported, never a failure of the tests: a run that cannot finish says so in the table's place.
       const reported = (where: string, run: Promise<ScaleFigures>) =>
         run.catch((err: Error) => {
           say(`scale run on ${where} did not finish: ${err.message}`);
           return undefined;
         });
-      const onCluster = await reported('the cluster', scaleRun(cluster ? 'this cluster' : target.address, opts.scale, { ...target, connectionOptions }));
+      const onCluster = await reported(
+        'the cluster',
+        scaleRun(cluster ? 'this cluster' : target.address, opts.scale, { ...target, connectionOptions }),
+      );
       // The baseline runs alone: the cluster would otherwise take CPU from it.
       await stopCluster();
       const onDevServer = await reported('the dev server', scaleRun('dev server', opts.scale));

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connectOrStartDevServer } from '../testing/dev-server';
 import { runMain } from '../common/errors';
 import { projectRoot, toolsDir } from '../common/paths';
+import { connectOrStartDevServer } from '../testing/dev-server';
 import { resolveTemporalCli } from '../testing/temporal-cli';
 import { bundleWorkflows } from '../worker/bundle';
 

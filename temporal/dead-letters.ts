@@ -1,7 +1,7 @@
 import {
   type Client,
-  type WorkflowHandle,
   WorkflowExecutionAlreadyStartedError,
+  type WorkflowHandle,
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import {
@@ -132,7 +132,9 @@ export async function replayDeadLetter(
     throw new ReplayError(`could not signal ${to}: ${(err as Error).message}`);
   }
   if (status === 'RUNNING') {
-    await client.workflow.getHandle(stored.workflowId).signal(deadLetterReplayedSignal, { to, at: new Date().toISOString() });
+    await client.workflow
+      .getHandle(stored.workflowId)
+      .signal(deadLetterReplayedSignal, { to, at: new Date().toISOString() });
   }
   return { to, event };
 }

@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, type ConnectionLike, isGrpcServiceError } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { searchAttributeKeys } from '../contract';
 import { declareEnvNames } from '../common/env-names';
 import { SetupError } from '../common/errors';
+import { searchAttributeKeys } from '../contract';
 import type { TemporalSettings } from './settings';
 
 type SearchAttributeKey = (typeof searchAttributeKeys)[number];
@@ -71,7 +71,9 @@ export function searchAttributeModeFromEnv(env: NodeJS.ProcessEnv = process.env)
 /** Exactly what a person runs to create the attributes: the Temporal CLI (self-hosted) and tcld (Temporal Cloud). */
 export function searchAttributeCommands(keys: SearchAttributeKey[], namespace: string, address?: string): string {
   const where = `--namespace ${namespace}${address ? ` --address ${address}` : ''}`;
-  const cli = keys.map((k) => `  temporal operator search-attribute create ${where} --name ${k.name} --type ${cliTypeNames[k.type]}`);
+  const cli = keys.map(
+    (k) => `  temporal operator search-attribute create ${where} --name ${k.name} --type ${cliTypeNames[k.type]}`,
+  );
   const cloud = `  tcld namespace search-attributes add --namespace ${namespace} ${keys
     .map((k) => `--search-attribute "${k.name}=${cliTypeNames[k.type]}"`)
     .join(' ')}`;
@@ -101,7 +103,9 @@ type Listed = { types: Map<string, temporal.api.enums.v1.IndexedValueType>; veri
  */
 async function listAttributes(opts: SearchAttributeSetupOptions): Promise<Listed> {
   try {
-    const { customAttributes } = await opts.connection.operatorService.listSearchAttributes({ namespace: opts.namespace });
+    const { customAttributes } = await opts.connection.operatorService.listSearchAttributes({
+      namespace: opts.namespace,
+    });
     return { types: new Map(Object.entries(customAttributes ?? {})), verified: true };
   } catch (err) {
     if (!refusedByServer(err)) throw err;
@@ -172,7 +176,10 @@ export async function setupSearchAttributes(opts: SearchAttributeSetupOptions): 
   const listed = await listAttributes(opts);
   assertRightTypes(opts, listed);
   if (!listed.verified) {
-    opts.logger?.warn({ namespace: opts.namespace }, 'the server does not list search attributes; their types are unverified');
+    opts.logger?.warn(
+      { namespace: opts.namespace },
+      'the server does not list search attributes; their types are unverified',
+    );
   }
   const missing = missingKeys(listed);
   if (missing.length === 0) return { registered: [], typesVerified: listed.verified };
@@ -226,7 +233,11 @@ export async function ensureSearchAttributes(
       if (Date.now() + delayMs > deadline) {
         throw new SetupError(`cannot reach Temporal at ${settings.address}: ${(err as Error).message}`);
       }
-      if (!warned) opts.logger?.warn({ temporal: settings.address }, 'Temporal unreachable; will check search attributes once it answers');
+      if (!warned)
+        opts.logger?.warn(
+          { temporal: settings.address },
+          'Temporal unreachable; will check search attributes once it answers',
+        );
       warned = true;
       await sleep(delayMs);
       continue;

@@ -6,13 +6,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { GeminiflowClient } from '../client';
-import { eventually } from './helpers/eventually';
 import { projectRoot } from '../common/paths';
 import { agentWorkflow } from '../example/agent';
 import { listPublications } from '../example/publish-outbox';
 import { endConversationUpdate, GeminiPendingApprovals, pendingApprovalsQuery, sendMessageUpdate } from '../workflows';
 import { approvalRulesPatch } from '../workflows/agent/approval-desk';
 import { call, model, replyAfterTools } from './helpers/emulated-model';
+import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { killChild, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { builtinModules } from 'node:module';
 import fs from 'node:fs';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
@@ -36,7 +36,13 @@ function layoutRules(): Map<string, LayoutRule> {
     const cells = line.split('|').map((c) => c.trim());
     const folder = /^`([a-z-]+)\/`$/.exec(cells[1] ?? '')?.[1];
     if (!folder || cells.length < 5) continue;
-    const rule: LayoutRule = { folder, folders: new Set(), entries: new Set(), typesOf: new Set(), packages: new Set() };
+    const rule: LayoutRule = {
+      folder,
+      folders: new Set(),
+      entries: new Set(),
+      typesOf: new Set(),
+      packages: new Set(),
+    };
     for (const m of cells[3]!.matchAll(/(types of )?`([^`]+)`/g)) {
       const [, typesOnly, token] = m as unknown as [string, string | undefined, string];
       if (token in entryFolders) rule.entries.add(entryFolders[token]!);
@@ -81,7 +87,11 @@ function resolveLocal(from: string, spec: string): string | undefined {
 
 const rel = (f: string) => path.relative(projectRoot, f);
 const topFolder = (f: string) => rel(f).split(path.sep)[0]!;
-const packageName = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+const packageName = (spec: string) =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/');
 const nodeBuiltins = new Set(builtinModules);
 
 /** Whether every import of `spec` in `file` is `import type` (so nothing of it is loaded at run time). */
@@ -105,7 +115,11 @@ describe('architecture', () => {
       [],
       'add a row for each to the table in CONTRIBUTING.md',
     );
-    assert.deepEqual([...rules.keys()].filter((d) => !productDirs.includes(d)).sort(), [], 'rows for folders that are gone');
+    assert.deepEqual(
+      [...rules.keys()].filter((d) => !productDirs.includes(d)).sort(),
+      [],
+      'rows for folders that are gone',
+    );
   });
 
   it("every import is one CONTRIBUTING.md's layout table allows", () => {
@@ -120,7 +134,8 @@ describe('architecture', () => {
           if (spec.startsWith('.')) continue;
           const name = packageName(spec.replace(/^node:/, ''));
           const builtin = spec.startsWith('node:') || nodeBuiltins.has(name);
-          if (rule.packages.size > 0 && (builtin || !rule.packages.has(name))) offending.push(`${rel(file)} -> ${spec}`);
+          if (rule.packages.size > 0 && (builtin || !rule.packages.has(name)))
+            offending.push(`${rel(file)} -> ${spec}`);
           continue;
         }
         const to = topFolder(target);
@@ -142,7 +157,12 @@ describe('architecture', () => {
 
   it('has no import cycles', () => {
     const graph = new Map(
-      files.map((f) => [f, importsOf(f).map((s) => resolveLocal(f, s)).filter((t) => t !== undefined)]),
+      files.map((f) => [
+        f,
+        importsOf(f)
+          .map((s) => resolveLocal(f, s))
+          .filter((t) => t !== undefined),
+      ]),
     );
     const cycles: string[] = [];
     const state = new Map<string, 'open' | 'done'>();

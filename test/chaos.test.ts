@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { noFaults } from '../bench/chaos/faults';
 import { printReport } from '../bench/chaos/report';
 import { runChaos } from '../bench/chaos/run-chaos';
-import { noFaults } from '../bench/chaos/faults';
 
 /*
  * The short chaos run of CI. It brings its own stack (a dev server it may SIGKILL, on its own db file), so it does not
  * share the test run's server. The long run is `npm run chaos`.
  */
 describe('chaos (short)', () => {
-  it('loses nothing and does nothing twice while processes are killed and deliveries dropped, duplicated and reordered', { timeout: 12 * 60_000 }, async (t) => {
+  it('loses nothing and does nothing twice while processes are killed and deliveries dropped, duplicated and reordered', {
+    timeout: 12 * 60_000,
+  }, async (t) => {
     const lines: string[] = [];
     const report = await runChaos({
       pipelines: 3,
@@ -23,8 +25,14 @@ describe('chaos (short)', () => {
     printReport(report, (s) => lines.push(s));
     const summary = lines.join('\n');
     t.diagnostic(summary);
-    assert.ok(report.crashes.worker + report.crashes.receiver + report.crashes.temporal > 0, `nothing was killed:\n${summary}`);
-    assert.ok(report.faults.duplicate + report.faults.drop + report.faults.reorder > 0, `no delivery fault was injected:\n${summary}`);
+    assert.ok(
+      report.crashes.worker + report.crashes.receiver + report.crashes.temporal > 0,
+      `nothing was killed:\n${summary}`,
+    );
+    assert.ok(
+      report.faults.duplicate + report.faults.drop + report.faults.reorder > 0,
+      `no delivery fault was injected:\n${summary}`,
+    );
     assert.equal(report.completed, 3, summary);
     assert.deepEqual(report.problems, {}, summary);
     assert.equal(report.duplicateSideEffects, 0, summary);

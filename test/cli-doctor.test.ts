@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Connection } from '@temporalio/client';
-import { eventually } from './helpers/eventually';
 import { freePort } from '../testing/dev-server';
 import { registerFreshNamespace } from './helpers/deploy';
+import { eventually } from './helpers/eventually';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testServerAddress, testTmpDir } from './helpers/temporal';
 
@@ -23,7 +23,15 @@ interface DoctorReport {
 }
 
 /** The checks doctor prints, one line each, in order. */
-const checkNames = ['Temporal', 'search attributes', 'worker', 'routing keys', 'key set', 'registered webhook', 'webhook ping'];
+const checkNames = [
+  'Temporal',
+  'search attributes',
+  'worker',
+  'routing keys',
+  'key set',
+  'registered webhook',
+  'webhook ping',
+];
 
 describe('geminiflow webhooks and doctor against the real stack', () => {
   let stack: OperatorStack;
@@ -34,13 +42,16 @@ describe('geminiflow webhooks and doctor against the real stack', () => {
     return JSON.parse(run.stdout) as Webhook[];
   };
   const pingsReceived = async () =>
-    ((await (await fetch(`${stack.env.GEMINIFLOW_RECEIVER_OPS_URL}/status`)).json()) as { pingsReceived: number }).pingsReceived;
+    ((await (await fetch(`${stack.env.GEMINIFLOW_RECEIVER_OPS_URL}/status`)).json()) as { pingsReceived: number })
+      .pingsReceived;
   /** Runs doctor and checks its shape: one line per check (and a summary), the exit code matching the failures. */
   const doctor = async (env: Record<string, string> = {}, args: string[] = []) => {
     const text = await cli(['doctor', '--ping-timeout', '5000', ...args], env);
     const lines = text.stdout.trim().split('\n');
     assert.equal(lines.length, checkNames.length + 1, text.stdout);
-    checkNames.forEach((name, i) => assert.match(lines[i]!, new RegExp(`^(ok  |FAIL|skip)  ${name} +\\S`), text.stdout));
+    for (const [i, name] of checkNames.entries()) {
+      assert.match(lines[i]!, new RegExp(`^(ok  |FAIL|skip)  ${name} +\\S`), text.stdout);
+    }
     const failing = lines.filter((l) => l.startsWith('FAIL'));
     assert.equal(text.code, failing.length ? 1 : 0, `${text.stdout}${text.stderr}`);
     for (const line of failing) assert.match(line, /; fix: \S/, 'a failed check says what to do');
@@ -60,11 +71,22 @@ describe('geminiflow webhooks and doctor against the real stack', () => {
     const own = (await webhooks()).find((w) => w.uri === stack.receiver.url);
     assert.equal(own?.state, 'enabled');
     const table = await cli(['webhooks', 'list']);
-    assert.match(table.stdout, new RegExp(`^${own!.id} +enabled +${stack.receiver.url.replace(/[.]/g, '\\.')} +9 `, 'm'));
+    assert.match(
+      table.stdout,
+      new RegExp(`^${own!.id} +enabled +${stack.receiver.url.replace(/[.]/g, '\\.')} +9 `, 'm'),
+    );
 
     const dir = testTmpDir();
     const secretFile = path.join(dir, 'secret');
-    const created = await cli(['webhooks', 'create', 'https://hooks.example.com/a', '--secret-file', secretFile, '--events', 'batch.succeeded,batch.failed']);
+    const created = await cli([
+      'webhooks',
+      'create',
+      'https://hooks.example.com/a',
+      '--secret-file',
+      secretFile,
+      '--events',
+      'batch.succeeded,batch.failed',
+    ]);
     assert.equal(created.code, 0, created.stderr);
     const secret = fs.readFileSync(secretFile, 'utf8').trim();
     assert.match(secret, /^whsec_/);
@@ -105,7 +127,10 @@ describe('geminiflow webhooks and doctor against the real stack', () => {
     assert.match(text.stdout, /^ok {4}webhook ping +Gemini's ping reached the receiver/m);
     const report = JSON.parse((await cli(['doctor', '--json'])).stdout) as DoctorReport;
     assert.equal(report.ok, true);
-    assert.deepEqual(report.checks.map((c) => c.check), checkNames);
+    assert.deepEqual(
+      report.checks.map((c) => c.check),
+      checkNames,
+    );
   });
 
   it('doctor fails on a namespace that lacks the search attributes', async () => {
@@ -115,25 +140,50 @@ describe('geminiflow webhooks and doctor against the real stack', () => {
       const run = await doctor({ TEMPORAL_NAMESPACE: namespace });
       return run.line('search attributes').startsWith('FAIL') ? run : undefined;
     }, 'doctor to see the new namespace');
-    assert.match(line('search attributes'), new RegExp(`namespace ${namespace} lacks GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince, GeminiPendingApprovals`));
-    assert.match(line('search attributes'), /fix: start the worker or the receiver once .*temporal operator search-attribute create/);
-    assert.ok(failing.every((l) => /search attributes|worker/.test(l)), failing.join('\n'));
+    assert.match(
+      line('search attributes'),
+      new RegExp(
+        `namespace ${namespace} lacks GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince, GeminiPendingApprovals`,
+      ),
+    );
+    assert.match(
+      line('search attributes'),
+      /fix: start the worker or the receiver once .*temporal operator search-attribute create/,
+    );
+    assert.ok(
+      failing.every((l) => /search attributes|worker/.test(l)),
+      failing.join('\n'),
+    );
   });
 
   it('doctor fails when the worker and the receiver hold different routing keys, naming the key, never a secret', async () => {
     const other = randomBytes(32).toString('base64');
     const { line, failing, text } = await doctor({ GEMINIFLOW_ROUTING_KEYS: `local:${other}` });
-    assert.match(line('routing keys'), /^FAIL {2}routing keys +key "local" differs between the worker \(fingerprint \S+\) and the receiver \(fingerprint \S+\); fix: /);
+    assert.match(
+      line('routing keys'),
+      /^FAIL {2}routing keys +key "local" differs between the worker \(fingerprint \S+\) and the receiver \(fingerprint \S+\); fix: /,
+    );
     assert.deepEqual(failing, [line('routing keys')]);
     assert.ok(!text.stdout.includes(other) && !text.stdout.includes(stack.env.GEMINIFLOW_ROUTING_KEYS!.split(':')[1]!));
     const unknownKey = await doctor({ GEMINIFLOW_ROUTING_KEYS: `next:${other}` });
-    assert.match(unknownKey.line('routing keys'), /the worker mints with key "next", which the receiver does not hold \(it holds: local\)/);
+    assert.match(
+      unknownKey.line('routing keys'),
+      /the worker mints with key "next", which the receiver does not hold \(it holds: local\)/,
+    );
   });
 
   it('doctor fails when the key set does not answer', async () => {
     const closed = await freePort();
-    const { line, failing } = await doctor({ GEMINIFLOW_RECEIVER_OPS_URL: '', GEMINI_JWKS_URL: `http://127.0.0.1:${closed}/.well-known/jwks.json` });
-    assert.match(line('key set'), new RegExp(`^FAIL {2}key set +http://127\\.0\\.0\\.1:${closed}/\\.well-known/jwks\\.json is unreachable \\(ECONNREFUSED\\)`));
+    const { line, failing } = await doctor({
+      GEMINIFLOW_RECEIVER_OPS_URL: '',
+      GEMINI_JWKS_URL: `http://127.0.0.1:${closed}/.well-known/jwks.json`,
+    });
+    assert.match(
+      line('key set'),
+      new RegExp(
+        `^FAIL {2}key set +http://127\\.0\\.0\\.1:${closed}/\\.well-known/jwks\\.json is unreachable \\(ECONNREFUSED\\)`,
+      ),
+    );
     assert.deepEqual(failing, [line('key set')]);
     assert.match(line('routing keys'), /^skip/);
   });
@@ -144,14 +194,20 @@ describe('geminiflow webhooks and doctor against the real stack', () => {
     const hook = (await webhooks()).find((w) => w.uri === dead)!;
     assert.equal((await cli(['webhooks', 'ping', hook.id])).code, 0);
     await eventually(
-      async () => ((await stack.ai.webhooks.get(hook.id)).state === 'disabled_due_to_failed_deliveries' ? true : undefined),
+      async () =>
+        (await stack.ai.webhooks.get(hook.id)).state === 'disabled_due_to_failed_deliveries' ? true : undefined,
       'the webhook disabled',
     );
     const listed = await cli(['webhooks', 'list']);
     assert.match(listed.stdout, new RegExp(`^${hook.id} +disabled_due_to_failed_deliveries `, 'm'));
 
     const { line } = await doctor({}, ['--webhook-url', dead]);
-    assert.match(line('registered webhook'), new RegExp(`^FAIL {2}registered webhook +${hook.id} for \\S+ is disabled_due_to_failed_deliveries: Gemini sends it nothing; fix: .*geminiflow webhooks enable ${hook.id}`));
+    assert.match(
+      line('registered webhook'),
+      new RegExp(
+        `^FAIL {2}registered webhook +${hook.id} for \\S+ is disabled_due_to_failed_deliveries: Gemini sends it nothing; fix: .*geminiflow webhooks enable ${hook.id}`,
+      ),
+    );
     assert.match(line('webhook ping'), /^FAIL {2}webhook ping +no verified ping reached the receiver within 5000 ms/);
 
     assert.equal((await cli(['webhooks', 'enable', hook.id])).code, 0);

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { geminiflowProgram } from '../cli/geminiflow';
-import { eventually } from './helpers/eventually';
 import type { ApprovalRecord, PendingApprovalOfRun } from '../workflows';
 import { reviewAgent } from './fixtures/console/review-agent';
+import { eventually } from './helpers/eventually';
 import { type CliRun, geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testTmpDir } from './helpers/temporal';
 
@@ -41,10 +41,14 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
     return JSON.parse(run.stdout) as T;
   };
   const pendingCall = (workflowId: string) =>
-    eventually(async () => {
-      const pending = await json<PendingApprovalOfRun[]>('pending');
-      return pending.find((p) => p.workflowId === workflowId);
-    }, `a pending call of ${workflowId}`, 60_000);
+    eventually(
+      async () => {
+        const pending = await json<PendingApprovalOfRun[]>('pending');
+        return pending.find((p) => p.workflowId === workflowId);
+      },
+      `a pending call of ${workflowId}`,
+      60_000,
+    );
 
   before(async () => {
     stack = await startOperatorStack({ receiver: { mailboxLookupTimeoutMs: 1500 } });
@@ -56,7 +60,8 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
   it('every command has --help with an example; bad usage exits 2, failures exit 1, each in one line', async () => {
     const commands = allCommands(geminiflowProgram());
     assert.ok(commands.length >= 25, `only ${commands.length} commands`);
-    for (const cmd of commands) assert.match(helpOf(cmd), /\nExamples?:\n {2}\$ /, `${cmd.name()} --help has no example`);
+    for (const cmd of commands)
+      assert.match(helpOf(cmd), /\nExamples?:\n {2}\$ /, `${cmd.name()} --help has no example`);
 
     const help = await cli('approve', '--help');
     assert.equal(help.code, 0);
@@ -68,7 +73,11 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
     assertOneLine(await cli('deny', 'wf', 'call'), 2, /required option '--reason <text>'/);
     assertOneLine(await cli('list', '--type', "x' OR 1=1"), 2, /is not a workflow type name/);
     assertOneLine(await cli('status', 'no-such-run'), 1, /no run with workflow id no-such-run/);
-    assertOneLine(await geminiflow(['list'], { ...stack.env, TEMPORAL_ADDRESS: '127.0.0.1:1' }), 1, /cannot reach Temporal at 127\.0\.0\.1:1/);
+    assertOneLine(
+      await geminiflow(['list'], { ...stack.env, TEMPORAL_ADDRESS: '127.0.0.1:1' }),
+      1,
+      /cannot reach Temporal at 127\.0\.0\.1:1/,
+    );
   });
 
   it('start deep-research, batch and video print the workflow id; result, status and list show them', async () => {
@@ -84,7 +93,9 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
     assert.match(status.stdout, /run {8}cli-research-1 \(deepResearch\), COMPLETED/);
     assert.match(status.stdout, /earlier {4}interaction\.completed on interaction \S+: by webhook after \d+ ms/);
 
-    const batchId = (await cli('start', 'batch', '--prompt', 'What is a webhook?', '--prompt', 'What is Temporal?')).stdout.trim();
+    const batchId = (
+      await cli('start', 'batch', '--prompt', 'What is a webhook?', '--prompt', 'What is Temporal?')
+    ).stdout.trim();
     assert.match(batchId, /^batch-[0-9a-f]{8}$/);
     const batch = await json<{ state: string; counts: { total: number; succeeded: number } }>('result', batchId);
     assert.deepEqual([batch.state, batch.counts.total, batch.counts.succeeded], ['succeeded', 2, 2]);
@@ -105,18 +116,37 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
 
   it('start wait follows a job started elsewhere; status and list --waiting show what it waits for and since when', async () => {
     // A job started outside geminiflow, slow enough to be seen waiting (the emulator's clock runs 30x).
-    const job = await stack.ai.interactions.create({ model: 'gemini-flash-latest', input: 'Hello [[duration 600000]]', background: true });
-    const started = await cli('start', 'wait', 'interaction', job.id!, '--until', 'interaction.completed', '--id', 'cli-waiter-1');
+    const job = await stack.ai.interactions.create({
+      model: 'gemini-flash-latest',
+      input: 'Hello [[duration 600000]]',
+      background: true,
+    });
+    const started = await cli(
+      'start',
+      'wait',
+      'interaction',
+      job.id!,
+      '--until',
+      'interaction.completed',
+      '--id',
+      'cli-waiter-1',
+    );
     assert.equal(started.code, 0, started.stderr);
 
     const waiting = await eventually(async () => {
-      const runs = await json<{ workflowId: string; waitingFor?: string; waitingSince?: string }[]>('list', '--waiting');
+      const runs = await json<{ workflowId: string; waitingFor?: string; waitingSince?: string }[]>(
+        'list',
+        '--waiting',
+      );
       return runs.find((r) => r.workflowId === 'cli-waiter-1' && r.waitingFor);
     }, 'the waiter in list --waiting');
     assert.equal(waiting.waitingFor, `interaction:${job.id}`);
     assert.ok(waiting.waitingSince);
     const status = await cli('status', 'cli-waiter-1');
-    assert.match(status.stdout, new RegExp(`waits for  interaction\\.completed on interaction ${job.id} since \\S+ \\(`));
+    assert.match(
+      status.stdout,
+      new RegExp(`waits for  interaction\\.completed on interaction ${job.id} since \\S+ \\(`),
+    );
 
     const result = await json<{ event: { type: string; resourceId: string } }>('result', 'cli-waiter-1');
     assert.deepEqual([result.event.type, result.event.resourceId], ['interaction.completed', job.id]);
@@ -136,20 +166,50 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
     assert.deepEqual(await json('pending', '--tool', 'no_such_tool'), []);
 
     // The run checks an edit against the tool's schema, and refuses what does not fit.
-    assertOneLine(await cli('approve', 'cli-review-edit', edit.callId, '--args', '{"title":"","body":"x"}'), 1, /title/);
+    assertOneLine(
+      await cli('approve', 'cli-review-edit', edit.callId, '--args', '{"title":"","body":"x"}'),
+      1,
+      /title/,
+    );
     const file = path.join(testTmpDir(), 'args.json');
     fs.writeFileSync(file, JSON.stringify({ title: 'Q3 numbers, checked', body: 'Revenue grew 4%.' }));
-    const approved = await cli('approve', 'cli-review-edit', edit.callId, '--args', `@${file}`, '--reviewer', 'carol', '--reason', 'fixed the figure');
+    const approved = await cli(
+      'approve',
+      'cli-review-edit',
+      edit.callId,
+      '--args',
+      `@${file}`,
+      '--reviewer',
+      'carol',
+      '--reason',
+      'fixed the figure',
+    );
     assert.equal(approved.code, 0, approved.stderr);
     assert.match(approved.stdout, /approved with edited arguments by carol/);
     assertOneLine(await cli('approve', 'cli-review-edit', edit.callId), 1, /already/);
 
-    const denied = await cli('deny', 'cli-review-deny', deny.callId, '--reason', 'not before the all-hands', '--reviewer', 'dave');
+    const denied = await cli(
+      'deny',
+      'cli-review-deny',
+      deny.callId,
+      '--reason',
+      'not before the all-hands',
+      '--reviewer',
+      'dave',
+    );
     assert.equal(denied.code, 0, denied.stderr);
-    const answered = await cli('answer', 'cli-review-answer', answer.callId, '{"published":"by hand, yesterday"}', '--reviewer', 'erin');
+    const answered = await cli(
+      'answer',
+      'cli-review-answer',
+      answer.callId,
+      '{"published":"by hand, yesterday"}',
+      '--reviewer',
+      'erin',
+    );
     assert.equal(answered.code, 0, answered.stderr);
 
-    for (const id of ['cli-review-edit', 'cli-review-deny', 'cli-review-answer']) await stack.client.workflow.getHandle(id).result();
+    for (const id of ['cli-review-edit', 'cli-review-deny', 'cli-review-answer'])
+      await stack.client.workflow.getHandle(id).result();
     assert.deepEqual(stack.published, [{ title: 'Q3 numbers, checked', body: 'Revenue grew 4%.' }]);
 
     const [editLog] = await json<ApprovalRecord[]>('log', 'cli-review-edit');
@@ -158,9 +218,15 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
     assert.equal(editLog!.reason, 'fixed the figure');
     assert.deepEqual(editLog!.argumentsUsed, { title: 'Q3 numbers, checked', body: 'Revenue grew 4%.' });
     const [denyLog] = await json<ApprovalRecord[]>('log', 'cli-review-deny');
-    assert.deepEqual([denyLog!.status, denyLog!.reviewer, denyLog!.reason], ['denied', 'dave', 'not before the all-hands']);
+    assert.deepEqual(
+      [denyLog!.status, denyLog!.reviewer, denyLog!.reason],
+      ['denied', 'dave', 'not before the all-hands'],
+    );
     const [answerLog] = await json<ApprovalRecord[]>('log', 'cli-review-answer');
-    assert.deepEqual([answerLog!.status, answerLog!.reviewer, answerLog!.answer], ['answered', 'erin', { published: 'by hand, yesterday' }]);
+    assert.deepEqual(
+      [answerLog!.status, answerLog!.reviewer, answerLog!.answer],
+      ['answered', 'erin', { published: 'by hand, yesterday' }],
+    );
     const logTable = await cli('log', 'cli-review-deny');
     assert.match(logTable.stdout, new RegExp(`^${deny.callId} +publish_post +denied +dave `, 'm'));
   });
@@ -186,13 +252,24 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
 
   it('deadletters list, show and replay: an event nobody owned reaches the run it is replayed to', async () => {
     // A job nobody waits for: its event ends up as a dead letter once the receiver's mailbox gives up looking.
-    const job = await stack.ai.interactions.create({ model: 'gemini-flash-latest', input: 'Nobody waits for this', background: true });
+    const job = await stack.ai.interactions.create({
+      model: 'gemini-flash-latest',
+      input: 'Nobody waits for this',
+      background: true,
+    });
     type Letter = { webhookId: string; resourceId: string; reason: string; state: string; eventType: string };
-    const letter = await eventually(async () => {
-      const letters = await json<Letter[]>('deadletters', 'list');
-      return letters.find((l) => l.resourceId === job.id);
-    }, 'the dead letter', 60_000);
-    assert.deepEqual([letter.reason, letter.state, letter.eventType], ['owner_not_found', 'pending', 'interaction.completed']);
+    const letter = await eventually(
+      async () => {
+        const letters = await json<Letter[]>('deadletters', 'list');
+        return letters.find((l) => l.resourceId === job.id);
+      },
+      'the dead letter',
+      60_000,
+    );
+    assert.deepEqual(
+      [letter.reason, letter.state, letter.eventType],
+      ['owner_not_found', 'pending', 'interaction.completed'],
+    );
 
     const shown = await json<Letter & { event: { type: string } }>('deadletters', 'show', letter.webhookId);
     assert.equal(shown.event.type, 'interaction.completed');
@@ -200,11 +277,18 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
     assert.match(text.stdout, /reason {5}owner_not_found/);
 
     assertOneLine(await cli('deadletters', 'replay', letter.webhookId), 1, /pass --to/);
-    assertOneLine(await cli('deadletters', 'show', 'msg_nothing-here'), 1, /no dead letter for webhook-id msg_nothing-here/);
+    assertOneLine(
+      await cli('deadletters', 'show', 'msg_nothing-here'),
+      1,
+      /no dead letter for webhook-id msg_nothing-here/,
+    );
     await cli('start', 'wait', 'interaction', job.id!, '--id', 'cli-adopter');
     const replayed = await cli('deadletters', 'replay', letter.webhookId, '--to', 'cli-adopter');
     assert.equal(replayed.code, 0, replayed.stderr);
-    assert.match(replayed.stdout, new RegExp(`replayed ${letter.webhookId} \\(interaction\\.completed ${job.id}\\) to cli-adopter`));
+    assert.match(
+      replayed.stdout,
+      new RegExp(`replayed ${letter.webhookId} \\(interaction\\.completed ${job.id}\\) to cli-adopter`),
+    );
     const result = await json<{ event: { webhookId: string; via: string } }>('result', 'cli-adopter');
     assert.deepEqual([result.event.webhookId, result.event.via], [letter.webhookId, 'replay']);
     const all = await json<Letter[]>('deadletters', 'list', '--all');

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { optionsFromEnv } from '../emulator/env-options';
 import { receiverConfigFromEnv } from '../receiver';
-import { connectToTemporal, geminiflowConfigFromEnv } from '../worker';
 import { freePort } from '../testing/dev-server';
+import { connectToTemporal, geminiflowConfigFromEnv } from '../worker';
 
 const routingKeys = `k1:${randomBytes(32).toString('base64')}`;
 
@@ -35,7 +35,8 @@ describe('configuration given in code', () => {
 
   it('does not hide a bad value in the environment', () => {
     assert.throws(
-      () => geminiflowConfigFromEnv({ GEMINI_EMULATOR_URL: 'http://127.0.0.1:1' }, { GEMINIFLOW_ROUTING_KEYS: 'no-colon' }),
+      () =>
+        geminiflowConfigFromEnv({ GEMINI_EMULATOR_URL: 'http://127.0.0.1:1' }, { GEMINIFLOW_ROUTING_KEYS: 'no-colon' }),
       /GEMINIFLOW_ROUTING_KEYS/,
     );
   });
@@ -74,7 +75,7 @@ describe('a misspelt variable', () => {
     ]);
   });
 
-  it('knows the variables of every reader, so correct names and other components\' names pass quietly', async () => {
+  it("knows the variables of every reader, so correct names and other components' names pass quietly", async () => {
     const warnings = await warningsDuring(() =>
       geminiflowConfigFromEnv(
         {},
@@ -102,7 +103,10 @@ describe('Temporal unreachable at start', () => {
     const address = `127.0.0.1:${closedPort}`;
     await assert.rejects(connectToTemporal({ address }), (err: Error) => {
       assert.equal(err.message.split('\n').length, 1, err.message);
-      assert.match(err.message, new RegExp(`cannot reach Temporal at ${address.replace(/\./g, '\\.')} \\(connection refused\\)`));
+      assert.match(
+        err.message,
+        new RegExp(`cannot reach Temporal at ${address.replace(/\./g, '\\.')} \\(connection refused\\)`),
+      );
       assert.match(err.message, /npx geminiflow-temporal server start-dev/);
       assert.doesNotMatch(err.message, /tonic/);
       return true;

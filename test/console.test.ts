@@ -4,11 +4,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { GeminiflowClient } from '../client';
-import { eventually } from './helpers/eventually';
 import { consoleConfigFromEnv, newReviewerToken } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
 import type { ApprovalRecord, PendingApproval } from '../workflows';
 import { launchChromium } from './helpers/browser';
+import { eventually } from './helpers/eventually';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testLogger } from './helpers/receiver';
 import { testTmpDir } from './helpers/temporal';
@@ -70,7 +70,11 @@ describe('the web console', () => {
     return running;
   };
   const pendingCall = (workflowId: string) =>
-    eventually(async () => (await g.pendingApprovals(workflowId).catch(() => [] as PendingApproval[]))[0], `the call of ${workflowId}`, 60_000);
+    eventually(
+      async () => (await g.pendingApprovals(workflowId).catch(() => [] as PendingApproval[]))[0],
+      `the call of ${workflowId}`,
+      60_000,
+    );
   const logOf = async (workflowId: string): Promise<ApprovalRecord> => (await g.approvalLog(workflowId))[0]!;
   const callPath = (workflowId: string, callId: string) => `/approvals/${encodeURIComponent(workflowId)}/${callId}`;
 
@@ -89,11 +93,24 @@ describe('the web console', () => {
 
   describe('security, over HTTP', () => {
     it('will not start without an authentication setting, and names the settings', async () => {
-      assert.throws(() => consoleConfigFromEnv({}), /GEMINIFLOW_CONSOLE_TOKENS .*GEMINIFLOW_CONSOLE_TRUSTED_USER_HEADER/);
-      const run = await geminiflow(['console', '--port', '0'], { ...stack.env, GEMINIFLOW_CONSOLE_TOKENS: '', GEMINIFLOW_CONSOLE_TRUSTED_USER_HEADER: '' });
+      assert.throws(
+        () => consoleConfigFromEnv({}),
+        /GEMINIFLOW_CONSOLE_TOKENS .*GEMINIFLOW_CONSOLE_TRUSTED_USER_HEADER/,
+      );
+      const run = await geminiflow(['console', '--port', '0'], {
+        ...stack.env,
+        GEMINIFLOW_CONSOLE_TOKENS: '',
+        GEMINIFLOW_CONSOLE_TRUSTED_USER_HEADER: '',
+      });
       assert.equal(run.code, 1);
-      assert.match(run.stderr, /^geminiflow: the console will not start without an authentication setting: set GEMINIFLOW_CONSOLE_TOKENS/);
-      assert.throws(() => consoleConfigFromEnv({ GEMINIFLOW_CONSOLE_TOKENS: 'alice=short' }), /the token of alice must be at least 16 characters/);
+      assert.match(
+        run.stderr,
+        /^geminiflow: the console will not start without an authentication setting: set GEMINIFLOW_CONSOLE_TOKENS/,
+      );
+      assert.throws(
+        () => consoleConfigFromEnv({ GEMINIFLOW_CONSOLE_TOKENS: 'alice=short' }),
+        /the token of alice must be at least 16 characters/,
+      );
       assert.equal(consoleConfigFromEnv({ GEMINIFLOW_CONSOLE_TOKENS: `alice=${aliceToken}` }).host, '127.0.0.1');
     });
 
@@ -107,7 +124,14 @@ describe('the web console', () => {
       assert.equal(first.headers.get('location'), '/login?next=%2Fapprovals');
       const login = await visitor.request('/login');
       const csp = login.headers.get('content-security-policy')!;
-      for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "form-action 'self'", "frame-ancestors 'none'"]) {
+      for (const directive of [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+      ]) {
         assert.ok(csp.includes(directive), `${directive} in ${csp}`);
       }
       assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|https?:/);
@@ -126,7 +150,10 @@ describe('the web console', () => {
 
       const asBob = new Visitor(web.url);
       assert.equal((await asBob.signIn(bob.token)).status, 303);
-      assert.match(await (await asBob.request('/approvals')).text(), /Signed in as <strong data-reviewer>bob<\/strong>/);
+      assert.match(
+        await (await asBob.request('/approvals')).text(),
+        /Signed in as <strong data-reviewer>bob<\/strong>/,
+      );
     });
 
     it('refuses a decision without a session or without the CSRF token, and records the signed-in reviewer', async () => {
@@ -143,20 +170,29 @@ describe('the web console', () => {
       assert.equal((await g.pendingApprovals('console-http/guard')).length, 1, 'nothing was decided');
 
       const _csrf = await alice.csrf(target);
-      const decided = await alice.request(target, { form: { kind: 'approve', _csrf, reviewer: 'mallory', reason: 'looks right' } });
+      const decided = await alice.request(target, {
+        form: { kind: 'approve', _csrf, reviewer: 'mallory', reason: 'looks right' },
+      });
       assert.equal(decided.status, 303);
       const record = await logOf('console-http/guard');
       assert.deepEqual([record.status, record.reviewer, record.reason], ['approved', 'alice', 'looks right']);
     });
 
     it('limits failed sign-ins per address', async () => {
-      const limited = await openConsole({ GEMINIFLOW_CONSOLE_TOKENS: `alice=${aliceToken}`, GEMINIFLOW_CONSOLE_LOGIN_LIMIT: '3' });
+      const limited = await openConsole({
+        GEMINIFLOW_CONSOLE_TOKENS: `alice=${aliceToken}`,
+        GEMINIFLOW_CONSOLE_LOGIN_LIMIT: '3',
+      });
       const visitor = new Visitor(limited.url);
       for (let i = 0; i < 3; i++) assert.equal((await visitor.signIn(`wrong-token-number-${i}`)).status, 401);
       const refused = await visitor.signIn('wrong-token-number-4');
       assert.equal(refused.status, 429);
       assert.match(await refused.text(), /Too many failed sign-ins/);
-      assert.equal((await visitor.signIn(aliceToken)).status, 429, 'a blocked address cannot sign in until the window passes');
+      assert.equal(
+        (await visitor.signIn(aliceToken)).status,
+        429,
+        'a blocked address cannot sign in until the window passes',
+      );
     });
 
     it('behind an authenticating proxy: the trusted header is the reviewer, only when that mode is enabled', async () => {
@@ -167,7 +203,10 @@ describe('the web console', () => {
       const carol = new Visitor(proxied.url, { 'x-forwarded-user': 'carol' });
       const target = callPath('console-http/proxy', call.callId);
       const _csrf = await carol.csrf(target);
-      assert.equal((await carol.request(target, { form: { kind: 'deny', _csrf, reason: 'not via the proxy' } })).status, 303);
+      assert.equal(
+        (await carol.request(target, { form: { kind: 'deny', _csrf, reason: 'not via the proxy' } })).status,
+        303,
+      );
       const record = await logOf('console-http/proxy');
       assert.deepEqual([record.status, record.reviewer], ['denied', 'carol']);
 
@@ -231,11 +270,15 @@ describe('the web console', () => {
       assert.equal(await page.locator('h1 .badge').innerText(), 'approved with edits');
       const result = await stack.client.workflow.getHandle('console-ui/edit').result();
       assert.equal(result.endedBy, 'answered');
-      assert.deepEqual(stack.published.at(-1), { title: 'Q3 numbers, checked', body: 'Revenue grew.', tags: ['finance', 'q3'] });
+      assert.deepEqual(stack.published.at(-1), {
+        title: 'Q3 numbers, checked',
+        body: 'Revenue grew.',
+        tags: ['finance', 'q3'],
+      });
       assert.equal((await logOf('console-ui/edit')).reviewer, 'alice');
     });
 
-    it('denies a second run with a reason and answers a third in the tool\'s place', async () => {
+    it("denies a second run with a reason and answers a third in the tool's place", async () => {
       await stack.startReview('console-ui/deny', { title: 'Reorg', body: 'Draft.' });
       await stack.startReview('console-ui/answer', { title: 'Old news', body: 'Already out.' });
       const deny = await pendingCall('console-ui/deny');
@@ -257,7 +300,10 @@ describe('the web console', () => {
 
       for (const id of ['console-ui/deny', 'console-ui/answer']) await stack.client.workflow.getHandle(id).result();
       const denied = await logOf('console-ui/deny');
-      assert.deepEqual([denied.status, denied.reviewer, denied.reason], ['denied', 'alice', 'Not before the all-hands.']);
+      assert.deepEqual(
+        [denied.status, denied.reviewer, denied.reason],
+        ['denied', 'alice', 'Not before the all-hands.'],
+      );
       const answered = await logOf('console-ui/answer');
       assert.deepEqual([answered.status, answered.answer], ['answered', { published: 'by hand, yesterday' }]);
       assert.ok(!stack.published.some((p) => p.title === 'Reorg' || p.title === 'Old news'), 'neither ran the tool');
@@ -269,7 +315,9 @@ describe('the web console', () => {
       const call = await pendingCall('console-ui/hostile');
       for (const where of ['/approvals', callPath('console-ui/hostile', call.callId)]) {
         await page.goto(`${web.url}${where}`);
-        const args = page.locator(where === '/approvals' ? `article.call[data-call="${call.callId}"] .args` : '.args').first();
+        const args = page
+          .locator(where === '/approvals' ? `article.call[data-call="${call.callId}"] .args` : '.args')
+          .first();
         await args.waitFor();
         assert.ok((await args.innerText()).includes(hostile), 'the argument shows as written');
         assert.equal(await args.locator('script, img').count(), 0);
@@ -285,7 +333,12 @@ describe('the web console', () => {
       const target = callPath('console-ui/forged', call.callId);
       await page.goto(`${web.url}/approvals`);
       const withoutToken = await page.evaluate(
-        (url) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'kind=approve' }).then((r) => r.status),
+        (url) =>
+          fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: 'kind=approve',
+          }).then((r) => r.status),
         target,
       );
       assert.equal(withoutToken, 403);
@@ -314,10 +367,17 @@ describe('the web console', () => {
       await page.waitForSelector('body[data-live-state="ready"]');
       await page.evaluate(() => ((globalThis as unknown as { __sameDocument: boolean }).__sameDocument = true));
 
-      const approved = await geminiflow(['approve', 'console-ui/live', call.callId, '--reviewer', 'cli-user'], stack.env);
+      const approved = await geminiflow(
+        ['approve', 'console-ui/live', call.callId, '--reviewer', 'cli-user'],
+        stack.env,
+      );
       assert.equal(approved.code, 0, approved.stderr);
       await card.waitFor({ state: 'detached', timeout: 30_000 });
-      assert.equal(await page.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument), true, 'no reload');
+      assert.equal(
+        await page.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument),
+        true,
+        'no reload',
+      );
       assert.ok(Number(await page.getAttribute('body', 'data-refreshed')) >= 1);
     });
   });

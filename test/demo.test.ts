@@ -39,7 +39,10 @@ function runDemo(args: string[]): Promise<{ status: number | null; out: string }
  * The same demo at a terminal: Python's pty module gives it a pseudo-terminal (isatty is true, as for a person) and
  * answers each prompt once it appears: `steps` are [what the screen must show, what to type].
  */
-function runDemoAtTerminal(args: string[], steps: [RegExp, string][]): Promise<{ status: number | null; screen: string }> {
+function runDemoAtTerminal(
+  args: string[],
+  steps: [RegExp, string][],
+): Promise<{ status: number | null; screen: string }> {
   const driver = `
 import os, pty, re, select, sys, json
 steps = json.loads(sys.argv[1])
@@ -84,7 +87,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
 }
 
 describe('npm run demo (the main job)', () => {
-  it('without a terminal: shows each stage, its waits and events, approves on the person\'s behalf, and publishes', async () => {
+  it("without a terminal: shows each stage, its waits and events, approves on the person's behalf, and publishes", async () => {
     const { status, out } = await runDemo(['--topic', 'tidal energy', '--follow-ups', '2']);
     assert.equal(status, 0, out);
     assert.match(out, /stage: research \(run research-brief-\d+\/research\)/);
@@ -96,12 +99,15 @@ describe('npm run demo (the main job)', () => {
     assert.match(out, /approval record: publish approved by demo, then the tool ran/);
     assert.match(out, /research report: # Research report: tidal energy \(\d+ sources\)/);
     assert.match(out, /sources +done \d+, running \d+, failed 0, left \d+ of 3/);
-    assert.match(out, /sources +done 3, running 0, failed 0, left 0 of 3\n/, "the fan-out stage shows its end");
+    assert.match(out, /sources +done 3, running 0, failed 0, left 0 of 3\n/, 'the fan-out stage shows its end');
     assert.match(out, /source notes: 3\/3 done, 0 failed/);
     assert.match(out, /follow-up batch: 2\/2 answered, 0 failed/);
     assert.match(out, /published: Brief: tidal energy \(/);
     assert.match(out, /research\s+interaction\.completed\s+by webhook/);
-    assert.match(out, /the run in Temporal's Web UI: http:\/\/127\.0\.0\.1:8233\/namespaces\/\S+\/workflows\/research-brief-\d+\n/);
+    assert.match(
+      out,
+      /the run in Temporal's Web UI: http:\/\/127\.0\.0\.1:8233\/namespaces\/\S+\/workflows\/research-brief-\d+\n/,
+    );
   });
 
   it('with --yes --deny, publishes nothing', async () => {
@@ -125,10 +131,16 @@ describe('npm run demo (the main job)', () => {
     );
     assert.equal(status, 0, screen);
     assert.match(screen, /console http:\/\/127\.0\.0\.1:\d+ \(sign in with gfc_\S+\)/);
-    assert.match(screen, /decide here, or in the console: http:\/\/127\.0\.0\.1:\d+\/approvals\/research-brief-\d+%2Fbrief\/call_\w+/);
+    assert.match(
+      screen,
+      /decide here, or in the console: http:\/\/127\.0\.0\.1:\d+\/approvals\/research-brief-\d+%2Fbrief\/call_\w+/,
+    );
     assert.match(screen, /decision sent as a Temporal Update: denied/);
     assert.match(screen, /approval record: publish denied by \S+ \(not before the review\), and the tool did not run/);
     assert.match(screen, /published: nothing/);
-    assert.match(screen, /its audit record in the console: http:\/\/127\.0\.0\.1:\d+\/runs\/research-brief-\d+%2Fbrief/);
+    assert.match(
+      screen,
+      /its audit record in the console: http:\/\/127\.0\.0\.1:\d+\/runs\/research-brief-\d+%2Fbrief/,
+    );
   });
 });

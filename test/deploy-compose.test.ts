@@ -6,9 +6,9 @@ import { before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { geminiflowConfigFromEnv } from '../activities/config';
 import { projectRoot } from '../common/paths';
-import { temporalSettings } from '../temporal/settings';
 import { optionsFromEnv } from '../emulator/env-options';
 import { receiverConfigFromEnv } from '../receiver/config';
+import { temporalSettings } from '../temporal/settings';
 
 const run = promisify(execFile);
 
@@ -89,7 +89,10 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
     assert.equal(services['temporal-ui'].environment?.TEMPORAL_ADDRESS, 'temporal:7233');
 
     for (const name of ours) {
-      assert.equal(services[name].depends_on?.['temporal-create-namespace'].condition, 'service_completed_successfully');
+      assert.equal(
+        services[name].depends_on?.['temporal-create-namespace'].condition,
+        'service_completed_successfully',
+      );
       assert.equal(services[name].command?.[0], 'node', `${name} runs compiled JavaScript`);
       assert.match(services[name].command![1], /^dist\/\w+\/main\.js$/);
       assert.ok(services[name].build, `${name} is built from this project`);
@@ -126,7 +129,10 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
     const receiver = envOf(services.receiver);
     // One routing key list for both: the worker signs each job's user_metadata with it, the receiver checks.
     assert.equal(geminiflowConfigFromEnv(worker).routingKey?.id, 'prod');
-    assert.deepEqual((receiverConfigFromEnv(receiver).routingKeys as readonly { id: string }[]).map((k) => k.id), ['prod']);
+    assert.deepEqual(
+      (receiverConfigFromEnv(receiver).routingKeys as readonly { id: string }[]).map((k) => k.id),
+      ['prod'],
+    );
 
     for (const env of [worker, receiver]) {
       const settings = temporalSettings(env);
@@ -150,7 +156,10 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
 
     assert.equal(worker.GEMINIFLOW_ROUTING_KEYS, receiver.GEMINIFLOW_ROUTING_KEYS, 'one routing key list for both');
     const config = receiverConfigFromEnv(receiver);
-    assert.deepEqual((config.routingKeys as readonly { id: string }[]).map((k) => k.id), ['prod']);
+    assert.deepEqual(
+      (config.routingKeys as readonly { id: string }[]).map((k) => k.id),
+      ['prod'],
+    );
     assert.equal(config.host, '0.0.0.0', 'reachable from outside its container');
     assert.equal(config.port, 8789);
     assert.equal(config.secrets?.length, 2);
@@ -193,7 +202,13 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
 
   it('keeps secrets out of the file: none has a default value', () => {
     const text = fs.readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8');
-    for (const name of ['POSTGRES_PASSWORD', 'GEMINI_API_KEY', 'GEMINI_WEBHOOK_SECRETS', 'TEMPORAL_API_KEY', 'GEMINIFLOW_ROUTING_KEYS']) {
+    for (const name of [
+      'POSTGRES_PASSWORD',
+      'GEMINI_API_KEY',
+      'GEMINI_WEBHOOK_SECRETS',
+      'TEMPORAL_API_KEY',
+      'GEMINIFLOW_ROUTING_KEYS',
+    ]) {
       for (const match of text.matchAll(new RegExp(`\\$\\{${name}(:-([^}]*))?\\}`, 'g'))) {
         assert.equal(match[2] ?? '', '', `${name} has no default in docker-compose.yml`);
       }

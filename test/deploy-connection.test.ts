@@ -6,10 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { SetupError } from '../common/errors';
-import { defaultTemporalAddress, temporalSettings } from '../temporal/settings';
 import { receiverConfigFromEnv } from '../receiver/config';
 import { startReceiver } from '../receiver/server';
 import { installRuntime } from '../temporal/runtime';
+import { defaultTemporalAddress, temporalSettings } from '../temporal/settings';
 import { spawnEntryPoint } from './helpers/deploy';
 import { testLogger } from './helpers/receiver';
 import { testTmpDir } from './helpers/temporal';
@@ -142,10 +142,15 @@ describe('Temporal connection settings (@temporalio/envconfig)', () => {
   it('a missing profile or an unreadable certificate is a SetupError naming it, with no key in the message', () => {
     assert.throws(
       () => settingsFrom({ TEMPORAL_CONFIG_FILE: configFile, TEMPORAL_PROFILE: 'nope', TEMPORAL_API_KEY: 'k-123' }),
-      (err: Error) => err instanceof SetupError && /Profile 'nope' not found/.test(err.message) && !/k-123/.test(err.message),
+      (err: Error) =>
+        err instanceof SetupError && /Profile 'nope' not found/.test(err.message) && !/k-123/.test(err.message),
     );
     assert.throws(
-      () => settingsFrom({ TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'missing.pem'), TEMPORAL_TLS_CLIENT_KEY_PATH: keyFile }),
+      () =>
+        settingsFrom({
+          TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'missing.pem'),
+          TEMPORAL_TLS_CLIENT_KEY_PATH: keyFile,
+        }),
       (err: Error) => err instanceof SetupError && /missing\.pem/.test(err.message),
     );
   });
@@ -201,7 +206,10 @@ describe('a TLS setting makes the clients speak TLS on the wire', () => {
         const s = settingsFrom({ TEMPORAL_ADDRESS: address, ...vars });
         const options = name.startsWith('Native') ? s.nativeConnectionOptions : s.connectionOptions;
         // The listener hangs up after the first bytes, so the connection itself fails; only what it sent matters.
-        const attempt = connect(options).then((c) => c.close(), () => undefined);
+        const attempt = connect(options).then(
+          (c) => c.close(),
+          () => undefined,
+        );
         try {
           const bytes = await listener.first();
           assert.equal(isClientHello(bytes), expectTls, `first bytes: ${bytes.toString('hex')}`);

@@ -6,12 +6,12 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { GeminiEvent } from '../contract';
-import { eventually } from './helpers/eventually';
 import { type RunningEmulator, startEmulator } from '../emulator';
-import { listDeadLetters } from '../temporal/dead-letters';
 import { type RunningReceiver, startReceiver } from '../receiver';
+import { listDeadLetters } from '../temporal/dead-letters';
 import { deepResearch, geminiWaitsQuery } from '../workflows';
 import { RoundRobinBalancer } from './helpers/balancer';
+import { eventually } from './helpers/eventually';
 import { testLogger } from './helpers/receiver';
 import {
   connectClient,
@@ -87,7 +87,9 @@ describe('scaling out: two receivers behind a load balancer and two workers on o
     await closeClient();
   });
 
-  it('every event lands exactly once, whichever receiver takes it and however often', { timeout: 180_000 }, async () => {
+  it('every event lands exactly once, whichever receiver takes it and however often', {
+    timeout: 180_000,
+  }, async () => {
     const runs = 8;
     const handles = await Promise.all(
       Array.from({ length: runs }, (_, i) =>
@@ -106,7 +108,10 @@ describe('scaling out: two receivers behind a load balancer and two workers on o
     }
     assert.equal(balancer.forwarded.length, runs, 'one delivery per job reached the balancer');
     for (const backend of [0, 1]) {
-      assert.ok(balancer.forwarded.some((f) => f.backends[0] === backend), `receiver ${backend} took deliveries`);
+      assert.ok(
+        balancer.forwarded.some((f) => f.backends[0] === backend),
+        `receiver ${backend} took deliveries`,
+      );
     }
     const copied = balancer.forwarded.filter((f) => f.backends.length === 2).map((f) => f.webhookId);
     assert.equal(copied.length, runs / 2);

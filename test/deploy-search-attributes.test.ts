@@ -3,16 +3,22 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { GeminiResourceIds, geminiEventSignal, searchAttributeKeys } from '../contract';
 import { SetupError } from '../common/errors';
-import { eventually } from './helpers/eventually';
-import { ensureSearchAttributes, setupSearchAttributes } from '../temporal/search-attributes';
-import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
-import { assertGivesBothCommands, exitOf, registerFreshNamespace, spawnEntryPoint, startBareDevServer } from './helpers/deploy';
-import { geminiEvent, webhookWait } from './helpers/gemini-events';
-import { envelope, newSecret, nowSec, post, signV1, testLogger } from './helpers/receiver';
+import { GeminiResourceIds, geminiEventSignal, searchAttributeKeys } from '../contract';
 import { startReceiver } from '../receiver';
 import { listDeadLetters } from '../temporal/dead-letters';
+import { ensureSearchAttributes, setupSearchAttributes } from '../temporal/search-attributes';
+import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
+import {
+  assertGivesBothCommands,
+  exitOf,
+  registerFreshNamespace,
+  spawnEntryPoint,
+  startBareDevServer,
+} from './helpers/deploy';
+import { eventually } from './helpers/eventually';
+import { geminiEvent, webhookWait } from './helpers/gemini-events';
+import { envelope, newSecret, nowSec, post, signV1, testLogger } from './helpers/receiver';
 import { testServerAddress, uniqueTaskQueue } from './helpers/temporal';
 
 const { IndexedValueType } = temporal.api.enums.v1;
@@ -62,7 +68,10 @@ describe('search attributes at start, on a namespace nobody prepared', () => {
     });
     assert.equal(await exitOf(worker), 1);
     const output = worker.output();
-    assert.match(output, /geminiflow: namespace deploy-\w+ lacks the search attribute\(s\) GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince, GeminiPendingApprovals/);
+    assert.match(
+      output,
+      /geminiflow: namespace deploy-\w+ lacks the search attribute\(s\) GeminiResourceIds, GeminiWaitingFor, GeminiWaitingSince, GeminiPendingApprovals/,
+    );
     assert.match(output, /GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES=false/);
     assertGivesBothCommands(output, namespace);
     assert.doesNotMatch(output, /\n\s+at /, 'a setup error is a message, not a stack trace');
@@ -115,12 +124,20 @@ describe('search attributes at start, on a namespace nobody prepared', () => {
       const body = JSON.stringify(envelope('interaction.completed', `interactions/lookup-${randomUUID()}`));
       const send = () => {
         const ts = nowSec();
-        const headers = { 'webhook-id': webhookId, 'webhook-timestamp': String(ts), 'webhook-signature': signV1(secret, webhookId, ts, body) };
+        const headers = {
+          'webhook-id': webhookId,
+          'webhook-timestamp': String(ts),
+          'webhook-signature': signV1(secret, webhookId, ts, body),
+        };
         return post(receiver.url, headers, body);
       };
       const refused = await send();
       assert.equal(refused.status, 503, refused.body);
-      assert.deepEqual(await listDeadLetters(new Client({ connection, namespace })), [], 'no dead letter for a lookup that failed');
+      assert.deepEqual(
+        await listDeadLetters(new Client({ connection, namespace })),
+        [],
+        'no dead letter for a lookup that failed',
+      );
 
       await setupSearchAttributes({ connection, namespace, mode: 'register' });
       const landed = await eventually(async () => {
@@ -145,10 +162,15 @@ describe('search attributes at start, on a namespace nobody prepared', () => {
 });
 
 describe("the issue's scenario: the user's own `temporal server start-dev`, then the worker with TEMPORAL_ADDRESS", () => {
-  it('runs a workflow to completion without anyone registering search attributes by hand', { timeout: 120_000 }, async () => {
+  it('runs a workflow to completion without anyone registering search attributes by hand', {
+    timeout: 120_000,
+  }, async () => {
     const server = await startBareDevServer();
     const taskQueue = uniqueTaskQueue('bare');
-    const worker = spawnEntryPoint('example/worker.ts', { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue });
+    const worker = spawnEntryPoint('example/worker.ts', {
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+    });
     const connection = await Connection.connect({ address: server.address });
     try {
       const client = new Client({ connection });

@@ -163,4 +163,3 @@ describe('emulator fidelity: webhook-timestamp under a time scale', () => {
     assert.throws(() => optionsFromEnv({ GEMINI_EMULATOR_WEBHOOK_TIMESTAMP_CLOCK: 'wall' }), /auto, emulator, real/);
   });
 });
-

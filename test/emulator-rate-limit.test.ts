@@ -26,7 +26,9 @@ describe('emulator rate limit (429 RESOURCE_EXHAUSTED above a rate)', () => {
         () => assert.fail('over the rate'),
         (e: Error) => e,
       );
-      const body = JSON.parse(err.message) as { error: { code: number; status: string; details: { retryDelay: string }[] } };
+      const body = JSON.parse(err.message) as {
+        error: { code: number; status: string; details: { retryDelay: string }[] };
+      };
       assert.equal(body.error.code, 429);
       assert.equal(body.error.status, 'RESOURCE_EXHAUSTED');
       assert.match(body.error.details[0]!.retryDelay, /^\d+s$/);
@@ -47,8 +49,14 @@ describe('emulator rate limit (429 RESOURCE_EXHAUSTED above a rate)', () => {
     const f = await emulatorFixture();
     try {
       const base = `${f.emu.baseUrl}/_emulator/rate-limit`;
-      const put = await fetch(base, { method: 'PUT', body: JSON.stringify({ perSecond: 0.1, sdkMethods: ['interactions.create'] }) });
-      assert.deepEqual(await put.json(), { limit: { perSecond: 0.1, burst: 1, sdkMethods: ['interactions.create'] }, limited: 0 });
+      const put = await fetch(base, {
+        method: 'PUT',
+        body: JSON.stringify({ perSecond: 0.1, sdkMethods: ['interactions.create'] }),
+      });
+      assert.deepEqual(await put.json(), {
+        limit: { perSecond: 0.1, burst: 1, sdkMethods: ['interactions.create'] },
+        limited: 0,
+      });
       assert.equal(await createBatch(f.ai), 'ok', 'only the named methods are limited');
       await f.ai.interactions.create({ model: 'm', input: 'first' });
       const res = await fetch(`${f.emu.baseUrl}/v1/interactions`, {
@@ -71,7 +79,13 @@ describe('emulator rate limit (429 RESOURCE_EXHAUSTED above a rate)', () => {
   it('comes from GEMINI_EMULATOR_RATE_LIMIT and GEMINI_EMULATOR_RATE_LIMITED_METHODS, checked at start', () => {
     assert.deepEqual(optionsFromEnv({ GEMINI_EMULATOR_RATE_LIMIT: '5' }).rateLimit, { perSecond: 5 });
     assert.deepEqual(
-      withEnvDefaults({}, { GEMINI_EMULATOR_RATE_LIMIT: '0.5', GEMINI_EMULATOR_RATE_LIMITED_METHODS: 'batches.create, models.generateContent' }).rateLimit,
+      withEnvDefaults(
+        {},
+        {
+          GEMINI_EMULATOR_RATE_LIMIT: '0.5',
+          GEMINI_EMULATOR_RATE_LIMITED_METHODS: 'batches.create, models.generateContent',
+        },
+      ).rateLimit,
       { perSecond: 0.5, sdkMethods: ['batches.create', 'models.generateContent'] },
     );
     assert.equal(optionsFromEnv({}).rateLimit, undefined);

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import type { CapturedRequest } from '../emulator';
 import { geminiEventTypes } from '../contract';
+import type { CapturedRequest } from '../emulator';
 import {
-  emulatorFixture,
   type EmulatorFixture,
+  emulatorFixture,
   fetchJwks,
   hour,
   verifyJwt,

@@ -4,21 +4,32 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { type FanOutSummary, GeminiflowClient } from '../client';
-import { eventually } from './helpers/eventually';
 import { consoleConfigFromEnv } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
 import { answerQuestions } from '../example/answer-questions';
 import { itemWorkflowId } from '../workflows';
 import { launchChromium } from './helpers/browser';
+import { eventually } from './helpers/eventually';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
-import { testTmpDir } from './helpers/temporal';
 import { testLogger } from './helpers/receiver';
+import { testTmpDir } from './helpers/temporal';
 
 const token = 'watcher-console-token-0123456789';
 const pipelineId = 'progress/answers-1';
 const fanOutId = `${pipelineId}/answers`;
 // Window 3: the quick items finish (one fails), then the three slow ones fill the window and three are left.
-const questions = ['slow a', 'quick 1', 'quick 2 [[fail the model refused]]', 'quick 3', 'slow b', 'quick 4', 'slow c', 'later 1', 'later 2', 'later 3'];
+const questions = [
+  'slow a',
+  'quick 1',
+  'quick 2 [[fail the model refused]]',
+  'quick 3',
+  'slow b',
+  'quick 4',
+  'slow c',
+  'later 1',
+  'later 2',
+  'later 3',
+];
 const held = { total: 10, done: 3, failed: 1, running: 3, left: 3 };
 
 describe('fan-out progress for people: client, CLI and console on the real stack', () => {
@@ -35,7 +46,11 @@ describe('fan-out progress for people: client, CLI and console on the real stack
     model.setDurations({ interactionMs: 300 });
     model.addInteractionRule({ match: { inputIncludes: 'slow' }, turns: [{ durationMs: 36_000_000 }] });
     web = await startConsole({
-      config: consoleConfigFromEnv({ GEMINIFLOW_CONSOLE_PORT: '0', GEMINIFLOW_CONSOLE_POLL_MS: '300', GEMINIFLOW_CONSOLE_TOKENS: `watcher=${token}` }),
+      config: consoleConfigFromEnv({
+        GEMINIFLOW_CONSOLE_PORT: '0',
+        GEMINIFLOW_CONSOLE_POLL_MS: '300',
+        GEMINIFLOW_CONSOLE_TOKENS: `watcher=${token}`,
+      }),
       geminiflow: g,
       namespace: stack.temporal.namespace,
       logger: testLogger,
@@ -47,17 +62,24 @@ describe('fan-out progress for people: client, CLI and console on the real stack
     });
   });
   after(async () => {
-    await stack?.client.workflow.getHandle(pipelineId).cancel().catch(() => undefined);
+    await stack?.client.workflow
+      .getHandle(pipelineId)
+      .cancel()
+      .catch(() => undefined);
     await web?.stop();
     await stack?.stop();
   });
 
   it('publishes the counts the 5 s limit held back without another item finishing (the catch-up)', async () => {
     // After the last quick item, only slow ones run: nothing finishes for minutes, so only the catch-up can publish.
-    const memo = await eventually(async () => {
-      const p = await published();
-      return p && p.done + p.failed === held.done + held.failed && p.running === held.running ? p : undefined;
-    }, 'the published counts of the quick items', 60_000);
+    const memo = await eventually(
+      async () => {
+        const p = await published();
+        return p && p.done + p.failed === held.done + held.failed && p.running === held.running ? p : undefined;
+      },
+      'the published counts of the quick items',
+      60_000,
+    );
     assert.deepEqual(memo, { ...held, state: 'running', window: 3 });
     const described = await stack.client.workflow.getHandle(fanOutId).describe();
     assert.deepEqual(described.searchAttributes.GeminiFanOutProgress, ['done 3, failed 1, running 3, left 3 of 10']);
@@ -69,17 +91,29 @@ describe('fan-out progress for people: client, CLI and console on the real stack
       const task = events.findIndex((t, j) => j > i && t.workflowTaskCompletedEventAttributes);
       const commands = events.slice(task + 1).findIndex((t) => t.workflowTaskScheduledEventAttributes);
       const ofTask = events.slice(task + 1, commands < 0 ? undefined : task + 1 + commands);
-      return task > 0 && ofTask.some((t) => t.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.GeminiFanOutProgress);
+      return (
+        task > 0 &&
+        ofTask.some(
+          (t) => t.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.GeminiFanOutProgress,
+        )
+      );
     });
     assert.ok(publishedAfterTimer, 'a catch-up timer fired and its workflow task published the counts');
   });
 
   it('the client: listRuns carries the published counts and filters fan-outs; runStatus has live progress', async () => {
     const all = await g.listRuns({});
-    assert.equal(all.find((r) => r.workflowId === pipelineId)?.fanOut, undefined, 'the pipeline publishes no counts of its own');
+    assert.equal(
+      all.find((r) => r.workflowId === pipelineId)?.fanOut,
+      undefined,
+      'the pipeline publishes no counts of its own',
+    );
     assert.deepEqual(all.find((r) => r.workflowId === fanOutId)?.fanOut, { ...held, state: 'running', window: 3 });
     const fanOuts = await g.listRuns({ fanOuts: true });
-    assert.deepEqual(fanOuts.map((r) => r.workflowId), [fanOutId]);
+    assert.deepEqual(
+      fanOuts.map((r) => r.workflowId),
+      [fanOutId],
+    );
     assert.deepEqual(await g.listRuns({ fanOuts: true, type: 'deepResearch' }), []);
 
     const status = await g.runStatus(pipelineId);
@@ -87,14 +121,24 @@ describe('fan-out progress for people: client, CLI and console on the real stack
     const [live] = status.fanOuts!;
     assert.deepEqual([live!.name, live!.workflowId, live!.state], ['answers', fanOutId, 'running']);
     assert.deepEqual([live!.total, live!.done, live!.failed, live!.running, live!.left], [10, 3, 1, 3, 3]);
-    assert.deepEqual(live!.recentFailures.map((f) => [f.index, f.label, f.error.type]), [[2, 'q3', 'GeminiFailed']]);
-    assert.equal((await g.runStatus(fanOutId)).fanOuts?.[0]?.workflowId, fanOutId, "a fan-out's status is its own progress");
+    assert.deepEqual(
+      live!.recentFailures.map((f) => [f.index, f.label, f.error.type]),
+      [[2, 'q3', 'GeminiFailed']],
+    );
+    assert.equal(
+      (await g.runStatus(fanOutId)).fanOuts?.[0]?.workflowId,
+      fanOutId,
+      "a fan-out's status is its own progress",
+    );
   });
 
   it('the CLI: status shows each fan-out, list a FAN-OUT column and --fan-outs / --running, --json carries both', async () => {
     const status = await geminiflow(['status', pipelineId], stack.env);
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, new RegExp(`^fan-out +answers \\(${fanOutId}\\), running: done 3, failed 1, running 3, left 3 of 10$`, 'm'));
+    assert.match(
+      status.stdout,
+      new RegExp(`^fan-out +answers \\(${fanOutId}\\), running: done 3, failed 1, running 3, left 3 of 10$`, 'm'),
+    );
     assert.match(status.stdout, /^ +window 3 \(max 3, lowest 3\); run 1, started /m);
     assert.match(status.stdout, /^failed +item 2 \(q3\): GeminiFailed: .*the model refused/m);
     assert.match(status.stdout, new RegExp(`^stage +child ${fanOutId} \\(fanOutJobs\\) is running$`, 'm'));
@@ -108,17 +152,22 @@ describe('fan-out progress for people: client, CLI and console on the real stack
     assert.equal(list.code, 0, list.stderr);
     const [header, ...rows] = list.stdout.trim().split('\n');
     assert.match(header!, /WAITING FOR +SINCE +FAN-OUT$/);
-    assert.deepEqual(rows.map((r) => r.split(/ {2,}/)), [
-      [fanOutId, 'fanOutJobs', 'RUNNING', '-', '-', 'done 3, failed 1, running 3, left 3 of 10'],
-      ['1 run(s)'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => r.split(/ {2,}/)),
+      [[fanOutId, 'fanOutJobs', 'RUNNING', '-', '-', 'done 3, failed 1, running 3, left 3 of 10'], ['1 run(s)']],
+    );
 
     const everything = await geminiflow(['list'], stack.env);
     assert.match(everything.stdout, new RegExp(`^${pipelineId} +answerQuestions +RUNNING +- +- +-$`, 'm'));
 
     const json = await geminiflow(['list', '--fan-outs', '--json'], stack.env);
-    assert.deepEqual((JSON.parse(json.stdout) as { fanOut?: FanOutSummary }[]).map((r) => r.fanOut), [{ ...held, state: 'running', window: 3 }]);
-    const statusJson = JSON.parse((await geminiflow(['status', pipelineId, '--json'], stack.env)).stdout) as { fanOuts: { done: number }[] };
+    assert.deepEqual(
+      (JSON.parse(json.stdout) as { fanOut?: FanOutSummary }[]).map((r) => r.fanOut),
+      [{ ...held, state: 'running', window: 3 }],
+    );
+    const statusJson = JSON.parse((await geminiflow(['status', pipelineId, '--json'], stack.env)).stdout) as {
+      fanOuts: { done: number }[];
+    };
     assert.equal(statusJson.fanOuts[0]?.done, 3);
   });
 
@@ -145,11 +194,21 @@ describe('fan-out progress for people: client, CLI and console on the real stack
       const row = page.locator(`tr[data-run="${fanOutId}"]`);
       await row.waitFor();
       assert.equal(await page.locator('tbody tr').count(), 1, 'only the fan-out');
-      assert.equal(await row.locator('[data-fan-out-counts]').getAttribute('data-fan-out-counts'), 'done 3, failed 1, running 3, left 3 of 10');
+      assert.equal(
+        await row.locator('[data-fan-out-counts]').getAttribute('data-fan-out-counts'),
+        'done 3, failed 1, running 3, left 3 of 10',
+      );
       assert.match(await row.locator('td.progress').innerText(), /3 done, 1 failed, 3 running, 3 left of 10/);
       // The bar: a rect per kind, as wide as its count in items.
-      const widths = await row.locator('svg.bar rect').evaluateAll((rects) => rects.map((r) => [r.getAttribute('class'), r.getAttribute('width')]));
-      assert.deepEqual(widths, [['left', '10'], ['done', '3'], ['failed', '1'], ['running', '3']]);
+      const widths = await row
+        .locator('svg.bar rect')
+        .evaluateAll((rects) => rects.map((r) => [r.getAttribute('class'), r.getAttribute('width')]));
+      assert.deepEqual(widths, [
+        ['left', '10'],
+        ['done', '3'],
+        ['failed', '1'],
+        ['running', '3'],
+      ]);
     });
 
     it("the run page shows the live progress of the run's fan-outs, and it moves without a reload", async () => {
@@ -158,7 +217,10 @@ describe('fan-out progress for people: client, CLI and console on the real stack
       await section.waitFor();
       const counts = section.locator('[data-fan-out-counts]');
       assert.equal(await counts.getAttribute('data-fan-out-counts'), 'done 3, failed 1, running 3, left 3 of 10');
-      assert.match(await section.innerText(), /answers\s+running[\s\S]*3 in flight at most \(max 3, lowest 3\)[\s\S]*item 2 q3: GeminiFailed .*the model refused/);
+      assert.match(
+        await section.innerText(),
+        /answers\s+running[\s\S]*3 in flight at most \(max 3, lowest 3\)[\s\S]*item 2 q3: GeminiFailed .*the model refused/,
+      );
       await page.waitForSelector('body[data-live-state="ready"]');
       await fs.promises.mkdir(shots, { recursive: true });
       await page.screenshot({ path: path.join(shots, 'console-fan-out.png'), fullPage: true });
@@ -166,8 +228,14 @@ describe('fan-out progress for people: client, CLI and console on the real stack
 
       // A slow item is cancelled: it counts as failed, the three left run and finish, and the open page follows.
       await stack.client.workflow.getHandle(itemWorkflowId(fanOutId, 4)).cancel();
-      await page.waitForSelector(`section.fan-out [data-fan-out-counts="done 6, failed 2, running 2, left 0 of 10"]`, { timeout: 60_000 });
-      assert.equal(await page.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument), true, 'no reload');
+      await page.waitForSelector(`section.fan-out [data-fan-out-counts="done 6, failed 2, running 2, left 0 of 10"]`, {
+        timeout: 60_000,
+      });
+      assert.equal(
+        await page.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument),
+        true,
+        'no reload',
+      );
     });
   });
 });

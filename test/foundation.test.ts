@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { startDevServer } from '../testing/dev-server';
 import { type GeminiEvent, geminiEventSignal } from '../contract';
+import { startDevServer } from '../testing/dev-server';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { geminiEvent, webhookWait } from './helpers/gemini-events';
 import {

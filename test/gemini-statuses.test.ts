@@ -51,7 +51,11 @@ describe('interaction statuses and agents of @google/genai 3', () => {
       assert.equal(resolved.event.type, 'interaction.failed');
       assert.equal(resolved.event.data.error_code, status.toUpperCase());
       assert.equal((await stack.ai.interactions.get(created.id)).status, status);
-      assert.equal(stack.emulator.control.inspect.deliveries({ resourceId: created.id }).length, 0, 'no webhook was sent');
+      assert.equal(
+        stack.emulator.control.inspect.deliveries({ resourceId: created.id }).length,
+        0,
+        'no webhook was sent',
+      );
     });
   }
 

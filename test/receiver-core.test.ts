@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ValueError } from '@temporalio/common';
-import { bodyExcerpt, boundedCopy } from '../receiver/bounded-copy';
-import { mintRoutingToken, parseRoutingKeys } from '../routing/token';
 import { Admission } from '../receiver/admission';
+import { bodyExcerpt, boundedCopy } from '../receiver/bounded-copy';
 import { WebhookIdDedupe } from '../receiver/dedupe';
-import { OwnerCache } from '../routing/owner-cache';
 import { isPermanentTemporalError } from '../receiver/temporal-errors';
-import { parseJsonBody } from '../routing/envelope';
-import { normaliseEventType, toGeminiEvent } from '../routing/envelope';
-import { routeFor } from '../routing/route';
 import { parseSignatureHeader } from '../receiver/verify/signature-header';
+import { normaliseEventType, parseJsonBody, toGeminiEvent } from '../routing/envelope';
+import { OwnerCache } from '../routing/owner-cache';
+import { routeFor } from '../routing/route';
+import { mintRoutingToken, parseRoutingKeys } from '../routing/token';
 
 describe('receiver cores', () => {
   it('normalises event names leniently and refuses to guess the rest', () => {
@@ -76,7 +75,12 @@ describe('receiver cores', () => {
 
   it('routes by user_metadata, else by owner lookup, and refuses ids Temporal would reject', () => {
     assert.deepEqual(routeFor('batches/1', 'wf'), { kind: 'workflow', workflowId: 'wf', trusted: true });
-    assert.deepEqual(routeFor('batches/1'), { kind: 'owner-lookup', resourceId: 'batches/1', trusted: true, note: undefined });
+    assert.deepEqual(routeFor('batches/1'), {
+      kind: 'owner-lookup',
+      resourceId: 'batches/1',
+      trusted: true,
+      note: undefined,
+    });
     assert.equal(routeFor("batches/1' OR 'x'='x").kind, 'unroutable');
     assert.equal(routeFor('batches/1', 'x'.repeat(256)).kind, 'unroutable');
     assert.equal(routeFor('batches/1', 'gemini-deadletter:msg_1').kind, 'unroutable');
@@ -116,19 +120,36 @@ describe('receiver cores', () => {
 
   it('admission: places in arrival order, no room refused at once, refusals told to come back spread out', async () => {
     let now = 0;
-    const admission = new Admission({ maxInFlight: 2, maxQueued: 2, maxWaitMs: 1000 }, () => now, () => 1);
+    const admission = new Admission(
+      { maxInFlight: 2, maxQueued: 2, maxWaitMs: 1000 },
+      () => now,
+      () => 1,
+    );
     assert.equal(admission.enter(), undefined);
     assert.equal(admission.enter(), undefined);
     const order: string[] = [];
-    const queued = ['q1', 'q2'].map((name) => (admission.enter() as Promise<string>).then((wait) => order.push(`${name}:${wait}`)));
+    const queued = ['q1', 'q2'].map((name) =>
+      (admission.enter() as Promise<string>).then((wait) => order.push(`${name}:${wait}`)),
+    );
     assert.equal(admission.depth, 2);
-    const refusals = [admission.enter(), admission.enter(), admission.enter()] as { reason: string; retryAfterSec: number }[];
-    assert.deepEqual(refusals.map((r) => r.reason), ['queue full', 'queue full', 'queue full']);
-    assert.ok(refusals.every((r) => Number.isInteger(r.retryAfterSec) && r.retryAfterSec >= 1 && r.retryAfterSec <= 60));
+    const refusals = [admission.enter(), admission.enter(), admission.enter()] as {
+      reason: string;
+      retryAfterSec: number;
+    }[];
+    assert.deepEqual(
+      refusals.map((r) => r.reason),
+      ['queue full', 'queue full', 'queue full'],
+    );
+    assert.ok(
+      refusals.every((r) => Number.isInteger(r.retryAfterSec) && r.retryAfterSec >= 1 && r.retryAfterSec <= 60),
+    );
     // Refused one after another, each finds a longer backlog of refusals before it to spread across.
     assert.ok(refusals[2]!.retryAfterSec >= refusals[0]!.retryAfterSec);
     const burst = Array.from({ length: 500 }, () => (admission.enter() as { retryAfterSec: number }).retryAfterSec);
-    assert.ok(burst.at(-1)! >= 5, `500 refused at once at the assumed 100/s come back over seconds, not at once: ${burst.at(-1)}`);
+    assert.ok(
+      burst.at(-1)! >= 5,
+      `500 refused at once at the assumed 100/s come back over seconds, not at once: ${burst.at(-1)}`,
+    );
     now = 10;
     admission.leave(10);
     admission.leave(10);
@@ -148,9 +169,9 @@ describe('receiver cores', () => {
     assert.equal(door.atDoor(), undefined, 'one answered: room for one more');
     // A slow Temporal: one place freed per 2 s. Nobody is queued for a wait the queue cannot promise.
     const slow = new Admission({ maxInFlight: 1, maxQueued: 10, maxWaitMs: 1000 }, () => now);
-    slow.enter();
+    void slow.enter();
     slow.leave(2000);
-    slow.enter();
+    void slow.enter();
     assert.equal((slow.enter() as { reason: string }).reason, 'queue full', 'a place 2 s away is not promised');
   });
 
@@ -181,7 +202,11 @@ describe('receiver cores', () => {
       ok: true,
       value: { a: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[' },
     });
-    const copy = boundedCopy({ id: 'wf-\uD800', nested: { a: { b: { c: { d: { e: { f: 1 } } } } } }, long: 'x'.repeat(5000) });
+    const copy = boundedCopy({
+      id: 'wf-\uD800',
+      nested: { a: { b: { c: { d: { e: { f: 1 } } } } } },
+      long: 'x'.repeat(5000),
+    });
     assert.deepEqual(copy, {
       id: 'wf-\uFFFD',
       nested: { a: { b: { c: { d: { e: '[cut: too deep]' } } } } },

@@ -5,19 +5,19 @@ import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
 import type { Client } from '@temporalio/client';
 import * as routing from '../activities/routing';
-import { freePort, startDevServer } from '../testing/dev-server';
+import { GeminiResourceIds } from '../contract';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../emulator';
 import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver/server';
-import { GeminiResourceIds } from '../contract';
+import { freePort, startDevServer } from '../testing/dev-server';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { webhookWait } from './helpers/gemini-events';
 import { ownMetadata, routingKeys, testLogger } from './helpers/receiver';
 import {
   connectClient,
   type RunningWorker,
+  signalCount,
   startWorker,
   testNamespace,
-  signalCount,
   testServerAddress,
   testTmpDir,
   waitUntilBlocked,
@@ -122,7 +122,12 @@ describe('receiver with the emulator: events produced through the real SDK reach
   const schemes = [
     { name: 'registered webhook, v1 HMAC', signing: 'v1a', scheme: 'v1', registered: true },
     { name: 'per-request webhook, v1a Ed25519', signing: 'v1a', scheme: 'v1a', registered: false },
-    { name: 'per-request webhook, RS256 JWT with the audience checked', signing: 'jwt', scheme: 'jwt', registered: false },
+    {
+      name: 'per-request webhook, RS256 JWT with the audience checked',
+      signing: 'jwt',
+      scheme: 'jwt',
+      registered: false,
+    },
   ] as const;
   for (const { name, signing, scheme, registered } of schemes) {
     it(name, async () => {
@@ -150,8 +155,7 @@ describe('receiver with the emulator: events produced through the real SDK reach
         ['interaction.completed', created.id, delivery.webhookId, 'webhook'],
       );
       assert.equal(await signalCount(handle), 1);
-      const signaled =
-        `geminiflow_webhook_deliveries_total{type="interaction.completed",outcome="signaled",scheme="${scheme}"} 1`;
+      const signaled = `geminiflow_webhook_deliveries_total{type="interaction.completed",outcome="signaled",scheme="${scheme}"} 1`;
       assert.ok(await hasMetric(receiver, signaled), signaled);
     });
   }

@@ -3,14 +3,15 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { GeminiResourceIds, type GeminiResourceRef } from '../contract';
-import { eventually } from './helpers/eventually';
-import { startReceiver, type RunningReceiver } from '../receiver/server';
 import * as routing from '../activities/routing';
+import { GeminiResourceIds, type GeminiResourceRef } from '../contract';
+import { type RunningReceiver, startReceiver } from '../receiver/server';
 import { findOwner } from '../temporal/owner-lookup';
 import type { WaitOptions } from '../workflows/wait-for-gemini-event';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
+import { eventually } from './helpers/eventually';
 import { noReconcile } from './helpers/gemini-events';
+import { envelope, newSecret, nowSec, post, signV1, testLogger } from './helpers/receiver';
 import {
   connectClient,
   type RunningWorker,
@@ -20,14 +21,17 @@ import {
   testServerAddress,
   waitUntilBlocked,
 } from './helpers/temporal';
-import { envelope, newSecret, nowSec, post, signV1, testLogger } from './helpers/receiver';
 
 const secret = newSecret();
 
 function signed(payload: unknown, webhookId = `msg_${randomUUID()}`) {
   const body = JSON.stringify(payload);
   const ts = nowSec();
-  const headers = { 'webhook-id': webhookId, 'webhook-timestamp': String(ts), 'webhook-signature': signV1(secret, webhookId, ts, body) };
+  const headers = {
+    'webhook-id': webhookId,
+    'webhook-timestamp': String(ts),
+    'webhook-signature': signV1(secret, webhookId, ts, body),
+  };
   return { webhookId, body, headers };
 }
 
@@ -140,12 +144,24 @@ describe('receiver under load', () => {
       const deliveries = [a!, b!, c!].map((h, i) => signed(requiresAction(resources[i]!, h.workflowId)));
       proxy.pause();
       let firstAnswered = false;
-      const first = post(receiver.url, deliveries[0]!.headers, deliveries[0]!.body).finally(() => (firstAnswered = true));
-      await eventually(async () => metricValue(await metrics(), 'geminiflow_webhook_in_flight') === 1 || undefined, 'the first delivery in flight');
+      const first = post(receiver.url, deliveries[0]!.headers, deliveries[0]!.body).finally(
+        () => (firstAnswered = true),
+      );
+      await eventually(
+        async () => metricValue(await metrics(), 'geminiflow_webhook_in_flight') === 1 || undefined,
+        'the first delivery in flight',
+      );
       const second = post(receiver.url, deliveries[1]!.headers, deliveries[1]!.body);
-      await eventually(async () => metricValue(await metrics(), 'geminiflow_webhook_queue_depth') === 1 || undefined, 'the second delivery queued');
+      await eventually(
+        async () => metricValue(await metrics(), 'geminiflow_webhook_queue_depth') === 1 || undefined,
+        'the second delivery queued',
+      );
 
-      const refused = await fetch(receiver.url, { method: 'POST', headers: deliveries[2]!.headers, body: deliveries[2]!.body });
+      const refused = await fetch(receiver.url, {
+        method: 'POST',
+        headers: deliveries[2]!.headers,
+        body: deliveries[2]!.body,
+      });
       assert.equal(refused.status, 503);
       assert.deepEqual(await refused.json(), { error: 'receiver busy: queue full' });
       assert.match(refused.headers.get('retry-after') ?? '', /^[1-9]\d*$/, 'Retry-After in whole seconds');
@@ -156,10 +172,13 @@ describe('receiver under load', () => {
 
       proxy.resume();
       const answers = await Promise.all([first, second]);
-      assert.deepEqual(answers.map((r) => [r.status, JSON.parse(r.body)]), [
-        [200, { outcome: 'signaled' }],
-        [200, { outcome: 'signaled' }],
-      ]);
+      assert.deepEqual(
+        answers.map((r) => [r.status, JSON.parse(r.body)]),
+        [
+          [200, { outcome: 'signaled' }],
+          [200, { outcome: 'signaled' }],
+        ],
+      );
       const retry = await post(receiver.url, deliveries[2]!.headers, deliveries[2]!.body);
       assert.deepEqual([retry.status, JSON.parse(retry.body)], [200, { outcome: 'signaled' }], 'the retry lands');
       for (const handle of [a!, b!, c!]) assert.equal(await settledSignalCount(handle), 1);
@@ -169,7 +188,10 @@ describe('receiver under load', () => {
       assert.equal(metricValue(text, 'geminiflow_webhook_queue_wait_seconds_count{ended="in time"}'), 1);
       assert.equal(metricValue(text, 'geminiflow_webhook_queue_depth'), 0);
       // Refused before verification: with no room, a refusal costs no cryptography.
-      assert.equal(metricValue(text, 'geminiflow_webhook_deliveries_total{type="none",outcome="busy",scheme="none"}'), 1);
+      assert.equal(
+        metricValue(text, 'geminiflow_webhook_deliveries_total{type="none",outcome="busy",scheme="none"}'),
+        1,
+      );
       await Promise.all([a!, b!, c!].map((h) => h.terminate('test over')));
     } finally {
       proxy.resume();
@@ -200,8 +222,15 @@ describe('receiver under load', () => {
       for (const r of receivers) answers.push(await post(r.url, d.headers, d.body));
       const e = signed(requiresAction(resourceId, owner.workflowId));
       answers.push(...(await Promise.all(receivers.map((r) => post(r.url, e.headers, e.body)))));
-      assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200]);
-      assert.equal(await settledSignalCount(owner), 2, 'two deliveries, one signal each, whatever receivers they reached');
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [200, 200, 200, 200],
+      );
+      assert.equal(
+        await settledSignalCount(owner),
+        2,
+        'two deliveries, one signal each, whatever receivers they reached',
+      );
       await owner.terminate('test over');
     } finally {
       for (const r of receivers) await r.stop();
@@ -217,11 +246,17 @@ describe('receiver under load', () => {
       temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue: worker.taskQueue },
     });
     const lookups = async (source: string) =>
-      metricValue(await (await fetch(`${receiver.opsUrl}/metrics`)).text(), `geminiflow_webhook_owner_lookups_total{source="${source}"}`);
+      metricValue(
+        await (await fetch(`${receiver.opsUrl}/metrics`)).text(),
+        `geminiflow_webhook_owner_lookups_total{source="${source}"}`,
+      );
     try {
       const resourceId = `interactions/cached-${randomUUID()}`;
       const owner = await park('cached', resourceId, true);
-      await eventually(async () => (await findOwner(client, resourceId))?.running || undefined, 'the owner in visibility');
+      await eventually(
+        async () => (await findOwner(client, resourceId))?.running || undefined,
+        'the owner in visibility',
+      );
       for (let i = 0; i < 2; i++) {
         const d = signed(requiresAction(resourceId));
         const res = await post(receiver.url, d.headers, d.body);

@@ -1,28 +1,27 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
+import express from 'express';
+import { geminiflowConfigFromEnv } from '../activities/config';
 import * as routing from '../activities/routing';
-import { freePort } from '../testing/dev-server';
 import { SetupError } from '../common/errors';
 import { projectRoot } from '../common/paths';
-import { geminiflowConfigFromEnv } from '../activities/config';
-import { receiverConfigFromEnv } from '../receiver/config';
-import { findOwner } from '../temporal/owner-lookup';
-import { deadLetterWorkflowId, geminiEventSignal, mailboxWorkflowId } from '../contract';
-import { geminiMailbox } from '../workflows/routing/mailbox';
-import express from 'express';
-import type { AddressInfo } from 'node:net';
-import { createReceiver, ReceiverOptionsError } from '../receiver';
-import { startReceiver, type RunningReceiver } from '../receiver/server';
-import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import type { DeadLetterRecord } from '../contract';
-import { GeminiResourceIds } from '../contract';
-import { envelope, newSecret, nowSec, post, signV1, testLogger } from './helpers/receiver';
+import { deadLetterWorkflowId, GeminiResourceIds, geminiEventSignal, mailboxWorkflowId } from '../contract';
+import { createReceiver, ReceiverOptionsError } from '../receiver';
+import { receiverConfigFromEnv } from '../receiver/config';
+import { type RunningReceiver, startReceiver } from '../receiver/server';
+import { findOwner } from '../temporal/owner-lookup';
+import { freePort } from '../testing/dev-server';
+import { geminiMailbox } from '../workflows/routing/mailbox';
+import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { eventually } from './helpers/eventually';
 import { geminiEvent, noReconcile, webhookWait } from './helpers/gemini-events';
+import { envelope, newSecret, nowSec, post, signV1, testLogger } from './helpers/receiver';
 import {
   connectClient,
   type RunningWorker,
@@ -141,13 +140,16 @@ describe('receiver: routing, holding and dead letters', () => {
     );
   });
 
-  it('a mailbox continues as new before Temporal\'s per-run limits, and forwards every event it held', async () => {
+  it("a mailbox continues as new before Temporal's per-run limits, and forwards every event it held", async () => {
     const resourceId = `interactions/flood-${randomUUID()}`;
     const owner = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `owner-${randomUUID()}`,
       // An owner that takes every event and goes on waiting (for a video that never comes).
-      args: [{ kind: 'interaction', id: resourceId }, { until: ['video.generated'], ...noReconcile }],
+      args: [
+        { kind: 'interaction', id: resourceId },
+        { until: ['video.generated'], ...noReconcile },
+      ],
       typedSearchAttributes: [{ key: GeminiResourceIds, value: [resourceId] }],
     });
     const events = Array.from({ length: 60 }, () => geminiEvent(resourceId, { type: 'interaction.requires_action' }));
@@ -166,9 +168,15 @@ describe('receiver: routing, holding and dead letters', () => {
     }
     const mailbox = client.workflow.getHandle(mailboxWorkflowId(resourceId));
     const result = await mailbox.result();
-    assert.deepEqual({ forwarded: result.forwarded, deadLettered: result.deadLettered, held: result.held }, { forwarded: 60, deadLettered: 0, held: 0 });
+    assert.deepEqual(
+      { forwarded: result.forwarded, deadLettered: result.deadLettered, held: result.held },
+      { forwarded: 60, deadLettered: 0, held: 0 },
+    );
     const firstRun = await client.workflow.getHandle(mailboxWorkflowId(resourceId), firstRunId).fetchHistory();
-    assert.ok(firstRun.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes, 'the first run continued as new');
+    assert.ok(
+      firstRun.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes,
+      'the first run continued as new',
+    );
     assert.equal(await settledSignalCount(owner), 60, 'every held event reached the owner once');
     await owner.terminate('test over');
   });
@@ -365,7 +373,9 @@ describe('receiver: as a library, mounted in your own server with your own clien
       createReceiver({ secrets: [], temporal: { taskQueue: '' }, ackTimeoutMs: -1, opsToken: 'short' }),
       (err: Error) =>
         err instanceof ReceiverOptionsError &&
-        ['temporal.taskQueue', 'temporal.address', 'ackTimeoutMs', 'opsToken'].every((name) => err.message.includes(name)),
+        ['temporal.taskQueue', 'temporal.address', 'ackTimeoutMs', 'opsToken'].every((name) =>
+          err.message.includes(name),
+        ),
     );
     await assert.rejects(
       createReceiver({ routingKeys: 'k:short', temporal: { address: 'x:1', taskQueue: 'q' } }),
@@ -384,7 +394,9 @@ describe('receiver: as a library, mounted in your own server with your own clien
       temporal: { address: testServerAddress(), namespace: testNamespace(), taskQueue },
     });
     try {
-      const d = signed(envelope('batch.succeeded', `batches/big-${randomUUID()}`, undefined, { pad: 'x'.repeat(4096) }));
+      const d = signed(
+        envelope('batch.succeeded', `batches/big-${randomUUID()}`, undefined, { pad: 'x'.repeat(4096) }),
+      );
       const res = await post(receiver.url, d.headers, d.body);
       assert.deepEqual([res.status, JSON.parse(res.body)], [200, { outcome: 'dead_lettered' }]);
       const record = (await client.workflow.getHandle(deadLetterWorkflowId(d.webhookId)).describe()).memo
@@ -443,7 +455,9 @@ describe('receiver: configuration from the environment', () => {
     assert.throws(
       () => receiverConfigFromEnv({ GEMINIFLOW_ROUTING_KEYS: `k1:${leaked.slice(0, 8)}` }),
       (err: Error) =>
-        err instanceof SetupError && /GEMINIFLOW_ROUTING_KEYS/.test(err.message) && !err.message.includes(leaked.slice(0, 8)),
+        err instanceof SetupError &&
+        /GEMINIFLOW_ROUTING_KEYS/.test(err.message) &&
+        !err.message.includes(leaked.slice(0, 8)),
     );
     assert.throws(() => receiverConfigFromEnv({ GEMINIFLOW_ROUTING_KEYS: 'no-colon' }), /GEMINIFLOW_ROUTING_KEYS/);
     assert.throws(
@@ -466,7 +480,10 @@ describe('receiver: configuration from the environment', () => {
     assert.deepEqual(receiverConfigFromEnv({ GEMINIFLOW_ROUTING_KEYS: 'none' }).routingKeys, []);
 
     // The worker too, when its jobs send per-request webhooks; with registered webhooks only, it needs none.
-    const worker = { GEMINI_EMULATOR_URL: 'http://127.0.0.1:1', GEMINIFLOW_WEBHOOK_URL: 'https://hooks.example/gemini' };
+    const worker = {
+      GEMINI_EMULATOR_URL: 'http://127.0.0.1:1',
+      GEMINIFLOW_WEBHOOK_URL: 'https://hooks.example/gemini',
+    };
     assert.throws(() => geminiflowConfigFromEnv(worker), /GEMINIFLOW_ROUTING_KEYS is not set.*=none/s);
     assert.equal(geminiflowConfigFromEnv({ ...worker, GEMINIFLOW_ROUTING_KEYS: 'none' }).routingKey, undefined);
     assert.equal(geminiflowConfigFromEnv({ ...worker, ...keyed }).routingKey?.id, 'env');

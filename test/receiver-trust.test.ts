@@ -3,12 +3,21 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import * as routing from '../activities/routing';
 import { type RunningEmulator, startEmulator } from '../emulator';
 import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver/server';
-import * as routing from '../activities/routing';
 import { mintRoutingToken, routingTokenField } from '../routing/token';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
+import { eventually } from './helpers/eventually';
 import { webhookWait } from './helpers/gemini-events';
+import {
+  currentRoutingKey,
+  ownMetadata,
+  previousRoutingKey,
+  routingKeys,
+  testLogger,
+  workflowsOn,
+} from './helpers/receiver';
 import {
   connectClient,
   type RunningWorker,
@@ -19,15 +28,6 @@ import {
   uniqueTaskQueue,
   waitUntilBlocked,
 } from './helpers/temporal';
-import { eventually } from './helpers/eventually';
-import {
-  currentRoutingKey,
-  ownMetadata,
-  previousRoutingKey,
-  routingKeys,
-  testLogger,
-  workflowsOn,
-} from './helpers/receiver';
 
 const JOB_MS = 60_000;
 
@@ -133,14 +133,17 @@ describe('receiver trust: per-request deliveries are routed by user_metadata onl
   it('our job with a token of the current key is signaled to the run its user_metadata names', async () => {
     const { handle, delivery } = await ourJob();
     assert.deepEqual([delivery.scheme, delivery.attempts.map((a) => a.statusCode)], ['v1a', [200]]);
-    await eventually(async () => ((await signalCount(handle)) === 1) || undefined, 'the signal', 10_000);
+    await eventually(async () => (await signalCount(handle)) === 1 || undefined, 'the signal', 10_000);
     assert.equal(await signalCount(handle), 1);
   });
 
   it('across a routing-key rotation, a token minted with the previous key still routes', async () => {
     const { handle, delivery } = await ourJob(previousRoutingKey);
-    assert.deepEqual(delivery.attempts.map((a) => a.statusCode), [200]);
-    await eventually(async () => ((await signalCount(handle)) === 1) || undefined, 'the signal', 10_000);
+    assert.deepEqual(
+      delivery.attempts.map((a) => a.statusCode),
+      [200],
+    );
+    await eventually(async () => (await signalCount(handle)) === 1 || undefined, 'the signal', 10_000);
   });
 
   it('the stranger: validly v1a-signed deliveries naming our running run, without a valid token, signal nothing', async () => {
@@ -158,7 +161,10 @@ describe('receiver trust: per-request deliveries are routed by user_metadata onl
       {
         // A token captured from one of our own jobs vouches for its workflow only.
         token: 'routing token does not match the workflow',
-        metadata: { ...naming, [routingTokenField]: mintRoutingToken(currentRoutingKey, other.workflowId, 'interaction') },
+        metadata: {
+          ...naming,
+          [routingTokenField]: mintRoutingToken(currentRoutingKey, other.workflowId, 'interaction'),
+        },
       },
       {
         token: 'routing token does not match the workflow',
@@ -166,11 +172,18 @@ describe('receiver trust: per-request deliveries are routed by user_metadata onl
       },
       {
         token: 'routing token of an unknown key',
-        metadata: { ...naming, [routingTokenField]: mintRoutingToken({ ...forgedKey, id: 'retired' }, target.workflowId, 'interaction') },
+        metadata: {
+          ...naming,
+          [routingTokenField]: mintRoutingToken({ ...forgedKey, id: 'retired' }, target.workflowId, 'interaction'),
+        },
       },
     ];
     const before = await Promise.all(cases.map((c) => metric(receiver, untrusted('held', c.token))));
-    const deliveries = await runJobs(stranger, receiver.url, cases.map((c) => c.metadata));
+    const deliveries = await runJobs(
+      stranger,
+      receiver.url,
+      cases.map((c) => c.metadata),
+    );
     for (const delivery of deliveries) {
       assert.deepEqual([delivery.scheme, delivery.attempts.map((a) => a.statusCode)], ['v1a', [200]], 'acknowledged');
     }
@@ -179,8 +192,8 @@ describe('receiver trust: per-request deliveries are routed by user_metadata onl
     assert.equal((await target.describe()).status.name, 'RUNNING');
     const counted = await Promise.all(cases.map((c) => metric(receiver, untrusted('held', c.token))));
     const expected = new Map<string, number>();
-    cases.forEach((c, i) => expected.set(c.token, (expected.get(c.token) ?? before[i]) + 1));
-    cases.forEach((c, i) => assert.equal(counted[i], expected.get(c.token), `counted as ${c.token}`));
+    for (const [i, c] of cases.entries()) expected.set(c.token, (expected.get(c.token) ?? before[i]) + 1);
+    for (const [i, c] of cases.entries()) assert.equal(counted[i], expected.get(c.token), `counted as ${c.token}`);
   });
 
   it('a flood from strangers stores no more than the budget (total, and rate), while our own jobs still land', async () => {
@@ -204,10 +217,18 @@ describe('receiver trust: per-request deliveries are routed by user_metadata onl
         runJobs(stranger, byRate.url, flood.slice(0, 5)),
       ]);
       for (const delivery of [...total, ...rate]) {
-        assert.deepEqual(delivery.attempts.map((a) => a.statusCode), [200], 'acknowledged, so Gemini stops retrying');
+        assert.deepEqual(
+          delivery.attempts.map((a) => a.statusCode),
+          [200],
+          'acknowledged, so Gemini stops retrying',
+        );
       }
-      await eventually(async () => ((await workflowsOn(client, totalQueue)) === 3) || undefined, 'the budget used', 20_000);
-      await eventually(async () => ((await workflowsOn(client, rateQueue)) === 2) || undefined, 'the rate used', 20_000);
+      await eventually(
+        async () => (await workflowsOn(client, totalQueue)) === 3 || undefined,
+        'the budget used',
+        20_000,
+      );
+      await eventually(async () => (await workflowsOn(client, rateQueue)) === 2 || undefined, 'the rate used', 20_000);
       assert.equal(await metric(byTotal, untrusted('dropped', 'no routing token')), 5);
       assert.equal(await metric(byRate, untrusted('dropped', 'no routing token')), 3);
       assert.equal(await signalCount(target), 0);
@@ -216,8 +237,11 @@ describe('receiver trust: per-request deliveries are routed by user_metadata onl
       const workflowId = `trust-own-flood-${randomUUID()}`;
       const handle = await unrecordedRun(workflowId);
       const [own] = await runJobs(ours, byTotal.url, [ownMetadata(workflowId)]);
-      assert.deepEqual(own.attempts.map((a) => a.statusCode), [200]);
-      await eventually(async () => ((await signalCount(handle)) === 1) || undefined, 'our signal', 10_000);
+      assert.deepEqual(
+        own.attempts.map((a) => a.statusCode),
+        [200],
+      );
+      await eventually(async () => (await signalCount(handle)) === 1 || undefined, 'our signal', 10_000);
       assert.equal(await workflowsOn(client, totalQueue), 3, 'still within the budget');
     } finally {
       await byTotal.stop();

@@ -10,8 +10,8 @@ import {
   ReceiverOptionsError,
   routingTokenField,
   verifyGeminiWebhook,
-  WebhookVerifier,
   type WebhookKeys,
+  WebhookVerifier,
 } from '../receiver';
 import { JwksKeys } from '../receiver/verify/jwks';
 import { v1aScheme } from '../receiver/verify/v1a';
@@ -42,46 +42,81 @@ describe('verifyGeminiWebhook, framework-free', async () => {
   it('verifies v1 with headers as a plain object in any case, and says the sender is this deployment', async () => {
     const id = `msg_${randomUUID()}`;
     const ts = nowSec();
-    const headers = { 'Webhook-Id': id, 'WEBHOOK-TIMESTAMP': String(ts), 'webhook-signature': signV1(secret, id, ts, body) };
+    const headers = {
+      'Webhook-Id': id,
+      'WEBHOOK-TIMESTAMP': String(ts),
+      'webhook-signature': signV1(secret, id, ts, body),
+    };
     const result = await verifyGeminiWebhook(body, headers, webhookKeys);
     assert.equal(result.ok, true, JSON.stringify(result));
     if (!result.ok) return;
-    assert.deepEqual([result.scheme, result.key, result.webhookId, result.sender], ['v1', 'secret#1', id, 'deployment']);
+    assert.deepEqual(
+      [result.scheme, result.key, result.webhookId, result.sender],
+      ['v1', 'secret#1', id, 'deployment'],
+    );
     assert.deepEqual(result.envelope, JSON.parse(body));
   });
 
   it('v1a: picks the key a delivery names by kid, and tries the key that verified last first', async () => {
     // A key set whose Ed25519 keys carry kids, as Google's might; Node's rawHeaders list is read as it comes.
     const named: { keys: JWK[] } = { keys: [] };
-    for (const [i, { publicKey }] of keys.ed25519.entries()) named.keys.push({ ...(await exportJWK(publicKey)), kid: `ed-${i}` });
+    for (const [i, { publicKey }] of keys.ed25519.entries())
+      named.keys.push({ ...(await exportJWK(publicKey)), kid: `ed-${i}` });
     const keySet = new JwksKeys(named);
     const verifier = new WebhookVerifier({ jwks: named }, [v1aScheme]);
     const deliver = (signer: number, kid?: string) => {
       const id = `msg_${randomUUID()}`;
       const ts = nowSec();
-      const raw = ['Webhook-Id', id, 'Webhook-Timestamp', String(ts), 'Webhook-Signature', signV1a(keys.ed25519[signer]!.privateKey, id, ts, body)];
+      const raw = [
+        'Webhook-Id',
+        id,
+        'Webhook-Timestamp',
+        String(ts),
+        'Webhook-Signature',
+        signV1a(keys.ed25519[signer]!.privateKey, id, ts, body),
+      ];
       return verifier.verifySignature(Buffer.from(body), kid ? [...raw, 'Webhook-Key-Id', kid] : raw);
     };
     const named2 = await deliver(2, 'ed-2');
     assert.equal('scheme' in named2 && named2.key, 'ed-2', JSON.stringify(named2));
     const wrongKid = await deliver(2, 'ed-0');
-    assert.deepEqual(wrongKid, { ok: false, status: 401, reason: 'no signature entry verified' }, 'only the named key is tried');
+    assert.deepEqual(
+      wrongKid,
+      { ok: false, status: 401, reason: 'no signature entry verified' },
+      'only the named key is tried',
+    );
     const unknownKid = await deliver(1, 'ed-9');
     assert.equal('scheme' in unknownKid && unknownKid.key, 'ed-1', 'a kid the set lacks: every key is a candidate');
     const unnamed = await deliver(0);
     assert.equal('scheme' in unnamed && unnamed.key, 'ed-0');
 
     // The order the candidates are tried in: the last key that verified first, the rest as published.
-    assert.deepEqual((await keySet.ed25519Candidates()).map((k) => k.kid), ['ed-0', 'ed-1', 'ed-2']);
-    const v1a = v1aScheme.verifier({ keySet, secrets: [], issuers: [], audience: false, toleranceSec: 300, now: Date.now });
+    assert.deepEqual(
+      (await keySet.ed25519Candidates()).map((k) => k.kid),
+      ['ed-0', 'ed-1', 'ed-2'],
+    );
+    const v1a = v1aScheme.verifier({
+      keySet,
+      secrets: [],
+      issuers: [],
+      audience: false,
+      toleranceSec: 300,
+      now: Date.now,
+    });
     assert.ok(typeof v1a !== 'string');
     const id = `msg_${randomUUID()}`;
     const ts = nowSec();
     const entry = signV1a(keys.ed25519[2]!.privateKey, id, ts, body);
     const verdict = await v1a.verify([entry], { webhookId: id, timestamp: ts, body: Buffer.from(body) });
     assert.deepEqual(verdict, { ok: true, key: 'ed-2' });
-    assert.deepEqual((await keySet.ed25519Candidates()).map((k) => k.kid), ['ed-2', 'ed-0', 'ed-1']);
-    assert.deepEqual((await keySet.ed25519Candidates('ed-1')).map((k) => k.kid), ['ed-1']);
+    assert.deepEqual(
+      (await keySet.ed25519Candidates()).map((k) => k.kid),
+      ['ed-2', 'ed-0', 'ed-1'],
+    );
+    assert.deepEqual(
+      (await keySet.ed25519Candidates('ed-1')).map((k) => k.kid),
+      ['ed-1'],
+    );
   });
 
   it('verifies v1a with a fetch Headers object, and says the sender is Google (for anyone)', async () => {
@@ -99,12 +134,20 @@ describe('verifyGeminiWebhook, framework-free', async () => {
 
   it('verifies a JWT and deduplicates on its signed jti, not on the header', async () => {
     const jti = `msg_${randomUUID()}`;
-    const token = await signJwt(keys.rsa.privateKey, { event: JSON.parse(body), body_sha256: sha256Hex(body) }, {
-      kid: keys.rsa.kid,
-      audience: AUDIENCE,
-      jti,
-    });
-    const headers = { 'webhook-id': `msg_${randomUUID()}`, 'webhook-timestamp': String(nowSec()), 'webhook-signature': token };
+    const token = await signJwt(
+      keys.rsa.privateKey,
+      { event: JSON.parse(body), body_sha256: sha256Hex(body) },
+      {
+        kid: keys.rsa.kid,
+        audience: AUDIENCE,
+        jti,
+      },
+    );
+    const headers = {
+      'webhook-id': `msg_${randomUUID()}`,
+      'webhook-timestamp': String(nowSec()),
+      'webhook-signature': token,
+    };
     const result = await verifyGeminiWebhook(new Uint8Array(Buffer.from(body)), headers, webhookKeys);
     assert.equal(result.ok && result.webhookId, jti, JSON.stringify(result));
   });
@@ -112,7 +155,11 @@ describe('verifyGeminiWebhook, framework-free', async () => {
   it('refuses with a status and a short reason, and never reaches cryptography past the entry bound', async () => {
     const id = `msg_${randomUUID()}`;
     const ts = nowSec();
-    const forged = { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': `v1,${randomBytes(32).toString('base64')}` };
+    const forged = {
+      'webhook-id': id,
+      'webhook-timestamp': String(ts),
+      'webhook-signature': `v1,${randomBytes(32).toString('base64')}`,
+    };
     assert.deepEqual(await verifyGeminiWebhook(body, forged, webhookKeys), {
       ok: false,
       status: 401,
@@ -146,7 +193,11 @@ describe('verifyGeminiWebhook, framework-free', async () => {
     const id = `msg_${randomUUID()}`;
     const ts = nowSec();
     const deep = `{"type":"x","data":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
-    const headers = { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signV1(secret, id, ts, deep) };
+    const headers = {
+      'webhook-id': id,
+      'webhook-timestamp': String(ts),
+      'webhook-signature': signV1(secret, id, ts, deep),
+    };
     const result = await verifyGeminiWebhook(deep, headers, webhookKeys);
     assert.equal(result.ok, false);
     if (result.ok) return;
@@ -157,7 +208,9 @@ describe('verifyGeminiWebhook, framework-free', async () => {
   it('throws a typed error naming the bad key option, without echoing the secret', async () => {
     const bad = 'whsec_@@@not-base64-secret@@@';
     await assert.rejects(verifyGeminiWebhook(body, {}, { secrets: [bad] }), (err: Error) => {
-      return err instanceof ReceiverOptionsError && /secret #1/.test(err.message) && !err.message.includes('not-base64');
+      return (
+        err instanceof ReceiverOptionsError && /secret #1/.test(err.message) && !err.message.includes('not-base64')
+      );
     });
     await assert.rejects(verifyGeminiWebhook(body, {}, { jwksUrl: 'ftp://x' }), /jwksUrl/);
     await assert.rejects(verifyGeminiWebhook(body, {}, { maxSignatureEntries: 0 }), /maxSignatureEntries/);
@@ -193,7 +246,10 @@ describe('routing tokens', () => {
 
   it('refuses bad key lists clearly, without echoing a secret', () => {
     const secret = randomBytes(8).toString('base64');
-    assert.throws(() => parseRoutingKeys(`k:${secret}`), (err: Error) => /at least 16 bytes/.test(err.message) && !err.message.includes(secret));
+    assert.throws(
+      () => parseRoutingKeys(`k:${secret}`),
+      (err: Error) => /at least 16 bytes/.test(err.message) && !err.message.includes(secret),
+    );
     assert.throws(() => parseRoutingKeys(''), /no routing keys/);
     assert.throws(() => parseRoutingKeys('k:***'), /not base64/);
     const ok = randomBytes(32).toString('base64');

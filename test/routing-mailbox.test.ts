@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { GeminiResourceIds, geminiEventSignal, mailboxWorkflowId } from '../contract';
-import { startReceiver, type RunningReceiver } from '../receiver/server';
-import { listDeadLetters } from '../temporal/dead-letters';
 import * as routing from '../activities/routing';
+import { GeminiResourceIds, geminiEventSignal, mailboxWorkflowId } from '../contract';
+import { type RunningReceiver, startReceiver } from '../receiver/server';
+import { listDeadLetters } from '../temporal/dead-letters';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { geminiEvent, webhookWait } from './helpers/gemini-events';
 import { envelope, newSecret, nowSec, post, signV1, testLogger } from './helpers/receiver';
@@ -41,7 +41,15 @@ describe('mailbox: an event held while a copy of it reached its owner directly',
     const webhookId = `msg_${randomUUID()}`;
     const body = JSON.stringify(envelope('interaction.completed', resourceId));
     const ts = nowSec();
-    const res = await post(receiver.url, { 'webhook-id': webhookId, 'webhook-timestamp': String(ts), 'webhook-signature': signV1(secret, webhookId, ts, body) }, body);
+    const res = await post(
+      receiver.url,
+      {
+        'webhook-id': webhookId,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': signV1(secret, webhookId, ts, body),
+      },
+      body,
+    );
     assert.deepEqual(JSON.parse(res.body), { outcome: 'held' }, 'no run has recorded the id yet');
 
     // The same delivery, retried to another receiver that found the owner: the run starts with it and completes in its
@@ -62,7 +70,9 @@ describe('mailbox: an event held while a copy of it reached its owner directly',
       { owner: mailbox.owner, forwarded: mailbox.forwarded, late: mailbox.late, deadLettered: mailbox.deadLettered },
       { owner: owner.workflowId, forwarded: 0, late: 1, deadLettered: 0 },
     );
-    const kept = (await listDeadLetters(client, { includeReplayed: true })).filter((d) => d.record.webhookId === webhookId);
+    const kept = (await listDeadLetters(client, { includeReplayed: true })).filter(
+      (d) => d.record.webhookId === webhookId,
+    );
     assert.deepEqual(kept, []);
   });
 });

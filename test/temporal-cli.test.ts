@@ -17,7 +17,10 @@ function runSetup(env: Record<string, string>) {
 
 describe('finding the Temporal CLI', () => {
   it('uses TEMPORAL_CLI_PATH first', () => {
-    const { status, out } = runSetup({ PATH: process.env.PATH ?? '', TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH! });
+    const { status, out } = runSetup({
+      PATH: process.env.PATH ?? '',
+      TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH!,
+    });
     assert.equal(status, 0, out);
     assert.match(out, /from TEMPORAL_CLI_PATH/);
   });

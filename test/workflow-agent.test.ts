@@ -5,10 +5,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { GoogleGenAI } from '@google/genai';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { startDevServer } from '../testing/dev-server';
 import { agentWorkflow } from '../example/agent';
 import { listPublications, publishOnce } from '../example/publish-outbox';
 import { publish, toolCatalog } from '../example/tools';
+import { startDevServer } from '../testing/dev-server';
 import {
   type AgentInput,
   agentStateQuery,
@@ -17,16 +17,15 @@ import {
   functionTool,
   GeminiResourceIds,
   geminiWaitsQuery,
-  parseToolArgs,
   type PendingApproval,
+  parseToolArgs,
   pendingApprovalsQuery,
   sendMessageUpdate,
 } from '../workflows';
-import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { eventually } from './helpers/eventually';
 import { call, model, replyAfterTools, replyTo } from './helpers/emulated-model';
+import { eventually } from './helpers/eventually';
+import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { spawnWorkerProcess, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
-
 
 /** A rejected update's reason is the validator's error, carried as the cause. */
 async function rejectsWith(promise: Promise<unknown>, reason: RegExp): Promise<void> {
@@ -127,7 +126,8 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
         'lookup_glossary',
         {
           term: 'Webhook',
-          definition: 'An HTTP request a service sends to tell you that something happened, instead of you polling for it.',
+          definition:
+            'An HTTP request a service sends to tell you that something happened, instead of you polling for it.',
         },
       ],
       ['lookup_glossary', 'no glossary entry for "nothing-like-it"'],
@@ -136,7 +136,10 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
         'send_email is not allowed: Outbound email is disabled for agents in this deployment; ' +
           'publish to the team channel instead.',
       ],
-      ['count_words', 'invalid arguments for count_words:\n✖ Invalid input: expected string, received undefined\n  → at text'],
+      [
+        'count_words',
+        'invalid arguments for count_words:\n✖ Invalid input: expected string, received undefined\n  → at text',
+      ],
     ];
     assert.equal(result.reply, replyAfterTools(expected));
     assert.equal(result.endedBy, 'answered');
@@ -156,7 +159,10 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
     const last = await ai.interactions.get(result.lastInteractionId!);
     assert.ok(last.previous_interaction_id, 'the answers continue the interaction that asked for them');
     const sent = (last.steps ?? []).filter((s) => s.type === 'function_result') as { is_error?: boolean }[];
-    assert.deepEqual(sent.map((s) => Boolean(s.is_error)), [false, false, true, true, true]);
+    assert.deepEqual(
+      sent.map((s) => Boolean(s.is_error)),
+      [false, false, true, true, true],
+    );
 
     // The three automatic calls were all started before the first of them finished.
     const events = (await handle.fetchHistory()).events ?? [];
@@ -175,7 +181,12 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
 
   it('runs an approved call once, and refuses unknown and repeated decisions', async () => {
     const doc = { title: 'Weekly brief', body: 'All systems nominal.' };
-    const handle = await start({ model, tools: ['publish'], message: `Publish it. ${call('publish', doc)}`, conversation: false });
+    const handle = await start({
+      model,
+      tools: ['publish'],
+      message: `Publish it. ${call('publish', doc)}`,
+      conversation: false,
+    });
     const [pending] = await pendingApprovals(handle);
     assert.equal(pending!.tool, 'publish');
     assert.deepEqual(pending!.arguments, doc);
@@ -192,7 +203,13 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
     });
     // The first form of a decision still works, and the answer says what was decided.
     const { decidedAt, ...decided } = accepted;
-    assert.deepEqual(decided, { callId: pending!.callId, kind: 'approve', approved: true, argumentsUsed: doc, reviewer: 'ana' });
+    assert.deepEqual(decided, {
+      callId: pending!.callId,
+      kind: 'approve',
+      approved: true,
+      argumentsUsed: doc,
+      reviewer: 'ana',
+    });
     assert.ok(Date.parse(decidedAt) >= Date.parse(pending!.requestedAt));
     await rejectsWith(
       handle.executeUpdate(decideApprovalUpdate, { args: [{ callId: pending!.callId, approve: false }] }),
@@ -203,7 +220,10 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
     const [published] = publishedBy(handle.workflowId);
     assert.deepEqual(publishedBy(handle.workflowId).length, 1);
     assert.deepEqual({ title: published!.title, body: published!.body }, doc);
-    assert.equal(result.reply, replyAfterTools([['publish', { published: true, id: published!.id, title: doc.title }]]));
+    assert.equal(
+      result.reply,
+      replyAfterTools([['publish', { published: true, id: published!.id, title: doc.title }]]),
+    );
     await rejectsWith(
       handle.executeUpdate(decideApprovalUpdate, { args: [{ callId: pending!.callId, approve: true }] }),
       /already approved|workflow execution already completed/i,
@@ -220,13 +240,22 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
       conversation: false,
     });
     const pending = await pendingApprovals(handle, 2);
-    assert.deepEqual(pending.map((p) => p.arguments), [first, second]);
+    assert.deepEqual(
+      pending.map((p) => p.arguments),
+      [first, second],
+    );
     await handle.executeUpdate(decideApprovalUpdate, { args: [{ callId: pending[1]!.callId, approve: true }] });
-    assert.deepEqual((await handle.query(pendingApprovalsQuery)).map((p) => p.callId), [pending[0]!.callId]);
+    assert.deepEqual(
+      (await handle.query(pendingApprovalsQuery)).map((p) => p.callId),
+      [pending[0]!.callId],
+    );
     await handle.executeUpdate(decideApprovalUpdate, { args: [{ callId: pending[0]!.callId, approve: false }] });
     const result = await handle.result();
     const published = publishedBy(handle.workflowId);
-    assert.deepEqual(published.map((p) => p.title), ['Two']);
+    assert.deepEqual(
+      published.map((p) => p.title),
+      ['Two'],
+    );
     assert.equal(
       result.reply,
       replyAfterTools([
@@ -271,7 +300,10 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
     const [pending] = await pendingApprovals(handle);
     assert.equal(Date.parse(pending!.deadline) - Date.parse(pending!.requestedAt), 2000);
     const result = await handle.result();
-    assert.equal(result.reply, replyAfterTools([['publish', 'refused: nobody approved publish within 2 s; it was not run']]));
+    assert.equal(
+      result.reply,
+      replyAfterTools([['publish', 'refused: nobody approved publish within 2 s; it was not run']]),
+    );
     assert.deepEqual(publishedBy(handle.workflowId), []);
     const entry = result.transcript.entries.find((e) => e.kind === 'tool');
     assert.equal(entry?.kind === 'tool' && entry.handling, 'timed_out');
@@ -304,10 +336,13 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
     assert.equal(followUp.previous_interaction_id, firstModel?.kind === 'model' ? firstModel.interactionId : undefined);
 
     const waits = await handle.query(geminiWaitsQuery);
-    assert.deepEqual(waits.resolved.map((r) => [r.type, r.resolvedBy]), [
-      ['interaction.completed', 'webhook'],
-      ['interaction.completed', 'webhook'],
-    ]);
+    assert.deepEqual(
+      waits.resolved.map((r) => [r.type, r.resolvedBy]),
+      [
+        ['interaction.completed', 'webhook'],
+        ['interaction.completed', 'webhook'],
+      ],
+    );
     await rejectsWith(handle.executeUpdate(sendMessageUpdate, { args: ['   '] }), /non-empty text/);
     await handle.executeUpdate(endConversationUpdate);
     await rejectsWith(handle.executeUpdate(sendMessageUpdate, { args: ['too late'] }), /has ended|already completed/i);
@@ -349,7 +384,13 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
   });
 
   it('continues as new between turns, carrying the conversation', async () => {
-    const handle = await start({ model, tools: [], message: 'First', idleTimeout: '1 minute', continueAsNewAfterEvents: 10 });
+    const handle = await start({
+      model,
+      tools: [],
+      message: 'First',
+      idleTimeout: '1 minute',
+      continueAsNewAfterEvents: 10,
+    });
     const firstRunId = (await handle.describe()).runId;
     await eventually(async () => ((await handle.query(agentStateQuery)).runs >= 2 ? true : undefined), 'a second run');
     const second = await handle.executeUpdate(sendMessageUpdate, { args: ['Second'] });
@@ -391,7 +432,10 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
   });
 
   it('a lost requires_action webhook is covered by the reconciliation backstop', async () => {
-    stack.emulator.control.faults.addDeliveryFault({ kind: 'drop', match: { eventType: 'interaction.requires_action' } });
+    stack.emulator.control.faults.addDeliveryFault({
+      kind: 'drop',
+      match: { eventType: 'interaction.requires_action' },
+    });
     const handle = await start({
       model,
       tools: ['count_words'],
@@ -428,13 +472,21 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
     const waits = await handle.query(geminiWaitsQuery);
     assert.equal(waits.resolved.length, 2);
     for (const wait of waits.resolved) {
-      const [delivery] = stack.emulator.control.inspect.deliveries({ resourceId: wait.resource.id, eventType: wait.type });
+      const [delivery] = stack.emulator.control.inspect.deliveries({
+        resourceId: wait.resource.id,
+        eventType: wait.type,
+      });
       assert.equal(delivery?.attempts.filter((a) => a.duplicate).length, 3);
     }
   });
 
   it('cancelling the agent cancels the interaction it waits on', async () => {
-    const handle = await start({ model, tools: [], message: 'Take your time [[duration 600000]]', conversation: false });
+    const handle = await start({
+      model,
+      tools: [],
+      message: 'Take your time [[duration 600000]]',
+      conversation: false,
+    });
     const interactionId = await eventually(async () => {
       const state = await handle.query(agentStateQuery);
       return state.phase === 'thinking' ? state.currentInteractionId : undefined;
@@ -449,7 +501,13 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
       match: { inputIncludes: 'loop-forever' },
       turns: [{ functionCalls: [{ name: 'count_words', arguments: { text: 'again' } }] }],
     });
-    const handle = await start({ model, tools: ['count_words'], message: 'loop-forever', conversation: false, maxStepsPerTurn: 2 });
+    const handle = await start({
+      model,
+      tools: ['count_words'],
+      message: 'loop-forever',
+      conversation: false,
+      maxStepsPerTurn: 2,
+    });
     await assert.rejects(handle.result(), (err: WorkflowFailedError & { cause?: Error & { type?: string } }) => {
       assert.ok(err instanceof WorkflowFailedError);
       assert.equal(err.cause?.type, 'AgentStepLimitExceeded');
@@ -460,7 +518,10 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
   it('refuses a tool that is not in the catalog with a clear error', async () => {
     const handle = await start({ model, tools: ['count_words', 'rm_rf'], message: 'hi', conversation: false });
     await assert.rejects(handle.result(), (err: WorkflowFailedError & { cause?: Error }) => {
-      assert.match(String(err.cause?.message), /unknown tool "rm_rf"; the catalog has count_words, lookup_glossary, publish, send_email/);
+      assert.match(
+        String(err.cause?.message),
+        /unknown tool "rm_rf"; the catalog has count_words, lookup_glossary, publish, send_email/,
+      );
       return true;
     });
   });
@@ -476,7 +537,10 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
     let second: ReturnType<typeof spawnWorkerProcess> | undefined;
     try {
       const doc = { title: 'Crash-safe', body: 'Published exactly once.' };
-      const handle = await start({ model, tools: ['publish'], message: `Go. ${call('publish', doc)}`, conversation: false }, taskQueue);
+      const handle = await start(
+        { model, tools: ['publish'], message: `Go. ${call('publish', doc)}`, conversation: false },
+        taskQueue,
+      );
       const [pending] = await pendingApprovals(handle);
       await handle.executeUpdate(decideApprovalUpdate, { args: [{ callId: pending!.callId, approve: true }] });
 
@@ -489,7 +553,10 @@ describe('agent workflow (emulator -> receiver -> workflow)', () => {
       const result = await handle.result();
       const published = publishedBy(handle.workflowId);
       assert.equal(published.length, 1);
-      assert.equal(result.reply, replyAfterTools([['publish', { published: true, id: published[0]!.id, title: doc.title }]]));
+      assert.equal(
+        result.reply,
+        replyAfterTools([['publish', { published: true, id: published[0]!.id, title: doc.title }]]),
+      );
       const attempts = ((await handle.fetchHistory()).events ?? [])
         .map((e) => e.activityTaskStartedEventAttributes?.attempt)
         .filter((a): a is number => typeof a === 'number');
@@ -524,12 +591,18 @@ describe('agent workflow across a Temporal restart', () => {
 
       connection = await Connection.connect({ address: server.address });
       const handle = new Client({ connection }).workflow.getHandle(workflowId);
-      assert.deepEqual((await handle.query(pendingApprovalsQuery)).map((p) => p.callId), [pending!.callId]);
+      assert.deepEqual(
+        (await handle.query(pendingApprovalsQuery)).map((p) => p.callId),
+        [pending!.callId],
+      );
       await handle.executeUpdate(decideApprovalUpdate, { args: [{ callId: pending!.callId, approve: true }] });
       const result = await handle.result();
       const published = listPublications(stack.publishDir).filter((p) => p.idempotencyKey.startsWith(`${workflowId}/`));
       assert.equal(published.length, 1);
-      assert.equal(result.reply, replyAfterTools([['publish', { published: true, id: published[0]!.id, title: doc.title }]]));
+      assert.equal(
+        result.reply,
+        replyAfterTools([['publish', { published: true, id: published[0]!.id, title: doc.title }]]),
+      );
       await connection.close();
     } finally {
       await stack.stop();

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApprovalRefused, GeminiflowClient } from '../client';
-import { eventually } from './helpers/eventually';
 import { agentWorkflow } from '../example/agent';
 import { listPublications } from '../example/publish-outbox';
 import { lookupGlossary, publish } from '../example/tools';
@@ -19,6 +18,7 @@ import {
 } from '../workflows';
 import { approvalRulesAgent, strictTimeoutAgent } from './fixtures/approval-agents';
 import { call, model, replyAfterTools } from './helpers/emulated-model';
+import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { spawnWorkerProcess, uniqueTaskQueue } from './helpers/temporal';
 

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fanOutPrompts, type PromptFanOutInput } from '../workflows';
 import { readPromptResults } from '../worker';
+import { fanOutPrompts, type PromptFanOutInput } from '../workflows';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { testTmpDir } from './helpers/temporal';
 
@@ -40,11 +40,22 @@ describe('prompt fan-outs: Batch packing and per-request (emulator -> receiver -
     assert.deepEqual(Object.keys(result.failures), ['p13']);
     assert.match(result.failures.p13!.message, /this prompt is refused/);
     assert.equal(result.resultsComplete, true);
-    assert.deepEqual(Object.keys(result.results), prompts.map((p) => p.key));
-    assert.deepEqual(result.results.p7, { ok: true, text: answer('Question 7'), ...(result.mode === 'batch' ? { finishReason: 'STOP' } : {}) });
+    assert.deepEqual(
+      Object.keys(result.results),
+      prompts.map((p) => p.key),
+    );
+    assert.deepEqual(result.results.p7, {
+      ok: true,
+      text: answer('Question 7'),
+      ...(result.mode === 'batch' ? { finishReason: 'STOP' } : {}),
+    });
     const lines = [];
     for await (const line of readPromptResults(result.resultsFile)) lines.push(line);
-    assert.deepEqual(lines.map((l) => l.key), prompts.map((p) => p.key), 'the results file is in prompt order');
+    assert.deepEqual(
+      lines.map((l) => l.key),
+      prompts.map((p) => p.key),
+      'the results file is in prompt order',
+    );
     assert.equal(lines[13]!.result.ok, false);
   }
 
@@ -83,7 +94,11 @@ describe('prompt fan-outs: Batch packing and per-request (emulator -> receiver -
     stack.emulator.control.rateLimit.set({ perSecond: 1, burst: 1, sdkMethods: ['batches.create'] });
     try {
       const few = prompts.slice(0, 7);
-      const result = await run({ prompts: { kind: 'inline', prompts: few }, batchSize: { prompts: 1 }, concurrency: 7 });
+      const result = await run({
+        prompts: { kind: 'inline', prompts: few },
+        batchSize: { prompts: 1 },
+        concurrency: 7,
+      });
       assert.deepEqual(result.counts, { total: 7, succeeded: 7, failed: 0 });
       assert.deepEqual(result.jobs.counts, { total: 7, done: 7, failed: 0, running: 0, left: 0 });
       assert.ok(stack.emulator.control.rateLimit.get().limited > 0, 'Gemini answered 429');

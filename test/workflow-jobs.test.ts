@@ -7,6 +7,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { startDevServer } from '../testing/dev-server';
+import { createActivities } from '../worker';
 import {
   type BackgroundInteractionRequest,
   type BatchInput,
@@ -19,21 +20,24 @@ import {
   generateVideo,
   type PromptSource,
 } from '../workflows';
-import { createActivities } from '../worker';
 import { eventually } from './helpers/eventually';
-import { spawnWorkerProcess, startWorker, testTmpDir } from './helpers/temporal';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
+import { spawnWorkerProcess, startWorker, testTmpDir } from './helpers/temporal';
 
 const durations = { interactionMs: 500, deepResearchMs: 1500, batchMs: 1500, videoMs: 1500 };
 const model = 'gemini-2.5-flash';
 
 /** Resolves with the Gemini resource id once the workflow waits on it (the id is known and tracked). */
 function waitingOn(handle: WorkflowHandle, timeoutMs = 30_000): Promise<string> {
-  return eventually(async () => {
-    // A query fails until a worker has run the workflow's first task.
-    const state = await handle.query(geminiWaitsQuery).catch(() => undefined);
-    return state?.waiting[0]?.resource.id;
-  }, `${handle.workflowId} to start waiting`, timeoutMs);
+  return eventually(
+    async () => {
+      // A query fails until a worker has run the workflow's first task.
+      const state = await handle.query(geminiWaitsQuery).catch(() => undefined);
+      return state?.waiting[0]?.resource.id;
+    },
+    `${handle.workflowId} to start waiting`,
+    timeoutMs,
+  );
 }
 
 /** The types of the geminiEvent signals in the order the workflow received them. */
@@ -41,7 +45,12 @@ async function signaledTypes(handle: WorkflowHandle): Promise<string[]> {
   const events = (await handle.fetchHistory()).events!;
   return events
     .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'geminiEvent')
-    .map((e) => defaultPayloadConverter.fromPayload<GeminiEvent>(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!).type);
+    .map(
+      (e) =>
+        defaultPayloadConverter.fromPayload<GeminiEvent>(
+          e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!,
+        ).type,
+    );
 }
 
 /** Why the workflow failed: the innermost cause (an activity's ApplicationFailure, a CancelledFailure, …). */
@@ -120,7 +129,7 @@ describe('jobs through the emulator, the receiver and the workflow', () => {
     assert.equal(interaction.status, 'cancelled');
   });
 
-  it('Deep Research: a failed interaction fails the workflow with Gemini\'s reason, not retried', async () => {
+  it("Deep Research: a failed interaction fails the workflow with Gemini's reason, not retried", async () => {
     stack.emulator.control.model.addInteractionRule({
       match: { inputIncludes: 'a doomed topic' },
       turns: [{ fail: { code: 'RESOURCE_EXHAUSTED', message: 'the agent ran out of budget' } }],
@@ -278,8 +287,13 @@ describe('faults on the way: every run still ends with exactly one correct resul
       args: [{ model, prompts: { kind: 'inline', prompts: [{ key: 'only', text: 'once' }] } }],
     });
     const result = succeeded(await handle.result());
-    assert.deepEqual(result.results, { only: { ok: true, text: `Emulated ${model} reply to: once`, finishReason: 'STOP' } });
-    const [delivery] = stack.emulator.control.inspect.deliveries({ resourceId: result.batchName, eventType: 'batch.succeeded' });
+    assert.deepEqual(result.results, {
+      only: { ok: true, text: `Emulated ${model} reply to: once`, finishReason: 'STOP' },
+    });
+    const [delivery] = stack.emulator.control.inspect.deliveries({
+      resourceId: result.batchName,
+      eventType: 'batch.succeeded',
+    });
     assert.equal(delivery!.attempts.length, 3, 'the original and two copies reached the receiver');
     const history = await handle.fetchHistory();
     const signals = history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
@@ -306,7 +320,10 @@ describe('faults on the way: every run still ends with exactly one correct resul
   });
 
   it('an early webhook (the job finished before the workflow began to wait) is not lost', async () => {
-    stack.emulator.control.model.addInteractionRule({ match: { inputIncludes: 'instant' }, turns: [{ durationMs: 0 }] });
+    stack.emulator.control.model.addInteractionRule({
+      match: { inputIncludes: 'instant' },
+      turns: [{ durationMs: 0 }],
+    });
     // The real create activity, whose return is held until the receiver has landed the job's webhook in Temporal:
     // the event is in the workflow's history before the workflow even knows the interaction id.
     const activities = createActivities(stack.config);
@@ -384,7 +401,10 @@ describe('durability: restarts while a job runs', () => {
     const dbFilename = path.join(testTmpDir(), 'jobs-restart.db');
     let server = await startDevServer({ dbFilename });
     const port = Number(server.address.split(':')[1]);
-    const stack = await startGeminiStack({ emulator: { durations: { ...durations, batchMs: 4000 } }, address: server.address });
+    const stack = await startGeminiStack({
+      emulator: { durations: { ...durations, batchMs: 4000 } },
+      address: server.address,
+    });
     try {
       const handle = await stack.client.workflow.start(batchPrompts, {
         taskQueue: stack.taskQueue,
@@ -428,7 +448,7 @@ describe('durability: restarts while a job runs', () => {
     }
   });
 
-  it('a receiver outage longer than Gemini\'s 24 h of retries is covered by reconciliation', async () => {
+  it("a receiver outage longer than Gemini's 24 h of retries is covered by reconciliation", async () => {
     const stack = await startGeminiStack({ emulator: { durations } });
     try {
       await stack.receiver.stop();
@@ -499,7 +519,7 @@ describe('creating a job is idempotent across activity retries', () => {
     assert.equal(calls('interactions.create'), created, 'no second interaction');
   });
 
-  it('a retried upload and create-batch reuse the first attempt\'s file and batch', async () => {
+  it("a retried upload and create-batch reuse the first attempt's file and batch", async () => {
     const upload = { source: { kind: 'template', template: 'x{i}', count: 3 } as PromptSource, displayName: 'idem' };
     const { uploadBatchInput, createBatchJob } = activities();
     const uploaded = await firstAttempt(() => uploadBatchInput(upload));
@@ -518,7 +538,10 @@ describe('creating a job is idempotent across activity retries', () => {
   it('a retry whose predecessor died before its heartbeat landed adopts the batch instead of creating another', async () => {
     const { uploadBatchInput, createBatchJob } = activities();
     const scheduledTimestampMs = Date.now();
-    const upload = { source: { kind: 'template', template: 'y{i}', count: 2 } as PromptSource, displayName: 'lost-beat' };
+    const upload = {
+      source: { kind: 'template', template: 'y{i}', count: 2 } as PromptSource,
+      displayName: 'lost-beat',
+    };
     const uploaded = await firstAttempt(() => uploadBatchInput(upload));
     const create = { model, file: uploaded.result.file, displayName: `lost-beat ${randomUUID()}` };
     const first = await firstAttempt(() => createBatchJob(create));

@@ -11,8 +11,8 @@ import {
 } from '../example/research-brief-pipeline';
 import { followUpQuestions, sourceNotePrompt } from '../example/research-brief-prompts';
 import { decideApprovalUpdate, type PendingApproval, pendingApprovalsQuery } from '../workflows';
-import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { eventually } from './helpers/eventually';
+import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 
 const model = 'gemini-2.5-flash';
 
@@ -51,18 +51,28 @@ describe('research brief pipeline (emulator -> receiver -> workflows)', () => {
   }
 
   /** What a person (or the demo) does: find the brief stage, see the pending `publish`, decide. */
-  async function pendingPublish(pipeline: WorkflowHandle): Promise<{ brief: WorkflowHandle; pending: PendingApproval }> {
-    const status = await eventually(async () => {
-      const s = await pipeline.query(pipelineStatusQuery);
-      return s.stage === 'brief' ? s : undefined;
-    }, 'the brief stage', 60_000);
+  async function pendingPublish(
+    pipeline: WorkflowHandle,
+  ): Promise<{ brief: WorkflowHandle; pending: PendingApproval }> {
+    const status = await eventually(
+      async () => {
+        const s = await pipeline.query(pipelineStatusQuery);
+        return s.stage === 'brief' ? s : undefined;
+      },
+      'the brief stage',
+      60_000,
+    );
     assert.equal(status.children.brief, briefWorkflowId(pipeline.workflowId));
     const brief = client.workflow.getHandle(status.children.brief);
-    const [pending] = await eventually(async () => {
-      // The stage is set before the child starts: until it has run its first task, the query fails.
-      const list = await brief.query(pendingApprovalsQuery).catch(() => undefined);
-      return list?.length ? list : undefined;
-    }, 'the pending publish', 60_000);
+    const [pending] = await eventually(
+      async () => {
+        // The stage is set before the child starts: until it has run its first task, the query fails.
+        const list = await brief.query(pendingApprovalsQuery).catch(() => undefined);
+        return list?.length ? list : undefined;
+      },
+      'the pending publish',
+      60_000,
+    );
     return { brief, pending: pending! };
   }
 
@@ -75,7 +85,9 @@ describe('research brief pipeline (emulator -> receiver -> workflows)', () => {
     const { brief, pending } = await pendingPublish(pipeline);
     assert.equal(pending.tool, 'publish');
     assert.deepEqual(pending.arguments, doc);
-    await brief.executeUpdate(decideApprovalUpdate, { args: [{ callId: pending.callId, approve: true, reviewer: 'editor' }] });
+    await brief.executeUpdate(decideApprovalUpdate, {
+      args: [{ callId: pending.callId, approve: true, reviewer: 'editor' }],
+    });
     const result = await pipeline.result();
 
     // Stage 1: the Deep Research report.
@@ -85,7 +97,13 @@ describe('research brief pipeline (emulator -> receiver -> workflows)', () => {
 
     // Stage 2: a fan-out with one generateText job per source, noted in source order.
     assert.ok(result.sourceNotes);
-    assert.deepEqual(result.sourceNotes.counts, { total: result.report.sources.length, done: result.report.sources.length, failed: 0, running: 0, left: 0 });
+    assert.deepEqual(result.sourceNotes.counts, {
+      total: result.report.sources.length,
+      done: result.report.sources.length,
+      failed: 0,
+      running: 0,
+      left: 0,
+    });
     assert.deepEqual(
       result.sourceNotes.results.map((r) => r.ok && r.value.text),
       result.report.sources.map((s) => `Emulated ${model} reply to: ${sourceNotePrompt(result.report, s)}`),
@@ -93,20 +111,27 @@ describe('research brief pipeline (emulator -> receiver -> workflows)', () => {
 
     // Stage 3: one batch request per follow-up question, answered by key.
     const questions = followUpQuestions(result.report, 3);
-    assert.deepEqual(questions.map((q) => q.key), ['q1', 'q2', 'q3']);
+    assert.deepEqual(
+      questions.map((q) => q.key),
+      ['q1', 'q2', 'q3'],
+    );
     for (const q of questions) assert.ok(q.text.includes(topic), q.text);
     assert.equal(result.followUps.state, 'succeeded');
     assert.ok(result.followUps.state === 'succeeded');
     assert.deepEqual(result.followUps.counts, { total: 3, succeeded: 3, failed: 0 });
     assert.deepEqual(
-      Object.fromEntries(Object.entries(result.followUps.results).map(([k, r]) => [k, r.ok ? r.text : r.error.message])),
+      Object.fromEntries(
+        Object.entries(result.followUps.results).map(([k, r]) => [k, r.ok ? r.text : r.error.message]),
+      ),
       Object.fromEntries(questions.map((q) => [q.key, `Emulated ${model} reply to: ${q.text}`])),
     );
 
     // Stage 4: the brief, checked with count_words and published once, after the approval.
     assert.equal(result.brief.reply, `Published "${doc.title}".`);
     assert.deepEqual(
-      result.brief.transcript.entries.filter((e) => e.kind === 'tool').map((e) => e.kind === 'tool' && [e.tool, e.handling, e.result]),
+      result.brief.transcript.entries
+        .filter((e) => e.kind === 'tool')
+        .map((e) => e.kind === 'tool' && [e.tool, e.handling, e.result]),
       [
         ['count_words', 'auto', { words: 8 }],
         ['publish', 'approved', { published: true, id: result.published?.id, title: doc.title }],
@@ -141,10 +166,10 @@ describe('research brief pipeline (emulator -> receiver -> workflows)', () => {
     const result = await pipeline.result();
     assert.equal(result.published, null);
     const publishEntry = result.brief.transcript.entries.find((e) => e.kind === 'tool' && e.tool === 'publish');
-    assert.deepEqual(
-      publishEntry?.kind === 'tool' && [publishEntry.handling, publishEntry.result],
-      ['denied', 'denied by the approver: wait for the board meeting; it was not run'],
-    );
+    assert.deepEqual(publishEntry?.kind === 'tool' && [publishEntry.handling, publishEntry.result], [
+      'denied',
+      'denied by the approver: wait for the board meeting; it was not run',
+    ]);
     assert.equal(
       listPublications(stack.publishDir).filter((p) => p.idempotencyKey.startsWith(`${pipeline.workflowId}/`)).length,
       0,
@@ -157,7 +182,9 @@ describe('research brief pipeline (emulator -> receiver -> workflows)', () => {
       assert.match(String(err.cause?.message), /a topic is required/);
       return true;
     });
-    const children = (await pipeline.fetchHistory()).events?.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
+    const children = (await pipeline.fetchHistory()).events?.filter(
+      (e) => e.startChildWorkflowExecutionInitiatedEventAttributes,
+    );
     assert.deepEqual(children, []);
   });
 });

@@ -42,7 +42,11 @@ describe('generateVideo on Omni, whichever completion events Gemini sends', () =
       assert.equal(Number((await stack.ai.files.get({ name: result.file })).sizeBytes), result.sizeBytes);
 
       const sent = stack.emulator.control.inspect.deliveries({ resourceId: result.interactionId });
-      const expected = { completed: ['interaction.completed'], both: ['interaction.completed', 'video.generated'], none: [] };
+      const expected = {
+        completed: ['interaction.completed'],
+        both: ['interaction.completed', 'video.generated'],
+        none: [],
+      };
       assert.deepEqual(sent.map((d) => d.eventType).sort(), expected[events]);
       // Every delivery, including one that arrived after the run closed, is answered before dead letters are counted.
       if (sent.length) {

@@ -3,13 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { startEmulator } from '../emulator';
 import type { RunningEmulator } from '../emulator';
+import { startEmulator } from '../emulator';
 import {
-  geminiEventSignal,
   GeminiResourceIds,
   GeminiWaitingFor,
   GeminiWaitingSince,
+  geminiEventSignal,
   geminiWaitsQuery,
   waitForGeminiJob,
 } from '../workflows';
@@ -48,7 +48,10 @@ describe('waitForGeminiEvent: webhook events', () => {
     const handle = await client.workflow.start(waitForGeminiJob, {
       taskQueue,
       workflowId: `wait-early-${randomUUID()}`,
-      args: [{ kind: 'interaction', id }, { until: ['interaction.completed'], ...noReconcile }],
+      args: [
+        { kind: 'interaction', id },
+        { until: ['interaction.completed'], ...noReconcile },
+      ],
     });
     const other = geminiEvent(`int-${randomUUID()}`);
     const notWanted = geminiEvent(id, { type: 'interaction.requires_action' });
@@ -129,9 +132,15 @@ describe('waitForGeminiEvent: webhook events', () => {
     const handle = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `wait-fail-${randomUUID()}`,
-      args: [{ kind: 'interaction', id }, { until: ['video.generated'], ...noReconcile }],
+      args: [
+        { kind: 'interaction', id },
+        { until: ['video.generated'], ...noReconcile },
+      ],
     });
-    const failed = geminiEvent(id, { type: 'interaction.failed', data: { id, error_code: 'X', error_message: 'boom' } });
+    const failed = geminiEvent(id, {
+      type: 'interaction.failed',
+      data: { id, error_code: 'X', error_message: 'boom' },
+    });
     await handle.signal(geminiEventSignal, failed);
     assert.deepEqual((await handle.result()).event, failed);
   });
@@ -180,7 +189,10 @@ describe('waitForGeminiEvent: the reconciliation backstop (real emulator, no web
     const handle = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `wait-reconcile-${randomUUID()}`,
-      args: [{ kind: 'interaction', id: created.id }, { reconcileAfter: '400ms', reconcileMax: '800ms' }],
+      args: [
+        { kind: 'interaction', id: created.id },
+        { reconcileAfter: '400ms', reconcileMax: '800ms' },
+      ],
     });
     const resolved = await handle.result();
     assert.equal(resolved.resolvedBy, 'reconciliation');
@@ -199,7 +211,10 @@ describe('waitForGeminiEvent: the reconciliation backstop (real emulator, no web
     const handle = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `wait-reconcile-batch-${randomUUID()}`,
-      args: [{ kind: 'batch', id: batch.name! }, { reconcileAfter: '500ms', reconcileMax: '1s' }],
+      args: [
+        { kind: 'batch', id: batch.name! },
+        { reconcileAfter: '500ms', reconcileMax: '1s' },
+      ],
     });
     const resolved = await handle.result();
     assert.equal(resolved.resolvedBy, 'reconciliation');

@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
-import { ensureRegisteredWebhook } from '../worker';
 import { projectRoot } from '../common/paths';
-import { type RunningEmulator, startEmulator } from '../emulator';
 import { geminiEventTypes } from '../contract';
+import { type RunningEmulator, startEmulator } from '../emulator';
+import { ensureRegisteredWebhook } from '../worker';
 import { testTmpDir, uniqueTaskQueue } from './helpers/temporal';
 
 describe('startup option: ensure the registered webhook exists', () => {
@@ -59,7 +59,7 @@ describe('startup option: ensure the registered webhook exists', () => {
     assert.equal((await ai.webhooks.get(created.id!)).state, 'disabled_due_to_failed_deliveries');
   });
 
-  it('the worker entry point ensures it at start, writes the new secret to the operator\'s file and never logs it', async () => {
+  it("the worker entry point ensures it at start, writes the new secret to the operator's file and never logs it", async () => {
     const dir = testTmpDir();
     const secretFile = path.join(dir, 'webhook-secret');
     const env = {

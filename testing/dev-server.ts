@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
-import { searchAttributeKeys } from '../contract';
 import { SetupError } from '../common/errors';
+import { searchAttributeKeys } from '../contract';
 import { cliTypeName, ensureSearchAttributes } from '../temporal/search-attributes';
 import { temporalSettings } from '../temporal/settings';
 import { resolveTemporalCli } from './temporal-cli';
@@ -139,7 +139,10 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   try {
     await waitForTemporal(address, opts.readyTimeoutMs ?? 60_000, exited);
     // start-dev registers `--search-attribute` only on namespaces it creates, not on an existing db file's.
-    await ensureSearchAttributes({ address, namespace, connectionOptions: { address } }, { mode: 'register', reachTimeoutMs: 0 });
+    await ensureSearchAttributes(
+      { address, namespace, connectionOptions: { address } },
+      { mode: 'register', reachTimeoutMs: 0 },
+    );
   } catch (err) {
     child.kill('SIGKILL');
     throw err;

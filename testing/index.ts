@@ -2,7 +2,8 @@
  * geminiflow/testing: run geminiflow locally and in your own tests: the Gemini emulator (the unmodified SDK talks to it
  * through its base URL), a Temporal dev server, and the whole stack in one call.
  */
-export { startLocalStack, type LocalStack, type LocalStackOptions, type LocalWorkerOptions } from './local-stack';
+
 export * from '../emulator';
-export { startDevServer, connectOrStartDevServer, type DevServer, type DevServerOptions } from './dev-server';
-export { resolveTemporalCli, temporalCliHome, type TemporalCli } from './temporal-cli';
+export { connectOrStartDevServer, type DevServer, type DevServerOptions, startDevServer } from './dev-server';
+export { type LocalStack, type LocalStackOptions, type LocalWorkerOptions, startLocalStack } from './local-stack';
+export { resolveTemporalCli, type TemporalCli, temporalCliHome } from './temporal-cli';

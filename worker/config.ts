@@ -19,7 +19,9 @@ export function workerStartSettingsFromEnv(env: NodeJS.ProcessEnv = process.env)
   const c = parseEnv(schema, env, 'worker settings');
   if (!c.GEMINIFLOW_ENSURE_WEBHOOK) return {};
   if (!c.GEMINIFLOW_WEBHOOK_URL) {
-    throw new SetupError("GEMINIFLOW_ENSURE_WEBHOOK is set but GEMINIFLOW_WEBHOOK_URL (the receiver's public URL) is not.");
+    throw new SetupError(
+      "GEMINIFLOW_ENSURE_WEBHOOK is set but GEMINIFLOW_WEBHOOK_URL (the receiver's public URL) is not.",
+    );
   }
   return { ensureWebhook: { uri: c.GEMINIFLOW_WEBHOOK_URL, secretFile: c.GEMINIFLOW_WEBHOOK_SECRET_FILE } };
 }

@@ -3,7 +3,8 @@ import { SetupError } from '../common/errors';
 import { temporalSettings } from '../temporal/settings';
 
 /** How a person starts a Temporal server for local work, with the CLI the package installs on first use. */
-export const localTemporalHint = 'start a local one with `npx geminiflow-temporal server start-dev`, or set TEMPORAL_ADDRESS';
+export const localTemporalHint =
+  'start a local one with `npx geminiflow-temporal server start-dev`, or set TEMPORAL_ADDRESS';
 
 /** The transport's own words, which are Rust debug output, as a few plain ones. */
 function reason(err: unknown): string {

@@ -2,30 +2,31 @@
  * geminiflow/worker: host geminiflow on your Temporal worker. Add `new GeminiflowPlugin({ tools })` to
  * Worker.create's plugins; it registers the activities and adds geminiflow's workflows to your bundle.
  */
-export { GeminiflowPlugin, type GeminiflowPluginOptions } from './plugin';
+
 export {
+  type ApprovalNotifyConfig,
+  type ApprovalNotifyOptions,
+  type ApprovalPayload,
   approvalWebhookId,
   createActivities,
+  type GeminiflowActivities,
+  type GeminiflowConfig,
   geminiClientFor,
   geminiflowConfigFromEnv,
   implementTools,
   readBatchOutput,
   readFanOutResults,
   readPromptResults,
-  ToolError,
-  type ApprovalNotifyConfig,
-  type ApprovalNotifyOptions,
-  type ApprovalPayload,
-  type GeminiflowActivities,
-  type GeminiflowConfig,
   type ToolContext,
+  ToolError,
   type ToolImplementations,
   type Toolset,
 } from '../activities';
-export { bundleWorkflows } from './bundle';
-export { connectToTemporal } from './connect';
-export { geminiflowWorkflowsPath, withGeminiflowWorkflows } from './workflows-path';
-export { ensureRegisteredWebhook, ensureWebhookAtStartup, type EnsuredWebhook } from './webhook-setup';
-export { workerStartSettingsFromEnv, type WorkerStartSettings } from './config';
 export { installRuntime } from '../temporal/runtime';
+export { bundleWorkflows } from './bundle';
+export { type WorkerStartSettings, workerStartSettingsFromEnv } from './config';
+export { connectToTemporal } from './connect';
+export { GeminiflowPlugin, type GeminiflowPluginOptions } from './plugin';
 export { geminiflowWorkerTuning } from './tuning';
+export { type EnsuredWebhook, ensureRegisteredWebhook, ensureWebhookAtStartup } from './webhook-setup';
+export { geminiflowWorkflowsPath, withGeminiflowWorkflows } from './workflows-path';

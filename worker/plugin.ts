@@ -1,11 +1,11 @@
 import { SimplePlugin } from '@temporalio/plugin';
 import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
-import { logger } from '../common/logger';
-import { searchAttributeModeFromEnv, setupSearchAttributes } from '../temporal/search-attributes';
 import { createActivities } from '../activities';
 import { type GeminiflowConfig, geminiflowConfigFromEnv } from '../activities/config';
 import { type ApprovalNotifyOptions, checkNotifyConfig } from '../activities/notify-config';
 import type { Toolset } from '../activities/tools';
+import { logger } from '../common/logger';
+import { searchAttributeModeFromEnv, setupSearchAttributes } from '../temporal/search-attributes';
 import { rateLimitReports } from './rate-limit-reports';
 import { withGeminiflowWorkflows } from './workflows-path';
 

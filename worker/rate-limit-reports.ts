@@ -1,7 +1,7 @@
 import type { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import { fanOutMemoKey, fanOutRateLimitedSignal, isRateLimited } from '../contract';
 import { logger } from '../common/logger';
+import { fanOutMemoKey, fanOutRateLimitedSignal, isRateLimited } from '../contract';
 
 /** One report per fan-out and worker process in this time: a wave of refused calls is one piece of news. */
 const reportEveryMs = 5_000;

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import type { GoogleGenAI } from '@google/genai';
+import { describeGeminiError } from '../activities/gemini-client';
 import { SetupError } from '../common/errors';
 import { logger } from '../common/logger';
 import { geminiEventTypes } from '../contract';
-import { describeGeminiError } from '../activities/gemini-client';
 
 /** The seven event names SDK 3.1.0 and the API reference list; the guide adds the two `*.cancelled` ones. */
 const referenceEventTypes = geminiEventTypes.filter((t) => !t.endsWith('.cancelled'));
@@ -40,7 +40,8 @@ export async function ensureRegisteredWebhook(
     }
     const subscribed = existing.subscribed_events ?? [];
     const missing = referenceEventTypes.filter((t) => !subscribed.includes(t));
-    if (missing.length) warnings.push(`the registered webhook ${existing.id} is not subscribed to: ${missing.join(', ')}`);
+    if (missing.length)
+      warnings.push(`the registered webhook ${existing.id} is not subscribed to: ${missing.join(', ')}`);
     return { id: existing.id!, created: false, state, subscribedEvents: subscribed, warnings };
   }
 
@@ -90,15 +91,23 @@ export interface EnsureWebhookSettings {
  * exists. A new signing secret goes to the operator only: to the secret file (created 0600), else to the terminal
  * when there is one, never to the logs.
  */
-export async function ensureWebhookAtStartup(ai: GoogleGenAI, settings: EnsureWebhookSettings): Promise<EnsuredWebhook> {
+export async function ensureWebhookAtStartup(
+  ai: GoogleGenAI,
+  settings: EnsureWebhookSettings,
+): Promise<EnsuredWebhook> {
   let ensured: EnsuredWebhook;
   try {
     ensured = await ensureRegisteredWebhook(ai, settings.uri);
   } catch (err) {
-    throw new SetupError(`could not ensure the registered webhook for ${settings.uri}: ${describeGeminiError(err).message}`);
+    throw new SetupError(
+      `could not ensure the registered webhook for ${settings.uri}: ${describeGeminiError(err).message}`,
+    );
   }
   const { newSigningSecret, ...safe } = ensured;
-  logger.info({ webhookId: safe.id, created: safe.created, state: safe.state, uri: settings.uri }, 'registered webhook ensured');
+  logger.info(
+    { webhookId: safe.id, created: safe.created, state: safe.state, uri: settings.uri },
+    'registered webhook ensured',
+  );
   for (const warning of safe.warnings) logger.warn({ webhookId: safe.id }, warning);
   if (newSigningSecret) handOverSecret(newSigningSecret, safe.id, settings.secretFile);
   return ensured;

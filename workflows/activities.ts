@@ -11,7 +11,9 @@ export const { startBackgroundInteraction, createAgentInteraction, createBatchJo
 export const { cancelInteraction, cancelBatchJob } = proxyActivities<A>(policy.cancelJob);
 export const { fetchDeepResearchReport, getAgentInteraction } = proxyActivities<A>(policy.readJob);
 export const { reconcileGeminiResource } = proxyActivities<A>(policy.statusRead);
-export const { uploadBatchInput, collectBatchResults, downloadGeneratedVideo } = proxyActivities<A>(policy.transferFile);
+export const { uploadBatchInput, collectBatchResults, downloadGeneratedVideo } = proxyActivities<A>(
+  policy.transferFile,
+);
 export const { deleteGeminiFile } = proxyActivities<A>(policy.deleteFile);
 export const { runTool } = proxyActivities<A>(policy.runTool);
 export const { notifyApproval } = proxyActivities<A>(policy.notify);

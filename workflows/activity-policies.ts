@@ -44,9 +44,15 @@ export const activityPolicies = {
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '8 seconds', maximumAttempts: 4 },
   },
   /** The mailbox's owner lookup: "not found yet" is an answer, so retries are only for Temporal being unreachable. */
-  findOwner: { startToCloseTimeout: '10 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } },
+  findOwner: {
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  },
   /** A fan-out's plan or results in its store: small local writes and reads, each replacing the same file. */
   fanOutStore: { startToCloseTimeout: '2 minutes', retry: { initialInterval: '1 second', maximumAttempts: 5 } },
   /** Recording a dead letter; idempotent per webhook-id. */
-  recordDeadLetter: { startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } },
+  recordDeadLetter: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  },
 } satisfies Record<string, ActivityOptions>;

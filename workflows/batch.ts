@@ -66,8 +66,7 @@ export async function batchPrompts(input: BatchInput): Promise<BatchResult> {
     createBatchJob({ model: input.model ?? defaultTextModel, file: uploaded.file, displayName }),
   );
   const { event, resolvedBy } = await cancelJobOnCancellation(
-    () =>
-      events.waitFor({ kind: 'batch', id: batchName }, waitSettingsOf(input)),
+    () => events.waitFor({ kind: 'batch', id: batchName }, waitSettingsOf(input)),
     () => cancelBatchJob(batchName),
   );
   await deleteInputFile(uploaded.file);
@@ -104,7 +103,9 @@ export async function batchPrompts(input: BatchInput): Promise<BatchResult> {
 /** Collecting needs only the keys (to find prompts without an output line): inline texts stay out of that input. */
 function keysOnly(source: PromptSource): PromptSource {
   if (source.kind === 'slice') return { ...source, of: keysOnly(source.of) };
-  return source.kind === 'inline' ? { kind: 'inline', prompts: source.prompts.map(({ key }) => ({ key, text: '' })) } : source;
+  return source.kind === 'inline'
+    ? { kind: 'inline', prompts: source.prompts.map(({ key }) => ({ key, text: '' })) }
+    : source;
 }
 
 /** The input file has served its purpose whatever the outcome; Gemini drops it after 48 h anyway, so failing is fine. */

@@ -1,5 +1,5 @@
-import { fetchDeepResearchReport } from './activities';
 import { type DeepResearchReport, defaultDeepResearchAgent } from '../contract';
+import { fetchDeepResearchReport } from './activities';
 import { runBackgroundInteraction } from './background-interaction';
 import { badInput } from './job-failures';
 import { listenForGeminiEvents, type ResolvedWait, type WaitSettings, waitSettingsOf } from './wait-for-gemini-event';

@@ -3,36 +3,40 @@
  * with your tools, and the messages and types to talk to them.
  */
 export * from '../contract';
+export { activityPolicies } from './activity-policies';
+export * from './agent';
 export {
-  listenForGeminiEvents,
-  geminiWaitsQuery,
-  waitSettingsOf,
+  type BackgroundInteractionWait,
+  type FinishedInteraction,
+  runBackgroundInteraction,
+} from './background-interaction';
+export {
+  type BatchEnded,
+  type BatchInput,
+  type BatchResult,
+  type BatchSucceeded,
+  batchPrompts,
+  maxInlinePromptBytes,
+} from './batch';
+export { cancelJobOnCancellation } from './cancel-job-on-cancellation';
+export { type DeepResearchInput, type DeepResearchResult, deepResearch } from './deep-research';
+export * from './fan-out';
+export { generateText, type TextInput, type TextResult } from './generate-text';
+export { badInput, jobEnded } from './job-failures';
+export { generateVideo, type VideoInput, type VideoResult } from './video';
+export {
   defaultReconcileAfter,
   defaultReconcileMax,
   type GeminiEvents,
   type GeminiEventsCarryOver,
+  type GeminiResolvedView,
   type GeminiWaitsState,
   type GeminiWaitView,
-  type GeminiResolvedView,
+  geminiWaitsQuery,
+  listenForGeminiEvents,
   type ResolvedWait,
   type WaitOptions,
   type WaitSettings,
+  waitSettingsOf,
 } from './wait-for-gemini-event';
-export { runBackgroundInteraction, type BackgroundInteractionWait, type FinishedInteraction } from './background-interaction';
-export { cancelJobOnCancellation } from './cancel-job-on-cancellation';
-export { jobEnded, badInput } from './job-failures';
-export { activityPolicies } from './activity-policies';
-export * from './agent';
-export { deepResearch, type DeepResearchInput, type DeepResearchResult } from './deep-research';
-export {
-  batchPrompts,
-  maxInlinePromptBytes,
-  type BatchInput,
-  type BatchResult,
-  type BatchSucceeded,
-  type BatchEnded,
-} from './batch';
-export { generateVideo, type VideoInput, type VideoResult } from './video';
 export { waitForGeminiJob } from './wait-for-gemini-job';
-export { generateText, type TextInput, type TextResult } from './generate-text';
-export * from './fan-out';

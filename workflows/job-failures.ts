@@ -8,10 +8,14 @@ import { GeminiflowFailure } from '../contract';
 export function jobEnded(what: string, eventType: string, data: Record<string, unknown>): ApplicationFailure {
   const state = eventType.split('.')[1] ?? eventType;
   const reason = typeof data.error_message === 'string' ? `: ${data.error_message}` : '';
-  return ApplicationFailure.nonRetryable(`${what} ${state}${reason}`, `Gemini${state[0]!.toUpperCase()}${state.slice(1)}`, {
-    eventType,
-    errorCode: data.error_code ?? null,
-  });
+  return ApplicationFailure.nonRetryable(
+    `${what} ${state}${reason}`,
+    `Gemini${state[0]!.toUpperCase()}${state.slice(1)}`,
+    {
+      eventType,
+      errorCode: data.error_code ?? null,
+    },
+  );
 }
 
 /** Invalid workflow input: nothing was started, and retrying the same input cannot help. */

@@ -1,5 +1,5 @@
 import { patched } from '@temporalio/workflow';
-import { defaultVideoModel, type DownloadedVideo, type GeminiEventType } from '../contract';
+import { type DownloadedVideo, defaultVideoModel, type GeminiEventType } from '../contract';
 import { downloadGeneratedVideo } from './activities';
 import { runBackgroundInteraction } from './background-interaction';
 import { badInput } from './job-failures';
@@ -33,7 +33,11 @@ export async function generateVideo(input: VideoInput): Promise<VideoResult> {
     {
       model: input.model ?? defaultVideoModel,
       input: input.prompt,
-      response_format: { type: 'video', delivery: 'uri', ...(input.aspectRatio ? { aspect_ratio: input.aspectRatio } : {}) },
+      response_format: {
+        type: 'video',
+        delivery: 'uri',
+        ...(input.aspectRatio ? { aspect_ratio: input.aspectRatio } : {}),
+      },
     },
     { done, what: 'video generation', wait: waitSettingsOf(input) },
   );

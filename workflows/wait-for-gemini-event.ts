@@ -7,11 +7,11 @@ import {
   failureTypesOf,
   type GeminiEvent,
   type GeminiEventType,
-  geminiEventSignal,
   GeminiResourceIds,
   type GeminiResourceRef,
   GeminiWaitingFor,
   GeminiWaitingSince,
+  geminiEventSignal,
   maxTrackedIds,
   resourceKey,
 } from '../contract';
@@ -245,4 +245,3 @@ async function readStatusOnce(resource: GeminiResourceRef, until: GeminiEventTyp
     return null;
   }
 }
-

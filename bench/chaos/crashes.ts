@@ -27,7 +27,12 @@ export class CrashMonkey {
   constructor(
     private readonly stack: BenchStack,
     private readonly startWorker: () => Promise<Child>,
-    private readonly opts: { targets: CrashTarget[]; everyMs: [number, number]; random: () => number; log: (line: string) => void },
+    private readonly opts: {
+      targets: CrashTarget[];
+      everyMs: [number, number];
+      random: () => number;
+      log: (line: string) => void;
+    },
   ) {}
 
   async start(): Promise<void> {
@@ -48,11 +53,16 @@ export class CrashMonkey {
 
   private schedule(): void {
     const [min, max] = this.opts.everyMs;
-    this.timer = setTimeout(() => {
-      const target = this.opts.targets[Math.floor(this.opts.random() * this.opts.targets.length)]!;
-      this.busy = this.busy.then(() => this.crash(target)).catch((err) => this.opts.log(`restart of ${target} failed: ${err}`));
-      if (!this.stopped) this.schedule();
-    }, min + this.opts.random() * (max - min));
+    this.timer = setTimeout(
+      () => {
+        const target = this.opts.targets[Math.floor(this.opts.random() * this.opts.targets.length)]!;
+        this.busy = this.busy
+          .then(() => this.crash(target))
+          .catch((err) => this.opts.log(`restart of ${target} failed: ${err}`));
+        if (!this.stopped) this.schedule();
+      },
+      min + this.opts.random() * (max - min),
+    );
   }
 
   private async crash(target: CrashTarget): Promise<void> {

@@ -56,8 +56,13 @@ export class FaultInjector {
     for (; this.seen < total; this.seen++) {
       const roll = this.random();
       if (roll < this.rates.drop) this.arm(faults.addDeliveryFault({ kind: 'drop' }).id, 'drop');
-      else if (roll < this.rates.drop + this.rates.duplicate) this.arm(faults.addDeliveryFault({ kind: 'duplicate' }).id, 'duplicate');
-      if (this.rates.reorderEvery && this.seen % this.rates.reorderEvery === this.rates.reorderEvery - 1 && !this.holding()) {
+      else if (roll < this.rates.drop + this.rates.duplicate)
+        this.arm(faults.addDeliveryFault({ kind: 'duplicate' }).id, 'duplicate');
+      if (
+        this.rates.reorderEvery &&
+        this.seen % this.rates.reorderEvery === this.rates.reorderEvery - 1 &&
+        !this.holding()
+      ) {
         this.arm(faults.addDeliveryFault({ kind: 'reorder', count: 2 + Math.floor(this.random() * 2) }).id, 'reorder');
       }
       if (this.random() < this.rates.apiFailure) {

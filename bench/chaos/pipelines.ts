@@ -70,7 +70,10 @@ export async function drivePipeline(stack: BenchStack, taskQueue: string, spec: 
       if (publish) {
         approved = await brief
           .executeUpdate(decideApprovalUpdate, { args: [{ callId: publish.callId, approve: true, reviewer: 'chaos' }] })
-          .then(() => true, () => false);
+          .then(
+            () => true,
+            () => false,
+          );
       }
     }
     if (Date.now() > deadline) throw new Error('the pipeline did not complete in time');
@@ -89,7 +92,8 @@ export function checkResult(spec: PipelineSpec, result: ResearchBriefResult): st
   else if (result.followUps.counts.succeeded !== spec.followUps) {
     problems.push(`${result.followUps.counts.succeeded} of ${spec.followUps} follow-ups answered`);
   }
-  if (result.brief.reply !== `Published "${spec.doc.title}".`) problems.push(`unexpected brief reply: ${result.brief.reply}`);
+  if (result.brief.reply !== `Published "${spec.doc.title}".`)
+    problems.push(`unexpected brief reply: ${result.brief.reply}`);
   if (result.published?.title !== spec.doc.title) problems.push('the brief was not published');
   return problems;
 }

@@ -104,7 +104,9 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
         } catch (err) {
           problems[spec.workflowId] = [(err as Error).message];
         }
-        opts.log(`${spec.workflowId} ${problems[spec.workflowId] ? 'FAILED' : 'completed'} (${completed} of ${opts.pipelines})`);
+        opts.log(
+          `${spec.workflowId} ${problems[spec.workflowId] ? 'FAILED' : 'completed'} (${completed} of ${opts.pipelines})`,
+        );
       }),
     );
     injector.stop();
@@ -117,7 +119,12 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
       const runs = await stack.client.workflow.count(`WorkflowId = '${spec.workflowId}'`);
       if (runs.count !== 1) (problems[spec.workflowId] ??= []).push(`${runs.count} runs`);
     }
-    const duplicateSideEffects = await countDuplicateSideEffects(stack.emulator.baseUrl, path.join(stack.dir, 'published'), specs, problems);
+    const duplicateSideEffects = await countDuplicateSideEffects(
+      stack.emulator.baseUrl,
+      path.join(stack.dir, 'published'),
+      specs,
+      problems,
+    );
     const deadLetters = await classifyDeadLetters(stack, specs, problems);
     const faults = injector.counts();
     const disturbed = opts.crash.length > 0 || faults.drop + faults.duplicate + faults.reorder + faults.api > 0;
@@ -155,7 +162,8 @@ async function countDuplicateSideEffects(
   const publications = listPublications(publishDir);
   const ai = new GoogleGenAI({ apiKey: 'chaos', httpOptions: { baseUrl } });
   const batchNames: string[] = [];
-  for await (const batch of await ai.batches.list({ config: { pageSize: 1000 } })) batchNames.push(batch.displayName ?? '');
+  for await (const batch of await ai.batches.list({ config: { pageSize: 1000 } }))
+    batchNames.push(batch.displayName ?? '');
   let duplicates = 0;
   for (const spec of specs) {
     const published = publications.filter((p) => p.idempotencyKey.startsWith(`${spec.workflowId}/brief/`)).length;

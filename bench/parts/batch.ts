@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { BenchStack } from '../support/bench-stack';
 import { peakRssMb } from '../support/processes';
-import { type PartResult, round, verdict } from '../support/stats';
 import { batchPrompts } from '../support/stack';
+import { type PartResult, round, verdict } from '../support/stats';
 
 export async function batchPart(stack: BenchStack, prompts: number, batchMs: number): Promise<PartResult> {
   stack.emulator.control.model.setDurations({ batchMs });
@@ -22,13 +22,19 @@ export async function batchPart(stack: BenchStack, prompts: number, batchMs: num
       args: [
         {
           model: 'gemini-2.5-flash',
-          prompts: { kind: 'template', template: 'Write one sentence about item number {i} of the catalogue.', count: prompts },
+          prompts: {
+            kind: 'template',
+            template: 'Write one sentence about item number {i} of the catalogue.',
+            count: prompts,
+          },
         },
       ],
     });
     const totalS = (Date.now() - started) / 1000;
     if (result.state !== 'succeeded' || result.counts.succeeded !== prompts) {
-      throw new Error(`the batch ended ${result.state} with ${JSON.stringify('counts' in result ? result.counts : result.error)}`);
+      throw new Error(
+        `the batch ended ${result.state} with ${JSON.stringify('counts' in result ? result.counts : result.error)}`,
+      );
     }
     const peak = peakRssMb(worker.pid) ?? NaN;
     const overheadS = totalS - batchMs / 1000;
@@ -47,9 +53,27 @@ export async function batchPart(stack: BenchStack, prompts: number, batchMs: num
       key: 'batch',
       figures,
       rows: [
-        { part: 'batch', figure: `${prompts} prompts end to end`, value: `${figures.total_s} s (${figures.prompts_per_s} prompts/s)`, baseline: `emulator job ${batchMs / 1000} s` },
-        { part: 'batch', figure: 'overhead beyond the job', value: `${figures.overhead_s} s`, target: '<= 10 s', verdict: verdict(overheadS <= 10) },
-        { part: 'batch', figure: 'worker peak RSS (growth over idle)', value: `${peak} MB (+${figures.rss_growth_mb})`, baseline: `idle worker ${idleRssMb} MB`, target: '<= 300 MB', verdict: verdict(peak <= 300) },
+        {
+          part: 'batch',
+          figure: `${prompts} prompts end to end`,
+          value: `${figures.total_s} s (${figures.prompts_per_s} prompts/s)`,
+          baseline: `emulator job ${batchMs / 1000} s`,
+        },
+        {
+          part: 'batch',
+          figure: 'overhead beyond the job',
+          value: `${figures.overhead_s} s`,
+          target: '<= 10 s',
+          verdict: verdict(overheadS <= 10),
+        },
+        {
+          part: 'batch',
+          figure: 'worker peak RSS (growth over idle)',
+          value: `${peak} MB (+${figures.rss_growth_mb})`,
+          baseline: `idle worker ${idleRssMb} MB`,
+          target: '<= 300 MB',
+          verdict: verdict(peak <= 300),
+        },
       ],
     };
   } finally {

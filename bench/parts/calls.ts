@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BenchStack } from '../support/bench-stack';
-import { type PartResult, round, verdict } from '../support/stats';
 import { deepResearch } from '../support/stack';
+import { type PartResult, round, verdict } from '../support/stats';
 
 type Mode = 'webhook' | 'poll 1 s' | 'poll 5 s';
 

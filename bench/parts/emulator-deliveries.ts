@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { type PartResult, round, verdict } from '../support/stats';
 import { type DynamicSigning, GoogleGenAI, startEmulator } from '../support/stack';
+import { type PartResult, round, verdict } from '../support/stats';
 
 /**
  * An extra part: signed webhook deliveries per second from the emulator to a fast local listener, per signing scheme,

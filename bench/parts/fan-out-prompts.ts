@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { BenchStack } from '../support/bench-stack';
 import { peakRssMb } from '../support/processes';
-import { round, type Row, verdict } from '../support/stats';
 import { batchPrompts, fanOutPrompts, readPromptResults } from '../support/stack';
+import { type Row, round, verdict } from '../support/stats';
 
 const model = 'gemini-2.5-flash';
 const template = 'Write one sentence about item number {i} of the catalogue.';
@@ -25,12 +25,20 @@ async function onOwnWorker<T>(stack: BenchStack, work: (taskQueue: string) => Pr
  * `prompts` prompts through fanOutPrompts (Batch jobs of `perBatch`), every result mapped back to its key and read
  * from the results file in prompt order; next to the same prompts as one batchPrompts job, each on its own worker.
  */
-export async function promptsSection(stack: BenchStack, prompts: number, perBatch: number): Promise<{ figures: Record<string, unknown>; rows: Row[] }> {
+export async function promptsSection(
+  stack: BenchStack,
+  prompts: number,
+  perBatch: number,
+): Promise<{ figures: Record<string, unknown>; rows: Row[] }> {
   stack.emulator.control.model.setDurations({ batchMs: 3000 });
   const source = { kind: 'template' as const, template, count: prompts };
 
   const single = await onOwnWorker(stack, (taskQueue) =>
-    stack.client.workflow.execute(batchPrompts, { taskQueue, workflowId: `bench-one-batch-${randomUUID()}`, args: [{ model, prompts: source }] }),
+    stack.client.workflow.execute(batchPrompts, {
+      taskQueue,
+      workflowId: `bench-one-batch-${randomUUID()}`,
+      args: [{ model, prompts: source }],
+    }),
   );
   const packed = await onOwnWorker(stack, (taskQueue) =>
     stack.client.workflow.execute(fanOutPrompts, {
@@ -61,8 +69,22 @@ export async function promptsSection(stack: BenchStack, prompts: number, perBatc
   return {
     figures,
     rows: [
-      { part: 'fanout', figure: `${prompts} prompts packed into ${figures.prompt_batches} Batch jobs, results mapped back`, value: `${ok} in order, ${figures.prompts_s} s`, baseline: `one batchPrompts job: ${figures.one_batch_s} s`, target: `${prompts}`, verdict: verdict(mapped) },
-      { part: 'fanout', figure: 'worker peak RSS, Batch packing', value: `${packed.peak} MB`, baseline: `one batch: ${single.peak} MB; idle worker ${packed.idle} MB`, target: '<= 300 MB', verdict: verdict(packed.peak <= 300) },
+      {
+        part: 'fanout',
+        figure: `${prompts} prompts packed into ${figures.prompt_batches} Batch jobs, results mapped back`,
+        value: `${ok} in order, ${figures.prompts_s} s`,
+        baseline: `one batchPrompts job: ${figures.one_batch_s} s`,
+        target: `${prompts}`,
+        verdict: verdict(mapped),
+      },
+      {
+        part: 'fanout',
+        figure: 'worker peak RSS, Batch packing',
+        value: `${packed.peak} MB`,
+        baseline: `one batch: ${single.peak} MB; idle worker ${packed.idle} MB`,
+        target: '<= 300 MB',
+        verdict: verdict(packed.peak <= 300),
+      },
     ],
   };
 }

@@ -7,10 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BenchStack } from '../support/bench-stack';
-import { type Child, peakRssMb } from '../support/processes';
 import { inPool } from '../support/parked';
-import { type PartResult, round, verdict } from '../support/stats';
+import { type Child, peakRssMb } from '../support/processes';
 import { answerQuestions, eventually, type FanOutItemResult, generateText, readFanOutResults } from '../support/stack';
+import { type PartResult, round, verdict } from '../support/stats';
 import type { WorkerTuning } from '../support/worker-process';
 import { promptsSection } from './fan-out-prompts';
 
@@ -47,7 +47,10 @@ async function phase(
     const completed = `WorkflowType = 'generateText' AND TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Completed'`;
     for (;;) {
       if (Date.now() - started > timeoutMs) throw new Error(`not done within ${timeoutMs / 1000} s`);
-      const done = await stack.client.workflow.count(completed).then((c) => c.count, () => 0);
+      const done = await stack.client.workflow.count(completed).then(
+        (c) => c.count,
+        () => 0,
+      );
       if (disruptions.length === 0 && done >= n * 0.3) {
         peak = Math.max(peak, peakRssMb(worker.pid) ?? 0);
         await worker.kill();
@@ -74,7 +77,11 @@ async function phase(
 async function startIndependent(stack: BenchStack, taskQueue: string, i: number, prefix: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await stack.client.workflow.start(generateText, { taskQueue, workflowId: `${prefix}${i}`, args: [{ prompt: question(i), model }] });
+      await stack.client.workflow.start(generateText, {
+        taskQueue,
+        workflowId: `${prefix}${i}`,
+        args: [{ prompt: question(i), model }],
+      });
       return;
     } catch (err) {
       if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return;
@@ -86,7 +93,14 @@ async function startIndependent(stack: BenchStack, taskQueue: string, i: number,
 
 export async function fanOutPart(
   stack: BenchStack,
-  opts: { jobs: number; window: number; itemsPerRun: number; prompts: number; promptsPerBatch: number; tuning: WorkerTuning },
+  opts: {
+    jobs: number;
+    window: number;
+    itemsPerRun: number;
+    prompts: number;
+    promptsPerBatch: number;
+    tuning: WorkerTuning;
+  },
 ): Promise<PartResult> {
   const n = opts.jobs;
   stack.emulator.control.model.setDurations({ interactionMs: 1000 });
@@ -100,10 +114,16 @@ export async function fanOutPart(
     opts.tuning,
     async (taskQueue) => {
       const prefix = `bench-independent-${randomUUID().slice(0, 8)}-`;
-      starting = inPool(Array.from({ length: n }, (_, i) => i), 64, (i) => startIndependent(stack, taskQueue, i, prefix));
+      starting = inPool(
+        Array.from({ length: n }, (_, i) => i),
+        64,
+        (i) => startIndependent(stack, taskQueue, i, prefix),
+      );
     },
     async (taskQueue) => {
-      const c = await stack.client.workflow.count(`WorkflowType = 'generateText' AND TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Completed'`);
+      const c = await stack.client.workflow.count(
+        `WorkflowType = 'generateText' AND TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Completed'`,
+      );
       return c.count >= n;
     },
     timeoutMs,
@@ -120,7 +140,14 @@ export async function fanOutPart(
       await stack.client.workflow.start(answerQuestions, {
         taskQueue,
         workflowId: pipelineId,
-        args: [{ questions: { template: 'Question number {i} of the fan-out bench', count: n }, model, concurrency: opts.window, itemsPerRun: opts.itemsPerRun }],
+        args: [
+          {
+            questions: { template: 'Question number {i} of the fan-out bench', count: n },
+            model,
+            concurrency: opts.window,
+            itemsPerRun: opts.itemsPerRun,
+          },
+        ],
       });
     },
     async () => (await stack.client.workflow.getHandle(pipelineId).describe()).status.name !== 'RUNNING',
@@ -146,22 +173,50 @@ export async function fanOutPart(
     gemini_creates: { fanout: fanned.creates, independent: baseline.creates },
     ...prompts.figures,
   };
-  const exactlyOnce = checks.items_completed === n && checks.item_runs === n && checks.results_ok === n && checks.results_distinct === n;
+  const exactlyOnce =
+    checks.items_completed === n && checks.item_runs === n && checks.results_ok === n && checks.results_distinct === n;
   return {
     key: 'fanout',
     figures,
     rows: [
-      { part: 'fanout', figure: `${n} jobs from one pipeline (window ${opts.window}), worker killed + Temporal restarted`, value: `${figures.fanout_s} s`, baseline: `independent workflows, same disruptions: ${figures.independent_s} s`, target: '<= 1.3x', verdict: verdict(ratio <= 1.3) },
-      { part: 'fanout', figure: 'items completed once, each with its own answer (runs / results)', value: `${checks.item_runs} / ${checks.results_ok}`, baseline: `Gemini creates: ${fanned.creates} (independent ${baseline.creates})`, target: `${n} / ${n}`, verdict: verdict(exactlyOnce) },
-      { part: 'fanout', figure: `largest history of any run (${checks.fanout_runs} fan-out runs, pipeline)`, value: `${checks.max_run_events} events`, target: '<= 10000', verdict: verdict(checks.max_run_events <= 10_000) },
-      { part: 'fanout', figure: 'worker peak RSS, fan-out', value: `${fanned.peakRssMb} MB`, baseline: `independent: ${baseline.peakRssMb} MB`, target: '<= 1024 MB', verdict: verdict(fanned.peakRssMb <= 1024) },
+      {
+        part: 'fanout',
+        figure: `${n} jobs from one pipeline (window ${opts.window}), worker killed + Temporal restarted`,
+        value: `${figures.fanout_s} s`,
+        baseline: `independent workflows, same disruptions: ${figures.independent_s} s`,
+        target: '<= 1.3x',
+        verdict: verdict(ratio <= 1.3),
+      },
+      {
+        part: 'fanout',
+        figure: 'items completed once, each with its own answer (runs / results)',
+        value: `${checks.item_runs} / ${checks.results_ok}`,
+        baseline: `Gemini creates: ${fanned.creates} (independent ${baseline.creates})`,
+        target: `${n} / ${n}`,
+        verdict: verdict(exactlyOnce),
+      },
+      {
+        part: 'fanout',
+        figure: `largest history of any run (${checks.fanout_runs} fan-out runs, pipeline)`,
+        value: `${checks.max_run_events} events`,
+        target: '<= 10000',
+        verdict: verdict(checks.max_run_events <= 10_000),
+      },
+      {
+        part: 'fanout',
+        figure: 'worker peak RSS, fan-out',
+        value: `${fanned.peakRssMb} MB`,
+        baseline: `independent: ${baseline.peakRssMb} MB`,
+        target: '<= 1024 MB',
+        verdict: verdict(fanned.peakRssMb <= 1024),
+      },
       ...prompts.rows,
     ],
   };
 }
 
 /** Exactly once: every item has one child run, completed, and one stored result with its own answer. */
-async function checkFanOut(stack: BenchStack, pipelineId: string, taskQueue: string, n: number) {
+async function checkFanOut(stack: BenchStack, pipelineId: string, taskQueue: string, _n: number) {
   const pipeline = stack.client.workflow.getHandle(pipelineId);
   const result = await eventually(() => pipeline.result().catch(() => undefined), 'the pipeline result', 60_000);
   const count = async (q: string) => (await stack.client.workflow.count(`TaskQueue = '${taskQueue}' AND ${q}`)).count;

@@ -26,10 +26,21 @@ export const benchParts: BenchPart[] = [
       latencyPart(
         stack!,
         quick
-          ? { sequential: 20, bursts: [{ size: 100, concurrency: 128 }, { size: 400, concurrency: 400 }], pollingJobs: 3 }
+          ? {
+              sequential: 20,
+              bursts: [
+                { size: 100, concurrency: 128 },
+                { size: 400, concurrency: 400 },
+              ],
+              pollingJobs: 3,
+            }
           : {
               sequential: 100,
-              bursts: [{ size: 100, concurrency: 128 }, { size: 1000, concurrency: 128 }, { size: 1000, concurrency: 1000 }],
+              bursts: [
+                { size: 100, concurrency: 128 },
+                { size: 1000, concurrency: 128 },
+                { size: 1000, concurrency: 1000 },
+              ],
               pollingJobs: 10,
             },
       ),
@@ -45,7 +56,12 @@ export const benchParts: BenchPart[] = [
     what: 'verified deliveries per second (v1, v1a) and receiver CPU per delivery against raw client.signal',
     needsStack: true,
     run: (stack, quick) =>
-      receiverPart(stack!, quick ? { deliveries: 400, concurrency: [16, 64], rounds: 1 } : { deliveries: 1500, concurrency: [16, 64], rounds: 3 }),
+      receiverPart(
+        stack!,
+        quick
+          ? { deliveries: 400, concurrency: [16, 64], rounds: 1 }
+          : { deliveries: 1500, concurrency: [16, 64], rounds: 3 },
+      ),
   },
   {
     name: 'scale',

@@ -18,8 +18,8 @@ import {
   waitAllCompleted,
 } from '../support/parked';
 import { type SendReport, sendAll } from '../support/sender';
-import { percentiles, type PartResult, round, verdict } from '../support/stats';
 import { GoogleGenAI, waitForGeminiJob } from '../support/stack';
+import { type PartResult, percentiles, round, verdict } from '../support/stats';
 
 export interface LatencySizes {
   sequential: number;
@@ -33,7 +33,7 @@ interface Sample {
   signalPart: number;
 }
 
-async function sequential(runs: Parked[], fire: (p: Parked) => Promise<unknown> | void): Promise<Sample[]> {
+async function sequential(runs: Parked[], fire: (p: Parked) => unknown): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (const p of runs) {
     const t0 = Date.now();
@@ -57,7 +57,12 @@ async function burst(
   const times = await inBatches(batch.runs, historyTimes);
   const drainMs = Math.max(...times.map((t) => t.completedAt)) - t0;
   const report = (sent as SendReport | undefined)?.refused503 === undefined ? undefined : (sent as SendReport);
-  return { drainMs, perSec: batch.runs.length / (drainMs / 1000), report, ...percentiles(times.map((t) => t.completedAt - t0)) };
+  return {
+    drainMs,
+    perSec: batch.runs.length / (drainMs / 1000),
+    report,
+    ...percentiles(times.map((t) => t.completedAt - t0)),
+  };
 }
 
 /** Maps with at most 64 calls at once: a thousand history reads at once would only queue at the server. */
@@ -69,7 +74,10 @@ async function inBatches<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise
 
 /** The burst through the receiver, sent as Gemini would; and the same burst as raw signals, all at once. */
 const viaSender = (stack: BenchStack, concurrency: number) => (runs: Parked[]) =>
-  sendAll(runs.map((p) => completionDelivery(stack, p)), { url: stack.receiverUrl, signer: stack.signer, concurrency });
+  sendAll(
+    runs.map((p) => completionDelivery(stack, p)),
+    { url: stack.receiverUrl, signer: stack.signer, concurrency },
+  );
 const allRaw = (runs: Parked[]) => Promise.all(runs.map(signalRaw));
 
 /** Real background jobs of `durationMs`, one workflow each, resolved by webhook or by its own status reads. */
@@ -96,7 +104,9 @@ async function realJobs(stack: BenchStack, mode: 'webhook' | '1 second' | '5 sec
         args: [{ kind: 'interaction', id: (created as { id: string }).id }, wait],
       });
       await handle.result();
-      const ended = Date.parse(((await ai.interactions.get((created as { id: string }).id)) as { updated: string }).updated);
+      const ended = Date.parse(
+        ((await ai.interactions.get((created as { id: string }).id)) as { updated: string }).updated,
+      );
       const { completedAt } = await historyTimes({ workflowId, handle });
       return completedAt - ended;
     }),
@@ -187,10 +197,38 @@ export async function latencyPart(stack: BenchStack, sizes: LatencySizes): Promi
       key: 'latency',
       figures,
       rows: [
-        { part: 'latency', figure: `event->resume p50 (sequential, n=${sizes.sequential})`, value: `${ms(total.p50)} (${ratio(total.p50, raw.p50)}x)`, baseline: `raw signal ${ms(raw.p50)}`, target: '<= 1.1x raw', verdict: verdict(ratio(total.p50, raw.p50) <= 1.1) },
-        { part: 'latency', figure: 'event->resume p99 (sequential)', value: `${ms(total.p99)} (${ratio(total.p99, raw.p99)}x)`, baseline: `raw signal ${ms(raw.p99)}`, target: '<= 1.1x raw', verdict: verdict(ratio(total.p99, raw.p99) <= 1.1) },
-        { part: 'latency', figure: 'receiver part p50 (emitted->signaled)', value: ms(part.p50), baseline: `raw signal ${ms(rawPart.p50)}`, target: '<= 3 ms', verdict: verdict(part.p50 <= 3) },
-        { part: 'latency', figure: 'receiver part p99', value: ms(part.p99), baseline: `raw signal ${ms(rawPart.p99)}`, target: '<= 10 ms', verdict: verdict(part.p99 <= 10) },
+        {
+          part: 'latency',
+          figure: `event->resume p50 (sequential, n=${sizes.sequential})`,
+          value: `${ms(total.p50)} (${ratio(total.p50, raw.p50)}x)`,
+          baseline: `raw signal ${ms(raw.p50)}`,
+          target: '<= 1.1x raw',
+          verdict: verdict(ratio(total.p50, raw.p50) <= 1.1),
+        },
+        {
+          part: 'latency',
+          figure: 'event->resume p99 (sequential)',
+          value: `${ms(total.p99)} (${ratio(total.p99, raw.p99)}x)`,
+          baseline: `raw signal ${ms(raw.p99)}`,
+          target: '<= 1.1x raw',
+          verdict: verdict(ratio(total.p99, raw.p99) <= 1.1),
+        },
+        {
+          part: 'latency',
+          figure: 'receiver part p50 (emitted->signaled)',
+          value: ms(part.p50),
+          baseline: `raw signal ${ms(rawPart.p50)}`,
+          target: '<= 3 ms',
+          verdict: verdict(part.p50 <= 3),
+        },
+        {
+          part: 'latency',
+          figure: 'receiver part p99',
+          value: ms(part.p99),
+          baseline: `raw signal ${ms(rawPart.p99)}`,
+          target: '<= 10 ms',
+          verdict: verdict(part.p99 <= 10),
+        },
         ...bursts.flatMap(({ size, concurrency, raw, received }) => {
           const ratio = round(received.perSec / raw.perSec);
           const refused = received.report?.refused503 ?? 0;
@@ -199,11 +237,28 @@ export async function latencyPart(stack: BenchStack, sizes: LatencySizes): Promi
           const refusals = refused ? ` (p99 ${round(received.report!.refusalMs.p99, 1)} ms to answer)` : '';
           const figure = `burst of ${size} (${how}): drained in; 503s: ${refused} busy${refusals}, ${late} past the ack bound`;
           return [
-            { part: 'latency', figure, value: `${ms(received.drainMs)} (${ratio}x)`, baseline: `raw signals ${ms(raw.drainMs)}`, target: '>= 0.9x raw rate', verdict: verdict(ratio >= 0.9) },
-            { part: 'latency', figure: `burst of ${size} (${how}): p50 / p99`, value: `${ms(received.p50)} / ${ms(received.p99)}`, baseline: `raw ${ms(raw.p50)} / ${ms(raw.p99)}` },
+            {
+              part: 'latency',
+              figure,
+              value: `${ms(received.drainMs)} (${ratio}x)`,
+              baseline: `raw signals ${ms(raw.drainMs)}`,
+              target: '>= 0.9x raw rate',
+              verdict: verdict(ratio >= 0.9),
+            },
+            {
+              part: 'latency',
+              figure: `burst of ${size} (${how}): p50 / p99`,
+              value: `${ms(received.p50)} / ${ms(received.p99)}`,
+              baseline: `raw ${ms(raw.p50)} / ${ms(raw.p99)}`,
+            },
           ];
         }),
-        { part: 'latency', figure: `real jobs, job end->resume p50 (n=${sizes.pollingJobs})`, value: `webhook ${ms(jobsWebhook.p50)}`, baseline: `poll 1 s ${ms(jobsPoll1.p50)}, poll 5 s ${ms(jobsPoll5.p50)}` },
+        {
+          part: 'latency',
+          figure: `real jobs, job end->resume p50 (n=${sizes.pollingJobs})`,
+          value: `webhook ${ms(jobsWebhook.p50)}`,
+          baseline: `poll 1 s ${ms(jobsPoll1.p50)}, poll 5 s ${ms(jobsPoll5.p50)}`,
+        },
       ],
     };
   } finally {

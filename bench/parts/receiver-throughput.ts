@@ -4,14 +4,15 @@
  * (pure-JS gRPC and the Rust-core native connection the receiver itself uses), and the receiver's CPU per delivery
  * from /proc. Best of `rounds`, paths alternating; deliveries are signed before the clock starts (Gemini signs).
  */
-import http from 'node:http';
+
 import { randomUUID } from 'node:crypto';
-import { type BenchStack } from '../support/bench-stack';
+import http from 'node:http';
+import type { BenchStack } from '../support/bench-stack';
 import { measure, type Phase, post } from '../support/load';
 import { rawEvent, startParked } from '../support/parked';
 import type { Signer } from '../support/signing';
-import { type PartResult, round, type Row, verdict } from '../support/stats';
 import { Client, geminiEventSignal, NativeConnection, toGeminiEvent, WebhookVerifier } from '../support/stack';
+import { type PartResult, type Row, round, verdict } from '../support/stats';
 
 export interface ReceiverSizes {
   deliveries: number;
@@ -37,7 +38,10 @@ export async function receiverPart(stack: BenchStack, sizes: ReceiverSizes): Pro
       type: 'interaction.completed',
       version: 'v1',
       timestamp: new Date().toISOString(),
-      data: { id: runs[i % targets]!.resourceId, user_metadata: { temporal_workflow_id: runs[i % targets]!.workflowId } },
+      data: {
+        id: runs[i % targets]!.resourceId,
+        user_metadata: { temporal_workflow_id: runs[i % targets]!.workflowId },
+      },
     });
   const raw = (client: Client) => (concurrency: number, n: number) =>
     measure(
@@ -45,7 +49,9 @@ export async function receiverPart(stack: BenchStack, sizes: ReceiverSizes): Pro
       n,
       async (i) => {
         try {
-          await client.workflow.getHandle(runs[i % targets]!.workflowId).signal(geminiEventSignal, rawEvent(runs[i % targets]!));
+          await client.workflow
+            .getHandle(runs[i % targets]!.workflowId)
+            .signal(geminiEventSignal, rawEvent(runs[i % targets]!));
           return true;
         } catch (err) {
           return (err as Error).name;
@@ -81,7 +87,10 @@ export async function receiverPart(stack: BenchStack, sizes: ReceiverSizes): Pro
       for (let r = 0; r < sizes.rounds; r++) {
         for (const [name, run] of Object.entries(paths)) runsBy[name]!.push(await run(concurrency, sizes.deliveries));
       }
-      const b = Object.fromEntries(Object.entries(runsBy).map(([k, v]) => [k, best(v)])) as Record<keyof typeof paths, Phase>;
+      const b = Object.fromEntries(Object.entries(runsBy).map(([k, v]) => [k, best(v)])) as Record<
+        keyof typeof paths,
+        Phase
+      >;
       const rawBest = Math.max(b['raw grpc-js'].perSec, b['raw native'].perSec);
       const v1 = b['receiver v1'];
       const v1a = b['receiver v1a'];
@@ -104,9 +113,30 @@ export async function receiverPart(stack: BenchStack, sizes: ReceiverSizes): Pro
       };
       figures[`concurrency_${concurrency}`] = level;
       rows.push(
-        { part: 'receiver', figure: `v1 verified/s at concurrency ${concurrency}`, value: `${level.v1_per_s}/s (${level.v1_ratio}x)`, baseline: `raw signal ${level.raw_signal_per_s}/s`, target: '>= 0.9x', verdict: verdict(level.v1_ratio >= 0.9) },
-        { part: 'receiver', figure: `v1a verified/s at concurrency ${concurrency}`, value: `${level.v1a_per_s}/s (${level.v1a_ratio}x)`, baseline: `raw signal ${level.raw_signal_per_s}/s`, target: '>= 0.9x', verdict: verdict(level.v1a_ratio >= 0.9) },
-        { part: 'receiver', figure: `receiver CPU per delivery v1 / v1a (c=${concurrency})`, value: `${level.v1_receiver_cpu_ms} / ${level.v1a_receiver_cpu_ms} ms`, baseline: `raw client.signal alone ${level.raw_native_client_cpu_ms} ms`, target: '<= 0.5 / 0.8 ms', verdict: verdict(level.v1_receiver_cpu_ms <= 0.5 && level.v1a_receiver_cpu_ms <= 0.8) },
+        {
+          part: 'receiver',
+          figure: `v1 verified/s at concurrency ${concurrency}`,
+          value: `${level.v1_per_s}/s (${level.v1_ratio}x)`,
+          baseline: `raw signal ${level.raw_signal_per_s}/s`,
+          target: '>= 0.9x',
+          verdict: verdict(level.v1_ratio >= 0.9),
+        },
+        {
+          part: 'receiver',
+          figure: `v1a verified/s at concurrency ${concurrency}`,
+          value: `${level.v1a_per_s}/s (${level.v1a_ratio}x)`,
+          baseline: `raw signal ${level.raw_signal_per_s}/s`,
+          target: '>= 0.9x',
+          verdict: verdict(level.v1a_ratio >= 0.9),
+        },
+        {
+          part: 'receiver',
+          figure: `receiver CPU per delivery v1 / v1a (c=${concurrency})`,
+          value: `${level.v1_receiver_cpu_ms} / ${level.v1a_receiver_cpu_ms} ms`,
+          baseline: `raw client.signal alone ${level.raw_native_client_cpu_ms} ms`,
+          target: '<= 0.5 / 0.8 ms',
+          verdict: verdict(level.v1_receiver_cpu_ms <= 0.5 && level.v1a_receiver_cpu_ms <= 0.8),
+        },
       );
     }
     // The headline figures (results.json keys the checks read) are those of the first, lower concurrency.
@@ -123,7 +153,11 @@ export async function receiverPart(stack: BenchStack, sizes: ReceiverSizes): Pro
     });
     const inProcess = await verifyAndParseUs(stack.secret, signer);
     figures.verify_parse_us = inProcess;
-    rows.push({ part: 'receiver', figure: 'verify + parse in process (v1 / v1a)', value: `${inProcess.v1} / ${inProcess.v1a} us` });
+    rows.push({
+      part: 'receiver',
+      figure: 'verify + parse in process (v1 / v1a)',
+      value: `${inProcess.v1} / ${inProcess.v1a} us`,
+    });
     return { key: 'receiver', figures, rows };
   } finally {
     agent.destroy();
@@ -147,7 +181,15 @@ async function verifyAndParseUs(secret: string, signer: Signer): Promise<{ v1: n
   const verifier = new WebhookVerifier({ secrets: [secret], jwksUrl: signer.jwksUrl });
   const time = async (scheme: 'v1' | 'v1a') => {
     const sample = Array.from({ length: 3000 }, (_, i) =>
-      signer.sign(scheme, JSON.stringify({ type: 'interaction.completed', version: 'v1', timestamp: new Date().toISOString(), data: { id: `v1_x${i}` } })),
+      signer.sign(
+        scheme,
+        JSON.stringify({
+          type: 'interaction.completed',
+          version: 'v1',
+          timestamp: new Date().toISOString(),
+          data: { id: `v1_x${i}` },
+        }),
+      ),
     );
     const started = performance.now();
     for (const { headers, body } of sample) {

@@ -49,11 +49,14 @@ export async function scalePart(stack: BenchStack, waiting: number, tuning: Work
     const deadLettersBefore = await deadLetters(stack);
     const raw = await parkAndDrain(stack, taskQueue, waiting, 'scale-raw', (runs) => inPool(runs, 256, signalRaw));
     const viaReceiver = await parkAndDrain(stack, taskQueue, waiting, 'scale', (runs) =>
-      sendAll(runs.map((p) => completionDelivery(stack, p)), {
-        url: stack.receiverUrl,
-        signer: stack.signer,
-        giveUpAfterMs: drainLimitMs(waiting),
-      }),
+      sendAll(
+        runs.map((p) => completionDelivery(stack, p)),
+        {
+          url: stack.receiverUrl,
+          signer: stack.signer,
+          giveUpAfterMs: drainLimitMs(waiting),
+        },
+      ),
     );
     const report = viaReceiver.sent;
     const deadLettered = (await deadLetters(stack)) - deadLettersBefore;
@@ -95,13 +98,54 @@ export async function scalePart(stack: BenchStack, waiting: number, tuning: Work
       key: 'scale',
       figures,
       rows: [
-        { part: 'scale', figure: `${waiting} parked in`, value: `${figures.park_s} s`, baseline: `raw set ${figures.raw_park_s} s` },
-        { part: 'scale', figure: `burst of ${waiting} completions drained in`, value: `${figures.drain_s} s (${drainRatio}x)`, baseline: `raw signals ${figures.raw_drain_s} s`, target: '<= 1.2x raw', verdict: verdict(figures.drained && drainRatio <= 1.2) },
-        { part: 'scale', figure: 'answers of 503 busy (p99 time to answer one) / past the ack bound', value: `${report.refused503} (${figures.refusal_p99_ms} ms) / ${report.unavailable503}`, target: '<= 50 ms', verdict: verdict(refusalsOk) },
-        { part: 'scale', figure: 'runs not completed / dead letters', value: `${figures.lost} / ${deadLettered}`, target: '0 / 0', verdict: verdict(figures.lost === 0 && deadLettered === 0) },
-        { part: 'scale', figure: 'worker peak RSS', value: `${peak} MB`, target: '<= 1024 MB', verdict: verdict((peak ?? Infinity) <= 1024) },
-        { part: 'scale', figure: 'whole part (park and drain both sets)', value: `${figures.part_s} s`, target: '<= 900 s', verdict: verdict(figures.part_s <= 900) },
-        { part: 'scale', figure: 'Temporal persistence (SQLite), growth for these runs', value: `${figures.persistence_mb_growth} MB`, baseline: `db ${figures.persistence_mb} MB` },
+        {
+          part: 'scale',
+          figure: `${waiting} parked in`,
+          value: `${figures.park_s} s`,
+          baseline: `raw set ${figures.raw_park_s} s`,
+        },
+        {
+          part: 'scale',
+          figure: `burst of ${waiting} completions drained in`,
+          value: `${figures.drain_s} s (${drainRatio}x)`,
+          baseline: `raw signals ${figures.raw_drain_s} s`,
+          target: '<= 1.2x raw',
+          verdict: verdict(figures.drained && drainRatio <= 1.2),
+        },
+        {
+          part: 'scale',
+          figure: 'answers of 503 busy (p99 time to answer one) / past the ack bound',
+          value: `${report.refused503} (${figures.refusal_p99_ms} ms) / ${report.unavailable503}`,
+          target: '<= 50 ms',
+          verdict: verdict(refusalsOk),
+        },
+        {
+          part: 'scale',
+          figure: 'runs not completed / dead letters',
+          value: `${figures.lost} / ${deadLettered}`,
+          target: '0 / 0',
+          verdict: verdict(figures.lost === 0 && deadLettered === 0),
+        },
+        {
+          part: 'scale',
+          figure: 'worker peak RSS',
+          value: `${peak} MB`,
+          target: '<= 1024 MB',
+          verdict: verdict((peak ?? Infinity) <= 1024),
+        },
+        {
+          part: 'scale',
+          figure: 'whole part (park and drain both sets)',
+          value: `${figures.part_s} s`,
+          target: '<= 900 s',
+          verdict: verdict(figures.part_s <= 900),
+        },
+        {
+          part: 'scale',
+          figure: 'Temporal persistence (SQLite), growth for these runs',
+          value: `${figures.persistence_mb_growth} MB`,
+          baseline: `db ${figures.persistence_mb} MB`,
+        },
       ],
     };
   } finally {

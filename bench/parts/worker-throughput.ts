@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BenchStack } from '../support/bench-stack';
-import { peakRssMb } from '../support/processes';
 import { historyTimes, inPool, signalRaw, startParked, waitAllCompleted } from '../support/parked';
+import { peakRssMb } from '../support/processes';
 import { geminiflowWorkerTuning } from '../support/stack';
 import { type PartResult, round } from '../support/stats';
 import type { WorkerTuning } from '../support/worker-process';
@@ -53,7 +53,9 @@ async function measureTuning(stack: BenchStack, tuning: WorkerTuning, n: number)
 /** The quick run compares the defaults with the proposal only. */
 export async function workerThroughputPart(stack: BenchStack, n: number, quick = false): Promise<PartResult> {
   const measured: Record<string, Awaited<ReturnType<typeof measureTuning>>> = {};
-  const candidates = quick ? workerTunings.filter((t) => t.name === 'sdk-defaults' || t.tuning === proposedWorkerTuning) : workerTunings;
+  const candidates = quick
+    ? workerTunings.filter((t) => t.name === 'sdk-defaults' || t.tuning === proposedWorkerTuning)
+    : workerTunings;
   for (const { name, tuning } of candidates) measured[name] = await measureTuning(stack, tuning, n);
   const base = measured['sdk-defaults']!.perSec;
   const [bestName, best] = Object.entries(measured).reduce((a, b) => (b[1].perSec > a[1].perSec ? b : a));
@@ -83,7 +85,8 @@ export async function workerThroughputPart(stack: BenchStack, n: number, quick =
       part: 'worker',
       figure: `${n} parked, then resumed: completed/s and peak RSS, ${name}`,
       value: `${round(v.perSec, 1)}/s (${round(v.perSec / base)}x), ${v.peakRssMb} MB`,
-      baseline: name === 'sdk-defaults' ? '' : `defaults ${round(base, 1)}/s, ${measured['sdk-defaults']!.peakRssMb} MB`,
+      baseline:
+        name === 'sdk-defaults' ? '' : `defaults ${round(base, 1)}/s, ${measured['sdk-defaults']!.peakRssMb} MB`,
       target: '',
     })),
   };

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { type Child, spawnTs, workerEntry } from './processes';
 import { type Signer, startSigner } from './signing';
 import {
-  workflowsPath,
   bundleWorkflows,
   Client,
   Connection,
@@ -19,6 +18,7 @@ import {
   type RunningEmulator,
   startDevServer,
   startEmulator,
+  workflowsPath,
 } from './stack';
 import type { WorkerTuning } from './worker-process';
 
@@ -42,7 +42,12 @@ export interface BenchStack {
   receiver: Child;
   receiverUrl: string;
   /** Starts a worker process on `taskQueue` with `tuning`; `webhooks: false` leaves jobs without a webhook URL. */
-  startWorker(opts: { taskQueue: string; tuning?: WorkerTuning; webhooks?: boolean; env?: Record<string, string> }): Promise<Child>;
+  startWorker(opts: {
+    taskQueue: string;
+    tuning?: WorkerTuning;
+    webhooks?: boolean;
+    env?: Record<string, string>;
+  }): Promise<Child>;
   /** Restarts the receiver on the same port (after a kill). */
   startReceiver(): Promise<Child>;
   /** Restarts the dev server on the same port and db file (after a kill). */
@@ -62,13 +67,15 @@ export function workflowBundle(): Promise<string> {
   return bundled;
 }
 
-export async function startBenchStack(opts: {
-  emulator?: EmulatorOptions;
-  receiverNodeArgs?: string[];
-  receiverEnv?: Record<string, string>;
-  /** An existing Temporal server (a cluster) instead of a dev server of the stack's own; never stopped here. */
-  temporal?: { address: string; namespace: string; connectionOptions?: ConnectionOptions };
-} = {}): Promise<BenchStack> {
+export async function startBenchStack(
+  opts: {
+    emulator?: EmulatorOptions;
+    receiverNodeArgs?: string[];
+    receiverEnv?: Record<string, string>;
+    /** An existing Temporal server (a cluster) instead of a dev server of the stack's own; never stopped here. */
+    temporal?: { address: string; namespace: string; connectionOptions?: ConnectionOptions };
+  } = {},
+): Promise<BenchStack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-bench-'));
   const dbFile = path.join(dir, 'temporal.db');
   const temporalPort = await freePort();

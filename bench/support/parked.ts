@@ -8,8 +8,8 @@ import {
   geminiEventSignal,
   mintRoutingToken,
   routingTokenField,
-  waitForGeminiJob,
   type WorkflowHandle,
+  waitForGeminiJob,
 } from './stack';
 
 /** A `waitForGeminiJob` run parked on a (synthetic) interaction id, waiting for its event. */
@@ -77,7 +77,10 @@ export const signalRaw = (p: Parked) => p.handle.signal(geminiEventSignal, rawEv
 
 /** user_metadata as a geminiflow worker writes it into a job: the workflow id and its routing token. */
 function ownMetadata(stack: BenchStack, p: Parked) {
-  return { temporal_workflow_id: p.workflowId, [routingTokenField]: mintRoutingToken(stack.routingKey, p.workflowId, 'interaction') };
+  return {
+    temporal_workflow_id: p.workflowId,
+    [routingTokenField]: mintRoutingToken(stack.routingKey, p.workflowId, 'interaction'),
+  };
 }
 
 /** Emits the completion from the emulator to the receiver (v1a-signed, routed by its user_metadata and token). */
@@ -102,7 +105,9 @@ export function completionDelivery(stack: BenchStack, p: Parked): Outgoing {
 }
 
 /** Server times (epoch ms) at which the run was first signaled (NaN if never) and completed, from its history. */
-export async function historyTimes(p: Pick<Parked, 'workflowId' | 'handle'>): Promise<{ signaledAt: number; completedAt: number }> {
+export async function historyTimes(
+  p: Pick<Parked, 'workflowId' | 'handle'>,
+): Promise<{ signaledAt: number; completedAt: number }> {
   const events = (await p.handle.fetchHistory()).events ?? [];
   const timeOf = (pick: (e: (typeof events)[number]) => unknown) => optionalTsToMs(events.find(pick)?.eventTime) ?? NaN;
   const completedAt = timeOf((e) => e.workflowExecutionCompletedEventAttributes);
@@ -111,7 +116,13 @@ export async function historyTimes(p: Pick<Parked, 'workflowId' | 'handle'>): Pr
 }
 
 /** Resolves when every run has completed, polling visibility (cheap for thousands of runs). */
-export async function waitAllCompleted(stack: BenchStack, taskQueue: string, prefix: string, n: number, timeoutMs: number) {
+export async function waitAllCompleted(
+  stack: BenchStack,
+  taskQueue: string,
+  prefix: string,
+  n: number,
+  timeoutMs: number,
+) {
   const query = `TaskQueue = '${taskQueue}' AND WorkflowId STARTS_WITH '${prefix}' AND ExecutionStatus = 'Completed'`;
   await eventually(
     async () => ((await stack.client.workflow.count(query)).count >= n ? true : undefined),

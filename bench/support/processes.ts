@@ -59,7 +59,10 @@ export async function spawnTs(opts: {
   const tail = () => stderr.trim().split('\n').slice(-15).join('\n');
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`${opts.name} was not ready in time:\n${tail()}`)), opts.timeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${opts.name} was not ready in time:\n${tail()}`)),
+      opts.timeoutMs ?? 60_000,
+    );
     child.stdout!.on('data', (chunk: Buffer) => {
       if (out.length < 10_000) out += chunk.toString();
       if (opts.ready.test(out)) {

@@ -57,7 +57,11 @@ export async function sendAll(deliveries: readonly Outgoing[], opts: SenderOptio
   let delivered = 0;
   let failed = 0;
   // Deliveries waiting for a free slot, in the order they became due.
-  const due: { d: Outgoing; failures: number; firstAt: number }[] = deliveries.map((d) => ({ d, failures: 0, firstAt: 0 }));
+  const due: { d: Outgoing; failures: number; firstAt: number }[] = deliveries.map((d) => ({
+    d,
+    failures: 0,
+    firstAt: 0,
+  }));
   let head = 0;
   let inFlight = 0;
   let pendingRetries = 0;
@@ -129,13 +133,20 @@ function post(
   timeoutMs: number,
 ): Promise<{ status: number; retryAfterSec?: number }> {
   return new Promise((resolve) => {
-    const req = http.request(url, { method: 'POST', agent, timeout: timeoutMs, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        const retryAfter = Number(res.headers['retry-after']);
-        resolve({ status: res.statusCode ?? 0, retryAfterSec: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined });
-      });
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent, timeout: timeoutMs, headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          const retryAfter = Number(res.headers['retry-after']);
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfterSec: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+          });
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve({ status: 0 }));
     req.end(body);

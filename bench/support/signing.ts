@@ -37,7 +37,13 @@ export async function startSigner(secret: string, alsoServe?: string): Promise<S
   };
 }
 
-function signDelivery(scheme: 'v1' | 'v1a', body: string, hook: Webhook, key: KeyObject, webhookId?: string): SignedDelivery {
+function signDelivery(
+  scheme: 'v1' | 'v1a',
+  body: string,
+  hook: Webhook,
+  key: KeyObject,
+  webhookId?: string,
+): SignedDelivery {
   const id = webhookId ?? `msg_${randomUUID()}`;
   const at = new Date();
   const ts = Math.floor(at.getTime() / 1000);

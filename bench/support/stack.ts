@@ -7,20 +7,39 @@ import path from 'node:path';
 export { GoogleGenAI } from '@google/genai';
 export { Client, Connection, type ConnectionOptions, type WorkflowHandle } from '@temporalio/client';
 export { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-
-export { exampleTools } from '../../example/tool-implementations';
-export { listPublications } from '../../example/publish-outbox';
-export { briefWorkflowId, researchBriefPipeline, type ResearchBriefResult } from '../../example/research-brief-pipeline';
-export { answerQuestions } from '../../example/answer-questions';
-export { type FanOutItemResult, type GeminiEvent, geminiEventSignal } from '../../contract';
-export { type DevServer, freePort, startDevServer } from '../../testing/dev-server';
 export { runMain } from '../../common/errors';
-export { eventually } from '../../test/helpers/eventually';
 export { projectRoot } from '../../common/paths';
+export { type FanOutItemResult, type GeminiEvent, geminiEventSignal } from '../../contract';
 export { type DynamicSigning, type EmulatorOptions, type RunningEmulator, startEmulator } from '../../emulator';
-export { listDeadLetters } from '../../temporal/dead-letters';
+export { answerQuestions } from '../../example/answer-questions';
+export { listPublications } from '../../example/publish-outbox';
+export {
+  briefWorkflowId,
+  type ResearchBriefResult,
+  researchBriefPipeline,
+} from '../../example/research-brief-pipeline';
+export { exampleTools } from '../../example/tool-implementations';
+export {
+  mintRoutingToken,
+  parseRoutingKeys,
+  type RoutingKey,
+  routingTokenField,
+  WebhookVerifier,
+} from '../../receiver';
 export { toGeminiEvent } from '../../routing/envelope';
-export { mintRoutingToken, parseRoutingKeys, type RoutingKey, routingTokenField, WebhookVerifier } from '../../receiver';
+export { listDeadLetters } from '../../temporal/dead-letters';
+export { eventually } from '../../test/helpers/eventually';
+export { type DevServer, freePort, startDevServer } from '../../testing/dev-server';
+export {
+  bundleWorkflows,
+  ensureRegisteredWebhook,
+  GeminiflowPlugin,
+  geminiflowConfigFromEnv,
+  geminiflowWorkerTuning,
+  installRuntime,
+  readFanOutResults,
+  readPromptResults,
+} from '../../worker';
 export {
   batchPrompts,
   decideApprovalUpdate,
@@ -30,16 +49,6 @@ export {
   pendingApprovalsQuery,
   waitForGeminiJob,
 } from '../../workflows';
-export {
-  bundleWorkflows,
-  ensureRegisteredWebhook,
-  geminiflowConfigFromEnv,
-  GeminiflowPlugin,
-  geminiflowWorkerTuning,
-  installRuntime,
-  readFanOutResults,
-  readPromptResults,
-} from '../../worker';
 
 import { projectRoot } from '../../common/paths';
 

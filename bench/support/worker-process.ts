@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import {
   exampleTools,
-  geminiflowConfigFromEnv,
   GeminiflowPlugin,
+  geminiflowConfigFromEnv,
   installRuntime,
   NativeConnection,
   runMain,

@@ -6,7 +6,10 @@ import { print, printJson, printTable, readJsonArgument, UsageError, when } from
 import { withGeminiflow } from '../session';
 
 const reviewerOption = () =>
-  new Option('--reviewer <name>', 'who decides, for the audit record (default: GEMINIFLOW_REVIEWER, else your user name)');
+  new Option(
+    '--reviewer <name>',
+    'who decides, for the audit record (default: GEMINIFLOW_REVIEWER, else your user name)',
+  );
 
 function reviewerOf(o: { reviewer?: string }): string {
   return o.reviewer ?? process.env.GEMINIFLOW_REVIEWER ?? os.userInfo().username;
@@ -26,7 +29,9 @@ const short = (value: unknown, max = 60) => {
 async function decide(cmd: Command, workflowId: string, decision: ApprovalDecision, json?: boolean) {
   const decided = await withGeminiflow(cmd, (g) => g.decideApproval(workflowId, decision));
   if (json) return printJson({ workflowId, ...decided });
-  const how = { approve: 'approved', edit: 'approved with edited arguments', deny: 'denied', answer: 'answered' }[decided.kind];
+  const how = { approve: 'approved', edit: 'approved with edited arguments', deny: 'denied', answer: 'answered' }[
+    decided.kind
+  ];
   print(`call ${decided.callId} of ${workflowId}: ${how} by ${decided.reviewer ?? 'unknown'}`);
 }
 
@@ -45,18 +50,32 @@ export function registerApprovals(program: Command): void {
     const silent: string[] = [];
     const pending: PendingApprovalOfRun[] = await withGeminiflow(cmd, (g) =>
       g
-        .listPendingApprovals({ tool: o.tool, olderThan: o.olderThan as never, onUnanswered: (run) => silent.push(run.workflowId) })
+        .listPendingApprovals({
+          tool: o.tool,
+          olderThan: o.olderThan as never,
+          onUnanswered: (run) => silent.push(run.workflowId),
+        })
         .catch((err: Error) => {
           throw err instanceof TypeError ? new UsageError(err.message) : err;
         }),
     );
     if (silent.length) {
-      process.stderr.write(`geminiflow: ${silent.length} run(s) with pending calls did not answer (is their worker running?): ${silent.join(', ')}\n`);
+      process.stderr.write(
+        `geminiflow: ${silent.length} run(s) with pending calls did not answer (is their worker running?): ${silent.join(', ')}\n`,
+      );
     }
     if (o.json) return printJson(pending);
     printTable(
       ['WORKFLOW ID', 'CALL', 'TOOL', 'REQUESTED', 'DEADLINE', 'DECISIONS', 'ARGUMENTS'],
-      pending.map((p) => [p.workflowId, p.callId, p.tool, when(p.requestedAt), when(p.deadline), p.decisions.join('|'), short(p.arguments)]),
+      pending.map((p) => [
+        p.workflowId,
+        p.callId,
+        p.tool,
+        when(p.requestedAt),
+        when(p.deadline),
+        p.decisions.join('|'),
+        short(p.arguments),
+      ]),
     );
     print(`${pending.length} pending call(s)`);
   });
@@ -73,11 +92,20 @@ export function registerApprovals(program: Command): void {
       .addOption(jsonOption()),
     'geminiflow approve research-brief-1/brief call_1_0_ab12 --reason "checked the figures"',
     `geminiflow approve research-brief-1/brief call_1_0_ab12 --args '{"title":"Tidal energy, in brief","body":"..."}'`,
-  ).action(async (workflowId: string, callId: string, o: { reason?: string; args?: string; reviewer?: string; json?: boolean }, cmd: Command) => {
-    const base = { callId, reviewer: reviewerOf(o), ...(o.reason ? { reason: o.reason } : {}) };
-    const decision: ApprovalDecision = o.args ? { ...base, kind: 'edit', arguments: argumentsOf(o.args) } : { ...base, kind: 'approve' };
-    await decide(cmd, workflowId, decision, o.json);
-  });
+  ).action(
+    async (
+      workflowId: string,
+      callId: string,
+      o: { reason?: string; args?: string; reviewer?: string; json?: boolean },
+      cmd: Command,
+    ) => {
+      const base = { callId, reviewer: reviewerOf(o), ...(o.reason ? { reason: o.reason } : {}) };
+      const decision: ApprovalDecision = o.args
+        ? { ...base, kind: 'edit', arguments: argumentsOf(o.args) }
+        : { ...base, kind: 'approve' };
+      await decide(cmd, workflowId, decision, o.json);
+    },
+  );
 
   examples(
     program
@@ -89,15 +117,24 @@ export function registerApprovals(program: Command): void {
       .addOption(reviewerOption())
       .addOption(jsonOption()),
     'geminiflow deny research-brief-1/brief call_1_0_ab12 --reason "not before the review on Monday"',
-  ).action(async (workflowId: string, callId: string, o: { reason: string; reviewer?: string; json?: boolean }, cmd: Command) => {
-    if (!o.reason.trim()) throw new UsageError('--reason must say why');
-    await decide(cmd, workflowId, { callId, kind: 'deny', reason: o.reason, reviewer: reviewerOf(o) }, o.json);
-  });
+  ).action(
+    async (
+      workflowId: string,
+      callId: string,
+      o: { reason: string; reviewer?: string; json?: boolean },
+      cmd: Command,
+    ) => {
+      if (!o.reason.trim()) throw new UsageError('--reason must say why');
+      await decide(cmd, workflowId, { callId, kind: 'deny', reason: o.reason, reviewer: reviewerOf(o) }, o.json);
+    },
+  );
 
   examples(
     program
       .command('answer')
-      .description("answer a pending call in the tool's place: the tool does not run, the model gets this as its result")
+      .description(
+        "answer a pending call in the tool's place: the tool does not run, the model gets this as its result",
+      )
       .argument('<workflowId>')
       .argument('<callId>')
       .argument('<result>', 'the result, as JSON or @file')
@@ -105,21 +142,31 @@ export function registerApprovals(program: Command): void {
       .addOption(reviewerOption())
       .addOption(jsonOption()),
     `geminiflow answer support-7 call_2_0_9f3e '{"status":"refunded by hand"}'`,
-  ).action(async (workflowId: string, callId: string, result: string, o: { reason?: string; reviewer?: string; json?: boolean }, cmd: Command) => {
-    const decision: ApprovalDecision = {
-      callId,
-      kind: 'answer',
-      result: readJsonArgument(result, 'the result'),
-      reviewer: reviewerOf(o),
-      ...(o.reason ? { reason: o.reason } : {}),
-    };
-    await decide(cmd, workflowId, decision, o.json);
-  });
+  ).action(
+    async (
+      workflowId: string,
+      callId: string,
+      result: string,
+      o: { reason?: string; reviewer?: string; json?: boolean },
+      cmd: Command,
+    ) => {
+      const decision: ApprovalDecision = {
+        callId,
+        kind: 'answer',
+        result: readJsonArgument(result, 'the result'),
+        reviewer: reviewerOf(o),
+        ...(o.reason ? { reason: o.reason } : {}),
+      };
+      await decide(cmd, workflowId, decision, o.json);
+    },
+  );
 
   examples(
     program
       .command('log')
-      .description("a run's audit record: every call that needed a person, who decided what and when, what the tool did")
+      .description(
+        "a run's audit record: every call that needed a person, who decided what and when, what the tool did",
+      )
       .argument('<workflowId>')
       .addOption(jsonOption()),
     'geminiflow log research-brief-1/brief',

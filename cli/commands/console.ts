@@ -33,7 +33,10 @@ export function registerConsole(program: Command): void {
       ...(o.host ? { GEMINIFLOW_CONSOLE_HOST: o.host } : {}),
     });
     const running = await startConsole({ config, env });
-    const how = config.auth.kind === 'tokens' ? 'sign in with a reviewer token' : `people come through the proxy (${config.auth.header})`;
+    const how =
+      config.auth.kind === 'tokens'
+        ? 'sign in with a reviewer token'
+        : `people come through the proxy (${config.auth.header})`;
     print(`geminiflow console on ${running.url} (${how}); Ctrl-C stops it`);
     await untilStopped();
     await running.stop();
@@ -42,11 +45,14 @@ export function registerConsole(program: Command): void {
   examples(
     consoleCmd
       .command('token')
-      .description('make a reviewer token: prints the token (give it to the reviewer) and its GEMINIFLOW_CONSOLE_TOKENS entry (a hash)')
+      .description(
+        'make a reviewer token: prints the token (give it to the reviewer) and its GEMINIFLOW_CONSOLE_TOKENS entry (a hash)',
+      )
       .argument('<reviewer>', 'the name decisions are recorded under'),
     'geminiflow console token alice',
   ).action((reviewer: string) => {
-    if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(reviewer)) throw new UsageError('a reviewer name is 1-64 letters, digits, _ . @ -');
+    if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(reviewer))
+      throw new UsageError('a reviewer name is 1-64 letters, digits, _ . @ -');
     const { token, entry } = newReviewerToken(reviewer);
     print(`token for ${reviewer} (shown once; give it to ${reviewer} only):`);
     print(`  ${token}`);

@@ -15,7 +15,8 @@ const reasons = [
   'rejected_by_temporal',
 ] satisfies DeadLetterReason[];
 
-const stateOf = (status: string) => (status === 'RUNNING' ? 'pending' : status === 'COMPLETED' ? 'replayed' : status.toLowerCase());
+const stateOf = (status: string) =>
+  status === 'RUNNING' ? 'pending' : status === 'COMPLETED' ? 'replayed' : status.toLowerCase();
 
 /** `deadletters list|show|replay`: verified webhook events that reached no run, kept in Temporal until replayed. */
 export function registerDeadLetters(program: Command): void {
@@ -34,7 +35,9 @@ export function registerDeadLetters(program: Command): void {
       .addOption(jsonOption()),
     'geminiflow deadletters list --reason workflow_closed',
   ).action(async (o: { type?: string; reason?: string; all?: boolean; json?: boolean }, cmd: Command) => {
-    const entries = await withGeminiflow(cmd, (g) => g.deadLetters({ type: o.type, reason: o.reason, includeReplayed: o.all }));
+    const entries = await withGeminiflow(cmd, (g) =>
+      g.deadLetters({ type: o.type, reason: o.reason, includeReplayed: o.all }),
+    );
     if (o.json) return printJson(entries.map(({ status, record }) => ({ state: stateOf(status), ...record })));
     printTable(
       ['WEBHOOK ID', 'EVENT', 'RESOURCE', 'REASON', 'RECEIVED', 'STATE'],
@@ -51,7 +54,11 @@ export function registerDeadLetters(program: Command): void {
   });
 
   examples(
-    deadletters.command('show').description('one dead letter with its reason and the event it keeps').argument('<webhookId>').addOption(jsonOption()),
+    deadletters
+      .command('show')
+      .description('one dead letter with its reason and the event it keeps')
+      .argument('<webhookId>')
+      .addOption(jsonOption()),
     'geminiflow deadletters show msg_2f1c...',
   ).action(async (webhookId: string, o: { json?: boolean }, cmd: Command) => {
     const found = await withGeminiflow(cmd, (g) => g.deadLetter(webhookId));
@@ -75,7 +82,9 @@ export function registerDeadLetters(program: Command): void {
   examples(
     deadletters
       .command('replay')
-      .description('signal a dead letter to its run (or --to another) with via "replay"; a run takes it once however often it is replayed')
+      .description(
+        'signal a dead letter to its run (or --to another) with via "replay"; a run takes it once however often it is replayed',
+      )
       .argument('<webhookId>')
       .option('--to <workflowId>', 'deliver to this run instead of the recorded target or the resource owner')
       .addOption(jsonOption()),

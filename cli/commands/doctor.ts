@@ -30,11 +30,13 @@ async function runChecks(s: DoctorSettings, cmd: Command): Promise<CheckResult[]
   }
   const receiver = await readReceiverStatus(s);
   results.push(checkRoutingKeys(s.env, receiver), await checkKeySet(s.env, receiver));
-  let gemini;
+  let gemini: ReturnType<typeof geminiFor>;
   try {
     gemini = geminiFor(cmd);
   } catch (err) {
-    results.push(fail('registered webhook', oneLine(err), 'fix the Gemini settings (GEMINI_API_KEY, GEMINI_EMULATOR_URL)'));
+    results.push(
+      fail('registered webhook', oneLine(err), 'fix the Gemini settings (GEMINI_API_KEY, GEMINI_EMULATOR_URL)'),
+    );
     return results;
   }
   results.push(...(await checkRegisteredWebhook(gemini.ai, s)));
@@ -53,7 +55,10 @@ export function registerDoctor(program: Command): void {
           'the key set, the registered webhook and a ping through the public URL (exit 1 when a check fails)',
       )
       .option('--receiver-ops <url>', "the receiver's operations listener (default: GEMINIFLOW_RECEIVER_OPS_URL)")
-      .option('--webhook-url <url>', "the receiver's public URL (default: RECEIVER_PUBLIC_URL, else GEMINIFLOW_WEBHOOK_URL)")
+      .option(
+        '--webhook-url <url>',
+        "the receiver's public URL (default: RECEIVER_PUBLIC_URL, else GEMINIFLOW_WEBHOOK_URL)",
+      )
       .option('--ping-timeout <ms>', 'how long to wait for a ping to arrive', positiveInt, 10_000)
       .addOption(jsonOption()),
     'GEMINIFLOW_RECEIVER_OPS_URL=http://127.0.0.1:8788 geminiflow doctor',
@@ -73,7 +78,9 @@ export function registerDoctor(program: Command): void {
     else {
       const width = Math.max(...results.map((r) => r.check.length));
       for (const r of results) {
-        print(`${label[r.status].padEnd(4)}  ${r.check.padEnd(width)}  ${r.detail}${r.fix ? `; ${r.status === 'fail' ? 'fix' : 'to check it'}: ${r.fix}` : ''}`);
+        print(
+          `${label[r.status].padEnd(4)}  ${r.check.padEnd(width)}  ${r.detail}${r.fix ? `; ${r.status === 'fail' ? 'fix' : 'to check it'}: ${r.fix}` : ''}`,
+        );
       }
       const skippedCount = results.filter((r) => r.status === 'skip').length;
       print(`doctor: ${results.length - failed - skippedCount} ok, ${failed} failing, ${skippedCount} skipped`);

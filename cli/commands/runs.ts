@@ -8,11 +8,16 @@ import { withGeminiflow } from '../session';
 /** One fan-out as `status` shows it: its counts, its window and run, and the latest failures. */
 function fanOutRows(p: FanOutProgress): [string, string][] {
   const rows: [string, string][] = [['fan-out', `${p.name} (${p.workflowId}), ${p.state}: ${describeFanOutCounts(p)}`]];
-  const limited = p.rateLimited.reports ? `; ${p.rateLimited.reports} rate limit(s), ${p.rateLimited.requeued} item(s) re-run` : '';
+  const limited = p.rateLimited.reports
+    ? `; ${p.rateLimited.reports} rate limit(s), ${p.rateLimited.requeued} item(s) re-run`
+    : '';
   const window = `window ${p.window.current} (max ${p.window.max}, lowest ${p.window.lowest})`;
   rows.push(['', `${window}; run ${p.run}, started ${when(p.startedAt)}${limited}`]);
   for (const f of p.recentFailures) {
-    rows.push(['failed', `item ${f.index}${f.label !== undefined ? ` (${f.label})` : ''}: ${f.error.type ? `${f.error.type}: ` : ''}${f.error.message}`]);
+    rows.push([
+      'failed',
+      `item ${f.index}${f.label !== undefined ? ` (${f.label})` : ''}: ${f.error.type ? `${f.error.type}: ` : ''}${f.error.message}`,
+    ]);
   }
   return rows;
 }
@@ -24,9 +29,7 @@ function fanOutCell(f: FanOutSummary | undefined): string {
 }
 
 function printStatus(s: RunStatus): void {
-  const rows: [string, string][] = [
-    ['run', `${s.workflowId} (${s.type}), ${s.status}, started ${when(s.startTime)}`],
-  ];
+  const rows: [string, string][] = [['run', `${s.workflowId} (${s.type}), ${s.status}, started ${when(s.startTime)}`]];
   if (s.closeTime) rows.push(['closed', when(s.closeTime)]);
   // A fan-out's own children are its items: their count says it, a line each would not.
   if (s.fanOuts?.some((f) => f.workflowId === s.workflowId)) {
@@ -38,16 +41,25 @@ function printStatus(s: RunStatus): void {
   for (const fanOut of s.fanOuts ?? []) rows.push(...fanOutRows(fanOut));
   const waiting = s.waits?.waiting ?? [];
   for (const w of waiting) {
-    rows.push(['waits for', `${w.until.join(' | ')} on ${w.resource.kind} ${w.resource.id} since ${when(w.since)}; status re-read ${when(w.nextCheckAt)}`]);
+    rows.push([
+      'waits for',
+      `${w.until.join(' | ')} on ${w.resource.kind} ${w.resource.id} since ${when(w.since)}; status re-read ${when(w.nextCheckAt)}`,
+    ]);
   }
   if (!waiting.length && s.status === 'RUNNING' && !s.runningChildren.length && !s.pendingApprovals?.length) {
     rows.push(['waits for', s.waitingFor ? `${s.waitingFor} since ${when(s.waitingSince)}` : 'nothing on Gemini']);
   }
   for (const r of s.waits?.resolved ?? []) {
-    rows.push(['earlier', `${r.type} on ${r.resource.kind} ${r.resource.id}: by ${r.resolvedBy} after ${r.waitedMs} ms`]);
+    rows.push([
+      'earlier',
+      `${r.type} on ${r.resource.kind} ${r.resource.id}: by ${r.resolvedBy} after ${r.waitedMs} ms`,
+    ]);
   }
   for (const p of s.pendingApprovals ?? []) {
-    rows.push(['pending', `${p.callId} ${p.tool}(${JSON.stringify(p.arguments).slice(0, 100)}) deadline ${when(p.deadline)}`]);
+    rows.push([
+      'pending',
+      `${p.callId} ${p.tool}(${JSON.stringify(p.arguments).slice(0, 100)}) deadline ${when(p.deadline)}`,
+    ]);
   }
   for (const [key, value] of rows) print(`${key.padEnd(10)} ${value}`);
 }
@@ -81,7 +93,7 @@ export function registerRuns(program: Command): void {
     program
       .command('status')
       .description(
-        'what a run is doing: its stage, its fan-outs\' progress, what it waits for and since when, how earlier waits ended, pending calls',
+        "what a run is doing: its stage, its fan-outs' progress, what it waits for and since when, how earlier waits ended, pending calls",
       )
       .argument('<workflowId>')
       .addOption(jsonOption()),
@@ -96,7 +108,9 @@ export function registerRuns(program: Command): void {
   examples(
     program
       .command('list')
-      .description('runs, newest first (the receiver\'s own mailbox and dead-letter runs are left out unless --type names them)')
+      .description(
+        "runs, newest first (the receiver's own mailbox and dead-letter runs are left out unless --type names them)",
+      )
       .option('--waiting', 'only running runs that wait on Gemini right now')
       .option('--type <workflowType>', 'only runs of this workflow type')
       .option('--fan-outs', 'only fan-outs (with their published counts), not the runs they continued as new from')
@@ -112,7 +126,14 @@ export function registerRuns(program: Command): void {
     if (o.json) return printJson(runs);
     printTable(
       ['WORKFLOW ID', 'TYPE', 'STATUS', 'WAITING FOR', 'SINCE', 'FAN-OUT'],
-      runs.map((r) => [r.workflowId, r.type, r.status, r.waitingFor ?? '-', r.waitingSince ? when(r.waitingSince) : '-', fanOutCell(r.fanOut)]),
+      runs.map((r) => [
+        r.workflowId,
+        r.type,
+        r.status,
+        r.waitingFor ?? '-',
+        r.waitingSince ? when(r.waitingSince) : '-',
+        fanOutCell(r.fanOut),
+      ]),
     );
     print(`${runs.length} run(s)`);
   });

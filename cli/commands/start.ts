@@ -3,8 +3,8 @@ import { Argument, type Command, Option } from 'commander';
 import type { StartOptions } from '../../client';
 import {
   type GeminiEventType,
-  geminiEventTypes,
   type GeminiResourceKind,
+  geminiEventTypes,
   geminiResourceKinds,
   type PromptSource,
 } from '../../workflows';
@@ -28,7 +28,10 @@ function report(started: { workflowId: string; firstExecutionRunId: string }, js
 /** Where a batch's prompts come from: repeated --prompt, a JSONL file on the worker, or a template. */
 function promptSource(o: { prompt?: string[]; file?: string; template?: string; count?: number }): PromptSource {
   const given = [o.prompt?.length, o.file, o.template].filter(Boolean).length;
-  if (given !== 1) throw new UsageError('give the prompts one way: --prompt <text> (repeatable), --file <jsonl> or --template <text> --count <n>');
+  if (given !== 1)
+    throw new UsageError(
+      'give the prompts one way: --prompt <text> (repeatable), --file <jsonl> or --template <text> --count <n>',
+    );
   if (o.prompt?.length) return { kind: 'inline', prompts: o.prompt.map((text, i) => ({ key: `prompt-${i}`, text })) };
   if (o.file) return { kind: 'file', path: o.file };
   if (!o.count) throw new UsageError('--template needs --count <n>');
@@ -53,7 +56,9 @@ export function registerStart(program: Command): void {
     'geminiflow start deep-research "durable execution for AI agents" --id research-1',
   ).action(async (topic: string, o: StartFlags & { agent?: string }, cmd: Command) => {
     const options: StartOptions = { workflowId: workflowIdOf('deep-research', o) };
-    const started = await withGeminiflow(cmd, (g) => g.startDeepResearch({ topic, ...(o.agent ? { agent: o.agent } : {}) }, options));
+    const started = await withGeminiflow(cmd, (g) =>
+      g.startDeepResearch({ topic, ...(o.agent ? { agent: o.agent } : {}) }, options),
+    );
     report(started, o.json);
   });
 
@@ -70,13 +75,18 @@ export function registerStart(program: Command): void {
       .addOption(jsonOption()),
     'geminiflow start batch --prompt "What is a webhook?" --prompt "What is Temporal?"',
     'geminiflow start batch --template "Fact #{i} about tides" --count 100',
-  ).action(async (o: StartFlags & { prompt?: string[]; file?: string; template?: string; count?: number; model?: string }, cmd: Command) => {
-    const prompts = promptSource(o);
-    const started = await withGeminiflow(cmd, (g) =>
-      g.startBatch({ prompts, ...(o.model ? { model: o.model } : {}) }, { workflowId: workflowIdOf('batch', o) }),
-    );
-    report(started, o.json);
-  });
+  ).action(
+    async (
+      o: StartFlags & { prompt?: string[]; file?: string; template?: string; count?: number; model?: string },
+      cmd: Command,
+    ) => {
+      const prompts = promptSource(o);
+      const started = await withGeminiflow(cmd, (g) =>
+        g.startBatch({ prompts, ...(o.model ? { model: o.model } : {}) }, { workflowId: workflowIdOf('batch', o) }),
+      );
+      report(started, o.json);
+    },
+  );
 
   examples(
     start
@@ -89,7 +99,11 @@ export function registerStart(program: Command): void {
       .addOption(jsonOption()),
     'geminiflow start video "a lighthouse at dusk, slow pan" --aspect-ratio 16:9',
   ).action(async (prompt: string, o: StartFlags & { model?: string; aspectRatio?: string }, cmd: Command) => {
-    const input = { prompt, ...(o.model ? { model: o.model } : {}), ...(o.aspectRatio ? { aspectRatio: o.aspectRatio } : {}) };
+    const input = {
+      prompt,
+      ...(o.model ? { model: o.model } : {}),
+      ...(o.aspectRatio ? { aspectRatio: o.aspectRatio } : {}),
+    };
     const started = await withGeminiflow(cmd, (g) => g.startVideo(input, { workflowId: workflowIdOf('video', o) }));
     report(started, o.json);
   });
@@ -97,7 +111,9 @@ export function registerStart(program: Command): void {
   examples(
     start
       .command('wait')
-      .description('wait in Temporal for a Gemini job started elsewhere (its webhooks reach the run through the receiver)')
+      .description(
+        'wait in Temporal for a Gemini job started elsewhere (its webhooks reach the run through the receiver)',
+      )
       .addArgument(new Argument('<kind>', 'the kind of job').choices(geminiResourceKinds))
       .argument('<resourceId>', 'the interaction id, or the batch name (batches/...)')
       .option('--until <types>', `event types that end the wait, comma-separated (${geminiEventTypes.join(', ')})`)
@@ -106,7 +122,10 @@ export function registerStart(program: Command): void {
     'geminiflow start wait batch batches/abc123',
     'geminiflow start wait interaction v1_abc --until interaction.completed',
   ).action(async (kind: GeminiResourceKind, resourceId: string, o: StartFlags & { until?: string }, cmd: Command) => {
-    const until = o.until?.split(',').map((t) => t.trim()).filter(Boolean) as GeminiEventType[] | undefined;
+    const until = o.until
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean) as GeminiEventType[] | undefined;
     const unknown = until?.filter((t) => !geminiEventTypes.includes(t));
     if (unknown?.length) throw new UsageError(`unknown event type(s): ${unknown.join(', ')}`);
     const started = await withGeminiflow(cmd, (g) =>

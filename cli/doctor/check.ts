@@ -8,7 +8,12 @@ export interface CheckResult {
 }
 
 export const ok = (check: string, detail: string): CheckResult => ({ check, status: 'ok', detail });
-export const fail = (check: string, detail: string, fix: string): CheckResult => ({ check, status: 'fail', detail, fix });
+export const fail = (check: string, detail: string, fix: string): CheckResult => ({
+  check,
+  status: 'fail',
+  detail,
+  fix,
+});
 export const skip = (check: string, detail: string, fix?: string): CheckResult => ({
   check,
   status: 'skip',

@@ -1,7 +1,7 @@
 import { importJWK, type JWK } from 'jose';
 import { googleJwksUrl } from '../../receiver';
 import type { ReceiverStatus } from '../../receiver/ops-status';
-import { routingKeysFromVariable, type RoutingKey, routingKeyFingerprint } from '../../routing/token';
+import { type RoutingKey, routingKeyFingerprint, routingKeysFromVariable } from '../../routing/token';
 import { type CheckResult, type DoctorSettings, fail, fetchJson, ok, reasonOf, skip } from './check';
 
 /** The receiver's `/status` (key ids and fingerprints, never secrets), or why it could not be read. */
@@ -15,17 +15,25 @@ export async function readReceiverStatus(s: DoctorSettings): Promise<ReceiverSta
   }
 }
 
-const noOps = 'set GEMINIFLOW_RECEIVER_OPS_URL (or --receiver-ops) to the receiver\'s operations listener, e.g. http://127.0.0.1:8788';
+const noOps =
+  "set GEMINIFLOW_RECEIVER_OPS_URL (or --receiver-ops) to the receiver's operations listener, e.g. http://127.0.0.1:8788";
 
 /** The worker mints routing tokens with its first key; the receiver must hold that key, with the same secret. */
-export function checkRoutingKeys(env: NodeJS.ProcessEnv, receiver: Awaited<ReturnType<typeof readReceiverStatus>>): CheckResult {
+export function checkRoutingKeys(
+  env: NodeJS.ProcessEnv,
+  receiver: Awaited<ReturnType<typeof readReceiverStatus>>,
+): CheckResult {
   const name = 'routing keys';
   let worker: RoutingKey[] = [];
   try {
     // Unset is the worker's own refusal to report (it does not start); here it reads as no keys, like `none`.
     worker = env.GEMINIFLOW_ROUTING_KEYS?.trim() ? routingKeysFromVariable(env.GEMINIFLOW_ROUTING_KEYS) : [];
   } catch (err) {
-    return fail(name, `GEMINIFLOW_ROUTING_KEYS is invalid: ${(err as Error).message}`, 'give "id:base64secret" entries of 16+ random bytes');
+    return fail(
+      name,
+      `GEMINIFLOW_ROUTING_KEYS is invalid: ${(err as Error).message}`,
+      'give "id:base64secret" entries of 16+ random bytes',
+    );
   }
   if (!receiver) return skip(name, "the receiver's keys are unknown", noOps);
   if ('error' in receiver) return fail(name, `cannot read the receiver's status (${receiver.error})`, noOps);
@@ -33,7 +41,11 @@ export function checkRoutingKeys(env: NodeJS.ProcessEnv, receiver: Awaited<Retur
   const minting = worker[0];
   if (!minting) {
     return receiver.routingKeys.length
-      ? fail(name, 'the worker has no GEMINIFLOW_ROUTING_KEYS, the receiver has some: per-request deliveries lose their routing', 'give the worker the receiver\'s GEMINIFLOW_ROUTING_KEYS')
+      ? fail(
+          name,
+          'the worker has no GEMINIFLOW_ROUTING_KEYS, the receiver has some: per-request deliveries lose their routing',
+          "give the worker the receiver's GEMINIFLOW_ROUTING_KEYS",
+        )
       : ok(name, 'none on either side: per-request deliveries are routed by resource id only');
   }
   const mine = routingKeyFingerprint(minting);
@@ -69,7 +81,10 @@ async function usable(jwk: JWK): Promise<boolean> {
 }
 
 /** Per-request deliveries (v1a, JWT) verify against the key set: it must answer, with keys that can be used. */
-export async function checkKeySet(env: NodeJS.ProcessEnv, receiver: Awaited<ReturnType<typeof readReceiverStatus>>): Promise<CheckResult> {
+export async function checkKeySet(
+  env: NodeJS.ProcessEnv,
+  receiver: Awaited<ReturnType<typeof readReceiverStatus>>,
+): Promise<CheckResult> {
   const url = (receiver && !('error' in receiver) && receiver.jwksUrl) || env.GEMINI_JWKS_URL || googleJwksUrl;
   const fix = "check GEMINI_JWKS_URL and that the receiver's host can reach it";
   let body: unknown;

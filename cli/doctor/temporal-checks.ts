@@ -1,16 +1,20 @@
-import { connectTemporal, type ConnectedTemporal } from '../../client/connect';
-import { inspectSearchAttributes, searchAttributeCommands } from '../../temporal/search-attributes';
 import { temporal } from '@temporalio/proto';
-import { type CheckResult, fail, ok, skip } from './check';
+import { type ConnectedTemporal, connectTemporal } from '../../client/connect';
+import { inspectSearchAttributes, searchAttributeCommands } from '../../temporal/search-attributes';
 import { oneLine } from '../output';
+import { type CheckResult, fail, ok, skip } from './check';
 
 /** Temporal reachable, the namespace there; the connection is handed to the checks that need it. */
-export async function checkTemporal(env: NodeJS.ProcessEnv): Promise<{ result: CheckResult; temporal?: ConnectedTemporal }> {
+export async function checkTemporal(
+  env: NodeJS.ProcessEnv,
+): Promise<{ result: CheckResult; temporal?: ConnectedTemporal }> {
   let connected: ConnectedTemporal;
   try {
     connected = await connectTemporal({ env });
   } catch (err) {
-    return { result: fail('Temporal', oneLine(err), 'start Temporal, or point TEMPORAL_ADDRESS (or TEMPORAL_PROFILE) at it') };
+    return {
+      result: fail('Temporal', oneLine(err), 'start Temporal, or point TEMPORAL_ADDRESS (or TEMPORAL_PROFILE) at it'),
+    };
   }
   const { client, settings } = connected;
   try {
@@ -43,14 +47,19 @@ export async function checkSearchAttributes(connected: ConnectedTemporal): Promi
     );
   }
   if (found.missing.length) {
-    const commands = searchAttributeCommands(found.missing, settings.namespace, settings.address).split('\n')[1]?.trim();
+    const commands = searchAttributeCommands(found.missing, settings.namespace, settings.address)
+      .split('\n')[1]
+      ?.trim();
     return fail(
       'search attributes',
       `namespace ${settings.namespace} lacks ${found.missing.map((k) => k.name).join(', ')}: runs that wait on Gemini cannot start`,
       `start the worker or the receiver once (they register them), or run: ${commands}${found.missing.length > 1 ? ' (and likewise for the others)' : ''}`,
     );
   }
-  return ok('search attributes', `all present${found.typesVerified ? ' with the right types' : ' (types not listable here)'}`);
+  return ok(
+    'search attributes',
+    `all present${found.typesVerified ? ' with the right types' : ' (types not listable here)'}`,
+  );
 }
 
 /** A run starts only when a worker polls its task queue. */

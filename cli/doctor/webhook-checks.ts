@@ -1,5 +1,5 @@
-import type { GoogleGenAI } from '@google/genai';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { GoogleGenAI } from '@google/genai';
 import { geminiEventTypes } from '../../workflows';
 import { callGemini } from '../gemini';
 import { oneLine } from '../output';
@@ -11,7 +11,9 @@ type Webhook = Awaited<ReturnType<GoogleGenAI['webhooks']['get']>>;
 async function findWebhook(ai: GoogleGenAI, uri: string): Promise<Webhook | undefined> {
   let page_token: string | undefined;
   do {
-    const page = await callGemini('listing webhooks', () => ai.webhooks.list({ page_size: 100, ...(page_token ? { page_token } : {}) }));
+    const page = await callGemini('listing webhooks', () =>
+      ai.webhooks.list({ page_size: 100, ...(page_token ? { page_token } : {}) }),
+    );
     const match = page.webhooks?.find((w) => w.uri === uri);
     if (match) return match;
     page_token = page.next_page_token || undefined;
@@ -25,7 +27,8 @@ async function findWebhook(ai: GoogleGenAI, uri: string): Promise<Webhook | unde
  */
 export async function checkRegisteredWebhook(ai: GoogleGenAI, s: DoctorSettings): Promise<CheckResult[]> {
   const url = s.webhookUrl;
-  if (!url) return [skip('registered webhook', 'no public URL to look for', 'set RECEIVER_PUBLIC_URL (or --webhook-url)')];
+  if (!url)
+    return [skip('registered webhook', 'no public URL to look for', 'set RECEIVER_PUBLIC_URL (or --webhook-url)')];
   let webhook: Webhook | undefined;
   try {
     webhook = await findWebhook(ai, url);
@@ -35,7 +38,11 @@ export async function checkRegisteredWebhook(ai: GoogleGenAI, s: DoctorSettings)
   if (!webhook) {
     const required = /^(1|true|yes)$/i.test(s.env.GEMINIFLOW_ENSURE_WEBHOOK ?? '');
     const fix = `geminiflow webhooks create ${url}`;
-    return [required ? fail('registered webhook', `none for ${url}`, fix) : skip('registered webhook', `none for ${url} (per-request webhooks only)`, fix)];
+    return [
+      required
+        ? fail('registered webhook', `none for ${url}`, fix)
+        : skip('registered webhook', `none for ${url} (per-request webhooks only)`, fix),
+    ];
   }
   const results: CheckResult[] = [];
   const missing = geminiEventTypes.filter((t) => !t.endsWith('.cancelled') && !webhook.subscribed_events?.includes(t));
@@ -48,9 +55,20 @@ export async function checkRegisteredWebhook(ai: GoogleGenAI, s: DoctorSettings)
       ),
     );
   } else if (missing.length) {
-    results.push(fail('registered webhook', `${webhook.id} is not subscribed to ${missing.join(', ')}`, `geminiflow webhooks delete ${webhook.id}, then geminiflow webhooks create ${url}`));
+    results.push(
+      fail(
+        'registered webhook',
+        `${webhook.id} is not subscribed to ${missing.join(', ')}`,
+        `geminiflow webhooks delete ${webhook.id}, then geminiflow webhooks create ${url}`,
+      ),
+    );
   } else {
-    results.push(ok('registered webhook', `${webhook.id} for ${url} is enabled, subscribed to ${webhook.subscribed_events?.length} event types`));
+    results.push(
+      ok(
+        'registered webhook',
+        `${webhook.id} for ${url} is enabled, subscribed to ${webhook.subscribed_events?.length} event types`,
+      ),
+    );
   }
   results.push(await checkPing(ai, webhook.id!, s));
   return results;
@@ -59,7 +77,11 @@ export async function checkRegisteredWebhook(ai: GoogleGenAI, s: DoctorSettings)
 async function checkPing(ai: GoogleGenAI, id: string, s: DoctorSettings): Promise<CheckResult> {
   const before = await readReceiverStatus(s);
   if (!before || 'error' in before) {
-    return skip('webhook ping', "the receiver's status is unreadable, so a ping's arrival cannot be seen", 'set GEMINIFLOW_RECEIVER_OPS_URL');
+    return skip(
+      'webhook ping',
+      "the receiver's status is unreadable, so a ping's arrival cannot be seen",
+      'set GEMINIFLOW_RECEIVER_OPS_URL',
+    );
   }
   try {
     await callGemini(`pinging ${id}`, () => ai.webhooks.ping(id));

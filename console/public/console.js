@@ -1,7 +1,6 @@
 // The geminiflow console's only script (served from this origin; the Content-Security-Policy allows no other).
 // It keeps times current and the page live: when the server says something changed, the page fetches itself again
 // and swaps its content in, unless the person is in the middle of filling in a form.
-'use strict';
 
 (() => {
   const units = [
@@ -47,7 +46,7 @@
   }
 
   document.addEventListener('input', (event) => {
-    const form = event.target.closest && event.target.closest('form[method="post"]');
+    const form = event.target.closest?.('form[method="post"]');
     if (form) form.dataset.dirty = 'true';
   });
 
@@ -81,7 +80,9 @@
       say('');
     });
     events.addEventListener('change', () => void refresh());
-    events.addEventListener('unavailable', () => say('Temporal does not answer right now; this page updates again when it does.'));
+    events.addEventListener('unavailable', () =>
+      say('Temporal does not answer right now; this page updates again when it does.'),
+    );
     events.addEventListener('error', () => {
       document.body.dataset.liveState = 'reconnecting';
     });

@@ -18,14 +18,24 @@ interface CallPageState {
   submitted?: Record<string, unknown>;
 }
 
-async function showCall(g: GeminiflowClient, req: Request, res: Response, workflowId: string, callId: string, state: CallPageState = {}) {
+async function showCall(
+  g: GeminiflowClient,
+  req: Request,
+  res: Response,
+  workflowId: string,
+  callId: string,
+  state: CallPageState = {},
+) {
   let log: ApprovalRecord[];
   let pending: PendingApproval[];
   try {
     [log, pending] = await Promise.all([g.approvalLog(workflowId), g.pendingApprovals(workflowId)]);
   } catch (err) {
     res.status(404);
-    return render(req, res, 'error', { title: 'No such run', message: `No agent run ${workflowId} answers here: ${(err as Error).message}` });
+    return render(req, res, 'error', {
+      title: 'No such run',
+      message: `No agent run ${workflowId} answers here: ${(err as Error).message}`,
+    });
   }
   const call = pending.find((p) => p.callId === callId);
   const record = log.find((r) => r.callId === callId);
@@ -47,7 +57,12 @@ async function showCall(g: GeminiflowClient, req: Request, res: Response, workfl
 type DecisionOrErrors = { decision: ApprovalDecision } | { errors: NonNullable<CallPageState['errors']> };
 
 /** What the form asks for; the reviewer is the signed-in one, whatever the form says. */
-function decisionFrom(body: Record<string, unknown>, call: PendingApproval | undefined, callId: string, reviewer: string): DecisionOrErrors {
+function decisionFrom(
+  body: Record<string, unknown>,
+  call: PendingApproval | undefined,
+  callId: string,
+  reviewer: string,
+): DecisionOrErrors {
   const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).trim() : '');
   const reason = text('reason');
   const base = { callId, reviewer, ...(reason ? { reason } : {}) };
@@ -55,7 +70,9 @@ function decisionFrom(body: Record<string, unknown>, call: PendingApproval | und
     case 'approve':
       return { decision: { ...base, kind: 'approve' } };
     case 'deny':
-      return reason ? { decision: { ...base, kind: 'deny', reason } } : { errors: { deny: 'Say why: the model reads the reason.' } };
+      return reason
+        ? { decision: { ...base, kind: 'deny', reason } }
+        : { errors: { deny: 'Say why: the model reads the reason.' } };
     case 'answer': {
       const result = text('result');
       if (!result) return { errors: { answer: 'Write the answer the model should get.' } };
@@ -70,7 +87,8 @@ function decisionFrom(body: Record<string, unknown>, call: PendingApproval | und
     case 'edit': {
       if (!call) return { errors: { form: 'This call no longer waits for a decision.' } };
       const read = readEdit(call.argumentsSchema, body);
-      if (!read.arguments) return { errors: { edit: read.fieldErrors, ...(read.formError ? { form: read.formError } : {}) } };
+      if (!read.arguments)
+        return { errors: { edit: read.fieldErrors, ...(read.formError ? { form: read.formError } : {}) } };
       return { decision: { ...base, kind: 'edit', arguments: read.arguments } };
     }
     default:
@@ -87,10 +105,12 @@ export function approvalRoutes(g: GeminiflowClient): express.Router {
   router.get('/approvals', async (req, res) => {
     const tool = typeof req.query.tool === 'string' && req.query.tool ? req.query.tool : undefined;
     const silent: string[] = [];
-    const pending = await g.listPendingApprovals({ tool, onUnanswered: (run) => silent.push(run.workflowId) }).catch((err: Error) => {
-      if (err instanceof TypeError) return [];
-      throw err;
-    });
+    const pending = await g
+      .listPendingApprovals({ tool, onUnanswered: (run) => silent.push(run.workflowId) })
+      .catch((err: Error) => {
+        if (err instanceof TypeError) return [];
+        throw err;
+      });
     render(req, res, 'approvals', { title: 'Waiting for a person', pending, tool: tool ?? '', silent });
   });
 
@@ -108,10 +128,14 @@ export function approvalRoutes(g: GeminiflowClient): express.Router {
     const pending = await g.pendingApprovals(workflowId).catch(() => [] as PendingApproval[]);
     const call = pending.find((p) => p.callId === callId);
     const made = decisionFrom(body, call, callId, req.session.reviewer!);
-    if ('errors' in made) return showCall(g, req, res, workflowId, callId, { status: 422, errors: made.errors, submitted: body });
+    if ('errors' in made)
+      return showCall(g, req, res, workflowId, callId, { status: 422, errors: made.errors, submitted: body });
     try {
       const decided = await g.decideApproval(workflowId, made.decision);
-      req.session.flash = { kind: 'ok', text: `${doneText[decided.kind]} as ${decided.reviewer ?? req.session.reviewer}.` };
+      req.session.flash = {
+        kind: 'ok',
+        text: `${doneText[decided.kind]} as ${decided.reviewer ?? req.session.reviewer}.`,
+      };
       res.redirect(303, paths.call(workflowId, callId));
     } catch (err) {
       if (!(err instanceof ApprovalRefused)) throw err;

@@ -31,7 +31,7 @@ export function runRoutes(g: GeminiflowClient): express.Router {
 
   router.get('/runs/*rest', async (req, res) => {
     const workflowId = ((req.params as { rest?: string[] }).rest ?? []).join('/');
-    let status;
+    let status: Awaited<ReturnType<typeof g.runStatus>>;
     try {
       status = await g.runStatus(workflowId);
     } catch (err) {

@@ -1,5 +1,5 @@
 import { type EmulatorClock, isoOf } from '../clock';
-import type { FaultBook, DeliveryFacts } from '../faults';
+import type { DeliveryFacts, FaultBook } from '../faults';
 import type { Scheduler } from '../scheduler';
 import type {
   DeliveryAttempt,
@@ -10,11 +10,11 @@ import type {
   WebhookTimestampClock,
 } from '../types';
 import type { WebhookRegistry } from '../webhooks';
+import { type DeliveryTarget, deliveryTarget, outcomeOf, type PostResult, postDelivery } from './http-post';
 import type { SigningKeys } from './keys';
-import { type DeliveryTarget, deliveryTarget, outcomeOf, postDelivery, type PostResult } from './http-post';
 import { retryDelayMs } from './retry-policy';
-import { AttemptSlots } from './slots';
 import { signJwt, signV1, signV1a } from './sign';
+import { AttemptSlots } from './slots';
 
 export interface NewDelivery {
   webhookId: string;

@@ -1,4 +1,4 @@
-import { type KeyObject, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { opaqueId } from '../ids';
 
 /** How many OKP keys the JWKS publishes; the live endpoint was reported to serve three, without `kid`. */

@@ -1,5 +1,5 @@
-import { isRecord } from '../fields';
 import { invalidArgument } from '../errors';
+import { isRecord } from '../fields';
 import type { DeliveryFilter, DeliveryStatus, EmulatorControl } from '../types';
 import type { HandlerResult, RouteRequest } from './route';
 

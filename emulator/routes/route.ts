@@ -32,6 +32,7 @@ export interface StreamSink {
 }
 
 /** What a handler returns; nothing means an empty JSON object, as Gemini answers a delete or a cancel. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing answers `{}`.
 export type HandlerResult = RouteReply | void | Promise<RouteReply | void>;
 
 /** One Gemini API endpoint, named by the SDK method that calls it (for call counts and API faults). */

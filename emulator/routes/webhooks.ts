@@ -1,4 +1,4 @@
-import { isRecord, field } from '../fields';
+import { field, isRecord } from '../fields';
 import { apiPath, id, pageQuery, type Route } from './route';
 
 export const webhookRoutes: Route[] = [

@@ -7,10 +7,10 @@ import { toolsDir } from '../../common/paths';
 import { consoleConfigFromEnv, newReviewerToken } from '../../console/config';
 import { startConsole } from '../../console/server';
 import { paths } from '../../console/views';
-import { researchBriefPipeline, type ResearchBriefResult, briefWorkflowId } from '../research-brief-pipeline';
-import { exampleTools } from '../tool-implementations';
 import { type InteractionRule, startLocalStack } from '../../testing';
 import type { PendingApproval } from '../../workflows';
+import { briefWorkflowId, type ResearchBriefResult, researchBriefPipeline } from '../research-brief-pipeline';
+import { exampleTools } from '../tool-implementations';
 import { askPerson, type Choice, waitForEnter } from './person';
 import { PipelineWatch } from './watch';
 
@@ -59,8 +59,11 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   });
   try {
     say(`  Temporal ${stack.temporal.address}${uiUrl ? `, Web UI ${uiUrl}` : ''}; receiver ${stack.receiver.url}`);
-    say(stack.emulator ? `  Gemini emulator ${stack.emulator.baseUrl} (x${opts.timeScale} speed)` : '  real Gemini API');
-    if (atTerminal) say(`  console ${consoleServer.url}${reviewerToken ? ` (sign in with ${reviewerToken.token})` : ''}`);
+    say(
+      stack.emulator ? `  Gemini emulator ${stack.emulator.baseUrl} (x${opts.timeScale} speed)` : '  real Gemini API',
+    );
+    if (atTerminal)
+      say(`  console ${consoleServer.url}${reviewerToken ? ` (sign in with ${reviewerToken.token})` : ''}`);
     // The emulator's model is deterministic; script the brief-writer to act as a real model would with these tools.
     stack.emulator?.control.model.addInteractionRule(briefWriterScript(opts.topic));
 
@@ -79,7 +82,10 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     while (!finished) {
       const status = await watch.poll();
       if (!decided && status?.stage === 'brief') {
-        decided = await decideOnPublish(geminiflow, briefWorkflowId(workflowId), consoleServer.url, { ...opts, atTerminal });
+        decided = await decideOnPublish(geminiflow, briefWorkflowId(workflowId), consoleServer.url, {
+          ...opts,
+          atTerminal,
+        });
       }
       await sleep(300);
     }
@@ -137,7 +143,8 @@ async function decideOnPublish(
   const call = pending.find((p) => p.tool === 'publish');
   if (!call) return false;
   say(`  brief      the agent asks to call publish and waits for a person (${call.decisions.join(', ')} allowed):`);
-  for (const [name, value] of Object.entries(call.arguments)) say(`               ${name}: ${String(value).slice(0, 100)}`);
+  for (const [name, value] of Object.entries(call.arguments))
+    say(`               ${name}: ${String(value).slice(0, 100)}`);
 
   if (!opts.atTerminal) {
     const why = opts.yes ? '--yes' : 'no terminal to ask at';
@@ -162,7 +169,11 @@ async function decideOnPublish(
     for (;;) {
       const choice = await askPerson(call, elsewhere.signal);
       try {
-        const decided = await geminiflow.decideApproval(briefId, { ...choice, callId: call.callId, reviewer: os.userInfo().username });
+        const decided = await geminiflow.decideApproval(briefId, {
+          ...choice,
+          callId: call.callId,
+          reviewer: os.userInfo().username,
+        });
         say(`  decision sent as a Temporal Update: ${decidedText[decided.kind]}`);
         return true;
       } catch (err) {
@@ -187,7 +198,9 @@ function printResult(result: ResearchBriefResult) {
   say(`research report: ${result.report.markdown.split('\n')[0]} (${result.report.sources.length} sources)`);
   if (result.sourceNotes) {
     const { done, failed, total } = result.sourceNotes.counts;
-    say(`source notes: ${done}/${total} done, ${failed} failed (one Gemini job per source, ${result.sourceNotes.window.max} at a time)`);
+    say(
+      `source notes: ${done}/${total} done, ${failed} failed (one Gemini job per source, ${result.sourceNotes.window.max} at a time)`,
+    );
   }
   if (result.followUps.state === 'succeeded') {
     const { total, succeeded, failed } = result.followUps.counts;

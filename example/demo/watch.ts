@@ -40,7 +40,10 @@ export class PipelineWatch {
     const [progress] = await this.geminiflow.fanOutProgress(workflowId).catch(() => []);
     if (!progress) return;
     const { done, running, failed, left, total } = progress;
-    this.once(`f|${workflowId}|${done}|${running}|${failed}`, `  sources    done ${done}, running ${running}, failed ${failed}, left ${left} of ${total}`);
+    this.once(
+      `f|${workflowId}|${done}|${running}|${failed}`,
+      `  sources    done ${done}, running ${running}, failed ${failed}, left ${left} of ${total}`,
+    );
   }
 
   private once(key: string, line: string): void {
@@ -53,7 +56,10 @@ export class PipelineWatch {
     const waits = await this.geminiflow.waits(workflowId).catch(() => undefined);
     const label = `  ${stage.padEnd(10)}`;
     for (const w of waits?.waiting ?? []) {
-      this.once(`w|${workflowId}|${w.resource.id}|${w.since}`, `${label} waits for ${w.until.join(' | ')} on ${w.resource.kind} ${w.resource.id}`);
+      this.once(
+        `w|${workflowId}|${w.resource.id}|${w.since}`,
+        `${label} waits for ${w.until.join(' | ')} on ${w.resource.kind} ${w.resource.id}`,
+      );
     }
     for (const r of waits?.resolved ?? []) {
       this.once(

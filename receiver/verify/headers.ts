@@ -79,6 +79,11 @@ export function readWebhookHeaders(input: HeaderInput): HeaderResult {
   if (keyId !== undefined && !keyIdPattern.test(keyId)) return { ok: false, reason: 'malformed webhook-key-id header' };
   return {
     ok: true,
-    headers: { webhookId: id, timestamp: ts === undefined ? undefined : Number(ts), signature: signature?.trim(), keyId },
+    headers: {
+      webhookId: id,
+      timestamp: ts === undefined ? undefined : Number(ts),
+      signature: signature?.trim(),
+      keyId,
+    },
   };
 }

@@ -1,9 +1,9 @@
+import { parseJsonBody } from '../../routing/envelope';
+import { parseOptions, ReceiverOptionsError } from '../option-errors';
 import type { HeaderInput } from './headers';
 import { readWebhookHeaders } from './headers';
-import { KeySetUnavailableError, JwksKeys } from './jwks';
+import { JwksKeys, KeySetUnavailableError } from './jwks';
 import { type CheckedKeys, defaultIssuers, type WebhookKeys, webhookKeysSchema } from './keys';
-import { parseOptions, ReceiverOptionsError } from '../option-errors';
-import { parseJsonBody } from '../../routing/envelope';
 import type { ResolvedKeys, SchemeVerifier, SignatureScheme } from './scheme';
 import { signatureSchemes } from './schemes';
 import { parseSignatureHeader, splitSignatureHeader } from './signature-header';
@@ -65,7 +65,8 @@ export class WebhookVerifier {
     this.keys = {
       secrets: k.secrets,
       keySet: source ? sharedKeySet(source, k.jwksCooldownMs) : undefined,
-      issuers: k.issuer === undefined ? defaultIssuers(k.jwksUrl) : typeof k.issuer === 'string' ? [k.issuer] : k.issuer,
+      issuers:
+        k.issuer === undefined ? defaultIssuers(k.jwksUrl) : typeof k.issuer === 'string' ? [k.issuer] : k.issuer,
       audience: k.audience,
       toleranceSec: k.toleranceSec,
       now: k.now ?? Date.now,
@@ -104,7 +105,8 @@ export class WebhookVerifier {
     }
     const parsed = parseSignatureHeader(parts, this.schemes);
     if (parsed.entries.length === 0) {
-      const reason = parsed.malformed > 0 ? 'malformed webhook-signature entries' : 'no supported webhook-signature entry';
+      const reason =
+        parsed.malformed > 0 ? 'malformed webhook-signature entries' : 'no supported webhook-signature entry';
       return { ok: false, status: 400, reason };
     }
     const needsHeaders = parsed.entries.some((e) => e.scheme.signsHeaders);
@@ -191,6 +193,9 @@ export async function verifyGeminiWebhook(
 ): Promise<VerifiedWebhook | WebhookRefusal> {
   let verifier = verifiers.get(keys);
   if (!verifier) verifiers.set(keys, (verifier = new WebhookVerifier(keys)));
-  const body = typeof rawBody === 'string' ? Buffer.from(rawBody) : Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength);
+  const body =
+    typeof rawBody === 'string'
+      ? Buffer.from(rawBody)
+      : Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength);
   return verifier.verify(body, headers);
 }

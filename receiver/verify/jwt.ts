@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { errors, type JWTPayload, jwtVerify } from 'jose';
+import { webhookIdIsWellFormed } from './headers';
 import { KeySetUnavailableError } from './jwks';
 import type { ResolvedKeys, SchemeVerdict, SignatureScheme } from './scheme';
-import { webhookIdIsWellFormed } from './headers';
 
 const compactJwt = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const hashClaims = ['body_sha256', 'body_hash'] as const;

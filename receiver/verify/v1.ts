@@ -38,7 +38,8 @@ export const v1Scheme: SignatureScheme = {
         const matches = (signed: Buffer) => {
           for (let i = 0; i < hmacKeys.length; i++) {
             const expected = createHmac('sha256', hmacKeys[i]!).update(prefix).update(signed).digest();
-            if (sent.some((s) => s.length === expected.length && timingSafeEqual(s, expected))) return `secret#${i + 1}`;
+            if (sent.some((s) => s.length === expected.length && timingSafeEqual(s, expected)))
+              return `secret#${i + 1}`;
           }
           return undefined;
         };

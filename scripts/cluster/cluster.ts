@@ -5,8 +5,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { SetupError } from '../../common/errors';
 import { projectRoot } from '../../common/paths';
+import { freePort, waitForTemporal } from '../../testing/dev-server';
 import { resolveTemporalCli } from '../../testing/temporal-cli';
-import { composeSettings, type ComposeSettings } from './compose-settings';
+import { type ComposeSettings, composeSettings } from './compose-settings';
 import { type PostgresSettings, postgresBin, startPostgres, stopPostgres } from './postgres';
 import {
   allocateNodePorts,
@@ -17,7 +18,6 @@ import {
   startNode,
   stopNode,
 } from './temporal-node';
-import { freePort, waitForTemporal } from '../../testing/dev-server';
 
 const run = promisify(execFile);
 
@@ -47,7 +47,9 @@ export interface Cluster {
 const stateFile = (dir: string) => path.join(dir, 'cluster.json');
 
 function readState(dir: string): ClusterState | undefined {
-  return fs.existsSync(stateFile(dir)) ? (JSON.parse(fs.readFileSync(stateFile(dir), 'utf8')) as ClusterState) : undefined;
+  return fs.existsSync(stateFile(dir))
+    ? (JSON.parse(fs.readFileSync(stateFile(dir), 'utf8')) as ClusterState)
+    : undefined;
 }
 
 function writeState(dir: string, state: ClusterState): void {
@@ -97,12 +99,18 @@ async function temporalServerBin(version: string): Promise<string> {
  * ring through the database) with compose's dynamic config, and the namespace made by compose/scripts/create-namespace.sh.
  * Idempotent: what already runs in `dir` is kept, what is missing is started.
  */
-export async function startCluster(opts: { dir: string; nodes?: number; log?: (line: string) => void }): Promise<Cluster> {
+export async function startCluster(opts: {
+  dir: string;
+  nodes?: number;
+  log?: (line: string) => void;
+}): Promise<Cluster> {
   const log = opts.log ?? (() => {});
   fs.mkdirSync(opts.dir, { recursive: true });
   const previous = readState(opts.dir);
   const password = previous?.postgres.password ?? randomBytes(18).toString('base64url');
-  const settings = await timed(log, 'docker-compose.yml resolved', () => composeSettings({ POSTGRES_PASSWORD: password }));
+  const settings = await timed(log, 'docker-compose.yml resolved', () =>
+    composeSettings({ POSTGRES_PASSWORD: password }),
+  );
   const serverBin = await timed(log, `Temporal server ${settings.temporalVersion} ready`, () =>
     temporalServerBin(settings.temporalVersion),
   );
@@ -116,7 +124,11 @@ export async function startCluster(opts: { dir: string; nodes?: number; log?: (l
   };
   const nodes: NodeState[] = previous?.nodes ?? [];
   for (let i = nodes.length; i < (opts.nodes ?? 2); i++) {
-    nodes.push({ name: `temporal-${i + 1}`, ports: await allocateNodePorts(), log: path.join(opts.dir, `temporal-${i + 1}.log`) });
+    nodes.push({
+      name: `temporal-${i + 1}`,
+      ports: await allocateNodePorts(),
+      log: path.join(opts.dir, `temporal-${i + 1}.log`),
+    });
   }
   const state: ClusterState = {
     temporalVersion: settings.temporalVersion,

@@ -51,7 +51,8 @@ function tagOf(service: ComposeService, name: string): string {
 /** Maps a path inside a service's container to the host file a bind mount puts there. */
 function hostPath(service: ComposeService, name: string, containerPath: string): string {
   const mount = service.volumes?.find((v) => v.source && containerPath.startsWith(`${v.target}/`));
-  if (!mount?.source) throw new SetupError(`docker-compose.yml: ${containerPath} of ${name} is not a mounted project file`);
+  if (!mount?.source)
+    throw new SetupError(`docker-compose.yml: ${containerPath} of ${name} is not a mounted project file`);
   return path.join(mount.source, path.relative(mount.target, containerPath));
 }
 

@@ -8,7 +8,11 @@ import { openCluster, startCluster, stopClusterIn } from './cluster';
  * `npm run cluster -- up|down`: the local Temporal cluster of `npm run test:cluster` (PostgreSQL and two server nodes,
  * built and configured from docker-compose.yml), kept running for your own use. `up` is idempotent.
  */
-const program = new Command('cluster').option('--dir <folder>', 'where its data and logs live', path.join(projectRoot, '.data', 'cluster'));
+const program = new Command('cluster').option(
+  '--dir <folder>',
+  'where its data and logs live',
+  path.join(projectRoot, '.data', 'cluster'),
+);
 
 program
   .command('up')
@@ -16,12 +20,14 @@ program
   .action((o: { nodes: number }) =>
     runMain(async () => {
       const { dir } = program.opts<{ dir: string }>();
-      const cluster = await startCluster({ dir, nodes: o.nodes, log: (line) => process.stdout.write(`${line}\n`) }).catch(
-        async (err: unknown) => {
-          await stopClusterIn(dir);
-          throw err;
-        },
-      );
+      const cluster = await startCluster({
+        dir,
+        nodes: o.nodes,
+        log: (line) => process.stdout.write(`${line}\n`),
+      }).catch(async (err: unknown) => {
+        await stopClusterIn(dir);
+        throw err;
+      });
       process.stdout.write(
         [
           `Temporal ${cluster.temporalVersion}, namespace ${cluster.namespace}, frontends: ${cluster.frontends.join(' ')}`,

@@ -43,7 +43,10 @@ function asServerUser(bin: string, program: string, args: string[]): [string, st
 function chownToServerUser(target: string): void {
   const user = unprivilegedUser();
   if (!user) return;
-  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`));
+  const line = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${user}:`));
   const [, , uid, gid] = line?.split(':') ?? [];
   if (uid === undefined) throw new SetupError(`no user ${user} to run PostgreSQL as`);
   for (const p of [target, ...fs.readdirSync(target).map((f) => path.join(target, f))]) {
@@ -62,7 +65,15 @@ async function initialise(bin: string, pg: PostgresSettings): Promise<void> {
   chownToServerUser(pg.dir);
   try {
     const [file, args] = asServerUser(bin, 'initdb', [
-      '-D', dataDir(pg), '-U', pg.user, `--pwfile=${pwfile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--no-instructions',
+      '-D',
+      dataDir(pg),
+      '-U',
+      pg.user,
+      `--pwfile=${pwfile}`,
+      '--auth=scram-sha-256',
+      '-E',
+      'UTF8',
+      '--no-instructions',
     ]);
     await run(file, args, { maxBuffer: 16 * 1024 * 1024 });
   } finally {
@@ -86,12 +97,23 @@ export async function startPostgres(bin: string, pg: PostgresSettings): Promise<
   // Its socket lives in its own folder, so it needs nothing of /var/run and meets no other PostgreSQL.
   const options = `-p ${pg.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dataDir(pg)}`;
   const [file, args] = asServerUser(bin, 'pg_ctl', [
-    'start', '-w', '-t', '120', '-D', dataDir(pg), '-l', path.join(pg.dir, 'postgres.log'), '-o', options,
+    'start',
+    '-w',
+    '-t',
+    '120',
+    '-D',
+    dataDir(pg),
+    '-l',
+    path.join(pg.dir, 'postgres.log'),
+    '-o',
+    options,
   ]);
   try {
     await run(file, args, { maxBuffer: 16 * 1024 * 1024 });
   } catch (err) {
-    const log = fs.existsSync(path.join(pg.dir, 'postgres.log')) ? fs.readFileSync(path.join(pg.dir, 'postgres.log'), 'utf8') : '';
+    const log = fs.existsSync(path.join(pg.dir, 'postgres.log'))
+      ? fs.readFileSync(path.join(pg.dir, 'postgres.log'), 'utf8')
+      : '';
     throw new SetupError(`PostgreSQL did not start: ${(err as Error).message}\n${log.slice(-2000)}`);
   }
 }

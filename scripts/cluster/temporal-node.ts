@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { waitForTemporal } from '../../testing/dev-server';
 import { SetupError } from '../../common/errors';
+import { waitForTemporal } from '../../testing/dev-server';
 
 /**
  * The ports of one node: every service of a Temporal server (frontend, history, matching, worker) has a gRPC port and
@@ -100,7 +100,10 @@ export async function startNode(serverBin: string, env: Record<string, string>, 
   const pid = child.pid;
   if (!pid) throw new SetupError(`could not start ${serverBin}`);
   let exit: string | undefined;
-  child.once('exit', (code, signal) => (exit = `${node.name} exited (${code ?? signal}) during start-up:\n${tail(node.log)}`));
+  child.once(
+    'exit',
+    (code, signal) => (exit = `${node.name} exited (${code ?? signal}) during start-up:\n${tail(node.log)}`),
+  );
   await waitForTemporal(frontendAddress(node), 120_000, () => exit).catch((err) => {
     if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     throw err;

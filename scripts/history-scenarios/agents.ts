@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { eventually } from '../../test/helpers/eventually';
 import { agentWorkflow } from '../../example/agent';
 import { pipelineStatusQuery, researchBriefPipeline } from '../../example/research-brief-pipeline';
+import { eventually } from '../../test/helpers/eventually';
 import {
   decideApprovalUpdate,
   endConversationUpdate,
@@ -25,11 +25,15 @@ function usePrivatePublishDir(): void {
 }
 
 async function decideNext(handle: WorkflowHandle, approve: boolean): Promise<void> {
-  const [pending] = await eventually(async () => {
-    // A pipeline's brief stage may not have started yet: until it has run its first task, the query fails.
-    const list = await handle.query(pendingApprovalsQuery).catch(() => undefined);
-    return list?.length ? list : undefined;
-  }, 'a pending approval', 120_000);
+  const [pending] = await eventually(
+    async () => {
+      // A pipeline's brief stage may not have started yet: until it has run its first task, the query fails.
+      const list = await handle.query(pendingApprovalsQuery).catch(() => undefined);
+      return list?.length ? list : undefined;
+    },
+    'a pending approval',
+    120_000,
+  );
   await handle.executeUpdate(decideApprovalUpdate, {
     args: [{ callId: pending!.callId, approve, reviewer: 'recorder', ...(approve ? {} : { reason: 'not now' }) }],
   });
@@ -69,7 +73,9 @@ export const scenarios: HistoryScenario[] = [
         return list.length === 3 ? list : undefined;
       }, 'three pending approvals');
       const decide = (p: PendingApproval, decision: object) =>
-        handle.executeUpdate(decideApprovalUpdate, { args: [{ callId: p.callId, reviewer: 'recorder', ...decision } as never] });
+        handle.executeUpdate(decideApprovalUpdate, {
+          args: [{ callId: p.callId, reviewer: 'recorder', ...decision } as never],
+        });
       await decide(pending[1]!, { kind: 'deny', reason: 'not this one' });
       await new Promise((resolve) => setTimeout(resolve, Date.parse(pending[0]!.remindAt!) - Date.now() + 500));
       await decide(pending[0]!, { kind: 'edit', arguments: { title: 'Edited after the reminder', body: 'Edited.' } });
@@ -151,10 +157,14 @@ export const scenarios: HistoryScenario[] = [
         workflowId: ctx.workflowId,
         args: [{ topic, followUps: 2, model: 'gemini-2.5-flash' }],
       });
-      const status = await eventually(async () => {
-        const s = await pipeline.query(pipelineStatusQuery);
-        return s.stage === 'brief' ? s : undefined;
-      }, 'the brief stage', 120_000);
+      const status = await eventually(
+        async () => {
+          const s = await pipeline.query(pipelineStatusQuery);
+          return s.stage === 'brief' ? s : undefined;
+        },
+        'the brief stage',
+        120_000,
+      );
       await decideNext(ctx.client.workflow.getHandle(status.children.brief), true);
       await pipeline.result();
       return [pipeline, ...Object.values(status.children).map((id) => ctx.client.workflow.getHandle(id))];

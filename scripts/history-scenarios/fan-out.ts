@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { eventually } from '../../test/helpers/eventually';
 import { answerQuestions } from '../../example/answer-questions';
+import { eventually } from '../../test/helpers/eventually';
 import { fanOutProgressQuery, fanOutPrompts, itemWorkflowId } from '../../workflows';
 import type { HistoryScenario, RecordingContext } from './scenario';
 
@@ -28,7 +28,9 @@ export const scenarios: HistoryScenario[] = [
     name: 'fan-out-continued',
     async run(ctx) {
       ctx.emulator.control.model.setDurations({ interactionMs: 300 });
-      const questions = Array.from({ length: 7 }, (_, i) => (i === 4 ? `question ${i} [[fail no answer]]` : `question ${i}`));
+      const questions = Array.from({ length: 7 }, (_, i) =>
+        i === 4 ? `question ${i} [[fail no answer]]` : `question ${i}`,
+      );
       // Results start inline and move to the store part-way (the limit is a few results), so both paths are recorded.
       const pipeline = await settled(
         await ctx.client.workflow.start(answerQuestions, {
@@ -45,11 +47,21 @@ export const scenarios: HistoryScenario[] = [
     name: 'fan-out-stopped',
     async run(ctx) {
       ctx.emulator.control.model.setDurations({ interactionMs: 300 });
-      ctx.emulator.control.model.addInteractionRule({ match: { inputIncludes: 'slow' }, turns: [{ durationMs: 3_600_000 }] });
+      ctx.emulator.control.model.addInteractionRule({
+        match: { inputIncludes: 'slow' },
+        turns: [{ durationMs: 3_600_000 }],
+      });
       const pipeline = await ctx.client.workflow.start(answerQuestions, {
         taskQueue: ctx.taskQueue,
         workflowId: ctx.workflowId,
-        args: [{ questions: ['slow a', 'slow b', 'quick [[fail at once]]', 'never'], model, concurrency: 3, onFailure: 'fail-fast' }],
+        args: [
+          {
+            questions: ['slow a', 'slow b', 'quick [[fail at once]]', 'never'],
+            model,
+            concurrency: 3,
+            onFailure: 'fail-fast',
+          },
+        ],
       });
       await settled(pipeline);
       return [pipeline, ctx.client.workflow.getHandle(`${ctx.workflowId}/answers`)];
@@ -59,7 +71,10 @@ export const scenarios: HistoryScenario[] = [
     name: 'fan-out-catch-up',
     async run(ctx) {
       ctx.emulator.control.model.setDurations({ interactionMs: 300 });
-      ctx.emulator.control.model.addInteractionRule({ match: { inputIncludes: 'slow' }, turns: [{ durationMs: 12_000 }] });
+      ctx.emulator.control.model.addInteractionRule({
+        match: { inputIncludes: 'slow' },
+        turns: [{ durationMs: 12_000 }],
+      });
       const pipeline = await ctx.client.workflow.start(answerQuestions, {
         taskQueue: ctx.taskQueue,
         workflowId: ctx.workflowId,
@@ -77,7 +92,10 @@ export const scenarios: HistoryScenario[] = [
     name: `prompt-fan-out-${mode === 'batch' ? 'batches' : 'requests'}`,
     async run(ctx: RecordingContext) {
       ctx.emulator.control.model.setDurations({ interactionMs: 300, batchMs: 1000 });
-      const prompts = Array.from({ length: 5 }, (_, i) => ({ key: `p${i}`, text: i === 2 ? 'refused [[fail no]]' : `prompt ${i}` }));
+      const prompts = Array.from({ length: 5 }, (_, i) => ({
+        key: `p${i}`,
+        text: i === 2 ? 'refused [[fail no]]' : `prompt ${i}`,
+      }));
       const handle = await ctx.client.workflow.start(fanOutPrompts, {
         taskQueue: ctx.taskQueue,
         workflowId: ctx.workflowId,
@@ -85,7 +103,14 @@ export const scenarios: HistoryScenario[] = [
       });
       const inner = `${ctx.workflowId}/${mode === 'batch' ? 'batches' : 'requests'}`;
       // The progress query is answered while it runs, as the CLI asks it.
-      await eventually(() => ctx.client.workflow.getHandle(inner).query(fanOutProgressQuery).catch(() => undefined), 'progress');
+      await eventually(
+        () =>
+          ctx.client.workflow
+            .getHandle(inner)
+            .query(fanOutProgressQuery)
+            .catch(() => undefined),
+        'progress',
+      );
       return [await settled(handle), ctx.client.workflow.getHandle(inner)];
     },
   })),

@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
+import { deadLetterReplayedSignal, GeminiResourceIds, geminiEventSignal } from '../../contract';
 import { eventually } from '../../test/helpers/eventually';
-import { GeminiResourceIds, geminiEventSignal } from '../../contract';
-import { deadLetterReplayedSignal } from '../../contract';
-import { geminiMailbox } from '../../workflows/routing/mailbox';
 import {
   batchPrompts,
   deadLetterWorkflowId,
   deepResearch,
-  generateVideo,
   geminiWaitsQuery,
+  generateVideo,
   mailboxWorkflowId,
   waitForGeminiJob,
 } from '../../workflows';
+import { geminiMailbox } from '../../workflows/routing/mailbox';
 import type { HistoryScenario, RecordingContext } from './scenario';
 
 /** Waits until the run is parked on a Gemini job and returns the job's id. */
@@ -81,7 +80,11 @@ export const scenarios: HistoryScenario[] = [
           taskQueue: ctx.taskQueue,
           workflowId: ctx.workflowId,
           args: [
-            { model: 'gemini-2.5-flash', displayName, prompts: { kind: 'template', template: 'Summarise {i}', count: 50 } },
+            {
+              model: 'gemini-2.5-flash',
+              displayName,
+              prompts: { kind: 'template', template: 'Summarise {i}', count: 50 },
+            },
           ],
         }),
       );
@@ -97,7 +100,13 @@ export const scenarios: HistoryScenario[] = [
         await ctx.client.workflow.start(batchPrompts, {
           taskQueue: ctx.taskQueue,
           workflowId: ctx.workflowId,
-          args: [{ model: 'gemini-2.5-flash', displayName, prompts: { kind: 'inline', prompts: [{ key: 'a', text: 'hi' }] } }],
+          args: [
+            {
+              model: 'gemini-2.5-flash',
+              displayName,
+              prompts: { kind: 'inline', prompts: [{ key: 'a', text: 'hi' }] },
+            },
+          ],
         }),
       );
     },
@@ -142,7 +151,10 @@ export const scenarios: HistoryScenario[] = [
         await ctx.client.workflow.start(waitForGeminiJob, {
           taskQueue: ctx.taskQueue,
           workflowId: ctx.workflowId,
-          args: [{ kind: 'interaction', id: job.id }, { reconcileAfter: '500ms', reconcileMax: '1s' }],
+          args: [
+            { kind: 'interaction', id: job.id },
+            { reconcileAfter: '500ms', reconcileMax: '1s' },
+          ],
         }),
       );
     },
@@ -153,7 +165,11 @@ export const scenarios: HistoryScenario[] = [
       // An event that outruns its owner and names none: the receiver holds it in the resource's mailbox, which forwards
       // it once a workflow records the resource.
       const resourceId = `early-${randomUUID()}`;
-      ctx.emulator.control.emitEvent({ type: 'interaction.completed', data: { id: resourceId }, uris: [ctx.receiverUrl] });
+      ctx.emulator.control.emitEvent({
+        type: 'interaction.completed',
+        data: { id: resourceId },
+        uris: [ctx.receiverUrl],
+      });
       const mailbox = ctx.client.workflow.getHandle(mailboxWorkflowId(resourceId));
       await started(mailbox);
       const owner = await ctx.client.workflow.start(waitForGeminiJob, {
@@ -170,7 +186,11 @@ export const scenarios: HistoryScenario[] = [
       // An event held in its mailbox while a copy of the same delivery reached the owner directly and completed it:
       // the mailbox finds the owner completed and counts the held event late, keeping no dead letter.
       const resourceId = `copied-${randomUUID()}`;
-      const [delivery] = ctx.emulator.control.emitEvent({ type: 'interaction.completed', data: { id: resourceId }, uris: [ctx.receiverUrl] });
+      const [delivery] = ctx.emulator.control.emitEvent({
+        type: 'interaction.completed',
+        data: { id: resourceId },
+        uris: [ctx.receiverUrl],
+      });
       const mailbox = ctx.client.workflow.getHandle(mailboxWorkflowId(resourceId));
       await started(mailbox);
       const owner = await ctx.client.workflow.signalWithStart(waitForGeminiJob, {
@@ -202,7 +222,10 @@ export const scenarios: HistoryScenario[] = [
       const owner = await ctx.client.workflow.start(waitForGeminiJob, {
         taskQueue: ctx.taskQueue,
         workflowId: ctx.workflowId,
-        args: [{ kind: 'interaction', id: resourceId }, { until: ['video.generated'], reconcileAfter: '1 hour' }],
+        args: [
+          { kind: 'interaction', id: resourceId },
+          { until: ['video.generated'], reconcileAfter: '1 hour' },
+        ],
       });
       await waitingOn(owner);
       const input = { resourceId, lookupTimeoutMs: 30_000, lingerTimeoutMs: 1000, continueAsNewAfterEvents: 20 };

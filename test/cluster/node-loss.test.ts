@@ -2,16 +2,19 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import { eventually } from '../helpers/eventually';
 import { openCluster } from '../../scripts/cluster/cluster';
-import { batchPrompts, type BatchSucceeded, deepResearch, geminiWaitsQuery } from '../../workflows';
+import { type BatchSucceeded, batchPrompts, deepResearch, geminiWaitsQuery } from '../../workflows';
+import { eventually } from '../helpers/eventually';
 import { waitUntilBlocked } from '../helpers/temporal';
 import { type ClusterSystem, deadLettersOn, deliveriesOf, signaledEvents, startClusterSystem } from './system';
 
 /** The cluster `npm run test:cluster` started (this file runs only there: it kills one of its nodes). */
 function ownCluster() {
   const dir = process.env.GEMINIFLOW_CLUSTER_DIR;
-  if (!dir) throw new Error('GEMINIFLOW_CLUSTER_DIR is not set: this test kills a node of the cluster `npm run test:cluster` starts');
+  if (!dir)
+    throw new Error(
+      'GEMINIFLOW_CLUSTER_DIR is not set: this test kills a node of the cluster `npm run test:cluster` starts',
+    );
   return openCluster(dir);
 }
 
@@ -35,7 +38,9 @@ describe('on the cluster: one Temporal node SIGKILLed while runs wait and delive
     await system?.stop();
   });
 
-  it('every run completes exactly once, by its webhook; no delivery is lost, none becomes a dead letter', { timeout: 420_000 }, async (t) => {
+  it('every run completes exactly once, by its webhook; no delivery is lost, none becomes a dead letter', {
+    timeout: 420_000,
+  }, async (t) => {
     const research: WorkflowHandle<typeof deepResearch>[] = [];
     for (let i = 0; i < 6; i++) {
       research.push(
@@ -52,7 +57,12 @@ describe('on the cluster: one Temporal node SIGKILLed while runs wait and delive
         await system.client.workflow.start(batchPrompts, {
           taskQueue: system.taskQueue,
           workflowId: `cluster-loss-batch-${i}-${randomUUID()}`,
-          args: [{ prompts: { kind: 'template', template: `Question {i} of batch ${i}`, count: 3 }, wait: { reconcileAfter: '1 hour' } }],
+          args: [
+            {
+              prompts: { kind: 'template', template: `Question {i} of batch ${i}`, count: 3 },
+              wait: { reconcileAfter: '1 hour' },
+            },
+          ],
         }),
       );
     }
@@ -102,7 +112,11 @@ describe('on the cluster: one Temporal node SIGKILLed while runs wait and delive
     }
     for (const handle of all) {
       const events = await signaledEvents(handle);
-      assert.equal(new Set(events.map((e) => e.webhookId)).size, 1, `${handle.workflowId} got copies of one delivery only`);
+      assert.equal(
+        new Set(events.map((e) => e.webhookId)).size,
+        1,
+        `${handle.workflowId} got copies of one delivery only`,
+      );
       const waits = await handle.query(geminiWaitsQuery);
       assert.equal(waits.resolved.length, 1, `${handle.workflowId} handled its event once`);
       assert.equal(waits.duplicatesIgnored, events.length - 1, `${handle.workflowId} dropped every extra copy`);

@@ -2,13 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { GeminiResourceIds } from '../../contract';
+import { briefWorkflowId, pipelineStatusQuery, researchBriefPipeline } from '../../example/research-brief-pipeline';
+import { type BatchSucceeded, batchPrompts, decideApprovalUpdate, pendingApprovalsQuery } from '../../workflows';
 import { eventually } from '../helpers/eventually';
-import {
-  briefWorkflowId,
-  pipelineStatusQuery,
-  researchBriefPipeline,
-} from '../../example/research-brief-pipeline';
-import { batchPrompts, type BatchSucceeded, decideApprovalUpdate, pendingApprovalsQuery } from '../../workflows';
 import { type ClusterSystem, deadLettersOn, deliveriesOf, startClusterSystem } from './system';
 
 const model = 'gemini-2.5-flash';
@@ -18,14 +14,20 @@ describe('on the cluster: the flagship pipeline and a batch, end to end through 
 
   before(async () => {
     system = await startClusterSystem({
-      emulatorEnv: { GEMINI_EMULATOR_DEEP_RESEARCH_MS: '3000', GEMINI_EMULATOR_BATCH_MS: '3000', GEMINI_EMULATOR_INTERACTION_MS: '500' },
+      emulatorEnv: {
+        GEMINI_EMULATOR_DEEP_RESEARCH_MS: '3000',
+        GEMINI_EMULATOR_BATCH_MS: '3000',
+        GEMINI_EMULATOR_INTERACTION_MS: '500',
+      },
     });
   });
   after(async () => {
     await system?.stop();
   });
 
-  it('research, a batch of follow-ups and an approved publish, woken by webhooks only', { timeout: 300_000 }, async () => {
+  it('research, a batch of follow-ups and an approved publish, woken by webhooks only', {
+    timeout: 300_000,
+  }, async () => {
     const topic = `cluster tides ${randomUUID().slice(0, 8)}`;
     const doc = { title: `Brief: ${topic}`, body: `What to know about ${topic}.` };
     await system.emulator.control('POST', '/model/interaction-rules', {
@@ -50,7 +52,9 @@ describe('on the cluster: the flagship pipeline and a batch, end to end through 
       'the agent to ask for approval of publish',
       180_000,
     );
-    await brief.executeUpdate(decideApprovalUpdate, { args: [{ callId: publish.callId, approve: true, reviewer: 'cluster test' }] });
+    await brief.executeUpdate(decideApprovalUpdate, {
+      args: [{ callId: publish.callId, approve: true, reviewer: 'cluster test' }],
+    });
 
     const result = await handle.result();
     assert.match(result.report.markdown, new RegExp(`^# Research report: ${topic}`));
@@ -64,13 +68,10 @@ describe('on the cluster: the flagship pipeline and a batch, end to end through 
     assert.equal((await handle.query(pipelineStatusQuery)).stage, 'done');
 
     // SQL visibility holds what the receiver's owner lookup reads: the batch's run is found by its resource id.
-    const owners = await eventually(
-      async () => {
-        const { count } = await system.client.workflow.count(`GeminiResourceIds = '${followUps.batchName}'`);
-        return count > 0 ? count : undefined;
-      },
-      'the follow-up batch to be found by GeminiResourceIds',
-    );
+    const owners = await eventually(async () => {
+      const { count } = await system.client.workflow.count(`GeminiResourceIds = '${followUps.batchName}'`);
+      return count > 0 ? count : undefined;
+    }, 'the follow-up batch to be found by GeminiResourceIds');
     assert.equal(owners, 1);
   });
 
@@ -79,7 +80,13 @@ describe('on the cluster: the flagship pipeline and a batch, end to end through 
     const handle = await system.client.workflow.start(batchPrompts, {
       taskQueue: system.taskQueue,
       workflowId: `cluster-batch-${randomUUID()}`,
-      args: [{ model, prompts: { kind: 'template', template: 'Summarise item {i}', count }, wait: { reconcileAfter: '1 hour' } }],
+      args: [
+        {
+          model,
+          prompts: { kind: 'template', template: 'Summarise item {i}', count },
+          wait: { reconcileAfter: '1 hour' },
+        },
+      ],
     });
     const described = await eventually(
       async () => {
@@ -106,7 +113,10 @@ describe('on the cluster: the flagship pipeline and a batch, end to end through 
       [],
     );
     const outcomes = system.balancer.forwarded.flatMap((f) => f.outcomes);
-    assert.deepEqual(outcomes.filter((o) => !['signaled', 'duplicate', 'late'].includes(o)), []);
+    assert.deepEqual(
+      outcomes.filter((o) => !['signaled', 'duplicate', 'late'].includes(o)),
+      [],
+    );
     assert.deepEqual(await deadLettersOn(system.client, system.taskQueue), []);
   });
 });

@@ -4,11 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import { Client, type Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { GeminiResourceIds, geminiEventSignal, searchAttributeKeys } from '../../contract';
-import { eventually } from '../helpers/eventually';
+import { listDeadLetters } from '../../temporal/dead-letters';
+import { freePort } from '../../testing/dev-server';
 import { waitForGeminiJob } from '../../workflows/wait-for-gemini-job';
 import { assertGivesBothCommands, exitOf, registerFreshNamespace, spawnEntryPoint } from '../helpers/deploy';
-import { freePort } from '../../testing/dev-server';
-import { listDeadLetters } from '../../temporal/dead-letters';
+import { eventually } from '../helpers/eventually';
 import { geminiEvent, webhookWait } from '../helpers/gemini-events';
 import { envelope, newSecret, nowSec, post, signV1 } from '../helpers/receiver';
 import { clusterFrontends, connectToCluster } from './system';
@@ -25,7 +25,11 @@ async function freshNamespaceOnEveryNode(connections: Connection[]): Promise<str
   const namespace = await registerFreshNamespace(connections[0]!);
   for (const connection of connections.slice(1)) {
     await eventually(
-      () => connection.operatorService.listSearchAttributes({ namespace }).then(() => true, () => undefined),
+      () =>
+        connection.operatorService.listSearchAttributes({ namespace }).then(
+          () => true,
+          () => undefined,
+        ),
       `namespace ${namespace} through every frontend`,
       60_000,
     );
@@ -44,7 +48,9 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
     await Promise.all(connections.map((c) => c.close()));
   });
 
-  it('the worker registers them at start through one node; a run through the other uses them at once', { timeout: 180_000 }, async () => {
+  it('the worker registers them at start through one node; a run through the other uses them at once', {
+    timeout: 180_000,
+  }, async () => {
     const namespace = await freshNamespaceOnEveryNode(connections);
     assert.deepEqual(Object.keys(await customAttributes(connections[0]!, namespace)), []);
     const taskQueue = `cluster-sa-${randomUUID()}`;
@@ -54,9 +60,11 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
       TEMPORAL_TASK_QUEUE: taskQueue,
     });
     try {
-      await eventually(async () => (/worker started/.test(worker.output()) ? true : undefined), 'the worker to start', 120_000).catch(
-        (err: Error) => assert.fail(`${err.message}; worker output:\n${worker.output()}`),
-      );
+      await eventually(
+        async () => (/worker started/.test(worker.output()) ? true : undefined),
+        'the worker to start',
+        120_000,
+      ).catch((err: Error) => assert.fail(`${err.message}; worker output:\n${worker.output()}`));
       assert.match(worker.output(), /registered missing search attributes/);
       const attrs = await customAttributes(connections[0]!, namespace);
       for (const key of searchAttributeKeys) {
@@ -89,7 +97,9 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
     }
   });
 
-  it('a receiver starting on that namespace answers 503 or holds each event while the attributes arrive: never a dead letter', { timeout: 120_000 }, async (t) => {
+  it('a receiver starting on that namespace answers 503 or holds each event while the attributes arrive: never a dead letter', {
+    timeout: 120_000,
+  }, async (t) => {
     const namespace = await freshNamespaceOnEveryNode(connections);
     const secret = newSecret();
     const port = await freePort();
@@ -104,7 +114,11 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
       GEMINI_WEBHOOK_SECRETS: secret,
     });
     try {
-      await eventually(async () => (/receiver listening/.test(receiver.output()) ? true : undefined), 'the receiver to listen', 60_000);
+      await eventually(
+        async () => (/receiver listening/.test(receiver.output()) ? true : undefined),
+        'the receiver to listen',
+        60_000,
+      );
       // From the moment it listens: it registers the attributes meanwhile, and each node's namespace cache catches up
       // within its refresh interval. Each delivery is for a job nobody has recorded yet, so each needs the lookup.
       const answers: string[] = [];
@@ -113,11 +127,15 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
           const webhookId = `msg_${randomUUID()}`;
           const body = JSON.stringify(envelope('interaction.completed', `interactions/early-${randomUUID()}`));
           const ts = nowSec();
-          const res = await post(`http://127.0.0.1:${port}/webhooks/gemini`, {
-            'webhook-id': webhookId,
-            'webhook-timestamp': String(ts),
-            'webhook-signature': signV1(secret, webhookId, ts, body),
-          }, body);
+          const res = await post(
+            `http://127.0.0.1:${port}/webhooks/gemini`,
+            {
+              'webhook-id': webhookId,
+              'webhook-timestamp': String(ts),
+              'webhook-signature': signV1(secret, webhookId, ts, body),
+            },
+            body,
+          );
           answers.push(res.status === 200 ? (JSON.parse(res.body) as { outcome: string }).outcome : String(res.status));
           return answers.filter((a) => a === 'held').length >= 3 || undefined;
         },
@@ -125,14 +143,20 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
         60_000,
       );
       t.diagnostic(`answers from the first delivery on: ${answers.join(' ')}`);
-      assert.deepEqual(answers.filter((a) => a !== '503' && a !== 'held'), [], 'only 503 (retried) or held');
+      assert.deepEqual(
+        answers.filter((a) => a !== '503' && a !== 'held'),
+        [],
+        'only 503 (retried) or held',
+      );
       assert.deepEqual(await listDeadLetters(new Client({ connection: connections[0]!, namespace })), []);
     } finally {
       await receiver.kill();
     }
   });
 
-  it('with registration off, the worker refuses to start and prints the commands that create them', { timeout: 120_000 }, async () => {
+  it('with registration off, the worker refuses to start and prints the commands that create them', {
+    timeout: 120_000,
+  }, async () => {
     const namespace = await freshNamespaceOnEveryNode(connections);
     const worker = spawnEntryPoint('example/worker.ts', {
       TEMPORAL_ADDRESS: frontends[0]!,
@@ -142,20 +166,30 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
     });
     assert.equal(await exitOf(worker), 1);
     const output = worker.output();
-    assert.match(output, new RegExp(`namespace ${namespace} lacks the search attribute\\(s\\) ${searchAttributeKeys.map((k) => k.name).join(', ')}`));
+    assert.match(
+      output,
+      new RegExp(
+        `namespace ${namespace} lacks the search attribute\\(s\\) ${searchAttributeKeys.map((k) => k.name).join(', ')}`,
+      ),
+    );
     assertGivesBothCommands(output, namespace);
     assert.doesNotMatch(output, /\n\s+at /, 'a setup error is a message, not a stack trace');
     assert.deepEqual(Object.keys(await customAttributes(connections[0]!, namespace)), [], 'nothing was registered');
   });
 
-  it('when SQL visibility has no free column of a type, the worker says the server refused and prints the commands', { timeout: 120_000 }, async () => {
+  it('when SQL visibility has no free column of a type, the worker says the server refused and prints the commands', {
+    timeout: 120_000,
+  }, async () => {
     const namespace = await freshNamespaceOnEveryNode(connections);
     const keywordList = searchAttributeKeys.find((k) => k.type === 'KEYWORD_LIST')!;
     // SQL visibility has three KeywordList columns per namespace; someone else's attributes take them all.
     await connections[0]!.operatorService.addSearchAttributes({
       namespace,
       searchAttributes: Object.fromEntries(
-        ['OtherListA', 'OtherListB', 'OtherListC'].map((name) => [name, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST]),
+        ['OtherListA', 'OtherListB', 'OtherListC'].map((name) => [
+          name,
+          IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+        ]),
       ),
     });
     const worker = spawnEntryPoint('example/worker.ts', {
@@ -165,7 +199,10 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
     });
     assert.equal(await exitOf(worker), 1);
     const output = worker.output();
-    assert.match(output, new RegExp(`lacks the search attribute\\(s\\) .*${keywordList.name}.* \\(the server refused to add them: `));
+    assert.match(
+      output,
+      new RegExp(`lacks the search attribute\\(s\\) .*${keywordList.name}.* \\(the server refused to add them: `),
+    );
     assertGivesBothCommands(output, namespace);
     assert.doesNotMatch(output, /\n\s+at /);
   });

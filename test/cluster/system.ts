@@ -4,12 +4,12 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { GeminiEvent } from '../../contract';
-import { freePort } from '../../testing/dev-server';
-import { eventually } from '../helpers/eventually';
-import { temporalSettings } from '../../temporal/settings';
 import type { DeliveryRecord } from '../../emulator/types';
-import { type EntryPointProcess, spawnEntryPoint } from '../helpers/deploy';
+import { temporalSettings } from '../../temporal/settings';
+import { freePort } from '../../testing/dev-server';
 import { RoundRobinBalancer } from '../helpers/balancer';
+import { type EntryPointProcess, spawnEntryPoint } from '../helpers/deploy';
+import { eventually } from '../helpers/eventually';
 import { testTmpDir } from '../helpers/temporal';
 
 /**
@@ -49,7 +49,11 @@ async function startEmulatorProcess(env: Record<string, string>): Promise<Emulat
     GEMINI_EMULATOR_WEBHOOK_TIMESTAMP_CLOCK: 'real',
     ...env,
   });
-  await eventually(async () => (/Gemini emulator listening/.test(proc.output()) ? true : undefined), 'the emulator to listen', 60_000);
+  await eventually(
+    async () => (/Gemini emulator listening/.test(proc.output()) ? true : undefined),
+    'the emulator to listen',
+    60_000,
+  );
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
     baseUrl,
@@ -104,7 +108,10 @@ export async function startClusterSystem(opts: ClusterSystemOptions = {}): Promi
   const taskQueue = `cluster-${randomUUID()}`;
   const { client, connection } = await connectToCluster();
   const namespace = client.options.namespace;
-  const routingKeys: Record<string, string> = opts.routingKeys === false ? { GEMINIFLOW_ROUTING_KEYS: 'none' } : { GEMINIFLOW_ROUTING_KEYS: `cluster:${randomBytes(32).toString('base64')}` };
+  const routingKeys: Record<string, string> =
+    opts.routingKeys === false
+      ? { GEMINIFLOW_ROUTING_KEYS: 'none' }
+      : { GEMINIFLOW_ROUTING_KEYS: `cluster:${randomBytes(32).toString('base64')}` };
   const emulator = await startEmulatorProcess(opts.emulatorEnv ?? {});
   const receivers: EntryPointProcess[] = [];
   const workers: EntryPointProcess[] = [];
@@ -133,7 +140,11 @@ export async function startClusterSystem(opts: ClusterSystemOptions = {}): Promi
       receivers.push(receiver);
     }
     for (const receiver of receivers) {
-      await eventually(async () => (/receiver listening/.test(receiver.output()) ? true : undefined), 'a receiver to listen', 60_000);
+      await eventually(
+        async () => (/receiver listening/.test(receiver.output()) ? true : undefined),
+        'a receiver to listen',
+        60_000,
+      );
     }
     balancer = new RoundRobinBalancer(receiverPorts.map((p) => `http://127.0.0.1:${p}/webhooks/gemini`));
     const webhookUrl = await balancer.start();
@@ -142,16 +153,20 @@ export async function startClusterSystem(opts: ClusterSystemOptions = {}): Promi
     const bundleArgs = bundle ? ['--workflow-bundle', bundle] : [];
     for (const i of [0, 1]) {
       workers.push(
-        spawnEntryPoint('example/worker.ts', {
-          TEMPORAL_ADDRESS: frontendOf(i),
-          TEMPORAL_NAMESPACE: namespace,
-          TEMPORAL_TASK_QUEUE: taskQueue,
-          GEMINI_EMULATOR_URL: emulator.baseUrl,
-          GEMINIFLOW_WEBHOOK_URL: webhookUrl,
-          GEMINIFLOW_OUTPUT_DIR: path.join(dir, 'output'),
-          GEMINIFLOW_PUBLISH_DIR: path.join(dir, 'published'),
-          ...routingKeys,
-        }, bundleArgs),
+        spawnEntryPoint(
+          'example/worker.ts',
+          {
+            TEMPORAL_ADDRESS: frontendOf(i),
+            TEMPORAL_NAMESPACE: namespace,
+            TEMPORAL_TASK_QUEUE: taskQueue,
+            GEMINI_EMULATOR_URL: emulator.baseUrl,
+            GEMINIFLOW_WEBHOOK_URL: webhookUrl,
+            GEMINIFLOW_OUTPUT_DIR: path.join(dir, 'output'),
+            GEMINIFLOW_PUBLISH_DIR: path.join(dir, 'published'),
+            ...routingKeys,
+          },
+          bundleArgs,
+        ),
       );
     }
     await eventually(
@@ -191,7 +206,9 @@ async function terminateLeftovers(client: Client, taskQueue: string): Promise<vo
 /** Dead letters kept for this test's task queue, replayed or not: a routable event must never become one. */
 export async function deadLettersOn(client: Client, taskQueue: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const run of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND WorkflowType = 'geminiDeadLetter'` })) {
+  for await (const run of client.workflow.list({
+    query: `TaskQueue = '${taskQueue}' AND WorkflowType = 'geminiDeadLetter'`,
+  })) {
     ids.push(run.workflowId);
   }
   return ids;

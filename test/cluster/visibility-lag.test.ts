@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { GeminiResourceIds } from '../../contract';
-import { eventually } from '../helpers/eventually';
 import { deepResearch, geminiWaitsQuery, waitForGeminiJob } from '../../workflows';
+import { eventually } from '../helpers/eventually';
 import { webhookWait } from '../helpers/gemini-events';
 import { type ClusterSystem, deadLettersOn, deliveriesOf, signaledEvents, startClusterSystem } from './system';
 
@@ -27,7 +27,9 @@ describe('on the cluster: owner lookup under visibility lag', () => {
     await system?.stop();
   });
 
-  it('events sent as the job is created reach their runs through the mailbox, exactly once', { timeout: 240_000 }, async (t) => {
+  it('events sent as the job is created reach their runs through the mailbox, exactly once', {
+    timeout: 240_000,
+  }, async (t) => {
     const runs = 6;
     const handles = await Promise.all(
       Array.from({ length: runs }, (_, i) =>
@@ -56,10 +58,15 @@ describe('on the cluster: owner lookup under visibility lag', () => {
     const outcomes = system.balancer.forwarded.flatMap((f) => f.outcomes);
     // Whether an event beat its owner into visibility is a race (reported, not asserted); either way it arrived once.
     t.diagnostic(`receiver answers: ${outcomes.join(' ')}; signals came via: ${vias.join(' ')}`);
-    assert.deepEqual(outcomes.filter((o) => !['signaled', 'held', 'duplicate', 'late'].includes(o)), []);
+    assert.deepEqual(
+      outcomes.filter((o) => !['signaled', 'held', 'duplicate', 'late'].includes(o)),
+      [],
+    );
   });
 
-  it('an event that comes before its run has recorded the id is held, then forwarded once visibility shows the run', { timeout: 180_000 }, async () => {
+  it('an event that comes before its run has recorded the id is held, then forwarded once visibility shows the run', {
+    timeout: 180_000,
+  }, async () => {
     const resourceId = `interactions/early-${randomUUID()}`;
     const { deliveries } = await system.emulator.control<{ deliveries: { webhookId: string }[] }>('POST', '/events', {
       type: 'interaction.completed',
@@ -84,7 +91,9 @@ describe('on the cluster: owner lookup under visibility lag', () => {
     assert.equal((await signaledEvents(handle)).length, 1, 'forwarded once, however many copies the receivers held');
   });
 
-  it('a run started with its resource id, and an event for it at once: found or held, delivered once', { timeout: 180_000 }, async (t) => {
+  it('a run started with its resource id, and an event for it at once: found or held, delivered once', {
+    timeout: 180_000,
+  }, async (t) => {
     const runs = 10;
     const started = await Promise.all(
       Array.from({ length: runs }, async () => {
@@ -96,11 +105,13 @@ describe('on the cluster: owner lookup under visibility lag', () => {
           typedSearchAttributes: [{ key: GeminiResourceIds, value: [resourceId] }],
         });
         // Right after the start returned: the run has recorded the id, visibility may not show it yet.
-        const [delivery] = await system.emulator.control<{ deliveries: { webhookId: string }[] }>('POST', '/events', {
-          type: 'interaction.completed',
-          data: { id: resourceId, status: 'completed' },
-          uris: [system.webhookUrl],
-        }).then((r) => r.deliveries);
+        const [delivery] = await system.emulator
+          .control<{ deliveries: { webhookId: string }[] }>('POST', '/events', {
+            type: 'interaction.completed',
+            data: { id: resourceId, status: 'completed' },
+            uris: [system.webhookUrl],
+          })
+          .then((r) => r.deliveries);
         // Whether visibility showed the run yet: queries that missed it, from the moment the event was sent.
         let misses = 0;
         while (!(await system.client.workflow.count(`GeminiResourceIds = '${resourceId}'`)).count) {
@@ -118,14 +129,25 @@ describe('on the cluster: owner lookup under visibility lag', () => {
     const ours = new Set(started.map((s) => s.webhookId));
     const answers = system.balancer.forwarded.filter((f) => ours.has(f.webhookId)).map((f) => f.outcomes[0]);
     t.diagnostic(`first answers for events sent right after the start: ${answers.join(' ')}`);
-    t.diagnostic(`visibility queries that missed the run after the event was sent: ${started.map((s) => s.misses).join(' ')}`);
-    assert.deepEqual(answers.filter((a) => !['signaled', 'held'].includes(a!)), []);
+    t.diagnostic(
+      `visibility queries that missed the run after the event was sent: ${started.map((s) => s.misses).join(' ')}`,
+    );
+    assert.deepEqual(
+      answers.filter((a) => !['signaled', 'held'].includes(a!)),
+      [],
+    );
   });
 
   it('no delivery was lost and none became a dead letter', async () => {
     const deliveries = await deliveriesOf(system);
     const undelivered = deliveries.filter((d) => d.status !== 'delivered');
-    assert.deepEqual(undelivered.map((d) => `${d.eventType} ${d.resourceId} ${d.status} ${JSON.stringify(d.attempts.map((a) => [a.outcome, a.statusCode, a.error]))}`), []);
+    assert.deepEqual(
+      undelivered.map(
+        (d) =>
+          `${d.eventType} ${d.resourceId} ${d.status} ${JSON.stringify(d.attempts.map((a) => [a.outcome, a.statusCode, a.error]))}`,
+      ),
+      [],
+    );
     assert.deepEqual(await deadLettersOn(system.client, system.taskQueue), []);
   });
 });

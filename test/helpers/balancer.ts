@@ -40,7 +40,10 @@ export class RoundRobinBalancer {
     const answers = await Promise.all(
       targets.map((t) =>
         fetch(this.backends[t], { method: 'POST', headers, body }).then(
-          async (r) => ({ status: r.status, outcome: r.ok ? ((await r.json()) as { outcome: string }).outcome : String(r.status) }),
+          async (r) => ({
+            status: r.status,
+            outcome: r.ok ? ((await r.json()) as { outcome: string }).outcome : String(r.status),
+          }),
           () => ({ status: 502, outcome: '502' }),
         ),
       ),

@@ -4,12 +4,12 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { freePort, waitForTemporal } from '../../testing/dev-server';
+import { projectRoot } from '../../common/paths';
 import { searchAttributeKeys } from '../../contract';
 import { cliTypeName } from '../../temporal/search-attributes';
-import { eventually } from './eventually';
-import { projectRoot } from '../../common/paths';
+import { freePort, waitForTemporal } from '../../testing/dev-server';
 import { resolveTemporalCli } from '../../testing/temporal-cli';
+import { eventually } from './eventually';
 
 export interface EntryPointProcess {
   child: ChildProcess;
@@ -94,7 +94,9 @@ export async function startBareDevServer(): Promise<{ address: string; stop(): P
     await gone;
   };
   try {
-    await waitForTemporal(address, 60_000, () => (child.exitCode !== null ? `start-dev exited ${child.exitCode}` : undefined));
+    await waitForTemporal(address, 60_000, () =>
+      child.exitCode !== null ? `start-dev exited ${child.exitCode}` : undefined,
+    );
   } catch (err) {
     await stop();
     throw err;
@@ -106,8 +108,18 @@ export async function startBareDevServer(): Promise<{ address: string; stop(): P
 export function assertGivesBothCommands(message: string, namespace: string) {
   for (const key of searchAttributeKeys) {
     const type = cliTypeName(key.type);
-    assert.match(message, new RegExp(`temporal operator search-attribute create --namespace ${namespace} .*--name ${key.name} --type ${type}\\b`));
-    assert.match(message, new RegExp(`tcld namespace search-attributes add --namespace ${namespace} .*--search-attribute "${key.name}=${type}"`));
+    assert.match(
+      message,
+      new RegExp(
+        `temporal operator search-attribute create --namespace ${namespace} .*--name ${key.name} --type ${type}\\b`,
+      ),
+    );
+    assert.match(
+      message,
+      new RegExp(
+        `tcld namespace search-attributes add --namespace ${namespace} .*--search-attribute "${key.name}=${type}"`,
+      ),
+    );
   }
   // The names the tools take, not the SDK's enum spelling.
   assert.match(message, /--search-attribute "GeminiResourceIds=KeywordList"/);

@@ -4,12 +4,12 @@ import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { GoogleGenAI } from '@google/genai';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { Webhook } from 'standardwebhooks';
-import { GoogleGenAI } from '@google/genai';
 import {
-  type CaptureListener,
   type CapturedRequest,
+  type CaptureListener,
   type EmulatorOptions,
   type RunningEmulator,
   startCaptureListener,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type GeminiEvent, geminiEventTypes } from '../../contract';
 import type { GeminiResourceRef } from '../../contract';
+import { type GeminiEvent, geminiEventTypes } from '../../contract';
 import type { WaitOptions } from '../../workflows/wait-for-gemini-event';
 
 /** An event as the receiver signals it for one fresh delivery (its own webhook-id). */
@@ -28,5 +28,8 @@ export const noReconcile = { reconcileAfter: '1 hour' } as const satisfies WaitO
  */
 export function webhookWait(resourceId: string): [GeminiResourceRef, WaitOptions] {
   const kind = resourceId.startsWith('batches/') ? 'batch' : 'interaction';
-  return [{ kind, id: resourceId }, { until: [...geminiEventTypes], ...noReconcile }];
+  return [
+    { kind, id: resourceId },
+    { until: [...geminiEventTypes], ...noReconcile },
+  ];
 }

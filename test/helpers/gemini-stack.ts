@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { EmulatorOptions } from '../../emulator';
 import { exampleTools } from '../../example/tool-implementations';
-import { type EmulatorOptions } from '../../emulator';
 import { type LocalStack, type LocalWorkerOptions, startLocalStack } from '../../testing';
 import { testLogger } from './receiver';
 import { testNamespace, testServerAddress, testTmpDir, testWorkflows, uniqueTaskQueue } from './temporal';
@@ -48,6 +48,10 @@ export async function startGeminiStack(
     dir,
     publishDir,
     workerOptions,
-    workerEnv: { ...stack.workerEnv, GEMINIFLOW_PUBLISH_DIR: publishDir, GEMINIFLOW_OUTPUT_DIR: path.join(dir, 'output') },
+    workerEnv: {
+      ...stack.workerEnv,
+      GEMINIFLOW_PUBLISH_DIR: publishDir,
+      GEMINIFLOW_OUTPUT_DIR: path.join(dir, 'output'),
+    },
   };
 }

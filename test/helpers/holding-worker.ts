@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { runMain } from '../../common/errors';
 import { exampleTools } from '../../example/tool-implementations';
-import { geminiflowConfigFromEnv, GeminiflowPlugin, implementTools, installRuntime } from '../../worker';
 import { toolCatalog } from '../../example/tools';
+import { GeminiflowPlugin, geminiflowConfigFromEnv, implementTools, installRuntime } from '../../worker';
 import { testWorkflows } from './temporal';
 
 /**
@@ -39,9 +39,7 @@ runMain(async () => {
     namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: process.env.TEMPORAL_TASK_QUEUE!,
     ...testWorkflows(),
-    plugins: [
-      new GeminiflowPlugin({ config: geminiflowConfigFromEnv(), tools: [implementTools(toolCatalog, held)] }),
-    ],
+    plugins: [new GeminiflowPlugin({ config: geminiflowConfigFromEnv(), tools: [implementTools(toolCatalog, held)] })],
   });
   await worker.run();
 });

@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
-import { Connection } from '@temporalio/client';
 import path from 'node:path';
-import { implementTools } from '../../worker';
+import { Connection } from '@temporalio/client';
 import { projectRoot } from '../../common/paths';
 import { type EmulatorOptions, type LocalStack, type LocalWorkerOptions, startLocalStack } from '../../testing';
+import { implementTools } from '../../worker';
 import type { AgentInput } from '../../workflows';
 import { reviewAgent, reviewTools } from '../fixtures/console/review-agent';
-import { testLogger } from './receiver';
 import { registerFreshNamespace } from './deploy';
+import { testLogger } from './receiver';
 import { testServerAddress, testWorkflows, uniqueTaskQueue } from './temporal';
 
 /**
@@ -24,7 +24,11 @@ export interface OperatorStack extends LocalStack {
 }
 
 export async function startOperatorStack(
-  opts: { receiver?: { mailboxLookupTimeoutMs?: number }; emulator?: EmulatorOptions; worker?: 'review' | 'example' } = {},
+  opts: {
+    receiver?: { mailboxLookupTimeoutMs?: number };
+    emulator?: EmulatorOptions;
+    worker?: 'review' | 'example';
+  } = {},
 ): Promise<OperatorStack> {
   const published: Record<string, unknown>[] = [];
   const reviewWorker: LocalWorkerOptions = {
@@ -41,7 +45,9 @@ export async function startOperatorStack(
   // The example app's workers start from the bundle `npm test` built, without a webpack run.
   const workflows = testWorkflows();
   const exampleWorker: LocalWorkerOptions =
-    'workflowBundle' in workflows ? { workflowBundlePath: workflows.workflowBundle.codePath } : { workflowsPath: workflows.workflowsPath };
+    'workflowBundle' in workflows
+      ? { workflowBundlePath: workflows.workflowBundle.codePath }
+      : { workflowsPath: workflows.workflowsPath };
   // A namespace of its own: listings across runs (pending calls, waiting runs) see this stack's runs only.
   const admin = await Connection.connect({ address: testServerAddress() });
   const namespace = await registerFreshNamespace(admin).finally(() => admin.close());
@@ -68,7 +74,14 @@ export async function startOperatorStack(
       await stack.client.workflow.start(reviewAgent, {
         taskQueue: stack.taskQueue,
         workflowId,
-        args: [{ tools: ['publish_post'], conversation: false, message: `Post this. [[call publish_post ${JSON.stringify(args)}]]`, ...input }],
+        args: [
+          {
+            tools: ['publish_post'],
+            conversation: false,
+            message: `Post this. [[call publish_post ${JSON.stringify(args)}]]`,
+            ...input,
+          },
+        ],
       });
     },
   };

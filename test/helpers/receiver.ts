@@ -1,5 +1,5 @@
 // Test support for the receiver suites: independent signers for all three schemes, a local JWKS server, and raw HTTP.
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign as edSign } from 'node:crypto';
+import { createHash, sign as edSign, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, type JWK, SignJWT } from 'jose';

@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { eventually } from './eventually';
 import { projectRoot } from '../../common/paths';
-import { createActivities, type GeminiflowConfig, type Toolset, withGeminiflowWorkflows } from '../../worker';
 import { installRuntime } from '../../temporal/runtime';
+import { createActivities, type GeminiflowConfig, type Toolset, withGeminiflowWorkflows } from '../../worker';
+import { eventually } from './eventually';
 
 /** The real Temporal server that `npm test` started (or reused) for this run. */
 export function testServerAddress(): string {
@@ -31,7 +31,9 @@ export function uniqueTaskQueue(prefix = 'test'): string {
   return `${prefix}-${randomUUID()}`;
 }
 
-export async function connectClient(address = testServerAddress()): Promise<{ client: Client; close(): Promise<void> }> {
+export async function connectClient(
+  address = testServerAddress(),
+): Promise<{ client: Client; close(): Promise<void> }> {
   const connection = await Connection.connect({ address });
   return { client: new Client({ connection, namespace: testNamespace() }), close: () => connection.close() };
 }
@@ -150,9 +152,11 @@ export async function signalCount(handle: WorkflowHandle): Promise<number> {
 export async function settledSignalCount(handle: WorkflowHandle): Promise<number> {
   return eventually(async () => {
     const events = (await handle.fetchHistory()).events ?? [];
-    const lastIndex = (has: (e: (typeof events)[number]) => unknown) => events.reduce((at, e, i) => (has(e) ? i : at), -1);
+    const lastIndex = (has: (e: (typeof events)[number]) => unknown) =>
+      events.reduce((at, e, i) => (has(e) ? i : at), -1);
     const idle =
-      lastIndex((e) => e.workflowTaskCompletedEventAttributes) > lastIndex((e) => e.workflowTaskScheduledEventAttributes) ||
+      lastIndex((e) => e.workflowTaskCompletedEventAttributes) >
+        lastIndex((e) => e.workflowTaskScheduledEventAttributes) ||
       events.some((e) => e.workflowExecutionTerminatedEventAttributes || e.workflowExecutionCompletedEventAttributes);
     return idle ? events.filter((e) => e.workflowExecutionSignaledEventAttributes).length : undefined;
   }, `${handle.workflowId} to be idle`);

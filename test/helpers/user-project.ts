@@ -2,8 +2,8 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { eventually } from './eventually';
 import { projectRoot } from '../../common/paths';
+import { eventually } from './eventually';
 
 /** One block of the README's guide: a file to write (its first line is `// <path>`) or shell commands to run. */
 export type GuideBlock = { kind: 'file'; path: string; content: string } | { kind: 'sh'; script: string };
@@ -28,9 +28,7 @@ export function readmeGuide(): GuideBlock[] {
 
 /** The guide's files, by path. */
 export function guideFiles(): Map<string, string> {
-  return new Map(
-    readmeGuide().flatMap((b) => (b.kind === 'file' ? [[b.path, b.content] as const] : [])),
-  );
+  return new Map(readmeGuide().flatMap((b) => (b.kind === 'file' ? [[b.path, b.content] as const] : [])));
 }
 
 export function writeFiles(dir: string, files: Map<string, string>) {
@@ -83,7 +81,12 @@ export class Background {
   readonly exited: Promise<number | null>;
 
   constructor(script: string, cwd: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
@@ -101,7 +104,8 @@ export class Background {
   async waitFor(pattern: RegExp, timeoutMs: number): Promise<void> {
     await eventually(
       async () => {
-        if (this.child.exitCode !== null) throw new Error(`exited (${this.child.exitCode}) before ${pattern}:\n${this.output}`);
+        if (this.child.exitCode !== null)
+          throw new Error(`exited (${this.child.exitCode}) before ${pattern}:\n${this.output}`);
         return pattern.test(this.output) ? true : undefined;
       },
       `${pattern} in the output of a guide block (so far:\n${this.output.slice(-2000)})`,
@@ -118,7 +122,10 @@ export class Background {
     } catch {
       return;
     }
-    const done = await Promise.race([this.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
+    const done = await Promise.race([
+      this.exited.then(() => true),
+      new Promise((r) => setTimeout(() => r(false), 10_000)),
+    ]);
     if (!done) process.kill(group, 'SIGKILL');
   }
 }
@@ -131,6 +138,9 @@ export function installedCopies(projectDir: string, name: string, env: NodeJS.Pr
 }
 
 export function versionOf(projectDir: string, name: string): string {
-  return (JSON.parse(fs.readFileSync(path.join(projectDir, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
-    .version;
+  return (
+    JSON.parse(fs.readFileSync(path.join(projectDir, 'node_modules', name, 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 }

@@ -1,6 +1,6 @@
 import {
-  allowedDecisions,
   type ApprovalDecision,
+  allowedDecisions,
   type DecisionKind,
   decisionKinds,
   type ToolSpec,

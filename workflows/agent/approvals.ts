@@ -1,10 +1,10 @@
 import {
-  allowedDecisions,
   type ApprovalNotificationResult,
   type ApprovalRecord,
   type ApprovalStatus,
   type ApprovalTimeoutOutcome,
   type ApprovalToolOutcome,
+  allowedDecisions,
   argumentsSchema,
   type DecidedApproval,
   type DecisionKind,

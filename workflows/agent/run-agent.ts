@@ -165,7 +165,10 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
         await condition(allHandlersFinished);
         return await result('request');
       }
-      if (historyIsLarge(input.continueAsNewAfterEvents ?? 10_000) || turns.interactionsStarted() >= interactionsPerRun) {
+      if (
+        historyIsLarge(input.continueAsNewAfterEvents ?? 10_000) ||
+        turns.interactionsStarted() >= interactionsPerRun
+      ) {
         // Notifications still being retried settle first, so the carried approval log says how they went.
         await desk.settled();
         // A message may arrive while handlers finish; answer it first rather than wait on its handler forever.

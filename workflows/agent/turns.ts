@@ -1,10 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import {
-  type AgentInteraction,
-  type AgentTurnRequest,
-  type FunctionTool,
-  GeminiflowFailure,
-} from '../../contract';
+import { type AgentInteraction, type AgentTurnRequest, type FunctionTool, GeminiflowFailure } from '../../contract';
 import { createAgentInteraction, getAgentInteraction } from '../activities';
 import type { GeminiEvents, WaitSettings } from '../wait-for-gemini-event';
 import type { AnsweredCall } from './tool-calls';
@@ -19,7 +14,11 @@ export interface TurnDeps {
   declarations: FunctionTool[];
   maxSteps: number;
   wait?: WaitSettings;
-  answerCall(call: AgentInteraction['functionCalls'][number], interactionId: string, turn: number): Promise<AnsweredCall>;
+  answerCall(
+    call: AgentInteraction['functionCalls'][number],
+    interactionId: string,
+    turn: number,
+  ): Promise<AnsweredCall>;
   /** Where the agent is, for its state query. */
   onThinking(interactionId?: string): void;
   onRunningTools(): void;

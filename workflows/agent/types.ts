@@ -1,8 +1,8 @@
 import type { Duration } from '@temporalio/common';
 import type { PendingApproval } from '../../contract';
+import type { GeminiEventsCarryOver, WaitSettings } from '../wait-for-gemini-event';
 import type { ApprovalsCarryOver } from './approvals';
 import type { TranscriptCarryOver } from './transcript';
-import type { GeminiEventsCarryOver, WaitSettings } from '../wait-for-gemini-event';
 
 export interface AgentInput {
   /** Default: defaultTextModel (gemini-flash-latest). */

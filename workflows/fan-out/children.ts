@@ -1,4 +1,4 @@
-import { CancellationScope, executeChild, isCancellation } from '@temporalio/workflow';
+import { type CancellationScope, executeChild, isCancellation } from '@temporalio/workflow';
 import { type FanOutItemError, type FanOutJob, fanOutMemoKey } from '../../contract';
 
 /** An item's child workflow id: under the fan-out's, by index, so a restart of the same item reuses it. */
@@ -33,7 +33,14 @@ export function runItem(
 export function itemError(err: unknown): FanOutItemError {
   let e = err as { message?: unknown; type?: unknown; name?: unknown; cause?: unknown };
   for (let depth = 0; e?.cause && depth < 10; depth++) e = e.cause as typeof e;
-  const type = typeof e?.type === 'string' ? e.type : isCancellation(err) ? 'CancelledFailure' : typeof e?.name === 'string' ? e.name : undefined;
+  const type =
+    typeof e?.type === 'string'
+      ? e.type
+      : isCancellation(err)
+        ? 'CancelledFailure'
+        : typeof e?.name === 'string'
+          ? e.name
+          : undefined;
   const message = typeof e?.message === 'string' && e.message ? e.message : String(err);
   return { message: message.slice(0, 1000), ...(type ? { type } : {}) };
 }

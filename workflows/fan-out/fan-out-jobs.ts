@@ -1,6 +1,6 @@
 import {
-  allHandlersFinished,
   ApplicationFailure,
+  allHandlersFinished,
   CancellationScope,
   condition,
   continueAsNew,
@@ -114,7 +114,12 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
         window.finished(Date.now());
       } else if (stopReason && isCancellation(f.error)) {
         // Stopped before it could finish: not a failure of the item; it counts as left.
-        results.add(f.index, { ok: false, error: { message: `cancelled: ${stopReason}`, type: 'CancelledFailure' } }, label, false);
+        results.add(
+          f.index,
+          { ok: false, error: { message: `cancelled: ${stopReason}`, type: 'CancelledFailure' } },
+          label,
+          false,
+        );
       } else if (isRateLimited(f.error) && (requeues.get(f.index) ?? 0) < maxRequeues) {
         requeues.set(f.index, (requeues.get(f.index) ?? 0) + 1);
         queue.push(f.index);
@@ -134,7 +139,8 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
     }
   };
 
-  const canStart = () => !stopReason && queue.length > 0 && inFlight.size < window.allowed && roomForChild(inFlight.size);
+  const canStart = () =>
+    !stopReason && queue.length > 0 && inFlight.size < window.allowed && roomForChild(inFlight.size);
   try {
     for (;;) {
       if (canStart()) await jobs.load(queue.slice(0, window.allowed - inFlight.size));
@@ -180,13 +186,19 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
     progress.publish(true);
     log.info('fan-out ended', { name: input.name, state: outcome.state, ...outcome.counts, runs: outcome.runs });
     if (stopReason) {
-      throw ApplicationFailure.nonRetryable(`fan-out ${input.name} stopped: ${stopReason}`, GeminiflowFailure.fanOutStopped, outcome);
+      throw ApplicationFailure.nonRetryable(
+        `fan-out ${input.name} stopped: ${stopReason}`,
+        GeminiflowFailure.fanOutStopped,
+        outcome,
+      );
     }
     return outcome;
   }
 
   // This run has started what it may: hand the rest to a fresh run with a short history.
-  const pendingRequeues = Object.fromEntries(queue.filter((i) => requeues.has(i)).map((i) => [String(i), requeues.get(i)!]));
+  const pendingRequeues = Object.fromEntries(
+    queue.filter((i) => requeues.has(i)).map((i) => [String(i), requeues.get(i)!]),
+  );
   const carry: FanOutCarry = {
     next,
     pending: queue,
@@ -203,7 +215,8 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
 
 function stopFor(policy: FanOutFailurePolicy, failed: number): string | undefined {
   if (policy === 'fail-fast') return 'an item failed (fail-fast)';
-  if (typeof policy === 'object' && failed >= policy.stopAfter) return `${failed} item(s) failed (stopAfter ${policy.stopAfter})`;
+  if (typeof policy === 'object' && failed >= policy.stopAfter)
+    return `${failed} item(s) failed (stopAfter ${policy.stopAfter})`;
   return undefined;
 }
 
@@ -211,14 +224,17 @@ function settingsOf(input: FanOutJobsInput) {
   const { concurrency = 50, itemsPerRun = 500, onFailure = 'continue', inlineResultLimitBytes = 256 * 1024 } = input;
   if (!input.name?.trim()) throw badInput('a fan-out needs a name');
   if (!input.plan || !['inline', 'stored'].includes(input.plan.kind)) throw badInput('a fan-out needs a plan of jobs');
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) throw badInput('concurrency must be a whole number from 1 to 10,000');
-  if (!Number.isInteger(itemsPerRun) || itemsPerRun < 1 || itemsPerRun > 5_000) throw badInput('itemsPerRun must be a whole number from 1 to 5,000');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000)
+    throw badInput('concurrency must be a whole number from 1 to 10,000');
+  if (!Number.isInteger(itemsPerRun) || itemsPerRun < 1 || itemsPerRun > 5_000)
+    throw badInput('itemsPerRun must be a whole number from 1 to 5,000');
   const policyOk =
     onFailure === 'continue' ||
     onFailure === 'fail-fast' ||
     (typeof onFailure === 'object' && Number.isInteger(onFailure?.stopAfter) && onFailure.stopAfter >= 1);
   if (!policyOk) throw badInput("onFailure must be 'continue', 'fail-fast' or {stopAfter: n} with n >= 1");
   // Inline results travel in each run's input and in the result: both must stay well inside a 2 MB payload.
-  if (!(inlineResultLimitBytes >= 0 && inlineResultLimitBytes <= 1024 * 1024)) throw badInput('inlineResultLimitBytes must be from 0 to 1 MiB');
+  if (!(inlineResultLimitBytes >= 0 && inlineResultLimitBytes <= 1024 * 1024))
+    throw badInput('inlineResultLimitBytes must be from 0 to 1 MiB');
   return { concurrency, itemsPerRun, onFailure, inlineResultLimitBytes };
 }

@@ -2,13 +2,13 @@ import {
   ApplicationFailure,
   ChildWorkflowFailure,
   executeChild,
-  workflowInfo,
   type Workflow,
   type WorkflowResultType,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { type FanOutJob, type FanOutResult, GeminiflowFailure } from '../../contract';
 import { badInput } from '../job-failures';
-import { fanOutJobs, type FanOutJobsInput } from './fan-out-jobs';
+import { type FanOutJobsInput, fanOutJobs } from './fan-out-jobs';
 import { planFor } from './plan';
 
 export type FanOutOptions = Omit<FanOutJobsInput, 'name' | 'plan' | 'storeKey' | 'carried'> & {
@@ -20,7 +20,10 @@ export type FanOutOptions = Omit<FanOutJobsInput, 'name' | 'plan' | 'storeKey' |
  * One item's job: a workflow (one of geminiflow's job workflows, or your own, hosted on the same worker) and its
  * arguments, e.g. `job(deepResearch, { topic })`. Add `label` to name the item in progress and failure lists.
  */
-export function job<W extends Workflow>(workflow: W | string, ...args: Parameters<W>): FanOutJob<WorkflowResultType<W>> {
+export function job<W extends Workflow>(
+  workflow: W | string,
+  ...args: Parameters<W>
+): FanOutJob<WorkflowResultType<W>> {
   const workflowType = typeof workflow === 'string' ? workflow : workflow.name;
   if (!workflowType) throw badInput('a fan-out job needs a named workflow');
   return { workflowType, args };
@@ -41,7 +44,8 @@ export async function fanOut<Item, Result>(
   options: FanOutOptions = {},
 ): Promise<FanOutResult<Result>> {
   const name = options.name ?? 'fan-out';
-  if (!/^[\w.-]{1,64}$/.test(name)) throw badInput('a fan-out name is 1-64 letters, digits, dots, dashes or underscores');
+  if (!/^[\w.-]{1,64}$/.test(name))
+    throw badInput('a fan-out name is 1-64 letters, digits, dots, dashes or underscores');
   const info = workflowInfo();
   const workflowId = `${info.workflowId}/${name}`;
   const storeKey = `${workflowId}/${info.runId}`;
@@ -57,7 +61,11 @@ export async function fanOut<Item, Result>(
     })) as FanOutResult<Result>;
   } catch (err) {
     // The policy's stop is the fan-out's answer, not a crash of the child: hand it on as it is.
-    if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure && err.cause.type === GeminiflowFailure.fanOutStopped) {
+    if (
+      err instanceof ChildWorkflowFailure &&
+      err.cause instanceof ApplicationFailure &&
+      err.cause.type === GeminiflowFailure.fanOutStopped
+    ) {
       throw err.cause;
     }
     throw err;

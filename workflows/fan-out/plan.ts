@@ -12,7 +12,8 @@ export async function planFor(jobs: FanOutJob[], storeKey: string): Promise<FanO
   const parts = [];
   for (let start = 0; start < jobs.length; ) {
     let end = start;
-    for (let bytes = 0; end < jobs.length && (end === start || bytes + sizes[end]! <= maxPlanPartBytes); end++) bytes += sizes[end]!;
+    for (let bytes = 0; end < jobs.length && (end === start || bytes + sizes[end]! <= maxPlanPartBytes); end++)
+      bytes += sizes[end]!;
     parts.push(await storeFanOutPlan({ key: storeKey, part: parts.length, jobs: jobs.slice(start, end) }));
     start = end;
   }
@@ -48,9 +49,13 @@ export class PlanReader {
       const wanted = indices.filter((i) => i >= offset && i < offset + part.count && !this.jobs.has(i));
       if (wanted.length) {
         // Every job of the part this run will start, not only the first few: one read per part and run.
-        const all = Array.from({ length: part.count }, (_, k) => offset + k).filter((i) => this.runItems.has(i) && !this.jobs.has(i));
+        const all = Array.from({ length: part.count }, (_, k) => offset + k).filter(
+          (i) => this.runItems.has(i) && !this.jobs.has(i),
+        );
         const jobs = await readFanOutPlan({ parts: this.plan.parts, indices: all });
-        all.forEach((index, k) => this.jobs.set(index, jobs[k]!));
+        all.forEach((index, k) => {
+          this.jobs.set(index, jobs[k]!);
+        });
       }
       offset += part.count;
     }

@@ -4,10 +4,10 @@ import {
   type FanOutCounts,
   type FanOutFailure,
   type FanOutProgress,
-  fanOutProgressMemoKey,
   type FanOutProgressMemo,
-  fanOutProgressQuery,
   type FanOutState,
+  fanOutProgressMemoKey,
+  fanOutProgressQuery,
   GeminiFanOutProgress,
 } from '../../contract';
 import { roomForEvents } from './history-budget';
@@ -60,7 +60,15 @@ export class ProgressTracker {
   ) {
     this.c = carried
       ? { ...carried, run: carried.run + 1, recentFailures: [...carried.recentFailures] }
-      : { done: 0, failed: 0, run: 1, startedAt: new Date().toISOString(), reports: 0, requeued: 0, recentFailures: [] };
+      : {
+          done: 0,
+          failed: 0,
+          run: 1,
+          startedAt: new Date().toISOString(),
+          reports: 0,
+          requeued: 0,
+          recentFailures: [],
+        };
     setHandler(fanOutProgressQuery, () => this.view());
   }
 
@@ -112,7 +120,10 @@ export class ProgressTracker {
     const line = describeFanOutCounts(counts);
     const now = Date.now();
     if (`${line} ${this.state}` === this.published) return;
-    if (!force && now - this.publishedAt < publishEveryMs) return this.publishLater(this.publishedAt + publishEveryMs - now);
+    if (!force && now - this.publishedAt < publishEveryMs) {
+      this.publishLater(this.publishedAt + publishEveryMs - now);
+      return;
+    }
     this.published = `${line} ${this.state}`;
     this.publishedAt = now;
     upsertSearchAttributes([{ key: GeminiFanOutProgress, value: line }]);

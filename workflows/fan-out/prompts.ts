@@ -1,8 +1,8 @@
 import { executeChild, workflowInfo } from '@temporalio/workflow';
 import {
   type BatchRequestOptions,
-  chunkOutcome,
   type CollectedPromptResults,
+  chunkOutcome,
   defaultTextModel,
   type FanOutFailurePolicy,
   type FanOutResult,
@@ -69,7 +69,16 @@ export async function fanOutPrompts(input: PromptFanOutInput): Promise<PromptFan
     });
     const fanned = await executeChild(fanOutJobs, {
       workflowId: `${info.workflowId}/requests`,
-      args: [{ name: 'requests', plan, concurrency: input.concurrency ?? 50, onFailure: input.onFailure, inlineResultLimitBytes: 0, storeKey: key }],
+      args: [
+        {
+          name: 'requests',
+          plan,
+          concurrency: input.concurrency ?? 50,
+          onFailure: input.onFailure,
+          inlineResultLimitBytes: 0,
+          storeKey: key,
+        },
+      ],
     });
     const collected = await collectPromptResults({ key, source, requests: fanned.stored, inlineResultLimitBytes });
     return { mode, ...collected, jobs: summary(fanned) };
@@ -77,8 +86,10 @@ export async function fanOutPrompts(input: PromptFanOutInput): Promise<PromptFan
 
   const maxPrompts = input.batchSize?.prompts ?? 10_000;
   const maxBytes = input.batchSize?.bytes ?? 100_000_000;
-  if (!Number.isInteger(maxPrompts) || maxPrompts < 1) throw badInput('batchSize.prompts must be a positive whole number');
-  if (!(maxBytes >= 1024 && maxBytes <= maxBatchBytes)) throw badInput(`batchSize.bytes must be from 1 KiB to ${maxBatchBytes}`);
+  if (!Number.isInteger(maxPrompts) || maxPrompts < 1)
+    throw badInput('batchSize.prompts must be a positive whole number');
+  if (!(maxBytes >= 1024 && maxBytes <= maxBatchBytes))
+    throw badInput(`batchSize.bytes must be from 1 KiB to ${maxBatchBytes}`);
   const { chunks } = await planPromptBatches({ source, options: input.options, maxPrompts, maxBytes });
   const fanned = await fanOut(
     chunks,
@@ -106,7 +117,8 @@ export async function fanOutPrompts(input: PromptFanOutInput): Promise<PromptFan
 
 /** A batch's share of the prompts: a sub-list of inline prompts, or a reference to a range of a file or template. */
 function chunkSource(source: PromptSource, chunk: PromptBatchChunk): PromptSource {
-  if (source.kind === 'inline') return { kind: 'inline', prompts: source.prompts.slice(chunk.start, chunk.start + chunk.count) };
+  if (source.kind === 'inline')
+    return { kind: 'inline', prompts: source.prompts.slice(chunk.start, chunk.start + chunk.count) };
   return { kind: 'slice', of: source, start: chunk.start, count: chunk.count };
 }
 

@@ -68,7 +68,8 @@ export class FanOutResults {
     while (this.buffer.length) {
       let size = 0;
       let n = 0;
-      while (n < this.buffer.length && (n === 0 || size < segmentBytes)) size += JSON.stringify(this.buffer[n++]).length;
+      while (n < this.buffer.length && (n === 0 || size < segmentBytes))
+        size += JSON.stringify(this.buffer[n++]).length;
       const entries = this.buffer.splice(0, n);
       const segment = await storeFanOutResults({ key: this.storeKey, segment: this.segments.length, entries });
       this.segments.push(segment);
@@ -79,14 +80,21 @@ export class FanOutResults {
 
   async carry(): Promise<ResultsCarry> {
     if (this.stored || this.bytes > this.inlineLimit) await this.store();
-    return { inline: this.stored ? [] : [...this.buffer], segments: [...this.segments], storedCount: this.storedCount, failures: [...this.failures] };
+    return {
+      inline: this.stored ? [] : [...this.buffer],
+      segments: [...this.segments],
+      storedCount: this.storedCount,
+      failures: [...this.failures],
+    };
   }
 
   /**
    * Every item's result in item order when they fit inline (an item never started reads as `NotStarted`), else a
    * reference to the stored segments.
    */
-  async final(total: number): Promise<{ results: FanOutItemResult[]; resultsComplete: boolean; stored?: FanOutResultsRef }> {
+  async final(
+    total: number,
+  ): Promise<{ results: FanOutItemResult[]; resultsComplete: boolean; stored?: FanOutResultsRef }> {
     if (this.stored || this.bytes > this.inlineLimit) {
       await this.store();
       return { results: [], resultsComplete: false, stored: { segments: [...this.segments], count: this.storedCount } };

@@ -23,7 +23,9 @@ export class AdaptiveWindow {
   private s: WindowState;
 
   constructor(max: number, carried?: WindowState) {
-    this.s = carried ? { ...carried, max, current: Math.min(carried.current, max) } : { current: max, max, lowest: max, shrunkAt: 0, limitedAt: 0 };
+    this.s = carried
+      ? { ...carried, max, current: Math.min(carried.current, max) }
+      : { current: max, max, lowest: max, shrunkAt: 0, limitedAt: 0 };
   }
 
   /** Children that may be in flight now. */
