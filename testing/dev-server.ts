@@ -170,7 +170,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 
 /**
  * The server every entry point uses: the one TEMPORAL_ADDRESS (or a Temporal config profile) names, checked and given
- * the project's search attributes (see common/search-attributes-setup.ts), otherwise a dev server started here on the given db file.
+ * the project's search attributes (see temporal/search-attributes.ts), otherwise a dev server started here on the given db file.
  */
 export async function connectOrStartDevServer(opts: DevServerOptions): Promise<DevServer> {
   const settings = temporalSettings();
