@@ -23,13 +23,16 @@ export async function consoleSnapshot(g: GeminiflowClient): Promise<string> {
 
 /**
  * Server-sent events for open pages: while at least one page listens, the state is read every `pollMs`; when it
- * changes, every page is told (`change`) and fetches itself again. One poller serves every page.
+ * changes, every page is told (`change`) and fetches itself again. One poller serves every page. `ready` tells a page
+ * that the feed follows the state for it (after it connects, and after Temporal answers again): the page then reads
+ * itself again, since what changed before cannot be told apart from what it already shows.
  */
 export class LiveFeed {
   private readonly pages = new Set<Response>();
   private polling = false;
   private heartbeat?: NodeJS.Timeout;
   private last?: string;
+  private failing = false;
   private closed = false;
 
   constructor(
@@ -68,11 +71,15 @@ export class LiveFeed {
     while (this.pages.size > 0 && !this.closed) {
       try {
         const now = await this.snapshot();
-        if (this.last === undefined) this.send('ready', {});
+        // After a failed reading every page reads itself again: what changed meanwhile may not differ from `last`.
+        if (this.last === undefined || this.failing) this.send('ready', {});
         else if (now !== this.last) this.send('change', { at: new Date().toISOString() });
         this.last = now;
+        this.failing = false;
       } catch (err) {
-        this.logger.warn({ err: (err as Error).message }, 'console: reading the state for live updates failed');
+        if (!this.failing)
+          this.logger.warn({ err: (err as Error).message }, 'console: reading the state for live updates failed');
+        this.failing = true;
         this.send('unavailable', { reason: 'Temporal did not answer' });
       }
       await new Promise((resolve) => setTimeout(resolve, this.pollMs).unref());
@@ -80,6 +87,7 @@ export class LiveFeed {
     clearInterval(this.heartbeat);
     this.polling = false;
     this.last = undefined;
+    this.failing = false;
   }
 
   close(): void {

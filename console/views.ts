@@ -47,6 +47,7 @@ export function render(req: Request, res: Response, view: string, data: Record<s
     csrfToken: req.session ? csrf.generateToken(req) : '',
     flash,
     path: req.path,
+    posted: req.method === 'POST',
     h: helpers(res.locals.links as Links),
   });
   res.type('html').send(html);

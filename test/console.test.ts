@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -61,7 +62,12 @@ describe('the web console', () => {
   const opened: RunningConsole[] = [];
   const openConsole = async (env: Record<string, string>) => {
     const running = await startConsole({
-      config: consoleConfigFromEnv({ GEMINIFLOW_CONSOLE_PORT: '0', GEMINIFLOW_CONSOLE_POLL_MS: '300', ...env }),
+      config: consoleConfigFromEnv({
+        GEMINIFLOW_CONSOLE_PORT: '0',
+        GEMINIFLOW_CONSOLE_POLL_MS: '300',
+        GEMINIFLOW_CONSOLE_SESSION_SECRET: randomBytes(32).toString('base64url'),
+        ...env,
+      }),
       geminiflow: g,
       namespace: stack.temporal.namespace,
       logger: testLogger,
