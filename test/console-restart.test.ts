@@ -306,6 +306,7 @@ describe('the console survives its own restart', () => {
       await page.waitForSelector('body[data-live-state="reconnecting"]', { timeout: 30_000 });
       assert.match(await notice.innerText(), /Lost the connection to the console: this page may be out of date/);
       assert.equal(await page.locator('#page.stale').count(), 1);
+      assert.equal(await page.locator('#decide-approve button').isDisabled(), true, 'no decision sent into the void');
       await shoot('console-reconnecting.png');
 
       // Meanwhile a person approves the call from the CLI.
@@ -349,6 +350,7 @@ describe('the console survives its own restart', () => {
       assert.equal(await page.inputValue('#deny-reason'), 'Typed before the restart', 'what was typed stays');
       assert.equal(await page.locator('#decide-deny button').isDisabled(), true, 'nothing can be decided here');
       assert.equal(await page.locator('#page.stale').count(), 1);
+      assert.equal(await page.locator('.who').isVisible(), false, 'the page no longer says who is signed in');
       await shoot('console-signed-out.png');
 
       // The notice's link signs in again and comes back to the call, decided.

@@ -56,6 +56,10 @@
   function setState(state) {
     document.body.dataset.liveState = state;
   }
+  /** While the console cannot be reached, or the session ended, a decision could not be sent: no button offers one. */
+  function canSend(yes) {
+    for (const button of document.querySelectorAll('#page form[method="post"] button')) button.disabled = !yes;
+  }
 
   document.addEventListener('input', (event) => {
     const form = event.target.closest?.('form[method="post"]');
@@ -169,6 +173,7 @@
     events.addEventListener('ready', () => {
       attempts = 0;
       setState('ready');
+      canSend(true);
       say(changedElsewhere ? changedText : '');
       // The first connection follows the page the server just sent; every later one may have missed changes.
       if (connected) void refresh().then(settle);
@@ -195,6 +200,7 @@
     if (leaving || document.body.dataset.liveState === 'signed-out' || retryTimer) return;
     setState('reconnecting');
     document.getElementById('page')?.classList.add('stale');
+    canSend(false);
     const delay = Math.min(15000, 1000 * 2 ** attempts) * (0.8 + Math.random() * 0.4);
     attempts += 1;
     retryAt = Date.now() + delay;
@@ -225,7 +231,7 @@
     events?.close();
     clearTimeout(retryTimer);
     document.getElementById('page')?.classList.add('stale');
-    for (const button of document.querySelectorAll('#page form[method="post"] button')) button.disabled = true;
+    canSend(false);
     const link = { href: signInUrl(), text: 'Sign in again' };
     if (document.querySelector('#page form[data-dirty]')) {
       say('You are signed out: this page is out of date and cannot decide anything. Copy what you typed, then:', link);
