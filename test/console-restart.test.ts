@@ -11,7 +11,8 @@ import { consoleConfigFromEnv } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
 import { sessionCookieName } from '../console/session';
 import type { PendingApproval } from '../workflows';
-import { launchChromium } from './helpers/browser';
+import { launchChromium, screenshot } from './helpers/browser';
+import { Visitor } from './helpers/console-visitor';
 import { eventually } from './helpers/eventually';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testLogger } from './helpers/receiver';
@@ -19,45 +20,6 @@ import { killChild, testTmpDir } from './helpers/temporal';
 
 const aliceToken = 'alice-restart-token-0123456789';
 const newSecret = () => randomBytes(32).toString('base64url');
-
-/** A cookie jar of one session, as a browser keeps it, that can be carried from one console to the next. */
-class Visitor {
-  cookie = '';
-  base = '';
-
-  async request(pathname: string, form?: Record<string, string>): Promise<Response> {
-    const res = await fetch(`${this.base}${pathname}`, {
-      method: form ? 'POST' : 'GET',
-      redirect: 'manual',
-      headers: {
-        ...(this.cookie ? { cookie: this.cookie } : {}),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: form ? new URLSearchParams(form) : undefined,
-    });
-    const set = res.headers.getSetCookie();
-    if (set.length) this.cookie = set.map((c) => c.split(';')[0]).join('; ');
-    return res;
-  }
-
-  async csrf(pathname: string): Promise<string> {
-    const html = await (await this.request(pathname)).text();
-    const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-    assert.ok(token, `no CSRF token on ${pathname}`);
-    return token;
-  }
-
-  async signIn(token: string): Promise<Response> {
-    return this.request('/login', { _csrf: await this.csrf('/login'), token, next: '/approvals' });
-  }
-
-  /** Who the console says is signed in, or where it sends the visitor instead. */
-  async who(): Promise<string> {
-    const res = await this.request('/approvals');
-    if (res.status !== 200) return `${res.status} ${res.headers.get('location')}`;
-    return /Signed in as <strong data-reviewer>([^<]+)</.exec(await res.text())?.[1] ?? 'nobody';
-  }
-}
 
 /** `geminiflow console` as its own process, as an operator runs it; SIGKILLed to restart it. */
 interface ConsoleProcess {
@@ -99,6 +61,9 @@ describe('the console survives its own restart', () => {
             ...stack.env,
             GEMINIFLOW_CONSOLE_TOKENS: `alice=${aliceToken}`,
             GEMINIFLOW_CONSOLE_POLL_MS: '300',
+            // Nothing from the developer's shell: plain http here, and only the secret this test gives.
+            GEMINIFLOW_CONSOLE_URL: '',
+            GEMINIFLOW_CONSOLE_SESSION_SECRET: '',
             ...env,
           },
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -143,7 +108,7 @@ describe('the console survives its own restart', () => {
   describe('sessions, over HTTP', () => {
     it('seals the session into an HttpOnly SameSite=Strict cookie that names nobody; a changed cookie signs nobody in', async () => {
       const web = await openConsole({ GEMINIFLOW_CONSOLE_SESSION_SECRET: newSecret() });
-      const alice = Object.assign(new Visitor(), { base: web.url });
+      const alice = new Visitor(web.url);
       const signedIn = await alice.signIn(aliceToken);
       assert.equal(signedIn.status, 303);
       const setCookie = signedIn.headers.getSetCookie().find((c) => c.startsWith(`${sessionCookieName}=`))!;
@@ -157,7 +122,7 @@ describe('the console survives its own restart', () => {
       assert.equal(await alice.who(), 'alice');
 
       // One character changed anywhere in the seal and it is no session at all.
-      const forged = Object.assign(new Visitor(), { base: web.url });
+      const forged = new Visitor(web.url);
       const at = sealed.length - 5;
       forged.cookie = `${sessionCookieName}=${encodeURIComponent(`${sealed.slice(0, at)}${sealed[at] === 'A' ? 'B' : 'A'}${sealed.slice(at + 1)}`)}`;
       assert.match(await forged.who(), /^303 \/login\?next=%2Fapprovals&ended=1$/);
@@ -171,7 +136,7 @@ describe('the console survives its own restart', () => {
 
       // Signing out clears the cookie.
       const _csrf = await alice.csrf('/approvals');
-      const out = await alice.request('/logout', { _csrf });
+      const out = await alice.request('/logout', { form: { _csrf } });
       assert.equal(out.status, 303);
       assert.match(
         out.headers.getSetCookie().join('\n'),
@@ -185,7 +150,7 @@ describe('the console survives its own restart', () => {
       const call = await pendingCall('restart-http/decide');
       const [s1, s2] = [newSecret(), newSecret()];
       const first = await openConsole({ GEMINIFLOW_CONSOLE_SESSION_SECRET: s1 });
-      const alice = Object.assign(new Visitor(), { base: first.url });
+      const alice = new Visitor(first.url);
       await alice.signIn(aliceToken);
       const target = callPath('restart-http/decide', call.callId);
       const _csrf = await alice.csrf(target);
@@ -194,7 +159,9 @@ describe('the console survives its own restart', () => {
       const second = await openConsole({ GEMINIFLOW_CONSOLE_SESSION_SECRET: s1 });
       alice.base = second.url;
       assert.equal(await alice.who(), 'alice', 'still signed in after the restart');
-      const decided = await alice.request(target, { _csrf, kind: 'deny', reason: 'decided across a restart' });
+      const decided = await alice.request(target, {
+        form: { _csrf, kind: 'deny', reason: 'decided across a restart' },
+      });
       assert.equal(decided.status, 303, 'the form rendered before the restart posts after it');
       const [record] = await g.approvalLog('restart-http/decide');
       assert.deepEqual([record!.status, record!.reviewer], ['denied', 'alice']);
@@ -218,7 +185,7 @@ describe('the console survives its own restart', () => {
     it("ends a reviewer's sessions when the operator changes or removes the reviewer's token", async () => {
       const secret = newSecret();
       const web = await openConsole({ GEMINIFLOW_CONSOLE_SESSION_SECRET: secret });
-      const alice = Object.assign(new Visitor(), { base: web.url });
+      const alice = new Visitor(web.url);
       await alice.signIn(aliceToken);
       const changed = await openConsole({
         GEMINIFLOW_CONSOLE_SESSION_SECRET: secret,
@@ -227,7 +194,7 @@ describe('the console survives its own restart', () => {
       alice.base = changed.url;
       assert.equal(await alice.who(), '303 /login?next=%2Fapprovals&ended=1');
 
-      const again = Object.assign(new Visitor(), { base: web.url });
+      const again = new Visitor(web.url);
       assert.equal((await again.signIn(aliceToken)).status, 303);
       const without = await openConsole({
         GEMINIFLOW_CONSOLE_SESSION_SECRET: secret,
@@ -267,12 +234,7 @@ describe('the console survives its own restart', () => {
   describe('in a real Chromium, restarting the console process', () => {
     let browser: BrowserContext;
     let page: Page;
-    const shots = process.env.GEMINIFLOW_SCREENSHOTS_DIR ?? testTmpDir();
-    const shoot = async (name: string) => {
-      const file = path.join(shots, name);
-      await page.screenshot({ path: file, fullPage: true });
-      assert.ok(fs.statSync(file).size > 10_000, `${name} is an empty screenshot`);
-    };
+    const shoot = (name: string) => screenshot(page, name);
     const badge = () => page.locator('h1 .badge').innerText();
 
     before(async () => {

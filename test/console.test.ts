@@ -9,6 +9,7 @@ import { consoleConfigFromEnv, newReviewerToken } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
 import type { ApprovalRecord, PendingApproval } from '../workflows';
 import { launchChromium } from './helpers/browser';
+import { Visitor } from './helpers/console-visitor';
 import { eventually } from './helpers/eventually';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testLogger } from './helpers/receiver';
@@ -16,44 +17,6 @@ import { testTmpDir } from './helpers/temporal';
 
 const aliceToken = 'alice-console-token-0123456789';
 const bob = newReviewerToken('bob');
-
-/** A client with a cookie jar of one session, as a browser would keep it. */
-class Visitor {
-  cookie = '';
-  constructor(
-    private readonly base: string,
-    private readonly headers: Record<string, string> = {},
-  ) {}
-
-  async request(pathname: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
-    const res = await fetch(`${this.base}${pathname}`, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
-      redirect: 'manual',
-      headers: {
-        ...this.headers,
-        ...(this.cookie ? { cookie: this.cookie } : {}),
-        ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: init.form ? new URLSearchParams(init.form) : undefined,
-    });
-    const set = res.headers.getSetCookie();
-    if (set.length) this.cookie = set.map((c) => c.split(';')[0]).join('; ');
-    return res;
-  }
-
-  /** The CSRF token a page's forms carry. */
-  async csrf(pathname: string): Promise<string> {
-    const html = await (await this.request(pathname)).text();
-    const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-    assert.ok(token, `no CSRF token on ${pathname}`);
-    return token;
-  }
-
-  async signIn(token: string): Promise<Response> {
-    const _csrf = await this.csrf('/login');
-    return this.request('/login', { form: { _csrf, token, next: '/approvals' } });
-  }
-}
 
 describe('the web console', () => {
   let stack: OperatorStack;
