@@ -63,6 +63,8 @@ export function createConsoleApp(opts: {
   };
   app.use((_req, res, next) => {
     res.locals.links = links;
+    // Before the page reads anything: its script compares this with when the live feed last saw a change.
+    res.locals.startedAt = Date.now();
     next();
   });
   app.use(sessions);

@@ -48,6 +48,7 @@ export function render(req: Request, res: Response, view: string, data: Record<s
     flash,
     path: req.path,
     posted: req.method === 'POST',
+    startedAt: res.locals.startedAt as number,
     h: helpers(res.locals.links as Links),
   });
   res.type('html').send(html);

@@ -326,6 +326,41 @@ describe('the console survives its own restart', () => {
       await web.kill();
     });
 
+    it('a call decided between the page being read and its live connection opening is not left showing as pending', async () => {
+      const web = await openConsole({
+        GEMINIFLOW_CONSOLE_SESSION_SECRET: newSecret(),
+        GEMINIFLOW_CONSOLE_POLL_MS: '300',
+      });
+      await stack.startReview('restart-ui/race', { title: 'Raced', body: 'r' });
+      const call = await pendingCall('restart-ui/race');
+      // A second page keeps the live feed polling, and shows when it has seen the decision.
+      const watcher = await browser.newPage();
+      await watcher.goto(`${web.url}/approvals`);
+      await watcher.fill('#token', aliceToken);
+      await watcher.click('form[action="/login"] button[type=submit]');
+      const watched = watcher.locator(`article.call[data-call="${call.callId}"]`);
+      await watched.waitFor();
+      await watcher.waitForSelector('body[data-live-state="ready"]');
+
+      // This page is read, but its live connection is held back until the decision has been seen.
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      await page.route('**/events', async (route) => {
+        await gate;
+        await route.continue();
+      });
+      await page.goto(`${web.url}/approvals`);
+      const card = page.locator(`article.call[data-call="${call.callId}"]`);
+      await card.waitFor();
+      await g.decideApproval('restart-ui/race', { callId: call.callId, kind: 'deny', reason: 'raced', reviewer: 'x' });
+      await watched.waitFor({ state: 'detached', timeout: 30_000 });
+      assert.equal(await card.count(), 1, 'still the page as it was read');
+      open();
+      await card.waitFor({ state: 'detached', timeout: 30_000 });
+      await page.unroute('**/events');
+      await watcher.close();
+    });
+
     it('with nothing typed, a page whose session ended goes to sign in by itself', async () => {
       await stack.startReview('restart-ui/list', { title: 'Listed', body: 'z' });
       const call = await pendingCall('restart-ui/list');

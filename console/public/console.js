@@ -72,7 +72,8 @@
     for (const flash of copy.querySelectorAll('.flash')) flash.remove();
     return copy.outerHTML;
   }
-  let shown = shape(document.getElementById('page'));
+  const pageNow = () => document.getElementById('page');
+  let shown = shape(pageNow());
   const changedText =
     'This page changed elsewhere (another person, the CLI). Reload to see it; what you typed is not sent.';
   let changedElsewhere = false;
@@ -170,13 +171,15 @@
 
   function connect() {
     events = new EventSource(endpoint);
-    events.addEventListener('ready', () => {
+    events.addEventListener('ready', (event) => {
       attempts = 0;
       setState('ready');
       canSend(true);
       say(changedElsewhere ? changedText : '');
-      // The first connection follows the page the server just sent; every later one may have missed changes.
-      if (connected) void refresh().then(settle);
+      // A later connection may have missed changes; the first one only those seen after the server read this page.
+      const changedAt = Number(JSON.parse(event.data || '{}').changedAt) || 0;
+      const readAt = Number(document.body.dataset.readAt) || 0;
+      if (connected || (changedAt >= readAt && pageNow().dataset.posted === undefined)) void refresh().then(settle);
       connected = true;
     });
     events.addEventListener('change', () => void refresh().then(settle));
@@ -199,7 +202,7 @@
   function lost() {
     if (leaving || document.body.dataset.liveState === 'signed-out' || retryTimer) return;
     setState('reconnecting');
-    document.getElementById('page')?.classList.add('stale');
+    pageNow()?.classList.add('stale');
     canSend(false);
     const delay = Math.min(15000, 1000 * 2 ** attempts) * (0.8 + Math.random() * 0.4);
     attempts += 1;
@@ -230,7 +233,7 @@
     setState('signed-out');
     events?.close();
     clearTimeout(retryTimer);
-    document.getElementById('page')?.classList.add('stale');
+    pageNow()?.classList.add('stale');
     canSend(false);
     const link = { href: signInUrl(), text: 'Sign in again' };
     if (document.querySelector('#page form[data-dirty]')) {
