@@ -5,7 +5,9 @@
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import { type DeadLetterEntry, listDeadLetters, readDeadLetter, replayDeadLetter } from '../temporal/dead-letters';
 import {
+  type AgentInput,
   type AgentReply,
+  type AgentResult,
   type AgentState,
   type ApprovalDecision,
   type ApprovalRecord,
@@ -70,6 +72,17 @@ export class GeminiflowClient {
 
   startVideo(input: VideoInput, options: StartOptions) {
     return this.client.workflow.start(generateVideo, { ...this.withQueue(options), args: [input] });
+  }
+
+  /**
+   * Starts an agent: `workflowType` is your agent workflow (one that calls `runAgent(input, yourTools)`), by name, since
+   * its tools live in your workflow code. A tool the workflow's catalog does not have fails the run at once, naming it.
+   */
+  startAgent(workflowType: string, input: AgentInput, options: StartOptions) {
+    return this.client.workflow.start<(input: AgentInput) => Promise<AgentResult>>(workflowType, {
+      ...this.withQueue(options),
+      args: [input],
+    });
   }
 
   /** Waits in Temporal for a job started elsewhere; its events reach the run through the receiver. */

@@ -50,7 +50,11 @@ export function createConsoleApp(opts: {
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use('/static', express.static(path.join(projectRoot, 'console', 'public'), { index: false, fallthrough: false }));
 
-  const sessions = consoleSessions({ secure: (config.publicUrl ?? '').startsWith('https:') });
+  const sessions = consoleSessions({
+    secrets: config.session.secrets,
+    secure: (config.publicUrl ?? '').startsWith('https:'),
+    logger,
+  });
   const live = new LiveFeed(() => consoleSnapshot(geminiflow), config.pollMs, logger);
   const links: Links = {
     namespace: opts.namespace,
@@ -59,9 +63,11 @@ export function createConsoleApp(opts: {
   };
   app.use((_req, res, next) => {
     res.locals.links = links;
+    // Before the page reads anything: its script compares this with when the live feed last saw a change.
+    res.locals.startedAt = Date.now();
     next();
   });
-  app.use(sessions.middleware);
+  app.use(sessions);
   app.use(express.urlencoded({ extended: false, limit: '256kb' }));
 
   app.use(tokenRoutes(config));
@@ -93,9 +99,6 @@ export function createConsoleApp(opts: {
   );
   return {
     app,
-    close: () => {
-      live.close();
-      sessions.close();
-    },
+    close: () => live.close(),
   };
 }

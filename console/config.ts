@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { parseEnv } from '../common/env';
+import { envSchema, parseEnv } from '../common/env';
 import { SetupError } from '../common/errors';
+import { defaultSecretFile, parseSecrets, SessionSecrets, secretsFromFile } from './session-secret';
 
 /** How reviewers prove who they are. */
 export type ConsoleAuth =
@@ -23,9 +24,11 @@ export interface ConsoleConfig {
   loginLimit: { max: number; windowMs: number };
   /** How often the live feed looks for changes while a page is open. */
   pollMs: number;
+  /** What seals the session cookies, so sessions survive a restart of the console; `generated` on first local use. */
+  session: { secrets: SessionSecrets; generated: boolean };
 }
 
-const envSchema = z.object({
+const consoleEnv = envSchema({
   GEMINIFLOW_CONSOLE_HOST: z.string().min(1).default('127.0.0.1'),
   GEMINIFLOW_CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   GEMINIFLOW_CONSOLE_TOKENS: z.string().optional(),
@@ -37,7 +40,26 @@ const envSchema = z.object({
   GEMINIFLOW_TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
   GEMINIFLOW_CONSOLE_LOGIN_LIMIT: z.coerce.number().int().min(1).default(10),
   GEMINIFLOW_CONSOLE_POLL_MS: z.coerce.number().int().min(200).max(60_000).default(1000),
+  GEMINIFLOW_CONSOLE_SESSION_SECRET: z.string().optional(),
+  GEMINIFLOW_CONSOLE_SESSION_SECRET_FILE: z.string().optional(),
 });
+
+/**
+ * GEMINIFLOW_CONSOLE_SESSION_SECRET when set (every replica of the console needs the same one); otherwise the secret
+ * kept in GEMINIFLOW_CONSOLE_SESSION_SECRET_FILE (default: the user's state folder), made there on first use.
+ */
+function sessionSecrets(c: z.output<typeof consoleEnv>, env: NodeJS.ProcessEnv): ConsoleConfig['session'] {
+  if (c.GEMINIFLOW_CONSOLE_SESSION_SECRET) {
+    const name = 'GEMINIFLOW_CONSOLE_SESSION_SECRET';
+    return {
+      secrets: new SessionSecrets(parseSecrets(c.GEMINIFLOW_CONSOLE_SESSION_SECRET, name), name),
+      generated: false,
+    };
+  }
+  const file = c.GEMINIFLOW_CONSOLE_SESSION_SECRET_FILE ?? defaultSecretFile(env);
+  const { secrets, generated } = secretsFromFile(file, 'GEMINIFLOW_CONSOLE_SESSION_SECRET_FILE');
+  return { secrets: new SessionSecrets(secrets, file), generated };
+}
 
 export const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
@@ -89,7 +111,7 @@ const noAuth =
 
 /** The console's settings from the environment, checked once; a missing authentication setting refuses the start. */
 export function consoleConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
-  const c = parseEnv(envSchema, env, 'console settings');
+  const c = parseEnv(consoleEnv, env, 'console settings');
   if (c.GEMINIFLOW_CONSOLE_TOKENS && c.GEMINIFLOW_CONSOLE_TRUSTED_USER_HEADER) {
     throw new SetupError('set GEMINIFLOW_CONSOLE_TOKENS or GEMINIFLOW_CONSOLE_TRUSTED_USER_HEADER, not both');
   }
@@ -113,5 +135,6 @@ export function consoleConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Cons
     temporalUiUrl: c.GEMINIFLOW_TEMPORAL_UI_URL,
     loginLimit: { max: c.GEMINIFLOW_CONSOLE_LOGIN_LIMIT, windowMs: 15 * 60_000 },
     pollMs: c.GEMINIFLOW_CONSOLE_POLL_MS,
+    session: sessionSecrets(c, env),
   };
 }

@@ -23,13 +23,19 @@ export async function consoleSnapshot(g: GeminiflowClient): Promise<string> {
 
 /**
  * Server-sent events for open pages: while at least one page listens, the state is read every `pollMs`; when it
- * changes, every page is told (`change`) and fetches itself again. One poller serves every page.
+ * changes, every page is told (`change`) and fetches itself again. One poller serves every page. `ready` tells a page
+ * that the feed follows the state for it (after it connects, and after Temporal answers again) and when the state was
+ * last seen to change (`changedAt`): a page read before that reads itself again, since the change may have come
+ * between its reading and its connection.
  */
 export class LiveFeed {
   private readonly pages = new Set<Response>();
   private polling = false;
   private heartbeat?: NodeJS.Timeout;
   private last?: string;
+  /** When the poller last saw the state differ from its previous reading (ms), or first read it. */
+  private changedAt = 0;
+  private failing = false;
   private closed = false;
 
   constructor(
@@ -45,7 +51,7 @@ export class LiveFeed {
     res.flushHeaders();
     res.write('retry: 2000\n\n');
     this.pages.add(res);
-    if (this.last !== undefined) res.write('event: ready\ndata: {}\n\n');
+    if (this.last !== undefined) res.write(`event: ready\ndata: ${JSON.stringify({ changedAt: this.changedAt })}\n\n`);
     req.on('close', () => this.pages.delete(res));
     this.startPolling();
   };
@@ -68,11 +74,16 @@ export class LiveFeed {
     while (this.pages.size > 0 && !this.closed) {
       try {
         const now = await this.snapshot();
-        if (this.last === undefined) this.send('ready', {});
-        else if (now !== this.last) this.send('change', { at: new Date().toISOString() });
+        if (now !== this.last) this.changedAt = Date.now();
+        // After a failed reading every page reads itself again: what changed meanwhile may not differ from `last`.
+        if (this.last === undefined || this.failing) this.send('ready', { changedAt: this.changedAt });
+        else if (now !== this.last) this.send('change', { at: new Date(this.changedAt).toISOString() });
         this.last = now;
+        this.failing = false;
       } catch (err) {
-        this.logger.warn({ err: (err as Error).message }, 'console: reading the state for live updates failed');
+        if (!this.failing)
+          this.logger.warn({ err: (err as Error).message }, 'console: reading the state for live updates failed');
+        this.failing = true;
         this.send('unavailable', { reason: 'Temporal did not answer' });
       }
       await new Promise((resolve) => setTimeout(resolve, this.pollMs).unref());
@@ -80,6 +91,7 @@ export class LiveFeed {
     clearInterval(this.heartbeat);
     this.polling = false;
     this.last = undefined;
+    this.failing = false;
   }
 
   close(): void {

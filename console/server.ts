@@ -35,7 +35,14 @@ export async function startConsole(opts: {
     throw err;
   }
   const { url } = listening;
-  logger.info({ url, auth: opts.config.auth.kind }, 'console listening');
+  const { session } = opts.config;
+  logger.info({ url, auth: opts.config.auth.kind, sessionSecret: session.secrets.source }, 'console listening');
+  if (session.generated) {
+    logger.info(
+      { file: session.secrets.source },
+      'console: made a session secret for local use and kept it in this file; give every replica the same GEMINIFLOW_CONSOLE_SESSION_SECRET instead in production',
+    );
+  }
   return {
     url,
     stop: async () => {

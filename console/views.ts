@@ -47,6 +47,8 @@ export function render(req: Request, res: Response, view: string, data: Record<s
     csrfToken: req.session ? csrf.generateToken(req) : '',
     flash,
     path: req.path,
+    posted: req.method === 'POST',
+    startedAt: res.locals.startedAt as number,
     h: helpers(res.locals.links as Links),
   });
   res.type('html').send(html);

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { type Command, Option } from 'commander';
 import type { ApprovalDecision, PendingApprovalOfRun } from '../../workflows';
+import { argumentsColumn, outcomeColumn } from '../audit-columns';
 import { examples, jsonOption } from '../help';
 import { print, printJson, printTable, readJsonArgument, UsageError, when } from '../output';
 import { withGeminiflow } from '../session';
@@ -165,7 +166,7 @@ export function registerApprovals(program: Command): void {
     program
       .command('log')
       .description(
-        "a run's audit record: every call that needed a person, who decided what and when, what the tool did",
+        "a run's audit record: every call that needed a person, who decided what and when, what the tool did, the arguments proposed and (for an edit) what changed",
       )
       .argument('<workflowId>')
       .addOption(jsonOption()),
@@ -174,7 +175,7 @@ export function registerApprovals(program: Command): void {
     const log = await withGeminiflow(cmd, (g) => g.approvalLog(workflowId));
     if (o.json) return printJson(log);
     printTable(
-      ['CALL', 'TOOL', 'STATUS', 'REVIEWER', 'DECIDED', 'REASON', 'OUTCOME'],
+      ['CALL', 'TOOL', 'STATUS', 'REVIEWER', 'DECIDED', 'REASON', 'OUTCOME', 'ARGUMENTS'],
       log.map((r) => [
         r.callId,
         r.tool,
@@ -182,7 +183,8 @@ export function registerApprovals(program: Command): void {
         r.reviewer ?? '-',
         r.decidedAt ?? '-',
         r.reason ?? '-',
-        r.outcome ? (r.outcome.isError ? `error: ${short(r.outcome.error)}` : short(r.outcome.result, 40)) : '-',
+        outcomeColumn(r),
+        argumentsColumn(r),
       ]),
     );
     print(`${log.length} call(s)`);

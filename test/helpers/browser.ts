@@ -1,7 +1,8 @@
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { projectRoot } from '../../common/paths';
 import { testTmpDir } from './temporal';
 
@@ -30,4 +31,11 @@ export async function launchChromium(): Promise<BrowserContext> {
       '--disable-sync',
     ],
   });
+}
+
+/** A full-page screenshot under GEMINIFLOW_SCREENSHOTS_DIR (docs/images, to refresh the docs) or a scratch folder. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const file = path.join(process.env.GEMINIFLOW_SCREENSHOTS_DIR ?? testTmpDir(), name);
+  await page.screenshot({ path: file, fullPage: true });
+  assert.ok(fs.statSync(file).size > 10_000, `${name} is an empty screenshot`);
 }

@@ -108,18 +108,31 @@ export function killChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** A worker process; with `captureOutput`, what it writes is kept (`output()`) as well as passed on. */
 export function spawnWorkerProcess(
   env: Record<string, string>,
   script = path.join(projectRoot, 'example', 'worker.ts'),
-): { child: ChildProcess; kill(): Promise<void> } {
+  opts: { captureOutput?: boolean } = {},
+): { child: ChildProcess; kill(): Promise<void>; output(): string } {
   const bundle = process.env.GEMINIFLOW_TEST_WORKFLOW_BUNDLE;
   const args = script.endsWith(path.join('example', 'worker.ts')) && bundle ? ['--workflow-bundle', bundle] : [];
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: projectRoot,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', opts.captureOutput ? 'pipe' : 'inherit', opts.captureOutput ? 'pipe' : 'inherit'],
   });
-  return { child, kill: () => killChild(child) };
+  let output = '';
+  if (opts.captureOutput) {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      process.stdout.write(chunk);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      process.stderr.write(chunk);
+    });
+  }
+  return { child, kill: () => killChild(child), output: () => output };
 }
 
 /**
