@@ -1,12 +1,12 @@
 /**
  * geminiflow/workflow: everything workflow-safe. Start and wait for Gemini jobs from your own workflows, fan out
  * thousands of them, run agents with your tools, and the messages and types to talk to them. Its exports are listed
- * one by one and recorded in docs/api/workflow.api.md; anything else in this folder is internal.
+ * one by one (the job workflows and their types, fan-outs, waits, agents and their messages, and from contract/ what
+ * every part shares) and recorded in docs/api/workflow.api.md; anything else in this folder is internal.
  *
  * @packageDocumentation
  */
 
-// What every part shares: tools, approvals, events, fan-out results, search attributes, failure names, models.
 export {
   type ApprovalDecision,
   type ApprovalDecisionBase,
@@ -70,7 +70,6 @@ export {
   type ToolSpec,
   toolRegistry,
 } from '../contract';
-// Agents with your tools, and the messages that talk to them.
 export type { ApprovalsCarryOver } from './agent/approvals';
 export {
   agentStateQuery,
@@ -83,13 +82,11 @@ export {
 export { runAgent } from './agent/run-agent';
 export type { TranscriptCarryOver, TranscriptEntry } from './agent/transcript';
 export type { AgentCarryOver, AgentInput, AgentPhase, AgentReply, AgentResult, AgentState } from './agent/types';
-// Waiting for Gemini in your own workflows, and the failures a job's end becomes.
 export {
   type BackgroundInteractionWait,
   type FinishedInteraction,
   runBackgroundInteraction,
 } from './background-interaction';
-// The job workflows geminiflow hosts: run them as children of your workflows, or start them from a client.
 export {
   type BatchEnded,
   type BatchInput,
@@ -99,7 +96,6 @@ export {
   batchPrompts,
 } from './batch';
 export { type DeepResearchInput, type DeepResearchResult, deepResearch } from './deep-research';
-// Fan-outs: one child workflow per item, thousands of them, with their progress.
 export { itemWorkflowId } from './fan-out/children';
 export { type FanOutOptions, fanOut, job } from './fan-out/fan-out';
 export type { FanOutSettings } from './fan-out/fan-out-jobs';
