@@ -200,14 +200,17 @@ if (require.main === module) {
   const reports = apiReports({ update });
   let failed = false;
   for (const r of reports) {
-    for (const p of r.problems) process.stderr.write(`${r.entry}: ${p}\n`);
+    for (const p of r.problems) process.stderr.write(`geminiflow/${r.entry}: ${p}\n`);
+    if (r.problems.length) failed = true;
     if (r.changed) {
       failed = true;
       process.stderr.write(`geminiflow/${r.entry}: the exports differ from ${r.file}:\n${r.diff.join('\n')}\n`);
     } else process.stdout.write(`geminiflow/${r.entry}: ${update ? 'written to' : 'matches'} ${r.file}\n`);
   }
   if (failed) {
-    process.stderr.write(`Review the change, then run \`${updateCommand}\` and commit docs/api/.\n`);
+    if (reports.some((r) => r.changed)) {
+      process.stderr.write(`Review the change, then run \`${updateCommand}\` and commit docs/api/.\n`);
+    }
     process.exit(1);
   }
 }
