@@ -1,6 +1,8 @@
 /**
  * geminiflow/client: typed helpers for the code that starts geminiflow workflows and talks to them (a web app, a
- * script, an approval page).
+ * script, an approval page). Its exports are listed one by one and recorded in docs/api/client.api.md.
+ *
+ * @packageDocumentation
  */
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import { type DeadLetterEntry, listDeadLetters, readDeadLetter, replayDeadLetter } from '../temporal/dead-letters';
@@ -37,7 +39,7 @@ import { fanOutProgress } from './fan-outs';
 import { type ListRunsOptions, listRuns, type RunStatus, type RunSummary, runResult, runStatus } from './runs';
 
 export type { DeadLetterReason, DeadLetterRecord } from '../contract';
-export { type DeadLetterEntry, ReplayError } from '../temporal/dead-letters';
+export { type DeadLetterEntry, type DeadLetterSummary, ReplayError } from '../temporal/dead-letters';
 export type { FanOutSummary } from './fan-outs';
 export {
   InvalidRunFilterError,
@@ -143,7 +145,7 @@ export class GeminiflowClient {
   /**
    * Decides a pending call (approve, edit, deny, answer) and resolves with what was decided. A decision the run refuses
    * (unknown, stale or repeated call, a kind the tool does not allow, edited arguments that do not fit) rejects with
-   * ApprovalRefused, whose message is the reason.
+   * ApprovalRefusedError, whose message is the reason.
    */
   decideApproval(agentWorkflowId: string, decision: ApprovalDecision): Promise<DecidedApproval> {
     return decideApproval(this.client, agentWorkflowId, decision);
@@ -177,6 +179,7 @@ export class GeminiflowClient {
   }
 }
 
+export type { TemporalSettings } from '../temporal/settings';
 export type {
   ApprovalDecision,
   ApprovalRecord,
@@ -187,7 +190,7 @@ export type {
   PendingApproval,
   PendingApprovalOfRun,
 } from '../workflows';
-export { ApprovalRefused, type PendingApprovalFilter, pendingApprovalsVisibilityQuery } from './approvals';
+export { ApprovalRefusedError, InvalidApprovalFilterError, type PendingApprovalFilter } from './approvals';
 
 /**
  * A GeminiflowClient on the Temporal server the environment names (a profile of Temporal's config file, overridden by
