@@ -18,7 +18,8 @@ import { call, model } from './helpers/emulated-model';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { type NotificationListener, startNotificationListener } from './helpers/notification-listener';
-import { spawnWorkerProcess, uniqueTaskQueue } from './helpers/temporal';
+import { spawnWorkerProcess } from './helpers/processes';
+import { uniqueTaskQueue } from './helpers/temporal';
 
 type Agent = typeof agentWorkflow;
 const consoleUrl = 'https://console.example.com/ops';

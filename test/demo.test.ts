@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { projectRoot } from '../common/paths';
+import { exitOf, startProcess } from './helpers/processes';
 import { testTmpDir } from './helpers/temporal';
 
 const demo = path.join(projectRoot, 'example', 'cli.ts');
@@ -16,33 +16,22 @@ const demoEnv = (queue: string) => ({
   GEMINIFLOW_CONSOLE_TOKENS: '',
 });
 
-/** `npm run demo` without a terminal: stdin and stdout are pipes. */
-function runDemo(args: string[]): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', demo, 'demo', ...args], {
-      cwd: projectRoot,
-      env: demoEnv('demo'),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (out += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.on('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, out });
-    });
+/** `npm run demo` without a terminal: stdout and stderr are pipes. */
+async function runDemo(args: string[]): Promise<{ status: number | string; out: string }> {
+  const demoProcess = startProcess(process.execPath, ['--import', 'tsx', demo, 'demo', ...args], {
+    env: demoEnv('demo'),
   });
+  return { status: await exitOf(demoProcess, 240_000), out: demoProcess.output() };
 }
 
 /**
  * The same demo at a terminal: Python's pty module gives it a pseudo-terminal (isatty is true, as for a person) and
  * answers each prompt once it appears: `steps` are [what the screen must show, what to type].
  */
-function runDemoAtTerminal(
+async function runDemoAtTerminal(
   args: string[],
   steps: [RegExp, string][],
-): Promise<{ status: number | null; screen: string }> {
+): Promise<{ status: number | string; screen: string }> {
   const driver = `
 import os, pty, re, select, sys, json
 steps = json.loads(sys.argv[1])
@@ -70,20 +59,14 @@ _, status = os.waitpid(pid, 0)
 sys.exit(os.waitstatus_to_exitcode(status))
 `;
   const script = JSON.stringify(steps.map(([pattern, keys]) => [pattern.source, keys]));
-  return new Promise((resolve) => {
-    const child = spawn('python3', ['-c', driver, script, process.execPath, '--import', 'tsx', demo, 'demo', ...args], {
-      cwd: projectRoot,
+  const terminal = startProcess(
+    'python3',
+    ['-c', driver, script, process.execPath, '--import', 'tsx', demo, 'demo', ...args],
+    {
       env: demoEnv('demo-tty'),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let screen = '';
-    child.stdout.on('data', (d: Buffer) => (screen += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.on('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, screen });
-    });
-  });
+    },
+  );
+  return { status: await exitOf(terminal, 240_000), screen: terminal.output() };
 }
 
 describe('npm run demo (the main job)', () => {

