@@ -15,7 +15,8 @@ import { type Links, render } from './views';
 
 export interface ConsoleApp {
   app: express.Express;
-  close(): void;
+  /** Ends the live streams and resolves once their last reading of Temporal has finished. */
+  close(): Promise<void>;
 }
 
 /**
@@ -93,9 +94,9 @@ export function createConsoleApp(opts: {
   );
   return {
     app,
-    close: () => {
-      live.close();
+    close: async () => {
       sessions.close();
+      await live.close();
     },
   };
 }

@@ -28,9 +28,13 @@ export async function consoleSnapshot(g: GeminiflowClient): Promise<string> {
 export class LiveFeed {
   private readonly pages = new Set<Response>();
   private polling = false;
+  /** The latest poll loop, awaited on close. */
+  private loop?: Promise<void>;
   private heartbeat?: NodeJS.Timeout;
   private last?: string;
   private closed = false;
+  /** Ends the pause between two readings early (on close). */
+  private wake?: (value?: unknown) => void;
 
   constructor(
     private readonly snapshot: () => Promise<string>,
@@ -56,11 +60,11 @@ export class LiveFeed {
 
   private startPolling(): void {
     if (this.polling || this.closed) return;
-    this.polling = true;
     this.heartbeat = setInterval(() => {
       for (const page of this.pages) page.write(': keep-alive\n\n');
     }, 15_000);
-    void this.poll();
+    this.polling = true;
+    this.loop = this.poll();
   }
 
   /** Runs while pages listen; the check and the stop happen without an await between them, so one loop runs at most. */
@@ -75,16 +79,22 @@ export class LiveFeed {
         this.logger.warn({ err: (err as Error).message }, 'console: reading the state for live updates failed');
         this.send('unavailable', { reason: 'Temporal did not answer' });
       }
-      await new Promise((resolve) => setTimeout(resolve, this.pollMs).unref());
+      await new Promise((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, this.pollMs).unref();
+      });
     }
     clearInterval(this.heartbeat);
     this.polling = false;
     this.last = undefined;
   }
 
-  close(): void {
+  /** Ends every page's stream and resolves once a reading in progress has finished: nothing runs after it. */
+  async close(): Promise<void> {
     this.closed = true;
     for (const page of this.pages) page.end();
     this.pages.clear();
+    this.wake?.();
+    await this.loop;
   }
 }
