@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import type { TestEvent } from 'node:test/reporters';
 import { inspect } from 'node:util';
-import { duration, fileEnv, lingerMs } from './bounds';
+import { duration, type FileReport, fileEnv, lingerMs } from './bounds';
 
 /**
  * A reporter that runs inside a test file's process (run-files.ts adds it beside `spec`) and ends the file with a
@@ -12,7 +12,7 @@ import { duration, fileEnv, lingerMs } from './bounds';
  *   process, a timer) outlived it; the file fails after `lingerMs`, naming what is still open;
  * - the file is still running at its bound: it fails, naming the test (or the suite whose hooks) it is in.
  * Its timers never keep the process alive themselves. Ending the process early loses `spec`'s closing list of
- * failures, so the guard prints the failures it saw. The reason also goes to the file the runner reads.
+ * failures, so the guard prints the failures it saw. What it counted, and the reason, go to the file the runner reads.
  */
 export default async function* fileGuard(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {
   const file = process.env[fileEnv.file] ?? process.argv[1] ?? 'this file';
@@ -20,13 +20,14 @@ export default async function* fileGuard(source: AsyncIterable<TestEvent>): Asyn
   /** The test or suite being run at each depth: `running[0]` is top-level. */
   const running: string[] = [];
   const failures: string[] = [];
+  const result: FileReport = { passed: 0, failed: 0, skipped: 0 };
   let topLevel = 0;
   let linger: NodeJS.Timeout | undefined;
+  const resultFile = process.env[fileEnv.resultFile];
+  if (resultFile) process.once('exit', () => fs.writeFileSync(resultFile, JSON.stringify(result)));
   const fail = (reason: string): never => {
-    const message = `${reason}. Still open: ${openResources()}. A test must stop what it starts (in finally or after).`;
-    const reasonFile = process.env[fileEnv.reasonFile];
-    if (reasonFile) fs.writeFileSync(reasonFile, message);
-    process.stderr.write(`\n${failures.join('\n')}\n✖ ${file}: ${message}\n`);
+    result.reason = `${reason}. Still open: ${openResources()}. A test must stop what it starts (in finally or after).`;
+    process.stderr.write(`\n${failures.join('\n')}\n✖ ${file}: ${result.reason}\n`);
     process.exit(1);
   };
 
@@ -53,7 +54,11 @@ export default async function* fileGuard(source: AsyncIterable<TestEvent>): Asyn
           lingerMs,
         ).unref();
       }
+    } else if (event.type === 'test:pass' && event.data.details.type !== 'suite') {
+      if (event.data.skip || event.data.todo) result.skipped++;
+      else result.passed++;
     } else if (event.type === 'test:fail') {
+      if (event.data.details.type !== 'suite') result.failed++;
       const error = event.data.details.error as Error & { failureType?: string; cause?: unknown };
       if (error.failureType !== 'subtestsFailed') {
         const timedOut = error.failureType === 'testTimeoutFailure';

@@ -2,13 +2,15 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../common/paths';
-import { duration, fileBoundMs, fileEnv, lingerMs, testTimeoutMs } from './bounds';
+import { duration, type FileReport, fileBoundMs, fileEnv, lingerMs, testTimeoutMs } from './bounds';
 import { groupLeftovers, killGroup } from './process-group';
 
 export interface FileResult {
   file: string;
   passed: boolean;
   ms: number;
+  /** Its tests by outcome, as its guard counted them (absent when the process could not report). */
+  tests?: Omit<FileReport, 'reason'>;
   /** Why it failed, when the runner knows more than the test output says. */
   reason?: string;
 }
@@ -51,7 +53,7 @@ async function runFile(
   opts: RunOptions & { stream: boolean; write: (text: string) => void },
 ): Promise<FileResult> {
   const boundMs = fileBoundMs(file);
-  const reasonFile = path.join(opts.workDir, `file-${index}.reason`);
+  const resultFile = path.join(opts.workDir, `file-${index}.json`);
   const started = Date.now();
   if (opts.stream) opts.write(`\n▶ ${file}\n`);
   const child = spawn(
@@ -75,7 +77,7 @@ async function runFile(
         ...opts.env,
         [fileEnv.file]: file,
         [fileEnv.boundMs]: String(boundMs),
-        [fileEnv.reasonFile]: reasonFile,
+        [fileEnv.resultFile]: resultFile,
       },
     },
   );
@@ -101,9 +103,12 @@ async function runFile(
   clearTimeout(hardStop);
   opts.signal?.removeEventListener('abort', onAbort);
 
+  const report = fs.existsSync(resultFile)
+    ? (JSON.parse(fs.readFileSync(resultFile, 'utf8')) as FileReport)
+    : undefined;
   const reasons: string[] = [];
   if (killedWhy) reasons.push(killedWhy);
-  else if (fs.existsSync(reasonFile)) reasons.push(fs.readFileSync(reasonFile, 'utf8'));
+  else if (report?.reason) reasons.push(report.reason);
   else if (code !== 0) reasons.push(signal ? `ended by ${signal}` : 'a test failed (above)');
   const leftovers = child.pid ? await groupLeftovers(child.pid, 5_000) : [];
   if (leftovers.length) {
@@ -114,6 +119,7 @@ async function runFile(
     file,
     passed: reasons.length === 0,
     ms: Date.now() - started,
+    tests: report && { passed: report.passed, failed: report.failed, skipped: report.skipped },
     reason: reasons.join('; ') || undefined,
   };
   if (!opts.stream) opts.write(`\n▶ ${file}\n${output}`);
@@ -126,13 +132,16 @@ const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
 /** One line per file, slowest first, with how much of its bound it used; failures with their reason. */
 export function summary(results: FileResult[]): string {
   const failed = results.filter((r) => !r.passed);
+  const count = (outcome: 'passed' | 'failed' | 'skipped') =>
+    results.reduce((n, r) => n + (r.tests?.[outcome] ?? 0), 0);
+  const skipped = count('skipped');
   const lines = [
-    `\n${results.length - failed.length} of ${results.length} test files passed`,
+    `\n${results.length - failed.length} of ${results.length} test files passed; tests: ${count('passed')} passed, ${count('failed')} failed${skipped ? `, ${skipped} skipped` : ''}`,
     ...[...results]
       .sort((a, b) => b.ms - a.ms)
       .map(
         (r) =>
-          `  ${r.passed ? '✔' : '✖'} ${r.file.padEnd(42)} ${secs(r.ms).padStart(7)}  ${String(Math.round((100 * r.ms) / fileBoundMs(r.file))).padStart(3)}% of its bound`,
+          `  ${r.passed ? '✔' : '✖'} ${r.file.padEnd(42)} ${secs(r.ms).padStart(7)}  ${String(Math.round((100 * r.ms) / fileBoundMs(r.file))).padStart(3)}% of its bound  ${r.tests ? `${r.tests.passed}/${r.tests.passed + r.tests.failed + r.tests.skipped} tests` : ''}`,
       ),
     ...failed.map((r) => `✖ ${r.file}: ${r.reason}`),
   ];
