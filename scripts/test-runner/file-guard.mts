@@ -26,7 +26,7 @@ export default async function* fileGuard(source: AsyncIterable<TestEvent>): Asyn
   const resultFile = process.env[fileEnv.resultFile];
   if (resultFile) process.once('exit', () => fs.writeFileSync(resultFile, JSON.stringify(result)));
   const fail = (reason: string): never => {
-    result.reason = `${reason}. Still open: ${openResources()}. A test must stop what it starts (in finally or after).`;
+    result.reason = `${reason}. Still open: ${openResources()}.`;
     process.stderr.write(`\n${failures.join('\n')}\n✖ ${file}: ${result.reason}\n`);
     process.exit(1);
   };
@@ -50,7 +50,11 @@ export default async function* fileGuard(source: AsyncIterable<TestEvent>): Asyn
       if (event.data.nesting === 0 && --topLevel === 0) {
         clearTimeout(linger);
         linger = setTimeout(
-          () => fail(`every test ended ${duration(lingerMs)} ago, but the process is still running`),
+          () =>
+            fail(
+              `every test ended ${duration(lingerMs)} ago, but the process is still running: a test did not stop ` +
+                'what it started (stop it in finally or after)',
+            ),
           lingerMs,
         ).unref();
       }
