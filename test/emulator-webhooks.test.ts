@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { describe, it } from 'node:test';
+import { type Listening, listen } from '../common/listen';
 import { geminiEventTypes } from '../contract';
 import type { CapturedRequest } from '../emulator';
 import {
@@ -259,18 +259,21 @@ describe('emulator webhooks: registered (Standard Webhooks v1)', () => {
     const f = await emulatorFixture({ deliveryTimeoutMs: 200 });
     const hanging: http.ServerResponse[] = [];
     let first = true;
-    const slow = http.createServer((_req, res) => {
-      if (first) {
-        first = false;
-        hanging.push(res); // never answered: the emulator must give up on it after deliveryTimeoutMs
-      } else {
-        res.statusCode = 200;
-        res.end();
-      }
-    });
-    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    let slow: Listening | undefined;
     try {
-      const uri = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/`;
+      slow = await listen(
+        (_req, res) => {
+          if (first) {
+            first = false;
+            hanging.push(res); // never answered: the emulator must give up on it after deliveryTimeoutMs
+          } else {
+            res.statusCode = 200;
+            res.end();
+          }
+        },
+        { what: 'slow listener' },
+      );
+      const uri = `${slow.url}/`;
       await f.ai.webhooks.create({ uri, subscribed_events: ['interaction.completed'] });
       const it1 = await f.ai.interactions.create({ model: 'm', input: 'slow receiver' });
       await f.emu.control.idle();
@@ -282,9 +285,7 @@ describe('emulator webhooks: registered (Standard Webhooks v1)', () => {
       );
       assert.ok(d.attempts[0].durationMs >= 190 && d.attempts[0].durationMs < 2_000);
     } finally {
-      for (const res of hanging) res.destroy();
-      slow.closeAllConnections();
-      await new Promise((resolve) => slow.close(resolve));
+      await slow?.close();
       await f.close();
     }
   });

