@@ -178,9 +178,9 @@ const lowestTemporal = manifest.peerDependencies['@temporalio/worker']!.replace(
 const lowestGenai = manifest.peerDependencies['@google/genai']!.replace(/^\^/, '');
 const matrix: MatrixEntry[] = [
   { type: 'module', temporal: lowestTemporal, genai: lowestGenai, typescript: '~5.9.3' },
-  { type: 'commonjs', temporal: lowestTemporal, genai: '3.3.0', typescript: '~5.9.3' },
+  { type: 'commonjs', temporal: lowestTemporal, genai: '3.6.1', typescript: '~5.9.3' },
   { type: undefined, temporal: '1.24.0', genai: lowestGenai, typescript: 'latest' },
-  { type: 'module', temporal: '1.24.0', genai: '3.3.0', typescript: 'latest' },
+  { type: 'module', temporal: '1.24.0', genai: '3.6.1', typescript: 'latest' },
 ];
 
 /** The guide's files for a project of this module type: an ES module has no `require.resolve`. */
