@@ -69,6 +69,41 @@ export const scenarios: HistoryScenario[] = [
       return settled(handle);
     },
   },
+  // The interaction statuses of SDK 3.6: a stopped-short end read back with its partial output (patch
+  // interaction-stopped-short), a continuation that stalls (patch interaction-continuation-stall), a status unknown
+  // to geminiflow.
+  {
+    name: 'deep-research-budget-exceeded',
+    async run(ctx) {
+      ctx.emulator.control.model.setDurations({ deepResearchMs: 1500 });
+      ctx.emulator.control.model.setStatusEvents('status');
+      return settled(await start.deepResearch(ctx, 'everything at once [[end budget_exceeded]]'));
+    },
+  },
+  {
+    name: 'deep-research-stalled',
+    async run(ctx) {
+      ctx.emulator.control.model.setDurations({ deepResearchMs: 1500 });
+      ctx.emulator.control.model.setStatusEvents('status');
+      return settled(
+        await start.deepResearch(ctx, 'a long decode [[end requires_continuation]]', {
+          wait: { reconcileAfter: '1s', reconcileMax: '2s' },
+        }),
+      );
+    },
+  },
+  {
+    name: 'deep-research-unknown-status',
+    async run(ctx) {
+      ctx.emulator.control.model.setDurations({ deepResearchMs: 1500 });
+      ctx.emulator.control.model.setStatusEvents('none');
+      return settled(
+        await start.deepResearch(ctx, 'something new [[end paused_for_review]]', {
+          wait: { reconcileAfter: '1s', reconcileMax: '2s' },
+        }),
+      );
+    },
+  },
   {
     name: 'batch-succeeded',
     async run(ctx) {
