@@ -146,6 +146,8 @@ function fixCommand(
   resolved: (name: string) => PackageCopy | undefined,
   doubled: DoubledPackage[],
 ): string {
+  // Copies of one version are npm's to merge.
+  if (doubled.every((d) => new Set(d.copies.map((c) => c.version)).size === 1)) return 'npm dedupe';
   const own = readManifest(projectDir);
   const declared = { ...own.devDependencies, ...own.dependencies };
   const installs: string[] = [];
@@ -188,13 +190,21 @@ function mostCommon(values: string[]): string | undefined {
   return [...counts].sort((a, b) => b[1] - a[1] || compareVersions(a[0], b[0]))[0]?.[0];
 }
 
-/** The doubled packages in one sentence: each copy's version, place and users. */
+/** The doubled packages in one sentence: per version, who uses it and where it is installed. */
 export function describeDoubled(doubled: DoubledPackage[]): string {
   return doubled
-    .map(
-      (d) =>
-        `${d.copies.length} copies of ${d.name}: ` +
-        d.copies.map((c) => `${c.version} (${c.dir}, for ${c.usedBy.join(', ')})`).join(' and '),
-    )
+    .map((d) => {
+      const versions = [...new Set(d.copies.map((c) => c.version))].sort(compareVersions);
+      const each = versions.map((v) => {
+        const copies = d.copies.filter((c) => c.version === v);
+        const users = [...new Set(copies.flatMap((c) => c.usedBy))].join(', ');
+        const where =
+          copies.length > 1
+            ? `${copies.length} copies: ${copies[0]!.dir} and ${copies.length - 1} more`
+            : copies[0]!.dir;
+        return `${v} for ${users} (${where})`;
+      });
+      return `${d.copies.length} copies of ${d.name}: ${each.join(' and ')}`;
+    })
     .join('; ');
 }

@@ -71,10 +71,24 @@ function temporalPackages(version: string, prefix = 'node_modules'): Record<stri
 describe('geminiflow doctor on the dependencies of a project', () => {
   const geminiflowPeers = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).peerDependencies;
   const pinned = ['client', 'worker', 'workflow', 'activity'];
+  /**
+   * A project as npm lays it out (seen in test/package.test.ts's real install): the packages it pins at 1.23.0; the
+   * peers it did not pin (plugin, envconfig, common, proto) at their newest, 1.24.0, on top; and so a 1.23.0 copy of
+   * common and proto under each pinned package.
+   */
   const project = (pins: string[]) => {
     const dir = testTmpDir();
-    const { plugin: _p, envconfig: _e, ...at23 } = temporalPackages('1.23.0');
+    const at23 = temporalPackages('1.23.0');
     const at24 = temporalPackages('1.24.0');
+    const tree = { ...at24 };
+    for (const name of pins) {
+      tree[`node_modules/@temporalio/${name}`] = at23[`node_modules/@temporalio/${name}`]!;
+      if (pins.includes('common')) continue;
+      for (const dep of ['common', 'proto']) {
+        tree[`node_modules/@temporalio/${name}/node_modules/@temporalio/${dep}`] =
+          at23[`node_modules/@temporalio/${dep}`]!;
+      }
+    }
     writeTree(dir, {
       '.': {
         name: 'orders-app',
@@ -86,18 +100,7 @@ describe('geminiflow doctor on the dependencies of a project', () => {
       },
       'node_modules/geminiflow': { name: 'geminiflow', version: '0.1.0', peerDependencies: geminiflowPeers },
       'node_modules/@google/genai': { name: '@google/genai', version: '3.6.1' },
-      ...at23,
-      // What npm adds for the peers the project did not pin: the newest, whose common is 1.24.0, nested.
-      ...(pins.includes('plugin')
-        ? temporalPackages('1.23.0')
-        : {
-            'node_modules/@temporalio/plugin': at24['node_modules/@temporalio/plugin']!,
-            'node_modules/@temporalio/envconfig': at24['node_modules/@temporalio/envconfig']!,
-            'node_modules/@temporalio/envconfig/node_modules/@temporalio/common':
-              at24['node_modules/@temporalio/common']!,
-            'node_modules/@temporalio/envconfig/node_modules/@temporalio/proto':
-              at24['node_modules/@temporalio/proto']!,
-          }),
+      ...tree,
     });
     return dir;
   };
@@ -109,21 +112,55 @@ describe('geminiflow doctor on the dependencies of a project', () => {
     return (JSON.parse(run.stdout) as DoctorReport).checks.find((c) => c.check === 'dependencies')!;
   };
 
-  it('names both copies of @temporalio/common a partly pinned project holds, and the one command that fixes it', async () => {
+  it('names the copies of @temporalio/common a partly pinned project holds, and the one command that fixes it', async () => {
     const check = await doctor(project(pinned));
     assert.equal(check.status, 'fail');
     assert.match(
       check.detail,
-      /2 copies of @temporalio\/common: 1\.23\.0 \(node_modules\/@temporalio\/common, for geminiflow, @temporalio\/client.*\) and 1\.24\.0 \(node_modules\/@temporalio\/envconfig\/node_modules\/@temporalio\/common, for @temporalio\/envconfig\)/,
+      new RegExp(
+        '^5 copies of @temporalio/common: ' +
+          '1\\.23\\.0 for @temporalio/client, @temporalio/worker, @temporalio/workflow, @temporalio/activity ' +
+          '\\(4 copies: node_modules/@temporalio/client/node_modules/@temporalio/common and 3 more\\) and ' +
+          '1\\.24\\.0 for geminiflow, @temporalio/envconfig \\(node_modules/@temporalio/common\\); ' +
+          '5 copies of @temporalio/proto: ',
+      ),
     );
-    assert.match(check.detail, /2 copies of @temporalio\/proto/);
-    assert.equal(check.fix, 'npm install @temporalio/plugin@1.23.0 @temporalio/envconfig@1.23.0 --save-exact');
+    assert.equal(
+      check.fix,
+      'npm install @temporalio/plugin@1.23.0 @temporalio/envconfig@1.23.0 @temporalio/common@1.23.0 @temporalio/proto@1.23.0 --save-exact',
+    );
   });
 
   it('passes on a project that pins every Temporal package geminiflow needs', async () => {
     const check = await doctor(project([...pinned, 'plugin', 'envconfig', 'common', 'proto']));
     assert.equal(check.status, 'ok', check.detail);
     assert.equal(check.detail, 'one copy of each Temporal package (1.23.0) and of @google/genai (3.6.1)');
+  });
+
+  it('merges copies of one version with npm dedupe, and brings an @google/genai geminiflow cannot use to its own', async () => {
+    const all = [...pinned, 'plugin', 'envconfig', 'common', 'proto'];
+    const unmerged = project(all);
+    writeTree(unmerged, {
+      'node_modules/@temporalio/worker/node_modules/@temporalio/common':
+        temporalPackages('1.23.0')['node_modules/@temporalio/common']!,
+    });
+    const dedupe = await doctor(unmerged);
+    assert.match(dedupe.detail, /^2 copies of @temporalio\/common: 1\.23\.0 for your project, .*@temporalio\/worker.* \(2 copies: /);
+    assert.equal(dedupe.fix, 'npm dedupe');
+
+    // An @google/genai 2 on top (out of geminiflow's range), so npm gave geminiflow its own 3.6.1.
+    const oldGenai = project(all);
+    writeTree(oldGenai, {
+      'node_modules/@google/genai': { name: '@google/genai', version: '2.30.0' },
+      'node_modules/geminiflow/node_modules/@google/genai': { name: '@google/genai', version: '3.6.1' },
+    });
+    const genai = await doctor(oldGenai);
+    assert.equal(
+      genai.detail,
+      '2 copies of @google/genai: 2.30.0 for your project (node_modules/@google/genai) and ' +
+        '3.6.1 for geminiflow (node_modules/geminiflow/node_modules/@google/genai)',
+    );
+    assert.equal(genai.fix, 'npm install @google/genai@3.6.1');
   });
 });
 

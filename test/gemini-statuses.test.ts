@@ -32,8 +32,8 @@ interface StatusCase {
   name: string;
   /** The directives that script it. */
   script: string;
-  /** The status it shows while held, which a wait must read as running. */
-  holds: string;
+  /** The status it shows while held, which a wait must read as running (default in_progress). */
+  holds?: string;
   ends: GeminiEventType;
   /** Ended by the test instead of the model. */
   cancel?: true;
@@ -44,22 +44,12 @@ interface StatusCase {
 
 /** Every status of @google/genai 3.6, and one it does not know, as the emulator scripts them. */
 const cases: StatusCase[] = [
-  { name: 'completed', script: '', holds: 'in_progress', ends: 'interaction.completed' },
-  { name: 'failed', script: '[[fail the model broke]]', holds: 'in_progress', ends: 'interaction.failed' },
-  {
-    name: 'requires_action',
-    script: '[[call lookup_order {}]]',
-    holds: 'in_progress',
-    ends: 'interaction.requires_action',
-  },
-  { name: 'cancelled', script: '', holds: 'in_progress', ends: 'interaction.cancelled', cancel: true },
-  { name: 'incomplete', script: '[[end incomplete]]', holds: 'in_progress', ends: 'interaction.incomplete' },
-  {
-    name: 'budget_exceeded',
-    script: '[[end budget_exceeded]]',
-    holds: 'in_progress',
-    ends: 'interaction.budget_exceeded',
-  },
+  { name: 'completed', script: '', ends: 'interaction.completed' },
+  { name: 'failed', script: '[[fail the model broke]]', ends: 'interaction.failed' },
+  { name: 'requires_action', script: '[[call lookup_order {}]]', ends: 'interaction.requires_action' },
+  { name: 'cancelled', script: '', ends: 'interaction.cancelled', cancel: true },
+  { name: 'incomplete', script: '[[end incomplete]]', ends: 'interaction.incomplete' },
+  { name: 'budget_exceeded', script: '[[end budget_exceeded]]', ends: 'interaction.budget_exceeded' },
   { name: 'queued', script: '', holds: 'queued', ends: 'interaction.completed' },
   { name: 'idle', script: '', holds: 'idle', ends: 'interaction.completed' },
   {
@@ -72,14 +62,12 @@ const cases: StatusCase[] = [
   {
     name: 'requires_continuation, stalled',
     script: '[[end requires_continuation]]',
-    holds: 'in_progress',
     ends: 'interaction.requires_continuation',
     webhookEndsBy: 'reconciliation',
   },
   {
     name: 'a status the SDK does not know',
     script: '[[end paused_for_review]]',
-    holds: 'in_progress',
     ends: 'interaction.unknown_status',
     webhookEndsBy: 'reconciliation',
   },
@@ -130,14 +118,15 @@ describe('interaction statuses of @google/genai 3.6, through the real SDK, recei
 
   /** Runs one case; returns how the wait ended and what the emulator delivered. */
   async function runCase(c: StatusCase, viaWebhook: boolean, statusEvents: StatusEvents = 'status') {
+    const holds = c.holds ?? 'in_progress';
     stack.emulator.control.model.setStatusEvents(statusEvents);
     const created = await stack.ai.interactions.create({
       model,
-      input: `status ${c.name} [[while ${c.holds} ${holdMs}]] ${c.script}`,
+      input: `status ${c.name} [[while ${holds} ${holdMs}]] ${c.script}`,
       background: true,
       ...(viaWebhook ? { webhook_config: { uris: [stack.receiver.url] } } : {}),
     });
-    assert.equal(created.status, c.holds);
+    assert.equal(created.status, holds);
     const reconcile = viaWebhook && !c.webhookEndsBy ? noReconcile : (c.reconcile ?? quickReconcile);
     const handle = await stack.client.workflow.start(waitForGeminiJob, {
       taskQueue: stack.taskQueue,
@@ -146,7 +135,7 @@ describe('interaction statuses of @google/genai 3.6, through the real SDK, recei
     });
     // Reading the held status (in_progress, queued, idle, requires_continuation) does not end the wait.
     await waitingAfter(handle, viaWebhook ? 0 : 2);
-    assert.equal((await stack.ai.interactions.get(created.id)).status, c.holds);
+    assert.equal((await stack.ai.interactions.get(created.id)).status, holds);
     if (c.cancel) await stack.ai.interactions.cancel(created.id);
     else await stack.emulator.control.clock.advance(holdMs);
     const resolved = await handle.result();
@@ -224,13 +213,9 @@ describe('interaction statuses of @google/genai 3.6, through the real SDK, recei
     ['incomplete', GeminiflowFailure.jobIncomplete, 'none'],
   ] as const) {
     it(`Deep Research that ends ${status} fails ${type} with the partial report and usage (webhooks: ${statusEvents})`, async () => {
-      stack.emulator.control.model.setStatusEvents(statusEvents);
-      const handle = await stack.client.workflow.start(deepResearch, {
-        taskQueue: stack.taskQueue,
-        workflowId: id(`research-${status}`),
-        args: [{ topic: `everything at once [[end ${status}]]`, wait: quickReconcile }],
-      });
-      const failure = await failed(handle);
+      const failure = await failureOfRun(deepResearch, statusEvents, [
+        { topic: `everything at once [[end ${status}]]`, wait: quickReconcile },
+      ]);
       assert.equal(failure.type, type);
       assert.equal(failure.nonRetryable, true);
       assert.match(failure.message, new RegExp(`Deep Research ended ${status}`));
@@ -242,28 +227,30 @@ describe('interaction statuses of @google/genai 3.6, through the real SDK, recei
     });
   }
 
-  it('text generation that ends incomplete fails GeminiIncomplete, keeping the partial text', async () => {
-    stack.emulator.control.model.setStatusEvents('failed');
-    const failure = await failed(
-      await stack.client.workflow.start(generateText, {
-        taskQueue: stack.taskQueue,
-        workflowId: id('text-incomplete'),
-        args: [{ prompt: 'a very long essay [[end incomplete]]', wait: noReconcile }],
-      }),
+  /** Starts a workflow with the emulator sending `statusEvents`, and returns the failure it ends with. */
+  async function failureOfRun<A extends unknown[]>(
+    workflow: (...args: A) => Promise<unknown>,
+    statusEvents: StatusEvents,
+    args: A,
+  ): Promise<ApplicationFailure> {
+    stack.emulator.control.model.setStatusEvents(statusEvents);
+    return failed(
+      await stack.client.workflow.start(workflow, { taskQueue: stack.taskQueue, workflowId: id(workflow.name), args }),
     );
+  }
+
+  it('text generation that ends incomplete fails GeminiIncomplete, keeping the partial text', async () => {
+    const failure = await failureOfRun(generateText, 'failed', [
+      { prompt: 'a very long essay [[end incomplete]]', wait: noReconcile },
+    ]);
     assert.equal(failure.type, GeminiflowFailure.jobIncomplete);
     assert.equal(stoppedOf(failure).partialText, 'Partial answer.');
   });
 
   it('Deep Research that stalls at requires_continuation fails GeminiRequiresContinuation with the token', async () => {
-    stack.emulator.control.model.setStatusEvents('status');
-    const failure = await failed(
-      await stack.client.workflow.start(deepResearch, {
-        taskQueue: stack.taskQueue,
-        workflowId: id('research-stalled'),
-        args: [{ topic: 'a long decode [[end requires_continuation]]', wait: quickReconcile }],
-      }),
-    );
+    const failure = await failureOfRun(deepResearch, 'status', [
+      { topic: 'a long decode [[end requires_continuation]]', wait: quickReconcile },
+    ]);
     assert.equal(failure.type, GeminiflowFailure.jobStalled);
     assert.match(failure.message, /stalled at requires_continuation/);
     const details = (failure.details ?? [])[0] as { continuationToken?: string };
@@ -271,29 +258,17 @@ describe('interaction statuses of @google/genai 3.6, through the real SDK, recei
   });
 
   it('Deep Research that ends in a status the SDK does not know fails GeminiUnknownStatus, naming it', async () => {
-    stack.emulator.control.model.setStatusEvents('completed');
-    const failure = await failed(
-      await stack.client.workflow.start(deepResearch, {
-        taskQueue: stack.taskQueue,
-        workflowId: id('research-unknown'),
-        args: [{ topic: 'something new [[end paused_for_review]]', wait: noReconcile }],
-      }),
-    );
+    const failure = await failureOfRun(deepResearch, 'completed', [
+      { topic: 'something new [[end paused_for_review]]', wait: noReconcile },
+    ]);
     assert.equal(failure.type, GeminiflowFailure.jobUnknownStatus);
     assert.match(failure.message, /status "paused_for_review", which this version of geminiflow does not know/);
   });
 
   it("an agent's turn that runs out of budget fails GeminiBudgetExceeded with what the model wrote", async () => {
-    stack.emulator.control.model.setStatusEvents('status');
-    const failure = await failed(
-      await stack.client.workflow.start(agentWorkflow, {
-        taskQueue: stack.taskQueue,
-        workflowId: id('agent-budget'),
-        args: [
-          { tools: [], conversation: false, message: 'plan everything [[end budget_exceeded]]', wait: noReconcile },
-        ],
-      }),
-    );
+    const failure = await failureOfRun(agentWorkflow, 'status', [
+      { tools: [], conversation: false, message: 'plan everything [[end budget_exceeded]]', wait: noReconcile },
+    ]);
     assert.equal(failure.type, GeminiflowFailure.jobBudgetExceeded);
     assert.equal(stoppedOf(failure).partialText, 'Partial answer.');
   });

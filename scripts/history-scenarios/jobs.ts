@@ -72,38 +72,20 @@ export const scenarios: HistoryScenario[] = [
   // The interaction statuses of SDK 3.6: a stopped-short end read back with its partial output (patch
   // interaction-stopped-short), a continuation that stalls (patch interaction-continuation-stall), a status unknown
   // to geminiflow.
-  {
-    name: 'deep-research-budget-exceeded',
-    async run(ctx) {
+  ...(
+    [
+      ['deep-research-budget-exceeded', 'everything at once [[end budget_exceeded]]', 'status'],
+      ['deep-research-stalled', 'a long decode [[end requires_continuation]]', 'status'],
+      ['deep-research-unknown-status', 'something new [[end paused_for_review]]', 'none'],
+    ] as const
+  ).map(([name, topic, statusEvents]) => ({
+    name,
+    async run(ctx: RecordingContext) {
       ctx.emulator.control.model.setDurations({ deepResearchMs: 1500 });
-      ctx.emulator.control.model.setStatusEvents('status');
-      return settled(await start.deepResearch(ctx, 'everything at once [[end budget_exceeded]]'));
+      ctx.emulator.control.model.setStatusEvents(statusEvents);
+      return settled(await start.deepResearch(ctx, topic, { wait: { reconcileAfter: '1s', reconcileMax: '2s' } }));
     },
-  },
-  {
-    name: 'deep-research-stalled',
-    async run(ctx) {
-      ctx.emulator.control.model.setDurations({ deepResearchMs: 1500 });
-      ctx.emulator.control.model.setStatusEvents('status');
-      return settled(
-        await start.deepResearch(ctx, 'a long decode [[end requires_continuation]]', {
-          wait: { reconcileAfter: '1s', reconcileMax: '2s' },
-        }),
-      );
-    },
-  },
-  {
-    name: 'deep-research-unknown-status',
-    async run(ctx) {
-      ctx.emulator.control.model.setDurations({ deepResearchMs: 1500 });
-      ctx.emulator.control.model.setStatusEvents('none');
-      return settled(
-        await start.deepResearch(ctx, 'something new [[end paused_for_review]]', {
-          wait: { reconcileAfter: '1s', reconcileMax: '2s' },
-        }),
-      );
-    },
-  },
+  })),
   {
     name: 'batch-succeeded',
     async run(ctx) {
