@@ -2,6 +2,7 @@ import type { Interactions } from '@google/genai';
 import type { AgentInteraction, AgentTurnRequest, FunctionResult } from '../contract';
 import { createOnce } from './create-once';
 import { callGemini, type GeminiContext } from './gemini-client';
+import { usageOf } from './interaction-output';
 
 export function createAgentActivities({ ai, webhookConfig }: GeminiContext) {
   const getAgentInteraction = async (interactionId: string): Promise<AgentInteraction> =>
@@ -58,6 +59,7 @@ function summarise(interaction: {
   status: string;
   steps?: unknown[];
   errors?: unknown[];
+  usage?: unknown;
 }): AgentInteraction {
   const steps = (interaction.steps ?? []) as Step[];
   // Only what follows the latest input answers it; `get` returns the whole timeline.
@@ -77,7 +79,15 @@ function summarise(interaction: {
     .join('');
   const errors = (interaction.errors ?? []) as { message?: string }[];
   const error = errors[0]?.message ?? latest.find((s) => s.error?.message)?.error?.message;
-  return { id: interaction.id, status: interaction.status, functionCalls, outputText, ...(error ? { error } : {}) };
+  const usage = usageOf(interaction);
+  return {
+    id: interaction.id,
+    status: interaction.status,
+    functionCalls,
+    outputText,
+    ...(error ? { error } : {}),
+    ...(usage ? { usage } : {}),
+  };
 }
 
 /** Gemini takes a string, an object or content blocks as a function result; anything else travels as JSON text. */

@@ -1,5 +1,5 @@
 import type { GoogleGenAIInteraction } from '@google/genai';
-import type { DeepResearchReport, ReportSource } from '../contract';
+import type { DeepResearchReport, InteractionUsage, ReportSource } from '../contract';
 
 type Interaction = GoogleGenAIInteraction;
 type Step = { type: string; content?: unknown[] };
@@ -45,25 +45,36 @@ export function deepResearchReport(interaction: Interaction): DeepResearchReport
   }
   // Reports also cite in prose: markdown links are sources too when no annotation carried them.
   for (const m of markdown.matchAll(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g)) addSource(m[2], m[1]);
-  const usage = interaction.usage as
-    | { total_tokens?: number; total_input_tokens?: number; total_output_tokens?: number }
-    | undefined;
+  const usage = usageOf(interaction);
   return {
     interactionId: interaction.id,
     agent: typeof interaction.agent === 'string' ? interaction.agent : undefined,
     status: interaction.status,
     markdown,
     sources,
-    ...(usage
-      ? {
-          usage: {
-            totalTokens: usage.total_tokens,
-            inputTokens: usage.total_input_tokens,
-            outputTokens: usage.total_output_tokens,
-          },
-        }
-      : {}),
+    ...(usage ? { usage } : {}),
   };
+}
+
+const usageFields = {
+  totalTokens: 'total_tokens',
+  inputTokens: 'total_input_tokens',
+  outputTokens: 'total_output_tokens',
+  thoughtTokens: 'total_thought_tokens',
+  cachedTokens: 'total_cached_tokens',
+  toolUseTokens: 'total_tool_use_tokens',
+} as const;
+
+/** The token counts Gemini reported on an interaction, or undefined when it reported none. */
+export function usageOf(interaction: { usage?: unknown }): InteractionUsage | undefined {
+  const reported = interaction.usage as Record<string, unknown> | undefined;
+  if (!reported || typeof reported !== 'object') return undefined;
+  const usage = Object.fromEntries(
+    Object.entries(usageFields).flatMap(([ours, theirs]) =>
+      typeof reported[theirs] === 'number' ? [[ours, reported[theirs]]] : [],
+    ),
+  ) as InteractionUsage;
+  return Object.keys(usage).length ? usage : undefined;
 }
 
 export interface VideoOutput {

@@ -3,13 +3,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   type BackgroundInteractionRequest,
   type DeepResearchReport,
+  eventTypeOfStatus,
   type GeminiEventType,
   GeminiflowFailure,
+  isRunningStatus,
   type StartedInteraction,
 } from '../contract';
 import { createOnce } from './create-once';
 import { callGemini, type GeminiContext, geminiFailure, isNotFound } from './gemini-client';
-import { deepResearchReport, findVideoOutput } from './interaction-output';
+import { deepResearchReport, findVideoOutput, usageOf } from './interaction-output';
 import type { FoundState } from './reconcile';
 
 export function createInteractionActivities({ ai, webhookConfig }: GeminiContext) {
@@ -49,7 +51,7 @@ export function createInteractionActivities({ ai, webhookConfig }: GeminiContext
       } catch (err) {
         if (isNotFound(err)) return { status: 'not_found' };
         const current = await callGemini(() => ai.interactions.get(interactionId));
-        if (current.status !== 'in_progress' && current.status !== 'queued') return { status: current.status };
+        if (!isRunningStatus(current.status)) return { status: current.status };
         throw geminiFailure(err);
       }
     },
@@ -68,35 +70,46 @@ export function createInteractionActivities({ ai, webhookConfig }: GeminiContext
   };
 }
 
-/** The reconciliation backstop's read of an interaction: the event its current state would have sent, or null. */
+/**
+ * The reconciliation backstop's read of an interaction: the event its current state would have sent, or null while it
+ * runs. Every status of SDK 3.6 has its reading (contract/interaction-status.ts); any other ends the wait, named.
+ */
 export async function readInteractionStatus(
   ai: GoogleGenAI,
   id: string,
   until: readonly GeminiEventType[],
 ): Promise<FoundState | null> {
   const interaction = await callGemini(() => ai.interactions.get(id));
+  const status = String(interaction.status);
+  const type = eventTypeOfStatus(status);
   const errors = (interaction.errors ?? []) as { code?: unknown; message?: string }[];
   const failed = (code: unknown, message: string): FoundState => ({
     type: 'interaction.failed',
     data: { error_code: code, error_message: message },
   });
-  switch (interaction.status) {
-    case 'requires_action':
-      return { type: 'interaction.requires_action', data: {} };
-    case 'completed': {
-      if (!until.includes('video.generated')) return { type: 'interaction.completed', data: {} };
+  switch (type) {
+    case null:
+      return null;
+    case 'interaction.completed': {
+      if (!until.includes('video.generated')) return { type, data: {} };
       const video = findVideoOutput(interaction);
       if (!video) return failed('NO_VIDEO', 'the interaction completed without a video');
       return { type: 'video.generated', data: { output_file_uri: video.file, file_name: video.file } };
     }
-    case 'failed':
+    case 'interaction.failed':
       return failed(errors[0]?.code ?? 'FAILED', errors[0]?.message ?? 'the interaction failed');
-    case 'cancelled':
-      return { type: 'interaction.cancelled', data: {} };
-    case 'incomplete':
-    case 'budget_exceeded':
-      return failed(interaction.status.toUpperCase(), `the interaction ended ${interaction.status}`);
+    case 'interaction.requires_continuation': {
+      // Gemini goes on by itself; the wait tells a stall from progress by the token.
+      const token = (interaction as { continuation_token?: unknown }).continuation_token;
+      return { type, data: { status, continuation_token: typeof token === 'string' ? token : null } };
+    }
+    case 'interaction.incomplete':
+    case 'interaction.budget_exceeded':
+    case 'interaction.unknown_status': {
+      const usage = usageOf(interaction);
+      return { type, data: { status, ...(usage ? { usage } : {}) } };
+    }
     default:
-      return null; // in_progress, queued, requires_continuation: still running
+      return { type, data: {} };
   }
 }

@@ -11,6 +11,16 @@ export const GeminiflowFailure = {
   jobFailed: 'GeminiFailed',
   jobCancelled: 'GeminiCancelled',
   jobExpired: 'GeminiExpired',
+  /**
+   * The interaction stopped short: `incomplete` (e.g. at max_output_tokens) or `budget_exceeded` (its agent config's
+   * token budget). Details: a StoppedInteraction with the partial text and usage.
+   */
+  jobIncomplete: 'GeminiIncomplete',
+  jobBudgetExceeded: 'GeminiBudgetExceeded',
+  /** The interaction sat at `requires_continuation` without moving on; details carry its continuation token. */
+  jobStalled: 'GeminiRequiresContinuation',
+  /** The interaction reached a status this version of geminiflow does not know; details name it. */
+  jobUnknownStatus: 'GeminiUnknownStatus',
   noVideoFile: 'GeminiNoVideoFile',
   interactionNotCompleted: 'InteractionNotCompleted',
   agentInteractionFailed: 'AgentInteractionFailed',

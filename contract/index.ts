@@ -6,6 +6,7 @@ export * from './events';
 export * from './failures';
 export * from './fan-out';
 export * from './ids';
+export * from './interaction-status';
 export * from './job-kinds';
 export * from './jobs';
 export * from './mailbox';

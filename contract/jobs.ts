@@ -1,3 +1,5 @@
+import type { InteractionUsage } from './interaction-status';
+
 /**
  * What workflows hand to geminiflow's activities and get back: plain data, so it is safe in workflow code and in
  * history. The activities (activities/) implement these shapes; the workflows only see them.
@@ -33,7 +35,7 @@ export interface DeepResearchReport {
   markdown: string;
   /** Cited sources, deduplicated by URL, in order of first citation. */
   sources: ReportSource[];
-  usage?: { totalTokens?: number; inputTokens?: number; outputTokens?: number };
+  usage?: InteractionUsage;
 }
 
 export interface DownloadedVideo {
@@ -141,6 +143,7 @@ export interface AgentInteraction {
   /** The model's text after the last input, when it has answered. */
   outputText: string;
   error?: string;
+  usage?: InteractionUsage;
 }
 
 export interface RunToolRequest {

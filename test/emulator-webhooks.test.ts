@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { describe, it } from 'node:test';
 import { type Listening, listen } from '../common/listen';
-import { geminiEventTypes } from '../contract';
+import { webhookEventTypes } from '../contract';
 import type { CapturedRequest } from '../emulator';
 import {
   type EmulatorFixture,
@@ -45,7 +45,7 @@ describe('emulator webhooks: registered (Standard Webhooks v1)', () => {
         fail: { code: 'INTERNAL', message: 'scripted' },
       });
       emu.control.model.addBatchRule({ match: { displayName: 'slow' }, durationMs: 50 * hour });
-      const wh = await ai.webhooks.create({ uri: f.listener.url, subscribed_events: [...geminiEventTypes] });
+      const wh = await ai.webhooks.create({ uri: f.listener.url, subscribed_events: [...webhookEventTypes] });
       const secret = wh.new_signing_secret!;
       assert.match(secret, /^whsec_[A-Za-z0-9+/]+=*$/);
       const model = 'gemini-2.5-flash';
@@ -75,7 +75,7 @@ describe('emulator webhooks: registered (Standard Webhooks v1)', () => {
       const events = [...early, ...late];
 
       const byType = new Map(events.map((e) => [e.type, e]));
-      assert.deepEqual([...byType.keys()].sort(), [...geminiEventTypes].sort());
+      assert.deepEqual([...byType.keys()].sort(), [...webhookEventTypes].sort());
       for (const e of events) {
         assert.equal(e.version, 'v1');
         assert.ok(!Number.isNaN(Date.parse(e.timestamp)));

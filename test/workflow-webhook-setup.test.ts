@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
-import { geminiEventTypes } from '../contract';
+import { webhookEventTypes } from '../contract';
 import { type RunningEmulator, startEmulator } from '../emulator';
 import { ensureRegisteredWebhook } from '../worker';
 import { spawnEntryPoint, workerBundleArgs } from './helpers/processes';
@@ -25,7 +25,7 @@ describe('startup option: ensure the registered webhook exists', () => {
     const first = await ensureRegisteredWebhook(ai, uri);
     assert.equal(first.created, true);
     assert.match(first.newSigningSecret ?? '', /^whsec_/);
-    assert.deepEqual([...first.subscribedEvents].sort(), [...geminiEventTypes].sort());
+    assert.deepEqual([...first.subscribedEvents].sort(), [...webhookEventTypes].sort());
 
     const second = await ensureRegisteredWebhook(ai, uri);
     assert.equal(second.created, false);
@@ -41,7 +41,7 @@ describe('startup option: ensure the registered webhook exists', () => {
       await ai.webhooks.create({ uri: `https://filler.example.test/${i}`, subscribed_events: ['batch.succeeded'] });
     }
     const uri = 'https://hooks.example.test/late';
-    const created = await ai.webhooks.create({ uri, subscribed_events: [...geminiEventTypes] });
+    const created = await ai.webhooks.create({ uri, subscribed_events: [...webhookEventTypes] });
     const found = await ensureRegisteredWebhook(ai, uri);
     assert.equal(found.created, false);
     assert.equal(found.id, created.id);

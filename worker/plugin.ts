@@ -6,6 +6,7 @@ import { type ApprovalNotifyOptions, checkNotifyConfig } from '../activities/not
 import type { Toolset } from '../activities/tools';
 import { logger } from '../common/logger';
 import { searchAttributeModeFromEnv, setupSearchAttributes } from '../temporal/search-attributes';
+import { warnAboutDoubledPackages } from './package-check';
 import { rateLimitReports } from './rate-limit-reports';
 import { withGeminiflowWorkflows } from './workflows-path';
 
@@ -25,7 +26,7 @@ export interface GeminiflowPluginOptions {
  * Hosts geminiflow on a Temporal worker: registers its activities (Gemini calls, status reads, tool runs, routing)
  * and adds its workflows (mailbox, dead letter, the job workflows, the fan-outs) to the bundle beside
  * yours. Everything is checked when the plugin is made: bad settings or a tool without an implementation stop the
- * worker before it takes a task.
+ * worker before it takes a task, and two copies of an SDK in the project get one warning with the fix.
  *
  *   Worker.create({ connection, taskQueue, workflowsPath: require.resolve('./workflows'),
  *                   plugins: [new GeminiflowPlugin({ tools: [implementTools(myTools, {...})] })] });
@@ -34,6 +35,7 @@ export class GeminiflowPlugin extends SimplePlugin {
   constructor(options: GeminiflowPluginOptions = {}) {
     const base = options.config ?? geminiflowConfigFromEnv();
     const config = options.notify ? { ...base, notify: checkNotifyConfig(options.notify) } : base;
+    warnAboutDoubledPackages();
     super({
       name: 'geminiflow',
       activities: createActivities(config, { tools: options.tools }),

@@ -1,8 +1,8 @@
-import { CancellationScope } from '@temporalio/workflow';
+import { CancellationScope, patched } from '@temporalio/workflow';
 import type { BackgroundInteractionRequest, GeminiEvent, GeminiEventType } from '../contract';
-import { cancelInteraction, startBackgroundInteraction } from './activities';
+import { cancelInteraction, getAgentInteraction, startBackgroundInteraction } from './activities';
 import { cancelJobOnCancellation } from './cancel-job-on-cancellation';
-import { jobEnded } from './job-failures';
+import { isStoppedShort, jobEnded, stoppedShort } from './job-failures';
 import type { GeminiEvents, ResolvedWait, WaitSettings } from './wait-for-gemini-event';
 
 export interface BackgroundInteractionWait {
@@ -21,7 +21,8 @@ export interface FinishedInteraction {
 
 /**
  * Starts a background interaction and waits until it is done. A cancelled workflow cancels the interaction too; any
- * other end (failed, cancelled outside the workflow) fails with Gemini's reason.
+ * other end fails, typed (GeminiflowFailure): failed or cancelled outside the workflow with Gemini's reason, stopped
+ * short (`incomplete`, `budget_exceeded`) with the partial output and usage, stalled, or a status it does not know.
  */
 export async function runBackgroundInteraction(
   events: GeminiEvents,
@@ -34,6 +35,14 @@ export async function runBackgroundInteraction(
     () => events.waitFor({ kind: 'interaction', id: interactionId }, { until: done, ...wait }),
     () => cancelInteraction(interactionId),
   );
-  if (!done.includes(event.type)) throw jobEnded(what, event.type, event.data);
+  if (!done.includes(event.type)) {
+    const status = event.type.slice('interaction.'.length);
+    // Reading what a stopped interaction kept is a step runs on older code never took.
+    if (isStoppedShort(status) && patched('interaction-stopped-short')) {
+      const stopped = await getAgentInteraction(interactionId);
+      if (isStoppedShort(stopped.status)) throw stoppedShort(what, { ...stopped, status: stopped.status });
+    }
+    throw jobEnded(what, event.type, event.data);
+  }
   return { interactionId, event, resolvedBy };
 }
