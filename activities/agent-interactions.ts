@@ -1,5 +1,11 @@
 import type { Interactions } from '@google/genai';
-import type { AgentInteraction, AgentTurnRequest, FunctionResult } from '../contract';
+import {
+  type AgentInteraction,
+  type AgentTurnRequest,
+  type FunctionResult,
+  type InteractionUsage,
+  tokensOfInteraction,
+} from '../contract';
 import { createOnce } from './create-once';
 import { callGemini, type GeminiContext } from './gemini-client';
 
@@ -58,6 +64,7 @@ function summarise(interaction: {
   status: string;
   steps?: unknown[];
   errors?: unknown[];
+  usage?: unknown;
 }): AgentInteraction {
   const steps = (interaction.steps ?? []) as Step[];
   // Only what follows the latest input answers it; `get` returns the whole timeline.
@@ -77,7 +84,17 @@ function summarise(interaction: {
     .join('');
   const errors = (interaction.errors ?? []) as { message?: string }[];
   const error = errors[0]?.message ?? latest.find((s) => s.error?.message)?.error?.message;
-  return { id: interaction.id, status: interaction.status, functionCalls, outputText, ...(error ? { error } : {}) };
+  // A running interaction's usage is not final; only a stopped one's counts.
+  const running = interaction.status === 'in_progress' || interaction.status === 'queued';
+  const usage = running ? undefined : tokensOfInteraction(interaction.usage as InteractionUsage | undefined);
+  return {
+    id: interaction.id,
+    status: interaction.status,
+    functionCalls,
+    outputText,
+    ...(error ? { error } : {}),
+    ...(usage ? { usage } : {}),
+  };
 }
 
 /** Gemini takes a string, an object or content blocks as a function result; anything else travels as JSON text. */

@@ -23,6 +23,7 @@ export { type DeepResearchInput, type DeepResearchResult, deepResearch } from '.
 export * from './fan-out';
 export { generateText, type TextInput, type TextResult } from './generate-text';
 export { badInput, jobEnded } from './job-failures';
+export * from './usage';
 export { generateVideo, type VideoInput, type VideoResult } from './video';
 export {
   defaultReconcileAfter,

@@ -1,0 +1,10 @@
+// Usage and budgets: what a run's Gemini jobs used, summed up a pipeline, and a budget that holds across it.
+
+export { type BudgetCarry, checkBudget } from './budget-guard';
+export {
+  type GeminiUsageCarry,
+  GeminiUsageTracker,
+  type TrackUsageOptions,
+  trackGeminiUsage,
+  usageMemoPatch,
+} from './tracker';
