@@ -3,10 +3,11 @@ import { isoOf } from './clock';
 import { failedPrecondition, invalidArgument, notFound } from './errors';
 import { field, isRecord } from './fields';
 import { newInteractionId } from './ids';
-import { type Step, textOf, toSteps, usageOf } from './interaction-input';
+import { inputTextOf, type Step, textOf, toSteps } from './interaction-input';
 import type { DeterministicModel, TurnContext, TurnPlan } from './model';
 import type { Publisher, WebhookConfig } from './publisher';
 import type { Scheduler } from './scheduler';
+import { interactionUsage } from './usage';
 import { refuseVeo, type VideoFormat, type VideoStudio, videoFormatOf } from './video';
 import { parseWebhookConfig } from './webhook-config';
 
@@ -34,7 +35,9 @@ interface Interaction {
   background: boolean;
   inputSteps: Step[];
   outputSteps: Step[];
-  usage?: Record<string, number>;
+  usage?: Record<string, unknown>;
+  /** The usage of the interaction this one continues: its conversation so far counts as cached input. */
+  previousUsage?: Record<string, unknown>;
   errors?: { code: string; message: string }[];
   turnIndex: number;
   rootInputText: string;
@@ -127,6 +130,7 @@ export class InteractionService {
       inputSteps,
       outputSteps: [],
       turnIndex: prev ? prev.turnIndex + 1 : 0,
+      ...(prev?.usage ? { previousUsage: prev.usage } : {}),
       rootInputText: prev ? prev.rootInputText : inputText,
       tools,
       pendingCallIds: [],
@@ -227,7 +231,7 @@ export class InteractionService {
       // the API documents no event for these statuses. Only a status read (reconciliation) finds out.
       it.status = plan.status;
       it.outputSteps = [{ type: 'model_output', content: [{ type: 'text', text: 'Partial answer.' }] }];
-      it.usage = usageOf(textOf(it.inputSteps), 'Partial answer.');
+      it.usage = this.usageOf(it, 'Partial answer.');
       return;
     }
     if (plan.kind === 'fail') {
@@ -246,18 +250,29 @@ export class InteractionService {
       const prompt = this.model.replyText({ model: it.model, inputText: textOf(it.inputSteps), functionResults: [] });
       it.status = 'completed';
       it.outputSteps = [this.video.finish(it.id, prompt, it.videoFormat!, it.webhookConfig)];
-      it.usage = usageOf(textOf(it.inputSteps), '');
+      it.usage = this.usageOf(it, '');
       return;
     } else {
       it.status = 'completed';
       it.outputSteps = [{ type: 'model_output', content: [{ type: 'text', text: plan.text }] }];
       outputText = plan.text;
     }
-    it.usage = usageOf(textOf(it.inputSteps), outputText);
+    it.usage = this.usageOf(it, outputText);
     const type = `interaction.${it.status}`;
     const data: Record<string, unknown> = { id: it.id };
     if (plan.kind === 'fail') Object.assign(data, { error_code: plan.code, error_message: plan.message });
     this.publisher.publish(type, data, it.webhookConfig);
+  }
+
+  /** Derived from text lengths (docs/emulator.md, "Usage"), so tests can assert exact sums. */
+  private usageOf(it: Interaction, outputText: string): Record<string, unknown> {
+    return interactionUsage({
+      inputText: inputTextOf(it.inputSteps),
+      previous: it.previousUsage,
+      outputText,
+      ...(it.kind === 'deep-research' ? { research: { sources: (outputText.match(/\]\(https?:\/\//g) ?? []).length } } : {}),
+      video: it.kind === 'video',
+    });
   }
 
   private toJson(it: Interaction, o: { outputOnly?: boolean; includeInput?: boolean }): Record<string, unknown> {
