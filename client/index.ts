@@ -15,9 +15,9 @@ import {
   type DecidedApproval,
   type DeepResearchInput,
   deepResearch,
+  defaultPriceTable,
   endConversationUpdate,
   type FanOutProgress,
-  defaultPriceTable,
   type GeminiResourceRef,
   type GeminiWaitsState,
   geminiWaitsQuery,
@@ -40,7 +40,6 @@ import { priceTableFromEnv, runUsage, type UsageWithCost } from './usage';
 export type { DeadLetterReason, DeadLetterRecord } from '../contract';
 export { type DeadLetterEntry, ReplayError } from '../temporal/dead-letters';
 export type { FanOutSummary } from './fan-outs';
-export { priceTableFromEnv, type UsageWithCost } from './usage';
 export {
   InvalidRunFilterError,
   type ListRunsOptions,
@@ -49,6 +48,7 @@ export {
   type RunStatus,
   type RunSummary,
 } from './runs';
+export { priceTableFromEnv, type UsageWithCost } from './usage';
 
 /** Temporal's start options; the task queue defaults to the client's. */
 export type StartOptions = Omit<WorkflowStartOptions, 'args' | 'taskQueue'> & { taskQueue?: string };

@@ -9,10 +9,10 @@ import {
 import {
   deadLetterWorkflowType,
   GeminiFanOutProgress,
-  geminiUsageQuery,
   GeminiResourceIds,
   GeminiWaitingFor,
   GeminiWaitingSince,
+  geminiUsageQuery,
   mailboxWorkflowType,
   type PriceTable,
 } from '../contract';

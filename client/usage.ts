@@ -36,7 +36,10 @@ export function withCost(usage: GeminiUsage, prices: PriceTable): UsageWithCost 
 }
 
 /** The usage a run published in its memo (what lists show, without a query per run). */
-export function usageFromMemo(memo: Record<string, unknown> | undefined, prices: PriceTable): UsageWithCost | undefined {
+export function usageFromMemo(
+  memo: Record<string, unknown> | undefined,
+  prices: PriceTable,
+): UsageWithCost | undefined {
   const usage = readGeminiUsage(memo?.[geminiUsageMemoKey]);
   return usage ? withCost(usage, prices) : undefined;
 }

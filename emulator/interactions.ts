@@ -270,7 +270,9 @@ export class InteractionService {
       inputText: inputTextOf(it.inputSteps),
       previous: it.previousUsage,
       outputText,
-      ...(it.kind === 'deep-research' ? { research: { sources: (outputText.match(/\]\(https?:\/\//g) ?? []).length } } : {}),
+      ...(it.kind === 'deep-research'
+        ? { research: { sources: (outputText.match(/\]\(https?:\/\//g) ?? []).length } }
+        : {}),
       video: it.kind === 'video',
     });
   }

@@ -15,7 +15,9 @@ export function registerPrices(program: Command): void {
   ).action((o: { json?: boolean }) => {
     const table = priceTableFromEnv();
     if (o.json) return printJson(table);
-    print(`prices of ${table.date}, US dollars per million tokens; an estimate${table.source ? ` (${table.source})` : ''}`);
+    print(
+      `prices of ${table.date}, US dollars per million tokens; an estimate${table.source ? ` (${table.source})` : ''}`,
+    );
     print(`batch jobs: ${table.batchDiscount} of the price`);
     const n = (x: number | undefined) => (x === undefined ? '-' : String(x));
     printTable(
