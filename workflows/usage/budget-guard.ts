@@ -7,6 +7,7 @@ import {
   type BudgetView,
   budgetToolName,
   budgetToolSpec,
+  describeUsd,
   estimateCost,
   formatCount,
   GeminiflowFailure,
@@ -213,7 +214,7 @@ export class BudgetGuard {
     if (this.limits.maxTokens !== undefined)
       parts.push(`${formatCount(spent.tokens)} of ${formatCount(this.limits.maxTokens)} tokens`);
     if (this.limits.maxCostUsd !== undefined)
-      parts.push(`~$${(spent.costUsd ?? 0).toFixed(4)} of $${this.limits.maxCostUsd} estimated`);
+      parts.push(`~${describeUsd(spent.costUsd ?? 0)} of $${this.limits.maxCostUsd} estimated`);
     return `${parts.join(', ')} used`;
   }
 
