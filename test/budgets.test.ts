@@ -196,7 +196,7 @@ describe('a per-pipeline budget on the real stack: it stops new jobs, then fails
     const failure = await failureOf(handle.result());
     assert.equal(failure.type, GeminiflowFailure.budgetExceeded);
     assert.match(failure.message, /budget reached before item 2: 12 of 10 tokens used; denied by ben: over budget$/);
-    assert.deepEqual((failure.details?.[0] as FanOutResult).counts.left, 2);
+    assert.deepEqual((failure.details![0] as FanOutResult).counts.left, 2);
     for (const i of [2, 3]) assert.ok(await neverStarted(stack, itemWorkflowId(fanOutId, i)), `item ${i}`);
     const [record] = await g.approvalLog(fanOutId);
     assert.deepEqual([record?.status, record?.reviewer], ['denied', 'ben']);
