@@ -27,24 +27,6 @@ export interface BudgetSpent {
   costUsd: number;
 }
 
-export type BudgetLimits = Pick<Budget, 'maxTokens' | 'maxCostUsd'>;
-
-export type BudgetState = 'within' | 'reached' | 'waiting_for_approval' | 'stopped';
-
-/** A budget as a run shows it (in its `geminiUsage` query and memo, and in its result's `geminiUsage`). */
-export interface BudgetView {
-  /** The limits now: a person's approval raises them, and a parent takes a child's raise as its own. */
-  limits: BudgetLimits;
-  /** What counts against them: the pipeline's spending before this run started, plus this run's and its children's. */
-  spent: { tokens: number; costUsd?: number };
-  onExceeded: 'ask' | 'fail';
-  state: BudgetState;
-  /** How often a person raised it in this run. */
-  raised: number;
-  /** The date of the price table cost is estimated with. */
-  pricesOf?: string;
-}
-
 /**
  * A budget that is reached asks a person through the approvals every run has: a pending call of this pseudo-tool,
  * listed, notified, decided and audited like a tool call (CLI `geminiflow approve|deny`, the console). Its arguments

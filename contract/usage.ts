@@ -1,5 +1,4 @@
 import { defineQuery } from '@temporalio/workflow';
-import type { BudgetView } from './budget';
 
 /*
  * Token usage as Gemini reports it, and as geminiflow records it per run and sums it per pipeline. Plain data: it
@@ -45,6 +44,28 @@ export interface TokenUsage {
 /** Tokens of the jobs of one model or agent, and how many jobs reported them. */
 export interface ModelUsage extends TokenUsage {
   jobs: number;
+}
+
+/** A budget's limits: Gemini's `total_tokens`, and the estimated cost in US dollars. */
+export type BudgetLimits = {
+  maxTokens?: number;
+  maxCostUsd?: number;
+};
+
+export type BudgetState = 'within' | 'reached' | 'waiting_for_approval' | 'stopped';
+
+/** A budget as a run shows it (in its `geminiUsage` query and memo, and in its result's `geminiUsage`). */
+export interface BudgetView {
+  /** The limits now: a person's approval raises them, and a parent takes a child's raise as its own. */
+  limits: BudgetLimits;
+  /** What counts against them: the pipeline's spending before this run started, plus this run's and its children's. */
+  spent: { tokens: number; costUsd?: number };
+  onExceeded: 'ask' | 'fail';
+  state: BudgetState;
+  /** How often a person raised it in this run. */
+  raised: number;
+  /** The date of the price table cost is estimated with. */
+  pricesOf?: string;
 }
 
 /** What one run used: its own jobs, and its children's as their results reported them. */

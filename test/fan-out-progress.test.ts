@@ -151,14 +151,26 @@ describe('fan-out progress for people: client, CLI and console on the real stack
     const list = await geminiflow(['list', '--fan-outs', '--running'], stack.env);
     assert.equal(list.code, 0, list.stderr);
     const [header, ...rows] = list.stdout.trim().split('\n');
-    assert.match(header!, /WAITING FOR +SINCE +FAN-OUT$/);
+    assert.match(header!, /WAITING FOR +SINCE +FAN-OUT +USAGE$/);
+    // The usage its three answered items reported, published with the counts: 2 words in, 6 out each.
     assert.deepEqual(
       rows.map((r) => r.split(/ {2,}/)),
-      [[fanOutId, 'fanOutJobs', 'RUNNING', '-', '-', 'done 3, failed 1, running 3, left 3 of 10'], ['1 run(s)']],
+      [
+        [
+          fanOutId,
+          'fanOutJobs',
+          'RUNNING',
+          '-',
+          '-',
+          'done 3, failed 1, running 3, left 3 of 10',
+          '24 tok, ~$0.000047 est.',
+        ],
+        ['1 run(s)'],
+      ],
     );
 
     const everything = await geminiflow(['list'], stack.env);
-    assert.match(everything.stdout, new RegExp(`^${pipelineId} +answerQuestions +RUNNING +- +- +-$`, 'm'));
+    assert.match(everything.stdout, new RegExp(`^${pipelineId} +answerQuestions +RUNNING +- +- +- +-$`, 'm'));
 
     const json = await geminiflow(['list', '--fan-outs', '--json'], stack.env);
     assert.deepEqual(

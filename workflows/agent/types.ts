@@ -1,6 +1,6 @@
 import type { Duration } from '@temporalio/common';
 import type { Budget, GeminiUsage, PendingApproval } from '../../contract';
-import type { GeminiUsageCarry } from '../usage';
+import type { GeminiUsageCarry } from '../usage/carry';
 import type { GeminiEventsCarryOver, WaitSettings } from '../wait-for-gemini-event';
 import type { ApprovalsCarryOver } from './approvals';
 import type { TranscriptCarryOver } from './transcript';

@@ -19,20 +19,13 @@ import { geminiPriceTable } from '../activities';
 import type { ApprovalRequest } from '../agent/approval-desk';
 import type { ApprovalOutcome } from '../agent/approvals';
 import { badInput } from '../job-failures';
+import type { BudgetCarry } from './carry';
 import type { UsageMeter } from './meter';
 
 /** Where a reached budget asks a person: the run's approval desk (an agent's own, or one made for the budget). */
 export interface BudgetDesk {
   decide(request: ApprovalRequest, spec: ToolSpec): Promise<ApprovalOutcome>;
   settled(): Promise<void>;
-}
-
-/** What one run hands to the next about its budget when it continues as new. */
-export interface BudgetCarry {
-  limits: BudgetLimits;
-  raised: number;
-  asks: number;
-  prices?: PriceTable;
 }
 
 const defaultApprovalTimeout = '1 day';

@@ -1,8 +1,8 @@
 // Usage and budgets: what a run's Gemini jobs used, summed up a pipeline, and a budget that holds across it.
 
-export { type BudgetCarry, checkBudget } from './budget-guard';
+export { checkBudget } from './budget-guard';
+export type { BudgetCarry, GeminiUsageCarry } from './carry';
 export {
-  type GeminiUsageCarry,
   GeminiUsageTracker,
   type TrackUsageOptions,
   trackGeminiUsage,

@@ -18,7 +18,8 @@ import {
   type TokenUsage,
 } from '../../contract';
 import { budgetApprovalDesk } from './budget-desk';
-import { type BudgetCarry, type BudgetDesk, BudgetGuard } from './budget-guard';
+import { type BudgetDesk, BudgetGuard } from './budget-guard';
+import type { GeminiUsageCarry } from './carry';
 import { UsageMeter } from './meter';
 
 /**
@@ -26,12 +27,6 @@ import { UsageMeter } from './meter';
  * it schedule no memo upsert, so their histories replay.
  */
 export const usageMemoPatch = 'gemini-usage-memo';
-
-/** What a run hands to the next when it continues as new. */
-export interface GeminiUsageCarry {
-  usage: GeminiUsage;
-  budget?: BudgetCarry;
-}
 
 export interface TrackUsageOptions {
   /** Where a reached budget asks a person: an agent passes its own approvals; other runs get theirs when needed. */
