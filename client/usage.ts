@@ -44,15 +44,20 @@ export function usageFromMemo(
   return usage ? withCost(usage, prices) : undefined;
 }
 
-/** A run's usage now (its `geminiUsage` query), else what it last published (a run with no worker, or an old one). */
+/**
+ * A run's usage now (its `geminiUsage` query, when a worker answers within `queryTimeoutMs`), else what it last
+ * published (a run no worker answers for, or one of an older version).
+ */
 export async function runUsage(
   client: Client,
   workflowId: string,
   prices: PriceTable,
-  ask: <T>(query: () => Promise<T>) => Promise<T | undefined> = (query) => query(),
+  queryTimeoutMs = 5000,
 ): Promise<UsageWithCost | undefined> {
   const handle = client.workflow.getHandle(workflowId);
-  const live = await ask(() => handle.query(geminiUsageQuery)).catch(() => undefined);
+  const live = await client
+    .withDeadline(Date.now() + queryTimeoutMs, () => handle.query(geminiUsageQuery))
+    .catch(() => undefined);
   if (live) return withCost(live, prices);
   const { memo } = await handle.describe();
   return usageFromMemo(memo, prices);
