@@ -110,34 +110,42 @@ export function noGeminiUsage(): GeminiUsage {
 
 const count = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
 
-/** An interaction's usage; a missing total is the sum of its parts. */
-export function tokensOfInteraction(usage: InteractionUsage | undefined | null): TokenUsage | undefined {
-  if (!usage || typeof usage !== 'object') return undefined;
-  const t: TokenUsage = {
-    inputTokens: count(usage.total_input_tokens),
-    outputTokens: count(usage.total_output_tokens),
-    thoughtTokens: count(usage.total_thought_tokens),
-    cachedTokens: count(usage.total_cached_tokens),
-    toolUseTokens: count(usage.total_tool_use_tokens),
-    totalTokens: count(usage.total_tokens),
-  };
+/** Where each count is in Gemini's two shapes of usage. */
+const interactionFields = {
+  inputTokens: 'total_input_tokens',
+  outputTokens: 'total_output_tokens',
+  thoughtTokens: 'total_thought_tokens',
+  cachedTokens: 'total_cached_tokens',
+  toolUseTokens: 'total_tool_use_tokens',
+  totalTokens: 'total_tokens',
+} as const satisfies Record<keyof TokenUsage, keyof InteractionUsage>;
+const metadataFields = {
+  inputTokens: 'promptTokenCount',
+  outputTokens: 'candidatesTokenCount',
+  thoughtTokens: 'thoughtsTokenCount',
+  cachedTokens: 'cachedContentTokenCount',
+  toolUseTokens: 'toolUsePromptTokenCount',
+  totalTokens: 'totalTokenCount',
+} as const satisfies Record<keyof TokenUsage, keyof UsageMetadata>;
+
+/** The counts of a usage object by a field map; a missing total is the sum of its parts. */
+function tokensFrom(value: unknown, fields: Record<keyof TokenUsage, string>): TokenUsage | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const v = value as Record<string, unknown>;
+  const t = noTokens();
+  for (const k of tokenKeys) t[k] = count(v[fields[k]]);
   if (!t.totalTokens) t.totalTokens = t.inputTokens + t.outputTokens + t.thoughtTokens + t.toolUseTokens;
   return t;
 }
 
-/** A GenerateContentResponse's usageMetadata; a missing total is the sum of its parts. */
+/** An interaction's `usage` as TokenUsage. */
+export function tokensOfInteraction(usage: InteractionUsage | undefined | null): TokenUsage | undefined {
+  return tokensFrom(usage, interactionFields);
+}
+
+/** A GenerateContentResponse's `usageMetadata` as TokenUsage. */
 export function tokensOfMetadata(meta: UsageMetadata | undefined | null): TokenUsage | undefined {
-  if (!meta || typeof meta !== 'object') return undefined;
-  const t: TokenUsage = {
-    inputTokens: count(meta.promptTokenCount),
-    outputTokens: count(meta.candidatesTokenCount),
-    thoughtTokens: count(meta.thoughtsTokenCount),
-    cachedTokens: count(meta.cachedContentTokenCount),
-    toolUseTokens: count(meta.toolUsePromptTokenCount),
-    totalTokens: count(meta.totalTokenCount),
-  };
-  if (!t.totalTokens) t.totalTokens = t.inputTokens + t.outputTokens + t.thoughtTokens + t.toolUseTokens;
-  return t;
+  return tokensFrom(meta, metadataFields);
 }
 
 export function addTokens<T extends TokenUsage>(into: T, more: TokenUsage): T {

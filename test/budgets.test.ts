@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { GeminiflowClient } from '../client';
 import { consoleConfigFromEnv } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
 import { agentWorkflow } from '../example/agent';
 import { answerQuestions } from '../example/answer-questions';
 import { type Budget, budgetToolName, type FanOutResult, GeminiflowFailure, itemWorkflowId } from '../workflows';
-import { launchChromium } from './helpers/browser';
+import { agentOverBudget } from './fixtures/budgets';
+import { launchChromium, signedInPage } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { type NotificationListener, startNotificationListener } from './helpers/notification-listener';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
@@ -136,11 +137,7 @@ describe('a per-pipeline budget on the real stack: it stops new jobs, then fails
 
     const browser: BrowserContext = await launchChromium();
     try {
-      const page: Page = await browser.newPage();
-      await page.goto(`${web.url}/login`);
-      await page.fill('#token', token);
-      await page.click('form[action="/login"] button[type=submit]');
-      await page.waitForURL(/\/approvals$/);
+      const page = await signedInPage(browser, web.url, token);
       const card = page.locator(`article.call[data-call="${call.callId}"]`, { hasText: fanOutId });
       await card.waitFor();
       assert.match(await card.innerText(), new RegExp(budgetToolName));
@@ -207,15 +204,7 @@ describe('a per-pipeline budget on the real stack: it stops new jobs, then fails
     await stack.client.workflow.start(agentWorkflow, {
       taskQueue: stack.taskQueue,
       workflowId: id,
-      args: [
-        {
-          model,
-          tools: ['count_words'],
-          conversation: false,
-          message: 'How long is it? [[call count_words {"text":"one two three"}]]',
-          budget: { maxTokens: 5, onExceeded: 'ask' },
-        },
-      ],
+      args: [agentOverBudget],
     });
     const call = await eventually(
       async () => (await g.pendingApprovals(id).catch(() => [])).find((p) => p.tool === budgetToolName),

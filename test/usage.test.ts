@@ -17,7 +17,7 @@ import {
   tokensOfInteraction,
   tokensOfMetadata,
 } from '../workflows';
-import { launchChromium } from './helpers/browser';
+import { launchChromium, signedInPage } from './helpers/browser';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testLogger } from './helpers/receiver';
 import { testTmpDir } from './helpers/temporal';
@@ -196,11 +196,7 @@ describe('usage and estimated cost per run and per pipeline, on the real stack',
 
     before(async () => {
       browser = await launchChromium();
-      page = await browser.newPage();
-      await page.goto(`${web.url}/login`);
-      await page.fill('#token', token);
-      await page.click('form[action="/login"] button[type=submit]');
-      await page.waitForURL(/\/approvals$/);
+      page = await signedInPage(browser, web.url, token);
     });
     after(async () => {
       await browser?.close();

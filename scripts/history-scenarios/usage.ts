@@ -2,6 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { agentWorkflow } from '../../example/agent';
 import { answerQuestions } from '../../example/answer-questions';
 import { researchBriefPipeline } from '../../example/research-brief-pipeline';
+import { agentOverBudget } from '../../test/fixtures/budgets';
 import { eventually } from '../../test/helpers/eventually';
 import {
   budgetToolName,
@@ -101,15 +102,7 @@ export const scenarios: HistoryScenario[] = [
       const agent = await ctx.client.workflow.start(agentWorkflow, {
         taskQueue: ctx.taskQueue,
         workflowId: ctx.workflowId,
-        args: [
-          {
-            model,
-            tools: ['count_words'],
-            conversation: false,
-            message: 'How long is it? [[call count_words {"text":"one two three"}]]',
-            budget: { maxTokens: 5, onExceeded: 'ask' },
-          },
-        ],
+        args: [agentOverBudget],
       });
       await decideBudget(ctx, ctx.workflowId, false);
       return settled(agent);

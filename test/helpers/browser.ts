@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { projectRoot } from '../../common/paths';
 import { testTmpDir } from './temporal';
 
@@ -30,4 +30,14 @@ export async function launchChromium(): Promise<BrowserContext> {
       '--disable-sync',
     ],
   });
+}
+
+/** A new page of `browser`, signed in to the console at `url` with a reviewer's token. */
+export async function signedInPage(browser: BrowserContext, url: string, token: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${url}/login`);
+  await page.fill('#token', token);
+  await page.click('form[action="/login"] button[type=submit]');
+  await page.waitForURL(/\/approvals$/);
+  return page;
 }
