@@ -78,11 +78,6 @@ export class BudgetGuard {
     return this.budget.onExceeded ?? 'fail';
   }
 
-  /** True while a person is asked: a fan-out starts nothing meanwhile. */
-  get asking(): boolean {
-    return this.state === 'waiting_for_approval';
-  }
-
   spent(): { tokens: number; costUsd?: number } {
     const tokens = this.before.tokens + this.meter.totalTokens;
     if (!this.prices) return { tokens };

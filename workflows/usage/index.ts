@@ -1,6 +1,5 @@
 // Usage and budgets: what a run's Gemini jobs used, summed up a pipeline, and a budget that holds across it.
 
-export { checkBudget } from './budget-guard';
 export type { BudgetCarry, GeminiUsageCarry } from './carry';
 export {
   GeminiUsageTracker,

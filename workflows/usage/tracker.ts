@@ -40,9 +40,9 @@ type ChildOptions<W extends Workflow> = ChildWorkflowOptions & { args: Parameter
 
 /**
  * A run's Gemini usage and budget. Job workflows record each job's usage as Gemini reports it; pipelines pass their
- * budget down to children (`executeChild` here, `fanOut(items, job, {usage})`) and add what the children report back in their results, so a
- * pipeline's usage includes its children's and fan-outs', and a budget holds across all of them. Answers the
- * `geminiUsage` query and keeps the `geminiUsage` memo.
+ * budget down to children (`executeChild` here, `fanOut(items, job, {usage})`) and add what the children report back
+ * in their results, so a pipeline's usage includes its children's and fan-outs', and a budget holds across all of
+ * them. Answers the `geminiUsage` query and keeps the `geminiUsage` memo.
  */
 export class GeminiUsageTracker {
   private readonly meter: UsageMeter;
@@ -64,11 +64,6 @@ export class GeminiUsageTracker {
 
   get hasBudget(): boolean {
     return this.guard !== undefined;
-  }
-
-  /** True while a reached budget waits for a person. */
-  get asking(): boolean {
-    return this.guard?.asking ?? false;
   }
 
   /** Whether the budget is used up (the next job would ask or stop). */
@@ -161,11 +156,6 @@ export class GeminiUsageTracker {
     if (line === this.published || !patched(usageMemoPatch)) return;
     this.published = line;
     upsertMemo({ [geminiUsageMemoKey]: view });
-  }
-
-  /** Resolves once notifications about a budget decision are sent (bounded), so the approval log is complete. */
-  settled(): Promise<void> {
-    return this.guard?.settled() ?? Promise.resolve();
   }
 
   carry(): GeminiUsageCarry {
