@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
-import type { BrowserContext, Page } from 'playwright-core';
 import { GeminiflowClient, type UsageWithCost } from '../client';
 import { consoleConfigFromEnv } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
@@ -17,7 +16,7 @@ import {
   tokensOfInteraction,
   tokensOfMetadata,
 } from '../workflows';
-import { launchChromium, signedInPage } from './helpers/browser';
+import { consoleInChromium } from './helpers/browser';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testLogger } from './helpers/receiver';
 import { testTmpDir } from './helpers/temporal';
@@ -190,19 +189,10 @@ describe('usage and estimated cost per run and per pipeline, on the real stack',
   });
 
   describe('the console, in a real Chromium', () => {
-    let browser: BrowserContext;
-    let page: Page;
-    const shots = process.env.GEMINIFLOW_SCREENSHOTS_DIR ?? testTmpDir();
-
-    before(async () => {
-      browser = await launchChromium();
-      page = await signedInPage(browser, web.url, token);
-    });
-    after(async () => {
-      await browser?.close();
-    });
+    const chromium = consoleInChromium(() => web.url, token);
 
     it('the Runs page shows each run its usage and estimated cost', async () => {
+      const page = chromium.page();
       const usage = (await g.usage(pipelineId))!;
       await page.goto(`${web.url}/runs?all=on&type=researchBriefPipeline`);
       const cell = page.locator(`tr[data-run="${pipelineId}"] td.usage`);
@@ -217,6 +207,7 @@ describe('usage and estimated cost per run and per pipeline, on the real stack',
     });
 
     it("the run page shows the pipeline's usage by model, its own share and the estimated cost", async () => {
+      const page = chromium.page();
       const usage = (await g.usage(pipelineId))!;
       await page.goto(`${web.url}/runs/${encodeURIComponent(pipelineId)}`);
       const section = page.locator('section.usage');
@@ -237,8 +228,7 @@ describe('usage and estimated cost per run and per pipeline, on the real stack',
       for (const [m, u] of Object.entries(reported)) {
         assert.deepEqual(byModel[m], [u.jobs, u.totalTokens.toLocaleString('en-US')], m);
       }
-      await fs.promises.mkdir(shots, { recursive: true });
-      await section.screenshot({ path: path.join(shots, 'console-usage.png') });
+      await section.screenshot({ path: chromium.screenshot('console-usage.png') });
 
       const stage = (await g.usage(`${pipelineId}/research`))!;
       await page.goto(`${web.url}/runs/${encodeURIComponent(`${pipelineId}/research`)}`);
