@@ -1,5 +1,5 @@
 import type { Interactions } from '@google/genai';
-import type { AgentInteraction, AgentTurnRequest, FunctionResult } from '../contract';
+import { type AgentInteraction, type AgentTurnRequest, type FunctionResult, isRunningStatus } from '../contract';
 import { createOnce } from './create-once';
 import { callGemini, type GeminiContext } from './gemini-client';
 import { usageOf } from './interaction-output';
@@ -79,7 +79,8 @@ function summarise(interaction: {
     .join('');
   const errors = (interaction.errors ?? []) as { message?: string }[];
   const error = errors[0]?.message ?? latest.find((s) => s.error?.message)?.error?.message;
-  const usage = usageOf(interaction);
+  // A running interaction's usage is not final; only a stopped one's counts.
+  const usage = isRunningStatus(interaction.status ?? '') ? undefined : usageOf(interaction);
   return {
     id: interaction.id,
     status: interaction.status,

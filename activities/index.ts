@@ -6,6 +6,7 @@ import { createFanOutActivities } from './fan-out';
 import { createFileActivities } from './files';
 import { createGeminiContext } from './gemini-client';
 import { createInteractionActivities, readInteractionStatus } from './interactions';
+import { createPriceActivities } from './prices';
 import { createReconcileActivities } from './reconcile';
 import { deadLetterGeminiEvent, findGeminiResourceOwner, geminiWorkflowStatus } from './routing';
 import { createToolActivities, type Toolset } from './tools';
@@ -28,6 +29,7 @@ export function createActivities(config: GeminiflowConfig, options: { tools?: re
     }),
     ...createToolActivities(options.tools ?? []),
     ...createApprovalNoticeActivities(config.notify),
+    ...createPriceActivities(config),
     findGeminiResourceOwner,
     geminiWorkflowStatus,
     deadLetterGeminiEvent,

@@ -1,5 +1,11 @@
 import type { GoogleGenAIInteraction } from '@google/genai';
-import type { DeepResearchReport, InteractionUsage, ReportSource } from '../contract';
+import {
+  type DeepResearchReport,
+  type InteractionUsage,
+  type ReportSource,
+  type TokenUsage,
+  tokensOfInteraction,
+} from '../contract';
 
 type Interaction = GoogleGenAIInteraction;
 type Step = { type: string; content?: unknown[] };
@@ -56,25 +62,9 @@ export function deepResearchReport(interaction: Interaction): DeepResearchReport
   };
 }
 
-const usageFields = {
-  totalTokens: 'total_tokens',
-  inputTokens: 'total_input_tokens',
-  outputTokens: 'total_output_tokens',
-  thoughtTokens: 'total_thought_tokens',
-  cachedTokens: 'total_cached_tokens',
-  toolUseTokens: 'total_tool_use_tokens',
-} as const;
-
 /** The token counts Gemini reported on an interaction, or undefined when it reported none. */
-export function usageOf(interaction: { usage?: unknown }): InteractionUsage | undefined {
-  const reported = interaction.usage as Record<string, unknown> | undefined;
-  if (!reported || typeof reported !== 'object') return undefined;
-  const usage = Object.fromEntries(
-    Object.entries(usageFields).flatMap(([ours, theirs]) =>
-      typeof reported[theirs] === 'number' ? [[ours, reported[theirs]]] : [],
-    ),
-  ) as InteractionUsage;
-  return Object.keys(usage).length ? usage : undefined;
+export function usageOf(interaction: { usage?: unknown }): TokenUsage | undefined {
+  return tokensOfInteraction(interaction.usage as InteractionUsage | undefined);
 }
 
 export interface VideoOutput {

@@ -4,7 +4,7 @@ import type { GeminiflowClient } from '../client';
 
 /**
  * What the pages show, reduced to what identifies a change: pending calls, waiting runs, running fan-outs' published
- * counts (so progress moves on the open pages), dead letters.
+ * counts (so progress moves on the open pages), their usage, dead letters.
  */
 export async function consoleSnapshot(g: GeminiflowClient): Promise<string> {
   const [pending, runs, fanOuts, letters] = await Promise.all([
@@ -15,8 +15,8 @@ export async function consoleSnapshot(g: GeminiflowClient): Promise<string> {
   ]);
   return JSON.stringify([
     pending.map((p) => [p.workflowId, p.callId]),
-    runs.map((r) => [r.workflowId, r.waitingFor, r.waitingSince]),
-    fanOuts.map((r) => [r.workflowId, r.fanOut]),
+    runs.map((r) => [r.workflowId, r.waitingFor, r.waitingSince, r.usage?.total.totalTokens]),
+    fanOuts.map((r) => [r.workflowId, r.fanOut, r.usage?.total.totalTokens]),
     letters.map((l) => [l.workflowId, l.status]),
   ]);
 }

@@ -31,5 +31,10 @@ export const GeminiflowFailure = {
   fanOutStopped: 'FanOutStopped',
   /** An item a stopped fan-out never started. */
   notStarted: 'NotStarted',
+  /**
+   * The pipeline's budget stopped the run: `fail`, a person's denial, or no decision in time. Details: the run's
+   * GeminiUsage (for a fan-out, its partial FanOutResult, which holds it).
+   */
+  budgetExceeded: 'BudgetExceeded',
 } as const;
 export type GeminiflowFailureType = (typeof GeminiflowFailure)[keyof typeof GeminiflowFailure];

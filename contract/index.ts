@@ -1,6 +1,7 @@
 // What every part of geminiflow shares (workflows, activities, receiver, client). Workflow-safe: no Node APIs, no I/O.
 
 export * from './approvals';
+export * from './budget';
 export * from './dead-letters';
 export * from './events';
 export * from './failures';
@@ -11,6 +12,8 @@ export * from './job-kinds';
 export * from './jobs';
 export * from './mailbox';
 export * from './models';
+export * from './prices';
 export * from './resources';
 export * from './search-attributes';
 export * from './tools';
+export * from './usage';

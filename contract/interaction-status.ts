@@ -1,4 +1,5 @@
 import type { GeminiEventType } from './job-kinds';
+import type { TokenUsage } from './usage';
 
 /**
  * Every interaction status `@google/genai` 3.6 names, and the event geminiflow reads it as (docs/workflows.md,
@@ -43,16 +44,6 @@ export function isRunningStatus(status: string): boolean {
   return status === 'in_progress' || status === 'queued' || status === 'idle' || status === 'requires_continuation';
 }
 
-/** Token usage as Gemini reports it on an interaction (`usage.total_*`), in geminiflow's spelling. */
-export interface InteractionUsage {
-  totalTokens?: number;
-  inputTokens?: number;
-  outputTokens?: number;
-  thoughtTokens?: number;
-  cachedTokens?: number;
-  toolUseTokens?: number;
-}
-
 /**
  * The details of the failure a workflow raises when its interaction stopped short (`GeminiIncomplete`,
  * `GeminiBudgetExceeded`): `failure.details[0]`. What Gemini kept is here, so a caller can still use it.
@@ -62,5 +53,5 @@ export interface StoppedInteraction {
   status: StoppedShortStatus;
   /** The text the model wrote before it stopped (may be empty). */
   partialText: string;
-  usage?: InteractionUsage;
+  usage?: TokenUsage;
 }

@@ -23,7 +23,9 @@ export interface Interaction {
   background: boolean;
   inputSteps: Step[];
   outputSteps: Step[];
-  usage?: Record<string, number>;
+  usage?: Record<string, unknown>;
+  /** The usage of the interaction this one continues: its conversation so far counts as cached input. */
+  previousUsage?: Record<string, unknown>;
   errors?: { code: string; message: string }[];
   /** Set while the interaction is at requires_continuation. */
   continuationToken?: string;

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { failedPrecondition, invalidArgument, notFound } from './errors';
 import { field, isRecord } from './fields';
 import { newInteractionId, opaqueId } from './ids';
-import { textOf, toSteps, usageOf } from './interaction-input';
+import { inputTextOf, textOf, toSteps } from './interaction-input';
 import {
   echoedFields,
   type Interaction,
@@ -14,6 +14,7 @@ import type { DeterministicModel, TurnContext, TurnPlan } from './model';
 import type { Publisher } from './publisher';
 import type { Scheduler } from './scheduler';
 import { type StatusEvents, statusEventsChoices } from './types';
+import { interactionUsage } from './usage';
 import { refuseVeo, type VideoStudio, videoFormatOf } from './video';
 import { parseWebhookConfig } from './webhook-config';
 
@@ -101,6 +102,7 @@ export class InteractionService {
       inputSteps,
       outputSteps: [],
       turnIndex: prev ? prev.turnIndex + 1 : 0,
+      ...(prev?.usage ? { previousUsage: prev.usage } : {}),
       rootInputText: prev ? prev.rootInputText : inputText,
       tools,
       pendingCallIds: [],
@@ -230,7 +232,7 @@ export class InteractionService {
       // far, and the webhook `statusEvents` chooses, since Gemini documents none for these statuses.
       this.show(it, plan.status);
       it.outputSteps = [{ type: 'model_output', content: [{ type: 'text', text: 'Partial answer.' }] }];
-      it.usage = usageOf(textOf(it.inputSteps), 'Partial answer.');
+      it.usage = this.usageOf(it, 'Partial answer.');
       const event = statusEndEvent(this.statusEvents, it.id, plan.status);
       if (event) this.publisher.publish(event.type, event.data, it.webhookConfig);
       return;
@@ -251,17 +253,30 @@ export class InteractionService {
       const prompt = this.model.replyText({ model: it.model, inputText: textOf(it.inputSteps), functionResults: [] });
       it.status = 'completed';
       it.outputSteps = [this.video.finish(it.id, prompt, it.videoFormat!, it.webhookConfig)];
-      it.usage = usageOf(textOf(it.inputSteps), '');
+      it.usage = this.usageOf(it, '');
       return;
     } else {
       it.status = 'completed';
       it.outputSteps = [{ type: 'model_output', content: [{ type: 'text', text: plan.text }] }];
       outputText = plan.text;
     }
-    it.usage = usageOf(textOf(it.inputSteps), outputText);
+    it.usage = this.usageOf(it, outputText);
     const type = `interaction.${it.status}`;
     const data: Record<string, unknown> = { id: it.id };
     if (plan.kind === 'fail') Object.assign(data, { error_code: plan.code, error_message: plan.message });
     this.publisher.publish(type, data, it.webhookConfig);
+  }
+
+  /** Derived from text lengths (docs/emulator.md, "Usage"), so tests can assert exact sums. */
+  private usageOf(it: Interaction, outputText: string): Record<string, unknown> {
+    return interactionUsage({
+      inputText: inputTextOf(it.inputSteps),
+      previous: it.previousUsage,
+      outputText,
+      ...(it.kind === 'deep-research'
+        ? { research: { sources: (outputText.match(/\]\(https?:\/\//g) ?? []).length } }
+        : {}),
+      video: it.kind === 'video',
+    });
   }
 }

@@ -3,6 +3,7 @@ import { invalidArgument } from './errors';
 import { definedFields } from './fields';
 import { shortHash } from './ids';
 import type { BatchRule, InteractionRule, JobDurations, ScriptedFunctionCall, StatusPhase } from './types';
+import { usageMetadata } from './usage';
 
 /** What the model sees of one interaction turn. */
 export interface TurnContext {
@@ -163,16 +164,10 @@ export class DeterministicModel {
       };
     }
     const reply = `Emulated ${bareModel(model)} reply to: ${stripDirectives(text)}`;
-    const promptTokenCount = countTokens(text);
-    const candidatesTokenCount = countTokens(reply);
     return {
       response: {
         candidates: [{ content: { parts: [{ text: reply }], role: 'model' }, finishReason: 'STOP', index: 0 }],
-        usageMetadata: {
-          promptTokenCount,
-          candidatesTokenCount,
-          totalTokenCount: promptTokenCount + candidatesTokenCount,
-        },
+        usageMetadata: usageMetadata(text, reply),
         modelVersion: bareModel(model),
       },
     };
@@ -252,10 +247,6 @@ function argumentsFromSchema(schema: unknown, text: string): unknown {
 }
 
 export const bareModel = (model: string) => model.replace(/^models\//, '');
-
-export function countTokens(text: string): number {
-  return text.split(/\s+/).filter(Boolean).length;
-}
 
 /** The user text of a GenerateContentRequest: text parts of its last content. */
 function requestText(request: unknown): string {

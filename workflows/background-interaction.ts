@@ -3,6 +3,7 @@ import type { BackgroundInteractionRequest, GeminiEvent, GeminiEventType } from 
 import { cancelInteraction, getAgentInteraction, startBackgroundInteraction } from './activities';
 import { cancelJobOnCancellation } from './cancel-job-on-cancellation';
 import { isStoppedShort, jobEnded, stoppedShort } from './job-failures';
+import type { GeminiUsageTracker } from './usage';
 import type { GeminiEvents, ResolvedWait, WaitSettings } from './wait-for-gemini-event';
 
 export interface BackgroundInteractionWait {
@@ -11,6 +12,8 @@ export interface BackgroundInteractionWait {
   /** Names the job in the failure when it ends any other way, e.g. 'Deep Research'. */
   what: string;
   wait: WaitSettings;
+  /** The run's usage: its budget is checked before the interaction starts. */
+  usage?: GeminiUsageTracker;
 }
 
 export interface FinishedInteraction {
@@ -20,15 +23,17 @@ export interface FinishedInteraction {
 }
 
 /**
- * Starts a background interaction and waits until it is done. A cancelled workflow cancels the interaction too; any
- * other end fails, typed (GeminiflowFailure): failed or cancelled outside the workflow with Gemini's reason, stopped
- * short (`incomplete`, `budget_exceeded`) with the partial output and usage, stalled, or a status it does not know.
+ * Starts a background interaction (once the run's budget allows it) and waits until it is done. A cancelled
+ * workflow cancels the interaction too; any other end fails, typed (GeminiflowFailure): failed or cancelled outside
+ * the workflow with Gemini's reason, stopped short (`incomplete`, `budget_exceeded`) with the partial output and
+ * usage, stalled, or a status it does not know.
  */
 export async function runBackgroundInteraction(
   events: GeminiEvents,
   request: BackgroundInteractionRequest,
-  { done, what, wait }: BackgroundInteractionWait,
+  { done, what, wait, usage }: BackgroundInteractionWait,
 ): Promise<FinishedInteraction> {
+  await usage?.beforeJob(what);
   // Not cancellable: a cancellation during the create call must still learn the id, so it can cancel the interaction.
   const { interactionId } = await CancellationScope.nonCancellable(() => startBackgroundInteraction(request));
   const { event, resolvedBy } = await cancelJobOnCancellation(

@@ -30,6 +30,10 @@ export interface TurnDeps {
   /** Where the agent is, for its state query. */
   onThinking(interactionId?: string): void;
   onRunningTools(): void;
+  /** Before each interaction starts: the run's budget may ask a person, or stop the run. */
+  beforeInteraction(): Promise<void>;
+  /** Each interaction once it has stopped running, with the usage Gemini reports for it. */
+  onSettled(interaction: AgentInteraction): void;
 }
 
 /**
@@ -43,6 +47,7 @@ export function createTurnRunner(deps: TurnDeps) {
     next: AgentTurnRequest['input'],
     previousInteractionId: string | undefined,
   ): Promise<AgentInteraction> => {
+    await deps.beforeInteraction();
     deps.onThinking();
     const started = await createAgentInteraction({
       model: deps.model,
@@ -72,6 +77,7 @@ export function createTurnRunner(deps: TurnDeps) {
     let interaction = await startInteraction({ text }, lastInteractionId);
     for (let step = 1; ; step++) {
       interaction = await settle(interaction);
+      deps.onSettled(interaction);
       if (interaction.status === 'completed') {
         deps.transcript.add({ kind: 'model', turn, text: interaction.outputText, interactionId: interaction.id });
         return { turn, reply: interaction.outputText, interactionId: interaction.id };
