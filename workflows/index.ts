@@ -24,6 +24,7 @@ export {
   type BatchRequestOptions,
   type Budget,
   type BudgetLimits,
+  type BudgetSpent,
   type BudgetState,
   type BudgetView,
   budgetToolName,
@@ -68,7 +69,6 @@ export {
   geminiResourceKinds,
   geminiUsageQuery,
   jobKinds,
-  type KnownInteractionStatus,
   type ModelPrice,
   type ModelUsage,
   type PendingApproval,
@@ -77,6 +77,8 @@ export {
   type PromptSource,
   type ReportSource,
   type StoppedInteraction,
+  type StoppedShortStatus,
+  stoppedShortStatuses,
   type TokenUsage,
   type ToolArgs,
   ToolDefinitionError,
@@ -117,8 +119,12 @@ export type { FanOutSettings } from './fan-out/fan-out-jobs';
 export { fanOutPrompts, type PromptFanOutInput, type PromptFanOutResult } from './fan-out/prompts';
 export { generateText, type TextInput, type TextResult } from './generate-text';
 export { badInput, jobEnded } from './job-failures';
-export * from './usage';
-export { GeminiUsageTracker, type TrackUsageOptions, trackGeminiUsage } from './usage';
+export {
+  type ChildOptions,
+  GeminiUsageTracker,
+  type TrackUsageOptions,
+  trackGeminiUsage,
+} from './usage';
 export { generateVideo, type VideoInput, type VideoResult } from './video';
 export {
   type GeminiEvents,

@@ -2,6 +2,7 @@
 
 export type { BudgetCarry, GeminiUsageCarry } from './carry';
 export {
+  type ChildOptions,
   GeminiUsageTracker,
   type TrackUsageOptions,
   trackGeminiUsage,

@@ -29,14 +29,17 @@ import { UsageMeter } from './meter';
 export const usageMemoPatch = 'gemini-usage-memo';
 
 export interface TrackUsageOptions {
-  /** Where a reached budget asks a person: an agent passes its own approvals; other runs get theirs when needed. */
+  /**
+   * Where a reached budget asks a person: an agent passes its own approvals; other runs get theirs when needed.
+   * @internal
+   */
   desk?: BudgetDesk;
   /** `each-change` (default): a memo upsert whenever usage changes; `manual`: the run calls `publish` itself. */
   publish?: 'each-change' | 'manual';
   carried?: GeminiUsageCarry;
 }
 
-type ChildOptions<W extends Workflow> = ChildWorkflowOptions & { args: Parameters<W> };
+export type ChildOptions<W extends Workflow> = ChildWorkflowOptions & { args: Parameters<W> };
 
 /**
  * A run's Gemini usage and budget. Job workflows record each job's usage as Gemini reports it; pipelines pass their
