@@ -120,7 +120,9 @@ export { fanOutPrompts, type PromptFanOutInput, type PromptFanOutResult } from '
 export { generateText, type TextInput, type TextResult } from './generate-text';
 export { badInput, jobEnded } from './job-failures';
 export {
+  type BudgetCarry,
   type ChildOptions,
+  type GeminiUsageCarry,
   GeminiUsageTracker,
   type TrackUsageOptions,
   trackGeminiUsage,
