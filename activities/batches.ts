@@ -21,7 +21,7 @@ import type { FoundState } from './reconcile';
 
 const finishedStates = /(SUCCEEDED|FAILED|CANCELLED|EXPIRED)$/;
 
-export function createBatchActivities({ ai, webhookConfig }: GeminiContext) {
+export function createBatchActivities({ ai, webhookConfig, traced }: GeminiContext) {
   const outputFileOf = async (batchName: string): Promise<string> => {
     const batch = await callGemini(() => ai.batches.get({ name: batchName }));
     const file = batch.dest?.fileName;
@@ -100,7 +100,8 @@ export function createBatchActivities({ ai, webhookConfig }: GeminiContext) {
         async () => {
           const earlier = await batchFromEarlierAttempt(input.displayName);
           if (earlier) return { id: earlier.batchName, result: earlier };
-          const batch = await callGemini(() =>
+          const call = { action: 'create', operation: 'generate_content', job: 'batch', model: input.model } as const;
+          const batch = await traced(call, () =>
             ai.batches.create({
               model: input.model,
               src: input.file,

@@ -58,10 +58,12 @@ function heartbeatIfInActivity(details: unknown): void {
   }
 }
 
-export function createFileActivities({ ai, outputDir }: GeminiContext) {
+export function createFileActivities({ ai, outputDir, traced }: GeminiContext) {
   /** interaction.completed names no file: the video is in the interaction's output. */
   const videoFileOf = async (interactionId: string): Promise<string> => {
-    const video = findVideoOutput(await callGemini(() => ai.interactions.get(interactionId)));
+    const video = findVideoOutput(
+      await traced({ action: 'read', job: 'interaction' }, () => ai.interactions.get(interactionId)),
+    );
     if (!video) {
       throw ApplicationFailure.nonRetryable(
         `interaction ${interactionId} completed without a video`,

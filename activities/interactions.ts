@@ -1,4 +1,4 @@
-import type { GoogleGenAI, Interactions } from '@google/genai';
+import type { Interactions } from '@google/genai';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   type BackgroundInteractionRequest,
@@ -12,7 +12,8 @@ import { callGemini, type GeminiContext, geminiFailure, isNotFound } from './gem
 import { deepResearchReport, findVideoOutput } from './interaction-output';
 import type { FoundState } from './reconcile';
 
-export function createInteractionActivities({ ai, webhookConfig }: GeminiContext) {
+export function createInteractionActivities({ ai, webhookConfig, traced }: GeminiContext) {
+  const read = { action: 'read', job: 'interaction' } as const;
   return {
     /** Creates the interaction in the background, with the webhook config that routes its events to this workflow. */
     async startBackgroundInteraction(request: BackgroundInteractionRequest): Promise<StartedInteraction> {
@@ -22,7 +23,16 @@ export function createInteractionActivities({ ai, webhookConfig }: GeminiContext
       return createOnce(
         'interactionId',
         async () => {
-          const created = await callGemini(() =>
+          const call = {
+            action: 'create',
+            operation: request.agent ? 'invoke_agent' : 'chat',
+            job: 'interaction',
+            model: request.model,
+            agent: request.agent,
+            input: request.input,
+            systemInstruction: request.system_instruction,
+          } as const;
+          const created = await traced(call, () =>
             ai.interactions.create({
               ...request,
               background: true,
@@ -35,7 +45,7 @@ export function createInteractionActivities({ ai, webhookConfig }: GeminiContext
           return { id: created.id, result: { interactionId: created.id, status: created.status } };
         },
         async (interactionId: string) => {
-          const existing = await callGemini(() => ai.interactions.get(interactionId));
+          const existing = await traced(read, () => ai.interactions.get(interactionId));
           return { interactionId: existing.id, status: existing.status };
         },
       );
@@ -56,7 +66,7 @@ export function createInteractionActivities({ ai, webhookConfig }: GeminiContext
 
     /** Reads the finished interaction and keeps what a pipeline needs from it: the text and its citations. */
     async fetchDeepResearchReport(interactionId: string): Promise<DeepResearchReport> {
-      const interaction = await callGemini(() => ai.interactions.get(interactionId));
+      const interaction = await traced(read, () => ai.interactions.get(interactionId));
       if (interaction.status !== 'completed') {
         throw ApplicationFailure.nonRetryable(
           `interaction ${interactionId} is ${interaction.status}, not completed`,
@@ -70,11 +80,11 @@ export function createInteractionActivities({ ai, webhookConfig }: GeminiContext
 
 /** The reconciliation backstop's read of an interaction: the event its current state would have sent, or null. */
 export async function readInteractionStatus(
-  ai: GoogleGenAI,
+  { ai, traced }: Pick<GeminiContext, 'ai' | 'traced'>,
   id: string,
   until: readonly GeminiEventType[],
 ): Promise<FoundState | null> {
-  const interaction = await callGemini(() => ai.interactions.get(id));
+  const interaction = await traced({ action: 'read', job: 'interaction' }, () => ai.interactions.get(id));
   const errors = (interaction.errors ?? []) as { code?: unknown; message?: string }[];
   const failed = (code: unknown, message: string): FoundState => ({
     type: 'interaction.failed',
