@@ -1,3 +1,4 @@
+import type { HrTime } from '@opentelemetry/api';
 import { type Context, context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { Tracing } from '../tracing/provider';
@@ -5,8 +6,17 @@ import { setDefined } from '../tracing/spans';
 import { contextFromTemporalHeader } from '../tracing/temporal';
 import type { DeliveryResult } from './delivery-result';
 
-/** Epoch milliseconds with sub-millisecond precision, as spans take them. */
+/** Epoch milliseconds with sub-millisecond precision. */
 const now = () => performance.timeOrigin + performance.now();
+
+/**
+ * A span time to the microsecond: finer fractions come out of some exporters as fractional microseconds, which Zipkin
+ * refuses (the whole batch with them).
+ */
+function hrTime(epochMs: number): HrTime {
+  const micros = Math.round(epochMs * 1000);
+  return [Math.floor(micros / 1_000_000), (micros % 1_000_000) * 1000];
+}
 
 type Interval = { start: number; end: number };
 
@@ -40,7 +50,7 @@ export class DeliveryTrace {
       'webhook',
       {
         kind: SpanKind.SERVER,
-        startTime: this.arrived,
+        startTime: hrTime(this.arrived),
         links: links.flatMap((l) => {
           const linked = trace.getSpanContext(l);
           return linked ? [{ context: linked }] : [];
@@ -49,11 +59,12 @@ export class DeliveryTrace {
       parent ?? context.active(),
     );
     const inSpan = trace.setSpan(context.active(), span);
-    if (this.verify) tracer.startSpan('verify', { startTime: this.verify.start }, inSpan).end(this.verify.end);
+    if (this.verify)
+      tracer.startSpan('verify', { startTime: hrTime(this.verify.start) }, inSpan).end(hrTime(this.verify.end));
     if (this.route) {
-      const route = tracer.startSpan('route', { startTime: this.route.start }, inSpan);
+      const route = tracer.startSpan('route', { startTime: hrTime(this.route.start) }, inSpan);
       setDefined(route, this.route.attributes);
-      route.end(this.route.end);
+      route.end(hrTime(this.route.end));
     }
     this.span = span;
     return span;

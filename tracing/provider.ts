@@ -132,3 +132,8 @@ export function tracingFor(part: TracedPart, env: NodeJS.ProcessEnv = process.en
   }
   return tracing;
 }
+
+/** Sends what every part of this process has buffered (a test, or a process about to exit, waits for it). */
+export async function flushTracing(): Promise<void> {
+  await Promise.all([...parts.values()].map((t) => t.flush()));
+}

@@ -1,4 +1,4 @@
-import { type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 
 /*
  * Spans of workflow code: the wait for a job, a tool call, a person's approval. They exist only when the worker traces
@@ -16,9 +16,10 @@ function set(span: Span, attributes: SpanAttributes): void {
   for (const [key, value] of Object.entries(attributes)) if (value !== undefined) span.setAttribute(key, value);
 }
 
-/** A child span of the active one (the run's span, or the handler's). */
-export function startWorkflowSpan(name: string, attributes: SpanAttributes): Span {
-  const span = trace.getTracer('geminiflow').startSpan(name);
+/** A child span of `parent`, else of the active one (the run's span, or the handler's). */
+export function startWorkflowSpan(name: string, attributes: SpanAttributes, parent?: Span): Span {
+  const within = parent ? trace.setSpan(context.active(), parent) : context.active();
+  const span = trace.getTracer('geminiflow').startSpan(name, {}, within);
   set(span, attributes);
   return span;
 }

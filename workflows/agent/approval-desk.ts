@@ -102,12 +102,13 @@ export function createApprovalDesk(approvals: ApprovalBook, agentTimeoutMs: numb
   };
 
   return {
-    /** Waits for a person's decision about one call, or for its timeout. */
-    async decide(request: ApprovalRequest, spec: ToolSpec): Promise<ApprovalOutcome> {
-      const span = startWorkflowSpan(`approval ${request.tool}`, {
-        'gen_ai.tool.name': request.tool,
-        'gen_ai.tool.call.id': request.callId,
-      });
+    /** Waits for a person's decision about one call, or for its timeout (in a span, the tool call's child). */
+    async decide(request: ApprovalRequest, spec: ToolSpec, toolSpan?: Span): Promise<ApprovalOutcome> {
+      const span = startWorkflowSpan(
+        `approval ${request.tool}`,
+        { 'gen_ai.tool.name': request.tool, 'gen_ai.tool.call.id': request.callId },
+        toolSpan,
+      );
       if (!patched(approvalRulesPatch)) {
         const call = approvals.open(request, spec, { timeoutMs: agentTimeoutMs, onTimeout: 'deny' }, Date.now());
         await condition(call.decided, agentTimeoutMs);

@@ -70,7 +70,7 @@ export function createToolCaller({ offered, approvals, desk, onRunning }: ToolCa
     let handling: ToolHandling = 'auto';
     if (spec.policy === 'approval') {
       const request = { callId: call.id, tool: call.name, arguments: args, note: spec.note, interactionId };
-      const outcome = await desk.decide(request, spec);
+      const outcome = await desk.decide(request, spec, span);
       switch (outcome.kind) {
         case 'timed_out':
           if (outcome.onTimeout === 'deny') {
