@@ -3,14 +3,17 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Worker } from '@temporalio/worker';
 import { projectRoot } from '../common/paths';
 import { briefWorkflowId, researchBriefPipeline } from '../example/research-brief-pipeline';
-import { flushTracing } from '../tracing/provider';
+import { flushTracing, tracingFor } from '../tracing/provider';
+import { temporalTracingPlugin } from '../tracing/temporal';
 import { bundleWorkflows } from '../worker/bundle';
 import { decideApprovalUpdate, pendingApprovalsQuery } from '../workflows';
 import { launchChromium } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
+import { savedHistories } from './helpers/histories';
 import { testTmpDir } from './helpers/temporal';
 import { type RunningZipkin, startZipkin, type ZipkinSpan } from './helpers/zipkin';
 
@@ -224,5 +227,26 @@ describe('tracing a pipeline into a real trace backend', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it('keeps saved histories replaying on a traced worker (its spans schedule nothing)', async () => {
+    const histories = savedHistories();
+    const tracing = tracingFor('worker');
+    assert.ok(tracing, 'tracing is on in this file');
+    const failures: string[] = [];
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories(
+      {
+        replayName: 'geminiflow-traced-replay',
+        workflowBundle: { codePath: bundle },
+        plugins: [temporalTracingPlugin(tracing)],
+      },
+      histories.map((h) => ({ workflowId: h.workflowId, history: h.history })),
+    )) {
+      replayed++;
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    assert.equal(replayed, histories.length);
+    assert.deepEqual(failures, []);
   });
 });
