@@ -21,8 +21,8 @@ function hrTime(epochMs: number): HrTime {
 type Interval = { start: number; end: number };
 
 /**
- * The span of one delivery's handling, with its verify and route steps as children and the signal as a child while it
- * runs. Its parent is known only once the envelope is read (the trace context the job's creator put in its
+ * The span of one delivery's handling: its verification as a child, its routing as an event (with the verdict on the
+ * span), and the signal as a child while it runs. Its parent is known only once the envelope is read (the trace context the job's creator put in its
  * user_metadata), so the span is made then, back-dated to the delivery's arrival; a delivery that never gets that far
  * (refused, a duplicate, a ping) gets a root span when it is answered.
  */
@@ -61,10 +61,10 @@ export class DeliveryTrace {
     const inSpan = trace.setSpan(context.active(), span);
     if (this.verify)
       tracer.startSpan('verify', { startTime: hrTime(this.verify.start) }, inSpan).end(hrTime(this.verify.end));
+    // Routing is a decision of microseconds (a token checked): an event with its verdict, not a span of its own.
     if (this.route) {
-      const route = tracer.startSpan('route', { startTime: hrTime(this.route.start) }, inSpan);
-      setDefined(route, this.route.attributes);
-      route.end(hrTime(this.route.end));
+      setDefined(span, this.route.attributes);
+      span.addEvent('route', hrTime(this.route.end));
     }
     this.span = span;
     return span;

@@ -2,6 +2,7 @@ import { type Context, context, propagation, ROOT_CONTEXT } from '@opentelemetry
 import type { ClientInterceptors } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import type { BundlerPlugin } from '@temporalio/worker';
 import { loadTracingPackage, type TracedPart, type Tracing, tracingFor } from './provider';
 
 type TemporalOtel = typeof import('@temporalio/interceptors-opentelemetry');
@@ -19,6 +20,16 @@ export function temporalTracingPlugin(tracing: Tracing): OpenTelemetryPlugin {
     spanProcessor: tracing.spanProcessor,
     tracer: tracing.tracer,
   });
+}
+
+/**
+ * Adds Temporal's OpenTelemetry workflow interceptors to a workflow bundle, for a traced worker to run it later.
+ * Bundling needs no exporter: only the plugin's bundler half is used, which reads neither resource nor processor.
+ */
+export function tracingBundlerPlugin(): BundlerPlugin {
+  const { OpenTelemetryPlugin } = temporalOtel();
+  const plugin = new OpenTelemetryPlugin({ resource: undefined!, spanProcessor: undefined! });
+  return { name: plugin.name, configureBundler: (options) => plugin.configureBundler(options) };
 }
 
 /** The client interceptors that start a trace when a client starts, signals or updates a workflow; none when off. */

@@ -26,10 +26,14 @@ export {
   routingTokenField,
   WebhookVerifier,
 } from '../../receiver';
+export { DeliveryTrace } from '../../receiver/tracing';
 export { toGeminiEvent } from '../../routing/envelope';
 export { listDeadLetters } from '../../temporal/dead-letters';
 export { eventually } from '../../test/helpers/eventually';
 export { type DevServer, freePort, startDevServer } from '../../testing/dev-server';
+export { flushTracing, tracingFor } from '../../tracing/provider';
+export { contextFromTraceparent, inSpan } from '../../tracing/spans';
+export { temporalTraceHeaderFields } from '../../tracing/temporal';
 export {
   bundleWorkflows,
   ensureRegisteredWebhook,
