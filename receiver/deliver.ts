@@ -163,7 +163,10 @@ export class EventDelivery {
     if (!span) return;
     const linked = await this.opts.tracing!.runs.of(workflowId);
     const spanContext = linked && trace.getSpanContext(linked);
-    if (spanContext) span.addLink({ context: spanContext, attributes: { 'geminiflow.link': 'run started' } });
+    if (!spanContext) return;
+    span.addLink({ context: spanContext, attributes: { 'geminiflow.link': 'run started' } });
+    // Also as an attribute, for backends that keep no links (Zipkin): the trace to look at next.
+    span.setAttribute('geminiflow.run.trace_id', spanContext.traceId);
   }
 }
 
