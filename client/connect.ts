@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { SetupError } from '../common/errors';
 import { type TemporalSettings, temporalSettings } from '../temporal/settings';
+import { tracingFor } from '../tracing/provider';
 import { tracingClientInterceptors } from '../tracing/temporal';
 
 export interface ConnectedTemporal {
@@ -34,6 +35,10 @@ export async function connectTemporal(
   return {
     client: new Client({ connection, namespace: settings.namespace, ...(interceptors ? { interceptors } : {}) }),
     settings,
-    close: () => connection.close(),
+    // A command's spans are sent before it exits (the batch processor would otherwise wait seconds).
+    close: async () => {
+      await connection.close();
+      if (interceptors) await tracingFor('client')?.flush();
+    },
   };
 }

@@ -1,5 +1,4 @@
 import type { Tracer } from '@opentelemetry/api';
-import type { Resource } from '@opentelemetry/resources';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { SetupError } from '../common/errors';
 import { type TracingSettings, tracingSettingsFromEnv } from './settings';
@@ -12,9 +11,12 @@ export interface Tracing {
   tracer: Tracer;
   /** Prompt and output text, tool arguments and results go on spans only when the user opted in. */
   captureContent: boolean;
-  /** The processor every span of this part goes through (workflow spans arrive from the isolates by sink). */
-  spanProcessor: SpanProcessor;
-  resource: Resource;
+  /**
+   * For Temporal's tracing plugin: the SDK's SpanProcessor every span of this part goes through (workflow spans arrive
+   * from the isolates by sink) and the part's Resource. Untyped here: the SDK is an optional package, and this type is
+   * part of geminiflow's public declarations, which must compile without it.
+   */
+  sdk: { spanProcessor: unknown; resource: unknown };
   /** Sends what is buffered; called when a worker or receiver stops, so a short run's spans are not lost. */
   flush(): Promise<void>;
 }
@@ -111,8 +113,7 @@ function startTracing(part: TracedPart, settings: TracingSettings): Tracing {
   return {
     tracer: provider.getTracer('geminiflow'),
     captureContent: settings.captureContent,
-    spanProcessor,
-    resource,
+    sdk: { spanProcessor, resource },
     flush: () => provider.forceFlush(),
   };
 }

@@ -1,4 +1,6 @@
 import { type Context, context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ClientInterceptors } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
@@ -16,8 +18,8 @@ const temporalOtel = () => loadTracingPackage<TemporalOtel>('@temporalio/interce
 export function temporalTracingPlugin(tracing: Tracing): OpenTelemetryPlugin {
   const { OpenTelemetryPlugin } = temporalOtel();
   return new OpenTelemetryPlugin({
-    resource: tracing.resource,
-    spanProcessor: tracing.spanProcessor,
+    resource: tracing.sdk.resource as Resource,
+    spanProcessor: tracing.sdk.spanProcessor as SpanProcessor,
     tracer: tracing.tracer,
   });
 }
