@@ -1,12 +1,12 @@
 import type { Interactions } from '@google/genai';
 import { type AgentInteraction, type AgentTurnRequest, type FunctionResult, isRunningStatus } from '../contract';
 import { createOnce } from './create-once';
-import { callGemini, type GeminiContext } from './gemini-client';
+import type { GeminiContext } from './gemini-client';
 import { usageOf } from './interaction-output';
 
-export function createAgentActivities({ ai, webhookConfig }: GeminiContext) {
+export function createAgentActivities({ ai, webhookConfig, traced }: GeminiContext) {
   const getAgentInteraction = async (interactionId: string): Promise<AgentInteraction> =>
-    summarise(await callGemini(() => ai.interactions.get(interactionId)));
+    summarise(await traced({ action: 'read', job: 'interaction' }, () => ai.interactions.get(interactionId)));
 
   return {
     /** Starts the next model interaction of an agent in the background, routed back to this workflow. */
@@ -15,7 +15,15 @@ export function createAgentActivities({ ai, webhookConfig }: GeminiContext) {
       return createOnce(
         'interactionId',
         async () => {
-          const created = await callGemini(() =>
+          const call = {
+            action: 'create',
+            operation: 'chat',
+            job: 'interaction',
+            model: request.model,
+            input,
+            systemInstruction: request.systemInstruction,
+          } as const;
+          const created = await traced(call, () =>
             ai.interactions.create({
               model: request.model,
               input,

@@ -21,7 +21,7 @@ import type { FoundState } from './reconcile';
 
 const finishedStates = /(SUCCEEDED|FAILED|CANCELLED|EXPIRED)$/;
 
-export function createBatchActivities({ ai, webhookConfig }: GeminiContext) {
+export function createBatchActivities({ ai, webhookConfig, traced }: GeminiContext) {
   /** Where a finished batch's responses are: its output file, or inline in the batch (an inline batch's). */
   const outputOf = async (batchName: string): Promise<{ file: string } | { inlined: unknown[] }> => {
     const batch = await callGemini(() => ai.batches.get({ name: batchName }));
@@ -99,7 +99,8 @@ export function createBatchActivities({ ai, webhookConfig }: GeminiContext) {
         async () => {
           const earlier = await batchFromEarlierAttempt(input.displayName);
           if (earlier) return { id: earlier.batchName, result: earlier };
-          const batch = await callGemini(() =>
+          const call = { action: 'create', operation: 'generate_content', job: 'batch', model: input.model } as const;
+          const batch = await traced(call, () =>
             ai.batches.create({
               model: input.model,
               src: input.file,

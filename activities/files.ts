@@ -5,9 +5,9 @@ import readline from 'node:readline';
 import type { GoogleGenAI } from '@google/genai';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { type DownloadedVideo, GeminiflowFailure, type InteractionUsage, tokensOfInteraction } from '../contract';
+import { type DownloadedVideo, GeminiflowFailure } from '../contract';
 import { callGemini, type GeminiContext, geminiFailure, isNotFound } from './gemini-client';
-import { findVideoOutput } from './interaction-output';
+import { findVideoOutput, usageOf } from './interaction-output';
 
 /**
  * Files API name (`files/abc`) for what Gemini hands out as an output pointer: a name, a bare id, or a download URL
@@ -58,12 +58,12 @@ function heartbeatIfInActivity(details: unknown): void {
   }
 }
 
-export function createFileActivities({ ai, outputDir }: GeminiContext) {
+export function createFileActivities({ ai, outputDir, traced }: GeminiContext) {
   /** The video's file (interaction.completed names none: it is in the interaction's output) and the usage. */
   const readVideoInteraction = async (interactionId: string) => {
-    const interaction = await callGemini(() => ai.interactions.get(interactionId));
+    const interaction = await traced({ action: 'read', job: 'interaction' }, () => ai.interactions.get(interactionId));
     const video = findVideoOutput(interaction);
-    return { file: video?.file, usage: tokensOfInteraction(interaction.usage as InteractionUsage | undefined) };
+    return { file: video?.file, usage: usageOf(interaction) };
   };
 
   return {

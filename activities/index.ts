@@ -1,3 +1,4 @@
+import { type Tracing, tracingFor } from '../tracing/provider';
 import { createAgentActivities } from './agent-interactions';
 import { createApprovalNoticeActivities } from './approval-notices';
 import { createBatchActivities, readBatchStatus } from './batches';
@@ -15,8 +16,13 @@ import { createToolActivities, type Toolset } from './tools';
  * Every activity geminiflow's workflows call, built once from validated configuration. Workflows reach them only
  * through proxyActivities with the named policies of workflows/activity-policies.ts.
  */
-export function createActivities(config: GeminiflowConfig, options: { tools?: readonly Toolset[] } = {}) {
-  const gemini = createGeminiContext(config);
+export function createActivities(
+  config: GeminiflowConfig,
+  options: { tools?: readonly Toolset[]; tracing?: Tracing | false } = {},
+) {
+  // Tracing follows the OTEL_* variables unless given (false: never).
+  const tracing = options.tracing === undefined ? tracingFor('worker') : options.tracing || undefined;
+  const gemini = createGeminiContext(config, tracing);
   return {
     ...createInteractionActivities(gemini),
     ...createAgentActivities(gemini),
@@ -24,10 +30,10 @@ export function createActivities(config: GeminiflowConfig, options: { tools?: re
     ...createFileActivities(gemini),
     ...createFanOutActivities(gemini),
     ...createReconcileActivities({
-      interaction: (id, until) => readInteractionStatus(gemini.ai, id, until),
+      interaction: (id, until) => readInteractionStatus(gemini, id, until),
       batch: (id) => readBatchStatus(gemini.ai, id),
     }),
-    ...createToolActivities(options.tools ?? []),
+    ...createToolActivities(options.tools ?? [], tracing),
     ...createApprovalNoticeActivities(config.notify),
     ...createPriceActivities(config),
     findGeminiResourceOwner,

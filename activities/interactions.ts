@@ -1,4 +1,4 @@
-import type { GoogleGenAI, Interactions } from '@google/genai';
+import type { Interactions } from '@google/genai';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   type BackgroundInteractionRequest,
@@ -14,7 +14,8 @@ import { callGemini, type GeminiContext, geminiFailure, isNotFound } from './gem
 import { deepResearchReport, findVideoOutput, usageOf } from './interaction-output';
 import type { FoundState } from './reconcile';
 
-export function createInteractionActivities({ ai, webhookConfig }: GeminiContext) {
+export function createInteractionActivities({ ai, webhookConfig, traced }: GeminiContext) {
+  const read = { action: 'read', job: 'interaction' } as const;
   return {
     /** Creates the interaction in the background, with the webhook config that routes its events to this workflow. */
     async startBackgroundInteraction(request: BackgroundInteractionRequest): Promise<StartedInteraction> {
@@ -24,7 +25,16 @@ export function createInteractionActivities({ ai, webhookConfig }: GeminiContext
       return createOnce(
         'interactionId',
         async () => {
-          const created = await callGemini(() =>
+          const call = {
+            action: 'create',
+            operation: request.agent ? 'invoke_agent' : 'chat',
+            job: 'interaction',
+            model: request.model,
+            agent: request.agent,
+            input: request.input,
+            systemInstruction: request.system_instruction,
+          } as const;
+          const created = await traced(call, () =>
             ai.interactions.create({
               ...request,
               background: true,
@@ -37,7 +47,7 @@ export function createInteractionActivities({ ai, webhookConfig }: GeminiContext
           return { id: created.id, result: { interactionId: created.id, status: created.status } };
         },
         async (interactionId: string) => {
-          const existing = await callGemini(() => ai.interactions.get(interactionId));
+          const existing = await traced(read, () => ai.interactions.get(interactionId));
           return { interactionId: existing.id, status: existing.status };
         },
       );
@@ -58,7 +68,7 @@ export function createInteractionActivities({ ai, webhookConfig }: GeminiContext
 
     /** Reads the finished interaction and keeps what a pipeline needs from it: the text and its citations. */
     async fetchDeepResearchReport(interactionId: string): Promise<DeepResearchReport> {
-      const interaction = await callGemini(() => ai.interactions.get(interactionId));
+      const interaction = await traced(read, () => ai.interactions.get(interactionId));
       if (interaction.status !== 'completed') {
         throw ApplicationFailure.nonRetryable(
           `interaction ${interactionId} is ${interaction.status}, not completed`,
@@ -75,11 +85,11 @@ export function createInteractionActivities({ ai, webhookConfig }: GeminiContext
  * runs. Every status of SDK 3.6 has its reading (contract/interaction-status.ts); any other ends the wait, named.
  */
 export async function readInteractionStatus(
-  ai: GoogleGenAI,
+  { ai, traced }: Pick<GeminiContext, 'ai' | 'traced'>,
   id: string,
   until: readonly GeminiEventType[],
 ): Promise<FoundState | null> {
-  const interaction = await callGemini(() => ai.interactions.get(id));
+  const interaction = await traced({ action: 'read', job: 'interaction' }, () => ai.interactions.get(id));
   const status = String(interaction.status);
   const type = eventTypeOfStatus(status);
   const errors = (interaction.errors ?? []) as { code?: unknown; message?: string }[];

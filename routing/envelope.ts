@@ -85,14 +85,33 @@ export function normaliseEventType(raw: string): GeminiEventType | undefined {
   return aliases[name];
 }
 
+/** The key inside `user_metadata` that carries the W3C trace context of the call that created the job. */
+export const traceparentField = 'traceparent';
+
+const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+export interface MetadataTarget {
+  workflowId: string;
+  token: unknown;
+  /** A well-formed W3C traceparent found beside the id; it counts only where the route is trusted. */
+  traceparent?: string;
+}
+
 /**
- * The workflow id the job's creator put in user_metadata, wherever Gemini placed it, with the routing token found
- * beside it (the token only counts in the same object as the id it vouches for).
+ * The workflow id the job's creator put in user_metadata, wherever Gemini placed it, with the routing token and the
+ * trace context found beside it (they only count in the same object as the id they go with).
  */
-export function targetWorkflowId(envelope: Envelope): { workflowId: string; token: unknown } | undefined {
+export function targetWorkflowId(envelope: Envelope): MetadataTarget | undefined {
   for (const meta of [envelope.data.user_metadata, envelope.user_metadata]) {
     const id = meta?.temporal_workflow_id;
-    if (typeof id === 'string' && id.trim() !== '') return { workflowId: id.trim(), token: meta?.[routingTokenField] };
+    if (typeof id === 'string' && id.trim() !== '') {
+      const traceparent = meta?.[traceparentField];
+      return {
+        workflowId: id.trim(),
+        token: meta?.[routingTokenField],
+        ...(typeof traceparent === 'string' && traceparentPattern.test(traceparent) ? { traceparent } : {}),
+      };
+    }
   }
   return undefined;
 }
@@ -112,7 +131,7 @@ function withoutTokens(envelope: Envelope): Envelope {
 }
 
 export type ParsedEvent =
-  | { kind: 'event'; event: GeminiEvent; target?: { workflowId: string; token: unknown } }
+  | { kind: 'event'; event: GeminiEvent; target?: MetadataTarget }
   | { kind: 'unknown-type'; rawType: string; resourceId?: string; envelope: Envelope }
   | { kind: 'invalid'; reason: string };
 

@@ -24,8 +24,12 @@ const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json
   version: string;
   engines: { node: string };
   peerDependencies: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 };
-const sdkPackages = Object.keys(manifest.peerDependencies);
+const optionalPeer = (name: string) => manifest.peerDependenciesMeta?.[name]?.optional === true;
+/** The SDKs every project installs beside geminiflow; the optional peers (tracing's OpenTelemetry) only one that traces. */
+const sdkPackages = Object.keys(manifest.peerDependencies).filter((name) => !optionalPeer(name));
+const tracingPackages = Object.keys(manifest.peerDependencies).filter(optionalPeer);
 const fixture = path.join(projectRoot, 'test', 'fixtures', 'user-project');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-user-'));
 let tarball: string;
@@ -56,7 +60,10 @@ function assertPipelineResult(out: string) {
   assert.ok(deliveries >= 3, `webhooks drove every wait (${deliveries} deliveries)`);
 }
 
-/** One copy of every SDK geminiflow takes as a peer, as `npm ls` shows the project's tree. */
+/**
+ * One copy of every SDK geminiflow takes as a peer, as `npm ls` shows the project's tree; none of tracing's optional
+ * packages in a project that does not trace.
+ */
 function assertOneCopyOfEachSdk(dir: string, env: NodeJS.ProcessEnv) {
   for (const name of sdkPackages) {
     assert.equal(
@@ -65,6 +72,7 @@ function assertOneCopyOfEachSdk(dir: string, env: NodeJS.ProcessEnv) {
       `one copy of ${name}: ${installedCopies(dir, name, env).join(', ')}`,
     );
   }
+  for (const name of tracingPackages) assert.deepEqual(installedCopies(dir, name, env), [], `${name} is not installed`);
 }
 
 describe('README "Use it in your own project", run as written in a fresh folder', () => {

@@ -25,6 +25,7 @@ import {
 } from '../contract';
 import { reconcileGeminiResource } from './activities';
 import { durationMs } from './duration';
+import { endWorkflowSpan, startWorkflowSpan } from './spans';
 
 /*
  * Runs that wait here may wait for hours, so their histories must keep replaying on newer code: test/replay.test.ts
@@ -197,6 +198,12 @@ export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEv
       };
       waiting.push(view);
       showWaiting();
+      // From the job's creation (the wait starts right after it) to the event that ended it, and how it came.
+      const span = startWorkflowSpan(`wait ${resource.kind}`, {
+        'geminiflow.resource.kind': resource.kind,
+        'geminiflow.resource.id': resource.id,
+        'geminiflow.wait.until': until,
+      });
 
       const finish = (event: GeminiEvent, resolvedBy: ResolvedWait['resolvedBy']): ResolvedWait => {
         markHandled(event);
@@ -204,6 +211,13 @@ export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEv
         resolved.push({ resource, type: event.type, resolvedBy, waitedMs, at: new Date().toISOString() });
         if (resolved.length > maxResolvedKept) resolved.shift();
         log.info('Gemini wait resolved', { resource: describe(resource), type: event.type, resolvedBy, waitedMs });
+        endWorkflowSpan(span, {
+          'geminiflow.wait.resolved_by': resolvedBy,
+          'geminiflow.event.type': event.type,
+          'geminiflow.webhook.id': resolvedBy === 'webhook' ? event.webhookId : undefined,
+          'geminiflow.wait.ms': waitedMs,
+          'geminiflow.wait.reconcile_checks': view.reconcileChecks,
+        });
         return { event, resolvedBy, waitedMs };
       };
 
@@ -229,6 +243,8 @@ export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEv
       } finally {
         waiting.splice(waiting.indexOf(view), 1);
         showWaiting();
+        // Still open here: the wait was cancelled, or a status read threw.
+        endWorkflowSpan(span, { 'geminiflow.wait.ended_without_event': true });
       }
     },
 
