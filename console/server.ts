@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { connectGeminiflow, type GeminiflowClient } from '../client';
 import { type Listening, listen } from '../common/listen';
 import { logger as rootLogger } from '../common/logger';
+import { stopOnShutdownSignal } from '../common/shutdown';
 import { createConsoleApp } from './app';
 import type { ConsoleConfig } from './config';
 
@@ -20,6 +21,8 @@ export async function startConsole(opts: {
   namespace?: string;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** Stop on the process's first SIGINT or SIGTERM (default true). */
+  stopOnSignal?: boolean;
 }): Promise<RunningConsole> {
   const logger = (opts.logger ?? rootLogger).child({ component: 'console' });
   const connected = opts.geminiflow ? undefined : await connectGeminiflow({ env: opts.env });
@@ -36,12 +39,14 @@ export async function startConsole(opts: {
   }
   const { url } = listening;
   logger.info({ url, auth: opts.config.auth.kind }, 'console listening');
-  return {
-    url,
-    stop: async () => {
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      release();
       close();
       await listening.close();
       await connected?.close();
-    },
-  };
+    })());
+  const release = opts.stopOnSignal === false ? () => undefined : stopOnShutdownSignal(stop);
+  return { url, stop };
 }

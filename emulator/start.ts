@@ -1,4 +1,5 @@
 import { listen } from '../common/listen';
+import { stopOnShutdownSignal } from '../common/shutdown';
 import { createApp } from './app';
 import { createControl } from './control';
 import { EmulatorCore } from './core';
@@ -22,14 +23,19 @@ export async function startEmulator(given: EmulatorOptions = {}): Promise<Runnin
   listening.server.keepAliveTimeout = 60_000;
   const { port } = listening;
   core.publicUrl = publicUrl ?? listenUrlOf(host, port, { advertise: true });
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      release();
+      core.scheduler.stop();
+      await listening.close();
+    })());
+  const release = opts.stopOnSignal === false ? () => undefined : stopOnShutdownSignal(stop);
   return {
     baseUrl: core.publicUrl,
     listenUrl: listenUrlOf(host, port, { advertise: false }),
     jwksUrl: `${core.publicUrl}/.well-known/jwks.json`,
     control,
-    async stop() {
-      core.scheduler.stop();
-      await listening.close();
-    },
+    stop,
   };
 }

@@ -71,6 +71,8 @@ export interface EmulatorOptions {
   deliveryConcurrency?: number;
   /** Answer 429 RESOURCE_EXHAUSTED above this rate (env GEMINI_EMULATOR_RATE_LIMIT); default: no limit. */
   rateLimit?: RateLimit;
+  /** Stop on the process's first SIGINT or SIGTERM (default true); `false` when your process calls `stop()` itself. */
+  stopOnSignal?: boolean;
 }
 
 /**
