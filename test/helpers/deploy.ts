@@ -79,10 +79,13 @@ export async function registerFreshNamespace(connection: Connection): Promise<st
   return namespace;
 }
 
-/** `temporal server start-dev` exactly as a user types it: no geminiflow flags, no search attributes, in memory. */
-export async function startBareDevServer(): Promise<{ address: string; stop(): Promise<void> }> {
+/**
+ * `temporal server start-dev` exactly as a user types it: no geminiflow flags, no search attributes, in memory (on
+ * `port`, to come back where a stopped one was, forgetting everything).
+ */
+export async function startBareDevServer(port?: number): Promise<{ address: string; stop(): Promise<void> }> {
   const cli = await resolveTemporalCli();
-  const port = await freePort();
+  port ??= await freePort();
   const child = spawn(cli.path, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port)], {
     stdio: 'ignore',
   });
