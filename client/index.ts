@@ -45,6 +45,7 @@ export {
   type RunStatus,
   type RunSummary,
 } from './runs';
+export { explainTemporalError, RunWorkerUnavailableError, TemporalCallError } from './temporal-errors';
 
 /** Temporal's start options; the task queue defaults to the client's. */
 export type StartOptions = Omit<WorkflowStartOptions, 'args' | 'taskQueue'> & { taskQueue?: string };

@@ -24,6 +24,7 @@ import {
   pendingApprovalsQuery,
 } from '../workflows';
 import { type FanOutSummary, fanOutSummaryOf, fanOutsOfRun } from './fan-outs';
+import { isDeadlineExceeded, pollerCount, unansweredQueryError } from './temporal-errors';
 
 /** One run as a listing shows it, from Temporal's visibility store and geminiflow's search attributes. */
 export interface RunSummary {
@@ -151,10 +152,15 @@ export async function describeRun(client: Client, workflowId: string): Promise<W
 
 /**
  * The run's state from Temporal, and, when a worker answers within `queryTimeoutMs`, what it waits for, its pending
- * calls, its agent phase and its fan-outs' progress. A query the workflow does not have is left out, not an error.
+ * calls, its agent phase and its fan-outs' progress. A query the workflow does not have is left out, not an error; one
+ * that no worker answers is a RunWorkerUnavailableError saying whether any worker polls the run's task queue.
  */
 export async function runStatus(client: Client, workflowId: string, queryTimeoutMs = 5000): Promise<RunStatus> {
   const description = await describeRun(client, workflowId);
+  // Queries need the run's worker: without one polling, they would only time out.
+  if ((await pollerCount(client, description.taskQueue)) === 0) {
+    throw unansweredQueryError(workflowId, description.taskQueue, 0);
+  }
   const handle = client.workflow.getHandle(workflowId);
   const ask = <T>(run: () => Promise<T>) => optionalQuery(client, run, queryTimeoutMs);
   const [waits, agent, pending, fanOuts] = await Promise.all([
@@ -162,7 +168,10 @@ export async function runStatus(client: Client, workflowId: string, queryTimeout
     ask(() => handle.query(agentStateQuery)),
     ask(() => handle.query(pendingApprovalsQuery)),
     fanOutsOfRun(client, { workflowId, type: description.type }, ask),
-  ]);
+  ]).catch(async (err: unknown) => {
+    if (!isDeadlineExceeded(err)) throw err;
+    throw unansweredQueryError(workflowId, description.taskQueue, await pollerCount(client, description.taskQueue));
+  });
   const pendingApprovals = agent?.pendingApprovals ?? pending;
   const children = description.raw.pendingChildren ?? [];
   return {
