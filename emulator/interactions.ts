@@ -20,7 +20,7 @@ type Status =
   | 'incomplete'
   | 'budget_exceeded';
 
-interface Interaction {
+export interface Interaction {
   id: string;
   kind: Kind;
   status: Status;
@@ -42,6 +42,8 @@ interface Interaction {
   pendingCallIds: string[];
   webhookConfig?: WebhookConfig;
   videoFormat?: VideoFormat;
+  /** A running background interaction: how it ends, and when (emulator time). */
+  pending?: { plan: TurnPlan; due: number };
   cancelTimer?: () => void;
 }
 
@@ -153,7 +155,8 @@ export class InteractionService {
       const duration =
         plan.durationMs ??
         (kind === 'deep-research' ? d.deepResearchMs : kind === 'video' ? d.videoMs : d.interactionMs);
-      it.cancelTimer = this.scheduler.after(duration, () => this.finish(it, plan));
+      it.pending = { plan, due: now + duration };
+      it.cancelTimer = this.scheduler.at(it.pending.due, () => this.finish(it, plan));
     } else {
       this.finish(it, plan);
     }
@@ -195,6 +198,20 @@ export class InteractionService {
     this.settled.emit(id);
   }
 
+  /** Every stored interaction, for a snapshot of the emulator's state. */
+  all(): Interaction[] {
+    return [...this.interactions.values()];
+  }
+
+  /** Takes back an interaction from a snapshot; one still running ends as planned, at its due time. */
+  adopt(it: Interaction): void {
+    this.interactions.set(it.id, it);
+    const pending = it.pending;
+    if (it.status === 'in_progress' && pending) {
+      it.cancelTimer = this.scheduler.at(pending.due, () => this.finish(it, pending.plan));
+    }
+  }
+
   clear(): void {
     for (const it of this.interactions.values()) {
       it.cancelTimer?.();
@@ -215,6 +232,7 @@ export class InteractionService {
 
   private finish(it: Interaction, plan: TurnPlan): void {
     if (it.status !== 'in_progress') return;
+    it.pending = undefined;
     it.updated = this.now();
     this.complete(it, plan);
     this.settle(it);

@@ -4,6 +4,7 @@ import { createApp } from './app';
 import { createControl } from './control';
 import { EmulatorCore } from './core';
 import { withEnvDefaults } from './env-options';
+import { loadEmulatorState, saveEmulatorState } from './persist';
 import { listenUrlOf, parsePublicUrl } from './public-url';
 import type { EmulatorOptions, RunningEmulator } from './types';
 
@@ -16,6 +17,7 @@ export async function startEmulator(given: EmulatorOptions = {}): Promise<Runnin
   // A bad public URL is refused before anything listens.
   const publicUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl);
   const core = new EmulatorCore(opts);
+  if (opts.stateFile) loadEmulatorState(core, opts.stateFile);
   const control = createControl(core);
   const app = createApp(core, control, opts.apiKey);
   const host = opts.host ?? '127.0.0.1';
@@ -29,6 +31,7 @@ export async function startEmulator(given: EmulatorOptions = {}): Promise<Runnin
       release();
       core.scheduler.stop();
       await listening.close();
+      if (opts.stateFile) saveEmulatorState(core, opts.stateFile);
     })());
   const release = opts.stopOnSignal === false ? () => undefined : stopOnShutdownSignal(stop);
   return {

@@ -73,6 +73,11 @@ export interface EmulatorOptions {
   rateLimit?: RateLimit;
   /** Stop on the process's first SIGINT or SIGTERM (default true); `false` when your process calls `stop()` itself. */
   stopOnSignal?: boolean;
+  /**
+   * A file that keeps the emulator's interactions across restarts (`geminiflow dev` keeps one in `.geminiflow/`): read
+   * at start, written at `stop()`. Unset: everything lives in memory only.
+   */
+  stateFile?: string;
 }
 
 /**
