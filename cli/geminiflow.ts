@@ -3,7 +3,9 @@ import { registerApprovals } from './commands/approvals';
 import { registerConsole } from './commands/console';
 import { registerConversation } from './commands/conversation';
 import { registerDeadLetters } from './commands/dead-letters';
+import { registerDev } from './commands/dev';
 import { registerDoctor } from './commands/doctor';
+import { registerParts } from './commands/parts';
 import { registerRuns } from './commands/runs';
 import { registerStart } from './commands/start';
 import { registerWebhooks } from './commands/webhooks';
@@ -20,5 +22,7 @@ export function geminiflowProgram(): Command {
   registerDeadLetters(program);
   registerDoctor(program);
   registerConsole(program);
+  registerDev(program);
+  registerParts(program);
   return program;
 }

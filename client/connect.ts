@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { SetupError } from '../common/errors';
-import { type TemporalSettings, temporalSettings } from '../temporal/settings';
+import { localTemporalHint, type TemporalSettings, temporalSettings } from '../temporal/settings';
 
 export interface ConnectedTemporal {
   client: Client;
@@ -25,7 +25,7 @@ export async function connectTemporal(
     });
   } catch (err) {
     throw new SetupError(
-      `cannot reach Temporal at ${settings.address} (set TEMPORAL_ADDRESS or TEMPORAL_PROFILE): ${(err as Error).message}`,
+      `cannot reach Temporal at ${settings.address} (${(err as Error).message}): ${localTemporalHint} or TEMPORAL_PROFILE.`,
     );
   }
   return {

@@ -24,7 +24,8 @@ import {
   pendingApprovalsQuery,
 } from '../workflows';
 import { type FanOutSummary, fanOutSummaryOf, fanOutsOfRun } from './fan-outs';
-import { isDeadlineExceeded, pollerCount, unansweredQueryError } from './temporal-errors';
+import { taskQueuePollers } from './task-queue';
+import { isDeadlineExceeded, unansweredQueryError } from './temporal-errors';
 
 /** One run as a listing shows it, from Temporal's visibility store and geminiflow's search attributes. */
 export interface RunSummary {
@@ -158,7 +159,7 @@ export async function describeRun(client: Client, workflowId: string): Promise<W
 export async function runStatus(client: Client, workflowId: string, queryTimeoutMs = 5000): Promise<RunStatus> {
   const description = await describeRun(client, workflowId);
   // Queries need the run's worker: without one polling, they would only time out.
-  if ((await pollerCount(client, description.taskQueue)) === 0) {
+  if ((await taskQueuePollers(client, description.taskQueue)).length === 0) {
     throw unansweredQueryError(workflowId, description.taskQueue, 0);
   }
   const handle = client.workflow.getHandle(workflowId);
@@ -170,7 +171,8 @@ export async function runStatus(client: Client, workflowId: string, queryTimeout
     fanOutsOfRun(client, { workflowId, type: description.type }, ask),
   ]).catch(async (err: unknown) => {
     if (!isDeadlineExceeded(err)) throw err;
-    throw unansweredQueryError(workflowId, description.taskQueue, await pollerCount(client, description.taskQueue));
+    const pollers = await taskQueuePollers(client, description.taskQueue);
+    throw unansweredQueryError(workflowId, description.taskQueue, pollers.length);
   });
   const pendingApprovals = agent?.pendingApprovals ?? pending;
   const children = description.raw.pendingChildren ?? [];

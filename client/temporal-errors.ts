@@ -1,5 +1,4 @@
-import { type Client, isGrpcServiceError } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { isGrpcServiceError } from '@temporalio/client';
 
 const grpcNames: Record<number, string> = {
   1: 'CANCELLED',
@@ -61,16 +60,6 @@ export function explainTemporalError(err: unknown, address: string): unknown {
     ? `; the namespace lacks geminiflow's search attribute ${missingAttribute}: start a worker with GeminiflowPlugin (it registers them), or see \`geminiflow doctor\``
     : '';
   return new TemporalCallError(`Temporal at ${address} refused: ${status}: ${cause.details}${fix}`);
-}
-
-/** How many workers polled the task queue lately (Temporal keeps pollers of the last few minutes). */
-export async function pollerCount(client: Client, taskQueue: string): Promise<number> {
-  const described = await client.workflowService.describeTaskQueue({
-    namespace: client.options.namespace,
-    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-  });
-  return described.pollers?.length ?? 0;
 }
 
 /** A query of a run that cannot be answered: no worker polls its task queue, or those that do did not answer. */

@@ -73,10 +73,7 @@ export interface EmulatorOptions {
   rateLimit?: RateLimit;
   /** Stop on the process's first SIGINT or SIGTERM (default true); `false` when your process calls `stop()` itself. */
   stopOnSignal?: boolean;
-  /**
-   * A file that keeps the emulator's interactions across restarts (`geminiflow dev` keeps one in `.geminiflow/`): read
-   * at start, written at `stop()`. Unset: everything lives in memory only.
-   */
+  /** Keeps interactions across restarts (read at start, written at `stop()`); unset: memory only. */
   stateFile?: string;
 }
 

@@ -126,7 +126,7 @@ describe('Temporal unreachable at start', () => {
         err.message,
         new RegExp(`cannot reach Temporal at ${address.replace(/\./g, '\\.')} \\(connection refused\\)`),
       );
-      assert.match(err.message, /npx geminiflow-temporal server start-dev/);
+      assert.match(err.message, /npx geminiflow dev/);
       assert.doesNotMatch(err.message, /tonic/);
       return true;
     });
