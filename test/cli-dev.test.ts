@@ -8,9 +8,11 @@ import { pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { findProject, workerStartHint } from '../cli/project';
 import { projectRoot } from '../common/paths';
+import { freePort } from '../testing/dev-server';
 import { launchChromium } from './helpers/browser';
+import { exitOf, spawnEntryPoint } from './helpers/deploy';
 import { eventually } from './helpers/eventually';
-import { testTmpDir } from './helpers/temporal';
+import { testServerAddress, testTmpDir } from './helpers/temporal';
 
 /**
  * A user's project as `geminiflow dev` sees it, in a scratch folder: TypeScript sources with a workflow that waits for
@@ -218,5 +220,54 @@ describe('geminiflow dev around a TypeScript worker of the project it runs in', 
     assert.match(dev.output(), /dev +\| stopped$/m);
     assert.throws(() => process.kill(workerPid, 0), 'the worker is gone');
     for (const port of new Set(ports)) assert.equal(await listening(port), false, `port ${port} is free`);
+  });
+});
+
+describe('geminiflow emulator and geminiflow receiver: one part alone, until one signal', () => {
+  it('each serves where it says, and stops on its first signal, freeing its ports', { timeout: 180_000 }, async () => {
+    const emulatorPort = await freePort();
+    const emulator = spawnEntryPoint('example/cli.ts', {}, ['emulator', '--port', String(emulatorPort)]);
+    const receiver = spawnEntryPoint(
+      'example/cli.ts',
+      {
+        TEMPORAL_ADDRESS: testServerAddress(),
+        RECEIVER_OPS_PORT: '0',
+        GEMINIFLOW_ROUTING_KEYS: 'none',
+        GEMINI_JWKS_URL: `http://127.0.0.1:${emulatorPort}/.well-known/jwks.json`,
+      },
+      ['receiver', '--port', String(await freePort())],
+    );
+    try {
+      await eventually(
+        async () =>
+          emulator.output().includes(`Gemini emulator on http://127.0.0.1:${emulatorPort}`) ? true : undefined,
+        `the emulator to serve (${emulator.output()})`,
+        60_000,
+      );
+      const jwks = (await (await fetch(`http://127.0.0.1:${emulatorPort}/.well-known/jwks.json`)).json()) as {
+        keys: unknown[];
+      };
+      assert.ok(jwks.keys.length > 0);
+      const [, url, opsUrl] = await eventually(
+        async () => /receiver on (\S+) \(operations (\S+)\)/.exec(receiver.output()) ?? undefined,
+        `the receiver to serve (${receiver.output()})`,
+        60_000,
+      );
+      await eventually(
+        async () => ((await fetch(`${opsUrl}/readyz`)).ok ? true : undefined),
+        'the receiver to be ready',
+      );
+
+      emulator.child.kill('SIGINT');
+      receiver.child.kill('SIGTERM');
+      assert.equal(await exitOf(emulator), 0, emulator.output());
+      assert.equal(await exitOf(receiver), 0, receiver.output());
+      for (const port of [emulatorPort, Number(new URL(url!).port), Number(new URL(opsUrl!).port)]) {
+        assert.equal(await listening(port), false, `port ${port} is free`);
+      }
+    } finally {
+      await emulator.kill();
+      await receiver.kill();
+    }
   });
 });
