@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +11,7 @@ import { freePort } from '../testing/dev-server';
 import { launchChromium } from './helpers/browser';
 import { exitOf, spawnEntryPoint } from './helpers/deploy';
 import { eventually } from './helpers/eventually';
+import { listening } from './helpers/net';
 import { testServerAddress, testTmpDir } from './helpers/temporal';
 
 /**
@@ -92,17 +92,6 @@ function startDev(dir: string): { child: ChildProcess; output(): string; exited:
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 describe('geminiflow dev around a TypeScript worker of the project it runs in', () => {

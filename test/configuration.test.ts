@@ -89,7 +89,12 @@ describe('a misspelt variable', () => {
     for (const read of [() => geminiflowConfigFromEnv({}, env), () => receiverConfigFromEnv(env)]) {
       assert.throws(read, (err: Error) => hint.test(err.message) && !err.message.includes(routingKeys.slice(3, 12)));
     }
-    const receiver = spawnEntryPoint('receiver/main.ts', { ...env, RECEIVER_PORT: '0', GEMINIFLOW_ROUTING_KEYS: '' });
+    const receiver = spawnEntryPoint('receiver/main.ts', {
+      ...env,
+      RECEIVER_PORT: '0',
+      RECEIVER_OPS_PORT: '0',
+      GEMINIFLOW_ROUTING_KEYS: '',
+    });
     assert.equal(await exitOf(receiver), 1);
     assert.match(receiver.output(), /did you mean GEMINIFLOW_ROUTING_KEYS\?/);
   });

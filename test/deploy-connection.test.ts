@@ -231,6 +231,7 @@ describe('the entry points connect with those settings', () => {
       TEMPORAL_ADDRESS: address,
       TEMPORAL_TLS: 'true',
       RECEIVER_PORT: '0',
+      RECEIVER_OPS_PORT: '0',
       GEMINI_WEBHOOK_SECRETS: '',
       GEMINIFLOW_ROUTING_KEYS: 'none',
     };

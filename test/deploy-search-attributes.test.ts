@@ -86,6 +86,7 @@ describe('search attributes at start, on a namespace nobody prepared', () => {
       TEMPORAL_ADDRESS: testServerAddress(),
       TEMPORAL_NAMESPACE: namespace,
       RECEIVER_PORT: '0',
+      RECEIVER_OPS_PORT: '0',
       GEMINIFLOW_ROUTING_KEYS: 'none',
       GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES: 'false',
     });

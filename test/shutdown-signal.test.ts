@@ -8,6 +8,7 @@ import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { type EntryPointProcess, exitOf, spawnEntryPoint } from './helpers/deploy';
 import { eventually } from './helpers/eventually';
 import { webhookWait } from './helpers/gemini-events';
+import { listening } from './helpers/net';
 import { envelope, newSecret, nowSec, ownMetadata, post, signV1 } from './helpers/receiver';
 import { connectClient, signalCount, testNamespace, testServerAddress, uniqueTaskQueue } from './helpers/temporal';
 
@@ -60,18 +61,6 @@ async function holdableProxy(target: string) {
         server.close(() => resolve());
       }),
   };
-}
-
-/** Whether something listens on `port` of 127.0.0.1 right now. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 const portOf = (url: string) => Number(new URL(url).port);

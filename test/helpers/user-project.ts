@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../common/paths';
@@ -175,18 +174,6 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** Whether something listens on `port` of 127.0.0.1 right now. */
-export function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** `geminiflow dev` as a guide block starts it, with what it printed: where Temporal and the receiver are. */
