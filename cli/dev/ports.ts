@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { SetupError } from '../../common/errors';
 import { UsageError } from '../output';
 
 export const devPortNames = ['temporal', 'ui', 'emulator', 'receiver', 'receiverOps', 'console'] as const;
@@ -29,7 +30,8 @@ function bindable(port: number): Promise<number | undefined> {
 
 /**
  * The ports of one run of dev: the ones given, then (with `auto`) the ones remembered from the last run while they
- * are free, so a restart keeps its addresses, else free ones; without `auto`, the well-known ones.
+ * are free, so a restart keeps its addresses, else free ones; without `auto`, the well-known ones. A port in use is
+ * refused here, naming its part, before anything starts.
  */
 export async function planPorts(opts: {
   auto: boolean;
@@ -47,11 +49,25 @@ export async function planPorts(opts: {
     }
     port ??= wellKnownPorts[name];
     if (taken.has(port)) throw new UsageError(`port ${port} is given to two parts of dev; give each its own`);
+    if (!(await bindable(port))) {
+      throw new SetupError(
+        `port ${port} (${portTitles[name]}) is in use: another geminiflow dev or stack? Stop it, or run with --ports auto.`,
+      );
+    }
     taken.add(port);
     ports[name] = port;
   }
   return ports;
 }
+
+const portTitles: Record<DevPortName, string> = {
+  temporal: 'Temporal',
+  ui: 'the Temporal UI',
+  emulator: 'the Gemini emulator',
+  receiver: 'the receiver',
+  receiverOps: "the receiver's operations",
+  console: 'the console',
+};
 
 /** A commander parser for a port option. */
 export function portOption(value: string): number {

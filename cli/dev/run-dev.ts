@@ -29,6 +29,9 @@ export interface DevOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/** The shell's way to another Temporal server: not for the parts dev runs, whose server is dev's own. */
+const temporalConnectionVariable = /^TEMPORAL_(ADDRESS|NAMESPACE|TASK_QUEUE|API_KEY|TLS.*|PROFILE|GRPC_META_.*)$/;
+
 /** How long each part may take to stop before it is killed; the whole of dev stops within a few of these. */
 const drainMs = 10_000;
 
@@ -118,7 +121,7 @@ export async function runDev(o: DevOptions): Promise<void> {
       TEMPORAL_NAMESPACE: temporal.namespace,
       TEMPORAL_TASK_QUEUE: o.taskQueue,
     };
-    const ownEnv = Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('TEMPORAL_')));
+    const ownEnv = Object.fromEntries(Object.entries(env).filter(([name]) => !temporalConnectionVariable.test(name)));
     const workerEnv: NodeJS.ProcessEnv = {
       ...ownEnv,
       ...temporalEnv,
