@@ -52,6 +52,7 @@ export {
   type RunStatus,
   type RunSummary,
 } from './runs';
+export { explainTemporalError, RunWorkerUnavailableError, TemporalCallError } from './temporal-errors';
 export { priceTableFromEnv, type UsageWithCost } from './usage';
 
 /** Temporal's start options; the task queue defaults to the client's. */
