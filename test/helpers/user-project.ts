@@ -135,7 +135,6 @@ export class Background {
   }
 }
 
-
 /** Every installed copy of `name` in a project, as `npm ls` lists them (one path per copy on disk). */
 export function installedCopies(projectDir: string, name: string, env: NodeJS.ProcessEnv): string[] {
   const { out } = run('npm', ['ls', name, '--all', '--parseable'], projectDir, env);
