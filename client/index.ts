@@ -12,7 +12,6 @@ import {
   agentStateQuery,
   type BatchInput,
   batchPrompts,
-  type DecidedApproval,
   type DeepResearchInput,
   deepResearch,
   endConversationUpdate,
@@ -29,8 +28,15 @@ import {
   type WaitOptions,
   waitForGeminiJob,
 } from '../workflows';
-import { approvalLog, decideApproval, listPendingApprovals, type PendingApprovalFilter } from './approvals';
+import {
+  approvalLog,
+  approvalsOfRun,
+  listPendingApprovals,
+  type PendingApprovalFilter,
+  type RunApprovals,
+} from './approvals';
 import { connectTemporal } from './connect';
+import { type DecideOptions, type DecisionReceipt, decideApproval } from './decide';
 import { fanOutProgress } from './fan-outs';
 import { type ListRunsOptions, listRuns, type RunStatus, type RunSummary, runResult, runStatus } from './runs';
 
@@ -128,12 +134,22 @@ export class GeminiflowClient {
   }
 
   /**
-   * Decides a pending call (approve, edit, deny, answer) and resolves with what was decided. A decision the run refuses
-   * (unknown, stale or repeated call, a kind the tool does not allow, edited arguments that do not fit) rejects with
-   * ApprovalRefused, whose message is the reason.
+   * Decides a pending call (approve, edit, deny, answer) and says, within about 2 seconds, what became of it:
+   * `applied` (the run took it), or `recorded` (no worker took it in time: it is recorded durably and applied once when
+   * the run's worker returns). A decision the run refuses (unknown, stale, timed out or repeated call, a kind the tool
+   * does not allow, edited arguments that do not fit, a reviewer its approver rules exclude, one that could not be
+   * recorded) rejects with ApprovalRefused, whose message is the reason; it never applies later.
    */
-  decideApproval(agentWorkflowId: string, decision: ApprovalDecision): Promise<DecidedApproval> {
-    return decideApproval(this.client, agentWorkflowId, decision);
+  decideApproval(agentWorkflowId: string, decision: ApprovalDecision, opts?: DecideOptions): Promise<DecisionReceipt> {
+    return decideApproval(this.client, agentWorkflowId, decision, opts);
+  }
+
+  /**
+   * One run's approvals: its pending calls, its audit record and its latest closed calls, from its worker; when no
+   * worker answers in time (default 2 s), the calls it published, each with the decisions that wait for the worker.
+   */
+  approvalsOf(agentWorkflowId: string, opts: { queryTimeoutMs?: number } = {}): Promise<RunApprovals> {
+    return approvalsOfRun(this.client, agentWorkflowId, opts);
   }
 
   /** The audit record of the agent's calls that needed approval: who decided what, when, and what the tool did. */
@@ -174,7 +190,9 @@ export type {
   PendingApproval,
   PendingApprovalOfRun,
 } from '../workflows';
-export { ApprovalRefused, type PendingApprovalFilter, pendingApprovalsVisibilityQuery } from './approvals';
+export { type PendingApprovalFilter, pendingApprovalsVisibilityQuery, type RunApprovals } from './approvals';
+export type { DecideOptions, DecisionReceipt } from './decide';
+export { ApprovalRefused } from './refusals';
 
 /**
  * A GeminiflowClient on the Temporal server the environment names (a profile of Temporal's config file, overridden by

@@ -69,7 +69,7 @@ export function createConsoleApp(opts: {
   app.use(logoutRoute());
   app.get('/', (_req, res) => res.redirect(303, '/approvals'));
   app.get('/events', live.route);
-  app.use(approvalRoutes(geminiflow), runRoutes(geminiflow), deadLetterRoutes(geminiflow));
+  app.use(approvalRoutes(geminiflow, config), runRoutes(geminiflow), deadLetterRoutes(geminiflow));
 
   app.use((req, res) => {
     res.status(404);

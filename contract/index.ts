@@ -1,7 +1,9 @@
 // What every part of geminiflow shares (workflows, activities, receiver, client). Workflow-safe: no Node APIs, no I/O.
 
+export * from './approval-rules';
 export * from './approvals';
 export * from './dead-letters';
+export * from './decision-checks';
 export * from './events';
 export * from './failures';
 export * from './fan-out';
@@ -10,6 +12,7 @@ export * from './job-kinds';
 export * from './jobs';
 export * from './mailbox';
 export * from './models';
+export * from './published-approvals';
 export * from './resources';
 export * from './search-attributes';
 export * from './tools';

@@ -22,6 +22,7 @@ import {
   decideApprovalUpdate,
   endConversationUpdate,
   pendingApprovalsQuery,
+  recordDecisionSignal,
   sendMessageUpdate,
 } from './messages';
 import { offeredTools } from './offered-tools';
@@ -77,8 +78,19 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
       },
     },
   );
-  setHandler(decideApprovalUpdate, (decision) => approvals.decide(decision, Date.now()), {
-    validator: (decision) => approvals.validate(decision),
+  const desk = createApprovalDesk(approvals, durationMs(input.approvalTimeout ?? '1 hour'));
+  setHandler(
+    decideApprovalUpdate,
+    (decision) => {
+      const decided = approvals.decide(decision, Date.now());
+      desk.published();
+      return decided;
+    },
+    { validator: (decision) => approvals.validate(decision, { now: Date.now(), update: true }) },
+  );
+  // The durable form of a decision, recorded while no worker took its update: applied once, when a worker runs again.
+  setHandler(recordDecisionSignal, (decision) => {
+    if (approvals.applyRecord(decision, Date.now())) desk.published();
   });
   setHandler(endConversationUpdate, () => void (ending = true), {
     validator: () => {
@@ -102,7 +114,6 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
   });
 
   const offered = offeredTools(registry, input.tools);
-  const desk = createApprovalDesk(approvals, durationMs(input.approvalTimeout ?? '1 hour'));
   const turns = createTurnRunner({
     events,
     transcript,
@@ -111,7 +122,13 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
     declarations: [...offered.values()].map(functionTool),
     maxSteps: input.maxStepsPerTurn ?? 10,
     wait: input.wait,
-    answerCall: createToolCaller({ offered, approvals, desk, onRunning: () => void (activity = 'running_tools') }),
+    answerCall: createToolCaller({
+      offered,
+      approvals,
+      desk,
+      run: { startedBy: input.startedBy, context: input.context ?? {} },
+      onRunning: () => void (activity = 'running_tools'),
+    }),
     onThinking: (id) => {
       activity = 'thinking';
       if (id) currentInteractionId = id;

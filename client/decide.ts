@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Client,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  WorkflowUpdateStage,
+} from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import {
+  type ApprovalDecision,
+  type ApprovalVote,
+  checkAgainstCall,
+  closedCallReason,
+  type DecidedApproval,
+  type DecisionKind,
+  decideApprovalUpdate,
+  namesReviewers,
+  type PendingApproval,
+  type RecordedDecision,
+  readDecision,
+  recordDecisionSignal,
+  stillNeeded,
+} from '../workflows';
+import { editProblem, type PublishedState, readPublishedState, recordedDecisions } from './published';
+import { ApprovalRefused, lateDecisionReason } from './refusals';
+
+/**
+ * What became of a decision, within about 2 seconds of sending it. Exactly one of: `applied` (the run took it: the
+ * call is decided, or with a quorum, this approval counts and `waitingFor` says who else must approve), `recorded`
+ * (no worker took it in time; it is recorded durably in the run's history and applied once, by the same rules, when a
+ * worker runs the run again), or a rejection with `ApprovalRefused` (it was not taken and never will be).
+ */
+export type DecisionReceipt =
+  | ({ state: 'applied'; workflowId: string } & DecidedApproval)
+  | {
+      state: 'recorded';
+      workflowId: string;
+      callId: string;
+      kind: DecisionKind;
+      decisionId: string;
+      reviewer?: string;
+      reason?: string;
+      recordedAt: string;
+      /** Why it was recorded rather than applied. */
+      why: string;
+    };
+
+export interface DecideOptions {
+  /** How long the run's worker gets to take the decision (default 1500 ms); after that it is recorded durably. */
+  workerWaitMs?: number;
+  /** When the answer is due at the latest (default 1900 ms): a decision not recorded by then is refused. */
+  answerWithinMs?: number;
+}
+
+/**
+ * Margin for a clock here that runs ahead of the server's: the run refuses the update from `acceptBy` on, this long
+ * before this client stops waiting for it, so an update reported as not taken cannot be taken after all.
+ */
+const clockMarginMs = 300;
+
+/**
+ * Sends a decision as an update, with a short wait: a worker takes it at once (applied, or refused with the run's
+ * reason). When none takes it in time, the decision is checked against what the run published (the call, its tool's
+ * JSON Schema and decision rules, decisions already recorded) and recorded durably as a signal with the same
+ * `decisionId`. The update carries `acceptBy`, so if it is still queued when a worker returns, the run refuses it as
+ * late: only the record applies. If the record cannot be written either, the decision is refused, and can never apply.
+ */
+export async function decideApproval(
+  client: Client,
+  workflowId: string,
+  decision: ApprovalDecision,
+  opts: DecideOptions = {},
+): Promise<DecisionReceipt> {
+  const started = Date.now();
+  const waitMs = opts.workerWaitMs ?? 1500;
+  const answerBy = started + Math.max(opts.answerWithinMs ?? 1900, waitMs + 300);
+  const decisionId = decision?.decisionId ?? `d-${randomUUID()}`;
+  const sent = {
+    ...decision,
+    decisionId,
+    acceptBy: new Date(started + waitMs - Math.min(clockMarginMs, waitMs / 4)).toISOString(),
+  } as ApprovalDecision;
+  const callId = decision?.callId;
+  const refused = (reason: string) => new ApprovalRefused(workflowId, callId, reason);
+  // Read at once, in parallel: needed only when no worker answers, and then there is no time to lose.
+  const published = client
+    .withDeadline(answerBy, () => readPublishedState(client, workflowId))
+    .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+
+  const handle = client.workflow.getHandle(workflowId);
+  let unanswered: unknown;
+  try {
+    const update = await client.withDeadline(started + waitMs, () =>
+      handle.startUpdate(decideApprovalUpdate, {
+        args: [sent],
+        updateId: decisionId,
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      }),
+    );
+    // The handler decides synchronously: once accepted, the outcome is there.
+    const decided = await client.withDeadline(answerBy, () => update.result());
+    return { state: 'applied', workflowId, ...decided };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const reason = err.cause?.message ?? err.message;
+      // Refused as late: this clock is behind the server's. The durable record below carries the decision instead.
+      if (!reason.includes('after its sender stopped waiting')) throw refused(reason);
+    } else if (err instanceof WorkflowNotFoundError) {
+      throw refused(await lateDecisionReason(client, workflowId, callId, answerBy, err));
+    }
+    unanswered = err;
+  }
+
+  const state = await published;
+  if (state instanceof Error) throw refused(`not recorded: Temporal did not answer (${state.message})`);
+  if (!state.running) throw refused(await lateDecisionReason(client, workflowId, callId, answerBy));
+  const recorded = await client
+    .withDeadline(answerBy, () => recordedDecisions(client, workflowId, state.runId))
+    .catch(() => [] as RecordedDecision[]);
+  const problem = checkPublished(state, sent, recorded);
+  if (problem) throw refused(problem);
+  try {
+    await client.withDeadline(answerBy, () => handle.signal(recordDecisionSignal, sent));
+  } catch (err) {
+    throw refused(`not recorded: Temporal did not take the record (${(err as Error).message})`);
+  }
+  const why =
+    unanswered instanceof WorkflowUpdateRPCTimeoutOrCancelledError || unanswered instanceof WorkflowUpdateFailedError
+      ? `no worker of the run took it within ${waitMs} ms (is it running?)`
+      : `the run did not answer (${(unanswered as Error)?.message ?? unanswered})`;
+  const read = readDecision(sent);
+  return {
+    state: 'recorded',
+    workflowId,
+    callId: read.callId,
+    kind: read.kind,
+    decisionId,
+    ...(read.reviewer !== undefined ? { reviewer: read.reviewer } : {}),
+    ...(read.reason !== undefined ? { reason: read.reason } : {}),
+    recordedAt: new Date().toISOString(),
+    why,
+  };
+}
+
+/** Why the run would refuse this decision, judged from what it published and from decisions already recorded. */
+function checkPublished(
+  state: PublishedState,
+  sent: ApprovalDecision,
+  recorded: RecordedDecision[],
+): string | undefined {
+  let decision: ReturnType<typeof readDecision>;
+  try {
+    decision = readDecision(sent);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (!state.published) {
+    return (
+      'not recorded: no worker of the run answered, and this run (started before decisions could be recorded) ' +
+      'publishes no calls to check a decision against; decide again once its worker runs'
+    );
+  }
+  const call = state.published.pending.find((p) => p.callId === decision.callId);
+  if (!call) {
+    const closed = state.published.closed.find((c) => c.callId === decision.callId);
+    return closed
+      ? closedCallReason(decision.callId, closed)
+      : `unknown call ${decision.callId}: no such call waits for approval`;
+  }
+  const mine = recorded.filter((r) => r.callId === decision.callId);
+  const closing = mine.find((r) => r.kind === 'deny' || r.kind === 'answer');
+  const votes: ApprovalVote[] = [
+    ...(call.approvals ?? []),
+    ...mine
+      .filter((r) => (r.kind === 'approve' || r.kind === 'edit') && r.reviewer !== undefined)
+      .map((r) => ({ reviewer: r.reviewer!, kind: r.kind as ApprovalVote['kind'], at: r.recordedAt })),
+  ];
+  const approvedAlready = mine.some((r) => r.kind === 'approve' || r.kind === 'edit') && !needsMore(call, votes);
+  if (closing || approvedAlready) {
+    const first = closing ?? mine[0]!;
+    return `call ${decision.callId} already has a decision waiting for the run's worker (${first.kind} by ${first.reviewer ?? 'someone'}, recorded at ${first.recordedAt})`;
+  }
+  try {
+    checkAgainstCall(decision, { ...call, approvals: votes });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return decision.kind === 'edit' ? editProblem(call.tool, call.argumentsSchema, decision.arguments) : undefined;
+}
+
+function needsMore(call: PendingApproval, votes: ApprovalVote[]): boolean {
+  return namesReviewers(call.approvers) && stillNeeded(call.approvers, votes, call.startedBy) !== undefined;
+}

@@ -1,0 +1,52 @@
+import type { Client } from '@temporalio/client';
+import { approvalLogQuery, closedCallReason } from '../workflows';
+import { readPublishedState } from './published';
+
+/**
+ * A decision that was not taken and never will be: unknown, stale or repeated call, a call that timed out, a kind the
+ * tool does not allow, edited arguments that do not fit, a reviewer the tool's approver rules exclude, a run that has
+ * ended, or a decision that could not be recorded. The message is the reason; sending the same decision again cannot
+ * succeed.
+ */
+export class ApprovalRefused extends Error {
+  override name = 'ApprovalRefused';
+  readonly nonRetryable = true;
+
+  constructor(
+    readonly workflowId: string,
+    readonly callId: string,
+    message: string,
+  ) {
+    super(message);
+    // The reason is the whole story; the client's internals add nothing a person can act on.
+    this.stack = `${this.name}: ${message}`;
+  }
+}
+
+/**
+ * Why a decision for a run that has ended is refused, as precisely as the run left it: how and when the call closed
+ * (its memo; for runs from before this version, the audit record, which a worker can still answer for a closed run).
+ */
+export async function lateDecisionReason(
+  client: Client,
+  workflowId: string,
+  callId: string,
+  answerBy: number,
+  err?: Error,
+): Promise<string> {
+  const ended = 'the run has ended';
+  const state = await client
+    .withDeadline(answerBy, () => readPublishedState(client, workflowId))
+    .catch(() => undefined);
+  const closed = state?.published?.closed.find((c) => c.callId === callId);
+  if (closed) return `${closedCallReason(callId, closed)}; ${ended}`;
+  const log = await client
+    .withDeadline(answerBy, () => client.workflow.getHandle(workflowId).query(approvalLogQuery))
+    .catch(() => undefined);
+  const record = log?.find((r) => r.callId === callId);
+  if (record && record.status !== 'pending') {
+    const at = record.status === 'timed_out' ? record.deadline : record.decidedAt;
+    if (at) return `${closedCallReason(callId, { status: record.status, at })}; ${ended}`;
+  }
+  return `call ${callId} is no longer pending: ${ended}${err ? ` (${err.message})` : ''}`;
+}
