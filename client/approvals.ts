@@ -175,12 +175,15 @@ function cutoffOf(olderThan: PendingApprovalFilter['olderThan']): number | undef
   return Date.now() - waited;
 }
 
-/** No worker answered: none polls the run's task queue (the server says so at once), or none took it in time. */
+/**
+ * No worker answered: none polls the run's task queue (the server says so at once), or none took it in time (our
+ * deadline passed; near it, the server may cancel the call instead).
+ */
 function unanswered(err: unknown): boolean {
   const cause = (err as { cause?: unknown })?.cause ?? err;
-  return isGrpcServiceError(cause) && (cause.code === grpc.deadlineExceeded || cause.code === grpc.failedPrecondition);
+  return isGrpcServiceError(cause) && (grpc.unanswered as readonly number[]).includes(cause.code);
 }
-const grpc = { deadlineExceeded: 4, failedPrecondition: 9 } as const;
+const grpc = { unanswered: [1, 4, 9] } as const; // CANCELLED, DEADLINE_EXCEEDED, FAILED_PRECONDITION
 
 function closedMeanwhile(err: unknown): boolean {
   return (

@@ -23,6 +23,7 @@ import {
 } from '../workflows';
 import { editProblem, type PublishedState, readPublishedState, recordedDecisions } from './published';
 import { ApprovalRefused, lateDecisionReason } from './refusals';
+import { DeadlinePassedError, within } from './within';
 
 /**
  * What became of a decision, within about 2 seconds of sending it. Exactly one of: `applied` (the run took it: the
@@ -46,9 +47,9 @@ export type DecisionReceipt =
     };
 
 export interface DecideOptions {
-  /** How long the run's worker gets to take the decision (default 1500 ms); after that it is recorded durably. */
+  /** How long the run's worker gets to take the decision (default 1200 ms); after that it is recorded durably. */
   workerWaitMs?: number;
-  /** When the answer is due at the latest (default 1900 ms): a decision not recorded by then is refused. */
+  /** When the answer is due at the latest (default 1800 ms): a decision not recorded by then is refused. */
   answerWithinMs?: number;
 }
 
@@ -57,6 +58,8 @@ export interface DecideOptions {
  * before this client stops waiting for it, so an update reported as not taken cannot be taken after all.
  */
 const clockMarginMs = 300;
+/** Kept for the record itself: the reads a record needs stop this long before the answer is due. */
+const recordMs = 300;
 
 /**
  * Sends a decision as an update, with a short wait: a worker takes it at once (applied, or refused with the run's
@@ -72,8 +75,8 @@ export async function decideApproval(
   opts: DecideOptions = {},
 ): Promise<DecisionReceipt> {
   const started = Date.now();
-  const waitMs = opts.workerWaitMs ?? 1500;
-  const answerBy = started + Math.max(opts.answerWithinMs ?? 1900, waitMs + 300);
+  const waitMs = opts.workerWaitMs ?? 1200;
+  const answerBy = started + Math.max(opts.answerWithinMs ?? 1800, waitMs + 400);
   const decisionId = decision?.decisionId ?? `d-${randomUUID()}`;
   const sent = {
     ...decision,
@@ -82,15 +85,18 @@ export async function decideApproval(
   } as ApprovalDecision;
   const callId = decision?.callId;
   const refused = (reason: string) => new ApprovalRefused(workflowId, callId, reason);
-  // Read at once, in parallel: needed only when no worker answers, and then there is no time to lose.
-  const published = client
-    .withDeadline(answerBy, () => readPublishedState(client, workflowId))
-    .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+  // Read at once, beside the update: needed only when no worker answers, and then there is no time to lose.
+  const published = within(client, answerBy - recordMs, () => readPublishedState(client, workflowId)).catch(
+    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+  );
+  const alreadyRecorded = within(client, answerBy - recordMs, () => recordedDecisions(client, workflowId)).catch(
+    () => [] as RecordedDecision[],
+  );
 
   const handle = client.workflow.getHandle(workflowId);
   let unanswered: unknown;
   try {
-    const update = await client.withDeadline(started + waitMs, () =>
+    const update = await within(client, started + waitMs, () =>
       handle.startUpdate(decideApprovalUpdate, {
         args: [sent],
         updateId: decisionId,
@@ -98,7 +104,7 @@ export async function decideApproval(
       }),
     );
     // The handler decides synchronously: once accepted, the outcome is there.
-    const decided = await client.withDeadline(answerBy, () => update.result());
+    const decided = await within(client, answerBy, () => update.result());
     return { state: 'applied', workflowId, ...decided };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
@@ -114,18 +120,18 @@ export async function decideApproval(
   const state = await published;
   if (state instanceof Error) throw refused(`not recorded: Temporal did not answer (${state.message})`);
   if (!state.running) throw refused(await lateDecisionReason(client, workflowId, callId, answerBy));
-  const recorded = await client
-    .withDeadline(answerBy, () => recordedDecisions(client, workflowId, state.runId))
-    .catch(() => [] as RecordedDecision[]);
-  const problem = checkPublished(state, sent, recorded);
+  const problem = checkPublished(state, sent, await alreadyRecorded);
   if (problem) throw refused(problem);
   try {
-    await client.withDeadline(answerBy, () => handle.signal(recordDecisionSignal, sent));
+    // Every attempt of the signal carries this deadline, so none can reach Temporal after the person is told.
+    await within(client, answerBy, () => handle.signal(recordDecisionSignal, sent));
   } catch (err) {
     throw refused(`not recorded: Temporal did not take the record (${(err as Error).message})`);
   }
   const why =
-    unanswered instanceof WorkflowUpdateRPCTimeoutOrCancelledError || unanswered instanceof WorkflowUpdateFailedError
+    unanswered instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+    unanswered instanceof WorkflowUpdateFailedError ||
+    unanswered instanceof DeadlinePassedError
       ? `no worker of the run took it within ${waitMs} ms (is it running?)`
       : `the run did not answer (${(unanswered as Error)?.message ?? unanswered})`;
   const read = readDecision(sent);
@@ -175,15 +181,15 @@ function checkPublished(
       .filter((r) => (r.kind === 'approve' || r.kind === 'edit') && r.reviewer !== undefined)
       .map((r) => ({ reviewer: r.reviewer!, kind: r.kind as ApprovalVote['kind'], at: r.recordedAt })),
   ];
-  const approvedAlready = mine.some((r) => r.kind === 'approve' || r.kind === 'edit') && !needsMore(call, votes);
-  if (closing || approvedAlready) {
-    const first = closing ?? mine[0]!;
-    return `call ${decision.callId} already has a decision waiting for the run's worker (${first.kind} by ${first.reviewer ?? 'someone'}, recorded at ${first.recordedAt})`;
-  }
   try {
     checkAgainstCall(decision, { ...call, approvals: votes });
   } catch (err) {
     return (err as Error).message;
+  }
+  const approvedAlready = mine.some((r) => r.kind === 'approve' || r.kind === 'edit') && !needsMore(call, votes);
+  if (closing || approvedAlready) {
+    const first = closing ?? mine[0]!;
+    return `call ${decision.callId} already has a decision waiting for the run's worker (${first.kind} by ${first.reviewer ?? 'someone'}, recorded at ${first.recordedAt})`;
   }
   return decision.kind === 'edit' ? editProblem(call.tool, call.argumentsSchema, decision.arguments) : undefined;
 }

@@ -39,6 +39,7 @@ import { connectTemporal } from './connect';
 import { type DecideOptions, type DecisionReceipt, decideApproval } from './decide';
 import { fanOutProgress } from './fan-outs';
 import { type ListRunsOptions, listRuns, type RunStatus, type RunSummary, runResult, runStatus } from './runs';
+import { straysSettled } from './within';
 
 export type { DeadLetterReason, DeadLetterRecord } from '../contract';
 export { type DeadLetterEntry, ReplayError } from '../temporal/dead-letters';
@@ -152,6 +153,14 @@ export class GeminiflowClient {
     return approvalsOfRun(this.client, agentWorkflowId, opts);
   }
 
+  /**
+   * Resolves once calls this client stopped waiting for at a deadline (a decision answered within its 2 s) have
+   * ended; close the client's connection only after it.
+   */
+  settled(): Promise<void> {
+    return straysSettled(this.client);
+  }
+
   /** The audit record of the agent's calls that needed approval: who decided what, when, and what the tool did. */
   approvalLog(agentWorkflowId: string): Promise<ApprovalRecord[]> {
     return approvalLog(this.client, agentWorkflowId);
@@ -200,5 +209,6 @@ export { ApprovalRefused } from './refusals';
  */
 export async function connectGeminiflow(opts: { env?: NodeJS.ProcessEnv; connectTimeoutMs?: number } = {}) {
   const { client, settings, close } = await connectTemporal(opts);
-  return { geminiflow: new GeminiflowClient(client, { taskQueue: settings.taskQueue }), settings, close };
+  const geminiflow = new GeminiflowClient(client, { taskQueue: settings.taskQueue });
+  return { geminiflow, settings, close: () => geminiflow.settled().then(close) };
 }

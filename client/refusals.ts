@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { approvalLogQuery, closedCallReason } from '../workflows';
 import { readPublishedState } from './published';
+import { within } from './within';
 
 /**
  * A decision that was not taken and never will be: unknown, stale or repeated call, a call that timed out, a kind the
@@ -35,14 +36,12 @@ export async function lateDecisionReason(
   err?: Error,
 ): Promise<string> {
   const ended = 'the run has ended';
-  const state = await client
-    .withDeadline(answerBy, () => readPublishedState(client, workflowId))
-    .catch(() => undefined);
+  const state = await within(client, answerBy, () => readPublishedState(client, workflowId)).catch(() => undefined);
   const closed = state?.published?.closed.find((c) => c.callId === callId);
   if (closed) return `${closedCallReason(callId, closed)}; ${ended}`;
-  const log = await client
-    .withDeadline(answerBy, () => client.workflow.getHandle(workflowId).query(approvalLogQuery))
-    .catch(() => undefined);
+  const log = await within(client, answerBy, () => client.workflow.getHandle(workflowId).query(approvalLogQuery)).catch(
+    () => undefined,
+  );
   const record = log?.find((r) => r.callId === callId);
   if (record && record.status !== 'pending') {
     const at = record.status === 'timed_out' ? record.deadline : record.decidedAt;

@@ -24,7 +24,7 @@ interface DecisionBase {
   /** Who decided, as the caller authenticated them (never free text from the approval page). */
   reviewer?: string;
   /** The reviewer's groups, as the caller established them (console configuration or proxy header, CLI identity). */
-  reviewerGroups?: string[];
+  reviewerGroups?: readonly string[];
   /**
    * Names this decision: sent twice (as an update, then as its durable record), it applies once. Clients set it; the
    * run checks and records it.

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { type Command, Option } from 'commander';
+import ms from 'ms';
 import type { ApprovalDecision, PendingApprovalOfRun } from '../../workflows';
 import { examples, jsonOption } from '../help';
 import { exitCodes, print, printJson, printTable, readJsonArgument, UsageError, when } from '../output';
@@ -16,9 +17,23 @@ const groupsOption = () =>
     "the reviewer's groups, for tools with approver groups (default: GEMINIFLOW_REVIEWER_GROUPS)",
   );
 
+const waitOption = () =>
+  new Option(
+    '--wait <duration>',
+    "how long the run's worker gets to take the decision before it is recorded for later instead",
+  ).default('1.2s');
+
 interface Identity {
   reviewer?: string;
   groups?: string;
+  wait?: string;
+}
+
+function waitMsOf(o: Identity): number | undefined {
+  if (o.wait === undefined) return undefined;
+  const waited = ms(o.wait as ms.StringValue);
+  if (typeof waited !== 'number' || !(waited > 0)) throw new UsageError(`--wait: "${o.wait}" is not a duration`);
+  return waited;
 }
 
 /**
@@ -55,8 +70,12 @@ const done = {
  * Sends a decision and says what became of it: applied (exit 0), recorded and waiting for the run's worker (exit 3),
  * or refused, with why (exit 1, from the error).
  */
-async function decide(cmd: Command, workflowId: string, decision: ApprovalDecision, json?: boolean) {
-  const receipt = await withGeminiflow(cmd, (g) => g.decideApproval(workflowId, decision));
+async function decide(cmd: Command, workflowId: string, decision: ApprovalDecision, o: Identity & { json?: boolean }) {
+  const workerWaitMs = waitMsOf(o);
+  const receipt = await withGeminiflow(cmd, (g) =>
+    g.decideApproval(workflowId, decision, workerWaitMs ? { workerWaitMs } : {}),
+  );
+  const json = o.json;
   if (receipt.state === 'recorded') process.exitCode = exitCodes.recorded;
   if (json) return printJson(receipt);
   const who = receipt.reviewer ?? 'unknown';
@@ -137,6 +156,7 @@ export function registerApprovals(program: Command): void {
       .option('--args <json|@file>', 'run the tool with these arguments instead (the tool must allow edit)')
       .addOption(reviewerOption())
       .addOption(groupsOption())
+      .addOption(waitOption())
       .addOption(jsonOption()),
     'geminiflow approve research-brief-1/brief call_1_0_ab12 --reason "checked the figures"',
     `geminiflow approve research-brief-1/brief call_1_0_ab12 --args '{"title":"Tidal energy, in brief","body":"..."}'`,
@@ -151,7 +171,7 @@ export function registerApprovals(program: Command): void {
       const decision: ApprovalDecision = o.args
         ? { ...base, kind: 'edit', arguments: argumentsOf(o.args) }
         : { ...base, kind: 'approve' };
-      await decide(cmd, workflowId, decision, o.json);
+      await decide(cmd, workflowId, decision, o);
     },
   );
 
@@ -164,12 +184,13 @@ export function registerApprovals(program: Command): void {
       .requiredOption('--reason <text>', 'why (the model reads it)')
       .addOption(reviewerOption())
       .addOption(groupsOption())
+      .addOption(waitOption())
       .addOption(jsonOption()),
     'geminiflow deny research-brief-1/brief call_1_0_ab12 --reason "not before the review on Monday"',
   ).action(
     async (workflowId: string, callId: string, o: Identity & { reason: string; json?: boolean }, cmd: Command) => {
       if (!o.reason.trim()) throw new UsageError('--reason must say why');
-      await decide(cmd, workflowId, { callId, kind: 'deny', reason: o.reason, ...identityOf(o) }, o.json);
+      await decide(cmd, workflowId, { callId, kind: 'deny', reason: o.reason, ...identityOf(o) }, o);
     },
   );
 
@@ -185,6 +206,7 @@ export function registerApprovals(program: Command): void {
       .option('--reason <text>', 'why, for the audit record')
       .addOption(reviewerOption())
       .addOption(groupsOption())
+      .addOption(waitOption())
       .addOption(jsonOption()),
     `geminiflow answer support-7 call_2_0_9f3e '{"status":"refunded by hand"}'`,
   ).action(
@@ -202,7 +224,7 @@ export function registerApprovals(program: Command): void {
         ...identityOf(o),
         ...(o.reason ? { reason: o.reason } : {}),
       };
-      await decide(cmd, workflowId, decision, o.json);
+      await decide(cmd, workflowId, decision, o);
     },
   );
 
