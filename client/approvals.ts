@@ -137,12 +137,16 @@ export interface RunApprovals {
 export async function approvalsOfRun(
   client: Client,
   workflowId: string,
-  opts: { queryTimeoutMs?: number } = {},
+  opts: { queryTimeoutMs?: number; publishedFirst?: boolean } = {},
 ): Promise<RunApprovals> {
   const timeoutMs = opts.queryTimeoutMs ?? 2000;
   const state = await readPublishedState(client, workflowId);
   const handle = client.workflow.getHandle(workflowId);
   const closed = state.published?.closed ?? [];
+  if (opts.publishedFirst && state.running && state.published) {
+    const pending = state.published.pending.map((p) => ({ ...p, source: 'published' as const }));
+    return { workflowId, source: 'published', pending, closed, running: true };
+  }
   try {
     const [live, log] = await client.withDeadline(Date.now() + timeoutMs, () =>
       Promise.all([handle.query(pendingApprovalsQuery), handle.query(approvalLogQuery)]),

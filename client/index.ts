@@ -148,8 +148,12 @@ export class GeminiflowClient {
   /**
    * One run's approvals: its pending calls, its audit record and its latest closed calls, from its worker; when no
    * worker answers in time (default 2 s), the calls it published, each with the decisions that wait for the worker.
+   * `publishedFirst`: the calls as the run last published them, without asking its worker (no wait, no audit record).
    */
-  approvalsOf(agentWorkflowId: string, opts: { queryTimeoutMs?: number } = {}): Promise<RunApprovals> {
+  approvalsOf(
+    agentWorkflowId: string,
+    opts: { queryTimeoutMs?: number; publishedFirst?: boolean } = {},
+  ): Promise<RunApprovals> {
     return approvalsOfRun(this.client, agentWorkflowId, opts);
   }
 

@@ -5,15 +5,13 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { GeminiflowClient } from '../client';
 import { consoleConfigFromEnv, newReviewerToken } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
-import { pendingApprovalsQuery } from '../workflows';
 import { refundAgent } from './fixtures/refund-agent';
-import { type Refund, refundToolset } from './fixtures/refund-tools';
+import type { Refund } from './fixtures/refund-tools';
+import { pendingOf, startRefundStack } from './helpers/approvals';
 import { launchChromium } from './helpers/browser';
 import { call, model } from './helpers/emulated-model';
-import { eventually } from './helpers/eventually';
-import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
+import type { GeminiStack } from './helpers/gemini-stack';
 import { testLogger } from './helpers/receiver';
-import { uniqueTaskQueue } from './helpers/temporal';
 
 const reviewers = { sam: newReviewerToken('sam'), cy: newReviewerToken('cy'), ana: newReviewerToken('ana') };
 
@@ -22,17 +20,12 @@ describe('the console shows who still has to decide, and the run enforces it (Ch
   let web: RunningConsole;
   let browser: BrowserContext;
   let page: Page;
-  const refunds: Refund[] = [];
+  let refunds: Refund[];
+  let taskQueue: string;
   const amounts = () => refunds.map((r) => r.amount);
-  const taskQueue = uniqueTaskQueue('console-decisions');
 
   before(async () => {
-    stack = await startGeminiStack({ emulator: { durations: { interactionMs: 200 } }, worker: false });
-    await stack.startWorker({
-      ...stack.workerOptions,
-      taskQueue,
-      tools: [...(stack.workerOptions.tools ?? []), refundToolset(refunds)],
-    });
+    ({ stack, refunds, taskQueue } = await startRefundStack());
     web = await startConsole({
       config: consoleConfigFromEnv({
         GEMINIFLOW_CONSOLE_PORT: '0',
@@ -78,10 +71,7 @@ describe('the console shows who still has to decide, and the run enforces it (Ch
         },
       ],
     });
-    const [pending] = await eventually(async () => {
-      const list = await handle.query(pendingApprovalsQuery);
-      return list.length ? list : undefined;
-    }, 'the refund to wait for people');
+    const [pending] = await pendingOf(handle);
     const callPage = `/approvals/${encodeURIComponent(workflowId)}/${encodeURIComponent(pending!.callId)}`;
 
     await signInAs('sam', callPage);

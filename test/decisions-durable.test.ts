@@ -10,14 +10,15 @@ import { type RunningConsole, startConsole } from '../console/server';
 import { type DevServer, startDevServer } from '../testing/dev-server';
 import { pendingApprovalsQuery, recordDecisionSignal } from '../workflows';
 import { refundAgent } from './fixtures/refund-agent';
-import { type Refund, refundToolset } from './fixtures/refund-tools';
+import type { Refund } from './fixtures/refund-tools';
+import { pendingOf, startRefundStack } from './helpers/approvals';
 import { call, model } from './helpers/emulated-model';
 import { eventually } from './helpers/eventually';
-import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
+import type { GeminiStack } from './helpers/gemini-stack';
 import { geminiflow as cli } from './helpers/operator-stack';
 import { testLogger } from './helpers/receiver';
 import { startTcpProxy } from './helpers/tcp-proxy';
-import { testTmpDir, uniqueTaskQueue } from './helpers/temporal';
+import { testTmpDir } from './helpers/temporal';
 
 const updateStage = { admitted: 1 } as const; // UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED
 
@@ -28,16 +29,9 @@ describe('a decision while the run’s worker is down: recorded durably, or refu
   let geminiflow: GeminiflowClient;
   let web: RunningConsole;
   let worker: Worker | undefined;
-  const refunds: Refund[] = [];
-  const taskQueue = uniqueTaskQueue('durable');
-
-  const startWorker = async () => {
-    worker = await stack.startWorker({
-      ...stack.workerOptions,
-      taskQueue,
-      tools: [...(stack.workerOptions.tools ?? []), refundToolset(refunds)],
-    });
-  };
+  let refunds: Refund[];
+  let taskQueue: string;
+  let startWorker: () => Promise<void>;
   const stopWorker = async () => {
     const stopping = worker!;
     stopping.shutdown();
@@ -57,10 +51,7 @@ describe('a decision while the run’s worker is down: recorded durably, or refu
         },
       ],
     });
-    const [pending] = await eventually(async () => {
-      const list = await handle.query(pendingApprovalsQuery);
-      return list.length ? list : undefined;
-    }, `the refund of ${amount} to wait for a person`);
+    const [pending] = await pendingOf(handle);
     return { handle, callId: pending!.callId };
   };
   const refundsOf = (workflowId: string) => refunds.filter((r) => r.idempotencyKey.startsWith(`${workflowId}/`));
@@ -69,12 +60,11 @@ describe('a decision while the run’s worker is down: recorded durably, or refu
 
   before(async () => {
     server = await startDevServer({ dbFilename });
-    stack = await startGeminiStack({
-      address: server.address,
-      emulator: { durations: { interactionMs: 200 } },
-      worker: false,
-    });
-    await startWorker();
+    const started = await startRefundStack({ address: server.address });
+    ({ stack, refunds, taskQueue, worker } = started);
+    startWorker = async () => {
+      worker = await started.startWorker();
+    };
     geminiflow = new GeminiflowClient(stack.client, { taskQueue });
     web = await startConsole({
       config: consoleConfigFromEnv({

@@ -1,63 +1,20 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { ApprovalRefused, GeminiflowClient } from '../client';
-import { projectRoot } from '../common/paths';
-import { agentWorkflow } from '../example/agent';
 import { listPublications } from '../example/publish-outbox';
-import { approvalsMemoKey, endConversationUpdate, pendingApprovalsQuery, sendMessageUpdate } from '../workflows';
+import { approvalsMemoKey, endConversationUpdate, sendMessageUpdate } from '../workflows';
 import { durableDecisionsPatch } from '../workflows/agent/approval-desk';
-import { call, model } from './helpers/emulated-model';
+import { call } from './helpers/emulated-model';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { killChild, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
+import { parkedCalls, parkOnRelease } from './helpers/old-release';
+import { patchMarkers, uniqueTaskQueue } from './helpers/temporal';
 
 /** The release before durable decisions, rules as code and approver groups (the `house` branch): the "old code". */
 const oldCommit = '9c6adc4acb7206f118fee4370619474dcd96df1c';
-
-/** The old code's sources, outside the repository, sharing its node_modules. */
-function checkOutOldCode(): string {
-  const dir = path.join(testTmpDir(), 'old-code');
-  fs.mkdirSync(dir);
-  const tarball = path.join(dir, '..', 'old-code.tar');
-  try {
-    execFileSync('git', ['archive', '--format=tar', `--output=${tarball}`, oldCommit], {
-      cwd: projectRoot,
-      stdio: 'pipe',
-    });
-  } catch (err) {
-    throw new Error(`this test needs the git history with ${oldCommit} (a full clone): ${(err as Error).message}`);
-  }
-  execFileSync('tar', ['-xf', tarball, '-C', dir]);
-  fs.symlinkSync(path.join(projectRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  return dir;
-}
-
-/** The old release's worker, as its image runs it (it bundles the old workflows at start). */
-function startOldWorker(dir: string, env: Record<string, string>): { child: ChildProcess; kill(): Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(dir, 'example', 'worker.ts')], {
-    cwd: dir,
-    env: { ...process.env, LOG_LEVEL: 'warn', GEMINIFLOW_TEST_WORKFLOW_BUNDLE: '', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  return { child, kill: () => killChild(child) };
-}
-
-async function pendingOf(handle: WorkflowHandle, count = 1) {
-  return eventually(
-    async () => {
-      const pending = await handle.query(pendingApprovalsQuery).catch(() => []);
-      return pending.length >= count ? pending : undefined;
-    },
-    `a pending approval in ${handle.workflowId}`,
-    240_000,
-  );
-}
 
 describe('a run parked on the previous release completes on the new code (durable decisions)', () => {
   let stack: GeminiStack;
@@ -75,25 +32,22 @@ describe('a run parked on the previous release completes on the new code (durabl
   it('decides the old call, then records a decision for a call opened by the new code while its worker is down', {
     timeout: 600_000,
   }, async () => {
-    const oldWorker = startOldWorker(checkOutOldCode(), { ...stack.workerEnv, TEMPORAL_TASK_QUEUE: taskQueue });
-    let handle: WorkflowHandle;
     const draft = { title: 'Old draft', body: 'Parked before the upgrade.' };
-    try {
-      handle = await stack.client.workflow.start(agentWorkflow, {
-        taskQueue,
-        workflowId: `decisions-upgrade-${randomUUID()}`,
-        args: [{ model, tools: ['publish'], idleTimeout: '10 minutes', message: `Publish. ${call('publish', draft)}` }],
-      });
-      await pendingOf(handle);
-    } finally {
-      await oldWorker.kill();
-    }
+    const handle = await parkOnRelease({
+      client: stack.client,
+      taskQueue,
+      workerEnv: stack.workerEnv,
+      commit: oldCommit,
+      entry: path.join('example', 'worker.ts'),
+      workflowId: `decisions-upgrade-${randomUUID()}`,
+      draft,
+    });
     const id = handle.workflowId;
     // The old code publishes nothing: with no worker, a decision cannot be checked, so it is refused, not recorded.
     assert.equal((await handle.describe()).memo?.[approvalsMemoKey], undefined);
 
     let worker: Worker = await stack.startWorker({ ...stack.workerOptions, taskQueue });
-    const [old] = await pendingOf(handle);
+    const [old] = await parkedCalls(handle);
     await worker.shutdown();
     await eventually(async () => (worker.getState() === 'STOPPED' ? true : undefined), 'the worker to stop');
     await assert.rejects(
@@ -105,7 +59,7 @@ describe('a run parked on the previous release completes on the new code (durabl
 
     // The new worker: the old call takes a decision (with the fields the old code never saw); its refused update does not.
     worker = await stack.startWorker({ ...stack.workerOptions, taskQueue });
-    const [stillOld] = await pendingOf(handle);
+    const [stillOld] = await parkedCalls(handle);
     assert.deepEqual([stillOld!.callId, stillOld!.approvals], [old!.callId, undefined]);
     const fixed = { title: 'Fixed after the upgrade', body: draft.body };
     const edited = await geminiflow.decideApproval(
@@ -144,13 +98,7 @@ describe('a run parked on the previous release completes on the new code (durabl
     // Replayed without a nondeterminism error; the new patch marks the call opened after the upgrade only.
     const events = (await handle.fetchHistory()).events ?? [];
     assert.equal(events.filter((e) => e.workflowTaskFailedEventAttributes).length, 0);
-    const markers = events.flatMap((e, i) => {
-      const attrs = e.markerRecordedEventAttributes;
-      const id = attrs?.details?.patch_data?.payloads?.[0]?.data;
-      return attrs?.markerName === 'core_patch' && id && Buffer.from(id).toString().includes(durableDecisionsPatch)
-        ? [i]
-        : [];
-    });
+    const markers = patchMarkers(events, durableDecisionsPatch);
     const firstDecision = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
     assert.equal(markers.length, 1, `one ${durableDecisionsPatch} marker`);
     assert.ok(markers[0]! > firstDecision, 'recorded for the call opened after the upgrade, not for the old one');

@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
-import { ApprovalRefused, GeminiflowClient } from '../client';
+import { GeminiflowClient } from '../client';
 import { agentWorkflow } from '../example/agent';
 import { listPublications } from '../example/publish-outbox';
 import { lookupGlossary, publish } from '../example/tools';
@@ -15,32 +14,15 @@ import {
   argumentsSchema,
   GeminiPendingApprovals,
   type PendingApproval,
-  pendingApprovalsQuery,
 } from '../workflows';
 import { approvalRulesAgent, strictTimeoutAgent } from './fixtures/approval-agents';
+import { pendingOf, refused } from './helpers/approvals';
 import { call, model, replyAfterTools } from './helpers/emulated-model';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { spawnWorkerProcess, uniqueTaskQueue } from './helpers/temporal';
 
 type Agent = typeof agentWorkflow;
-
-async function pendingOf(handle: WorkflowHandle, count = 1): Promise<PendingApproval[]> {
-  return eventually(async () => {
-    const pending = await handle.query(pendingApprovalsQuery);
-    return pending.length >= count ? pending : undefined;
-  }, `${count} pending approval(s) in ${handle.workflowId}`);
-}
-
-/** Rejects with ApprovalRefused whose message matches. */
-async function refused(promise: Promise<unknown>, reason: RegExp): Promise<void> {
-  await assert.rejects(promise, (err: Error) => {
-    assert.ok(err instanceof ApprovalRefused, `an ApprovalRefused, not ${err.name}: ${err.message}`);
-    assert.match(err.message, reason);
-    assert.equal(err.stack, `ApprovalRefused: ${err.message}`, 'the reason alone, without stack noise');
-    return true;
-  });
-}
 
 describe('approvals people can work with (emulator -> receiver -> workflow)', () => {
   let stack: GeminiStack;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import { ApprovalRefused, type DecisionReceipt, GeminiflowClient } from '../client';
+import { type DecisionReceipt, GeminiflowClient } from '../client';
 import { projectRoot } from '../common/paths';
 import { agentWorkflow } from '../example/agent';
 import { listPublications } from '../example/publish-outbox';
@@ -12,32 +12,16 @@ import {
   type AgentInput,
   type ApprovalDecision,
   endConversationUpdate,
-  type PendingApproval,
   pendingApprovalsQuery,
   sendMessageUpdate,
 } from '../workflows';
 import { strictTimeoutAgent } from './fixtures/approval-agents';
 import { refundAgent } from './fixtures/refund-agent';
-import { type Refund, refundToolset } from './fixtures/refund-tools';
+import type { Refund } from './fixtures/refund-tools';
+import { pendingOf, refused, startRefundStack } from './helpers/approvals';
 import { call, model, replyAfterTools } from './helpers/emulated-model';
 import { eventually } from './helpers/eventually';
-import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { uniqueTaskQueue } from './helpers/temporal';
-
-async function pendingOf(handle: WorkflowHandle, count = 1): Promise<PendingApproval[]> {
-  return eventually(async () => {
-    const pending = await handle.query(pendingApprovalsQuery);
-    return pending.length >= count ? pending : undefined;
-  }, `${count} pending approval(s) in ${handle.workflowId}`);
-}
-
-async function refused(promise: Promise<unknown>, reason: RegExp): Promise<void> {
-  await assert.rejects(promise, (err: Error) => {
-    assert.ok(err instanceof ApprovalRefused, `an ApprovalRefused, not ${err.name}: ${err.message}`);
-    assert.match(err.message, reason);
-    return true;
-  });
-}
+import type { GeminiStack } from './helpers/gemini-stack';
 
 function applied(receipt: DecisionReceipt): Extract<DecisionReceipt, { state: 'applied' }> {
   assert.equal(receipt.state, 'applied', JSON.stringify(receipt));
@@ -50,16 +34,11 @@ const acceptedUpdates = async (handle: WorkflowHandle) =>
 describe('decisions: rules as code, who may decide and how many, parallel and late decisions', () => {
   let stack: GeminiStack;
   let geminiflow: GeminiflowClient;
-  const refunds: Refund[] = [];
-  const taskQueue = uniqueTaskQueue('decisions');
+  let refunds: Refund[];
+  let taskQueue: string;
 
   before(async () => {
-    stack = await startGeminiStack({ emulator: { durations: { interactionMs: 200 } }, worker: false });
-    await stack.startWorker({
-      ...stack.workerOptions,
-      taskQueue,
-      tools: [...(stack.workerOptions.tools ?? []), refundToolset(refunds)],
-    });
+    ({ stack, refunds, taskQueue } = await startRefundStack());
     geminiflow = new GeminiflowClient(stack.client, { taskQueue });
   });
   after(async () => {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { type Command, Option } from 'commander';
 import ms from 'ms';
+import { declareEnvNames } from '../../common/env-names';
 import type { ApprovalDecision, PendingApprovalOfRun } from '../../workflows';
 import { examples, jsonOption } from '../help';
 import { exitCodes, print, printJson, printTable, readJsonArgument, UsageError, when } from '../output';
@@ -23,6 +24,8 @@ const waitOption = () =>
     "how long the run's worker gets to take the decision before it is recorded for later instead",
   ).default('1.2s');
 
+const [reviewerEnv, groupsEnv] = declareEnvNames(['GEMINIFLOW_REVIEWER', 'GEMINIFLOW_REVIEWER_GROUPS']);
+
 interface Identity {
   reviewer?: string;
   groups?: string;
@@ -41,9 +44,9 @@ function waitMsOf(o: Identity): number | undefined {
  * against anything but Temporal's own access control: whoever can reach the namespace can claim any name.
  */
 function identityOf(o: Identity): { reviewer: string; reviewerGroups?: string[] } {
-  const groups = (o.groups ?? process.env.GEMINIFLOW_REVIEWER_GROUPS ?? '').split(/[\s,]+/).filter(Boolean);
+  const groups = (o.groups ?? process.env[groupsEnv] ?? '').split(/[\s,]+/).filter(Boolean);
   return {
-    reviewer: o.reviewer ?? process.env.GEMINIFLOW_REVIEWER ?? os.userInfo().username,
+    reviewer: o.reviewer ?? process.env[reviewerEnv] ?? os.userInfo().username,
     ...(groups.length ? { reviewerGroups: groups } : {}),
   };
 }

@@ -161,8 +161,12 @@ export function approvalRoutes(g: GeminiflowClient, config: Pick<ConsoleConfig, 
     const { workflowId, callId } = which;
     const groups = groupsFor(req);
     const body = (req.body ?? {}) as Record<string, unknown>;
-    // The edit form's schema, quickly: from the worker, or (while it is down) from what the run published.
-    const run = await g.approvalsOf(workflowId, { queryTimeoutMs: 500 }).catch(() => undefined);
+    // Only an edit needs the call (its schema reads the form): as the run published it, so a worker that is down
+    // costs no wait before the decision's own 2 seconds.
+    const run =
+      body.kind === 'edit'
+        ? await g.approvalsOf(workflowId, { queryTimeoutMs: 500, publishedFirst: true }).catch(() => undefined)
+        : undefined;
     const call = run?.pending.find((p) => p.callId === callId);
     const made = decisionFrom(body, call, callId, { name: req.session.reviewer!, groups });
     if ('errors' in made) {

@@ -6,9 +6,7 @@ import {
   type ApproverRule,
   allowedDecisions,
   argumentsSchema,
-  type ClosedCall,
   checkAgainstCall,
-  closedCallReason,
   type DecidedApproval,
   type PendingApproval,
   type PublishedApprovals,
@@ -17,6 +15,7 @@ import {
   type ToolSpec,
 } from '../../contract';
 import { withParsedEdit } from './approval-decisions';
+import { ClosedCalls, type ClosedCarry } from './closed-calls';
 import {
   type ApprovalRules,
   applyDecision,
@@ -32,15 +31,13 @@ export type { ApprovalOutcome, ApprovalRules } from './open-call';
 
 /** What one run hands to the next: how earlier calls ended (so a late decision is recognised) and the audit log. */
 export interface ApprovalsCarryOver {
-  /** `[callId, how, when, tool]`; runs continued by earlier versions carry only the first two. */
-  closed: [callId: string, how: ClosedHow, at?: string, tool?: string][];
+  closed: ClosedCarry[];
   /** Absent in runs continued by earlier versions. */
   log?: ApprovalRecord[];
   /** Decision ids already applied or refused, so a durable record that arrives late is not applied twice. */
   decisionIds?: string[];
 }
 
-const closedKept = 200;
 const decisionIdsKept = 500;
 /** Records kept in the audit log (and carried across continue-as-new); older ones are dropped first. */
 export const approvalLogKept = 100;
@@ -55,12 +52,6 @@ export interface OpenOptions {
   uniqueKey?: boolean;
 }
 
-interface Closed {
-  how: ClosedHow;
-  at?: string;
-  tool?: string;
-}
-
 /**
  * The approvals of one agent: which calls wait for a decision, how earlier ones ended, and the audit record of each.
  * The update validator asks it whether a decision is acceptable; the handler (or a durable record, when the run's
@@ -69,14 +60,14 @@ interface Closed {
  */
 export class ApprovalBook {
   private readonly pending = new Map<string, OpenCall>();
-  private readonly closed: Map<string, Closed>;
+  private readonly closed: ClosedCalls;
   private readonly records: Map<string, ApprovalRecord>;
   /** This run's decisions by id, with what each returned: a repeat (the record after its update) returns the same. */
   private readonly applied = new Map<string, DecidedApproval>();
   private readonly decisionIds: Set<string>;
 
   constructor(carried?: ApprovalsCarryOver) {
-    this.closed = new Map((carried?.closed ?? []).map(([id, how, at, tool]) => [id, { how, at, tool }]));
+    this.closed = new ClosedCalls(carried?.closed);
     this.records = new Map((carried?.log ?? []).map((r) => [r.callId, r]));
     this.decisionIds = new Set(carried?.decisionIds);
   }
@@ -105,10 +96,8 @@ export class ApprovalBook {
       withParsedEdit(decision, open.spec, true);
       return;
     }
-    const closed = this.closed.get(decision.callId);
-    if (closed?.at) throw new Error(closedCallReason(decision.callId, { status: closed.how, at: closed.at }));
-    if (closed?.how === 'timed_out') throw new Error(`call ${decision.callId} is no longer pending: it timed out`);
-    if (closed) throw new Error(`call ${decision.callId} was already ${closed.how}`);
+    const closed = this.closed.reason(decision.callId);
+    if (closed) throw new Error(closed);
     throw new Error(`unknown call ${decision.callId}: no such call waits for approval`);
   }
 
@@ -213,7 +202,7 @@ export class ApprovalBook {
         if ('arguments' in outcome && (outcome.kind !== 'timed_out' || outcome.onTimeout === 'approve')) {
           record.argumentsUsed = outcome.arguments;
         }
-        this.closeAs(key, record.status as ClosedHow, record.decidedAt ?? deadline, request.tool);
+        this.closed.close(key, record.status as ClosedHow, record.decidedAt ?? deadline, request.tool);
         return { ...outcome, key };
       },
     };
@@ -238,7 +227,7 @@ export class ApprovalBook {
       notifications: [],
       rule,
     });
-    this.closeAs(key, status, at, request.tool);
+    this.closed.close(key, status, at, request.tool);
     return key;
   }
 
@@ -264,11 +253,7 @@ export class ApprovalBook {
 
   /** What the run publishes in its memo: the waiting calls with their rules, and the latest closed calls. */
   published(): PublishedApprovals {
-    const closed: ClosedCall[] = [...this.closed.entries()]
-      .filter(([, c]) => c.at !== undefined && c.tool !== undefined)
-      .slice(-20)
-      .map(([callId, c]) => ({ callId, tool: c.tool!, status: c.how, at: c.at! }));
-    return boundedPublication({ pending: this.list(), closed });
+    return boundedPublication({ pending: this.list(), closed: this.closed.latest() });
   }
 
   log(): ApprovalRecord[] {
@@ -277,7 +262,7 @@ export class ApprovalBook {
 
   carryOver(): ApprovalsCarryOver {
     return {
-      closed: [...this.closed.entries()].map(([id, c]) => [id, c.how, c.at, c.tool]),
+      closed: this.closed.carryOver(),
       log: this.log(),
       decisionIds: [...this.decisionIds],
     };
@@ -299,12 +284,6 @@ export class ApprovalBook {
     this.records.delete(record.callId);
     this.records.set(record.callId, record);
     if (this.records.size > approvalLogKept) this.records.delete(this.records.keys().next().value!);
-  }
-
-  private closeAs(callId: string, how: ClosedHow, at: string, tool: string): void {
-    this.closed.delete(callId);
-    this.closed.set(callId, { how, at, tool });
-    if (this.closed.size > closedKept) this.closed.delete(this.closed.keys().next().value!);
   }
 
   private remember(set: Set<string>, id: string, kept: number): void {
