@@ -103,8 +103,13 @@ export async function decideApproval(
         waitForStage: WorkflowUpdateStage.ACCEPTED,
       }),
     );
-    // The handler decides synchronously: once accepted, the outcome is there.
-    const decided = await within(client, answerBy, () => update.result());
+    // Taken or refused by the run: the outcome (a refusal is a WorkflowUpdateFailedError) came with the answer, as the
+    // handler decides synchronously. Should it not have, the update was accepted (a refusal always brings its
+    // outcome): the decision is the run's, and the receipt says what was decided without the run's details.
+    const decided = await within(client, answerBy, () => update.result()).catch((err: unknown) => {
+      if (err instanceof WorkflowUpdateFailedError) throw err;
+      return takenOnly(sent);
+    });
     return { state: 'applied', workflowId, ...decided };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
@@ -145,6 +150,18 @@ export async function decideApproval(
     ...(read.reason !== undefined ? { reason: read.reason } : {}),
     recordedAt: new Date().toISOString(),
     why,
+  };
+}
+
+function takenOnly(sent: ApprovalDecision): DecidedApproval {
+  const read = readDecision(sent);
+  return {
+    callId: read.callId,
+    kind: read.kind,
+    approved: read.kind === 'approve' || read.kind === 'edit',
+    ...(read.reviewer !== undefined ? { reviewer: read.reviewer } : {}),
+    decidedAt: new Date().toISOString(),
+    ...(read.decisionId !== undefined ? { decisionId: read.decisionId } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { approvalLogQuery, closedCallReason } from '../workflows';
 import { readPublishedState } from './published';
 import { within } from './within';
@@ -36,7 +37,12 @@ export async function lateDecisionReason(
   err?: Error,
 ): Promise<string> {
   const ended = 'the run has ended';
-  const state = await within(client, answerBy, () => readPublishedState(client, workflowId)).catch(() => undefined);
+  let state: Awaited<ReturnType<typeof readPublishedState>> | undefined;
+  try {
+    state = await within(client, answerBy, () => readPublishedState(client, workflowId));
+  } catch (described) {
+    if (described instanceof WorkflowNotFoundError) return `no run ${workflowId}: ${described.message}`;
+  }
   const closed = state?.published?.closed.find((c) => c.callId === callId);
   if (closed) return `${closedCallReason(callId, closed)}; ${ended}`;
   const log = await within(client, answerBy, () => client.workflow.getHandle(workflowId).query(approvalLogQuery)).catch(

@@ -57,13 +57,16 @@ export interface OpenCall {
 export function applyDecision(open: OpenCall, decision: ParsedDecision, now: number): DecidedApproval {
   const decidedAt = new Date(now).toISOString();
   const runs = decision.kind === 'approve' || decision.kind === 'edit';
+  const { approvers, startedBy } = open.view;
+  // Approvals are counted (and each kept in the audit record) only where the tool's rules ask who and how many.
+  const counting = namesReviewers(approvers);
   let waitingFor: string | undefined;
   if (runs) {
     if (decision.kind === 'edit') {
       for (const vote of open.votes) vote.superseded = true;
       open.edited = decision.arguments;
     }
-    if (decision.reviewer !== undefined) {
+    if (counting && decision.reviewer !== undefined) {
       open.votes.push({
         reviewer: decision.reviewer,
         kind: decision.kind as ApprovalVote['kind'],
@@ -72,8 +75,7 @@ export function applyDecision(open: OpenCall, decision: ParsedDecision, now: num
       });
       open.record.approvals = open.votes.map((v) => ({ ...v }));
     }
-    const { approvers, startedBy } = open.view;
-    waitingFor = namesReviewers(approvers) ? stillNeeded(approvers, open.votes, startedBy) : undefined;
+    waitingFor = counting ? stillNeeded(approvers, open.votes, startedBy) : undefined;
   }
   if (waitingFor === undefined) {
     open.decision = decision;
