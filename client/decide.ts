@@ -125,11 +125,14 @@ export async function decideApproval(
   const state = await published;
   if (state instanceof Error) throw refused(`not recorded: Temporal did not answer (${state.message})`);
   if (!state.running) throw refused(await lateDecisionReason(client, workflowId, callId, answerBy));
-  const problem = checkPublished(state, sent, await alreadyRecorded);
+  const recorded = await alreadyRecorded;
+  // The same decision sent again (a retry with its decisionId) is recorded already: once is enough.
+  const again = recorded.find((r) => r.decisionId === decisionId);
+  const problem = again ? undefined : checkPublished(state, sent, recorded);
   if (problem) throw refused(problem);
   try {
     // Every attempt of the signal carries this deadline, so none can reach Temporal after the person is told.
-    await within(client, answerBy, () => handle.signal(recordDecisionSignal, sent));
+    if (!again) await within(client, answerBy, () => handle.signal(recordDecisionSignal, sent));
   } catch (err) {
     throw refused(`not recorded: Temporal did not take the record (${(err as Error).message})`);
   }
@@ -148,7 +151,7 @@ export async function decideApproval(
     decisionId,
     ...(read.reviewer !== undefined ? { reviewer: read.reviewer } : {}),
     ...(read.reason !== undefined ? { reason: read.reason } : {}),
-    recordedAt: new Date().toISOString(),
+    recordedAt: again?.recordedAt ?? new Date().toISOString(),
     why,
   };
 }

@@ -99,7 +99,7 @@ describe('a decision while the run’s worker is down: recorded durably, or refu
 
   it('is recorded within 2 s, shows as decided and waiting, survives a restart of Temporal, and runs once', {
     timeout: 600_000,
-  }, async () => {
+  }, async (t) => {
     const viaClient = await startRefund(120);
     const viaCli = await startRefund(130);
     const viaConsole = await startRefund(140);
@@ -116,7 +116,17 @@ describe('a decision while the run’s worker is down: recorded durably, or refu
     const answeredIn = Date.now() - sent;
     assert.equal(receipt.state, 'recorded', JSON.stringify(receipt));
     assert.ok(answeredIn < 2000, `answered in ${answeredIn} ms`);
+    t.diagnostic(`answered in ${answeredIn} ms`);
     assert.match((receipt as { why: string }).why, /no worker of the run took it within 1200 ms/);
+    // Sent again with its decisionId (a retry): the same record, not a second one.
+    const retried = await geminiflow.decideApproval(viaClient.handle.workflowId, {
+      callId: viaClient.callId,
+      kind: 'approve',
+      reviewer: 'fin',
+      decisionId: receipt.decisionId,
+      ...finance,
+    });
+    assert.deepEqual([retried.state, retried.decisionId], ['recorded', receipt.decisionId]);
 
     // The CLI: exit 3, recorded; a second decision for the same call is refused at once (exit 1), saying why.
     const env = {
@@ -217,7 +227,7 @@ describe('a decision while the run’s worker is down: recorded durably, or refu
 
   it('a decision that cannot be recorded is refused within 2 s, and the update it sent never applies later', {
     timeout: 600_000,
-  }, async () => {
+  }, async (t) => {
     const run = await startRefund(150);
     const workflowId = run.handle.workflowId;
     await stopWorker();
@@ -260,6 +270,7 @@ describe('a decision while the run’s worker is down: recorded durably, or refu
       });
       const answeredIn = Date.now() - sent;
       assert.ok(answeredIn < 2000, `answered in ${answeredIn} ms`);
+      t.diagnostic(`answered in ${answeredIn} ms`);
     } finally {
       await cutOff.settled();
       await connection.close();
