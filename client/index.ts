@@ -35,6 +35,7 @@ import { approvalLog, decideApproval, listPendingApprovals, type PendingApproval
 import { connectTemporal } from './connect';
 import { fanOutProgress } from './fan-outs';
 import { type ListRunsOptions, listRuns, type RunStatus, type RunSummary, runResult, runStatus } from './runs';
+import { buildTimeline, type RunTimeline, type TimelineLimits, temporalHistories } from './timeline';
 
 export type { DeadLetterReason, DeadLetterRecord } from '../contract';
 export { type DeadLetterEntry, ReplayError } from '../temporal/dead-letters';
@@ -42,11 +43,15 @@ export type { FanOutSummary } from './fan-outs';
 export {
   InvalidRunFilterError,
   type ListRunsOptions,
+  maxScannedForText,
   RunFailedError,
   RunNotFoundError,
+  type RunState,
   type RunStatus,
   type RunSummary,
+  runStates,
 } from './runs';
+export * from './timeline';
 
 /** Temporal's start options; the task queue defaults to the client's. */
 export type StartOptions = Omit<WorkflowStartOptions, 'args' | 'taskQueue'> & { taskQueue?: string };
@@ -95,7 +100,10 @@ export class GeminiflowClient {
     return this.client.workflow.getHandle(workflowId).query(geminiWaitsQuery);
   }
 
-  /** Runs, newest first: all of yours, those waiting on Gemini right now (`waiting`), or those of one type. */
+  /**
+   * Runs, running ones first, then by when they closed, latest first: all of yours, or those matching every filter
+   * given (status, type, waiting on Gemini, fan-outs, text in the id), a page at a time (`offset`, `limit`).
+   */
   listRuns(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
     return listRuns(this.client, opts);
   }
@@ -103,6 +111,15 @@ export class GeminiflowClient {
   /** A run's state, what it waits for and since when, how earlier waits ended, its pending calls, its stage. */
   runStatus(workflowId: string): Promise<RunStatus> {
     return runStatus(this.client, workflowId);
+  }
+
+  /**
+   * What happened in a run and when, finished or not, its child runs nested: each Gemini job (which event ended the wait
+   * on it, and how it arrived), each tool call (who decided, how long they took), each child run. Read from the
+   * histories Temporal keeps, so no worker is needed; throws TimelineNotFoundError for an unknown id.
+   */
+  timeline(workflowId: string, limits: TimelineLimits = {}): Promise<RunTimeline> {
+    return buildTimeline(temporalHistories(this.client), workflowId, limits);
   }
 
   /** Waits for the run's result; a failed run throws RunFailedError, whose message is the run's failure. */
