@@ -31,7 +31,8 @@ export type ToolImplementations<Registry extends Record<string, ToolSpec>> = {
   [Name in keyof Registry]?: ToolImplementation<Registry[Name]>;
 };
 
-type RunnableTool = (args: unknown, ctx: ToolContext) => Promise<unknown>;
+/** A tool's implementation once its arguments are checked against its spec. */
+export type RunnableTool = (args: unknown, ctx: ToolContext) => Promise<unknown>;
 
 /** The worker half of a tool registry: its specs (for argument checks) with the code that does the I/O. */
 export interface Toolset {

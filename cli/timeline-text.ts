@@ -5,7 +5,7 @@ import {
   type RunTimeline,
   type TimelineRow,
   timelineMoments,
-} from '../client';
+} from '../client/timeline';
 import { print, printTable } from './output';
 
 /** A run id as the timeline lists it: relative to the run the timeline is of. */

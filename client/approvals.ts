@@ -11,13 +11,12 @@ import ms from 'ms';
 import {
   type ApprovalDecision,
   type ApprovalRecord,
-  approvalLogQuery,
   type DecidedApproval,
-  decideApprovalUpdate,
   GeminiPendingApprovals,
+  isToolName,
   type PendingApprovalOfRun,
-  pendingApprovalsQuery,
-} from '../workflows';
+} from '../contract';
+import { approvalLogQuery, decideApprovalUpdate, pendingApprovalsQuery } from '../workflows';
 
 /** Which pending calls to list. */
 export interface PendingApprovalFilter {
@@ -39,8 +38,8 @@ export interface PendingApprovalFilter {
  * A decision the run refused: unknown, stale or repeated call, a kind the tool does not allow, edited arguments that
  * do not fit, a run that has ended. The message is the reason; sending the same decision again cannot succeed.
  */
-export class ApprovalRefused extends Error {
-  override name = 'ApprovalRefused';
+export class ApprovalRefusedError extends Error {
+  override name = 'ApprovalRefusedError';
   readonly nonRetryable = true;
 
   constructor(
@@ -54,13 +53,17 @@ export class ApprovalRefused extends Error {
   }
 }
 
-// Tool names are restricted (defineTool), so a valid one can be quoted into the visibility query as it is.
-const toolName = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+/** A filter that can match nothing: a tool name no tool can have, a duration that is not one. */
+export class InvalidApprovalFilterError extends Error {
+  override name = 'InvalidApprovalFilterError';
+}
+
 const queriesAtOnce = 8;
 
 /** The visibility query for runs with calls waiting for a person (of one tool, if given). */
 export function pendingApprovalsVisibilityQuery(tool?: string): string {
-  if (tool !== undefined && !toolName.test(tool)) throw new TypeError(`invalid tool name ${JSON.stringify(tool)}`);
+  if (tool !== undefined && !isToolName(tool))
+    throw new InvalidApprovalFilterError(`invalid tool name ${JSON.stringify(tool)}`);
   const which = tool ? `${GeminiPendingApprovals.name} = '${tool}'` : `${GeminiPendingApprovals.name} IS NOT NULL`;
   return `${which} AND ExecutionStatus = 'Running'`;
 }
@@ -110,8 +113,9 @@ function cutoffOf(olderThan: PendingApprovalFilter['olderThan']): number | undef
   if (olderThan === undefined) return undefined;
   if (olderThan instanceof Date) return olderThan.getTime();
   const waited = typeof olderThan === 'number' ? olderThan : ms(olderThan);
-  if (typeof waited !== 'number' || !Number.isFinite(waited))
-    throw new TypeError(`invalid duration ${String(olderThan)}`);
+  if (typeof waited !== 'number' || !Number.isFinite(waited)) {
+    throw new InvalidApprovalFilterError(`invalid duration ${String(olderThan)}`);
+  }
   return Date.now() - waited;
 }
 
@@ -128,7 +132,7 @@ function closedMeanwhile(err: unknown): boolean {
   );
 }
 
-/** Sends a decision; a refusal becomes an ApprovalRefused with the run's reason. */
+/** Sends a decision; a refusal becomes an ApprovalRefusedError with the run's reason. */
 export async function decideApproval(
   client: Client,
   workflowId: string,
@@ -138,11 +142,11 @@ export async function decideApproval(
     return await client.workflow.getHandle(workflowId).executeUpdate(decideApprovalUpdate, { args: [decision] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
-      throw new ApprovalRefused(workflowId, decision?.callId, err.cause?.message ?? err.message);
+      throw new ApprovalRefusedError(workflowId, decision?.callId, err.cause?.message ?? err.message);
     }
     // A run that has ended (or never was) takes no decision, however often it is sent.
     if (err instanceof WorkflowNotFoundError) {
-      throw new ApprovalRefused(
+      throw new ApprovalRefusedError(
         workflowId,
         decision?.callId,
         `call ${decision?.callId} is no longer pending: ${err.message}`,

@@ -1,6 +1,8 @@
 /**
  * geminiflow/client: typed helpers for the code that starts geminiflow workflows and talks to them (a web app, a
- * script, an approval page).
+ * script, an approval page). Its exports are listed one by one and recorded in docs/api/client.api.md.
+ *
+ * @packageDocumentation
  */
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import { type DeadLetterEntry, listDeadLetters, readDeadLetter, replayDeadLetter } from '../temporal/dead-letters';
@@ -38,12 +40,11 @@ import { type ListRunsOptions, listRuns, type RunStatus, type RunSummary, runRes
 import { buildTimeline, type RunTimeline, type TimelineLimits, temporalHistories } from './timeline';
 
 export type { DeadLetterReason, DeadLetterRecord } from '../contract';
-export { type DeadLetterEntry, ReplayError } from '../temporal/dead-letters';
+export { type DeadLetterEntry, type DeadLetterSummary, ReplayError } from '../temporal/dead-letters';
 export type { FanOutSummary } from './fan-outs';
 export {
   InvalidRunFilterError,
   type ListRunsOptions,
-  maxScannedForText,
   RunFailedError,
   RunNotFoundError,
   type RunState,
@@ -51,7 +52,26 @@ export {
   type RunSummary,
   runStates,
 } from './runs';
-export * from './timeline';
+export {
+  type EventVia,
+  type FlatRow,
+  flattenTimeline,
+  type MarkKind,
+  type RunTimeline,
+  type SegmentKind,
+  type TimelineJob,
+  type TimelineLimits,
+  type TimelineMark,
+  type TimelineMoment,
+  TimelineNotFoundError,
+  type TimelineRow,
+  type TimelineRun,
+  type TimelineSegment,
+  type TimelineState,
+  type TimelineTokens,
+  type TimelineToolCall,
+  timelineMoments,
+} from './timeline';
 
 /** Temporal's start options; the task queue defaults to the client's. */
 export type StartOptions = Omit<WorkflowStartOptions, 'args' | 'taskQueue'> & { taskQueue?: string };
@@ -160,7 +180,7 @@ export class GeminiflowClient {
   /**
    * Decides a pending call (approve, edit, deny, answer) and resolves with what was decided. A decision the run refuses
    * (unknown, stale or repeated call, a kind the tool does not allow, edited arguments that do not fit) rejects with
-   * ApprovalRefused, whose message is the reason.
+   * ApprovalRefusedError, whose message is the reason.
    */
   decideApproval(agentWorkflowId: string, decision: ApprovalDecision): Promise<DecidedApproval> {
     return decideApproval(this.client, agentWorkflowId, decision);
@@ -194,6 +214,7 @@ export class GeminiflowClient {
   }
 }
 
+export type { TemporalSettings } from '../temporal/settings';
 export type {
   ApprovalDecision,
   ApprovalRecord,
@@ -204,7 +225,7 @@ export type {
   PendingApproval,
   PendingApprovalOfRun,
 } from '../workflows';
-export { ApprovalRefused, type PendingApprovalFilter, pendingApprovalsVisibilityQuery } from './approvals';
+export { ApprovalRefusedError, InvalidApprovalFilterError, type PendingApprovalFilter } from './approvals';
 
 /**
  * A GeminiflowClient on the Temporal server the environment names (a profile of Temporal's config file, overridden by

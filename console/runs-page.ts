@@ -1,11 +1,5 @@
-import {
-  describeDuration,
-  type GeminiflowClient,
-  InvalidRunFilterError,
-  type RunState,
-  type RunSummary,
-  runStates,
-} from '../client';
+import { type GeminiflowClient, InvalidRunFilterError, type RunState, type RunSummary, runStates } from '../client';
+import { describeDuration } from '../client/timeline';
 
 /** Runs a page of the Runs page lists. */
 export const runsPerPage = 50;

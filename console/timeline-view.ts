@@ -7,7 +7,7 @@ import {
   type SegmentKind,
   type TimelineRow,
   timelineMoments,
-} from '../client';
+} from '../client/timeline';
 
 /** Positions are percentages of the time axis (SVG lengths in %, so marks keep their shape at any width). */
 const width = 100;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Eta } from 'eta';
 import type { Request, Response } from 'express';
 import { projectRoot } from '../common/paths';
-import { describeFanOutCounts } from '../workflows';
+import { describeFanOutCounts } from '../contract';
 import { csrf } from './session';
 
 /** Templates escape every `<%= %>` value (autoEscape): a tool argument holding HTML or script shows as text. */

@@ -80,6 +80,9 @@ export interface RateLimitReport {
 }
 export const fanOutRateLimitedSignal = defineSignal<[RateLimitReport]>('geminiRateLimited');
 
+/** The type of the workflow `fanOut` starts (`fanOutJobs`): lists and progress find fan-outs by it. */
+export const fanOutWorkflowType = 'fanOutJobs';
+
 /** The memo key a fan-out puts on its children: the fan-out's workflow id, where rate limits are reported. */
 export const fanOutMemoKey = 'fanOutWorkflowId';
 /** The memo key under which a fan-out keeps its counts (FanOutProgressMemo), next to the search attribute. */

@@ -31,9 +31,8 @@ export const jobKinds = {
 export type GeminiResourceKind = keyof typeof jobKinds;
 export const geminiResourceKinds = Object.keys(jobKinds) as GeminiResourceKind[];
 
-type KindEvents = (typeof jobKinds)[GeminiResourceKind]['events'];
 /** The event types Gemini documents, after the receiver's lenient normalisation. */
-export type GeminiEventType = KindEvents[number];
+export type GeminiEventType = (typeof jobKinds)[GeminiResourceKind]['events'][number];
 export const geminiEventTypes = geminiResourceKinds.flatMap((k) => jobKinds[k].events) as readonly GeminiEventType[];
 
 /** The kind of job an event type is about (`video.generated` is about an interaction). */

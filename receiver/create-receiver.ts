@@ -1,40 +1,37 @@
 import { Client } from '@temporalio/client';
-import express from 'express';
 import type { Logger } from 'pino';
 import { logger as rootLogger } from '../common/logger';
 import { OwnerCache } from '../routing/owner-cache';
 import { routingKeysRequired } from '../routing/token';
 import { Admission } from './admission';
-import { createOpsApp, createWebhookApp, type RequestHandler } from './app';
 import { WebhookIdDedupe } from './dedupe';
 import { type Delivered, EventDelivery } from './deliver';
 import { HandOver } from './hand-over';
 import { DeliveryHandler } from './handle-delivery';
-import { createMetrics, type ReceiverMetrics } from './metrics';
+import type { RequestHandler } from './http';
+import { createMetrics } from './metrics';
+import { createOperationsHandler } from './operations-handler';
 import { parseOptions } from './option-errors';
 import { admissionDefaults, type CheckedReceiverOptions, type ReceiverOptions, receiverOptionsSchema } from './options';
 import { BackgroundNativeConnection } from './temporal-connection';
 import { UntrustedBudget } from './untrusted-budget';
 import { WebhookVerifier } from './verify';
+import { createWebhookHandler } from './webhook-handler';
 
 export interface GeminiReceiver {
   /**
-   * Mount this in your Express server (`app.use(receiver.app)`), or listen with it: the webhook route at `path`,
-   * `/healthz`, and `/readyz` as a bare status. Mount it before any body parser: the webhook route reads the raw body
-   * itself.
-   */
-  app: express.Express;
-  /** Operations (`/metrics`, `/readyz` with details, `/healthz`): serve it where only operators can reach it. */
-  ops: express.Express;
-  /**
-   * The same routes as `app`, as a plain Node request handler without Express's per-request work:
-   * `http.createServer(receiver.handler)` (what startReceiver serves), or `app.use(receiver.handler)` in Connect-style
-   * servers. Requests it does not serve go to `next`, else 404.
+   * The receiver, as a `node:http` request handler: POST to the webhook route (`path`), `/healthz`, and `/readyz` as a
+   * bare status. Serve it (`http.createServer(receiver.handler)`) or mount it as it is in Express or Connect
+   * (`app.use(receiver.handler)`, or under a prefix: `app.use('/inbound', receiver.handler)`), before any body parser:
+   * the webhook route reads the raw body itself. Mounted, requests it does not serve go on to `next`; on its own,
+   * they get 404.
    */
   handler: RequestHandler;
-  /** The operations routes as a plain Node request handler. */
+  /**
+   * The operations routes (`/metrics`, `/readyz` with details, `/status`, `/healthz`), the same kind of handler: serve
+   * it where only operators reach it.
+   */
   opsHandler: RequestHandler;
-  metrics: ReceiverMetrics;
   /** Whether Temporal answers right now: it accepted an event within the last second, or a probe (bounded to 1 s). */
   ready(): Promise<boolean>;
   /** Closes the Temporal connection the receiver made (not a client that was passed in). */
@@ -62,15 +59,6 @@ async function temporalClient(o: CheckedReceiverOptions, logger: Logger) {
   return { client, probe, close: () => connection.close() };
 }
 
-/** An Express app around a plain handler, for users who mount or listen with Express; unknown paths get its 404. */
-function asExpressApp(handler: RequestHandler): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(handler);
-  return app;
-}
-
 /** Resolves false after `ms` or on failure: the native client retries a failing call past its deadline. */
 async function bounded(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -96,7 +84,7 @@ function warnAboutGaps(
 }
 
 /**
- * A receiver to mount in your own Express server. It verifies each delivery, deduplicates it and signals the owning
+ * A receiver to serve or mount in your own server, as a request handler. It verifies each delivery, deduplicates it and signals the owning
  * workflow, answering 2xx only once Temporal holds the event. Options are checked once, here.
  */
 export async function createReceiver(options: ReceiverOptions): Promise<GeminiReceiver> {
@@ -112,7 +100,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<GeminiRe
   metrics.watch(admission);
   const dedupe = new WebhookIdDedupe<Delivered>(o.dedupeCapacity);
   const handOver = new HandOver({ client: temporal.client, dedupe, admission, metrics, ackTimeoutMs: o.ackTimeoutMs });
-  const handler = new DeliveryHandler({
+  const deliveries = new DeliveryHandler({
     verifier,
     delivery: new EventDelivery(temporal.client, {
       taskQueue: o.temporal.taskQueue,
@@ -131,23 +119,17 @@ export async function createReceiver(options: ReceiverOptions): Promise<GeminiRe
   // While events are landing, Temporal evidently answers: a burst does not queue health checks behind it.
   const ready = async () => Date.now() - handOver.lastAcceptedAt < 1000 || bounded(temporal.probe, 1000);
   const status = { routingKeys: o.routingKeys, webhookSecrets: o.secrets?.length ?? 0, jwksUrl: o.jwksUrl };
-  const deps = {
-    path: o.path,
-    maxBodyBytes: o.maxBodyBytes,
-    handler,
-    metrics,
-    ready,
-    opsToken: o.opsToken,
-    status,
-    logger,
-  };
-  const handlers = { public: createWebhookApp(deps), ops: createOpsApp(deps) };
+  const operations = { metrics, ready, status };
   return {
-    app: asExpressApp(handlers.public),
-    ops: asExpressApp(handlers.ops),
-    handler: handlers.public,
-    opsHandler: handlers.ops,
-    metrics,
+    handler: createWebhookHandler({
+      ...operations,
+      path: o.path,
+      maxBodyBytes: o.maxBodyBytes,
+      deliveries,
+      opsToken: o.opsToken,
+      logger,
+    }),
+    opsHandler: createOperationsHandler(operations),
     ready,
     close: temporal.close,
   };

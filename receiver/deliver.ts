@@ -14,7 +14,7 @@ import { recordDeadLetter } from '../temporal/dead-letters';
 import { findOwner } from '../temporal/owner-lookup';
 import { boundedCopy, wellFormed } from './bounded-copy';
 import { signalOnce } from './signal';
-import { OwnerLookupFailed } from './temporal-errors';
+import { OwnerLookupError } from './temporal-errors';
 import type { UntrustedBudget } from './untrusted-budget';
 
 export type Delivered =
@@ -88,7 +88,7 @@ export class EventDelivery {
       this.opts.owners.forget(route.resourceId);
     }
     const owner = await findOwner(this.client, route.resourceId).catch((err: unknown) => {
-      throw new OwnerLookupFailed(`owner lookup failed: ${(err as Error).message}`, { cause: err });
+      throw new OwnerLookupError(`owner lookup failed: ${(err as Error).message}`, { cause: err });
     });
     this.opts.lookedUp?.(owner ? 'visibility' : 'none');
     if (owner?.running && (await this.signal(owner.workflowId, event))) {

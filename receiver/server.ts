@@ -15,7 +15,7 @@ export interface RunningReceiver {
 }
 
 /**
- * Starts the receiver on its own port (and the operations app on `opsPort`). The Temporal connection is made in the
+ * Starts the receiver on its own port (and the operations routes on `opsPort`). The Temporal connection is made in the
  * background and is long-lived, so the receiver comes up (and answers 503) while Temporal is down, and recovers by
  * itself when it is back. Without `publicUrl`, the listening URL is the JWT audience.
  */
@@ -48,7 +48,6 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     await Promise.all([web.close(), ops?.close()]);
     throw err;
   }
-  // The plain handlers: a standalone receiver pays nothing for Express.
   web.server.on('request', receiver.handler);
   ops?.server.on('request', receiver.opsHandler);
   const logger = (options.logger ?? rootLogger).child({ component: 'receiver' });

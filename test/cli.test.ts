@@ -72,6 +72,8 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
     assertOneLine(await cli('approve', 'wf', 'call', '--args', '{not json'), 2, /--args is not valid JSON/);
     assertOneLine(await cli('deny', 'wf', 'call'), 2, /required option '--reason <text>'/);
     assertOneLine(await cli('list', '--type', "x' OR 1=1"), 2, /is not a workflow type name/);
+    assertOneLine(await cli('pending', '--tool', "x' OR 1=1"), 2, /invalid tool name/);
+    assertOneLine(await cli('pending', '--older-than', 'a while'), 2, /invalid duration a while/);
     assertOneLine(await cli('status', 'no-such-run'), 1, /no run with workflow id no-such-run/);
     assertOneLine(
       await geminiflow(['list'], { ...stack.env, TEMPORAL_ADDRESS: '127.0.0.1:1' }),

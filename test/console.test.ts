@@ -116,6 +116,10 @@ describe('the web console', () => {
       assert.notEqual(visitor.cookie, before, 'signing in replaces the session');
       const page = await (await visitor.request('/approvals')).text();
       assert.match(page, /Signed in as <strong data-reviewer>alice<\/strong>/);
+      // A tool name no tool can have matches no call; it is not an error page.
+      const noSuchTool = await visitor.request(`/approvals?tool=${encodeURIComponent("x' OR 1=1")}`);
+      assert.equal(noSuchTool.status, 200);
+      assert.match(await noSuchTool.text(), /No call waits for a decision of x&#39; OR 1=1\./);
 
       const asBob = new Visitor(web.url);
       assert.equal((await asBob.signIn(bob.token)).status, 303);

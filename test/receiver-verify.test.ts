@@ -11,8 +11,8 @@ import {
   routingTokenField,
   verifyGeminiWebhook,
   type WebhookKeys,
-  WebhookVerifier,
 } from '../receiver';
+import { WebhookVerifier } from '../receiver/verify';
 import { JwksKeys } from '../receiver/verify/jwks';
 import { v1aScheme } from '../receiver/verify/v1a';
 import { verifyRoutingToken } from '../routing/token';

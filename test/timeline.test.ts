@@ -9,7 +9,7 @@ import {
   TimelineNotFoundError,
   type TimelineRow,
   timelineMoments,
-} from '../client';
+} from '../client/timeline';
 import { projectRoot } from '../common/paths';
 import { timelineView } from '../console/timeline-view';
 import { savedHistories, savedHistory } from './helpers/saved-histories';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { GoogleGenAI } from '@google/genai';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { functionTool, parseToolArgs } from '../contract';
 import { agentWorkflow } from '../example/agent';
 import { listPublications, publishOnce } from '../example/publish-outbox';
 import { publish, toolCatalog } from '../example/tools';
@@ -14,11 +15,9 @@ import {
   agentStateQuery,
   decideApprovalUpdate,
   endConversationUpdate,
-  functionTool,
   GeminiResourceIds,
   geminiWaitsQuery,
   type PendingApproval,
-  parseToolArgs,
   pendingApprovalsQuery,
   sendMessageUpdate,
 } from '../workflows';

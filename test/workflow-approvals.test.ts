@@ -4,14 +4,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import { ApprovalRefused, GeminiflowClient } from '../client';
+import { ApprovalRefusedError, GeminiflowClient, InvalidApprovalFilterError } from '../client';
+import { argumentsSchema } from '../contract';
 import { agentWorkflow } from '../example/agent';
 import { listPublications } from '../example/publish-outbox';
 import { lookupGlossary, publish } from '../example/tools';
 import {
   type AgentInput,
   type ApprovalRecord,
-  argumentsSchema,
   GeminiPendingApprovals,
   type PendingApproval,
   pendingApprovalsQuery,
@@ -31,12 +31,12 @@ async function pendingOf(handle: WorkflowHandle, count = 1): Promise<PendingAppr
   }, `${count} pending approval(s) in ${handle.workflowId}`);
 }
 
-/** Rejects with ApprovalRefused whose message matches. */
+/** Rejects with ApprovalRefusedError whose message matches. */
 async function refused(promise: Promise<unknown>, reason: RegExp): Promise<void> {
   await assert.rejects(promise, (err: Error) => {
-    assert.ok(err instanceof ApprovalRefused, `an ApprovalRefused, not ${err.name}: ${err.message}`);
+    assert.ok(err instanceof ApprovalRefusedError, `an ApprovalRefusedError, not ${err.name}: ${err.message}`);
     assert.match(err.message, reason);
-    assert.equal(err.stack, `ApprovalRefused: ${err.message}`, 'the reason alone, without stack noise');
+    assert.equal(err.stack, `ApprovalRefusedError: ${err.message}`, 'the reason alone, without stack noise');
     return true;
   });
 }
@@ -119,7 +119,10 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     assert.equal(ours(await geminiflow.listPendingApprovals({ pageSize: 1 })).length, 4);
     const attrs = (await runs[1]!.describe()).typedSearchAttributes.get(GeminiPendingApprovals);
     assert.deepEqual([...(attrs ?? [])].sort(), ['lookup_glossary', 'publish']);
-    await assert.rejects(geminiflow.listPendingApprovals({ tool: "x' OR 1=1" }), /invalid tool name/);
+    await assert.rejects(
+      geminiflow.listPendingApprovals({ tool: "x' OR 1=1" }),
+      (err) => err instanceof InvalidApprovalFilterError && /invalid tool name/.test(err.message),
+    );
 
     // Decided calls close, and the runs leave the list.
     for (const p of all)

@@ -6,8 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../activities';
 import { startDevServer } from '../testing/dev-server';
-import { createActivities } from '../worker';
 import {
   type BackgroundInteractionRequest,
   type BatchInput,

@@ -30,7 +30,8 @@ export interface BatchInput extends WaitSettings {
   wait?: WaitSettings;
 }
 
-interface BatchOutcomeBase {
+/** What every outcome of a batch carries. */
+export interface BatchOutcomeBase {
   batchName: string;
   /** How the workflow learned that the batch had ended. */
   resolvedBy: ResolvedWait['resolvedBy'];

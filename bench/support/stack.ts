@@ -24,8 +24,8 @@ export {
   parseRoutingKeys,
   type RoutingKey,
   routingTokenField,
-  WebhookVerifier,
 } from '../../receiver';
+export { WebhookVerifier } from '../../receiver/verify';
 export { toGeminiEvent } from '../../routing/envelope';
 export { listDeadLetters } from '../../temporal/dead-letters';
 export { eventually } from '../../test/helpers/eventually';

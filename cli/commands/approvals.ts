@@ -50,15 +50,11 @@ export function registerApprovals(program: Command): void {
   ).action(async (o: { tool?: string; olderThan?: string; json?: boolean }, cmd: Command) => {
     const silent: string[] = [];
     const pending: PendingApprovalOfRun[] = await withGeminiflow(cmd, (g) =>
-      g
-        .listPendingApprovals({
-          tool: o.tool,
-          olderThan: o.olderThan as never,
-          onUnanswered: (run) => silent.push(run.workflowId),
-        })
-        .catch((err: Error) => {
-          throw err instanceof TypeError ? new UsageError(err.message) : err;
-        }),
+      g.listPendingApprovals({
+        tool: o.tool,
+        olderThan: o.olderThan as never,
+        onUnanswered: (run) => silent.push(run.workflowId),
+      }),
     );
     if (silent.length) {
       process.stderr.write(

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type FanOutProgress, type FanOutSummary, type RunState, type RunStatus, runStates } from '../../client';
-import { describeFanOutCounts } from '../../workflows';
+import { describeFanOutCounts } from '../../contract';
 import { examples, jsonOption } from '../help';
 import { positiveInt, print, printJson, printTable, UsageError, when } from '../output';
 import { withGeminiflow } from '../session';

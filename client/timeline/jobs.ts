@@ -6,7 +6,7 @@ import {
   geminiResourceKinds,
   jobKinds,
   resourceKey,
-} from '../../workflows';
+} from '../../contract';
 import { closeRow } from './close-row';
 import { describeDuration, iso } from './durations';
 import type { ActivityFact, MessageFact, RunFacts } from './history-facts';

@@ -1,4 +1,4 @@
-import { describeFanOutCounts, fanOutProgressMemoKey, geminiEventSignal } from '../../workflows';
+import { describeFanOutCounts, fanOutProgressMemoKey, geminiEventSignal } from '../../contract';
 import { fanOutSummaryOf } from '../fan-outs';
 import { describeDuration, iso } from './durations';
 import type { ActivityFact, ChildFact, ClosedAs, MessageFact, RunFacts } from './history-facts';

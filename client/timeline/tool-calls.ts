@@ -1,4 +1,5 @@
-import { type ApprovalNotice, decideApprovalUpdate } from '../../workflows';
+import type { ApprovalNotice } from '../../contract';
+import { decideApprovalUpdate } from '../../workflows';
 import { closeRow } from './close-row';
 import { describeDuration, iso } from './durations';
 import type { ActivityFact, MessageFact, RunFacts } from './history-facts';

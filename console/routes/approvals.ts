@@ -1,5 +1,5 @@
 import express, { type Request, type Response } from 'express';
-import { ApprovalRefused, type GeminiflowClient } from '../../client';
+import { ApprovalRefusedError, type GeminiflowClient, InvalidApprovalFilterError } from '../../client';
 import type { ApprovalDecision, ApprovalRecord, PendingApproval } from '../../workflows';
 import { editFields, readEdit } from '../edit-form';
 import { csrf } from '../session';
@@ -107,8 +107,9 @@ export function approvalRoutes(g: GeminiflowClient): express.Router {
     const silent: string[] = [];
     const pending = await g
       .listPendingApprovals({ tool, onUnanswered: (run) => silent.push(run.workflowId) })
-      .catch((err: Error) => {
-        if (err instanceof TypeError) return [];
+      .catch((err: unknown) => {
+        // No tool can have a name the filter refuses, so no call waits for it.
+        if (err instanceof InvalidApprovalFilterError) return [];
         throw err;
       });
     render(req, res, 'approvals', { title: 'Waiting for a person', pending, tool: tool ?? '', silent });
@@ -138,7 +139,7 @@ export function approvalRoutes(g: GeminiflowClient): express.Router {
       };
       res.redirect(303, paths.call(workflowId, callId));
     } catch (err) {
-      if (!(err instanceof ApprovalRefused)) throw err;
+      if (!(err instanceof ApprovalRefusedError)) throw err;
       await showCall(g, req, res, workflowId, callId, { status: 409, errors: { form: err.message }, submitted: body });
     }
   });

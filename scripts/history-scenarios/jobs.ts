@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { deadLetterReplayedSignal, GeminiResourceIds, geminiEventSignal } from '../../contract';
-import { eventually } from '../../test/helpers/eventually';
 import {
-  batchPrompts,
+  deadLetterReplayedSignal,
   deadLetterWorkflowId,
-  deepResearch,
-  geminiWaitsQuery,
-  generateVideo,
+  GeminiResourceIds,
+  geminiEventSignal,
   mailboxWorkflowId,
-  waitForGeminiJob,
-} from '../../workflows';
+} from '../../contract';
+import { eventually } from '../../test/helpers/eventually';
+import { batchPrompts, deepResearch, geminiWaitsQuery, generateVideo, waitForGeminiJob } from '../../workflows';
 import { geminiMailbox } from '../../workflows/routing/mailbox';
 import type { HistoryScenario, RecordingContext } from './scenario';
 

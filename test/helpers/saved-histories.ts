@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
-import type { HistorySource } from '../../client';
+import type { HistorySource } from '../../client/timeline';
 import { projectRoot } from '../../common/paths';
 
 type History = temporal.api.history.v1.History;

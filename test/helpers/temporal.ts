@@ -5,9 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { GeminiflowConfig } from '../../activities/config';
+import type { Toolset } from '../../activities/tools';
 import { projectRoot } from '../../common/paths';
 import { installRuntime } from '../../temporal/runtime';
-import { createActivities, type GeminiflowConfig, type Toolset, withGeminiflowWorkflows } from '../../worker';
+import { withGeminiflowWorkflows } from '../../worker/workflows-path';
 import { eventually } from './eventually';
 
 /** The real Temporal server that `npm test` started (or reused) for this run. */

@@ -32,7 +32,7 @@ type ClosedHow = Exclude<ApprovalStatus, 'pending'>;
 
 /** What one run hands to the next: how earlier calls ended (so a late decision is recognised) and the audit log. */
 export interface ApprovalsCarryOver {
-  closed: [callId: string, how: ClosedHow][];
+  closed: [callId: string, how: Exclude<ApprovalStatus, 'pending'>][];
   /** Absent in runs continued by earlier versions. */
   log?: ApprovalRecord[];
 }

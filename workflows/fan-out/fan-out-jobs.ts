@@ -25,10 +25,8 @@ import { type ProgressCarry, ProgressTracker } from './progress';
 import { FanOutResults, type ResultsCarry } from './results';
 import { AdaptiveWindow, type WindowState } from './window';
 
-export interface FanOutJobsInput {
-  /** Shown in progress; `fanOut` also makes the workflow id from it. */
-  name: string;
-  plan: FanOutPlan;
+/** How a fan-out runs its children: what `fanOut` takes beside its name. */
+export interface FanOutSettings {
   /** Children in flight at most (default 50); rate limits shrink it for a while. */
   concurrency?: number;
   /** Default `continue`. */
@@ -39,6 +37,12 @@ export interface FanOutJobsInput {
   inlineResultLimitBytes?: number;
   /** Task queue of the children; default the fan-out's. */
   taskQueue?: string;
+}
+
+export interface FanOutJobsInput extends FanOutSettings {
+  /** Shown in progress; `fanOut` also makes the workflow id from it. */
+  name: string;
+  plan: FanOutPlan;
   /** The fan-out store's folder key; default `<workflow id>/<first run id>`. */
   storeKey?: string;
   /** Set by the fan-out itself when it continues as new. */

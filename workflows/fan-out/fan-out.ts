@@ -8,10 +8,10 @@ import {
 } from '@temporalio/workflow';
 import { type FanOutJob, type FanOutResult, GeminiflowFailure } from '../../contract';
 import { badInput } from '../job-failures';
-import { type FanOutJobsInput, fanOutJobs } from './fan-out-jobs';
+import { type FanOutSettings, fanOutJobs } from './fan-out-jobs';
 import { planFor } from './plan';
 
-export type FanOutOptions = Omit<FanOutJobsInput, 'name' | 'plan' | 'storeKey' | 'carried'> & {
+export type FanOutOptions = FanOutSettings & {
   /** Names the fan-out: its workflow id is `<this workflow's id>/<name>` (default `fan-out`); unique per workflow. */
   name?: string;
 };
