@@ -140,7 +140,9 @@ export function jobRows(run: RunFacts): { rows: TimelineRow[]; claimed: Set<Acti
       endedBy: { type: event.type, via, at: iso(at), ...(event.webhookId ? { webhookId: event.webhookId } : {}) },
       waitedMs,
     });
-    job.row.summary = `${label} after ${describeDuration(waitedMs)}`;
+    // Gemini may finish (and its webhook land) before the activity that created the job has reported back.
+    job.row.summary =
+      at < job.waitFrom ? `${label}, before its request returned` : `${label} after ${describeDuration(waitedMs)}`;
     job.row.state = (jobKinds[job.kind].failures as readonly string[]).includes(event.type)
       ? failureState(event.type)
       : 'completed';
