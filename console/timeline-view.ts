@@ -55,14 +55,21 @@ export interface TimelineView {
   tickXs: number[];
   rows: RowView[];
   moments: { at: string; offset: string; run: string; what: string; kind: string }[];
-  usage?: string;
+  /** Moments past the page's limit (the CLI lists them all). */
+  momentsLeftOut: number;
 }
+
+/** Moments a page lists at most: a large fan-out has thousands. */
+const maxMoments = 400;
 
 const stage = { y: 6, h: 12 };
 const runLine = { y: 9, h: 6 };
 
 /** Round steps for the axis: from 10 ms to a day. */
-const steps = [10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 15e3, 3e4, 6e4, 12e4, 3e5, 6e5, 9e5, 18e5, 36e5, 72e5];
+const steps = [
+  10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 15e3, 3e4, 6e4, 12e4, 3e5, 6e5, 9e5, 18e5, 36e5, 72e5, 144e5, 216e5,
+  432e5,
+];
 
 function axisLabel(ms: number, step: number): string {
   if (ms === 0) return '0';
@@ -88,6 +95,7 @@ export function timelineView(timeline: RunTimeline): TimelineView {
   const short = (id: string) =>
     id.startsWith(`${timeline.workflowId}/`) ? `…${id.slice(timeline.workflowId.length)}` : id;
 
+  const moments = timelineMoments(timeline);
   const rows = flattenTimeline(timeline).map(({ row, depth }): RowView => {
     const bars = row.segments.map((s) => {
       const from = x(s.start);
@@ -130,13 +138,13 @@ export function timelineView(timeline: RunTimeline): TimelineView {
     end: axisLabel(domain, step),
     tickXs: Array.from({ length: columns - 1 }, (_, i) => round(((i + 1) / columns) * width)),
     rows,
-    moments: timelineMoments(timeline).map((m) => ({
+    moments: moments.slice(0, maxMoments).map((m) => ({
       at: m.at,
       offset: `+${describeDuration(Date.parse(m.at) - t0)}`,
       run: short(m.workflowId),
       what: m.what,
       kind: m.kind,
     })),
-    ...(timeline.root.usage ? { usage: describeTokens(timeline.root.usage) } : {}),
+    momentsLeftOut: Math.max(0, moments.length - maxMoments),
   };
 }

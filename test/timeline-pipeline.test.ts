@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { GeminiflowClient, type RunTimeline, type TimelineRow } from '../client';
+import { GeminiflowClient, type RunTimeline } from '../client';
 import { consoleConfigFromEnv } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
 import { briefWorkflowId, type ResearchBriefResult, researchBriefPipeline } from '../example/research-brief-pipeline';
@@ -22,8 +22,6 @@ const failedId = 'tl/empty-topic-1';
 const waiterId = 'tl/waiter-1';
 /** A run no worker ever picks up: its timeline comes from Temporal alone. */
 const unhostedId = 'tl/unhosted-1';
-
-const rowsOf = (row: TimelineRow): TimelineRow[] => [row, ...row.children.flatMap(rowsOf)];
 
 describe("a finished pipeline's timeline, in the CLI and the console, and the Runs page's filters", () => {
   let stack: OperatorStack;
@@ -202,17 +200,23 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
       assert.match(out, /^START +TOOK +STAGE$/m);
       assert.match(out, /^\+\d+ ms +[\d.]+ s +researchBriefPipeline tl\/research-brief-1: completed in/m);
       assert.match(out, /^\+[\d.]+ (ms|s) +[\d.]+ (ms|s) +research · deepResearch: completed in/m);
-      assert.match(out, /^\+[\d.]+ (ms|s) +[\d.]+ (ms|s) +Deep Research job: interaction\.completed by webhook after /m);
+      assert.match(
+        out,
+        /^\+[\d.]+ (ms|s) +[\d.]+ (ms|s) +Deep Research job: interaction\.completed by webhook after /m,
+      );
       assert.match(out, /^ +interaction v1_\w+; by deep-research-[\w-]+; request [\d.]+ k?B$/m);
       assert.match(out, /^\+[\d.]+ s +[\d.]+ (ms|s) +Batch job: batch\.succeeded by webhook after /m);
       assert.match(out, /^\+[\d.]+ s +[\d.]+ s +publish: approved by alice after [\d.]+ s; ran in \d+ ms$/m);
       assert.match(out, /^WHEN +RUN +WHAT$/m);
-      const call = timeline.root.children.find((r) => r.label === 'brief · agentWorkflow')!.children.find(
-        (r) => r.label === 'publish',
-      )!;
+      const call = timeline.root.children
+        .find((r) => r.label === 'brief · agentWorkflow')!
+        .children.find((r) => r.label === 'publish')!;
       assert.match(
         out,
-        new RegExp(`^${call.tool!.approval!.decidedAt!.replace(/\./g, '\\.')} +…/brief +publish ${call.tool!.callId}: approved by alice$`, 'm'),
+        new RegExp(
+          `^${call.tool!.approval!.decidedAt!.replace(/\./g, '\\.')} +…/brief +publish ${call.tool!.callId}: approved by alice$`,
+          'm',
+        ),
       );
       // Sizes and ids, never a secret of the stack.
       for (const [name, value] of Object.entries(stack.env)) {
@@ -281,7 +285,8 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
       await browser?.close();
     });
 
-    const listed = async () => page.locator('table.runs tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run')));
+    const listed = async () =>
+      page.locator('table.runs tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run')));
 
     it('the Runs page lists finished runs too, and filters them by status, type, text in the id, waiting and fan-outs', async () => {
       await page.goto(`${web.url}/runs`);
@@ -289,10 +294,7 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
       const everything = await listed();
       for (const id of [pipelineId, `${pipelineId}/research`, `${pipelineId}/sources`, briefId, failedId, waiterId])
         assert.ok(everything.includes(id), `${id} is listed`);
-      assert.equal(
-        await page.locator(`tr[data-run="${failedId}"] .badge`).innerText(),
-        'failed',
-      );
+      assert.equal(await page.locator(`tr[data-run="${failedId}"] .badge`).innerText(), 'failed');
 
       await page.selectOption('select[name=status]', 'failed');
       await page.click('form.filter button[type=submit]');
@@ -336,14 +338,20 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
         'brief · agentWorkflow',
       ]);
       const research = page.locator('li.tl-row.job', { hasText: 'Deep Research job' });
-      assert.match(await research.locator('.tl-summary').innerText(), /^interaction\.completed by webhook after .* tokens/);
+      assert.match(
+        await research.locator('.tl-summary').innerText(),
+        /^interaction\.completed by webhook after .* tokens/,
+      );
       assert.deepEqual(
         await research.locator('rect.seg').evaluateAll((r) => r.map((s) => s.getAttribute('data-segment'))),
         ['call', 'gemini', 'read'],
       );
       assert.equal(await research.locator('circle.mark[data-mark="webhook"]').count(), 1);
       const publish = page.locator('li.tl-row.tool', { hasText: 'publish' });
-      assert.match(await publish.locator('.tl-summary').innerText(), /^approved by alice after [\d.]+ s; ran in \d+ ms/);
+      assert.match(
+        await publish.locator('.tl-summary').innerText(),
+        /^approved by alice after [\d.]+ s; ran in \d+ ms/,
+      );
       // The person's wait is a bar of its own, wider than the tool's run.
       const widths = await publish
         .locator('rect.seg')
@@ -355,10 +363,7 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
       assert.ok((widths[0]![1] as number) > (widths[1]![1] as number));
       // Items of the fan-out are nested two levels down, each with its job.
       assert.ok((await page.locator('li.tl-row.depth-2.run').count()) >= result.sourceNotes!.counts.total);
-      assert.match(
-        await page.locator('table.moments').innerText(),
-        /…\/brief\s+publish call_\S+: approved by alice/,
-      );
+      assert.match(await page.locator('table.moments').innerText(), /…\/brief\s+publish call_\S+: approved by alice/);
       assert.deepEqual(blocked, [], 'nothing the Content-Security-Policy refused');
 
       await fs.promises.mkdir(shots, { recursive: true });

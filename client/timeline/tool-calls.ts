@@ -181,7 +181,7 @@ function closeCall(call: Call, run: RunFacts): TimelineRow {
   const took = ran?.end ? describeDuration(Date.parse(ran.end) - Date.parse(ran.start)) : '';
   if (ran?.end) parts.push(`ran in ${took}${tool.outcome === 'error' ? ', with an error' : ''}`);
   else if (ran) parts.push('running');
-  else if (approval?.decision && approval.decision !== 'answered') parts.push('not run');
+  else if (approval?.decision === 'denied' || approval?.decision === 'timed_out') parts.push('not run');
   if (approval?.reason) parts.push(`reason: ${approval.reason}`);
   row.summary = parts.join('; ');
   return closeRow(row, run.closed?.at);
