@@ -122,7 +122,7 @@ export function timelineView(timeline: RunTimeline): TimelineView {
       key: row.key,
       kind: row.kind,
       state: row.state,
-      depth: Math.min(depth, 6),
+      depth: Math.min(depth, 8),
       label: depth === 0 ? `${row.run!.type} ${timeline.workflowId}` : row.label,
       summary: [row.summary, usage].filter(Boolean).join(' · '),
       details: row.details.join('\n'),

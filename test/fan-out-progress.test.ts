@@ -8,7 +8,7 @@ import { consoleConfigFromEnv } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
 import { answerQuestions } from '../example/answer-questions';
 import { itemWorkflowId } from '../workflows';
-import { launchChromium } from './helpers/browser';
+import { launchChromium, signedInPage } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testLogger } from './helpers/receiver';
@@ -178,11 +178,7 @@ describe('fan-out progress for people: client, CLI and console on the real stack
 
     before(async () => {
       browser = await launchChromium();
-      page = await browser.newPage();
-      await page.goto(`${web.url}/login`);
-      await page.fill('#token', token);
-      await page.click('form[action="/login"] button[type=submit]');
-      await page.waitForURL(/\/approvals$/);
+      page = await signedInPage(browser, web.url, token);
     });
     after(async () => {
       await browser?.close();

@@ -9,7 +9,7 @@ import { consoleConfigFromEnv } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
 import { briefWorkflowId, type ResearchBriefResult, researchBriefPipeline } from '../example/research-brief-pipeline';
 import { deepResearch } from '../workflows';
-import { launchChromium } from './helpers/browser';
+import { launchChromium, signedInPage } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testLogger } from './helpers/receiver';
@@ -272,14 +272,10 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
 
     before(async () => {
       browser = await launchChromium();
-      page = await browser.newPage();
+      page = await signedInPage(browser, web.url, token);
       page.on('console', (m) => {
         if (/Content.Security.Policy|Refused to/i.test(m.text())) blocked.push(m.text());
       });
-      await page.goto(`${web.url}/login`);
-      await page.fill('#token', token);
-      await page.click('form[action="/login"] button[type=submit]');
-      await page.waitForURL(/\/approvals$/);
     });
     after(async () => {
       await browser?.close();
@@ -330,7 +326,7 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
         await rows.first().evaluate((r) => [r.getAttribute('data-kind'), r.getAttribute('data-state')]),
         ['run', 'completed'],
       );
-      const stages = await page.locator('li.tl-row.depth-1.run .tl-name').allInnerTexts();
+      const stages = await page.locator('li.tl-row.run[data-depth="1"] .tl-name').allInnerTexts();
       assert.deepEqual(stages, [
         'research · deepResearch',
         'sources · fanOutJobs',
@@ -362,7 +358,7 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
       );
       assert.ok((widths[0]![1] as number) > (widths[1]![1] as number));
       // Items of the fan-out are nested two levels down, each with its job.
-      assert.ok((await page.locator('li.tl-row.depth-2.run').count()) >= result.sourceNotes!.counts.total);
+      assert.ok((await page.locator('li.tl-row.run[data-depth="2"]').count()) >= result.sourceNotes!.counts.total);
       assert.match(await page.locator('table.moments').innerText(), /…\/brief\s+publish call_\S+: approved by alice/);
       assert.deepEqual(blocked, [], 'nothing the Content-Security-Policy refused');
 
@@ -376,9 +372,9 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
       });
 
       // A stage's row leads to its own run page, with its own timeline.
-      await page.click('li.tl-row.depth-1 a:text-is("brief · agentWorkflow")');
+      await page.click('li.tl-row[data-depth="1"] a:text-is("brief · agentWorkflow")');
       await page.waitForURL(new RegExp(`/runs/${encodeURIComponent(briefId)}$`));
-      assert.equal(await page.locator('li.tl-row.depth-0 .tl-name').innerText(), `agentWorkflow ${briefId}`);
+      assert.equal(await page.locator('li.tl-row[data-depth="0"] .tl-name').innerText(), `agentWorkflow ${briefId}`);
       assert.equal(await page.locator('li.tl-row.tool', { hasText: 'publish' }).count(), 1);
     });
   });

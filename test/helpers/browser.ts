@@ -39,3 +39,13 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: file, fullPage: true });
   assert.ok(fs.statSync(file).size > 10_000, `${name} is an empty screenshot`);
 }
+
+/** A new page of `browser`, signed in to the console at `url` with a reviewer's token. */
+export async function signedInPage(browser: BrowserContext, url: string, token: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${url}/login`);
+  await page.fill('#token', token);
+  await page.click('form[action="/login"] button[type=submit]');
+  await page.waitForURL(/\/approvals$/);
+  return page;
+}
