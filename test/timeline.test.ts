@@ -10,6 +10,7 @@ import {
   type TimelineRow,
   timelineMoments,
 } from '../client/timeline';
+import { excerpt } from '../client/timeline/payloads';
 import { projectRoot } from '../common/paths';
 import { timelineView } from '../console/timeline-view';
 import { savedHistories, savedHistory } from './helpers/saved-histories';
@@ -255,6 +256,12 @@ describe("a run's timeline from its recorded history", () => {
         `${file}: moments in time order`,
       );
     }
+  });
+
+  it('excerpts hide secret-looking fields and stay short', () => {
+    const line = excerpt({ title: 'ok', apiKey: 'AIza-secret-1', nested: { password: 'hunter2', token: 't0k' } }, 200);
+    assert.equal(line, '{"title":"ok","apiKey":"[hidden]","nested":{"password":"[hidden]","token":"[hidden]"}}');
+    assert.equal(excerpt('x'.repeat(500), 100).length, 100);
   });
 
   it('an id with no history is TimelineNotFoundError', async () => {

@@ -30,7 +30,6 @@ export interface ChildFact {
   runId?: string;
   endedAt?: number;
   ended?: ClosedAs | 'not_started';
-  result?: unknown;
   failure?: string;
 }
 
@@ -227,7 +226,6 @@ export function runFacts(workflowId: string, history: History): RunFacts {
       const fact = children.get(Number(a.initiatedEventId));
       if (!fact) return;
       Object.assign(fact, { endedAt: at, ended: as });
-      if ('result' in a) fact.result = decodePayloads(a.result)[0];
       if ('failure' in a) fact.failure = failureText(a.failure);
       return;
     }

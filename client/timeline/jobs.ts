@@ -49,6 +49,9 @@ const jobCreators: Partial<Record<string, (input: unknown, result: unknown) => C
   }),
 };
 
+/** Inputs larger than this are not looked through for a job's id. */
+const maxJobInputBytes = 16 * 1024;
+
 /** The backstop's status read: its result is the event it found, or null. */
 const statusRead = 'reconcileGeminiResource';
 
@@ -192,7 +195,8 @@ export function jobRows(run: RunFacts): { rows: TimelineRow[]; claimed: Set<Acti
   };
 
   const jobOf = (a: ActivityFact): Job | undefined => {
-    if (toolCallActivityTypes.includes(a.type)) return undefined;
+    // What reads or cancels a job takes its id, a small input; a large one (a fan-out's results) is not about one job.
+    if (toolCallActivityTypes.includes(a.type) || a.inputBytes > maxJobInputBytes) return undefined;
     const text = JSON.stringify(a.input);
     for (const job of jobs.values()) if (text.includes(job.key)) return job;
     return undefined;

@@ -11,15 +11,16 @@ export interface TimelineTokens {
   thoughtTokens?: number;
 }
 
+const partKeys = ['inputTokens', 'outputTokens', 'thoughtTokens'] as const;
+
 const count = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.round(v) : undefined;
 
 function tokensOf(value: unknown): TimelineTokens | undefined {
   const total = count(field(value, 'totalTokens'));
   if (total === undefined) return undefined;
-  const parts = { inputTokens: 'inputTokens', outputTokens: 'outputTokens', thoughtTokens: 'thoughtTokens' } as const;
   const tokens: TimelineTokens = { totalTokens: total };
-  for (const key of Object.values(parts)) {
+  for (const key of partKeys) {
     const n = count(field(value, key));
     if (n) tokens[key] = n;
   }
@@ -40,10 +41,9 @@ export function tokensOfUsageMemo(value: unknown): TimelineTokens | undefined {
 
 export function addTokens(a: TimelineTokens | undefined, b: TimelineTokens | undefined): TimelineTokens | undefined {
   if (!a || !b) return a ?? b;
-  const sum = (x?: number, y?: number) => (x ?? 0) + (y ?? 0) || undefined;
   const tokens: TimelineTokens = { totalTokens: a.totalTokens + b.totalTokens };
-  for (const key of ['inputTokens', 'outputTokens', 'thoughtTokens'] as const) {
-    const n = sum(a[key], b[key]);
+  for (const key of partKeys) {
+    const n = (a[key] ?? 0) + (b[key] ?? 0);
     if (n) tokens[key] = n;
   }
   return tokens;
