@@ -4,6 +4,7 @@ import { registerConsole } from './commands/console';
 import { registerConversation } from './commands/conversation';
 import { registerDeadLetters } from './commands/dead-letters';
 import { registerDoctor } from './commands/doctor';
+import { registerPrices } from './commands/prices';
 import { registerRuns } from './commands/runs';
 import { registerStart } from './commands/start';
 import { registerWebhooks } from './commands/webhooks';
@@ -14,6 +15,7 @@ export function geminiflowProgram(): Command {
   const program = baseProgram();
   registerStart(program);
   registerRuns(program);
+  registerPrices(program);
   registerApprovals(program);
   registerConversation(program);
   registerWebhooks(program);

@@ -1,6 +1,6 @@
 import {
   describeDuration,
-  describeTokens,
+  describeUsage,
   flattenTimeline,
   type RunTimeline,
   type TimelineRow,
@@ -28,7 +28,8 @@ export function printTimeline(timeline: RunTimeline): void {
   const { root } = timeline;
   print(`${timeline.workflowId} (${timeline.type}): ${root.summary}`);
   const ended = timeline.state === 'running' ? `still running, read ${timeline.readAt}` : `ended ${timeline.end}`;
-  print(`started ${timeline.start}, ${ended}${root.usage ? `; ${describeTokens(root.usage)}` : ''}`);
+  const usage = root.usage ? `; ${describeUsage(root.usage)} (prices of ${timeline.pricesOf})` : '';
+  print(`started ${timeline.start}, ${ended}${usage}`);
   if (timeline.runsNotRead) print(`${timeline.runsNotRead} child run(s) not read: the limit of histories was reached`);
   print();
 
@@ -36,9 +37,9 @@ export function printTimeline(timeline: RunTimeline): void {
   for (const { row, depth } of flattenTimeline(timeline)) {
     const indent = '  '.repeat(depth);
     const name = row.kind === 'run' && depth === 0 ? `${row.run!.type} ${timeline.workflowId}` : row.label;
-    const usage = row.usage && row.kind !== 'run' ? `; ${describeTokens(row.usage)}` : '';
+    const tokens = row.usage ? `; ${describeUsage(row.usage)}` : '';
     const offset = `+${describeDuration(Date.parse(row.start) - t0)}`;
-    rows.push([offset, took(row), `${indent}${name}: ${row.summary}${usage}`]);
+    rows.push([offset, took(row), `${indent}${name}: ${row.summary}${tokens}`]);
     const facts = row.kind === 'run' ? row.details.filter((d) => !d.startsWith('workflow ')) : row.details;
     if (facts.length) rows.push(['', '', `${indent}  ${facts.join('; ')}`]);
   }

@@ -19,6 +19,7 @@ import {
   type DecidedApproval,
   type DeepResearchInput,
   deepResearch,
+  defaultPriceTable,
   endConversationUpdate,
   type FanOutProgress,
   type GeminiResourceRef,
@@ -27,6 +28,7 @@ import {
   generateVideo,
   type PendingApproval,
   type PendingApprovalOfRun,
+  type PriceTable,
   pendingApprovalsQuery,
   sendMessageUpdate,
   type VideoInput,
@@ -38,6 +40,7 @@ import { connectTemporal } from './connect';
 import { fanOutProgress } from './fan-outs';
 import { type ListRunsOptions, listRuns, type RunStatus, type RunSummary, runResult, runStatus } from './runs';
 import { buildTimeline, type RunTimeline, type TimelineLimits, temporalHistories } from './timeline';
+import { priceTableFromEnv, runUsage, type UsageWithCost } from './usage';
 
 export type { DeadLetterReason, DeadLetterRecord } from '../contract';
 export { type DeadLetterEntry, type DeadLetterSummary, ReplayError } from '../temporal/dead-letters';
@@ -68,10 +71,11 @@ export {
   type TimelineRun,
   type TimelineSegment,
   type TimelineState,
-  type TimelineTokens,
   type TimelineToolCall,
+  type TimelineUsage,
   timelineMoments,
 } from './timeline';
+export { priceTableFromEnv, type UsageWithCost } from './usage';
 
 /** Temporal's start options; the task queue defaults to the client's. */
 export type StartOptions = Omit<WorkflowStartOptions, 'args' | 'taskQueue'> & { taskQueue?: string };
@@ -80,8 +84,14 @@ export type StartOptions = Omit<WorkflowStartOptions, 'args' | 'taskQueue'> & { 
 export class GeminiflowClient {
   constructor(
     readonly client: Client,
-    readonly defaults: { taskQueue: string },
+    /** `prices`: what estimated costs are computed with (default: the default table; see priceTableFromEnv). */
+    readonly defaults: { taskQueue: string; prices?: PriceTable },
   ) {}
+
+  /** The price table estimated costs are computed with. */
+  get prices(): PriceTable {
+    return this.defaults.prices ?? defaultPriceTable;
+  }
 
   private withQueue(options: StartOptions) {
     return { ...options, taskQueue: options.taskQueue ?? this.defaults.taskQueue };
@@ -125,12 +135,24 @@ export class GeminiflowClient {
    * given (status, type, waiting on Gemini, fan-outs, text in the id), a page at a time (`offset`, `limit`).
    */
   listRuns(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
-    return listRuns(this.client, opts);
+    return listRuns(this.client, opts, this.prices);
   }
 
-  /** A run's state, what it waits for and since when, how earlier waits ended, its pending calls, its stage. */
+  /**
+   * A run's state, what it waits for and since when, how earlier waits ended, its pending calls, its stage, and its
+   * Gemini usage with an estimated cost.
+   */
   runStatus(workflowId: string): Promise<RunStatus> {
-    return runStatus(this.client, workflowId);
+    return runStatus(this.client, workflowId, this.prices);
+  }
+
+  /**
+   * A run's Gemini usage: its own jobs (`own`), and with its children's that reported back (`total`, the pipeline's
+   * when it is one), by model, with its budget and an estimated cost. Live from the `geminiUsage` query, else what the
+   * run last published; undefined for a run that tracks none.
+   */
+  usage(workflowId: string): Promise<UsageWithCost | undefined> {
+    return runUsage(this.client, workflowId, this.prices);
   }
 
   /**
@@ -219,19 +241,29 @@ export type {
   ApprovalDecision,
   ApprovalRecord,
   ApprovalStatus,
+  Budget,
+  BudgetView,
+  CostEstimate,
   DecidedApproval,
   DecisionKind,
   FanOutProgress,
+  GeminiUsage,
+  ModelUsage,
   PendingApproval,
   PendingApprovalOfRun,
+  PriceTable,
+  TokenUsage,
 } from '../workflows';
 export { ApprovalRefusedError, InvalidApprovalFilterError, type PendingApprovalFilter } from './approvals';
 
 /**
  * A GeminiflowClient on the Temporal server the environment names (a profile of Temporal's config file, overridden by
- * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*; the task queue from TEMPORAL_TASK_QUEUE).
+ * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*; the task queue from TEMPORAL_TASK_QUEUE), its
+ * costs estimated with GEMINIFLOW_PRICES on top of the default price table.
  */
 export async function connectGeminiflow(opts: { env?: NodeJS.ProcessEnv; connectTimeoutMs?: number } = {}) {
+  const env = opts.env ?? process.env;
+  const prices = priceTableFromEnv(env);
   const { client, settings, close } = await connectTemporal(opts);
-  return { geminiflow: new GeminiflowClient(client, { taskQueue: settings.taskQueue }), settings, close };
+  return { geminiflow: new GeminiflowClient(client, { taskQueue: settings.taskQueue, prices }), settings, close };
 }

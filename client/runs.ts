@@ -12,7 +12,9 @@ import {
   GeminiResourceIds,
   GeminiWaitingFor,
   GeminiWaitingSince,
+  geminiUsageQuery,
   mailboxWorkflowType,
+  type PriceTable,
 } from '../contract';
 import {
   type AgentPhase,
@@ -24,6 +26,7 @@ import {
   pendingApprovalsQuery,
 } from '../workflows';
 import { type FanOutSummary, fanOutSummaryOf, fanOutsOfRun } from './fan-outs';
+import { type UsageWithCost, usageFromMemo, withCost } from './usage';
 
 /** One run as a listing shows it, from Temporal's visibility store and geminiflow's search attributes. */
 export interface RunSummary {
@@ -40,6 +43,11 @@ export interface RunSummary {
   resourceIds: string[];
   /** A fan-out's counts as it last published them (every 5 s at most, and at its start and end). */
   fanOut?: FanOutSummary;
+  /**
+   * Gemini usage as the run last published it (the `geminiUsage` memo): its own jobs, its children's that reported
+   * back (`total` is the pipeline's), its budget, and an estimated cost. Absent for runs that started no job.
+   */
+  usage?: UsageWithCost;
 }
 
 export interface ListRunsOptions {
@@ -135,10 +143,11 @@ export function runsQuery(opts: ListRunsOptions): string {
   return clauses.join(' AND ');
 }
 
-function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>): RunSummary {
+function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>, prices: PriceTable): RunSummary {
   const attrs = info.typedSearchAttributes;
   const since = attrs.get(GeminiWaitingSince);
   const fanOut = fanOutSummaryOf(info.memo);
+  const usage = usageFromMemo(info.memo, prices);
   return {
     workflowId: info.workflowId,
     runId: info.runId,
@@ -151,10 +160,11 @@ function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>): RunSummary {
       : {}),
     resourceIds: attrs.get(GeminiResourceIds) ?? [],
     ...(fanOut ? { fanOut } : {}),
+    ...(usage ? { usage } : {}),
   };
 }
 
-export async function listRuns(client: Client, opts: ListRunsOptions = {}): Promise<RunSummary[]> {
+export async function listRuns(client: Client, opts: ListRunsOptions, prices: PriceTable): Promise<RunSummary[]> {
   const runs: RunSummary[] = [];
   const text = opts.idContains?.trim().toLowerCase();
   let [skip, scanned] = [opts.offset ?? 0, 0];
@@ -164,7 +174,7 @@ export async function listRuns(client: Client, opts: ListRunsOptions = {}): Prom
       if (!info.workflowId.toLowerCase().includes(text)) continue;
     }
     if (skip-- > 0) continue;
-    runs.push(summaryOf(info));
+    runs.push(summaryOf(info, prices));
     if (runs.length >= (opts.limit ?? 100)) break;
   }
   return runs;
@@ -203,20 +213,28 @@ export async function describeRun(client: Client, workflowId: string): Promise<W
  * The run's state from Temporal, and, when a worker answers within `queryTimeoutMs`, what it waits for, its pending
  * calls, its agent phase and its fan-outs' progress. A query the workflow does not have is left out, not an error.
  */
-export async function runStatus(client: Client, workflowId: string, queryTimeoutMs = 5000): Promise<RunStatus> {
+export async function runStatus(
+  client: Client,
+  workflowId: string,
+  prices: PriceTable,
+  queryTimeoutMs = 5000,
+): Promise<RunStatus> {
   const description = await describeRun(client, workflowId);
   const handle = client.workflow.getHandle(workflowId);
   const ask = <T>(run: () => Promise<T>) => optionalQuery(client, run, queryTimeoutMs);
-  const [waits, agent, pending, fanOuts] = await Promise.all([
+  const [waits, agent, pending, fanOuts, usage] = await Promise.all([
     ask(() => handle.query(geminiWaitsQuery)),
     ask(() => handle.query(agentStateQuery)),
     ask(() => handle.query(pendingApprovalsQuery)),
     fanOutsOfRun(client, { workflowId, type: description.type }, ask),
+    // Live usage (the memo of a fan-out lags by up to 5 s); a run no worker answers for keeps its memo's.
+    ask(() => handle.query(geminiUsageQuery)).catch(() => undefined),
   ]);
   const pendingApprovals = agent?.pendingApprovals ?? pending;
   const children = description.raw.pendingChildren ?? [];
   return {
-    ...summaryOf(description),
+    ...summaryOf(description, prices),
+    ...(usage ? { usage: withCost(usage, prices) } : {}),
     historyLength: description.historyLength,
     ...(waits ? { waits } : {}),
     ...(pendingApprovals ? { pendingApprovals } : {}),

@@ -15,7 +15,8 @@ import { type Links, render } from './views';
 
 export interface ConsoleApp {
   app: express.Express;
-  close(): void;
+  /** Ends the live streams and resolves once their last reading of Temporal has finished. */
+  close(): Promise<void>;
 }
 
 /**

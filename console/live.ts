@@ -4,7 +4,7 @@ import type { GeminiflowClient } from '../client';
 
 /**
  * What the pages show, reduced to what identifies a change: pending calls, waiting runs, running fan-outs' published
- * counts (so progress moves on the open pages), dead letters.
+ * counts (so progress moves on the open pages), their usage, dead letters.
  */
 export async function consoleSnapshot(g: GeminiflowClient): Promise<string> {
   const [pending, runs, fanOuts, letters] = await Promise.all([
@@ -15,8 +15,8 @@ export async function consoleSnapshot(g: GeminiflowClient): Promise<string> {
   ]);
   return JSON.stringify([
     pending.map((p) => [p.workflowId, p.callId]),
-    runs.map((r) => [r.workflowId, r.waitingFor, r.waitingSince]),
-    fanOuts.map((r) => [r.workflowId, r.fanOut]),
+    runs.map((r) => [r.workflowId, r.waitingFor, r.waitingSince, r.usage?.total.totalTokens]),
+    fanOuts.map((r) => [r.workflowId, r.fanOut, r.usage?.total.totalTokens]),
     letters.map((l) => [l.workflowId, l.status]),
   ]);
 }
@@ -31,12 +31,16 @@ export async function consoleSnapshot(g: GeminiflowClient): Promise<string> {
 export class LiveFeed {
   private readonly pages = new Set<Response>();
   private polling = false;
+  /** The latest poll loop, awaited on close. */
+  private loop?: Promise<void>;
   private heartbeat?: NodeJS.Timeout;
   private last?: string;
   /** When the poller last saw the state differ from its previous reading (ms), or first read it. */
   private changedAt = 0;
   private failing = false;
   private closed = false;
+  /** Ends the pause between two readings early (on close). */
+  private wake?: (value?: unknown) => void;
 
   constructor(
     private readonly snapshot: () => Promise<string>,
@@ -62,11 +66,11 @@ export class LiveFeed {
 
   private startPolling(): void {
     if (this.polling || this.closed) return;
-    this.polling = true;
     this.heartbeat = setInterval(() => {
       for (const page of this.pages) page.write(': keep-alive\n\n');
     }, 15_000);
-    void this.poll();
+    this.polling = true;
+    this.loop = this.poll();
   }
 
   /** Runs while pages listen; the check and the stop happen without an await between them, so one loop runs at most. */
@@ -86,7 +90,10 @@ export class LiveFeed {
         this.failing = true;
         this.send('unavailable', { reason: 'Temporal did not answer' });
       }
-      await new Promise((resolve) => setTimeout(resolve, this.pollMs).unref());
+      await new Promise((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, this.pollMs).unref();
+      });
     }
     clearInterval(this.heartbeat);
     this.polling = false;
@@ -94,9 +101,12 @@ export class LiveFeed {
     this.failing = false;
   }
 
-  close(): void {
+  /** Ends every page's stream and resolves once a reading in progress has finished: nothing runs after it. */
+  async close(): Promise<void> {
     this.closed = true;
     for (const page of this.pages) page.end();
     this.pages.clear();
+    this.wake?.();
+    await this.loop;
   }
 }

@@ -30,7 +30,7 @@ export async function startConsole(opts: {
   try {
     listening = await listen(app, { port: opts.config.port, host: opts.config.host, what: 'console' });
   } catch (err) {
-    close();
+    await close();
     await connected?.close();
     throw err;
   }
@@ -45,9 +45,11 @@ export async function startConsole(opts: {
   }
   return {
     url,
+    /** Stops taking requests, lets those in flight finish (for up to 5 s), and only then closes its connection. */
     stop: async () => {
-      close();
-      await listening.close();
+      const closed = listening.close(5_000);
+      await close();
+      await closed;
       await connected?.close();
     },
   };

@@ -1,6 +1,6 @@
 import {
   describeDuration,
-  describeTokens,
+  describeUsage,
   flattenTimeline,
   type MarkKind,
   type RunTimeline,
@@ -117,7 +117,7 @@ export function timelineView(timeline: RunTimeline): TimelineView {
       const w = round(Math.max(to - from, minBar));
       bars.push({ kind: 'run', x: round(from), w, ...runLine, open: !row.end, title: row.summary });
     }
-    const usage = row.usage ? describeTokens(row.usage) : '';
+    const usage = row.usage ? describeUsage(row.usage) : '';
     return {
       key: row.key,
       kind: row.kind,

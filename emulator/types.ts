@@ -3,7 +3,7 @@
  * (receiver, workflows, benchmarks) code against these, so they only ever grow.
  */
 
-import type { BatchRule, InteractionRule } from './script-types';
+import type { BatchRule, InteractionRule, StatusEvents } from './script-types';
 
 export * from './script-types';
 
@@ -61,6 +61,8 @@ export interface EmulatorOptions {
   webhookTimestampClock?: WebhookTimestampClock;
   /** Completion events of Omni video interactions; default 'both' (env GEMINI_EMULATOR_VIDEO_EVENTS). */
   videoCompletionEvents?: VideoCompletionEvents;
+  /** The webhook of an interaction ending `[[end STATUS]]`; default 'status' (env GEMINI_EMULATOR_STATUS_EVENTS). */
+  statusEvents?: StatusEvents;
   /** Real-time limit for one delivery attempt; default 5000 ms (env GEMINI_EMULATOR_DELIVERY_TIMEOUT_MS). */
   deliveryTimeoutMs?: number;
   /** Consecutive failed attempts that make a registered webhook disabled_due_to_failed_deliveries; default 30. */
@@ -257,6 +259,8 @@ export interface EmulatorControl {
     setDurations(d: JobDurations): JobDurations;
     /** Which completion events video interactions finishing from now on send. */
     setVideoCompletionEvents(events: VideoCompletionEvents): VideoCompletionEvents;
+    /** Which webhook interactions ending in a status of their own send from now on. */
+    setStatusEvents(events: StatusEvents): StatusEvents;
     clearRules(): void;
   };
   rateLimit: {

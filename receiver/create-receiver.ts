@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { logger as rootLogger } from '../common/logger';
 import { OwnerCache } from '../routing/owner-cache';
 import { routingKeysRequired } from '../routing/token';
+import { tracingFor } from '../tracing/provider';
+import { tracingClientInterceptors } from '../tracing/temporal';
 import { Admission } from './admission';
 import { WebhookIdDedupe } from './dedupe';
 import { type Delivered, EventDelivery } from './deliver';
@@ -14,6 +16,7 @@ import { createOperationsHandler } from './operations-handler';
 import { parseOptions } from './option-errors';
 import { admissionDefaults, type CheckedReceiverOptions, type ReceiverOptions, receiverOptionsSchema } from './options';
 import { BackgroundNativeConnection } from './temporal-connection';
+import { RunTraceContexts } from './tracing';
 import { UntrustedBudget } from './untrusted-budget';
 import { WebhookVerifier } from './verify';
 import { createWebhookHandler } from './webhook-handler';
@@ -39,7 +42,7 @@ export interface GeminiReceiver {
 }
 
 /** The Temporal client: the caller's, or a native connection made (and retried) in the background. */
-async function temporalClient(o: CheckedReceiverOptions, logger: Logger) {
+async function temporalClient(o: CheckedReceiverOptions, logger: Logger, traced: boolean) {
   if (o.client) {
     const client = o.client;
     const probe = () => client.connection.workflowService.getSystemInfo({}).then(() => true);
@@ -49,7 +52,9 @@ async function temporalClient(o: CheckedReceiverOptions, logger: Logger) {
     o.temporal.connectionOptions ?? { address: o.temporal.address! },
     logger,
   );
-  const client = new Client({ connection, namespace: o.temporal.namespace });
+  // Traced, the mailbox's signal-with-start and the dead letters' starts carry the delivery's trace to their runs.
+  const interceptors = traced ? tracingClientInterceptors('receiver') : undefined;
+  const client = new Client({ connection, namespace: o.temporal.namespace, ...(interceptors ? { interceptors } : {}) });
   // Deliveries that arrive before the first connection get 503; give a reachable Temporal a moment so a fresh receiver
   // does not refuse its first deliveries. An unreachable one only delays start-up by this bound.
   await connection.whenConnected(o.ackTimeoutMs);
@@ -92,7 +97,8 @@ export async function createReceiver(options: ReceiverOptions): Promise<GeminiRe
   const logger = (o.logger ?? rootLogger).child({ component: 'receiver' });
   const verifier = new WebhookVerifier({ ...o, audience: o.audience ?? o.publicUrl });
   warnAboutGaps(options, o, verifier, logger);
-  const temporal = await temporalClient(o, logger);
+  const tracing = o.tracing === false ? undefined : tracingFor('receiver');
+  const temporal = await temporalClient(o, logger, tracing !== undefined);
   const metrics = createMetrics({ defaultMetrics: o.defaultMetrics });
   // Unless set, a queued delivery waits at most half the ack bound, so it still has time to land.
   const maxWaitMs = o.admission.maxWaitMs ?? Math.max(1, Math.min(admissionDefaults.maxWaitMs, o.ackTimeoutMs >> 1));
@@ -109,12 +115,14 @@ export async function createReceiver(options: ReceiverOptions): Promise<GeminiRe
       budget: new UntrustedBudget(temporal.client, o.temporal.taskQueue, o.untrustedBudget),
       owners: new OwnerCache(o.ownerCacheCapacity),
       lookedUp: (source) => metrics.ownerLookups.inc(source),
+      ...(tracing ? { tracing: { tracing, runs: new RunTraceContexts(temporal.client) } } : {}),
     }),
     dedupe,
     handOver,
     metrics,
     routingKeys: o.routingKeys,
     maxEventBytes: o.maxEventBytes,
+    tracing,
   });
   // While events are landing, Temporal evidently answers: a burst does not queue health checks behind it.
   const ready = async () => Date.now() - handOver.lastAcceptedAt < 1000 || bounded(temporal.probe, 1000);
@@ -131,6 +139,9 @@ export async function createReceiver(options: ReceiverOptions): Promise<GeminiRe
     }),
     opsHandler: createOperationsHandler(operations),
     ready,
-    close: temporal.close,
+    close: async () => {
+      await temporal.close();
+      await tracing?.flush().catch(() => undefined);
+    },
   };
 }

@@ -18,7 +18,8 @@ import { call, model } from './helpers/emulated-model';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { type NotificationListener, startNotificationListener } from './helpers/notification-listener';
-import { spawnWorkerProcess, uniqueTaskQueue } from './helpers/temporal';
+import { spawnWorkerProcess } from './helpers/processes';
+import { uniqueTaskQueue } from './helpers/temporal';
 
 type Agent = typeof agentWorkflow;
 const consoleUrl = 'https://console.example.com/ops';
@@ -205,6 +206,7 @@ describe('approval notifications (signed Standard Webhooks and Slack messages)',
         GEMINIFLOW_NOTIFY_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
         GEMINIFLOW_WORKER_METRICS_ADDRESS: metricsAddress,
       },
+      undefined,
       undefined,
       { captureOutput: true },
     );

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +14,8 @@ import { approvalRulesPatch } from '../workflows/agent/approval-desk';
 import { call, model, replyAfterTools } from './helpers/emulated-model';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { killChild, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
+import { spawnWorkerProcess } from './helpers/processes';
+import { testTmpDir, uniqueTaskQueue } from './helpers/temporal';
 
 /** The last commit before approvals had per-tool rules, notifications and the search attribute: the "old code". */
 const oldCommit = 'd405a4d534c51eaa5ccc20307283c2434676b5c7';
@@ -38,13 +39,8 @@ function checkOutOldCode(): string {
 }
 
 /** The old code's worker entry point as a process (it bundles the old workflows at start). */
-function startOldWorker(dir: string, env: Record<string, string>): { child: ChildProcess; kill(): Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(dir, 'worker', 'main.ts')], {
-    cwd: dir,
-    env: { ...process.env, LOG_LEVEL: 'warn', GEMINIFLOW_TEST_WORKFLOW_BUNDLE: '', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  return { child, kill: () => killChild(child) };
+function startOldWorker(dir: string, env: Record<string, string>) {
+  return spawnWorkerProcess({ GEMINIFLOW_TEST_WORKFLOW_BUNDLE: '', ...env }, path.join(dir, 'worker', 'main.ts'), dir);
 }
 
 async function pendingOf(handle: WorkflowHandle) {
@@ -71,7 +67,10 @@ describe('a run parked on the old code is completed by a worker on the new code'
     await stack.stop();
   });
 
-  it('decides the old call with a kind the old code did not have, then opens a new call under the new rules', async () => {
+  // The old worker bundles its workflows with webpack at start, and each wait below allows three minutes.
+  it('decides the old call with a kind the old code did not have, then opens a new call under the new rules', {
+    timeout: 10 * 60_000,
+  }, async () => {
     const oldWorker = startOldWorker(checkOutOldCode(), { ...stack.workerEnv, TEMPORAL_TASK_QUEUE: taskQueue });
     let handle: WorkflowHandle;
     const draft = { title: 'Old draft', body: 'Parked before the upgrade.' };

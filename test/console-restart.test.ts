@@ -15,8 +15,9 @@ import { launchChromium, screenshot } from './helpers/browser';
 import { Visitor } from './helpers/console-visitor';
 import { eventually } from './helpers/eventually';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
+import { killChild } from './helpers/processes';
 import { testLogger } from './helpers/receiver';
-import { killChild, testTmpDir } from './helpers/temporal';
+import { testTmpDir } from './helpers/temporal';
 
 const aliceToken = 'alice-restart-token-0123456789';
 const newSecret = () => randomBytes(32).toString('base64url');

@@ -50,16 +50,19 @@ const ours = ['worker', 'receiver'];
 const temporalStack = ['postgresql', 'temporal-admin-tools', 'temporal', 'temporal-create-namespace', 'temporal-ui'];
 
 describe('docker-compose.yml, validated by a real Compose implementation', () => {
-  before(async () => {
-    // The project's own installer, so a fresh CI machine gets the tool the same way (a first build takes minutes).
-    const { stdout } = await run('bash', [path.join(projectRoot, 'scripts', 'install-compose.sh')], {
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 30 * 60_000,
-    });
-    compose = stdout.trim().split('\n').at(-1)!;
-    const { stdout: version } = await run(compose, ['version', '--short']);
-    assert.match(version.trim(), /^2\.\d+\.\d+$/);
-  });
+  before(
+    async () => {
+      // The project's own installer, so a fresh CI machine gets the tool the same way (a first build takes minutes).
+      const { stdout } = await run('bash', [path.join(projectRoot, 'scripts', 'install-compose.sh')], {
+        maxBuffer: 16 * 1024 * 1024,
+        timeout: 30 * 60_000,
+      });
+      compose = stdout.trim().split('\n').at(-1)!;
+      const { stdout: version } = await run(compose, ['version', '--short']);
+      assert.match(version.trim(), /^2\.\d+\.\d+$/);
+    },
+    { timeout: 31 * 60_000 },
+  );
 
   it('describes Temporal on PostgreSQL laid out as Temporal does it, plus the worker and the receiver', async () => {
     const { services } = await resolvedConfig({ POSTGRES_PASSWORD: 'pw-from-env' });

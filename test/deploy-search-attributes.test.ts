@@ -9,15 +9,10 @@ import { startReceiver } from '../receiver';
 import { listDeadLetters } from '../temporal/dead-letters';
 import { ensureSearchAttributes, setupSearchAttributes } from '../temporal/search-attributes';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
-import {
-  assertGivesBothCommands,
-  exitOf,
-  registerFreshNamespace,
-  spawnEntryPoint,
-  startBareDevServer,
-} from './helpers/deploy';
+import { assertGivesBothCommands, registerFreshNamespace, startBareDevServer } from './helpers/deploy';
 import { eventually } from './helpers/eventually';
 import { geminiEvent, webhookWait } from './helpers/gemini-events';
+import { exitOf, spawnEntryPoint } from './helpers/processes';
 import { envelope, newSecret, nowSec, post, signV1, testLogger } from './helpers/receiver';
 import { testServerAddress, uniqueTaskQueue } from './helpers/temporal';
 
@@ -84,6 +79,7 @@ describe('search attributes at start, on a namespace nobody prepared', () => {
       TEMPORAL_ADDRESS: testServerAddress(),
       TEMPORAL_NAMESPACE: namespace,
       RECEIVER_PORT: '0',
+      RECEIVER_OPS_PORT: '0',
       GEMINIFLOW_ROUTING_KEYS: 'none',
       GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES: 'false',
     });

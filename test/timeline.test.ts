@@ -10,9 +10,10 @@ import {
   type TimelineRow,
   timelineMoments,
 } from '../client/timeline';
-import { excerpt } from '../client/timeline/payloads';
+import { decodePayload, excerpt } from '../client/timeline/payloads';
 import { projectRoot } from '../common/paths';
 import { timelineView } from '../console/timeline-view';
+import { defaultPriceTable, estimateCost, geminiUsageMemoKey, readGeminiUsage } from '../contract';
 import { savedHistories, savedHistory } from './helpers/saved-histories';
 
 /** The timeline of the first file's run, read from these saved histories only. */
@@ -65,7 +66,9 @@ describe("a run's timeline from its recorded history", () => {
       job!.marks.map((m) => m.kind),
       ['webhook'],
     );
-    assert.ok((job!.usage?.totalTokens ?? 0) > 0, "the report's tokens");
+    assert.ok((job!.usage?.total.totalTokens ?? 0) > 0, "the report's tokens");
+    assert.deepEqual(Object.keys(job!.usage!.byModel), ['deep-research-preview-04-2026']);
+    assert.ok(job!.usage!.cost.usd > 0, 'priced by the default table');
     assert.deepEqual(t.root.usage, job!.usage, "the run's usage is its job's");
   });
 
@@ -169,7 +172,34 @@ describe("a run's timeline from its recorded history", () => {
       assert.ok(row.end && row.end >= row.start, `${row.label} ends after it starts`);
       for (const child of row.children) assert.ok(child.start >= row.start && child.end! <= row.end!, child.label);
     }
-    assert.equal(t.root.usage?.totalTokens, research!.usage?.totalTokens, "the pipeline's usage sums its stages'");
+    assert.equal(
+      t.root.usage?.total.totalTokens,
+      research!.usage?.total.totalTokens,
+      "the pipeline's usage sums its stages'",
+    );
+  });
+
+  it("usage: each job's tokens priced by its model (a batch at the batch price), each run's as it published it", async () => {
+    const files = [1, 2, 3, 4, 5, 6].map((i) => `usage-research-brief-${i}.json`);
+    const t = await timelineOf(files, { prices: defaultPriceTable });
+    assert.equal(t.pricesOf, defaultPriceTable.date);
+    // The pipeline's last published usage, read straight from its history.
+    const memos = savedHistory(files[0]!).history.events.filter(
+      (e) => e.workflowPropertiesModifiedEventAttributes?.upsertedMemo?.fields?.[geminiUsageMemoKey],
+    );
+    const published = readGeminiUsage(
+      decodePayload(memos.at(-1)!.workflowPropertiesModifiedEventAttributes!.upsertedMemo!.fields![geminiUsageMemoKey]),
+    )!;
+    assert.deepEqual(t.root.usage?.total, published.total);
+    assert.deepEqual(t.root.usage?.cost, estimateCost(published.byModel, defaultPriceTable));
+    assert.ok(t.root.usage!.cost.usd > 0);
+    const batch = rows(t).find((r) => r.job?.kind === 'batch')!;
+    assert.deepEqual(Object.keys(batch.usage!.byModel), [`batch:${batch.job!.model}`]);
+    assert.ok(batch.details.some((d) => /^tokens in \d+, out \d+/.test(d)));
+    // Every job's tokens add up to what the pipeline published.
+    const jobs = rows(t).filter((r) => r.kind === 'job' && r.usage);
+    const jobTokens = jobs.reduce((n, r) => n + r.usage!.total.totalTokens, 0);
+    assert.ok(jobTokens <= published.total.totalTokens, 'a job whose child history is not saved is not counted');
   });
 
   it('shows sizes and short excerpts, never whole prompts', async () => {

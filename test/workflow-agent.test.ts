@@ -24,7 +24,8 @@ import {
 import { call, model, replyAfterTools, replyTo } from './helpers/emulated-model';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { spawnWorkerProcess, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
+import { spawnWorkerProcess } from './helpers/processes';
+import { testTmpDir, uniqueTaskQueue } from './helpers/temporal';
 
 /** A rejected update's reason is the validator's error, carried as the cause. */
 async function rejectsWith(promise: Promise<unknown>, reason: RegExp): Promise<void> {

@@ -20,7 +20,8 @@ import { approvalRulesAgent, strictTimeoutAgent } from './fixtures/approval-agen
 import { call, model, replyAfterTools } from './helpers/emulated-model';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { spawnWorkerProcess, uniqueTaskQueue } from './helpers/temporal';
+import { spawnWorkerProcess } from './helpers/processes';
+import { uniqueTaskQueue } from './helpers/temporal';
 
 type Agent = typeof agentWorkflow;
 

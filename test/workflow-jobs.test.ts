@@ -22,7 +22,8 @@ import {
 } from '../workflows';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { spawnWorkerProcess, startWorker, testTmpDir } from './helpers/temporal';
+import { spawnWorkerProcess } from './helpers/processes';
+import { startWorker, testTmpDir } from './helpers/temporal';
 
 const durations = { interactionMs: 500, deepResearchMs: 1500, batchMs: 1500, videoMs: 1500 };
 const model = 'gemini-2.5-flash';

@@ -35,6 +35,8 @@ export type {
   ScriptedFunctionCall,
   ScriptedTurn,
   SigningScheme,
+  StatusEvents,
+  StatusPhase,
   UserMetadataPlacement,
   VideoCompletionEvents,
   WebhookTimestampClock,

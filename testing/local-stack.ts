@@ -17,6 +17,7 @@ import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../re
 import { parseRoutingKeys } from '../routing/token';
 import { installRuntime } from '../temporal/runtime';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { tracingClientInterceptors } from '../tracing/temporal';
 import { GeminiflowPlugin } from '../worker/plugin';
 import { ensureRegisteredWebhook } from '../worker/webhook-setup';
 import { connectOrStartDevServer, type DevServer, freePort, waitForTemporal } from './dev-server';
@@ -131,7 +132,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     const connection = await Connection.connect({ address: temporal.address });
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: temporal.namespace });
+    const interceptors = tracingClientInterceptors('client');
+    const client = new Client({ connection, namespace: temporal.namespace, ...(interceptors ? { interceptors } : {}) });
 
     const startWorker = async (worker: LocalWorkerOptions = {}): Promise<Worker> => {
       installRuntime();

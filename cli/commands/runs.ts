@@ -5,6 +5,7 @@ import { examples, jsonOption } from '../help';
 import { positiveInt, print, printJson, printTable, UsageError, when } from '../output';
 import { withGeminiflow } from '../session';
 import { printTimeline } from '../timeline-text';
+import { usageCell, usageRows } from '../usage-text';
 
 /** One fan-out as `status` shows it: its counts, its window and run, and the latest failures. */
 function fanOutRows(p: FanOutProgress): [string, string][] {
@@ -39,6 +40,7 @@ function printStatus(s: RunStatus): void {
     for (const child of s.runningChildren) rows.push(['stage', `child ${child.workflowId} (${child.type}) is running`]);
   }
   if (s.agent) rows.push(['agent', `${s.agent.phase}, turn ${s.agent.turn}`]);
+  if (s.usage) rows.push(...usageRows(s.usage));
   for (const fanOut of s.fanOuts ?? []) rows.push(...fanOutRows(fanOut));
   const waiting = s.waits?.waiting ?? [];
   for (const w of waiting) {
@@ -104,7 +106,7 @@ export function registerRuns(program: Command): void {
     program
       .command('status')
       .description(
-        "what a run is doing: its stage, its fan-outs' progress, what it waits for and since when, how earlier waits ended, pending calls; with --timeline, what happened and when",
+        "what a run is doing: its stage, its fan-outs' progress, its Gemini usage and estimated cost, its budget, what it waits for and since when, how earlier waits ended, pending calls; with --timeline, what happened and when",
       )
       .argument('<workflowId>')
       .option(
@@ -114,6 +116,7 @@ export function registerRuns(program: Command): void {
       .addOption(jsonOption()),
     'geminiflow status research-brief-1',
     'geminiflow status answers-1 --json | jq .fanOuts',
+    'geminiflow status research-brief-1 --json | jq .usage.total',
     'geminiflow status research-brief-1 --timeline',
   ).action(async (workflowId: string, o: { json?: boolean; timeline?: boolean }, cmd: Command) => {
     if (o.timeline) {
@@ -160,7 +163,7 @@ export function registerRuns(program: Command): void {
     const runs = await withGeminiflow(cmd, (g) => g.listRuns(filter));
     if (o.json) return printJson(runs);
     printTable(
-      ['WORKFLOW ID', 'TYPE', 'STATUS', 'WAITING FOR', 'SINCE', 'FAN-OUT'],
+      ['WORKFLOW ID', 'TYPE', 'STATUS', 'WAITING FOR', 'SINCE', 'FAN-OUT', 'USAGE'],
       runs.map((r) => [
         r.workflowId,
         r.type,
@@ -168,6 +171,7 @@ export function registerRuns(program: Command): void {
         r.waitingFor ?? '-',
         r.waitingSince ? when(r.waitingSince) : '-',
         fanOutCell(r.fanOut),
+        usageCell(r.usage),
       ]),
     );
     print(`${runs.length} run(s)`);

@@ -1,9 +1,10 @@
 import type { temporal } from '@temporalio/proto';
+import { defaultPriceTable, type PriceTable } from '../../contract';
 import { iso } from './durations';
 import { type RunFacts, runFacts } from './history-facts';
 import { describeRun, fillRunRow, rootRow } from './run-rows';
 import type { RunTimeline, TimelineRow } from './types';
-import { addTokens } from './usage';
+import { sumUsage, type UsageCounts, withCost } from './usage';
 
 /** Where run histories come from: Temporal (temporalHistories), or saved ones in tests. */
 export interface HistorySource {
@@ -18,6 +19,8 @@ export interface TimelineLimits {
   maxChildRuns?: number;
   /** Runs of one continue-as-new chain read at most, the latest ones (default 20). */
   maxChainRuns?: number;
+  /** What estimated costs are computed with (default: the default price table). */
+  prices?: PriceTable;
 }
 
 /** Thrown when the run has no history to read. */
@@ -56,8 +59,8 @@ export async function buildTimeline(
   }
   const root = rootRow(chain);
   if (chain[0]!.previousRunId) root.details.push('earlier runs of its continue-as-new chain are not shown');
-  const maxChildRuns = limits.maxChildRuns ?? 25;
-  let frontier = fillRunRow(root, chain, maxChildRuns);
+  const fill = { maxChildRuns: limits.maxChildRuns ?? 25, prices: limits.prices ?? defaultPriceTable };
+  let frontier = fillRunRow(root, chain, fill);
 
   let notRead = 0;
   while (frontier.length) {
@@ -74,13 +77,13 @@ export async function buildTimeline(
       const chains = await Promise.all(batch.map((child) => chainFrom(child, facts, maxChainRuns)));
       for (const [j, childChain] of chains.entries()) {
         const child = batch[j]!;
-        if (childChain.length) next.push(...fillRunRow(child, childChain, maxChildRuns));
+        if (childChain.length) next.push(...fillRunRow(child, childChain, fill));
         else child.details.push('its history is no longer kept');
       }
     }
     frontier = next;
   }
-  finishRuns(root);
+  finishRuns(root, fill.prices);
   return {
     workflowId,
     type: latest.type,
@@ -88,6 +91,7 @@ export async function buildTimeline(
     start: root.start,
     end: root.end ?? iso(Math.max(now, latest.lastEventAt)),
     readAt: iso(now),
+    pricesOf: fill.prices.date,
     root,
     historiesRead: read,
     runsNotRead: notRead,
@@ -114,12 +118,11 @@ async function chainFrom(
 }
 
 /** Run rows' summaries, and their usage: what they published, else their own jobs' and children's summed. */
-function finishRuns(row: TimelineRow): TimelineRow['usage'] {
-  let sum: TimelineRow['usage'];
-  for (const child of row.children) sum = addTokens(sum, child.kind === 'run' ? finishRuns(child) : child.usage);
+function finishRuns(row: TimelineRow, prices: PriceTable): UsageCounts | undefined {
+  let sum: UsageCounts | undefined;
+  for (const child of row.children) sum = sumUsage(sum, child.kind === 'run' ? finishRuns(child, prices) : child.usage);
   if (row.kind !== 'run') return row.usage;
   row.summary = describeRun(row);
-  row.usage ??= sum;
-  if (!row.usage) delete row.usage;
+  if (!row.usage && sum) row.usage = withCost(sum, prices);
   return row.usage;
 }

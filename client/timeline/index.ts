@@ -5,4 +5,4 @@ export { describeDuration } from './durations';
 export { type FlatRow, flattenTimeline, type TimelineMoment, timelineMoments } from './moments';
 export { temporalHistories } from './temporal-histories';
 export type * from './types';
-export { describeTokens, type TimelineTokens } from './usage';
+export { describeUsage, type TimelineUsage } from './usage';

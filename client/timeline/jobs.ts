@@ -1,10 +1,13 @@
 import {
+  batchModelKey,
   type GeminiEvent,
   type GeminiResourceKind,
   GeminiWaitingFor,
   geminiEventSignal,
   geminiResourceKinds,
   jobKinds,
+  modelKey,
+  type PriceTable,
   resourceKey,
 } from '../../contract';
 import { closeRow } from './close-row';
@@ -13,7 +16,7 @@ import type { ActivityFact, MessageFact, RunFacts } from './history-facts';
 import { describeBytes, field, stringField } from './payloads';
 import { toolCallActivityTypes } from './tool-calls';
 import type { EventVia, TimelineRow } from './types';
-import { tokensOfResult } from './usage';
+import { describeTokenKinds, jobUsage, withCost } from './usage';
 
 /** What an activity that creates a Gemini job says about it: its kind, its id (from the result), what it is. */
 interface CreatedJob {
@@ -83,7 +86,10 @@ function failureState(type: string): 'failed' | 'cancelled' {
  * The Gemini jobs of one run: a row each, from the activity that created it through the wait (which event ended it,
  * and how it arrived) to the activities that read its results. Also returns the activities and signals it took.
  */
-export function jobRows(run: RunFacts): { rows: TimelineRow[]; claimed: Set<ActivityFact | MessageFact> } {
+export function jobRows(
+  run: RunFacts,
+  prices: PriceTable,
+): { rows: TimelineRow[]; claimed: Set<ActivityFact | MessageFact> } {
   const claimed = new Set<ActivityFact | MessageFact>();
   const jobs = new Map<string, Job>();
   const rows: TimelineRow[] = [];
@@ -191,7 +197,10 @@ export function jobRows(run: RunFacts): { rows: TimelineRow[]; claimed: Set<Acti
     });
     if (cancel && job.endedAt === undefined) job.row.summary = 'cancelled by the run';
     if (a.ended && a.ended !== 'completed') job.row.details.push(`${a.type} ${a.ended}: ${a.failure ?? ''}`.trim());
-    job.row.usage = tokensOfResult(a.result) ?? job.row.usage;
+    // The last report is the job's whole usage (an agent's turn reports it once it stopped running).
+    const model = job.row.job!.model ?? 'unknown';
+    const usage = jobUsage(a.result, job.kind === 'batch' ? batchModelKey(model) : modelKey(model));
+    if (usage) job.row.usage = withCost(usage, prices);
   };
 
   const jobOf = (a: ActivityFact): Job | undefined => {
@@ -245,6 +254,6 @@ function closeJob(row: TimelineRow, run: RunFacts): TimelineRow {
     row.state = cancelled ? 'cancelled' : 'unfinished';
     row.summary = cancelled ? 'cancelled by the run' : 'the run ended before the job did';
   }
-  if (!row.usage) delete row.usage;
+  if (row.usage) row.details.push(`tokens ${describeTokenKinds(row.usage.total)}`);
   return closeRow(row, run.closed?.at);
 }

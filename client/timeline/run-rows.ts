@@ -1,4 +1,4 @@
-import { describeFanOutCounts, fanOutProgressMemoKey, geminiEventSignal } from '../../contract';
+import { describeFanOutCounts, fanOutProgressMemoKey, geminiEventSignal, type PriceTable } from '../../contract';
 import { fanOutSummaryOf } from '../fan-outs';
 import { describeDuration, iso } from './durations';
 import type { ActivityFact, ChildFact, ClosedAs, MessageFact, RunFacts } from './history-facts';
@@ -6,7 +6,7 @@ import { jobRows } from './jobs';
 import { describeBytes, excerpt, stringField } from './payloads';
 import { toolCallRows } from './tool-calls';
 import type { TimelineMark, TimelineRow, TimelineState } from './types';
-import { tokensOfUsageMemo, usageMemoKey } from './usage';
+import { publishedUsage, withCost } from './usage';
 
 const stateOf: Record<ClosedAs | 'not_started', TimelineState> = {
   completed: 'completed',
@@ -65,11 +65,15 @@ export function rootRow(chain: RunFacts[]): TimelineRow {
  * runs, other activities and lone timers as rows under it, its messages and progress as marks. At most
  * `maxChildRuns` child runs get a row of their own; the rest share one. Returns the child rows, to read further.
  */
-export function fillRunRow(row: TimelineRow, chain: RunFacts[], maxChildRuns: number): TimelineRow[] {
+export function fillRunRow(
+  row: TimelineRow,
+  chain: RunFacts[],
+  { maxChildRuns, prices }: { maxChildRuns: number; prices: PriceTable },
+): TimelineRow[] {
   const rows: TimelineRow[] = [];
   const children: TimelineRow[] = [];
   for (const [i, run] of chain.entries()) {
-    const jobs = jobRows(run);
+    const jobs = jobRows(run, prices);
     const tools = toolCallRows(run);
     const claimed = new Set([...jobs.claimed, ...tools.claimed]);
     rows.push(...jobs.rows, ...tools.rows);
@@ -77,8 +81,11 @@ export function fillRunRow(row: TimelineRow, chain: RunFacts[], maxChildRuns: nu
     rows.push(...run.activities.filter((a) => !claimed.has(a)).map((a) => activityRow(run, a)));
     rows.push(...timerRows(run, [...rows, ...children]));
     row.marks.push(...runMarks(run, claimed, i + 1 < chain.length));
-    const usage = run.memos.filter((m) => m.key === usageMemoKey).at(-1);
-    if (usage) row.usage = tokensOfUsageMemo(usage.value) ?? row.usage;
+    const published = run.memos
+      .map(publishedUsage)
+      .filter((u) => u !== undefined)
+      .at(-1);
+    if (published) row.usage = withCost(published, prices);
   }
   const last = chain.at(-1)!;
   if (last.closed?.failure && !row.details.includes(last.closed.failure)) row.details.push(last.closed.failure);

@@ -1,4 +1,4 @@
-import type { TimelineTokens } from './usage';
+import type { TimelineUsage } from './usage';
 
 /** Where a stage is: still going, or how it ended. */
 export type TimelineState =
@@ -112,8 +112,8 @@ export interface TimelineRow {
   state: TimelineState;
   segments: TimelineSegment[];
   marks: TimelineMark[];
-  /** Gemini tokens: a job's, or a run's published sum (its children's included). */
-  usage?: TimelineTokens;
+  /** Gemini usage with an estimated cost: a job's, or a run's (its children's included). */
+  usage?: TimelineUsage;
   run?: TimelineRun;
   job?: TimelineJob;
   tool?: TimelineToolCall;
@@ -129,6 +129,8 @@ export interface RunTimeline {
   /** When it closed, or when it was read while it still runs. */
   end: string;
   readAt: string;
+  /** The date of the price table costs are estimated with. */
+  pricesOf: string;
   root: TimelineRow;
   /** Histories read; child runs left unread once the limit was reached. */
   historiesRead: number;

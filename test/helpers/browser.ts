@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { projectRoot } from '../../common/paths';
 import { testTmpDir } from './temporal';
@@ -48,4 +49,23 @@ export async function signedInPage(browser: BrowserContext, url: string, token: 
   await page.click('form[action="/login"] button[type=submit]');
   await page.waitForURL(/\/approvals$/);
   return page;
+}
+
+/**
+ * For the tests of one `describe`: a Chromium (started before them, closed after) with a page signed in to the console
+ * at `consoleUrl()`, and the folder screenshots go to (GEMINIFLOW_SCREENSHOTS_DIR=docs/images keeps them).
+ */
+export function consoleInChromium(consoleUrl: () => string, token: string) {
+  let browser: BrowserContext | undefined;
+  let page: Page | undefined;
+  const shots = process.env.GEMINIFLOW_SCREENSHOTS_DIR ?? testTmpDir();
+  before(async () => {
+    browser = await launchChromium();
+    page = await signedInPage(browser, consoleUrl(), token);
+    fs.mkdirSync(shots, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return { page: () => page!, screenshot: (name: string) => path.join(shots, name) };
 }

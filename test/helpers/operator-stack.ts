@@ -29,6 +29,8 @@ export async function startOperatorStack(
     receiver?: { mailboxLookupTimeoutMs?: number };
     emulator?: EmulatorOptions;
     worker?: 'review' | 'example';
+    /** Approval notifications of the worker (GeminiflowPlugin's `notify`). */
+    notify?: LocalWorkerOptions['notify'];
   } = {},
 ): Promise<OperatorStack> {
   const published: Record<string, unknown>[] = [];
@@ -62,7 +64,7 @@ export async function startOperatorStack(
     emulator: { timeScale: 30, webhookTimestampClock: 'real', ...opts.emulator },
     receiver: { opsPort: 0, ...opts.receiver },
     webhooks: 'both',
-    worker: opts.worker === 'example' ? exampleWorker : reviewWorker,
+    worker: { ...(opts.worker === 'example' ? exampleWorker : reviewWorker), notify: opts.notify },
     logger: testLogger,
   });
   return {

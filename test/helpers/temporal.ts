@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,7 +7,6 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { GeminiflowConfig } from '../../activities/config';
 import type { Toolset } from '../../activities/tools';
-import { projectRoot } from '../../common/paths';
 import { installRuntime } from '../../temporal/runtime';
 import { withGeminiflowWorkflows } from '../../worker/workflows-path';
 import { eventually } from './eventually';
@@ -96,46 +94,6 @@ export async function startWorker(
       await connection.close();
     },
   };
-}
-
-/**
- * A worker as a child process, so a test can kill it the way a crash or a deploy would: the real entry point
- * (`example/worker.ts`) unless another script is named.
- */
-/** SIGKILLs a child process (a crash, not a shutdown) and resolves once it has exited. */
-export function killChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
-/** A worker process; with `captureOutput`, what it writes is kept (`output()`) as well as passed on. */
-export function spawnWorkerProcess(
-  env: Record<string, string>,
-  script = path.join(projectRoot, 'example', 'worker.ts'),
-  opts: { captureOutput?: boolean } = {},
-): { child: ChildProcess; kill(): Promise<void>; output(): string } {
-  const bundle = process.env.GEMINIFLOW_TEST_WORKFLOW_BUNDLE;
-  const args = script.endsWith(path.join('example', 'worker.ts')) && bundle ? ['--workflow-bundle', bundle] : [];
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', opts.captureOutput ? 'pipe' : 'inherit', opts.captureOutput ? 'pipe' : 'inherit'],
-  });
-  let output = '';
-  if (opts.captureOutput) {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      process.stdout.write(chunk);
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      process.stderr.write(chunk);
-    });
-  }
-  return { child, kill: () => killChild(child), output: () => output };
 }
 
 /**

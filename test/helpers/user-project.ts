@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../common/paths';
+import { freePort, isPortFree } from '../../testing/dev-server';
 import { eventually } from './eventually';
 
 /** One block of the README's guide: a file to write (its first line is `// <path>`) or shell commands to run. */
@@ -127,6 +128,14 @@ export class Background {
       new Promise((r) => setTimeout(() => r(false), 10_000)),
     ]);
     if (!done) process.kill(group, 'SIGKILL');
+  }
+}
+
+/** A free port whose +1000 is free too: `start-dev` as the guide writes it (with its Web UI) serves the UI there. */
+export async function freePortWithUi(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port + 1000 < 65536 && (await isPortFree(port + 1000))) return port;
   }
 }
 

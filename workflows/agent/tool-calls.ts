@@ -1,6 +1,7 @@
 import { isCancellation } from '@temporalio/workflow';
 import { type FunctionCall, type FunctionResult, parseToolArgs, type ToolSpec } from '../../contract';
 import { runTool } from '../activities';
+import { endWorkflowSpan, startWorkflowSpan } from '../spans';
 import type { createApprovalDesk } from './approval-desk';
 import type { ApprovalBook } from './approvals';
 import { failureMessage } from './failure-message';
@@ -30,7 +31,18 @@ export interface ToolCallDeps {
 export function createToolCaller({ offered, approvals, desk, onRunning }: ToolCallDeps) {
   return async (call: FunctionCall, interactionId: string, turn: number): Promise<AnsweredCall> => {
     let edited: Record<string, unknown> | undefined;
-    const record = (handling: ToolHandling, result: unknown, isError: boolean): AnsweredCall => ({
+    // The call from the model's request to its answer: refused, decided by a person (a child span), or run.
+    const span = startWorkflowSpan(`execute_tool ${call.name}`, {
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': call.name,
+      'gen_ai.tool.call.id': call.id,
+      'gen_ai.tool.type': 'function',
+    });
+    const record = (handling: ToolHandling, result: unknown, isError: boolean): AnsweredCall => {
+      endWorkflowSpan(span, { 'geminiflow.tool.handling': handling, 'geminiflow.tool.is_error': isError });
+      return answered(handling, result, isError);
+    };
+    const answered = (handling: ToolHandling, result: unknown, isError: boolean): AnsweredCall => ({
       answer: { callId: call.id, name: call.name, result, isError },
       entry: {
         kind: 'tool',
@@ -58,7 +70,7 @@ export function createToolCaller({ offered, approvals, desk, onRunning }: ToolCa
     let handling: ToolHandling = 'auto';
     if (spec.policy === 'approval') {
       const request = { callId: call.id, tool: call.name, arguments: args, note: spec.note, interactionId };
-      const outcome = await desk.decide(request, spec);
+      const outcome = await desk.decide(request, spec, span);
       switch (outcome.kind) {
         case 'timed_out':
           if (outcome.onTimeout === 'deny') {
