@@ -158,10 +158,11 @@ export class GeminiflowClient {
   /**
    * What happened in a run and when, finished or not, its child runs nested: each Gemini job (which event ended the wait
    * on it, and how it arrived), each tool call (who decided, how long they took), each child run. Read from the
-   * histories Temporal keeps, so no worker is needed; throws TimelineNotFoundError for an unknown id.
+   * histories Temporal keeps, so no worker is needed; costs are estimated with the client's prices. Throws
+   * TimelineNotFoundError for an unknown id.
    */
   timeline(workflowId: string, limits: TimelineLimits = {}): Promise<RunTimeline> {
-    return buildTimeline(temporalHistories(this.client), workflowId, limits);
+    return buildTimeline(temporalHistories(this.client), workflowId, { prices: this.prices, ...limits });
   }
 
   /** Waits for the run's result; a failed run throws RunFailedError, whose message is the run's failure. */
