@@ -209,9 +209,12 @@ describe("a finished pipeline's timeline, in the CLI and the console, and the Ru
       assert.match(out, /^\+[\d.]+ (ms|s) +[\d.]+ (ms|s) +research · deepResearch: completed in/m);
       assert.match(
         out,
-        /^\+[\d.]+ (ms|s) +[\d.]+ (ms|s) +Deep Research job: interaction\.completed by webhook after /m,
+        /^\+[\d.]+ (ms|s) +[\d.]+ (ms|s) +Deep Research job: interaction\.completed by webhook after .*; [\d,]+ tokens, ~\$[\d.]+ est\.$/m,
       );
-      assert.match(out, /^ +interaction v1_\w+; by deep-research-[\w-]+; request [\d.]+ k?B$/m);
+      assert.match(
+        out,
+        /^ +interaction v1_\w+; by deep-research-[\w-]+; request [\d.]+ k?B; tokens in \d+, out \d+(, [a-z ]+ \d+)*$/m,
+      );
       assert.match(out, /^\+[\d.]+ s +[\d.]+ (ms|s) +Batch job: batch\.succeeded by webhook after /m);
       assert.match(out, /^\+[\d.]+ s +[\d.]+ s +publish: approved by alice after [\d.]+ s; ran in \d+ ms$/m);
       assert.match(out, /^WHEN +RUN +WHAT$/m);
