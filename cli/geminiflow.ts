@@ -3,7 +3,9 @@ import { registerApprovals } from './commands/approvals';
 import { registerConsole } from './commands/console';
 import { registerConversation } from './commands/conversation';
 import { registerDeadLetters } from './commands/dead-letters';
+import { registerDev } from './commands/dev';
 import { registerDoctor } from './commands/doctor';
+import { registerParts } from './commands/parts';
 import { registerPrices } from './commands/prices';
 import { registerRuns } from './commands/runs';
 import { registerStart } from './commands/start';
@@ -22,5 +24,7 @@ export function geminiflowProgram(): Command {
   registerDeadLetters(program);
   registerDoctor(program);
   registerConsole(program);
+  registerDev(program);
+  registerParts(program);
   return program;
 }

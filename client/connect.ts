@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { SetupError } from '../common/errors';
-import { type TemporalSettings, temporalSettings } from '../temporal/settings';
+import { localTemporalHint, type TemporalSettings, temporalSettings } from '../temporal/settings';
 import { tracingFor } from '../tracing/provider';
 import { tracingClientInterceptors } from '../tracing/temporal';
 
@@ -27,7 +27,7 @@ export async function connectTemporal(
     });
   } catch (err) {
     throw new SetupError(
-      `cannot reach Temporal at ${settings.address} (set TEMPORAL_ADDRESS or TEMPORAL_PROFILE): ${(err as Error).message}`,
+      `cannot reach Temporal at ${settings.address} (${(err as Error).message}): ${localTemporalHint} or TEMPORAL_PROFILE.`,
     );
   }
   // With the OTEL_* variables set, what this client starts, signals or updates begins a trace (docs/observability.md).

@@ -55,6 +55,7 @@ export {
   type RunSummary,
   runStates,
 } from './runs';
+export { explainTemporalError, RunWorkerUnavailableError, TemporalCallError } from './temporal-errors';
 export {
   type EventVia,
   type FlatRow,

@@ -26,6 +26,8 @@ import {
   pendingApprovalsQuery,
 } from '../workflows';
 import { type FanOutSummary, fanOutSummaryOf, fanOutsOfRun } from './fan-outs';
+import { taskQueuePollers } from './task-queue';
+import { isDeadlineExceeded, unansweredQueryError } from './temporal-errors';
 import { type UsageWithCost, usageFromMemo, withCost } from './usage';
 
 /** One run as a listing shows it, from Temporal's visibility store and geminiflow's search attributes. */
@@ -211,7 +213,8 @@ export async function describeRun(client: Client, workflowId: string): Promise<W
 
 /**
  * The run's state from Temporal, and, when a worker answers within `queryTimeoutMs`, what it waits for, its pending
- * calls, its agent phase and its fan-outs' progress. A query the workflow does not have is left out, not an error.
+ * calls, its agent phase and its fan-outs' progress. A query the workflow does not have is left out, not an error; one
+ * that no worker answers is a RunWorkerUnavailableError saying whether any worker polls the run's task queue.
  */
 export async function runStatus(
   client: Client,
@@ -220,8 +223,15 @@ export async function runStatus(
   queryTimeoutMs = 5000,
 ): Promise<RunStatus> {
   const description = await describeRun(client, workflowId);
+  // Queries need the run's worker: without one polling, they would only time out. A closed run still shows what
+  // Temporal keeps of it (its state, memo and search attributes); a running one says why it cannot answer.
+  const polled = (await taskQueuePollers(client, description.taskQueue)).length > 0;
+  if (!polled && description.status.name === 'RUNNING') {
+    throw unansweredQueryError(workflowId, description.taskQueue, 0);
+  }
   const handle = client.workflow.getHandle(workflowId);
-  const ask = <T>(run: () => Promise<T>) => optionalQuery(client, run, queryTimeoutMs);
+  const ask = <T>(run: () => Promise<T>): Promise<T | undefined> =>
+    polled ? optionalQuery(client, run, queryTimeoutMs) : Promise.resolve(undefined);
   const [waits, agent, pending, fanOuts, usage] = await Promise.all([
     ask(() => handle.query(geminiWaitsQuery)),
     ask(() => handle.query(agentStateQuery)),
@@ -229,7 +239,11 @@ export async function runStatus(
     fanOutsOfRun(client, { workflowId, type: description.type }, ask),
     // Live usage (the memo of a fan-out lags by up to 5 s); a run no worker answers for keeps its memo's.
     ask(() => handle.query(geminiUsageQuery)).catch(() => undefined),
-  ]);
+  ]).catch(async (err: unknown) => {
+    if (!isDeadlineExceeded(err)) throw err;
+    const pollers = await taskQueuePollers(client, description.taskQueue);
+    throw unansweredQueryError(workflowId, description.taskQueue, pollers.length);
+  });
   const pendingApprovals = agent?.pendingApprovals ?? pending;
   const children = description.raw.pendingChildren ?? [];
   return {

@@ -56,7 +56,11 @@ function sessionSecrets(c: z.output<typeof consoleEnv>, env: NodeJS.ProcessEnv):
       generated: false,
     };
   }
-  const file = c.GEMINIFLOW_CONSOLE_SESSION_SECRET_FILE ?? defaultSecretFile(env);
+  return sessionSecretsFromFile(c.GEMINIFLOW_CONSOLE_SESSION_SECRET_FILE ?? defaultSecretFile(env));
+}
+
+/** The session secret kept in `file`, made there on first use (as `geminiflow dev` keeps one in its project). */
+export function sessionSecretsFromFile(file: string): ConsoleConfig['session'] {
   const { secrets, generated } = secretsFromFile(file, 'GEMINIFLOW_CONSOLE_SESSION_SECRET_FILE');
   return { secrets: new SessionSecrets(secrets, file), generated };
 }

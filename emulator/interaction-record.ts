@@ -1,5 +1,6 @@
 import { isoOf } from './clock';
 import type { Step } from './interaction-input';
+import type { TurnPlan } from './model';
 import type { WebhookConfig } from './publisher';
 import type { StatusEvents } from './types';
 import type { VideoFormat } from './video';
@@ -35,6 +36,8 @@ export interface Interaction {
   pendingCallIds: string[];
   webhookConfig?: WebhookConfig;
   videoFormat?: VideoFormat;
+  /** A running background interaction: how it ends, and when (emulator time), so a snapshot can restore it. */
+  pending?: { plan: TurnPlan; due: number };
   cancelTimer?: () => void;
 }
 

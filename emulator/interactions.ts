@@ -132,7 +132,10 @@ export class InteractionService {
       const duration =
         plan.durationMs ??
         (kind === 'deep-research' ? d.deepResearchMs : kind === 'video' ? d.videoMs : d.interactionMs);
-      this.run(it, plan.phases ?? [], duration, plan);
+      const phases = plan.phases ?? [];
+      // Due after its scripted phases too: a snapshot (stateFile) restores a running one to end at the same time.
+      it.pending = { plan, due: this.now() + phases.reduce((total, p) => total + p.ms, 0) + duration };
+      this.run(it, phases, duration, plan);
     } else {
       this.finish(it, plan);
     }
@@ -198,6 +201,20 @@ export class InteractionService {
     this.settled.emit(id);
   }
 
+  /** Every stored interaction, for a snapshot of the emulator's state. */
+  all(): Interaction[] {
+    return [...this.interactions.values()];
+  }
+
+  /** Takes back an interaction from a snapshot; one still running ends as planned, at its due time. */
+  adopt(it: Interaction): void {
+    this.interactions.set(it.id, it);
+    const pending = it.pending;
+    if (it.running && pending) {
+      it.cancelTimer = this.scheduler.at(pending.due, () => this.finish(it, pending.plan));
+    }
+  }
+
   clear(): void {
     for (const it of this.interactions.values()) {
       it.cancelTimer?.();
@@ -220,6 +237,7 @@ export class InteractionService {
   private finish(it: Interaction, plan: TurnPlan): void {
     if (!it.running) return;
     it.running = false;
+    it.pending = undefined;
     it.updated = this.now();
     this.complete(it, plan);
     this.settle(it);

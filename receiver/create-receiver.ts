@@ -79,8 +79,14 @@ function warnAboutGaps(
   verifier: WebhookVerifier,
   logger: Logger,
 ): void {
+  // Not a fault: per-request webhooks (what jobs carry by default) need no secret. It matters only once a webhook is
+  // registered with Gemini, whose deliveries are signed with the secret it was given.
   if (!verifier.configured('v1')) {
-    logger.warn('no webhook secrets: registered (v1 HMAC) webhooks cannot verify');
+    logger.info(
+      'no webhook signing secrets (GEMINI_WEBHOOK_SECRETS): per-request webhooks verify without one (signed with ' +
+        "Google's keys); deliveries of a webhook registered with Gemini (geminiflow webhooks create) will be refused " +
+        'until its signing secret is set here',
+    );
   }
   if (o.routingKeys.length === 0 && options.routingKeys === undefined) logger.warn(routingKeysRequired);
   if ((o.jwksUrl || o.jwks) && !verifier.configured('jwt')) {

@@ -58,6 +58,11 @@ export interface ReceiverOptions extends Omit<WebhookKeys, 'audience'> {
   opsToken?: string;
   /** Collect Node process metrics too (the standalone receiver does; tests do not). */
   defaultMetrics?: boolean;
+  /**
+   * startReceiver: stop on the process's first SIGINT or SIGTERM, answering the deliveries in flight (default true).
+   * `false` when your process orders its own shutdown and calls `stop()` itself.
+   */
+  stopOnSignal?: boolean;
   logger?: Logger;
   /**
    * OpenTelemetry spans of each delivery's handling, joined to the job's trace; on when the standard OTEL_* variables

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { geminiflowProgram } from '../cli/geminiflow';
 import type { ApprovalRecord, PendingApprovalOfRun } from '../workflows';
 import { reviewAgent } from './fixtures/console/review-agent';
+import { registerFreshNamespace } from './helpers/deploy';
 import { eventually } from './helpers/eventually';
 import { type CliRun, geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testTmpDir } from './helpers/temporal';
@@ -79,6 +81,27 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
       await geminiflow(['list'], { ...stack.env, TEMPORAL_ADDRESS: '127.0.0.1:1' }),
       1,
       /cannot reach Temporal at 127\.0\.0\.1:1/,
+    );
+
+    // Temporal's own words, not the SDK's "Failed to query Workflow" / "Failed to list workflows".
+    const orphanQueue = `nobody-polls-${Date.now()}`;
+    assert.equal(
+      (await cli('--task-queue', orphanQueue, 'start', 'deep-research', 'x', '--id', 'cli-orphan-1')).code,
+      0,
+    );
+    assertOneLine(
+      await cli('status', 'cli-orphan-1'),
+      1,
+      new RegExp(`run cli-orphan-1 .*the run's worker is not polling task queue ${orphanQueue}\\. Start it`),
+    );
+    await stack.client.workflow.getHandle('cli-orphan-1').terminate('test over');
+    const bare = await registerFreshNamespace(stack.client.connection as Connection);
+    assertOneLine(
+      await cli('--namespace', bare, 'list', '--waiting'),
+      1,
+      new RegExp(
+        `Temporal at ${stack.temporal.address.replace(/\./g, '\\.')} refused: INVALID_ARGUMENT: .*GeminiWaitingFor.*start a worker with GeminiflowPlugin`,
+      ),
     );
   });
 

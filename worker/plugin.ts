@@ -6,6 +6,7 @@ import { type GeminiflowConfig, geminiflowConfigFromEnv } from '../activities/co
 import { type ApprovalNotifyOptions, checkNotifyConfig } from '../activities/notify-config';
 import type { Toolset } from '../activities/tools';
 import { logger } from '../common/logger';
+import { watchSearchAttributes } from '../temporal/search-attribute-watch';
 import { searchAttributeModeFromEnv, setupSearchAttributes } from '../temporal/search-attributes';
 import { type Tracing, tracingFor } from '../tracing/provider';
 import { temporalTracingPlugin } from '../tracing/temporal';
@@ -63,23 +64,34 @@ export class GeminiflowPlugin extends SimplePlugin {
   /**
    * Before the first task: the search attributes geminiflow's workflows set must exist, or every run would sit in a
    * failing workflow task. Missing ones are registered where the server allows it; otherwise the worker stops with
-   * the commands that create them (GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES=false: check only).
+   * the commands that create them (GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES=false: check only). While it runs, the
+   * namespace is watched: attributes it loses are registered again, or the worker stops with one line naming the fix.
    */
   override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
-    if (worker.connection) {
-      await setupSearchAttributes({
-        connection: worker.connection,
-        namespace: worker.options.namespace,
-        mode: searchAttributeModeFromEnv(),
-        logger,
-      });
-    }
+    if (!worker.connection) return super.runWorker(worker, next);
+    const setup = {
+      connection: worker.connection,
+      namespace: worker.options.namespace,
+      mode: searchAttributeModeFromEnv(),
+      logger,
+    };
+    await setupSearchAttributes(setup);
+    let lost: Error | undefined;
+    const watch = watchSearchAttributes({
+      ...setup,
+      onLost: (err) => {
+        lost = err;
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      },
+    });
     try {
-      return await super.runWorker(worker, next);
+      await super.runWorker(worker, next);
     } finally {
+      watch.stop();
       // What a short-lived worker traced is sent before it goes (the batch processor otherwise waits seconds).
       await this.tracing?.flush().catch(() => undefined);
     }
+    if (lost) throw lost;
   }
 
   // A prebuilt bundle already holds geminiflow's workflows (bundle it with this plugin); only a path gets them added.

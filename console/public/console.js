@@ -5,6 +5,17 @@
 // reviewer to sign in.
 
 (() => {
+  // A sign-in link (geminiflow dev prints one) carries the token in the fragment, which no server or log sees: fill it
+  // in and sign in, and take it out of the address bar and the history.
+  const linked = /^#token=([\w-]+)$/.exec(location.hash);
+  const login = document.querySelector('form[action="/login"]');
+  if (linked && login) {
+    history.replaceState(null, '', location.pathname + location.search);
+    login.querySelector('input[name="token"]').value = linked[1];
+    login.submit();
+    return;
+  }
+
   const units = [
     ['d', 86400000],
     ['h', 3600000],

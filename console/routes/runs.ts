@@ -1,5 +1,5 @@
 import express from 'express';
-import { type GeminiflowClient, RunNotFoundError } from '../../client';
+import { type GeminiflowClient, RunNotFoundError, RunWorkerUnavailableError } from '../../client';
 import type { ApprovalRecord } from '../../workflows';
 import { runsPage } from '../runs-page';
 import { timelineView } from '../timeline-view';
@@ -22,6 +22,10 @@ export function runRoutes(g: GeminiflowClient): express.Router {
     try {
       status = await g.runStatus(workflowId);
     } catch (err) {
+      if (err instanceof RunWorkerUnavailableError) {
+        res.status(503);
+        return render(req, res, 'error', { title: 'Its worker does not answer', message: err.message });
+      }
       if (!(err instanceof RunNotFoundError)) throw err;
       res.status(404);
       return render(req, res, 'error', { title: 'No such run', message: err.message });

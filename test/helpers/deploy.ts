@@ -31,13 +31,14 @@ export async function registerFreshNamespace(connection: Connection): Promise<st
 }
 
 /**
- * `temporal server start-dev` exactly as a user types it: no geminiflow flags, no search attributes, in memory. On a
- * free port; if another process took it before the server bound it, again on another.
+ * `temporal server start-dev` exactly as a user types it: no geminiflow flags, no search attributes, in memory. On
+ * `port` (to come back where a stopped one was, forgetting everything), or on a free port; if another process took that
+ * before the server bound it, again on another.
  */
-export async function startBareDevServer(): Promise<{ address: string; stop(): Promise<void> }> {
+export async function startBareDevServer(given?: number): Promise<{ address: string; stop(): Promise<void> }> {
   const cli = await resolveTemporalCli();
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = given ?? (await freePort());
     const server = startProcess(cli.path, [
       'server',
       'start-dev',
@@ -55,7 +56,7 @@ export async function startBareDevServer(): Promise<{ address: string; stop(): P
       return { address, stop: () => server.kill() };
     } catch (err) {
       await server.kill();
-      if (attempt >= 3 || !/address already in use/i.test(server.output())) throw err;
+      if (given !== undefined || attempt >= 3 || !/address already in use/i.test(server.output())) throw err;
     }
   }
 }
