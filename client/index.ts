@@ -39,6 +39,7 @@ import { approvalLog, decideApproval, listPendingApprovals, type PendingApproval
 import { connectTemporal } from './connect';
 import { fanOutProgress } from './fan-outs';
 import { type ListRunsOptions, listRuns, type RunStatus, type RunSummary, runResult, runStatus } from './runs';
+import { buildTimeline, type RunTimeline, type TimelineLimits, temporalHistories } from './timeline';
 import { priceTableFromEnv, runUsage, type UsageWithCost } from './usage';
 
 export type { DeadLetterReason, DeadLetterRecord } from '../contract';
@@ -49,10 +50,32 @@ export {
   type ListRunsOptions,
   RunFailedError,
   RunNotFoundError,
+  type RunState,
   type RunStatus,
   type RunSummary,
+  runStates,
 } from './runs';
 export { explainTemporalError, RunWorkerUnavailableError, TemporalCallError } from './temporal-errors';
+export {
+  type EventVia,
+  type FlatRow,
+  flattenTimeline,
+  type MarkKind,
+  type RunTimeline,
+  type SegmentKind,
+  type TimelineJob,
+  type TimelineLimits,
+  type TimelineMark,
+  type TimelineMoment,
+  TimelineNotFoundError,
+  type TimelineRow,
+  type TimelineRun,
+  type TimelineSegment,
+  type TimelineState,
+  type TimelineToolCall,
+  type TimelineUsage,
+  timelineMoments,
+} from './timeline';
 export { priceTableFromEnv, type UsageWithCost } from './usage';
 
 /** Temporal's start options; the task queue defaults to the client's. */
@@ -108,7 +131,10 @@ export class GeminiflowClient {
     return this.client.workflow.getHandle(workflowId).query(geminiWaitsQuery);
   }
 
-  /** Runs, newest first: all of yours, those waiting on Gemini right now (`waiting`), or those of one type. */
+  /**
+   * Runs, running ones first, then by when they closed, latest first: all of yours, or those matching every filter
+   * given (status, type, waiting on Gemini, fan-outs, text in the id), a page at a time (`offset`, `limit`).
+   */
   listRuns(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
     return listRuns(this.client, opts, this.prices);
   }
@@ -128,6 +154,16 @@ export class GeminiflowClient {
    */
   usage(workflowId: string): Promise<UsageWithCost | undefined> {
     return runUsage(this.client, workflowId, this.prices);
+  }
+
+  /**
+   * What happened in a run and when, finished or not, its child runs nested: each Gemini job (which event ended the wait
+   * on it, and how it arrived), each tool call (who decided, how long they took), each child run. Read from the
+   * histories Temporal keeps, so no worker is needed; costs are estimated with the client's prices. Throws
+   * TimelineNotFoundError for an unknown id.
+   */
+  timeline(workflowId: string, limits: TimelineLimits = {}): Promise<RunTimeline> {
+    return buildTimeline(temporalHistories(this.client), workflowId, { prices: this.prices, ...limits });
   }
 
   /** Waits for the run's result; a failed run throws RunFailedError, whose message is the run's failure. */
