@@ -1,11 +1,12 @@
 import type { Interactions } from '@google/genai';
-import type { AgentInteraction, AgentTurnRequest, FunctionResult } from '../contract';
+import { type AgentInteraction, type AgentTurnRequest, type FunctionResult, isRunningStatus } from '../contract';
 import { createOnce } from './create-once';
-import { callGemini, type GeminiContext } from './gemini-client';
+import type { GeminiContext } from './gemini-client';
+import { usageOf } from './interaction-output';
 
-export function createAgentActivities({ ai, webhookConfig }: GeminiContext) {
+export function createAgentActivities({ ai, webhookConfig, traced }: GeminiContext) {
   const getAgentInteraction = async (interactionId: string): Promise<AgentInteraction> =>
-    summarise(await callGemini(() => ai.interactions.get(interactionId)));
+    summarise(await traced({ action: 'read', job: 'interaction' }, () => ai.interactions.get(interactionId)));
 
   return {
     /** Starts the next model interaction of an agent in the background, routed back to this workflow. */
@@ -14,7 +15,15 @@ export function createAgentActivities({ ai, webhookConfig }: GeminiContext) {
       return createOnce(
         'interactionId',
         async () => {
-          const created = await callGemini(() =>
+          const call = {
+            action: 'create',
+            operation: 'chat',
+            job: 'interaction',
+            model: request.model,
+            input,
+            systemInstruction: request.systemInstruction,
+          } as const;
+          const created = await traced(call, () =>
             ai.interactions.create({
               model: request.model,
               input,
@@ -58,6 +67,7 @@ function summarise(interaction: {
   status: string;
   steps?: unknown[];
   errors?: unknown[];
+  usage?: unknown;
 }): AgentInteraction {
   const steps = (interaction.steps ?? []) as Step[];
   // Only what follows the latest input answers it; `get` returns the whole timeline.
@@ -77,7 +87,16 @@ function summarise(interaction: {
     .join('');
   const errors = (interaction.errors ?? []) as { message?: string }[];
   const error = errors[0]?.message ?? latest.find((s) => s.error?.message)?.error?.message;
-  return { id: interaction.id, status: interaction.status, functionCalls, outputText, ...(error ? { error } : {}) };
+  // A running interaction's usage is not final; only a stopped one's counts.
+  const usage = isRunningStatus(interaction.status ?? '') ? undefined : usageOf(interaction);
+  return {
+    id: interaction.id,
+    status: interaction.status,
+    functionCalls,
+    outputText,
+    ...(error ? { error } : {}),
+    ...(usage ? { usage } : {}),
+  };
 }
 
 /** Gemini takes a string, an object or content blocks as a function result; anything else travels as JSON text. */

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, type Info } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import { Webhook } from 'standardwebhooks';
+import { logger } from '../common/logger';
 import { type ApprovalNotice, type ApprovalNoticeDelivery, GeminiflowFailure } from '../contract';
 import { type ApprovalRun, approvalPayload, slackText } from './approval-payload';
 import type { ApprovalNotifyConfig } from './notify-config';
@@ -71,13 +73,40 @@ export function createApprovalNoticeActivities(notify: ApprovalNotifyConfig | un
       // Saved for the next attempt, which then reaches only the listeners that failed.
       ctx.heartbeat({ served: [...served] });
       if (failures.length) {
-        throw ApplicationFailure.retryable(failures.sort().join('; '), notificationFailureType, {
-          attempt: ctx.info.attempt,
+        const what = failures.sort().join('; ');
+        const { attempt } = ctx.info;
+        noticeLog.warn(
+          { workflowId: run.workflowId, callId: notice.callId, event: notice.event, attempt },
+          `approval notification ${notice.event} for call ${notice.callId} not delivered (${nextStep(ctx.info)}): ${what}`,
+        );
+        // Benign: the line above says it all, so the SDK logs the failure at DEBUG instead of a block at WARN.
+        throw ApplicationFailure.create({
+          message: what,
+          type: notificationFailureType,
+          details: [{ attempt }],
+          category: ApplicationFailureCategory.BENIGN,
         });
       }
       return { targets: targets.length, attempts: ctx.info.attempt };
     },
   };
+}
+
+const noticeLog = logger.child({ component: 'approval-notices' });
+
+/** `attempt 2 of 4, the next in about 2 s` from the activity's retry policy, as far as the server told it. */
+function nextStep(info: Info): string {
+  const policy = info.retryPolicy;
+  const max = policy?.maximumAttempts || undefined;
+  const of = max ? `attempt ${info.attempt} of ${max}` : `attempt ${info.attempt}`;
+  if (max !== undefined && info.attempt >= max) return `${of}, the last: the run's approval log records it`;
+  const initial = Number(policy?.initialInterval);
+  if (!(initial > 0)) return `${of}, Temporal tries again`;
+  const delay = Math.min(
+    initial * (policy?.backoffCoefficient ?? 2) ** (info.attempt - 1),
+    Number(policy?.maximumInterval) || Number.POSITIVE_INFINITY,
+  );
+  return `${of}, the next in about ${Math.round(delay / 1000)} s`;
 }
 
 /** POSTs once; resolves with what went wrong (without the URL), or undefined when the listener took it. */

@@ -2,11 +2,16 @@ import path from 'node:path';
 import type { GoogleGenAI } from '@google/genai';
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  addTokens,
   type BatchItemError,
   type BatchItemResult,
   type CollectedBatchResults,
   GeminiflowFailure,
+  noTokens,
   type PromptSource,
+  type TokenUsage,
+  tokensOfMetadata,
+  type UsageMetadata,
 } from '../contract';
 import { batchKeys } from './batch-input';
 import { downloadGeminiFile, readJsonLines, scratchDir } from './files';
@@ -30,6 +35,7 @@ export async function parseBatchOutput(
   let complete = true;
   let succeeded = 0;
   let failed = 0;
+  const usage = noTokens();
   const record = (key: string, result: BatchItemResult) => {
     seen.add(key);
     if (result.ok) succeeded++;
@@ -49,7 +55,9 @@ export async function parseBatchOutput(
     const parsed = parseOutputLine(text);
     if (!parsed)
       throw ApplicationFailure.nonRetryable(`output line ${line} has no key`, GeminiflowFailure.badBatchOutput);
-    if (!seen.has(parsed.key)) record(parsed.key, parsed.result);
+    if (seen.has(parsed.key)) continue;
+    record(parsed.key, parsed.result);
+    if (parsed.usage) addTokens(usage, parsed.usage);
   }
   for await (const key of batchKeys(source)) {
     if (!seen.has(key)) record(key, { ok: false, error: { message: 'no output line for this key' } });
@@ -60,19 +68,23 @@ export async function parseBatchOutput(
     resultsComplete: complete,
     failures: Object.fromEntries(failures),
     failuresListed: failures.size,
+    usage,
   };
 }
 
 interface GenerateContentResponseLike {
   candidates?: { content?: { parts?: { text?: string; thought?: boolean }[] }; finishReason?: string }[];
   promptFeedback?: { blockReason?: string };
+  usageMetadata?: UsageMetadata;
 }
 
 /**
  * One output line: `{"key","response"}` or `{"key","error"}`; the key may also sit in `metadata.key`, and a line that
  * is a bare status object (`code`/`message`) is an error.
  */
-export function parseOutputLine(text: string): { key: string; result: BatchItemResult } | undefined {
+export function parseOutputLine(
+  text: string,
+): { key: string; result: BatchItemResult; usage?: TokenUsage } | undefined {
   let line: {
     key?: unknown;
     metadata?: { key?: unknown };
@@ -91,6 +103,9 @@ export function parseOutputLine(text: string): { key: string; result: BatchItemR
   if (typeof key !== 'string') return undefined;
   if (line.error) return { key, result: { ok: false, error: itemError(line.error) } };
   if (line.response) {
+    // A response is billed even when it carries no candidate (a blocked prompt).
+    const usage = tokensOfMetadata(line.response.usageMetadata);
+    const billed = usage ? { usage } : {};
     const candidate = line.response.candidates?.[0];
     const text = (candidate?.content?.parts ?? [])
       .filter((p) => typeof p.text === 'string' && !p.thought)
@@ -98,11 +113,12 @@ export function parseOutputLine(text: string): { key: string; result: BatchItemR
       .join('');
     if (!candidate) {
       const reason = line.response.promptFeedback?.blockReason ?? 'no candidates';
-      return { key, result: { ok: false, error: { message: `blocked: ${reason}` } } };
+      return { key, result: { ok: false, error: { message: `blocked: ${reason}` } }, ...billed };
     }
     return {
       key,
       result: { ok: true, text, ...(candidate.finishReason ? { finishReason: candidate.finishReason } : {}) },
+      ...billed,
     };
   }
   return { key, result: { ok: false, error: itemError(line as BatchItemError) } };

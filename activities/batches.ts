@@ -21,14 +21,13 @@ import type { FoundState } from './reconcile';
 
 const finishedStates = /(SUCCEEDED|FAILED|CANCELLED|EXPIRED)$/;
 
-export function createBatchActivities({ ai, webhookConfig }: GeminiContext) {
-  const outputFileOf = async (batchName: string): Promise<string> => {
+export function createBatchActivities({ ai, webhookConfig, traced }: GeminiContext) {
+  /** Where a finished batch's responses are: its output file, or inline in the batch (an inline batch's). */
+  const outputOf = async (batchName: string): Promise<{ file: string } | { inlined: unknown[] }> => {
     const batch = await callGemini(() => ai.batches.get({ name: batchName }));
-    const file = batch.dest?.fileName;
-    if (!file) {
-      throw ApplicationFailure.nonRetryable(`batch ${batchName} has no output file`, GeminiflowFailure.badBatchOutput);
-    }
-    return file;
+    if (batch.dest?.fileName) return { file: batch.dest.fileName };
+    if (batch.dest?.inlinedResponses) return { inlined: batch.dest.inlinedResponses };
+    throw ApplicationFailure.nonRetryable(`batch ${batchName} has no output`, GeminiflowFailure.badBatchOutput);
   };
 
   /**
@@ -100,7 +99,8 @@ export function createBatchActivities({ ai, webhookConfig }: GeminiContext) {
         async () => {
           const earlier = await batchFromEarlierAttempt(input.displayName);
           if (earlier) return { id: earlier.batchName, result: earlier };
-          const batch = await callGemini(() =>
+          const call = { action: 'create', operation: 'generate_content', job: 'batch', model: input.model } as const;
+          const batch = await traced(call, () =>
             ai.batches.create({
               model: input.model,
               src: input.file,
@@ -133,18 +133,23 @@ export function createBatchActivities({ ai, webhookConfig }: GeminiContext) {
       return { state: String(after.state ?? '') };
     },
 
-    /** Downloads the output JSONL to a temporary file and parses it into results by key. */
+    /**
+     * Downloads the output JSONL to a temporary file and parses it into results by key, with the usage of every
+     * response. Inline responses (`{response, metadata: {key}}`) are written to the same kind of file first.
+     */
     async collectBatchResults(input: {
       batchName: string;
       outputFile?: string;
       source: PromptSource;
       inlineResultLimitBytes?: number;
     }): Promise<CollectedBatchResults> {
-      const outputFile = input.outputFile ?? (await outputFileOf(input.batchName));
+      const output = input.outputFile ? { file: input.outputFile } : await outputOf(input.batchName);
+      const outputFile = 'file' in output ? output.file : input.batchName;
       const scratch = scratchDir('batch-output');
       try {
         const outPath = path.join(scratch.dir, 'output.jsonl');
-        await downloadGeminiFile(ai, outputFile, outPath);
+        if ('file' in output) await downloadGeminiFile(ai, output.file, outPath);
+        else await fs.promises.writeFile(outPath, output.inlined.map((r) => `${JSON.stringify(r)}\n`).join(''));
         const limit = input.inlineResultLimitBytes ?? defaultInlineResultLimitBytes;
         return { outputFile, ...(await parseBatchOutput(outPath, input.source, limit)) };
       } finally {

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { envSchema, parseEnv, withExplicitValues } from '../common/env';
+import { readJsonSetting } from '../common/json-setting';
+import { mergePriceTable, type PriceTable, priceTableOverrideSchema } from '../contract';
 import { type RoutingKey, routingKeysFromVariable, routingKeysRequired } from '../routing/token';
 import { type ApprovalNotifyConfig, checkNotifyConfig, notifyEnvNames, notifyEnvSchema } from './notify-config';
 
@@ -24,6 +26,8 @@ export interface GeminiflowConfig {
   routingKey?: RoutingKey;
   /** Notifications about tool calls that wait for a person (GEMINIFLOW_NOTIFY_*); unset: none are sent. */
   notify?: ApprovalNotifyConfig;
+  /** Prices for budgets in estimated cost (GEMINIFLOW_PRICES on top of the default table); unset: the default. */
+  prices?: PriceTable;
 }
 
 /** The emulator accepts any non-empty key; a fixed one keeps a real key out of local traffic. */
@@ -49,6 +53,8 @@ const geminiSettings = envSchema({
     })
     .optional(),
   ...notifyEnvSchema,
+  // Inline JSON or a file's path; read by readJsonSetting, so only its presence is checked here.
+  GEMINIFLOW_PRICES: z.string().optional(),
 });
 
 /**
@@ -61,12 +67,13 @@ export function geminiflowConfigFromEnv(
   values: Record<string, string | undefined> = {},
   env: NodeJS.ProcessEnv = process.env,
 ): GeminiflowConfig {
+  const settings = withExplicitValues(values, env);
   const c = parseEnv(
     geminiSettings.refine((v) => !v.GEMINIFLOW_WEBHOOK_URL || v.GEMINIFLOW_ROUTING_KEYS !== undefined, {
       message: routingKeysRequired,
       path: ['GEMINIFLOW_ROUTING_KEYS'],
     }),
-    withExplicitValues(values, env),
+    settings,
     'Gemini settings',
   );
   const gemini: GeminiflowConfig['gemini'] = c.GEMINI_EMULATOR_URL
@@ -74,8 +81,10 @@ export function geminiflowConfigFromEnv(
     : c.GEMINI_API_KEY
       ? { target: 'gemini', apiKey: c.GEMINI_API_KEY, baseUrl: c.GOOGLE_GEMINI_BASE_URL }
       : { target: 'emulator', apiKey: emulatorApiKey, baseUrl: `http://127.0.0.1:${c.GEMINI_EMULATOR_PORT}` };
+  const prices = readJsonSetting(settings, 'GEMINIFLOW_PRICES', priceTableOverrideSchema);
   return {
     gemini,
+    ...(prices ? { prices: mergePriceTable(prices) } : {}),
     webhookUrl: c.GEMINIFLOW_WEBHOOK_URL,
     outputDir: path.resolve(c.GEMINIFLOW_OUTPUT_DIR),
     routingKey: c.GEMINIFLOW_ROUTING_KEYS?.[0],

@@ -70,9 +70,13 @@ export function writeResultSegment(root: string, key: string, segment: number, e
   return file;
 }
 
-type Line = { index: number; result: FanOutItemResult };
+/** One item's result as `readFanOutResults` yields it, in item order. */
+export interface FanOutResultLine {
+  index: number;
+  result: FanOutItemResult;
+}
 
-async function* segmentLines(file: string): AsyncGenerator<Line> {
+async function* segmentLines(file: string): AsyncGenerator<FanOutResultLine> {
   for await (const { text } of readJsonLines(file)) {
     const { i, ...result } = JSON.parse(text) as { i: number } & FanOutItemResult;
     yield { index: i, result };
@@ -83,7 +87,7 @@ async function* segmentLines(file: string): AsyncGenerator<Line> {
  * Every stored result of a fan-out in item order: a merge of its segments, holding one line per segment in memory.
  * Call it where the store is readable (a worker, or a script on the same storage).
  */
-export async function* readFanOutResults(ref: FanOutResultsRef): AsyncGenerator<Line> {
+export async function* readFanOutResults(ref: FanOutResultsRef): AsyncGenerator<FanOutResultLine> {
   const readers = ref.segments.map((file) => segmentLines(file));
   const heads = await Promise.all(readers.map((r) => r.next()));
   let last = -1;
@@ -91,10 +95,10 @@ export async function* readFanOutResults(ref: FanOutResultsRef): AsyncGenerator<
     let pick = -1;
     for (let k = 0; k < heads.length; k++) {
       const head = heads[k]!;
-      if (!head.done && (pick < 0 || head.value.index < (heads[pick]!.value as Line).index)) pick = k;
+      if (!head.done && (pick < 0 || head.value.index < (heads[pick]!.value as FanOutResultLine).index)) pick = k;
     }
     if (pick < 0) return;
-    const line = heads[pick]!.value as Line;
+    const line = heads[pick]!.value as FanOutResultLine;
     heads[pick] = await readers[pick]!.next();
     if (line.index === last) continue; // a result is written once; a repeat would be a copy, not news
     last = line.index;

@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type DownloadedVideo, GeminiflowFailure } from '../contract';
 import { callGemini, type GeminiContext, geminiFailure, isNotFound } from './gemini-client';
-import { findVideoOutput } from './interaction-output';
+import { findVideoOutput, usageOf } from './interaction-output';
 
 /**
  * Files API name (`files/abc`) for what Gemini hands out as an output pointer: a name, a bare id, or a download URL
@@ -58,17 +58,12 @@ function heartbeatIfInActivity(details: unknown): void {
   }
 }
 
-export function createFileActivities({ ai, outputDir }: GeminiContext) {
-  /** interaction.completed names no file: the video is in the interaction's output. */
-  const videoFileOf = async (interactionId: string): Promise<string> => {
-    const video = findVideoOutput(await callGemini(() => ai.interactions.get(interactionId)));
-    if (!video) {
-      throw ApplicationFailure.nonRetryable(
-        `interaction ${interactionId} completed without a video`,
-        GeminiflowFailure.noVideoFile,
-      );
-    }
-    return video.file;
+export function createFileActivities({ ai, outputDir, traced }: GeminiContext) {
+  /** The video's file (interaction.completed names none: it is in the interaction's output) and the usage. */
+  const readVideoInteraction = async (interactionId: string) => {
+    const interaction = await traced({ action: 'read', job: 'interaction' }, () => ai.interactions.get(interactionId));
+    const video = findVideoOutput(interaction);
+    return { file: video?.file, usage: usageOf(interaction) };
   };
 
   return {
@@ -90,7 +85,15 @@ export function createFileActivities({ ai, outputDir }: GeminiContext) {
       file?: string;
       mimeType?: string;
     }): Promise<DownloadedVideo> {
-      const name = geminiFileName(input.file ?? (await videoFileOf(input.interactionId)));
+      const read = await readVideoInteraction(input.interactionId);
+      const pointer = input.file ?? read.file;
+      if (!pointer) {
+        throw ApplicationFailure.nonRetryable(
+          `interaction ${input.interactionId} completed without a video`,
+          GeminiflowFailure.noVideoFile,
+        );
+      }
+      const name = geminiFileName(pointer);
       const meta = await callGemini(() => ai.files.get({ name }));
       const mimeType = meta.mimeType ?? input.mimeType ?? 'video/mp4';
       fs.mkdirSync(outputDir, { recursive: true });
@@ -104,6 +107,7 @@ export function createFileActivities({ ai, outputDir }: GeminiContext) {
         path: target,
         sizeBytes: fs.statSync(target).size,
         mimeType,
+        ...(read.usage ? { usage: read.usage } : {}),
       };
     },
   };

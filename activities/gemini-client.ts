@@ -2,7 +2,11 @@ import { GoogleGenAI } from '@google/genai';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { GeminiflowFailure, type GeminiResourceKind } from '../contract';
+import { traceparentField } from '../routing/envelope';
 import { mintRoutingToken, routingTokenField } from '../routing/token';
+import { type GeminiCall, geminiSpan } from '../tracing/gen-ai';
+import type { Tracing } from '../tracing/provider';
+import { activeTraceparent } from '../tracing/spans';
 import type { GeminiflowConfig } from './config';
 
 /** What every Gemini activity shares: one SDK client, and how jobs name the workflow that waits for them. */
@@ -11,6 +15,10 @@ export interface GeminiContext {
   /** `webhook_config` for a job the current workflow starts. */
   webhookConfig(purpose: GeminiResourceKind): JobWebhookConfig;
   outputDir: string;
+  /** Set when the OTEL_* variables turn tracing on: each Gemini call then gets a span (see `traced`). */
+  tracing?: Tracing;
+  /** Runs an SDK call in a GenAI span (when tracing), turning its error into one that holds only Gemini's words. */
+  traced<T>(call: GeminiCall, fn: () => Promise<T>): Promise<T>;
 }
 
 /** `webhook_config` for a job, in the snake_case the Interactions API and the Batch API require. */
@@ -24,19 +32,28 @@ export function geminiClientFor({ apiKey, baseUrl }: GeminiflowConfig['gemini'])
   return new GoogleGenAI({ apiKey, ...(baseUrl ? { httpOptions: { baseUrl } } : {}) });
 }
 
-export function createGeminiContext(config: GeminiflowConfig): GeminiContext {
+export function createGeminiContext(config: GeminiflowConfig, tracing?: Tracing): GeminiContext {
   const ai = geminiClientFor(config.gemini);
   return {
     ai,
     outputDir: config.outputDir,
+    tracing,
+    traced: (call, fn) => geminiSpan(tracing, call, () => callGemini(fn)),
     // Every job names the workflow that owns it (vouched for by a routing token), so the receiver can route its
     // events; the receiver's public URL is added when configured (otherwise events go to the registered webhooks).
+    // When tracing, the span of the call that creates the job goes along too, so the handling of its webhook joins
+    // the pipeline's trace (Gemini's deliveries carry no trace header of their own).
     webhookConfig: (purpose) => {
       const workflowId = currentWorkflowId();
       const token = config.routingKey && mintRoutingToken(config.routingKey, workflowId, purpose);
+      const traceparent = tracing && activeTraceparent();
       return {
         ...(config.webhookUrl ? { uris: [config.webhookUrl] } : {}),
-        user_metadata: { temporal_workflow_id: workflowId, ...(token ? { [routingTokenField]: token } : {}) },
+        user_metadata: {
+          temporal_workflow_id: workflowId,
+          ...(token ? { [routingTokenField]: token } : {}),
+          ...(traceparent ? { [traceparentField]: traceparent } : {}),
+        },
       };
     },
   };

@@ -1,3 +1,4 @@
+import { type Tracing, tracingFor } from '../tracing/provider';
 import { createAgentActivities } from './agent-interactions';
 import { createApprovalNoticeActivities } from './approval-notices';
 import { createBatchActivities, readBatchStatus } from './batches';
@@ -6,6 +7,7 @@ import { createFanOutActivities } from './fan-out';
 import { createFileActivities } from './files';
 import { createGeminiContext } from './gemini-client';
 import { createInteractionActivities, readInteractionStatus } from './interactions';
+import { createPriceActivities } from './prices';
 import { createReconcileActivities } from './reconcile';
 import { deadLetterGeminiEvent, findGeminiResourceOwner, geminiWorkflowStatus } from './routing';
 import { createToolActivities, type Toolset } from './tools';
@@ -14,8 +16,13 @@ import { createToolActivities, type Toolset } from './tools';
  * Every activity geminiflow's workflows call, built once from validated configuration. Workflows reach them only
  * through proxyActivities with the named policies of workflows/activity-policies.ts.
  */
-export function createActivities(config: GeminiflowConfig, options: { tools?: readonly Toolset[] } = {}) {
-  const gemini = createGeminiContext(config);
+export function createActivities(
+  config: GeminiflowConfig,
+  options: { tools?: readonly Toolset[]; tracing?: Tracing | false } = {},
+) {
+  // Tracing follows the OTEL_* variables unless given (false: never).
+  const tracing = options.tracing === undefined ? tracingFor('worker') : options.tracing || undefined;
+  const gemini = createGeminiContext(config, tracing);
   return {
     ...createInteractionActivities(gemini),
     ...createAgentActivities(gemini),
@@ -23,11 +30,12 @@ export function createActivities(config: GeminiflowConfig, options: { tools?: re
     ...createFileActivities(gemini),
     ...createFanOutActivities(gemini),
     ...createReconcileActivities({
-      interaction: (id, until) => readInteractionStatus(gemini.ai, id, until),
+      interaction: (id, until) => readInteractionStatus(gemini, id, until),
       batch: (id) => readBatchStatus(gemini.ai, id),
     }),
-    ...createToolActivities(options.tools ?? []),
+    ...createToolActivities(options.tools ?? [], tracing),
     ...createApprovalNoticeActivities(config.notify),
+    ...createPriceActivities(config),
     findGeminiResourceOwner,
     geminiWorkflowStatus,
     deadLetterGeminiEvent,

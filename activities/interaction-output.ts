@@ -1,5 +1,11 @@
 import type { GoogleGenAIInteraction } from '@google/genai';
-import type { DeepResearchReport, ReportSource } from '../contract';
+import {
+  type DeepResearchReport,
+  type InteractionUsage,
+  type ReportSource,
+  type TokenUsage,
+  tokensOfInteraction,
+} from '../contract';
 
 type Interaction = GoogleGenAIInteraction;
 type Step = { type: string; content?: unknown[] };
@@ -45,25 +51,20 @@ export function deepResearchReport(interaction: Interaction): DeepResearchReport
   }
   // Reports also cite in prose: markdown links are sources too when no annotation carried them.
   for (const m of markdown.matchAll(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g)) addSource(m[2], m[1]);
-  const usage = interaction.usage as
-    | { total_tokens?: number; total_input_tokens?: number; total_output_tokens?: number }
-    | undefined;
+  const usage = usageOf(interaction);
   return {
     interactionId: interaction.id,
     agent: typeof interaction.agent === 'string' ? interaction.agent : undefined,
     status: interaction.status,
     markdown,
     sources,
-    ...(usage
-      ? {
-          usage: {
-            totalTokens: usage.total_tokens,
-            inputTokens: usage.total_input_tokens,
-            outputTokens: usage.total_output_tokens,
-          },
-        }
-      : {}),
+    ...(usage ? { usage } : {}),
   };
+}
+
+/** The token counts Gemini reported on an interaction, or undefined when it reported none. */
+export function usageOf(interaction: { usage?: unknown }): TokenUsage | undefined {
+  return tokensOfInteraction(interaction.usage as InteractionUsage | undefined);
 }
 
 export interface VideoOutput {

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { SetupError } from '../common/errors';
 import {
@@ -8,6 +9,9 @@ import {
   type ToolOutcome,
   type ToolSpec,
 } from '../contract';
+import { genAi } from '../tracing/gen-ai';
+import type { Tracing } from '../tracing/provider';
+import { contentAttribute, setDefined } from '../tracing/spans';
 
 /** What a tool implementation gets besides its arguments. */
 export interface ToolContext {
@@ -31,7 +35,8 @@ export type ToolImplementations<Registry extends Record<string, ToolSpec>> = {
   [Name in keyof Registry]?: ToolImplementation<Registry[Name]>;
 };
 
-type RunnableTool = (args: unknown, ctx: ToolContext) => Promise<unknown>;
+/** A tool's implementation once its arguments are checked against its spec. */
+export type RunnableTool = (args: unknown, ctx: ToolContext) => Promise<unknown>;
 
 /** The worker half of a tool registry: its specs (for argument checks) with the code that does the I/O. */
 export interface Toolset {
@@ -78,41 +83,60 @@ export function checkToolsets(toolsets: readonly Toolset[]): Map<string, Runnabl
   return runnable;
 }
 
-export function createToolActivities(toolsets: readonly Toolset[]) {
+export function createToolActivities(toolsets: readonly Toolset[], tracing?: Tracing) {
   const runnable = checkToolsets(toolsets);
+  // The run's span (Temporal's activity span) names the tool; what went in and came out only with content capture.
+  const describe = (request: RunToolRequest, outcome?: ToolOutcome) => {
+    const span = tracing && trace.getActiveSpan();
+    if (!span) return;
+    setDefined(span, {
+      [genAi.toolName]: request.tool,
+      [genAi.toolCallId]: request.callId,
+      [genAi.toolCallArguments]: outcome ? undefined : contentAttribute(tracing, request.arguments),
+      [genAi.toolCallResult]: outcome ? contentAttribute(tracing, outcome.result) : undefined,
+      'geminiflow.tool.is_error': outcome?.isError,
+    });
+  };
   return {
     /** Runs one approved or automatic tool call. Heartbeats, so a killed worker's call is retried within seconds. */
     async runTool(request: RunToolRequest): Promise<ToolOutcome> {
-      const ctx = Context.current();
-      const entry = runnable.get(request.tool);
-      if (!entry) {
-        throw ApplicationFailure.nonRetryable(
-          `tool ${request.tool} cannot be run by this worker`,
-          GeminiflowFailure.toolNotRunnable,
-        );
-      }
-      const parsed = parseToolArgs(entry.spec, request.arguments);
-      if (!parsed.ok) return { result: parsed.error, isError: true };
-
-      const workflowId = ctx.info.workflowExecution?.workflowId;
-      if (!workflowId) {
-        throw ApplicationFailure.nonRetryable('runTool runs only as a workflow activity', GeminiflowFailure.noWorkflow);
-      }
-      const toolCtx: ToolContext = {
-        idempotencyKey: `${workflowId}/${request.interactionId}/${request.callId}`,
-        workflowId,
-        callId: request.callId,
-        signal: ctx.cancellationSignal,
-      };
-      const beat = setInterval(() => ctx.heartbeat(), 1_000);
-      try {
-        return { result: (await entry.run(parsed.args, toolCtx)) ?? null, isError: false };
-      } catch (err) {
-        if (err instanceof ToolError) return { result: err.message, isError: true };
-        throw err;
-      } finally {
-        clearInterval(beat);
-      }
+      describe(request);
+      const outcome = await runOne(request);
+      describe(request, outcome);
+      return outcome;
     },
   };
+
+  async function runOne(request: RunToolRequest): Promise<ToolOutcome> {
+    const ctx = Context.current();
+    const entry = runnable.get(request.tool);
+    if (!entry) {
+      throw ApplicationFailure.nonRetryable(
+        `tool ${request.tool} cannot be run by this worker`,
+        GeminiflowFailure.toolNotRunnable,
+      );
+    }
+    const parsed = parseToolArgs(entry.spec, request.arguments);
+    if (!parsed.ok) return { result: parsed.error, isError: true };
+
+    const workflowId = ctx.info.workflowExecution?.workflowId;
+    if (!workflowId) {
+      throw ApplicationFailure.nonRetryable('runTool runs only as a workflow activity', GeminiflowFailure.noWorkflow);
+    }
+    const toolCtx: ToolContext = {
+      idempotencyKey: `${workflowId}/${request.interactionId}/${request.callId}`,
+      workflowId,
+      callId: request.callId,
+      signal: ctx.cancellationSignal,
+    };
+    const beat = setInterval(() => ctx.heartbeat(), 1_000);
+    try {
+      return { result: (await entry.run(parsed.args, toolCtx)) ?? null, isError: false };
+    } catch (err) {
+      if (err instanceof ToolError) return { result: err.message, isError: true };
+      throw err;
+    } finally {
+      clearInterval(beat);
+    }
+  }
 }

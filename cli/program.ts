@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { InvalidRunFilterError } from '../client';
+import { InvalidApprovalFilterError, InvalidRunFilterError } from '../client';
 import { examples } from './help';
 import { exitCodes, oneLine, UsageError } from './output';
 
@@ -26,7 +26,9 @@ export function exitCodeOf(err: unknown): number {
       ? exitCodes.done
       : exitCodes.usage;
   }
-  if (err instanceof UsageError || err instanceof InvalidRunFilterError) return exitCodes.usage;
+  if (err instanceof UsageError || err instanceof InvalidRunFilterError || err instanceof InvalidApprovalFilterError) {
+    return exitCodes.usage;
+  }
   return exitCodes.failed;
 }
 

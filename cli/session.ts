@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { connectGeminiflow, type GeminiflowClient } from '../client';
+import { connectGeminiflow, explainTemporalError, type GeminiflowClient } from '../client';
 import type { TemporalSettings } from '../temporal/settings';
 
 /** The options every command takes; each overrides its environment variable. */
@@ -22,7 +22,10 @@ export function commandEnv(cmd: Command): NodeJS.ProcessEnv {
   };
 }
 
-/** Runs `fn` with a GeminiflowClient on the configured Temporal server, closing the connection after. */
+/**
+ * Runs `fn` with a GeminiflowClient on the configured Temporal server, closing the connection after. Temporal's
+ * errors come out naming the server and what it said.
+ */
 export async function withGeminiflow<T>(
   cmd: Command,
   fn: (geminiflow: GeminiflowClient, settings: TemporalSettings) => Promise<T>,
@@ -30,6 +33,9 @@ export async function withGeminiflow<T>(
   const { geminiflow, settings, close } = await connectGeminiflow({ env: commandEnv(cmd) });
   try {
     return await fn(geminiflow, settings);
+  } catch (err) {
+    // The SDK's "Failed to list workflows" hides what Temporal said; a person needs the server's words.
+    throw explainTemporalError(err, settings.address);
   } finally {
     await close();
   }

@@ -10,16 +10,16 @@ import { type Duration, WorkflowNotFoundError } from '@temporalio/common';
 import ms from 'ms';
 import {
   type ApprovalRecord,
-  approvalLogQuery,
   type ClosedCall,
   GeminiPendingApprovals,
+  isToolName,
   type PendingApproval,
   type PendingApprovalOfRun,
   type PendingApprovalSource,
-  pendingApprovalsQuery,
   publishedApprovalsOf,
   type RecordedDecision,
-} from '../workflows';
+} from '../contract';
+import { approvalLogQuery, pendingApprovalsQuery } from '../workflows';
 import { readPublishedState, recordedDecisions } from './published';
 
 /** Which pending calls to list. */
@@ -40,13 +40,17 @@ export interface PendingApprovalFilter {
   onUnanswered?: (run: { workflowId: string; runId: string; type: string; published: boolean }) => void;
 }
 
-// Tool names are restricted (defineTool), so a valid one can be quoted into the visibility query as it is.
-const toolName = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+/** A filter that can match nothing: a tool name no tool can have, a duration that is not one. */
+export class InvalidApprovalFilterError extends Error {
+  override name = 'InvalidApprovalFilterError';
+}
+
 const queriesAtOnce = 8;
 
 /** The visibility query for runs with calls waiting for a person (of one tool, if given). */
 export function pendingApprovalsVisibilityQuery(tool?: string): string {
-  if (tool !== undefined && !toolName.test(tool)) throw new TypeError(`invalid tool name ${JSON.stringify(tool)}`);
+  if (tool !== undefined && !isToolName(tool))
+    throw new InvalidApprovalFilterError(`invalid tool name ${JSON.stringify(tool)}`);
   const which = tool ? `${GeminiPendingApprovals.name} = '${tool}'` : `${GeminiPendingApprovals.name} IS NOT NULL`;
   return `${which} AND ExecutionStatus = 'Running'`;
 }
@@ -174,8 +178,9 @@ function cutoffOf(olderThan: PendingApprovalFilter['olderThan']): number | undef
   if (olderThan === undefined) return undefined;
   if (olderThan instanceof Date) return olderThan.getTime();
   const waited = typeof olderThan === 'number' ? olderThan : ms(olderThan);
-  if (typeof waited !== 'number' || !Number.isFinite(waited))
-    throw new TypeError(`invalid duration ${String(olderThan)}`);
+  if (typeof waited !== 'number' || !Number.isFinite(waited)) {
+    throw new InvalidApprovalFilterError(`invalid duration ${String(olderThan)}`);
+  }
   return Date.now() - waited;
 }
 

@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { SetupError } from '../common/errors';
-import { type TemporalSettings, temporalSettings } from '../temporal/settings';
+import { localTemporalHint, type TemporalSettings, temporalSettings } from '../temporal/settings';
+import { tracingFor } from '../tracing/provider';
+import { tracingClientInterceptors } from '../tracing/temporal';
 
 export interface ConnectedTemporal {
   client: Client;
@@ -25,12 +27,18 @@ export async function connectTemporal(
     });
   } catch (err) {
     throw new SetupError(
-      `cannot reach Temporal at ${settings.address} (set TEMPORAL_ADDRESS or TEMPORAL_PROFILE): ${(err as Error).message}`,
+      `cannot reach Temporal at ${settings.address} (${(err as Error).message}): ${localTemporalHint} or TEMPORAL_PROFILE.`,
     );
   }
+  // With the OTEL_* variables set, what this client starts, signals or updates begins a trace (docs/observability.md).
+  const interceptors = tracingClientInterceptors('client');
   return {
-    client: new Client({ connection, namespace: settings.namespace }),
+    client: new Client({ connection, namespace: settings.namespace, ...(interceptors ? { interceptors } : {}) }),
     settings,
-    close: () => connection.close(),
+    // A command's spans are sent before it exits (the batch processor would otherwise wait seconds).
+    close: async () => {
+      await connection.close();
+      if (interceptors) await tracingFor('client')?.flush();
+    },
   };
 }

@@ -13,23 +13,22 @@ import {
   closedCallReason,
   type DecidedApproval,
   type DecisionKind,
-  decideApprovalUpdate,
   namesReviewers,
   type PendingApproval,
   type RecordedDecision,
   readDecision,
-  recordDecisionSignal,
   stillNeeded,
-} from '../workflows';
+} from '../contract';
+import { decideApprovalUpdate, recordDecisionSignal } from '../workflows';
 import { editProblem, type PublishedState, readPublishedState, recordedDecisions } from './published';
-import { ApprovalRefused, lateDecisionReason } from './refusals';
+import { ApprovalRefusedError, lateDecisionReason } from './refusals';
 import { DeadlinePassedError, within } from './within';
 
 /**
  * What became of a decision, within about 2 seconds of sending it. Exactly one of: `applied` (the run took it: the
  * call is decided, or with a quorum, this approval counts and `waitingFor` says who else must approve), `recorded`
  * (no worker took it in time; it is recorded durably in the run's history and applied once, by the same rules, when a
- * worker runs the run again), or a rejection with `ApprovalRefused` (it was not taken and never will be).
+ * worker runs the run again), or a rejection with `ApprovalRefusedError` (it was not taken and never will be).
  */
 export type DecisionReceipt =
   | ({ state: 'applied'; workflowId: string } & DecidedApproval)
@@ -84,7 +83,7 @@ export async function decideApproval(
     acceptBy: new Date(started + waitMs - Math.min(clockMarginMs, waitMs / 4)).toISOString(),
   } as ApprovalDecision;
   const callId = decision?.callId;
-  const refused = (reason: string) => new ApprovalRefused(workflowId, callId, reason);
+  const refused = (reason: string) => new ApprovalRefusedError(workflowId, callId, reason);
   // Read at once, beside the update: needed only when no worker answers, and then there is no time to lose.
   const published = within(client, answerBy - recordMs, () => readPublishedState(client, workflowId)).catch(
     (err: unknown) => (err instanceof Error ? err : new Error(String(err))),

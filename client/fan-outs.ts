@@ -1,6 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { type FanOutProgressMemo, type FanOutState, fanOutProgressMemoKey } from '../contract';
-import { type FanOutProgress, fanOutJobs, fanOutProgressQuery } from '../workflows';
+import {
+  type FanOutProgress,
+  type FanOutProgressMemo,
+  type FanOutState,
+  fanOutProgressMemoKey,
+  fanOutProgressQuery,
+  fanOutWorkflowType,
+} from '../contract';
 
 /** A fan-out's counts as a listing shows them: what it last published (the `fanOutProgress` memo), read without a query. */
 export type FanOutSummary = FanOutProgressMemo;
@@ -23,7 +29,7 @@ async function fanOutIdsUnder(client: Client, workflowId: string): Promise<strin
   const prefix = `${workflowId}/`;
   // A visibility string cannot escape a double quote; such an id has no fan-outs found this way.
   if (prefix.includes('"')) return [];
-  const query = `WorkflowType = '${fanOutJobs.name}' AND WorkflowId STARTS_WITH "${prefix}" AND ExecutionStatus != 'ContinuedAsNew'`;
+  const query = `WorkflowType = '${fanOutWorkflowType}' AND WorkflowId STARTS_WITH "${prefix}" AND ExecutionStatus != 'ContinuedAsNew'`;
   const ids = new Set<string>();
   for await (const run of client.workflow.list({ query })) ids.add(run.workflowId);
   return [...ids].sort();
@@ -38,7 +44,7 @@ export async function fanOutsOfRun(
   run: { workflowId: string; type: string },
   ask: <T>(query: () => Promise<T>) => Promise<T | undefined> = (query) => query(),
 ): Promise<FanOutProgress[]> {
-  const ids = run.type === fanOutJobs.name ? [run.workflowId] : await fanOutIdsUnder(client, run.workflowId);
+  const ids = run.type === fanOutWorkflowType ? [run.workflowId] : await fanOutIdsUnder(client, run.workflowId);
   const found = await Promise.all(ids.map((id) => ask(() => client.workflow.getHandle(id).query(fanOutProgressQuery))));
   return found.filter((p) => p !== undefined);
 }

@@ -1,11 +1,15 @@
 /**
  * geminiflow/client: typed helpers for the code that starts geminiflow workflows and talks to them (a web app, a
- * script, an approval page).
+ * script, an approval page). Its exports are listed one by one and recorded in docs/api/client.api.md.
+ *
+ * @packageDocumentation
  */
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import { type DeadLetterEntry, listDeadLetters, readDeadLetter, replayDeadLetter } from '../temporal/dead-letters';
 import {
+  type AgentInput,
   type AgentReply,
+  type AgentResult,
   type AgentState,
   type ApprovalDecision,
   type ApprovalRecord,
@@ -14,6 +18,7 @@ import {
   batchPrompts,
   type DeepResearchInput,
   deepResearch,
+  defaultPriceTable,
   endConversationUpdate,
   type FanOutProgress,
   type GeminiResourceRef,
@@ -22,6 +27,7 @@ import {
   generateVideo,
   type PendingApproval,
   type PendingApprovalOfRun,
+  type PriceTable,
   pendingApprovalsQuery,
   sendMessageUpdate,
   type VideoInput,
@@ -39,19 +45,45 @@ import { connectTemporal } from './connect';
 import { type DecideOptions, type DecisionReceipt, decideApproval } from './decide';
 import { fanOutProgress } from './fan-outs';
 import { type ListRunsOptions, listRuns, type RunStatus, type RunSummary, runResult, runStatus } from './runs';
+import { buildTimeline, type RunTimeline, type TimelineLimits, temporalHistories } from './timeline';
+import { priceTableFromEnv, runUsage, type UsageWithCost } from './usage';
 import { straysSettled } from './within';
 
 export type { DeadLetterReason, DeadLetterRecord } from '../contract';
-export { type DeadLetterEntry, ReplayError } from '../temporal/dead-letters';
+export { type DeadLetterEntry, type DeadLetterSummary, ReplayError } from '../temporal/dead-letters';
 export type { FanOutSummary } from './fan-outs';
 export {
   InvalidRunFilterError,
   type ListRunsOptions,
   RunFailedError,
   RunNotFoundError,
+  type RunState,
   type RunStatus,
   type RunSummary,
+  runStates,
 } from './runs';
+export { explainTemporalError, RunWorkerUnavailableError, TemporalCallError } from './temporal-errors';
+export {
+  type EventVia,
+  type FlatRow,
+  flattenTimeline,
+  type MarkKind,
+  type RunTimeline,
+  type SegmentKind,
+  type TimelineJob,
+  type TimelineLimits,
+  type TimelineMark,
+  type TimelineMoment,
+  TimelineNotFoundError,
+  type TimelineRow,
+  type TimelineRun,
+  type TimelineSegment,
+  type TimelineState,
+  type TimelineToolCall,
+  type TimelineUsage,
+  timelineMoments,
+} from './timeline';
+export { priceTableFromEnv, type UsageWithCost } from './usage';
 
 /** Temporal's start options; the task queue defaults to the client's. */
 export type StartOptions = Omit<WorkflowStartOptions, 'args' | 'taskQueue'> & { taskQueue?: string };
@@ -60,8 +92,14 @@ export type StartOptions = Omit<WorkflowStartOptions, 'args' | 'taskQueue'> & { 
 export class GeminiflowClient {
   constructor(
     readonly client: Client,
-    readonly defaults: { taskQueue: string },
+    /** `prices`: what estimated costs are computed with (default: the default table; see priceTableFromEnv). */
+    readonly defaults: { taskQueue: string; prices?: PriceTable },
   ) {}
+
+  /** The price table estimated costs are computed with. */
+  get prices(): PriceTable {
+    return this.defaults.prices ?? defaultPriceTable;
+  }
 
   private withQueue(options: StartOptions) {
     return { ...options, taskQueue: options.taskQueue ?? this.defaults.taskQueue };
@@ -79,6 +117,17 @@ export class GeminiflowClient {
     return this.client.workflow.start(generateVideo, { ...this.withQueue(options), args: [input] });
   }
 
+  /**
+   * Starts an agent: `workflowType` is your agent workflow (one that calls `runAgent(input, yourTools)`), by name, since
+   * its tools live in your workflow code. A tool the workflow's catalog does not have fails the run at once, naming it.
+   */
+  startAgent(workflowType: string, input: AgentInput, options: StartOptions) {
+    return this.client.workflow.start<(input: AgentInput) => Promise<AgentResult>>(workflowType, {
+      ...this.withQueue(options),
+      args: [input],
+    });
+  }
+
   /** Waits in Temporal for a job started elsewhere; its events reach the run through the receiver. */
   waitForJob(resource: GeminiResourceRef, wait: WaitOptions, options: StartOptions) {
     return this.client.workflow.start(waitForGeminiJob, { ...this.withQueue(options), args: [resource, wait] });
@@ -89,14 +138,39 @@ export class GeminiflowClient {
     return this.client.workflow.getHandle(workflowId).query(geminiWaitsQuery);
   }
 
-  /** Runs, newest first: all of yours, those waiting on Gemini right now (`waiting`), or those of one type. */
+  /**
+   * Runs, running ones first, then by when they closed, latest first: all of yours, or those matching every filter
+   * given (status, type, waiting on Gemini, fan-outs, text in the id), a page at a time (`offset`, `limit`).
+   */
   listRuns(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
-    return listRuns(this.client, opts);
+    return listRuns(this.client, opts, this.prices);
   }
 
-  /** A run's state, what it waits for and since when, how earlier waits ended, its pending calls, its stage. */
+  /**
+   * A run's state, what it waits for and since when, how earlier waits ended, its pending calls, its stage, and its
+   * Gemini usage with an estimated cost.
+   */
   runStatus(workflowId: string): Promise<RunStatus> {
-    return runStatus(this.client, workflowId);
+    return runStatus(this.client, workflowId, this.prices);
+  }
+
+  /**
+   * A run's Gemini usage: its own jobs (`own`), and with its children's that reported back (`total`, the pipeline's
+   * when it is one), by model, with its budget and an estimated cost. Live from the `geminiUsage` query, else what the
+   * run last published; undefined for a run that tracks none.
+   */
+  usage(workflowId: string): Promise<UsageWithCost | undefined> {
+    return runUsage(this.client, workflowId, this.prices);
+  }
+
+  /**
+   * What happened in a run and when, finished or not, its child runs nested: each Gemini job (which event ended the wait
+   * on it, and how it arrived), each tool call (who decided, how long they took), each child run. Read from the
+   * histories Temporal keeps, so no worker is needed; costs are estimated with the client's prices. Throws
+   * TimelineNotFoundError for an unknown id.
+   */
+  timeline(workflowId: string, limits: TimelineLimits = {}): Promise<RunTimeline> {
+    return buildTimeline(temporalHistories(this.client), workflowId, { prices: this.prices, ...limits });
   }
 
   /** Waits for the run's result; a failed run throws RunFailedError, whose message is the run's failure. */
@@ -139,7 +213,7 @@ export class GeminiflowClient {
    * `applied` (the run took it), or `recorded` (no worker took it in time: it is recorded durably and applied once when
    * the run's worker returns). A decision the run refuses (unknown, stale, timed out or repeated call, a kind the tool
    * does not allow, edited arguments that do not fit, a reviewer its approver rules exclude, one that could not be
-   * recorded) rejects with ApprovalRefused, whose message is the reason; it never applies later.
+   * recorded) rejects with ApprovalRefusedError, whose message is the reason; it never applies later.
    */
   decideApproval(agentWorkflowId: string, decision: ApprovalDecision, opts?: DecideOptions): Promise<DecisionReceipt> {
     return decideApproval(this.client, agentWorkflowId, decision, opts);
@@ -193,26 +267,44 @@ export class GeminiflowClient {
   }
 }
 
+export type { TemporalSettings } from '../temporal/settings';
 export type {
   ApprovalDecision,
   ApprovalRecord,
   ApprovalStatus,
+  ApprovalVote,
+  ApproverRule,
+  Budget,
+  BudgetView,
+  ClosedCall,
+  CostEstimate,
   DecidedApproval,
   DecisionKind,
   FanOutProgress,
+  GeminiUsage,
+  ModelUsage,
   PendingApproval,
   PendingApprovalOfRun,
+  PendingApprovalSource,
+  PriceTable,
+  RecordedDecision,
+  RefusedDecision,
+  RuleDecision,
+  TokenUsage,
 } from '../workflows';
-export { type PendingApprovalFilter, pendingApprovalsVisibilityQuery, type RunApprovals } from './approvals';
+export { InvalidApprovalFilterError, type PendingApprovalFilter, type RunApprovals } from './approvals';
 export type { DecideOptions, DecisionReceipt } from './decide';
-export { ApprovalRefused } from './refusals';
+export { ApprovalRefusedError } from './refusals';
 
 /**
  * A GeminiflowClient on the Temporal server the environment names (a profile of Temporal's config file, overridden by
- * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*; the task queue from TEMPORAL_TASK_QUEUE).
+ * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*; the task queue from TEMPORAL_TASK_QUEUE), its
+ * costs estimated with GEMINIFLOW_PRICES on top of the default price table.
  */
 export async function connectGeminiflow(opts: { env?: NodeJS.ProcessEnv; connectTimeoutMs?: number } = {}) {
+  const env = opts.env ?? process.env;
+  const prices = priceTableFromEnv(env);
   const { client, settings, close } = await connectTemporal(opts);
-  const geminiflow = new GeminiflowClient(client, { taskQueue: settings.taskQueue });
+  const geminiflow = new GeminiflowClient(client, { taskQueue: settings.taskQueue, prices });
   return { geminiflow, settings, close: () => geminiflow.settled().then(close) };
 }

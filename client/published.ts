@@ -1,13 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
-import {
-  type PublishedApprovals,
-  publishedApprovalsOf,
-  type RecordedDecision,
-  readDecision,
-  recordDecisionSignal,
-} from '../workflows';
+import { type PublishedApprovals, publishedApprovalsOf, type RecordedDecision, readDecision } from '../contract';
+import { recordDecisionSignal } from '../workflows';
 
 /** What a run published about its approvals, read without a worker (describe works while none runs, and after it ended). */
 export interface PublishedState {

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { approvalLogQuery, closedCallReason } from '../workflows';
+import { closedCallReason } from '../contract';
+import { approvalLogQuery } from '../workflows';
 import { readPublishedState } from './published';
 import { within } from './within';
 
@@ -10,8 +11,8 @@ import { within } from './within';
  * ended, or a decision that could not be recorded. The message is the reason; sending the same decision again cannot
  * succeed.
  */
-export class ApprovalRefused extends Error {
-  override name = 'ApprovalRefused';
+export class ApprovalRefusedError extends Error {
+  override name = 'ApprovalRefusedError';
   readonly nonRetryable = true;
 
   constructor(

@@ -12,7 +12,9 @@ import {
   GeminiResourceIds,
   GeminiWaitingFor,
   GeminiWaitingSince,
+  geminiUsageQuery,
   mailboxWorkflowType,
+  type PriceTable,
 } from '../contract';
 import {
   type AgentPhase,
@@ -24,6 +26,9 @@ import {
   pendingApprovalsQuery,
 } from '../workflows';
 import { type FanOutSummary, fanOutSummaryOf, fanOutsOfRun } from './fan-outs';
+import { taskQueuePollers } from './task-queue';
+import { isDeadlineExceeded, unansweredQueryError } from './temporal-errors';
+import { type UsageWithCost, usageFromMemo, withCost } from './usage';
 
 /** One run as a listing shows it, from Temporal's visibility store and geminiflow's search attributes. */
 export interface RunSummary {
@@ -40,6 +45,11 @@ export interface RunSummary {
   resourceIds: string[];
   /** A fan-out's counts as it last published them (every 5 s at most, and at its start and end). */
   fanOut?: FanOutSummary;
+  /**
+   * Gemini usage as the run last published it (the `geminiUsage` memo): its own jobs, its children's that reported
+   * back (`total` is the pipeline's), its budget, and an estimated cost. Absent for runs that started no job.
+   */
+  usage?: UsageWithCost;
 }
 
 export interface ListRunsOptions {
@@ -51,9 +61,44 @@ export interface ListRunsOptions {
   fanOuts?: boolean;
   /** Only runs still running. */
   running?: boolean;
+  /** Only runs in one of these states. */
+  status?: RunState[];
+  /**
+   * Only runs whose workflow id contains this text (any case). Visibility cannot match inside an id, so the newest
+   * `maxScannedForText` runs that match the other filters are looked through.
+   */
+  idContains?: string;
+  /** Leave out this many matching runs first: the next page starts at `offset` + the page's length. */
+  offset?: number;
   /** Default 100. */
   limit?: number;
 }
+
+/** How a run stands, as a listing filters it (RunSummary's `status`, in lower case; `continued`: continued as new). */
+export const runStates = [
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'terminated',
+  'timed_out',
+  'continued',
+] as const;
+export type RunState = (typeof runStates)[number];
+
+/** Visibility's ExecutionStatus of each state. */
+const executionStatus: Record<RunState, string> = {
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Canceled',
+  terminated: 'Terminated',
+  timed_out: 'TimedOut',
+  continued: 'ContinuedAsNew',
+};
+
+/** Runs looked through at most for an `idContains` filter. */
+export const maxScannedForText = 10_000;
 
 /** Everything a person asks about one run. */
 export interface RunStatus extends RunSummary {
@@ -87,15 +132,24 @@ export function runsQuery(opts: ListRunsOptions): string {
     clauses.push(`WorkflowType NOT IN (${receiverTypes.map((t) => `'${t}'`).join(', ')})`);
   }
   if (opts.waiting || opts.running) clauses.push(`ExecutionStatus = 'Running'`);
+  if (opts.status?.length) {
+    const unknown = opts.status.find((s) => !runStates.includes(s));
+    if (unknown !== undefined)
+      throw new InvalidRunFilterError(`"${unknown}" is not a run status (one of ${runStates.join(', ')})`);
+    clauses.push(`ExecutionStatus IN (${[...new Set(opts.status)].map((s) => `'${executionStatus[s]}'`).join(', ')})`);
+  }
   if (opts.waiting) clauses.push(`${GeminiWaitingFor.name} IS NOT NULL`);
-  if (opts.fanOuts) clauses.push(`${GeminiFanOutProgress.name} IS NOT NULL`, `ExecutionStatus != 'ContinuedAsNew'`);
+  if (opts.fanOuts) clauses.push(`${GeminiFanOutProgress.name} IS NOT NULL`);
+  // A fan-out's earlier runs carry old counts; they show only when asked for by status.
+  if (opts.fanOuts && !opts.status?.length) clauses.push(`ExecutionStatus != 'ContinuedAsNew'`);
   return clauses.join(' AND ');
 }
 
-function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>): RunSummary {
+function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>, prices: PriceTable): RunSummary {
   const attrs = info.typedSearchAttributes;
   const since = attrs.get(GeminiWaitingSince);
   const fanOut = fanOutSummaryOf(info.memo);
+  const usage = usageFromMemo(info.memo, prices);
   return {
     workflowId: info.workflowId,
     runId: info.runId,
@@ -108,13 +162,21 @@ function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>): RunSummary {
       : {}),
     resourceIds: attrs.get(GeminiResourceIds) ?? [],
     ...(fanOut ? { fanOut } : {}),
+    ...(usage ? { usage } : {}),
   };
 }
 
-export async function listRuns(client: Client, opts: ListRunsOptions = {}): Promise<RunSummary[]> {
+export async function listRuns(client: Client, opts: ListRunsOptions, prices: PriceTable): Promise<RunSummary[]> {
   const runs: RunSummary[] = [];
+  const text = opts.idContains?.trim().toLowerCase();
+  let [skip, scanned] = [opts.offset ?? 0, 0];
   for await (const info of client.workflow.list({ query: runsQuery(opts) })) {
-    runs.push(summaryOf(info));
+    if (text) {
+      if (++scanned > maxScannedForText) break;
+      if (!info.workflowId.toLowerCase().includes(text)) continue;
+    }
+    if (skip-- > 0) continue;
+    runs.push(summaryOf(info, prices));
     if (runs.length >= (opts.limit ?? 100)) break;
   }
   return runs;
@@ -151,22 +213,42 @@ export async function describeRun(client: Client, workflowId: string): Promise<W
 
 /**
  * The run's state from Temporal, and, when a worker answers within `queryTimeoutMs`, what it waits for, its pending
- * calls, its agent phase and its fan-outs' progress. A query the workflow does not have is left out, not an error.
+ * calls, its agent phase and its fan-outs' progress. A query the workflow does not have is left out, not an error; one
+ * that no worker answers is a RunWorkerUnavailableError saying whether any worker polls the run's task queue.
  */
-export async function runStatus(client: Client, workflowId: string, queryTimeoutMs = 5000): Promise<RunStatus> {
+export async function runStatus(
+  client: Client,
+  workflowId: string,
+  prices: PriceTable,
+  queryTimeoutMs = 5000,
+): Promise<RunStatus> {
   const description = await describeRun(client, workflowId);
+  // Queries need the run's worker: without one polling, they would only time out. A closed run still shows what
+  // Temporal keeps of it (its state, memo and search attributes); a running one says why it cannot answer.
+  const polled = (await taskQueuePollers(client, description.taskQueue)).length > 0;
+  if (!polled && description.status.name === 'RUNNING') {
+    throw unansweredQueryError(workflowId, description.taskQueue, 0);
+  }
   const handle = client.workflow.getHandle(workflowId);
-  const ask = <T>(run: () => Promise<T>) => optionalQuery(client, run, queryTimeoutMs);
-  const [waits, agent, pending, fanOuts] = await Promise.all([
+  const ask = <T>(run: () => Promise<T>): Promise<T | undefined> =>
+    polled ? optionalQuery(client, run, queryTimeoutMs) : Promise.resolve(undefined);
+  const [waits, agent, pending, fanOuts, usage] = await Promise.all([
     ask(() => handle.query(geminiWaitsQuery)),
     ask(() => handle.query(agentStateQuery)),
     ask(() => handle.query(pendingApprovalsQuery)),
     fanOutsOfRun(client, { workflowId, type: description.type }, ask),
-  ]);
+    // Live usage (the memo of a fan-out lags by up to 5 s); a run no worker answers for keeps its memo's.
+    ask(() => handle.query(geminiUsageQuery)).catch(() => undefined),
+  ]).catch(async (err: unknown) => {
+    if (!isDeadlineExceeded(err)) throw err;
+    const pollers = await taskQueuePollers(client, description.taskQueue);
+    throw unansweredQueryError(workflowId, description.taskQueue, pollers.length);
+  });
   const pendingApprovals = agent?.pendingApprovals ?? pending;
   const children = description.raw.pendingChildren ?? [];
   return {
-    ...summaryOf(description),
+    ...summaryOf(description, prices),
+    ...(usage ? { usage: withCost(usage, prices) } : {}),
     historyLength: description.historyLength,
     ...(waits ? { waits } : {}),
     ...(pendingApprovals ? { pendingApprovals } : {}),

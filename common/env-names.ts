@@ -52,18 +52,30 @@ export function closestEnvName(name: string): string | undefined {
   return best?.name;
 }
 
+/** Each set variable with a geminiflow prefix that no reader knows but that is a near miss of one that does. */
+export function misspeltEnvNames(env: NodeJS.ProcessEnv): { name: string; meant: string }[] {
+  const found: { name: string; meant: string }[] = [];
+  for (const name of Object.keys(env)) {
+    if (known.has(name) || !watchedPrefixes.some((p) => name.startsWith(p))) continue;
+    const meant = closestEnvName(name);
+    if (meant) found.push({ name, meant });
+  }
+  return found;
+}
+
+export const misspeltEnvMessage = (m: { name: string; meant: string }) =>
+  `${m.name} is not a geminiflow setting and is ignored; did you mean ${m.meant}?`;
+
 /**
  * Warns (once per name and process, as a Node warning on stderr) about each set variable with a geminiflow prefix that
  * no reader knows but that is a near miss of one that does, naming the one it probably meant. Returns the warnings.
  */
 export function warnAboutMisspeltEnv(env: NodeJS.ProcessEnv): string[] {
   const messages: string[] = [];
-  for (const name of Object.keys(env)) {
-    if (known.has(name) || warned.has(name) || !watchedPrefixes.some((p) => name.startsWith(p))) continue;
-    const meant = closestEnvName(name);
-    if (!meant) continue;
-    warned.add(name);
-    const message = `${name} is not a geminiflow setting and is ignored; did you mean ${meant}?`;
+  for (const misspelt of misspeltEnvNames(env)) {
+    if (warned.has(misspelt.name)) continue;
+    warned.add(misspelt.name);
+    const message = misspeltEnvMessage(misspelt);
     process.emitWarning(message, { code: 'GEMINIFLOW_UNKNOWN_SETTING' });
     messages.push(message);
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { declareEnvNames, warnAboutMisspeltEnv } from './env-names';
+import { declareEnvNames, misspeltEnvMessage, misspeltEnvNames, warnAboutMisspeltEnv } from './env-names';
 import { SetupError } from './errors';
 
 /** A reader's schema of environment variables; its names become known, so near misses of them are reported. */
@@ -23,9 +23,21 @@ export function parseEnv<Schema extends z.ZodType>(
   const parsed = schema.safeParse(set);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
-    throw new SetupError(`invalid ${what}:\n${lines.join('\n')}`);
+    throw withMisspellingHints(new SetupError(`invalid ${what}:\n${lines.join('\n')}`), set);
   }
   return parsed.data;
+}
+
+/**
+ * A settings error with a line for each near-miss name in `env`. The warning about such a name is emitted on the next
+ * tick, and a process that stops on the error exits before it: the error itself must say it, since a misspelt name is
+ * often why a required setting is missing (GEMINIFLOW_ROUTING_KEY for GEMINIFLOW_ROUTING_KEYS).
+ */
+export function withMisspellingHints<E>(err: E, env: NodeJS.ProcessEnv): E {
+  const hints = misspeltEnvNames(env);
+  if (!(err instanceof SetupError) || hints.length === 0) return err;
+  err.message = `${err.message}\n${hints.map((h) => `  - ${misspeltEnvMessage(h)}`).join('\n')}`;
+  return err;
 }
 
 /**

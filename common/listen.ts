@@ -60,6 +60,8 @@ export async function listen(
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // A connection whose request finishes within the grace would otherwise stay open for its keep-alive time.
+        server.keepAliveTimeout = 1;
         if (graceMs <= 0) server.closeAllConnections();
         else setTimeout(() => server.closeAllConnections(), graceMs).unref();
       })),

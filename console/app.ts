@@ -15,7 +15,8 @@ import { type Links, render } from './views';
 
 export interface ConsoleApp {
   app: express.Express;
-  close(): void;
+  /** Ends the live streams and resolves once their last reading of Temporal has finished. */
+  close(): Promise<void>;
 }
 
 /**
@@ -50,7 +51,11 @@ export function createConsoleApp(opts: {
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use('/static', express.static(path.join(projectRoot, 'console', 'public'), { index: false, fallthrough: false }));
 
-  const sessions = consoleSessions({ secure: (config.publicUrl ?? '').startsWith('https:') });
+  const sessions = consoleSessions({
+    secrets: config.session.secrets,
+    secure: (config.publicUrl ?? '').startsWith('https:'),
+    logger,
+  });
   const live = new LiveFeed(() => consoleSnapshot(geminiflow), config.pollMs, logger);
   const links: Links = {
     namespace: opts.namespace,
@@ -59,9 +64,11 @@ export function createConsoleApp(opts: {
   };
   app.use((_req, res, next) => {
     res.locals.links = links;
+    // Before the page reads anything: its script compares this with when the live feed last saw a change.
+    res.locals.startedAt = Date.now();
     next();
   });
-  app.use(sessions.middleware);
+  app.use(sessions);
   app.use(express.urlencoded({ extended: false, limit: '256kb' }));
 
   app.use(tokenRoutes(config));
@@ -93,9 +100,6 @@ export function createConsoleApp(opts: {
   );
   return {
     app,
-    close: () => {
-      live.close();
-      sessions.close();
-    },
+    close: () => live.close(),
   };
 }

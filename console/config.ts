@@ -1,8 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { parseEnv } from '../common/env';
+import { envSchema, parseEnv } from '../common/env';
 import { SetupError } from '../common/errors';
 import { parseReviewerGroups, type ReviewerGroups } from './reviewer-groups';
+import { defaultSecretFile, parseSecrets, SessionSecrets, secretsFromFile } from './session-secret';
 
 /** How reviewers prove who they are. */
 export type ConsoleAuth =
@@ -24,11 +25,13 @@ export interface ConsoleConfig {
   loginLimit: { max: number; windowMs: number };
   /** How often the live feed looks for changes while a page is open. */
   pollMs: number;
-  /** The reviewers' groups, for tools with approver groups. */
-  groups: ReviewerGroups;
+  /** The reviewers' groups, for tools with approver groups (none when absent). */
+  groups?: ReviewerGroups;
+  /** What seals the session cookies, so sessions survive a restart of the console; `generated` on first local use. */
+  session: { secrets: SessionSecrets; generated: boolean };
 }
 
-const envSchema = z.object({
+const consoleEnv = envSchema({
   GEMINIFLOW_CONSOLE_HOST: z.string().min(1).default('127.0.0.1'),
   GEMINIFLOW_CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   GEMINIFLOW_CONSOLE_TOKENS: z.string().optional(),
@@ -45,7 +48,30 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9-]+$/, 'must be a header name')
     .optional(),
+  GEMINIFLOW_CONSOLE_SESSION_SECRET: z.string().optional(),
+  GEMINIFLOW_CONSOLE_SESSION_SECRET_FILE: z.string().optional(),
 });
+
+/**
+ * GEMINIFLOW_CONSOLE_SESSION_SECRET when set (every replica of the console needs the same one); otherwise the secret
+ * kept in GEMINIFLOW_CONSOLE_SESSION_SECRET_FILE (default: the user's state folder), made there on first use.
+ */
+function sessionSecrets(c: z.output<typeof consoleEnv>, env: NodeJS.ProcessEnv): ConsoleConfig['session'] {
+  if (c.GEMINIFLOW_CONSOLE_SESSION_SECRET) {
+    const name = 'GEMINIFLOW_CONSOLE_SESSION_SECRET';
+    return {
+      secrets: new SessionSecrets(parseSecrets(c.GEMINIFLOW_CONSOLE_SESSION_SECRET, name), name),
+      generated: false,
+    };
+  }
+  return sessionSecretsFromFile(c.GEMINIFLOW_CONSOLE_SESSION_SECRET_FILE ?? defaultSecretFile(env));
+}
+
+/** The session secret kept in `file`, made there on first use (as `geminiflow dev` keeps one in its project). */
+export function sessionSecretsFromFile(file: string): ConsoleConfig['session'] {
+  const { secrets, generated } = secretsFromFile(file, 'GEMINIFLOW_CONSOLE_SESSION_SECRET_FILE');
+  return { secrets: new SessionSecrets(secrets, file), generated };
+}
 
 export const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
@@ -97,7 +123,7 @@ const noAuth =
 
 /** The console's settings from the environment, checked once; a missing authentication setting refuses the start. */
 export function consoleConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
-  const c = parseEnv(envSchema, env, 'console settings');
+  const c = parseEnv(consoleEnv, env, 'console settings');
   if (c.GEMINIFLOW_CONSOLE_TOKENS && c.GEMINIFLOW_CONSOLE_TRUSTED_USER_HEADER) {
     throw new SetupError('set GEMINIFLOW_CONSOLE_TOKENS or GEMINIFLOW_CONSOLE_TRUSTED_USER_HEADER, not both');
   }
@@ -134,5 +160,6 @@ export function consoleConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Cons
     loginLimit: { max: c.GEMINIFLOW_CONSOLE_LOGIN_LIMIT, windowMs: 15 * 60_000 },
     pollMs: c.GEMINIFLOW_CONSOLE_POLL_MS,
     groups: { members, ...(groupsHeader ? { header: groupsHeader } : {}) },
+    session: sessionSecrets(c, env),
   };
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Eta } from 'eta';
 import type { Request, Response } from 'express';
 import { projectRoot } from '../common/paths';
-import { describeFanOutCounts } from '../workflows';
+import { describeFanOutCounts, describeUsd, formatCount } from '../contract';
 import { csrf } from './session';
 
 /** Templates escape every `<%= %>` value (autoEscape): a tool argument holding HTML or script shows as text. */
@@ -34,6 +34,8 @@ function helpers(links: Links) {
     isPlain: (value: unknown) => value === null || typeof value !== 'object',
     entries: (value: object) => Object.entries(value),
     fanOutLine: describeFanOutCounts,
+    count: formatCount,
+    usd: describeUsd,
   };
 }
 
@@ -47,6 +49,8 @@ export function render(req: Request, res: Response, view: string, data: Record<s
     csrfToken: req.session ? csrf.generateToken(req) : '',
     flash,
     path: req.path,
+    posted: req.method === 'POST',
+    startedAt: res.locals.startedAt as number,
     h: helpers(res.locals.links as Links),
   });
   res.type('html').send(html);

@@ -17,7 +17,8 @@ export const defaultDecisionKinds: readonly DecisionKind[] = ['approve', 'deny']
 /** What a call that nobody decides in time becomes; either way its record says `timed_out`. */
 export type ApprovalTimeoutOutcome = 'deny' | 'approve';
 
-interface DecisionBase {
+/** What every decision carries. */
+export interface ApprovalDecisionBase {
   callId: string;
   /** Why; told to the model when the call is denied, and kept in the audit record. */
   reason?: string;
@@ -39,14 +40,14 @@ interface DecisionBase {
 
 /** A person's decision about a pending call, sent with the `decideApproval` update. */
 export type ApprovalDecision =
-  | (DecisionBase & { kind: 'approve' })
+  | (ApprovalDecisionBase & { kind: 'approve' })
   /** Runs the tool with these arguments instead; they must fit the tool's schema. */
-  | (DecisionBase & { kind: 'edit'; arguments: Record<string, unknown> })
-  | (DecisionBase & { kind: 'deny'; reason: string })
+  | (ApprovalDecisionBase & { kind: 'edit'; arguments: Record<string, unknown> })
+  | (ApprovalDecisionBase & { kind: 'deny'; reason: string })
   /** The tool does not run; `result` is what the model gets as its result. */
-  | (DecisionBase & { kind: 'answer'; result: unknown })
+  | (ApprovalDecisionBase & { kind: 'answer'; result: unknown })
   /** The first form, still accepted: `approve: true` is `approve`, `false` is `deny` (a reason is optional here). */
-  | (DecisionBase & { kind?: undefined; approve: boolean });
+  | (ApprovalDecisionBase & { kind?: undefined; approve: boolean });
 
 /** What `decideApproval` resolves with once the decision is recorded. */
 export interface DecidedApproval {

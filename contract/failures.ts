@@ -11,6 +11,16 @@ export const GeminiflowFailure = {
   jobFailed: 'GeminiFailed',
   jobCancelled: 'GeminiCancelled',
   jobExpired: 'GeminiExpired',
+  /**
+   * The interaction stopped short: `incomplete` (e.g. at max_output_tokens) or `budget_exceeded` (its agent config's
+   * token budget). Details: a StoppedInteraction with the partial text and usage.
+   */
+  jobIncomplete: 'GeminiIncomplete',
+  jobBudgetExceeded: 'GeminiBudgetExceeded',
+  /** The interaction sat at `requires_continuation` without moving on; details carry its continuation token. */
+  jobStalled: 'GeminiRequiresContinuation',
+  /** The interaction reached a status this version of geminiflow does not know; details name it. */
+  jobUnknownStatus: 'GeminiUnknownStatus',
   noVideoFile: 'GeminiNoVideoFile',
   interactionNotCompleted: 'InteractionNotCompleted',
   agentInteractionFailed: 'AgentInteractionFailed',
@@ -21,5 +31,10 @@ export const GeminiflowFailure = {
   fanOutStopped: 'FanOutStopped',
   /** An item a stopped fan-out never started. */
   notStarted: 'NotStarted',
+  /**
+   * The pipeline's budget stopped the run: `fail`, a person's denial, or no decision in time. Details: the run's
+   * GeminiUsage (for a fan-out, its partial FanOutResult, which holds it).
+   */
+  budgetExceeded: 'BudgetExceeded',
 } as const;
 export type GeminiflowFailureType = (typeof GeminiflowFailure)[keyof typeof GeminiflowFailure];

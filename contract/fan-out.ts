@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { BatchItemError, BatchItemResult } from './jobs';
+import type { GeminiUsage } from './usage';
 
 /*
  * What a fan-out shares with the activities that store its plan and results, the worker that reports rate limits to
@@ -80,6 +81,9 @@ export interface RateLimitReport {
 }
 export const fanOutRateLimitedSignal = defineSignal<[RateLimitReport]>('geminiRateLimited');
 
+/** The type of the workflow `fanOut` starts (`fanOutJobs`): lists and progress find fan-outs by it. */
+export const fanOutWorkflowType = 'fanOutJobs';
+
 /** The memo key a fan-out puts on its children: the fan-out's workflow id, where rate limits are reported. */
 export const fanOutMemoKey = 'fanOutWorkflowId';
 /** The memo key under which a fan-out keeps its counts (FanOutProgressMemo), next to the search attribute. */
@@ -122,7 +126,7 @@ export interface FanOutResultsRef {
 export interface FanOutResult<Result = unknown> {
   name: string;
   state: 'completed' | 'stopped';
-  /** Why it stopped (the failure policy), when it did. */
+  /** Why it stopped (the failure policy, or the budget), when it did. */
   stoppedBecause?: string;
   /** `running` is 0; `left` counts items never started, or cancelled when it stopped. */
   counts: FanOutCounts;
@@ -137,6 +141,8 @@ export interface FanOutResult<Result = unknown> {
   runs: number;
   window: { current: number; max: number; lowest: number };
   rateLimited: { reports: number; requeued: number };
+  /** The usage its children reported in their results (absent in fan-outs of older versions). */
+  geminiUsage?: GeminiUsage;
 }
 
 /** A 429 or RESOURCE_EXHAUSTED anywhere in a failure's cause chain: a rate limit, not a failure of the item. */

@@ -21,9 +21,29 @@ export const jobKinds = {
       'interaction.failed',
       'interaction.cancelled',
       'video.generated',
+      // Statuses of @google/genai 3.6 Gemini documents no webhook event for (see interaction-status.ts): the receiver
+      // takes plausible names for the first two, and the reconciliation backstop reads all four.
+      'interaction.incomplete',
+      'interaction.budget_exceeded',
+      'interaction.requires_continuation',
+      'interaction.unknown_status',
     ],
-    terminal: ['interaction.completed', 'interaction.failed', 'interaction.cancelled'],
-    failures: ['interaction.failed', 'interaction.cancelled'],
+    terminal: [
+      'interaction.completed',
+      'interaction.failed',
+      'interaction.cancelled',
+      'interaction.incomplete',
+      'interaction.budget_exceeded',
+    ],
+    // A stalled continuation and a status this version does not know end a wait too, but may not be final.
+    failures: [
+      'interaction.failed',
+      'interaction.cancelled',
+      'interaction.incomplete',
+      'interaction.budget_exceeded',
+      'interaction.requires_continuation',
+      'interaction.unknown_status',
+    ],
     waitsFor: ['interaction.completed', 'interaction.failed', 'interaction.cancelled', 'interaction.requires_action'],
   },
 } as const;
@@ -31,10 +51,23 @@ export const jobKinds = {
 export type GeminiResourceKind = keyof typeof jobKinds;
 export const geminiResourceKinds = Object.keys(jobKinds) as GeminiResourceKind[];
 
-type KindEvents = (typeof jobKinds)[GeminiResourceKind]['events'];
 /** The event types Gemini documents, after the receiver's lenient normalisation. */
-export type GeminiEventType = KindEvents[number];
+export type GeminiEventType = (typeof jobKinds)[GeminiResourceKind]['events'][number];
 export const geminiEventTypes = geminiResourceKinds.flatMap((k) => jobKinds[k].events) as readonly GeminiEventType[];
+
+/** What geminiflow makes of a status read; never a webhook's name, so never subscribed to or taken from a delivery. */
+const readOnlyTypes: readonly string[] = ['interaction.requires_continuation', 'interaction.unknown_status'];
+/** Not in Gemini's event catalog, so a registered webhook cannot subscribe to them. */
+const undocumentedTypes: readonly string[] = [
+  ...readOnlyTypes,
+  'interaction.incomplete',
+  'interaction.budget_exceeded',
+];
+
+/** The event types a delivery may carry (after the receiver's lenient normalisation). */
+export const deliveredEventTypes = geminiEventTypes.filter((t) => !readOnlyTypes.includes(t));
+/** The nine event types Gemini's guide lists: what a registered webhook subscribes to. */
+export const webhookEventTypes = geminiEventTypes.filter((t) => !undocumentedTypes.includes(t));
 
 /** The kind of job an event type is about (`video.generated` is about an interaction). */
 export function kindOfEvent(type: GeminiEventType): GeminiResourceKind {

@@ -1,3 +1,5 @@
+import type { TokenUsage } from './usage';
+
 /**
  * What workflows hand to geminiflow's activities and get back: plain data, so it is safe in workflow code and in
  * history. The activities (activities/) implement these shapes; the workflows only see them.
@@ -33,7 +35,8 @@ export interface DeepResearchReport {
   markdown: string;
   /** Cited sources, deduplicated by URL, in order of first citation. */
   sources: ReportSource[];
-  usage?: { totalTokens?: number; inputTokens?: number; outputTokens?: number };
+  /** The tokens Gemini reports for the interaction. */
+  usage?: TokenUsage;
 }
 
 export interface DownloadedVideo {
@@ -44,6 +47,8 @@ export interface DownloadedVideo {
   path: string;
   sizeBytes: number;
   mimeType: string;
+  /** The tokens Gemini reports for the interaction that made it. */
+  usage?: TokenUsage;
 }
 
 /** One prompt of a batch: its key (unique in the batch) and its text. */
@@ -91,6 +96,7 @@ export interface BatchItemError {
 export type BatchItemResult = { ok: true; text: string; finishReason?: string } | { ok: false; error: BatchItemError };
 
 export interface CollectedBatchResults {
+  /** The output file (for an inline batch, the batch's name: its responses are in it). */
   outputFile: string;
   counts: { total: number; succeeded: number; failed: number };
   /** Every key's result (failures included) when they fit in `inlineResultLimitBytes`; otherwise empty. */
@@ -99,6 +105,8 @@ export interface CollectedBatchResults {
   /** Failed keys with their errors (at most 1000), also when `results` was left out. */
   failures: Record<string, BatchItemError>;
   failuresListed: number;
+  /** The `usageMetadata` of every response in the output, summed. */
+  usage?: TokenUsage;
 }
 
 /** Gemini's flat function tool (Interactions API). */
@@ -141,6 +149,8 @@ export interface AgentInteraction {
   /** The model's text after the last input, when it has answered. */
   outputText: string;
   error?: string;
+  /** The tokens Gemini reports for this interaction, once it has stopped running. */
+  usage?: TokenUsage;
 }
 
 export interface RunToolRequest {

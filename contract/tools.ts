@@ -34,15 +34,25 @@ export interface ToolSpec<Schema extends z.ZodObject = z.ZodObject, Name extends
 
 export type ToolArgs<Spec> = Spec extends ToolSpec<infer Schema> ? z.output<Schema> : never;
 
+/** A tool defined wrong: a name Gemini does not take, approval rules that do not fit, a name given twice. */
+export class ToolDefinitionError extends Error {
+  override name = 'ToolDefinitionError';
+}
+
 // Gemini's function names: letters, digits, underscores and dashes, at most 64, not starting with a digit.
 const toolName = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+
+/** Whether a tool may have this name (so it can be quoted into a visibility query as it is). */
+export function isToolName(name: string): boolean {
+  return toolName.test(name);
+}
 
 export function defineTool<const Name extends string, Schema extends z.ZodObject>(
   spec: ToolSpec<Schema, Name>,
 ): ToolSpec<Schema, Name> {
-  if (!toolName.test(spec.name)) throw new TypeError(`invalid tool name ${JSON.stringify(spec.name)}`);
+  if (!toolName.test(spec.name)) throw new ToolDefinitionError(`invalid tool name ${JSON.stringify(spec.name)}`);
   const problems = approvalRuleProblems(spec);
-  if (problems.length) throw new TypeError(`tool ${spec.name}: ${problems.join('; ')}`);
+  if (problems.length) throw new ToolDefinitionError(`tool ${spec.name}: ${problems.join('; ')}`);
   return spec;
 }
 
@@ -84,7 +94,7 @@ export type ToolRegistry<Specs extends ToolSpec = ToolSpec> = { readonly [S in S
 export function toolRegistry<const Specs extends readonly ToolSpec[]>(...specs: Specs): ToolRegistry<Specs[number]> {
   const registry: Record<string, ToolSpec> = {};
   for (const spec of specs) {
-    if (registry[spec.name]) throw new TypeError(`tool ${spec.name} is defined twice`);
+    if (registry[spec.name]) throw new ToolDefinitionError(`tool ${spec.name} is defined twice`);
     registry[spec.name] = spec;
   }
   return registry as ToolRegistry<Specs[number]>;

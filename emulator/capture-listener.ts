@@ -1,5 +1,4 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../common/listen';
 
 export interface CapturedRequest {
   /** Lower-case header names. */
@@ -34,29 +33,30 @@ export async function startCaptureListener(
   const received: CapturedRequest[] = [];
   let count = 0;
   const waiters = new Set<{ n: number; resolve: () => void }>();
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let answered = status;
-      if (keep || opts.respond) {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-        const captured = { headers, body: Buffer.concat(chunks).toString('utf8'), path: req.url ?? '/', answered };
-        captured.answered = answered = opts.respond?.(captured) ?? status;
-        if (keep) received.push(captured);
-      }
-      count += 1;
-      res.statusCode = answered;
-      res.end();
-      for (const w of waiters) if (count >= w.n) w.resolve();
-    });
-  });
+  const { server, url, close } = await listen(
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        let answered = status;
+        if (keep || opts.respond) {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+          const captured = { headers, body: Buffer.concat(chunks).toString('utf8'), path: req.url ?? '/', answered };
+          captured.answered = answered = opts.respond?.(captured) ?? status;
+          if (keep) received.push(captured);
+        }
+        count += 1;
+        res.statusCode = answered;
+        res.end();
+        for (const w of waiters) if (count >= w.n) w.resolve();
+      });
+    },
+    { what: 'capture listener' },
+  );
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/hook`,
+    url: `${url}/hook`,
     received,
     setStatus(s) {
       status = s;
@@ -82,10 +82,6 @@ export async function startCaptureListener(
         waiters.add(w);
       });
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => close(),
   };
 }

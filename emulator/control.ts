@@ -36,6 +36,7 @@ export function createControl(core: EmulatorCore): EmulatorControl {
       addBatchRule: (r) => core.model.addBatchRule(r),
       setDurations: (d) => core.model.setDurations(d),
       setVideoCompletionEvents: (events) => core.video.setCompletionEvents(events),
+      setStatusEvents: (events) => core.interactions.setStatusEvents(events),
       clearRules: () => core.model.clearRules(),
     },
     rateLimit: {

@@ -59,7 +59,14 @@ export class EmulatorCore {
     });
     this.files = new FileStore(now, () => this.publicUrl);
     this.video = new VideoStudio(this.files, this.publisher, options.videoCompletionEvents ?? 'both');
-    this.interactions = new InteractionService(now, this.scheduler, this.model, this.video, this.publisher);
+    this.interactions = new InteractionService(
+      now,
+      this.scheduler,
+      this.model,
+      this.video,
+      this.publisher,
+      options.statusEvents,
+    );
     this.batches = new BatchService(now, this.scheduler, this.model, this.files, this.publisher);
     this.rateLimit = new RateLimiter(now, options.rateLimit);
   }

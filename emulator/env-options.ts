@@ -2,13 +2,15 @@ import { declareEnvNames, warnAboutMisspeltEnv } from '../common/env-names';
 import { SetupError } from '../common/errors';
 import { definedFields } from './fields';
 import { parsePublicUrl } from './public-url';
-import type {
-  DynamicSigning,
-  EmulatorOptions,
-  RateLimit,
-  UserMetadataPlacement,
-  VideoCompletionEvents,
-  WebhookTimestampClock,
+import {
+  type DynamicSigning,
+  type EmulatorOptions,
+  type RateLimit,
+  type StatusEvents,
+  statusEventsChoices,
+  type UserMetadataPlacement,
+  type VideoCompletionEvents,
+  type WebhookTimestampClock,
 } from './types';
 
 /** Every variable the emulator reads; the readers below accept no other name. */
@@ -26,6 +28,7 @@ const emulatorEnvNames = declareEnvNames([
   'GEMINI_EMULATOR_USER_METADATA_PLACEMENT',
   'GEMINI_EMULATOR_WEBHOOK_TIMESTAMP_CLOCK',
   'GEMINI_EMULATOR_VIDEO_EVENTS',
+  'GEMINI_EMULATOR_STATUS_EVENTS',
   'GEMINI_EMULATOR_DELIVERY_TIMEOUT_MS',
   'GEMINI_EMULATOR_DISABLE_AFTER_FAILED_ATTEMPTS',
   'GEMINI_EMULATOR_RATE_LIMIT',
@@ -94,6 +97,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorOp
       'both',
       'none',
     ]),
+    statusEvents: oneOf<StatusEvents>(env, 'GEMINI_EMULATOR_STATUS_EVENTS', statusEventsChoices),
     deliveryTimeoutMs: numberFrom(env, 'GEMINI_EMULATOR_DELIVERY_TIMEOUT_MS', (n) => n > 0),
     disableWebhookAfterFailedAttempts: numberFrom(env, 'GEMINI_EMULATOR_DISABLE_AFTER_FAILED_ATTEMPTS', (n) => n >= 1),
     rateLimit: rateLimitFrom(env),

@@ -5,6 +5,7 @@
 
 export { type CapturedRequest, type CaptureListener, startCaptureListener } from './capture-listener';
 export { retryDelayMs, retryPolicy } from './delivery/retry-policy';
+export { optionsFromEnv as emulatorOptionsFromEnv } from './env-options';
 export { type EventType, eventTypes, pingEventType } from './events';
 export { startEmulator } from './start';
 export * from './types';

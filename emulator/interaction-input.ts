@@ -1,6 +1,5 @@
 import { invalidArgument } from './errors';
 import { isRecord } from './fields';
-import { countTokens } from './model';
 
 export type Step = Record<string, unknown> & { type: string };
 
@@ -49,8 +48,8 @@ export function textOf(steps: Step[]): string {
   return texts.join(' ');
 }
 
-export function usageOf(input: string, output: string): Record<string, number> {
-  const i = countTokens(input);
-  const o = countTokens(output);
-  return { total_input_tokens: i, total_output_tokens: o, total_tokens: i + o };
+/** The new input of an interaction as text: its user text, and each function result as JSON. */
+export function inputTextOf(steps: Step[]): string {
+  const results = steps.filter((s) => s.type === 'function_result').map((s) => JSON.stringify(s.result ?? null));
+  return [textOf(steps), ...results].filter(Boolean).join(' ');
 }

@@ -1,5 +1,5 @@
 /**
- * Server-sent events for `stream: true` interactions, in the shape SDK 3.1.0 parses: `interaction.created`, then per
+ * Server-sent events for `stream: true` interactions, in the shape the SDK (3.1.0 to 3.6.1) parses: `interaction.created`, then per
  * output step `step.start` / `step.delta` / `step.stop`, then `interaction.completed`, then `[DONE]`. A background
  * interaction still running sends `interaction.status_update` first and the rest once it stops running.
  */
@@ -10,12 +10,17 @@ type Interaction = Record<string, unknown> & { steps?: Record<string, unknown>[]
 export const streamEnd = 'data: [DONE]\n\n';
 
 /** The events up to the current state: all of them for a finished interaction, the opening ones for a running one. */
-export function openingEvents(interaction: Interaction): SseEvent[] {
+export function openingEvents(interaction: Interaction, running: boolean): SseEvent[] {
   const { steps: _steps, ...rest } = interaction;
   const created: SseEvent = { event_type: 'interaction.created', interaction: { ...rest, status: 'in_progress' } };
-  if (interaction.status === 'in_progress') {
-    const running = { event_type: 'interaction.status_update', interaction_id: interaction.id, status: 'in_progress' };
-    return [created, running];
+  if (running) {
+    // The status it runs in: in_progress, or a scripted phase such as queued.
+    const update = {
+      event_type: 'interaction.status_update',
+      interaction_id: interaction.id,
+      status: interaction.status,
+    };
+    return [created, update];
   }
   return [created, ...closingEvents(interaction)];
 }

@@ -1,7 +1,9 @@
+import { checkEndStatus, checkPhase, type Directives, parseDirectives, stripDirectives } from './directives';
 import { invalidArgument } from './errors';
 import { definedFields } from './fields';
 import { shortHash } from './ids';
-import type { BatchRule, InteractionRule, JobDurations, ScriptedFunctionCall } from './types';
+import type { BatchRule, InteractionRule, JobDurations, ScriptedFunctionCall, StatusPhase } from './types';
+import { usageMetadata } from './usage';
 
 /** What the model sees of one interaction turn. */
 export interface TurnContext {
@@ -19,16 +21,13 @@ export interface TurnContext {
   defaultText?: string;
 }
 
-export type TurnPlan = { durationMs?: number } & (
+/** A turn's outcome, and the statuses a background interaction shows before it runs (`phases`). */
+export type TurnPlan = { durationMs?: number; phases?: StatusPhase[] } & (
   | { kind: 'calls'; calls: Required<ScriptedFunctionCall>[] }
   | { kind: 'text'; text: string }
   | { kind: 'fail'; code: string; message: string }
-  | { kind: 'end'; status: EndStatus }
+  | { kind: 'end'; status: string }
 );
-
-/** Statuses an interaction can stop in short of an answer, for which the API documents no webhook event. */
-export const endStatuses = ['incomplete', 'budget_exceeded'] as const;
-type EndStatus = (typeof endStatuses)[number];
 
 const defaultDurations: Required<JobDurations> = {
   interactionMs: 1_000,
@@ -36,8 +35,6 @@ const defaultDurations: Required<JobDurations> = {
   batchMs: 60_000,
   videoMs: 20_000,
 };
-
-const directivePattern = /\[\[(call|fail|duration|end)(?:\s+([\s\S]*?))?\]\]/g;
 
 /**
  * The deterministic model: outputs follow from inputs (see README "The deterministic model"), and tests can script
@@ -80,46 +77,51 @@ export class DeterministicModel {
   planTurn(ctx: TurnContext): TurnPlan {
     const rule = this.interactionRules.find((r) => ruleMatches(r, ctx));
     if (rule) {
-      const turn = rule.turns[Math.min(ctx.turnIndex, rule.turns.length - 1)];
-      const durationMs = turn.durationMs;
+      const turn = rule.turns[Math.min(ctx.turnIndex, rule.turns.length - 1)]!;
+      const timing = { durationMs: turn.durationMs, phases: turn.phases?.map(checkPhase) };
+      if (turn.end) return { kind: 'end', status: checkEndStatus(turn.end), ...timing };
       if (turn.fail) {
         return {
           kind: 'fail',
           code: turn.fail.code ?? 'INTERNAL',
           message: turn.fail.message ?? 'Scripted failure.',
-          durationMs,
+          ...timing,
         };
       }
       if (turn.functionCalls?.length) {
-        return { kind: 'calls', calls: turn.functionCalls.map((c, i) => this.callOf(ctx, c, i)), durationMs };
+        return { kind: 'calls', calls: turn.functionCalls.map((c, i) => this.callOf(ctx, c, i)), ...timing };
       }
-      return { kind: 'text', text: turn.text ?? ctx.defaultText ?? this.replyText(ctx), durationMs };
+      return { kind: 'text', text: turn.text ?? ctx.defaultText ?? this.replyText(ctx), ...timing };
     }
-
     const directives = parseDirectives(ctx.inputText);
-    const durationMs = directives.durationMs;
+    return {
+      ...this.planFromDirectives(ctx, directives),
+      durationMs: directives.durationMs,
+      phases: directives.phases,
+    };
+  }
+
+  private planFromDirectives(ctx: TurnContext, directives: Directives): TurnPlan {
     if (directives.fail !== undefined) {
       return {
         kind: 'fail',
         code: 'INTERNAL',
         message: directives.fail || 'The model failed (requested by [[fail]]).',
-        durationMs,
       };
     }
-    if (directives.end) return { kind: 'end', status: directives.end, durationMs };
+    if (directives.end) return { kind: 'end', status: directives.end };
     if (directives.calls.length > 0) {
-      return { kind: 'calls', calls: directives.calls.map((c, i) => this.callOf(ctx, c, i)), durationMs };
+      return { kind: 'calls', calls: directives.calls.map((c, i) => this.callOf(ctx, c, i)) };
     }
     if (ctx.functionResults.length === 0 && ctx.functionTools.length > 0) {
-      const tool = ctx.functionTools[0];
+      const tool = ctx.functionTools[0]!;
       const args = argumentsFromSchema(tool.parameters, stripDirectives(ctx.inputText));
       return {
         kind: 'calls',
         calls: [this.callOf(ctx, { name: tool.name, arguments: args as Record<string, unknown> }, 0)],
-        durationMs,
       };
     }
-    return { kind: 'text', text: ctx.defaultText ?? this.replyText(ctx), durationMs };
+    return { kind: 'text', text: ctx.defaultText ?? this.replyText(ctx) };
   }
 
   replyText(ctx: Pick<TurnContext, 'model' | 'agent' | 'inputText' | 'functionResults'>): string {
@@ -162,16 +164,10 @@ export class DeterministicModel {
       };
     }
     const reply = `Emulated ${bareModel(model)} reply to: ${stripDirectives(text)}`;
-    const promptTokenCount = countTokens(text);
-    const candidatesTokenCount = countTokens(reply);
     return {
       response: {
         candidates: [{ content: { parts: [{ text: reply }], role: 'model' }, finishReason: 'STOP', index: 0 }],
-        usageMetadata: {
-          promptTokenCount,
-          candidatesTokenCount,
-          totalTokenCount: promptTokenCount + candidatesTokenCount,
-        },
+        usageMetadata: usageMetadata(text, reply),
         modelVersion: bareModel(model),
       },
     };
@@ -220,46 +216,6 @@ function ruleMatches(rule: InteractionRule, ctx: TurnContext): boolean {
   );
 }
 
-interface Directives {
-  calls: ScriptedFunctionCall[];
-  fail?: string;
-  end?: EndStatus;
-  durationMs?: number;
-}
-
-function parseDirectives(text: string): Directives {
-  const out: Directives = { calls: [] };
-  for (const m of text.matchAll(directivePattern)) {
-    const [, kind, rest = ''] = m;
-    if (kind === 'fail') out.fail = rest.trim();
-    else if (kind === 'end') {
-      if (!endStatuses.includes(rest.trim() as EndStatus))
-        throw invalidArgument(`[[end]] takes one of: ${endStatuses.join(', ')}`);
-      out.end = rest.trim() as EndStatus;
-    } else if (kind === 'duration') {
-      const ms = Number(rest.trim());
-      if (Number.isFinite(ms) && ms >= 0) out.durationMs = ms;
-    } else {
-      const match = /^([A-Za-z0-9_.-]+)\s*(\{[\s\S]*\})?\s*$/.exec(rest.trim());
-      if (!match) throw invalidArgument(`Bad [[call ...]] directive: ${m[0]}`);
-      let args: Record<string, unknown> = {};
-      if (match[2]) {
-        try {
-          args = JSON.parse(match[2]);
-        } catch {
-          throw invalidArgument(`The arguments of ${m[0]} are not valid JSON.`);
-        }
-      }
-      out.calls.push({ name: match[1], arguments: args });
-    }
-  }
-  return out;
-}
-
-function stripDirectives(text: string): string {
-  return text.replace(directivePattern, '').replace(/\s+/g, ' ').trim();
-}
-
 /** Arguments for a function tool from its JSON schema: each required property gets a value of its type. */
 function argumentsFromSchema(schema: unknown, text: string): unknown {
   if (!schema || typeof schema !== 'object') return {};
@@ -291,10 +247,6 @@ function argumentsFromSchema(schema: unknown, text: string): unknown {
 }
 
 export const bareModel = (model: string) => model.replace(/^models\//, '');
-
-export function countTokens(text: string): number {
-  return text.split(/\s+/).filter(Boolean).length;
-}
 
 /** The user text of a GenerateContentRequest: text parts of its last content. */
 function requestText(request: unknown): string {

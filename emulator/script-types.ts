@@ -15,9 +15,30 @@ export interface ScriptedTurn {
   text?: string;
   /** The interaction fails with this error. */
   fail?: { code?: string; message?: string };
+  /**
+   * The interaction stops in this status, with a partial answer: `incomplete`, `budget_exceeded`,
+   * `requires_continuation` (with a continuation token), `idle`, `queued`, or any other word (a status unknown to
+   * the SDK). Its webhook follows `statusEvents`.
+   */
+  end?: string;
+  /** Statuses a background interaction shows first, each for `ms` emulator ms, before it runs `durationMs`. */
+  phases?: StatusPhase[];
   /** How long the turn takes when background (emulator ms). */
   durationMs?: number;
 }
+
+export interface StatusPhase {
+  status: string;
+  ms: number;
+}
+
+/**
+ * The webhook an interaction that ends in a status of its own (`[[end STATUS]]`) sends, since Gemini documents none:
+ * `status` (default) `interaction.<status>`; `completed` `interaction.completed`; `failed` `interaction.failed` with
+ * `error_code` STATUS; `none` nothing. Each carries `data.status`.
+ */
+export type StatusEvents = 'status' | 'completed' | 'failed' | 'none';
+export const statusEventsChoices: readonly StatusEvents[] = ['status', 'completed', 'failed', 'none'];
 
 export interface InteractionRuleMatch {
   /** Exact model name (with or without 'models/'). */

@@ -1,8 +1,10 @@
 import { listen } from '../common/listen';
+import { stopOnShutdownSignal } from '../common/shutdown';
 import { createApp } from './app';
 import { createControl } from './control';
 import { EmulatorCore } from './core';
 import { withEnvDefaults } from './env-options';
+import { loadEmulatorState, saveEmulatorState } from './persist';
 import { listenUrlOf, parsePublicUrl } from './public-url';
 import type { EmulatorOptions, RunningEmulator } from './types';
 
@@ -15,6 +17,7 @@ export async function startEmulator(given: EmulatorOptions = {}): Promise<Runnin
   // A bad public URL is refused before anything listens.
   const publicUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl);
   const core = new EmulatorCore(opts);
+  if (opts.stateFile) loadEmulatorState(core, opts.stateFile);
   const control = createControl(core);
   const app = createApp(core, control, opts.apiKey);
   const host = opts.host ?? '127.0.0.1';
@@ -22,14 +25,20 @@ export async function startEmulator(given: EmulatorOptions = {}): Promise<Runnin
   listening.server.keepAliveTimeout = 60_000;
   const { port } = listening;
   core.publicUrl = publicUrl ?? listenUrlOf(host, port, { advertise: true });
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      release();
+      core.scheduler.stop();
+      await listening.close();
+      if (opts.stateFile) saveEmulatorState(core, opts.stateFile);
+    })());
+  const release = opts.stopOnSignal === false ? () => undefined : stopOnShutdownSignal(stop);
   return {
     baseUrl: core.publicUrl,
     listenUrl: listenUrlOf(host, port, { advertise: false }),
     jwksUrl: `${core.publicUrl}/.well-known/jwks.json`,
     control,
-    async stop() {
-      core.scheduler.stop();
-      await listening.close();
-    },
+    stop,
   };
 }

@@ -1,10 +1,12 @@
 import {
+  type Budget,
   type FanOutFailurePolicy,
   type FanOutResult,
   fanOut,
   generateText,
   job,
   type TextResult,
+  trackGeminiUsage,
   type WaitSettings,
 } from '../workflows';
 
@@ -18,6 +20,8 @@ export interface AnswerQuestionsInput {
   itemsPerRun?: number;
   inlineResultLimitBytes?: number;
   wait?: WaitSettings;
+  /** A budget for all the questions' jobs together. */
+  budget?: Budget;
 }
 
 /**
@@ -26,6 +30,7 @@ export interface AnswerQuestionsInput {
  */
 export async function answerQuestions(input: AnswerQuestionsInput): Promise<FanOutResult<TextResult>> {
   const { questions, model, wait, concurrency, onFailure, itemsPerRun, inlineResultLimitBytes } = input;
+  const usage = trackGeminiUsage(input.budget);
   const list = Array.isArray(questions)
     ? questions
     : Array.from({ length: questions.count }, (_, i) => questions.template.replaceAll('{i}', String(i)));
@@ -35,6 +40,6 @@ export async function answerQuestions(input: AnswerQuestionsInput): Promise<FanO
       ...job(generateText, { prompt: question, ...(model ? { model } : {}), ...(wait ? { wait } : {}) }),
       label: `q${i + 1}`,
     }),
-    { name: 'answers', concurrency, onFailure, itemsPerRun, inlineResultLimitBytes },
+    { name: 'answers', concurrency, onFailure, itemsPerRun, inlineResultLimitBytes, usage },
   );
 }

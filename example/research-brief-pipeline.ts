@@ -1,8 +1,9 @@
 import type { Duration } from '@temporalio/common';
-import { defineQuery, executeChild, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   type AgentResult,
   type BatchResult,
+  type Budget,
   badInput,
   batchPrompts,
   type DeepResearchResult,
@@ -10,9 +11,11 @@ import {
   defaultTextModel,
   type FanOutResult,
   fanOut,
+  type GeminiUsage,
   generateText,
   job,
   type TextResult,
+  trackGeminiUsage,
   type WaitSettings,
 } from '../workflows';
 import { agentWorkflow } from './agent';
@@ -31,6 +34,8 @@ export interface ResearchBriefInput {
   approvalTimeout?: Duration;
   /** The reconciliation backstop of every stage's waits. */
   wait?: WaitSettings;
+  /** A budget for the whole pipeline (every stage's jobs), e.g. `{maxTokens: 50_000, onExceeded: 'ask'}`. */
+  budget?: Budget;
 }
 
 export interface ResearchBriefResult {
@@ -41,6 +46,8 @@ export interface ResearchBriefResult {
   brief: AgentResult;
   /** What `publish` put out, if a person approved it and it ran. */
   published: { id: string; title: string } | null;
+  /** Every stage's usage, summed (absent in runs of older versions). */
+  geminiUsage?: GeminiUsage;
 }
 
 export type PipelineStage = 'research' | 'sources' | 'follow-ups' | 'brief' | 'done';
@@ -76,6 +83,8 @@ export async function researchBriefPipeline(input: ResearchBriefInput): Promise<
   };
   let stage: PipelineStage = 'research';
   setHandler(pipelineStatusQuery, () => ({ stage, children }));
+  // Each stage gets the pipeline's budget and reports its usage back, so the budget holds across all of them.
+  const usage = trackGeminiUsage(input.budget);
   const model = input.model ?? defaultTextModel;
   const wait = input.wait ? { wait: input.wait } : {};
   const followUpCount = input.followUps ?? 3;
@@ -84,7 +93,7 @@ export async function researchBriefPipeline(input: ResearchBriefInput): Promise<
     throw badInput('followUps must be a whole number from 1 to 50');
   }
 
-  const report = await executeChild(deepResearch, {
+  const report = await usage.executeChild(deepResearch, {
     workflowId: children.research,
     args: [{ topic: input.topic, ...wait }],
   });
@@ -99,19 +108,19 @@ export async function researchBriefPipeline(input: ResearchBriefInput): Promise<
         ...job(generateText, { prompt: sourceNotePrompt(report, source), model, ...wait }),
         label: source.url,
       }),
-      { name: 'sources', concurrency: 3 },
+      { name: 'sources', concurrency: 3, usage },
     );
   }
 
   stage = 'follow-ups';
   const prompts = followUpQuestions(report, followUpCount);
-  const followUps = await executeChild(batchPrompts, {
+  const followUps = await usage.executeChild(batchPrompts, {
     workflowId: children['follow-ups'],
     args: [{ model, prompts: { kind: 'inline', prompts }, ...wait }],
   });
 
   stage = 'brief';
-  const brief = await executeChild(agentWorkflow, {
+  const brief = await usage.executeChild(agentWorkflow, {
     workflowId: children.brief,
     args: [
       {
@@ -126,5 +135,12 @@ export async function researchBriefPipeline(input: ResearchBriefInput): Promise<
   });
 
   stage = 'done';
-  return { report, ...(sourceNotes ? { sourceNotes } : {}), followUps, brief, published: publishedDocument(brief) };
+  return {
+    report,
+    ...(sourceNotes ? { sourceNotes } : {}),
+    followUps,
+    brief,
+    published: publishedDocument(brief),
+    geminiUsage: usage.report(),
+  };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envSchema } from '../common/env';
+import { envSchema, withMisspellingHints } from '../common/env';
 import { warnAboutMisspeltEnv } from '../common/env-names';
 import { routingKeysFromVariable, routingKeysRequired } from '../routing/token';
 import { temporalSettings } from '../temporal/settings';
@@ -57,6 +57,14 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
   // docker compose passes `${VAR:-}` as an empty string: that means unset, not an invalid value.
   env = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   warnAboutMisspeltEnv(env);
+  try {
+    return receiverOptionsOf(env);
+  } catch (err) {
+    throw withMisspellingHints(err, env);
+  }
+}
+
+function receiverOptionsOf(env: NodeJS.ProcessEnv): ReceiverOptions {
   const c = parseOptions(schema, env, 'receiver settings');
   checked('GEMINI_WEBHOOK_SECRETS', () => checkWebhookSecrets(c.GEMINI_WEBHOOK_SECRETS));
   if (c.RECEIVER_MAX_QUEUE_WAIT_MS !== undefined && c.RECEIVER_MAX_QUEUE_WAIT_MS >= c.RECEIVER_ACK_TIMEOUT_MS) {

@@ -1,3 +1,4 @@
+import { SpanKind, trace } from '@opentelemetry/api';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import {
   type DeadLetterReason,
@@ -12,9 +13,13 @@ import type { OwnerCache } from '../routing/owner-cache';
 import type { Route } from '../routing/route';
 import { recordDeadLetter } from '../temporal/dead-letters';
 import { findOwner } from '../temporal/owner-lookup';
+import type { Tracing } from '../tracing/provider';
+import { inSpan } from '../tracing/spans';
+import { temporalTraceHeaderFields } from '../tracing/temporal';
 import { boundedCopy, wellFormed } from './bounded-copy';
 import { signalOnce } from './signal';
-import { OwnerLookupFailed } from './temporal-errors';
+import { OwnerLookupError } from './temporal-errors';
+import type { RunTraceContexts } from './tracing';
 import type { UntrustedBudget } from './untrusted-budget';
 
 export type Delivered =
@@ -37,6 +42,8 @@ export interface DeliveryOptions {
   owners: OwnerCache;
   /** Told where each owner-lookup route found its owner: `cache`, `visibility` (a query), or `none`. */
   lookedUp?: (source: 'cache' | 'visibility' | 'none') => void;
+  /** When tracing: spans for the lookup and the signal, and the trace contexts runs were started with. */
+  tracing?: { tracing: Tracing; runs: RunTraceContexts };
 }
 
 /**
@@ -83,16 +90,20 @@ export class EventDelivery {
     if (known !== undefined) {
       if (await this.signal(known, event)) {
         this.opts.lookedUp?.('cache');
+        await this.linkToRun(known);
         return { outcome: 'signaled', workflowId: known };
       }
       this.opts.owners.forget(route.resourceId);
     }
-    const owner = await findOwner(this.client, route.resourceId).catch((err: unknown) => {
-      throw new OwnerLookupFailed(`owner lookup failed: ${(err as Error).message}`, { cause: err });
+    const owner = await inSpan(this.opts.tracing?.tracing, 'owner lookup', {}, () =>
+      findOwner(this.client, route.resourceId),
+    ).catch((err: unknown) => {
+      throw new OwnerLookupError(`owner lookup failed: ${(err as Error).message}`, { cause: err });
     });
     this.opts.lookedUp?.(owner ? 'visibility' : 'none');
     if (owner?.running && (await this.signal(owner.workflowId, event))) {
       this.opts.owners.remember(route.resourceId, owner.workflowId);
+      await this.linkToRun(owner.workflowId);
       return { outcome: 'signaled', workflowId: owner.workflowId };
     }
     if (owner) {
@@ -134,7 +145,28 @@ export class EventDelivery {
    * request id, so a copy that reaches Temporal through another receiver is dropped there.
    */
   private signal(workflowId: string, event: GeminiEvent): Promise<boolean> {
-    return signalOnce(this.client, workflowId, event, event.webhookId);
+    const tracing = this.opts.tracing?.tracing;
+    if (!tracing) return signalOnce(this.client, workflowId, event, event.webhookId);
+    const attributes = { temporalWorkflowId: workflowId };
+    return inSpan(tracing, `SignalWorkflow:${geminiEventSignal.name}`, { kind: SpanKind.CLIENT, attributes }, () =>
+      signalOnce(this.client, workflowId, event, event.webhookId, temporalTraceHeaderFields()),
+    );
+  }
+
+  /**
+   * A delivery routed by resource id (a static webhook's: no user_metadata) carries no trace context; its span is
+   * linked to the trace the run it resumed was started in, found by that run's start header. Only after the signal,
+   * so the event is already held when the read is made.
+   */
+  private async linkToRun(workflowId: string): Promise<void> {
+    const span = this.opts.tracing && trace.getActiveSpan();
+    if (!span) return;
+    const linked = await this.opts.tracing!.runs.of(workflowId);
+    const spanContext = linked && trace.getSpanContext(linked);
+    if (!spanContext) return;
+    span.addLink({ context: spanContext, attributes: { 'geminiflow.link': 'run started' } });
+    // Also as an attribute, for backends that keep no links (Zipkin): the trace to look at next.
+    span.setAttribute('geminiflow.run.trace_id', spanContext.traceId);
   }
 }
 

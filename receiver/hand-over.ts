@@ -15,7 +15,9 @@ export interface HandOverDeps {
   ackTimeoutMs: number;
 }
 
-class AckTimeout extends Error {}
+class AckTimeoutError extends Error {
+  override name = 'AckTimeoutError';
+}
 
 const refusedForGood: Delivered = { outcome: 'dropped', reason: 'Temporal refused the event and its dead letter' };
 
@@ -87,7 +89,7 @@ export class HandOver {
     let timer: NodeJS.Timeout | undefined;
     const deadline = Date.now() + ackTimeoutMs;
     const bound = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new AckTimeout()), ackTimeoutMs);
+      timer = setTimeout(() => reject(new AckTimeoutError()), ackTimeoutMs);
     });
     const attempt = async () => {
       try {
@@ -128,7 +130,7 @@ export class HandOver {
       metrics.signalSeconds.observe((performance.now() - started) / 1000, 'unavailable');
       // The gRPC deadline and the timer race; either way the bound was reached.
       const reason =
-        err instanceof AckTimeout || Date.now() >= deadline
+        err instanceof AckTimeoutError || Date.now() >= deadline
           ? `Temporal did not accept the event within ${ackTimeoutMs} ms`
           : 'Temporal is unavailable';
       const error = String((err as Error)?.message ?? err).slice(0, 200);

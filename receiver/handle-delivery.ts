@@ -2,12 +2,15 @@ import type { DeadLetterRecord, GeminiEvent } from '../contract';
 import { toGeminiEvent } from '../routing/envelope';
 import { eventKind, routeFor } from '../routing/route';
 import type { RoutingKey } from '../routing/token';
+import type { Tracing } from '../tracing/provider';
+import { contextFromTraceparent } from '../tracing/spans';
 import { bodyExcerpt } from './bounded-copy';
 import type { WebhookIdDedupe } from './dedupe';
 import type { Delivered, EventDelivery } from './deliver';
 import type { DeliveryResult, DeliveryFields as Fields } from './delivery-result';
 import type { HandOver } from './hand-over';
 import type { ReceiverMetrics } from './metrics';
+import { DeliveryTrace } from './tracing';
 import type { VerifiedSender, WebhookVerifier } from './verify';
 import type { HeaderInput } from './verify/headers';
 
@@ -24,6 +27,8 @@ export interface DeliveryHandlerDeps {
   routingKeys: readonly RoutingKey[];
   /** Larger events are not signaled (kept as a cut dead letter). */
   maxEventBytes: number;
+  /** When tracing: a span per delivery, joined to the trace of the call that created the job. */
+  tracing?: Tracing;
 }
 
 const pingTypes = new Set(['ping', 'webhook.ping', 'webhooks.ping']);
@@ -51,16 +56,19 @@ export class DeliveryHandler {
   }
 
   async handle(headers: HeaderInput, body: Buffer): Promise<DeliveryResult> {
-    const result = await this.process(headers, body);
+    const trace = this.deps.tracing && new DeliveryTrace(this.deps.tracing);
+    const result = await this.process(headers, body, trace);
+    trace?.close(result);
     this.deps.metrics.deliveries.inc(result.type ?? 'none', result.outcome, result.scheme ?? 'none');
     if (result.untrusted) this.deps.metrics.untrusted.inc(result.outcome, result.untrusted);
     return result;
   }
 
-  private async process(headers: HeaderInput, body: Buffer): Promise<DeliveryResult> {
+  private async process(headers: HeaderInput, body: Buffer, trace?: DeliveryTrace): Promise<DeliveryResult> {
     const { metrics, verifier } = this.deps;
     const started = performance.now();
     const verified = await verifier.verify(body, headers);
+    trace?.verified(started);
     const scheme = verified.ok ? verified.scheme : (verified.verified?.scheme ?? 'none');
     metrics.verificationSeconds.observe((performance.now() - started) / 1000, scheme);
     const receivedAt = new Date().toISOString();
@@ -92,14 +100,27 @@ export class DeliveryHandler {
         envelope: parsed.envelope,
         receivedAt,
       };
-      return this.deps.handOver.run(fields, () => this.deps.delivery.deadLetter(record, trusted), 'recorded_unknown');
+      const handOver = () =>
+        this.deps.handOver.run(fields, () => this.deps.delivery.deadLetter(record, trusted), 'recorded_unknown');
+      return trace ? trace.within(handOver) : handOver();
     }
 
     const { event, target } = parsed;
+    const routing = performance.now();
     const proof = trusted
       ? undefined
       : { keys: this.deps.routingKeys, kind: eventKind(event.type), token: target?.token };
     const route = routeFor(event.resourceId, target?.workflowId, proof);
+    if (trace) {
+      trace.routed(routing, {
+        'geminiflow.route': route.kind,
+        'geminiflow.route.trusted': route.trusted,
+        'geminiflow.route.note': route.note,
+      });
+      // The job's creator put its trace context beside the workflow id; it counts only where the route is trusted
+      // (our own signature, or a valid routing token), so a stranger's delivery cannot join our traces.
+      trace.open(route.trusted && route.kind === 'workflow' ? contextFromTraceparent(target?.traceparent) : undefined);
+    }
     const fields: Fields = {
       ...seen,
       type: event.type,
@@ -116,12 +137,14 @@ export class DeliveryHandler {
       const cut = { ...event, data: { id: event.resourceId, cut: `${bytes} bytes` } };
       return this.deps.handOver.run(fields, () => keep('too_large', `event of ${bytes} bytes`, cut));
     }
-    return this.deps.handOver.run(
-      fields,
-      () => this.deps.delivery.deliver(event, route, receivedAt),
-      undefined,
-      (err) => keep('rejected_by_temporal', String((err as Error).message).slice(0, 200), event),
-    );
+    const handOver = () =>
+      this.deps.handOver.run(
+        fields,
+        () => this.deps.delivery.deliver(event, route, receivedAt),
+        undefined,
+        (err) => keep('rejected_by_temporal', String((err as Error).message).slice(0, 200), event),
+      );
+    return trace ? trace.within(handOver) : handOver();
   }
 
   /** Verified, but the body can never be parsed: acknowledged, and an excerpt kept (within budget if untrusted). */

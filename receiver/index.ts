@@ -1,11 +1,16 @@
-// geminiflow's receiver as a library: mount createReceiver in your server, run startReceiver on its own port, or
-// verify deliveries yourself with verifyGeminiWebhook.
+/**
+ * geminiflow/receiver: serve or mount createReceiver's request handler in your server, run startReceiver on its own
+ * port, or verify deliveries yourself with verifyGeminiWebhook. Its exports are listed one by one and recorded in
+ * docs/api/receiver.api.md.
+ *
+ * @packageDocumentation
+ */
 
+export { SetupError } from '../common/errors';
 export { mintRoutingToken, parseRoutingKeys, type RoutingKey, routingTokenField } from '../routing/token';
-export type { RequestHandler } from './app';
 export { googleJwksUrl, receiverConfigFromEnv } from './config';
 export { createReceiver, type GeminiReceiver } from './create-receiver';
-export type { DeliveryResult } from './delivery-result';
+export type { RequestHandler } from './http';
 export { ReceiverOptionsError } from './option-errors';
 export type { ReceiverOptions } from './options';
 export { type RunningReceiver, startReceiver } from './server';
@@ -16,5 +21,4 @@ export {
   verifyGeminiWebhook,
   type WebhookKeys,
   type WebhookRefusal,
-  WebhookVerifier,
 } from './verify';

@@ -58,7 +58,17 @@ export interface ReceiverOptions extends Omit<WebhookKeys, 'audience'> {
   opsToken?: string;
   /** Collect Node process metrics too (the standalone receiver does; tests do not). */
   defaultMetrics?: boolean;
+  /**
+   * startReceiver: stop on the process's first SIGINT or SIGTERM, answering the deliveries in flight (default true).
+   * `false` when your process orders its own shutdown and calls `stop()` itself.
+   */
+  stopOnSignal?: boolean;
   logger?: Logger;
+  /**
+   * OpenTelemetry spans of each delivery's handling, joined to the job's trace; on when the standard OTEL_* variables
+   * configure an exporter (docs/observability.md). `false` keeps the receiver untraced whatever they say.
+   */
+  tracing?: false;
 }
 
 /**
@@ -133,6 +143,7 @@ export const receiverOptionsSchema = z
     opsHost: z.string().min(1).default('127.0.0.1'),
     opsToken: z.string().min(16, 'must be at least 16 characters').optional(),
     defaultMetrics: z.boolean().default(false),
+    tracing: z.literal(false).optional(),
   })
   .refine((o) => o.client !== undefined || o.temporal.address !== undefined, {
     message: 'required unless a client is given',

@@ -1,5 +1,6 @@
 import { type Listening, listen } from '../common/listen';
 import { logger as rootLogger } from '../common/logger';
+import { stopOnShutdownSignal } from '../common/shutdown';
 import { createReceiver, type GeminiReceiver } from './create-receiver';
 import type { ReceiverOptions } from './options';
 
@@ -11,11 +12,12 @@ export interface RunningReceiver {
   port: number;
   /** The operations listener (`/metrics`, `/readyz`), when `opsPort` was given. */
   opsUrl?: string;
+  /** Lets in-flight deliveries finish (bounded by the ack timeout), then closes the Temporal connection. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts the receiver on its own port (and the operations app on `opsPort`). The Temporal connection is made in the
+ * Starts the receiver on its own port (and the operations routes on `opsPort`). The Temporal connection is made in the
  * background and is long-lived, so the receiver comes up (and answers 503) while Temporal is down, and recovers by
  * itself when it is back. Without `publicUrl`, the listening URL is the JWT audience.
  */
@@ -48,7 +50,6 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     await Promise.all([web.close(), ops?.close()]);
     throw err;
   }
-  // The plain handlers: a standalone receiver pays nothing for Express.
   web.server.on('request', receiver.handler);
   ops?.server.on('request', receiver.opsHandler);
   const logger = (options.logger ?? rootLogger).child({ component: 'receiver' });
@@ -59,15 +60,15 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
 
   const graceMs = (options.ackTimeoutMs ?? 2000) + 500;
   let stopping: Promise<void> | undefined;
-  return {
-    url,
-    port: web.port,
-    opsUrl: ops?.url,
-    /** Lets in-flight deliveries finish (each is bounded by the ack timeout), then closes the Temporal connection. */
-    stop: () =>
-      (stopping ??= (async () => {
-        await Promise.all([web.close(graceMs), ops?.close()]);
-        await receiver.close();
-      })()),
-  };
+  // In-flight deliveries finish (each is bounded by the ack timeout) before the Temporal connection closes, so every
+  // one is answered and none is half-handed over.
+  const stop = () =>
+    (stopping ??= (async () => {
+      release();
+      await Promise.all([web.close(graceMs), ops?.close()]);
+      await receiver.close();
+      logger.info({ url }, 'receiver stopped');
+    })());
+  const release = options.stopOnSignal === false ? () => undefined : stopOnShutdownSignal(stop);
+  return { url, port: web.port, opsUrl: ops?.url, stop };
 }

@@ -8,11 +8,13 @@ const permanentCodes = new Set([3, 9, 11, 12]);
 
 /**
  * Whether an error on the way to Temporal is permanent: Temporal refused the request itself (invalid argument, too
- * large) or it could not even be encoded. Anything unknown counts as transient, so an event is never thrown away on
- * a guess; Gemini's retry costs little.
+ * large) or the SDK could not convert the event to a payload. Anything unknown counts as transient, so an event is
+ * never thrown away on a guess (a bug of ours included: it answers 503 and shows in the log); Gemini's retry costs
+ * little. Strings the SDK cannot encode at all (lone surrogates) never get this far: routing and verification refuse
+ * them first.
  */
 export function isPermanentTemporalError(err: unknown): boolean {
-  if (err instanceof OwnerLookupFailed) return false;
+  if (err instanceof OwnerLookupError) return false;
   for (let e = err, hops = 0; e && typeof e === 'object' && hops < 5; e = (e as { cause?: unknown }).cause, hops++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'number') {
@@ -20,7 +22,6 @@ export function isPermanentTemporalError(err: unknown): boolean {
       if (transientCodes.has(code)) return false;
     }
     if (e instanceof PayloadConverterError || e instanceof ValueError) return true;
-    if (e instanceof RangeError || e instanceof TypeError) return true;
   }
   return false;
 }
@@ -30,6 +31,6 @@ export function isPermanentTemporalError(err: unknown): boolean {
  * namespace, whatever the status: a cluster node whose namespace cache has not caught up with just-registered search
  * attributes refuses the query as INVALID_ARGUMENT for a moment. So it is retried (503), never kept as a dead letter.
  */
-export class OwnerLookupFailed extends Error {
-  override name = 'OwnerLookupFailed';
+export class OwnerLookupError extends Error {
+  override name = 'OwnerLookupError';
 }

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { type GeminiEvent, type GeminiEventType, geminiEventTypes } from '../contract';
+import {
+  deliveredEventTypes,
+  eventTypeOfStatus,
+  type GeminiEvent,
+  type GeminiEventType,
+  stoppedShortStatuses,
+} from '../contract';
 import { routingTokenField } from './token';
 
 const metadata = z.record(z.string(), z.unknown());
@@ -17,9 +23,10 @@ export const envelopeSchema = z.looseObject({
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 
-const known = new Set<string>(geminiEventTypes);
+const known = new Set<string>(deliveredEventTypes);
 
-// Names seen in Gemini's own samples and docs that differ from the canonical nine.
+// Names seen in Gemini's own samples and docs that differ from the canonical nine, and plausible names of the two
+// interaction statuses of SDK 3.6 that Gemini documents no event for.
 const aliases: Record<string, GeminiEventType> = {
   'batch.completed': 'batch.succeeded',
   'batch.complete': 'batch.succeeded',
@@ -28,7 +35,42 @@ const aliases: Record<string, GeminiEventType> = {
   'interaction.succeeded': 'interaction.completed',
   'interaction.complete': 'interaction.completed',
   'video.completed': 'video.generated',
+  'interaction.budgetexceeded': 'interaction.budget_exceeded',
+  'interaction.token_budget_exceeded': 'interaction.budget_exceeded',
+  'interaction.budget_exhausted': 'interaction.budget_exceeded',
+  'interaction.incompleted': 'interaction.incomplete',
 };
+
+/** Events whose `data.status`, when Gemini sends one, says how the interaction really ended. */
+const statusCarriers = new Set(['interaction.completed', 'interaction.failed', 'interaction.status_update']);
+
+/**
+ * An interaction event read by its `data.status`: an `interaction.completed` (or `.failed`, `.status_update`) that
+ * says `incomplete` or `budget_exceeded` is that end (so is an `interaction.failed` with that `error_code`), one with
+ * a status geminiflow does not know ends a wait naming it, and one whose interaction still runs (e.g.
+ * `requires_continuation`, as streamed hops report) is no end at all.
+ */
+function typeByStatus(rawType: string, data: Record<string, unknown>): GeminiEventType | null {
+  const type = normaliseEventType(rawType);
+  const name =
+    type ??
+    rawType
+      .trim()
+      .toLowerCase()
+      .replace(/^interaction[_:/-]/, 'interaction.')
+      .replace(/-/g, '_');
+  if (!statusCarriers.has(name)) return type ?? null;
+  // A failure's error code is usually its reason; it counts only when it names a stopped-short status.
+  const code = typeof data.error_code === 'string' ? data.error_code.toLowerCase() : '';
+  const status =
+    typeof data.status === 'string'
+      ? data.status.trim().toLowerCase()
+      : (stoppedShortStatuses as readonly string[]).includes(code)
+        ? code
+        : undefined;
+  const byStatus = status === undefined ? type : eventTypeOfStatus(status);
+  return !byStatus || byStatus === 'interaction.requires_continuation' ? null : byStatus;
+}
 
 /**
  * Lenient event names: case, `_` for `.`, American `canceled`, and the documented stray names map onto the nine
@@ -43,14 +85,33 @@ export function normaliseEventType(raw: string): GeminiEventType | undefined {
   return aliases[name];
 }
 
+/** The key inside `user_metadata` that carries the W3C trace context of the call that created the job. */
+export const traceparentField = 'traceparent';
+
+const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+export interface MetadataTarget {
+  workflowId: string;
+  token: unknown;
+  /** A well-formed W3C traceparent found beside the id; it counts only where the route is trusted. */
+  traceparent?: string;
+}
+
 /**
- * The workflow id the job's creator put in user_metadata, wherever Gemini placed it, with the routing token found
- * beside it (the token only counts in the same object as the id it vouches for).
+ * The workflow id the job's creator put in user_metadata, wherever Gemini placed it, with the routing token and the
+ * trace context found beside it (they only count in the same object as the id they go with).
  */
-export function targetWorkflowId(envelope: Envelope): { workflowId: string; token: unknown } | undefined {
+export function targetWorkflowId(envelope: Envelope): MetadataTarget | undefined {
   for (const meta of [envelope.data.user_metadata, envelope.user_metadata]) {
     const id = meta?.temporal_workflow_id;
-    if (typeof id === 'string' && id.trim() !== '') return { workflowId: id.trim(), token: meta?.[routingTokenField] };
+    if (typeof id === 'string' && id.trim() !== '') {
+      const traceparent = meta?.[traceparentField];
+      return {
+        workflowId: id.trim(),
+        token: meta?.[routingTokenField],
+        ...(typeof traceparent === 'string' && traceparentPattern.test(traceparent) ? { traceparent } : {}),
+      };
+    }
   }
   return undefined;
 }
@@ -70,7 +131,7 @@ function withoutTokens(envelope: Envelope): Envelope {
 }
 
 export type ParsedEvent =
-  | { kind: 'event'; event: GeminiEvent; target?: { workflowId: string; token: unknown } }
+  | { kind: 'event'; event: GeminiEvent; target?: MetadataTarget }
   | { kind: 'unknown-type'; rawType: string; resourceId?: string; envelope: Envelope }
   | { kind: 'invalid'; reason: string };
 
@@ -82,7 +143,7 @@ export function toGeminiEvent(webhookId: string, input: unknown, fallbackTimesta
     return { kind: 'invalid', reason: `envelope ${issue.path.join('.') || '(root)'}: ${issue.message}` };
   }
   const envelope = parsed.data;
-  const type = normaliseEventType(envelope.type);
+  const type = typeByStatus(envelope.type, envelope.data);
   if (!type) {
     return {
       kind: 'unknown-type',

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,9 @@ import { temporalSettings } from '../temporal/settings';
 import { waitForTemporal } from '../testing/dev-server';
 import { bundleWorkflows } from '../worker/bundle';
 import { type Cluster, startCluster, stopClusterIn } from './cluster/cluster';
+import { holdPorts, inCi, wellKnownPorts } from './test-runner/held-ports';
+import { runTestFiles, summary } from './test-runner/run-files';
+import { testEnvironment } from './test-runner/test-env';
 
 /**
  * `npm run test:cluster`: the tests of test/cluster/ on a real Temporal cluster: PostgreSQL with SQL visibility and two
@@ -27,9 +29,10 @@ const program = new Command('test:cluster')
     'namespace on your cluster (it must have, or let the worker register, the search attributes)',
   )
   .option('--scale <runs>', 'waiting runs in the scale run; 0 skips it', (v) => Number.parseInt(v, 10), 1000)
+  .option('--hold-ports', "hold the local stack's well-known ports for the run (the default when CI is set)")
   .argument('[files...]', 'test files (default: every test/cluster/*.test.ts that fits the target)')
   .parse();
-const opts = program.opts<{ address?: string; namespace?: string; scale: number }>();
+const opts = program.opts<{ address?: string; namespace?: string; scale: number; holdPorts?: boolean }>();
 
 /** Files that create namespaces or kill server nodes: only on the cluster this command started. */
 const ownClusterOnly = ['search-attributes.test.ts', 'node-loss.test.ts'];
@@ -48,17 +51,6 @@ function testFiles(own: boolean): string[] {
   return chosen.map((f) => path.join('test', 'cluster', f));
 }
 
-function runTests(files: string[], env: Record<string, string>): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
-      cwd: projectRoot,
-      stdio: 'inherit',
-      env: { ...process.env, ...env },
-    });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-  });
-}
-
 runMain(async () => {
   const started = Date.now();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-cluster-'));
@@ -73,7 +65,13 @@ runMain(async () => {
     clusterStarted = false;
     await stopClusterIn(clusterDir).catch((err) => say(`stopping the cluster: ${(err as Error).message}`));
   };
-  process.once('SIGINT', () => void stopCluster().then(() => process.exit(130)));
+  const interrupted = new AbortController();
+  process.once('SIGINT', () => {
+    interrupted.abort();
+    void stopCluster().then(() => process.exit(130));
+  });
+  const held = (opts.holdPorts ?? inCi()) ? await holdPorts(wellKnownPorts()) : undefined;
+  if (held) say(held.report);
   let code = 1;
   try {
     let target: { address: string; namespace: string; frontends: string[] };
@@ -99,14 +97,22 @@ runMain(async () => {
       require.resolve('../example/workflows'),
     );
     try {
-      code = await runTests(testFiles(!!cluster), {
-        TEMPORAL_ADDRESS: target.address,
-        TEMPORAL_NAMESPACE: target.namespace,
-        GEMINIFLOW_CLUSTER_FRONTENDS: target.frontends.join(','),
-        ...(cluster ? { GEMINIFLOW_CLUSTER_DIR: cluster.dir } : {}),
-        GEMINIFLOW_TEST_WORKFLOW_BUNDLE: bundle,
-        GEMINIFLOW_TEST_TMP: workDir,
+      // One file at a time: they share the cluster, and one of them stops its nodes.
+      const results = await runTestFiles(testFiles(!!cluster), {
+        concurrency: 1,
+        workDir,
+        signal: interrupted.signal,
+        env: testEnvironment({
+          TEMPORAL_ADDRESS: target.address,
+          TEMPORAL_NAMESPACE: target.namespace,
+          GEMINIFLOW_CLUSTER_FRONTENDS: target.frontends.join(','),
+          ...(cluster ? { GEMINIFLOW_CLUSTER_DIR: cluster.dir } : {}),
+          GEMINIFLOW_TEST_WORKFLOW_BUNDLE: bundle,
+          GEMINIFLOW_TEST_TMP: workDir,
+        }),
       });
+      say(summary(results));
+      code = results.every((r) => r.passed) ? 0 : 1;
     } finally {
       fs.rmSync(bundle, { force: true });
     }
@@ -135,6 +141,7 @@ runMain(async () => {
     }
   } finally {
     await stopCluster();
+    await held?.release();
     if (code === 0) fs.rmSync(workDir, { recursive: true, force: true });
     else say(`cluster logs kept in ${workDir}`);
   }

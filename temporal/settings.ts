@@ -59,3 +59,7 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
     summary: { address, namespace, tls: !!tls, apiKey: apiKey !== undefined, profile: vars.TEMPORAL_PROFILE },
   };
 }
+
+/** How a person starts a Temporal server for local work: all of geminiflow with it, or the server alone. */
+export const localTemporalHint =
+  'start one here with `npx geminiflow dev` (or the server alone: `npx geminiflow-temporal server start-dev`), or set TEMPORAL_ADDRESS';

@@ -18,7 +18,8 @@ import { call, model } from './helpers/emulated-model';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { type NotificationListener, startNotificationListener } from './helpers/notification-listener';
-import { spawnWorkerProcess, uniqueTaskQueue } from './helpers/temporal';
+import { spawnWorkerProcess } from './helpers/processes';
+import { uniqueTaskQueue } from './helpers/temporal';
 
 type Agent = typeof agentWorkflow;
 const consoleUrl = 'https://console.example.com/ops';
@@ -197,13 +198,18 @@ describe('approval notifications (signed Standard Webhooks and Slack messages)',
     const downPort = await freePort();
     const metricsAddress = `127.0.0.1:${await freePort()}`;
     const queue = uniqueTaskQueue('notify-down');
-    const worker = spawnWorkerProcess({
-      ...stack.workerEnv,
-      TEMPORAL_TASK_QUEUE: queue,
-      GEMINIFLOW_NOTIFY_URLS: `http://127.0.0.1:${downPort}/hooks`,
-      GEMINIFLOW_NOTIFY_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
-      GEMINIFLOW_WORKER_METRICS_ADDRESS: metricsAddress,
-    });
+    const worker = spawnWorkerProcess(
+      {
+        ...stack.workerEnv,
+        TEMPORAL_TASK_QUEUE: queue,
+        GEMINIFLOW_NOTIFY_URLS: `http://127.0.0.1:${downPort}/hooks`,
+        GEMINIFLOW_NOTIFY_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+        GEMINIFLOW_WORKER_METRICS_ADDRESS: metricsAddress,
+      },
+      undefined,
+      undefined,
+      { captureOutput: true },
+    );
     try {
       const doc = { title: 'Nobody listens', body: 'Published anyway.' };
       const handle = await start(agentWorkflow, { tools: ['publish'], message: `Go. ${call('publish', doc)}` }, queue);
@@ -251,6 +257,29 @@ describe('approval notifications (signed Standard Webhooks and Slack messages)',
           .map((l) => Number(l.split(' ').at(-1)));
       assert.deepEqual([failed('approval.requested'), failed('approval.decided')], [[4], [4]], metrics.join('\n'));
       assert.ok(!metrics.some((l) => l.includes('outcome="delivered"')), 'nothing was delivered');
+
+      // The worker's log: one line per failed attempt, saying which attempt, what comes next and what failed; no
+      // multi-line error block, no stack trace.
+      const lines = worker.output().split('\n').filter(Boolean);
+      for (const event of ['approval.requested', 'approval.decided']) {
+        const about = lines.filter((l) =>
+          l.includes(`approval notification ${event} for call ${pending!.callId} not delivered`),
+        );
+        const said = about.map((l) => (JSON.parse(l) as { msg: string }).msg);
+        assert.equal(said.length, 4, about.join('\n'));
+        assert.match(said[0]!, /\(attempt 1 of 4, the next in about 1 s\): webhook #1: unreachable \(ECONNREFUSED\)$/);
+        assert.match(said[1]!, /\(attempt 2 of 4, the next in about 2 s\)/);
+        assert.match(said[3]!, /\(attempt 4 of 4, the last: the run's approval log records it\)/);
+      }
+      const notJson = lines.filter((l) => {
+        try {
+          return typeof JSON.parse(l) !== 'object';
+        } catch {
+          return true;
+        }
+      });
+      assert.deepEqual(notJson, [], 'every line of the worker is one JSON entry');
+      assert.ok(!lines.some((l) => l.includes('Activity failed')), 'no block from the SDK for an expected failure');
     } finally {
       await worker.kill();
     }

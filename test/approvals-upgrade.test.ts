@@ -28,7 +28,10 @@ describe('a run parked on the old code is completed by a worker on the new code'
     await stack.stop();
   });
 
-  it('decides the old call with a kind the old code did not have, then opens a new call under the new rules', async () => {
+  // The old worker bundles its workflows with webpack at start, and each wait below allows three minutes.
+  it('decides the old call with a kind the old code did not have, then opens a new call under the new rules', {
+    timeout: 10 * 60_000,
+  }, async () => {
     const draft = { title: 'Old draft', body: 'Parked before the upgrade.' };
     const handle = await parkOnRelease({
       client: stack.client,

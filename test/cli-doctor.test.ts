@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Connection } from '@temporalio/client';
+import { projectRoot } from '../common/paths';
 import { freePort } from '../testing/dev-server';
 import { registerFreshNamespace } from './helpers/deploy';
 import { eventually } from './helpers/eventually';
@@ -24,6 +25,7 @@ interface DoctorReport {
 
 /** The checks doctor prints, one line each, in order. */
 const checkNames = [
+  'dependencies',
   'Temporal',
   'search attributes',
   'worker',
@@ -32,6 +34,138 @@ const checkNames = [
   'registered webhook',
   'webhook ping',
 ];
+
+/** Writes `node_modules/<name>/package.json` files under `dir`: a tree as npm lays it out, without the code. */
+function writeTree(dir: string, manifests: Record<string, Record<string, unknown>>) {
+  for (const [where, manifest] of Object.entries(manifests)) {
+    const folder = where === '.' ? dir : path.join(dir, where);
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, 'package.json'), JSON.stringify(manifest));
+  }
+}
+
+/** The Temporal SDK at `version` as npm installs it: each package depending on the others at exactly that version. */
+function temporalPackages(version: string, prefix = 'node_modules'): Record<string, Record<string, unknown>> {
+  const deps: Record<string, string[]> = {
+    client: ['common', 'proto'],
+    worker: ['activity', 'client', 'common', 'proto', 'workflow'],
+    workflow: ['common', 'proto'],
+    activity: ['client', 'common'],
+    common: ['proto'],
+    proto: [],
+    plugin: [],
+    envconfig: ['common'],
+  };
+  return Object.fromEntries(
+    Object.entries(deps).map(([name, on]) => [
+      `${prefix}/@temporalio/${name}`,
+      {
+        name: `@temporalio/${name}`,
+        version,
+        dependencies: Object.fromEntries(on.map((d) => [`@temporalio/${d}`, version])),
+      },
+    ]),
+  );
+}
+
+describe('geminiflow doctor on the dependencies of a project', () => {
+  const geminiflowPeers = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).peerDependencies;
+  const pinned = ['client', 'worker', 'workflow', 'activity'];
+  /**
+   * A project as npm lays it out (seen in test/package.test.ts's real install): the packages it pins at 1.23.0; the
+   * peers it did not pin (plugin, envconfig, common, proto) at their newest, 1.24.0, on top; and so a 1.23.0 copy of
+   * common and proto under each pinned package.
+   */
+  const project = (pins: string[]) => {
+    const dir = testTmpDir();
+    const at23 = temporalPackages('1.23.0');
+    const at24 = temporalPackages('1.24.0');
+    const tree = { ...at24 };
+    for (const name of pins) {
+      tree[`node_modules/@temporalio/${name}`] = at23[`node_modules/@temporalio/${name}`]!;
+      if (pins.includes('common')) continue;
+      for (const dep of ['common', 'proto']) {
+        tree[`node_modules/@temporalio/${name}/node_modules/@temporalio/${dep}`] =
+          at23[`node_modules/@temporalio/${dep}`]!;
+      }
+    }
+    writeTree(dir, {
+      '.': {
+        name: 'orders-app',
+        dependencies: {
+          geminiflow: 'file:../geminiflow-0.1.0.tgz',
+          '@google/genai': '^3.6.1',
+          ...Object.fromEntries(pins.map((n) => [`@temporalio/${n}`, '1.23.0'])),
+        },
+      },
+      'node_modules/geminiflow': { name: 'geminiflow', version: '0.1.0', peerDependencies: geminiflowPeers },
+      'node_modules/@google/genai': { name: '@google/genai', version: '3.6.1' },
+      ...tree,
+    });
+    return dir;
+  };
+  const doctor = async (dir: string) => {
+    const run = await geminiflow(['doctor', '--json', '--project', dir], {
+      TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+      GEMINIFLOW_RECEIVER_OPS_URL: '',
+    });
+    return (JSON.parse(run.stdout) as DoctorReport).checks.find((c) => c.check === 'dependencies')!;
+  };
+
+  it('names the copies of @temporalio/common a partly pinned project holds, and the one command that fixes it', async () => {
+    const check = await doctor(project(pinned));
+    assert.equal(check.status, 'fail');
+    assert.match(
+      check.detail,
+      new RegExp(
+        '^5 copies of @temporalio/common: ' +
+          '1\\.23\\.0 for @temporalio/client, @temporalio/worker, @temporalio/workflow, @temporalio/activity ' +
+          '\\(4 copies: node_modules/@temporalio/client/node_modules/@temporalio/common and 3 more\\) and ' +
+          '1\\.24\\.0 for geminiflow, @temporalio/envconfig \\(node_modules/@temporalio/common\\); ' +
+          '5 copies of @temporalio/proto: ',
+      ),
+    );
+    assert.equal(
+      check.fix,
+      'npm install @temporalio/plugin@1.23.0 @temporalio/envconfig@1.23.0 @temporalio/common@1.23.0 @temporalio/proto@1.23.0 --save-exact',
+    );
+  });
+
+  it('passes on a project that pins every Temporal package geminiflow needs', async () => {
+    const check = await doctor(project([...pinned, 'plugin', 'envconfig', 'common', 'proto']));
+    assert.equal(check.status, 'ok', check.detail);
+    assert.equal(check.detail, 'one copy of each Temporal package (1.23.0) and of @google/genai (3.6.1)');
+  });
+
+  it('merges copies of one version with npm dedupe, and brings an @google/genai geminiflow cannot use to its own', async () => {
+    const all = [...pinned, 'plugin', 'envconfig', 'common', 'proto'];
+    const unmerged = project(all);
+    writeTree(unmerged, {
+      'node_modules/@temporalio/worker/node_modules/@temporalio/common':
+        temporalPackages('1.23.0')['node_modules/@temporalio/common']!,
+    });
+    const dedupe = await doctor(unmerged);
+    assert.match(
+      dedupe.detail,
+      /^2 copies of @temporalio\/common: 1\.23\.0 for your project, .*@temporalio\/worker.* \(2 copies: /,
+    );
+    assert.equal(dedupe.fix, 'npm dedupe');
+
+    // An @google/genai 2 on top (out of geminiflow's range), so npm gave geminiflow its own 3.6.1.
+    const oldGenai = project(all);
+    writeTree(oldGenai, {
+      'node_modules/@google/genai': { name: '@google/genai', version: '2.30.0' },
+      'node_modules/geminiflow/node_modules/@google/genai': { name: '@google/genai', version: '3.6.1' },
+    });
+    const genai = await doctor(oldGenai);
+    assert.equal(
+      genai.detail,
+      '2 copies of @google/genai: 2.30.0 for your project (node_modules/@google/genai) and ' +
+        '3.6.1 for geminiflow (node_modules/geminiflow/node_modules/@google/genai)',
+    );
+    assert.equal(genai.fix, 'npm install @google/genai@3.6.1');
+  });
+});
 
 describe('geminiflow webhooks and doctor against the real stack', () => {
   let stack: OperatorStack;

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { geminiflowProgram } from '../cli/geminiflow';
 import type { ApprovalRecord, PendingApprovalOfRun } from '../workflows';
 import { reviewAgent } from './fixtures/console/review-agent';
+import { registerFreshNamespace } from './helpers/deploy';
 import { eventually } from './helpers/eventually';
 import { type CliRun, geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testTmpDir } from './helpers/temporal';
@@ -72,11 +74,34 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
     assertOneLine(await cli('approve', 'wf', 'call', '--args', '{not json'), 2, /--args is not valid JSON/);
     assertOneLine(await cli('deny', 'wf', 'call'), 2, /required option '--reason <text>'/);
     assertOneLine(await cli('list', '--type', "x' OR 1=1"), 2, /is not a workflow type name/);
+    assertOneLine(await cli('pending', '--tool', "x' OR 1=1"), 2, /invalid tool name/);
+    assertOneLine(await cli('pending', '--older-than', 'a while'), 2, /invalid duration a while/);
     assertOneLine(await cli('status', 'no-such-run'), 1, /no run with workflow id no-such-run/);
     assertOneLine(
       await geminiflow(['list'], { ...stack.env, TEMPORAL_ADDRESS: '127.0.0.1:1' }),
       1,
       /cannot reach Temporal at 127\.0\.0\.1:1/,
+    );
+
+    // Temporal's own words, not the SDK's "Failed to query Workflow" / "Failed to list workflows".
+    const orphanQueue = `nobody-polls-${Date.now()}`;
+    assert.equal(
+      (await cli('--task-queue', orphanQueue, 'start', 'deep-research', 'x', '--id', 'cli-orphan-1')).code,
+      0,
+    );
+    assertOneLine(
+      await cli('status', 'cli-orphan-1'),
+      1,
+      new RegExp(`run cli-orphan-1 .*the run's worker is not polling task queue ${orphanQueue}\\. Start it`),
+    );
+    await stack.client.workflow.getHandle('cli-orphan-1').terminate('test over');
+    const bare = await registerFreshNamespace(stack.client.connection as Connection);
+    assertOneLine(
+      await cli('--namespace', bare, 'list', '--waiting'),
+      1,
+      new RegExp(
+        `Temporal at ${stack.temporal.address.replace(/\./g, '\\.')} refused: INVALID_ARGUMENT: .*GeminiWaitingFor.*start a worker with GeminiflowPlugin`,
+      ),
     );
   });
 
@@ -236,6 +261,16 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
     );
     const logTable = await cli('log', 'cli-review-deny');
     assert.match(logTable.stdout, new RegExp(`^${deny.callId} +publish_post +denied +dave `, 'm'));
+    // Without --json: the arguments proposed, an edit's changes field by field, and an answer.
+    assert.match(logTable.stdout, / {2}ARGUMENTS$/m);
+    assert.match(logTable.stdout, /not before the all-hands +- +\{"title":"Layoffs","body":"Draft\."\}$/m);
+    const editTable = await cli('log', 'cli-review-edit');
+    assert.match(
+      editTable.stdout,
+      /edited title: "Q3 numbers" → "Q3 numbers, checked"; body: "Revenue grew\." → "Revenue grew 4%\."$/m,
+    );
+    const answerTable = await cli('log', 'cli-review-answer');
+    assert.match(answerTable.stdout, / answered \{"published":"by hand, yesterday"\} +\{"title":"Old post"/);
   });
 
   it('send talks to a conversational agent and end ends it', async () => {
@@ -255,6 +290,73 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
     assert.equal(ended.code, 0, ended.stderr);
     const result = await stack.client.workflow.getHandle('cli-conversation').result();
     assert.deepEqual([result.endedBy, result.turns], ['request', 3]);
+  });
+
+  it('start agent runs your agent workflow with a message and tools; bad flags exit 2; an unknown tool fails the run, naming it', async () => {
+    assertOneLine(
+      await cli('start', 'agent', '--type', 'reviewAgent', '--no-conversation'),
+      2,
+      /--no-conversation needs a message/,
+    );
+    assertOneLine(
+      await cli('start', 'agent', '--type', 'reviewAgent', 'Hi.', '--approval-timeout', 'soon'),
+      2,
+      /"soon" is not a duration/,
+    );
+    assertOneLine(
+      await cli('start', 'agent', '--type', 'reviewAgent', 'Hi.', '--tool', 'two words'),
+      2,
+      /"two words" is not a tool name/,
+    );
+    assertOneLine(await cli('start', 'agent', 'Hi.'), 2, /required option '--type <workflowType>'/);
+
+    const post = { title: 'From the command line', body: 'Started by hand.' };
+    const started = await cli(
+      'start',
+      'agent',
+      '--type',
+      'reviewAgent',
+      `Post this. [[call publish_post ${JSON.stringify(post)}]]`,
+      '--tool',
+      'publish_post',
+      '--no-conversation',
+      '--approval-timeout',
+      '10m',
+      '--id',
+      'cli-agent-1',
+    );
+    assert.equal(started.code, 0, started.stderr);
+    assert.equal(started.stdout.trim(), 'cli-agent-1');
+    const call = await pendingCall('cli-agent-1');
+    assert.deepEqual([call.tool, call.arguments], ['publish_post', post]);
+    assert.equal(Date.parse(call.deadline) - Date.parse(call.requestedAt), 10 * 60_000, 'its approval timeout');
+    const approved = await cli('approve', 'cli-agent-1', call.callId, '--reviewer', 'frank');
+    assert.equal(approved.code, 0, approved.stderr);
+    const result = await json<{ endedBy: string; turns: number }>('result', 'cli-agent-1');
+    assert.deepEqual([result.endedBy, result.turns], ['answered', 1]);
+    assert.ok(stack.published.some((p) => p.title === post.title));
+
+    const conversation = await json<{ workflowId: string }>(
+      'start',
+      'agent',
+      '--type',
+      'reviewAgent',
+      'Hello there.',
+      '--id',
+      'cli-agent-talk',
+    );
+    assert.equal(conversation.workflowId, 'cli-agent-talk');
+    const reply = await json<{ turn: number }>('send', 'cli-agent-talk', 'And now?');
+    assert.equal(reply.turn, 2, 'a conversation by default: it takes follow-ups');
+    assert.equal((await cli('end', 'cli-agent-talk')).code, 0);
+
+    const unknown = await cli('start', 'agent', '--type', 'reviewAgent', 'Hi.', '--tool', 'no_such_tool');
+    assert.match(unknown.stdout.trim(), /^agent-[0-9a-f]{8}$/);
+    assertOneLine(
+      await cli('result', unknown.stdout.trim()),
+      1,
+      /unknown tool "no_such_tool"; the catalog has publish_post/,
+    );
   });
 
   it('deadletters list, show and replay: an event nobody owned reaches the run it is replayed to', async () => {

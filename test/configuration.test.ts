@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { before, describe, it } from 'node:test';
+import pino from 'pino';
 import { optionsFromEnv } from '../emulator/env-options';
-import { receiverConfigFromEnv } from '../receiver';
+import { createReceiver, receiverConfigFromEnv } from '../receiver';
 import { freePort } from '../testing/dev-server';
 import { connectToTemporal, geminiflowConfigFromEnv } from '../worker';
+import { exitOf, spawnEntryPoint } from './helpers/processes';
+import { testServerAddress } from './helpers/temporal';
 
 const routingKeys = `k1:${randomBytes(32).toString('base64')}`;
 
@@ -75,6 +78,27 @@ describe('a misspelt variable', () => {
     ]);
   });
 
+  it('is named in the error when the setting it was meant for is missing, as the process stops before a warning prints', async () => {
+    const env = {
+      GEMINIFLOW_ROUTING_KEY: routingKeys,
+      GEMINI_EMULATOR_URL: 'http://127.0.0.1:1',
+      GEMINIFLOW_WEBHOOK_URL: 'http://127.0.0.1:1/webhooks/gemini',
+    };
+    const hint =
+      /GEMINIFLOW_ROUTING_KEYS is not set[\s\S]*\n {2}- GEMINIFLOW_ROUTING_KEY is not a geminiflow setting and is ignored; did you mean GEMINIFLOW_ROUTING_KEYS\?/;
+    for (const read of [() => geminiflowConfigFromEnv({}, env), () => receiverConfigFromEnv(env)]) {
+      assert.throws(read, (err: Error) => hint.test(err.message) && !err.message.includes(routingKeys.slice(3, 12)));
+    }
+    const receiver = spawnEntryPoint('receiver/main.ts', {
+      ...env,
+      RECEIVER_PORT: '0',
+      RECEIVER_OPS_PORT: '0',
+      GEMINIFLOW_ROUTING_KEYS: '',
+    });
+    assert.equal(await exitOf(receiver), 1);
+    assert.match(receiver.output(), /did you mean GEMINIFLOW_ROUTING_KEYS\?/);
+  });
+
   it("knows the variables of every reader, so correct names and other components' names pass quietly", async () => {
     const warnings = await warningsDuring(() =>
       geminiflowConfigFromEnv(
@@ -107,9 +131,31 @@ describe('Temporal unreachable at start', () => {
         err.message,
         new RegExp(`cannot reach Temporal at ${address.replace(/\./g, '\\.')} \\(connection refused\\)`),
       );
-      assert.match(err.message, /npx geminiflow-temporal server start-dev/);
+      assert.match(err.message, /npx geminiflow dev/);
       assert.doesNotMatch(err.message, /tonic/);
       return true;
     });
+  });
+});
+
+describe('a correct receiver setup without webhook secrets (per-request webhooks only)', () => {
+  it('logs no warning, only what a missing secret means and when it would matter', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const receiver = await createReceiver({
+      routingKeys,
+      jwksUrl: 'http://127.0.0.1:1/.well-known/jwks.json',
+      publicUrl: 'https://hooks.example.com/webhooks/gemini',
+      temporal: { address: testServerAddress(), taskQueue: 'quiet' },
+      logger,
+    });
+    await receiver.close();
+    assert.deepEqual(
+      lines.filter((l) => l.level >= 40),
+      [],
+      'nothing that reads like a failure',
+    );
+    const secrets = lines.find((l) => /GEMINI_WEBHOOK_SECRETS/.test(l.msg));
+    assert.match(secrets?.msg ?? '', /per-request webhooks verify without one.*registered with Gemini.*refused/);
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +9,7 @@ import { consoleConfigFromEnv, newReviewerToken } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
 import type { ApprovalRecord, PendingApproval } from '../workflows';
 import { launchChromium } from './helpers/browser';
+import { Visitor } from './helpers/console-visitor';
 import { eventually } from './helpers/eventually';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testLogger } from './helpers/receiver';
@@ -16,44 +18,6 @@ import { testTmpDir } from './helpers/temporal';
 const aliceToken = 'alice-console-token-0123456789';
 const bob = newReviewerToken('bob');
 
-/** A client with a cookie jar of one session, as a browser would keep it. */
-class Visitor {
-  cookie = '';
-  constructor(
-    private readonly base: string,
-    private readonly headers: Record<string, string> = {},
-  ) {}
-
-  async request(pathname: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
-    const res = await fetch(`${this.base}${pathname}`, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
-      redirect: 'manual',
-      headers: {
-        ...this.headers,
-        ...(this.cookie ? { cookie: this.cookie } : {}),
-        ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: init.form ? new URLSearchParams(init.form) : undefined,
-    });
-    const set = res.headers.getSetCookie();
-    if (set.length) this.cookie = set.map((c) => c.split(';')[0]).join('; ');
-    return res;
-  }
-
-  /** The CSRF token a page's forms carry. */
-  async csrf(pathname: string): Promise<string> {
-    const html = await (await this.request(pathname)).text();
-    const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-    assert.ok(token, `no CSRF token on ${pathname}`);
-    return token;
-  }
-
-  async signIn(token: string): Promise<Response> {
-    const _csrf = await this.csrf('/login');
-    return this.request('/login', { form: { _csrf, token, next: '/approvals' } });
-  }
-}
-
 describe('the web console', () => {
   let stack: OperatorStack;
   let g: GeminiflowClient;
@@ -61,7 +25,12 @@ describe('the web console', () => {
   const opened: RunningConsole[] = [];
   const openConsole = async (env: Record<string, string>) => {
     const running = await startConsole({
-      config: consoleConfigFromEnv({ GEMINIFLOW_CONSOLE_PORT: '0', GEMINIFLOW_CONSOLE_POLL_MS: '300', ...env }),
+      config: consoleConfigFromEnv({
+        GEMINIFLOW_CONSOLE_PORT: '0',
+        GEMINIFLOW_CONSOLE_POLL_MS: '300',
+        GEMINIFLOW_CONSOLE_SESSION_SECRET: randomBytes(32).toString('base64url'),
+        ...env,
+      }),
       geminiflow: g,
       namespace: stack.temporal.namespace,
       logger: testLogger,
@@ -147,6 +116,10 @@ describe('the web console', () => {
       assert.notEqual(visitor.cookie, before, 'signing in replaces the session');
       const page = await (await visitor.request('/approvals')).text();
       assert.match(page, /Signed in as <strong data-reviewer>alice<\/strong>/);
+      // A tool name no tool can have matches no call; it is not an error page.
+      const noSuchTool = await visitor.request(`/approvals?tool=${encodeURIComponent("x' OR 1=1")}`);
+      assert.equal(noSuchTool.status, 200);
+      assert.match(await noSuchTool.text(), /No call waits for a decision of x&#39; OR 1=1\./);
 
       const asBob = new Visitor(web.url);
       assert.equal((await asBob.signIn(bob.token)).status, 303);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { ApprovalRefused, GeminiflowClient } from '../client';
+import { ApprovalRefusedError, GeminiflowClient } from '../client';
 import { consoleConfigFromEnv } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
 import { type DevServer, startDevServer } from '../testing/dev-server';
@@ -264,7 +264,7 @@ describe('a decision while the run’s worker is down: recorded durably, or refu
       );
       await proxy.cut();
       await assert.rejects(decided, (err: Error) => {
-        assert.ok(err instanceof ApprovalRefused, `${err.name}: ${err.message}`);
+        assert.ok(err instanceof ApprovalRefusedError, `${err.name}: ${err.message}`);
         assert.match(err.message, /^not recorded: Temporal did not take the record/);
         return true;
       });

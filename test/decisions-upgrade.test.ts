@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
-import { ApprovalRefused, GeminiflowClient } from '../client';
+import { ApprovalRefusedError, GeminiflowClient } from '../client';
 import { listPublications } from '../example/publish-outbox';
 import { approvalsMemoKey, endConversationUpdate, sendMessageUpdate } from '../workflows';
 import { durableDecisionsPatch } from '../workflows/agent/approval-desk';
@@ -53,7 +53,7 @@ describe('a run parked on the previous release completes on the new code (durabl
     await assert.rejects(
       geminiflow.decideApproval(id, { callId: old!.callId, kind: 'approve', reviewer: 'ana' }),
       (err: Error) =>
-        err instanceof ApprovalRefused &&
+        err instanceof ApprovalRefusedError &&
         /^not recorded: no worker of the run answered, and this run/.test(err.message),
     );
 

@@ -50,16 +50,19 @@ const ours = ['worker', 'receiver'];
 const temporalStack = ['postgresql', 'temporal-admin-tools', 'temporal', 'temporal-create-namespace', 'temporal-ui'];
 
 describe('docker-compose.yml, validated by a real Compose implementation', () => {
-  before(async () => {
-    // The project's own installer, so a fresh CI machine gets the tool the same way (a first build takes minutes).
-    const { stdout } = await run('bash', [path.join(projectRoot, 'scripts', 'install-compose.sh')], {
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 30 * 60_000,
-    });
-    compose = stdout.trim().split('\n').at(-1)!;
-    const { stdout: version } = await run(compose, ['version', '--short']);
-    assert.match(version.trim(), /^2\.\d+\.\d+$/);
-  });
+  before(
+    async () => {
+      // The project's own installer, so a fresh CI machine gets the tool the same way (a first build takes minutes).
+      const { stdout } = await run('bash', [path.join(projectRoot, 'scripts', 'install-compose.sh')], {
+        maxBuffer: 16 * 1024 * 1024,
+        timeout: 30 * 60_000,
+      });
+      compose = stdout.trim().split('\n').at(-1)!;
+      const { stdout: version } = await run(compose, ['version', '--short']);
+      assert.match(version.trim(), /^2\.\d+\.\d+$/);
+    },
+    { timeout: 31 * 60_000 },
+  );
 
   it('describes Temporal on PostgreSQL laid out as Temporal does it, plus the worker and the receiver', async () => {
     const { services } = await resolvedConfig({ POSTGRES_PASSWORD: 'pw-from-env' });
@@ -94,7 +97,7 @@ describe('docker-compose.yml, validated by a real Compose implementation', () =>
         'service_completed_successfully',
       );
       assert.equal(services[name].command?.[0], 'node', `${name} runs compiled JavaScript`);
-      assert.match(services[name].command![1], /^dist\/\w+\/main\.js$/);
+      assert.match(services[name].command![1], /^dist\/(example\/worker|\w+\/main)\.js$/);
       assert.ok(services[name].build, `${name} is built from this project`);
     }
   });
@@ -231,7 +234,7 @@ describe('Dockerfile', () => {
     assert.match(runtime, /RUN npm ci --omit=dev /);
     assert.match(runtime, /COPY --from=build \/app\/dist \.\/dist/);
     assert.match(runtime, /^USER node$/m);
-    assert.match(runtime, /^CMD \["node", "dist\/worker\/main\.js"\]$/m);
+    assert.match(runtime, /^CMD \["node", "dist\/example\/worker\.js"\]$/m);
     assert.doesNotMatch(runtime, /tsx|npm install/);
   });
 });

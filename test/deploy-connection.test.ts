@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { SetupError } from '../common/errors';
 import { receiverConfigFromEnv } from '../receiver/config';
-import { startReceiver } from '../receiver/server';
+import { type RunningReceiver, startReceiver } from '../receiver/server';
 import { installRuntime } from '../temporal/runtime';
 import { defaultTemporalAddress, temporalSettings } from '../temporal/settings';
-import { spawnEntryPoint } from './helpers/deploy';
+import { eventually } from './helpers/eventually';
+import { spawnEntryPoint } from './helpers/processes';
 import { testLogger } from './helpers/receiver';
+import { listenTcp } from './helpers/tcp-listener';
 import { testTmpDir } from './helpers/temporal';
 
 const dir = testTmpDir();
@@ -157,31 +158,22 @@ describe('Temporal connection settings (@temporalio/envconfig)', () => {
 });
 
 /** A TCP listener that records the first bytes each client sends: a TLS ClientHello starts with 0x16 0x03. */
-class FirstBytesListener {
-  private server = net.createServer((socket) => {
+async function firstBytesListener() {
+  const seen: Buffer[] = [];
+  const listening = await listenTcp((socket) =>
     socket.once('data', (chunk) => {
-      this.seen.push(chunk.subarray(0, 24));
+      seen.push(chunk.subarray(0, 24));
       socket.destroy();
-    });
-  });
-  readonly seen: Buffer[] = [];
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
-  }
-
-  async first(timeoutMs = 10_000): Promise<Buffer> {
-    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
-      if (this.seen.length) return this.seen[0];
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('no client connected');
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
+    }),
+  );
+  return {
+    address: listening.address,
+    close: listening.close,
+    async first(timeoutMs = 10_000): Promise<Buffer> {
+      await eventually(async () => seen[0], 'a client to connect and send its first bytes', timeoutMs);
+      return seen[0]!;
+    },
+  };
 }
 
 const isClientHello = (b: Buffer) => b[0] === 0x16 && b[1] === 0x03;
@@ -201,9 +193,8 @@ describe('a TLS setting makes the clients speak TLS on the wire', () => {
       ['no TLS setting', {}, false],
     ] as const) {
       it(`${name}, ${setting}: ${expectTls ? 'a TLS ClientHello' : 'plaintext HTTP/2'}`, async () => {
-        const listener = new FirstBytesListener();
-        const address = await listener.start();
-        const s = settingsFrom({ TEMPORAL_ADDRESS: address, ...vars });
+        const listener = await firstBytesListener();
+        const s = settingsFrom({ TEMPORAL_ADDRESS: listener.address, ...vars });
         const options = name.startsWith('Native') ? s.nativeConnectionOptions : s.connectionOptions;
         // The listener hangs up after the first bytes, so the connection itself fails; only what it sent matters.
         const attempt = connect(options).then(
@@ -215,8 +206,8 @@ describe('a TLS setting makes the clients speak TLS on the wire', () => {
           assert.equal(isClientHello(bytes), expectTls, `first bytes: ${bytes.toString('hex')}`);
           if (!expectTls) assert.ok(isHttp2Preface(bytes));
         } finally {
+          await listener.close();
           await attempt;
-          await listener.stop();
         }
       });
     }
@@ -225,33 +216,33 @@ describe('a TLS setting makes the clients speak TLS on the wire', () => {
 
 describe('the entry points connect with those settings', () => {
   it('the receiver speaks TLS to Temporal when its settings say so', async () => {
-    const listener = new FirstBytesListener();
-    const address = await listener.start();
+    const listener = await firstBytesListener();
     const env = {
-      TEMPORAL_ADDRESS: address,
+      TEMPORAL_ADDRESS: listener.address,
       TEMPORAL_TLS: 'true',
       RECEIVER_PORT: '0',
+      RECEIVER_OPS_PORT: '0',
       GEMINI_WEBHOOK_SECRETS: '',
       GEMINIFLOW_ROUTING_KEYS: 'none',
     };
-    const receiver = await startReceiver({ ...receiverConfigFromEnv(env), ackTimeoutMs: 200, logger: testLogger });
+    let receiver: RunningReceiver | undefined;
     try {
+      receiver = await startReceiver({ ...receiverConfigFromEnv(env), ackTimeoutMs: 200, logger: testLogger });
       assert.ok(isClientHello(await listener.first()));
     } finally {
-      await receiver.stop();
-      await listener.stop();
+      await receiver?.stop();
+      await listener.close();
     }
   });
 
   it('the real worker process speaks TLS to Temporal when its environment says so', async () => {
-    const listener = new FirstBytesListener();
-    const address = await listener.start();
-    const worker = spawnEntryPoint('example/worker.ts', { TEMPORAL_ADDRESS: address, TEMPORAL_TLS: 'true' });
+    const listener = await firstBytesListener();
+    const worker = spawnEntryPoint('example/worker.ts', { TEMPORAL_ADDRESS: listener.address, TEMPORAL_TLS: 'true' });
     try {
       assert.ok(isClientHello(await listener.first(30_000)), worker.output());
     } finally {
       await worker.kill();
-      await listener.stop();
+      await listener.close();
     }
   });
 });

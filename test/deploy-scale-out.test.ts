@@ -12,11 +12,11 @@ import { listDeadLetters } from '../temporal/dead-letters';
 import { deepResearch, geminiWaitsQuery } from '../workflows';
 import { RoundRobinBalancer } from './helpers/balancer';
 import { eventually } from './helpers/eventually';
+import { spawnWorkerProcess } from './helpers/processes';
 import { testLogger } from './helpers/receiver';
 import {
   connectClient,
   signalCount,
-  spawnWorkerProcess,
   testNamespace,
   testServerAddress,
   testTmpDir,

@@ -7,17 +7,14 @@ import { SetupError } from '../common/errors';
 import { GeminiResourceIds, geminiEventSignal, searchAttributeKeys } from '../contract';
 import { startReceiver } from '../receiver';
 import { listDeadLetters } from '../temporal/dead-letters';
+import { watchSearchAttributes } from '../temporal/search-attribute-watch';
 import { ensureSearchAttributes, setupSearchAttributes } from '../temporal/search-attributes';
+import { freePort } from '../testing/dev-server';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
-import {
-  assertGivesBothCommands,
-  exitOf,
-  registerFreshNamespace,
-  spawnEntryPoint,
-  startBareDevServer,
-} from './helpers/deploy';
+import { assertGivesBothCommands, registerFreshNamespace, startBareDevServer } from './helpers/deploy';
 import { eventually } from './helpers/eventually';
 import { geminiEvent, webhookWait } from './helpers/gemini-events';
+import { exitOf, spawnEntryPoint } from './helpers/processes';
 import { envelope, newSecret, nowSec, post, signV1, testLogger } from './helpers/receiver';
 import { testServerAddress, uniqueTaskQueue } from './helpers/temporal';
 
@@ -84,6 +81,7 @@ describe('search attributes at start, on a namespace nobody prepared', () => {
       TEMPORAL_ADDRESS: testServerAddress(),
       TEMPORAL_NAMESPACE: namespace,
       RECEIVER_PORT: '0',
+      RECEIVER_OPS_PORT: '0',
       GEMINIFLOW_ROUTING_KEYS: 'none',
       GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES: 'false',
     });
@@ -150,6 +148,29 @@ describe('search attributes at start, on a namespace nobody prepared', () => {
     }
   });
 
+  it('a running worker that finds them gone and may not register them stops with one line naming the fix', async () => {
+    const namespace = await registerFreshNamespace(connection);
+    const lost = await new Promise<SetupError>((resolve) => {
+      const watch = watchSearchAttributes({
+        connection,
+        namespace,
+        mode: 'check',
+        intervalMs: 100,
+        onLost: (err) => {
+          watch.stop();
+          resolve(err);
+        },
+      });
+    });
+    assert.equal(lost.message.split('\n').length, 1, lost.message);
+    assert.match(
+      lost.message,
+      new RegExp(`namespace ${namespace} lost geminiflow's search attribute\\(s\\) GeminiResourceIds`),
+    );
+    assert.match(lost.message, /GEMINIFLOW_REGISTER_SEARCH_ATTRIBUTES=false\): it stopped\. .*npx geminiflow doctor/);
+    assert.deepEqual(Object.keys(await customAttributes(connection, namespace)), [], 'nothing was registered');
+  });
+
   it('a server that cannot be reached is a clear error within the bound, not a hang', async () => {
     await assert.rejects(
       ensureSearchAttributes(
@@ -199,6 +220,53 @@ describe("the issue's scenario: the user's own `temporal server start-dev`, then
     } finally {
       await worker.kill();
       await connection.close();
+      await server.stop();
+    }
+  });
+});
+
+describe('a worker whose namespace loses the search attributes while it runs', () => {
+  it('registers them again when its dev server comes back without its database, and runs complete', {
+    timeout: 240_000,
+  }, async () => {
+    const port = await freePort();
+    let server = await startBareDevServer(port);
+    const taskQueue = uniqueTaskQueue('lost');
+    const worker = spawnEntryPoint('example/worker.ts', {
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+    });
+    const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+    const runToCompletion = async (what: string) => {
+      const resourceId = `int_${randomUUID()}`;
+      const handle = await client.workflow.start(waitForGeminiJob, {
+        taskQueue,
+        workflowId: `lost-${resourceId}`,
+        args: webhookWait(resourceId),
+      });
+      await eventually(
+        async () => ((await handle.describe()).typedSearchAttributes.get(GeminiResourceIds)?.length ? true : undefined),
+        `${what} to carry its search attributes (worker output:\n${worker.output()})`,
+        90_000,
+      );
+      const sent = geminiEvent(resourceId);
+      await handle.signal(geminiEventSignal, sent);
+      assert.deepEqual((await handle.result()).event, sent);
+    };
+    try {
+      await runToCompletion('a run before the restart');
+      await server.stop();
+      server = await startBareDevServer(port);
+      // The worker's connection comes back by itself, to a namespace that knows none of geminiflow's attributes.
+      await runToCompletion('a run started right after the restart');
+      assert.match(
+        worker.output(),
+        /namespace default lost geminiflow's search attribute\(s\) GeminiResourceIds, .*registered them again/,
+      );
+      assert.equal(worker.child.exitCode, null, 'the worker keeps running');
+    } finally {
+      await worker.kill();
+      await client.connection.close();
       await server.stop();
     }
   });

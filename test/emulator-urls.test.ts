@@ -2,14 +2,21 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
+import { listen } from '../common/listen';
 import { projectRoot, toolsDir } from '../common/paths';
 import { startEmulator } from '../emulator';
 import { optionsFromEnv } from '../emulator/env-options';
-import { emulatorFixture, fetchJwks, startEmulatorProcess, tmpFile, verifyJwt } from './helpers/emulator';
+import {
+  type EmulatorFixture,
+  emulatorFixture,
+  fetchJwks,
+  startEmulatorProcess,
+  tmpFile,
+  verifyJwt,
+} from './helpers/emulator';
 
 interface MountProxy {
   url: string;
@@ -25,31 +32,25 @@ interface MountProxy {
  */
 async function startMountProxy(mount: string, how: 'keep' | 'strip', target: () => string): Promise<MountProxy> {
   const forwarded: string[] = [];
-  const server = http.createServer((req, res) => {
-    const url = req.url ?? '/';
-    if (!url.startsWith(`${mount}/`)) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end(`nothing mounted at ${url}`);
-      return;
-    }
-    forwarded.push(url);
-    const upstream = new URL(how === 'keep' ? url : url.slice(mount.length), target());
-    const out = http.request(upstream, { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    out.on('error', () => res.writeHead(502).end());
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    forwarded,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { url, close } = await listen(
+    (req, res) => {
+      const url = req.url ?? '/';
+      if (!url.startsWith(`${mount}/`)) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end(`nothing mounted at ${url}`);
+        return;
+      }
+      forwarded.push(url);
+      const upstream = new URL(how === 'keep' ? url : url.slice(mount.length), target());
+      const out = http.request(upstream, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      out.on('error', () => res.writeHead(502).end());
+      req.pipe(out);
+    },
+    { what: 'mount proxy' },
+  );
+  return { url, forwarded, close: () => close() };
 }
 
 /** A small upload and a download through `ai`: the resumable upload's second request is the one a mount can lose. */
@@ -64,8 +65,9 @@ async function uploadAndDownload(ai: GoogleGenAI): Promise<void> {
 describe('emulator URLs behind a proxy mount', () => {
   it('a path-keeping mount: the upload URL keeps the prefix, so every request goes through the mount', async () => {
     const f = await emulatorFixture();
-    const proxy = await startMountProxy('/gemini', 'keep', () => f.emu.baseUrl);
+    let proxy: MountProxy | undefined;
     try {
+      proxy = await startMountProxy('/gemini', 'keep', () => f.emu.baseUrl);
       const ai = new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: `${proxy.url}/gemini/` } });
       await uploadAndDownload(ai);
       assert.ok(
@@ -75,7 +77,7 @@ describe('emulator URLs behind a proxy mount', () => {
       const reply = await ai.interactions.create({ model: 'm', input: 'mounted' });
       assert.equal(reply.output_text, 'Emulated m reply to: mounted');
     } finally {
-      await proxy.close();
+      await proxy?.close();
       await f.close();
     }
   });
@@ -83,9 +85,10 @@ describe('emulator URLs behind a proxy mount', () => {
   it('a mount-stripping proxy: the public URL carries the mount', async () => {
     let emulatorUrl = '';
     const proxy = await startMountProxy('/strip', 'strip', () => emulatorUrl);
-    const f = await emulatorFixture({ publicUrl: `${proxy.url}/strip/` });
-    emulatorUrl = f.emu.listenUrl;
+    let f: EmulatorFixture | undefined;
     try {
+      f = await emulatorFixture({ publicUrl: `${proxy.url}/strip/` });
+      emulatorUrl = f.emu.listenUrl;
       assert.equal(f.emu.baseUrl, `${proxy.url}/strip`);
       const ai = new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: f.emu.baseUrl } });
       await uploadAndDownload(ai);
@@ -93,7 +96,7 @@ describe('emulator URLs behind a proxy mount', () => {
       assert.equal(file.uri, `${proxy.url}/strip/v1beta/${file.name}`);
       assert.equal((await fetch(file.downloadUri!, { headers: { 'x-goog-api-key': 'k' } })).status, 200);
     } finally {
-      await f.close();
+      await f?.close();
       await proxy.close();
     }
   });

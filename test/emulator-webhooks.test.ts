@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { describe, it } from 'node:test';
-import { geminiEventTypes } from '../contract';
+import { type Listening, listen } from '../common/listen';
+import { webhookEventTypes } from '../contract';
 import type { CapturedRequest } from '../emulator';
 import {
   type EmulatorFixture,
@@ -45,7 +45,7 @@ describe('emulator webhooks: registered (Standard Webhooks v1)', () => {
         fail: { code: 'INTERNAL', message: 'scripted' },
       });
       emu.control.model.addBatchRule({ match: { displayName: 'slow' }, durationMs: 50 * hour });
-      const wh = await ai.webhooks.create({ uri: f.listener.url, subscribed_events: [...geminiEventTypes] });
+      const wh = await ai.webhooks.create({ uri: f.listener.url, subscribed_events: [...webhookEventTypes] });
       const secret = wh.new_signing_secret!;
       assert.match(secret, /^whsec_[A-Za-z0-9+/]+=*$/);
       const model = 'gemini-2.5-flash';
@@ -75,7 +75,7 @@ describe('emulator webhooks: registered (Standard Webhooks v1)', () => {
       const events = [...early, ...late];
 
       const byType = new Map(events.map((e) => [e.type, e]));
-      assert.deepEqual([...byType.keys()].sort(), [...geminiEventTypes].sort());
+      assert.deepEqual([...byType.keys()].sort(), [...webhookEventTypes].sort());
       for (const e of events) {
         assert.equal(e.version, 'v1');
         assert.ok(!Number.isNaN(Date.parse(e.timestamp)));
@@ -259,18 +259,21 @@ describe('emulator webhooks: registered (Standard Webhooks v1)', () => {
     const f = await emulatorFixture({ deliveryTimeoutMs: 200 });
     const hanging: http.ServerResponse[] = [];
     let first = true;
-    const slow = http.createServer((_req, res) => {
-      if (first) {
-        first = false;
-        hanging.push(res); // never answered: the emulator must give up on it after deliveryTimeoutMs
-      } else {
-        res.statusCode = 200;
-        res.end();
-      }
-    });
-    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    let slow: Listening | undefined;
     try {
-      const uri = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/`;
+      slow = await listen(
+        (_req, res) => {
+          if (first) {
+            first = false;
+            hanging.push(res); // never answered: the emulator must give up on it after deliveryTimeoutMs
+          } else {
+            res.statusCode = 200;
+            res.end();
+          }
+        },
+        { what: 'slow listener' },
+      );
+      const uri = `${slow.url}/`;
       await f.ai.webhooks.create({ uri, subscribed_events: ['interaction.completed'] });
       const it1 = await f.ai.interactions.create({ model: 'm', input: 'slow receiver' });
       await f.emu.control.idle();
@@ -282,9 +285,7 @@ describe('emulator webhooks: registered (Standard Webhooks v1)', () => {
       );
       assert.ok(d.attempts[0].durationMs >= 190 && d.attempts[0].durationMs < 2_000);
     } finally {
-      for (const res of hanging) res.destroy();
-      slow.closeAllConnections();
-      await new Promise((resolve) => slow.close(resolve));
+      await slow?.close();
       await f.close();
     }
   });

@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
 import { type FanOutSummary, GeminiflowClient } from '../client';
 import { consoleConfigFromEnv } from '../console/config';
 import { type RunningConsole, startConsole } from '../console/server';
 import { answerQuestions } from '../example/answer-questions';
 import { itemWorkflowId } from '../workflows';
-import { launchChromium } from './helpers/browser';
+import { consoleInChromium } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { geminiflow, type OperatorStack, startOperatorStack } from './helpers/operator-stack';
 import { testLogger } from './helpers/receiver';
-import { testTmpDir } from './helpers/temporal';
 
 const token = 'watcher-console-token-0123456789';
 const pipelineId = 'progress/answers-1';
@@ -151,14 +147,26 @@ describe('fan-out progress for people: client, CLI and console on the real stack
     const list = await geminiflow(['list', '--fan-outs', '--running'], stack.env);
     assert.equal(list.code, 0, list.stderr);
     const [header, ...rows] = list.stdout.trim().split('\n');
-    assert.match(header!, /WAITING FOR +SINCE +FAN-OUT$/);
+    assert.match(header!, /WAITING FOR +SINCE +FAN-OUT +USAGE$/);
+    // The usage its three answered items reported, published with the counts: 2 words in, 6 out each.
     assert.deepEqual(
       rows.map((r) => r.split(/ {2,}/)),
-      [[fanOutId, 'fanOutJobs', 'RUNNING', '-', '-', 'done 3, failed 1, running 3, left 3 of 10'], ['1 run(s)']],
+      [
+        [
+          fanOutId,
+          'fanOutJobs',
+          'RUNNING',
+          '-',
+          '-',
+          'done 3, failed 1, running 3, left 3 of 10',
+          '24 tok, ~$0.000047 est.',
+        ],
+        ['1 run(s)'],
+      ],
     );
 
     const everything = await geminiflow(['list'], stack.env);
-    assert.match(everything.stdout, new RegExp(`^${pipelineId} +answerQuestions +RUNNING +- +- +-$`, 'm'));
+    assert.match(everything.stdout, new RegExp(`^${pipelineId} +answerQuestions +RUNNING +- +- +- +-$`, 'm'));
 
     const json = await geminiflow(['list', '--fan-outs', '--json'], stack.env);
     assert.deepEqual(
@@ -172,24 +180,11 @@ describe('fan-out progress for people: client, CLI and console on the real stack
   });
 
   describe('the console, in a real Chromium', () => {
-    let browser: BrowserContext;
-    let page: Page;
-    const shots = process.env.GEMINIFLOW_SCREENSHOTS_DIR ?? testTmpDir();
-
-    before(async () => {
-      browser = await launchChromium();
-      page = await browser.newPage();
-      await page.goto(`${web.url}/login`);
-      await page.fill('#token', token);
-      await page.click('form[action="/login"] button[type=submit]');
-      await page.waitForURL(/\/approvals$/);
-    });
-    after(async () => {
-      await browser?.close();
-    });
+    const chromium = consoleInChromium(() => web.url, token);
 
     it('the Runs page shows the fan-out with a bar and its counts', async () => {
-      await page.goto(`${web.url}/runs?fanOuts=on`);
+      const page = chromium.page();
+      await page.goto(`${web.url}/runs?fanOuts=on&status=running`);
       assert.equal(await page.locator('h1').innerText(), 'Running fan-outs');
       const row = page.locator(`tr[data-run="${fanOutId}"]`);
       await row.waitFor();
@@ -212,6 +207,7 @@ describe('fan-out progress for people: client, CLI and console on the real stack
     });
 
     it("the run page shows the live progress of the run's fan-outs, and it moves without a reload", async () => {
+      const page = chromium.page();
       await page.goto(`${web.url}/runs/${encodeURIComponent(pipelineId)}`);
       const section = page.locator(`section.fan-out[data-fan-out="${fanOutId}"]`);
       await section.waitFor();
@@ -222,8 +218,7 @@ describe('fan-out progress for people: client, CLI and console on the real stack
         /answers\s+running[\s\S]*3 in flight at most \(max 3, lowest 3\)[\s\S]*item 2 q3: GeminiFailed .*the model refused/,
       );
       await page.waitForSelector('body[data-live-state="ready"]');
-      await fs.promises.mkdir(shots, { recursive: true });
-      await page.screenshot({ path: path.join(shots, 'console-fan-out.png'), fullPage: true });
+      await page.screenshot({ path: chromium.screenshot('console-fan-out.png'), fullPage: true });
       await page.evaluate(() => ((globalThis as unknown as { __sameDocument: boolean }).__sameDocument = true));
 
       // A slow item is cancelled: it counts as failed, the three left run and finish, and the open page follows.

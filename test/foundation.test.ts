@@ -7,10 +7,10 @@ import { type GeminiEvent, geminiEventSignal } from '../contract';
 import { startDevServer } from '../testing/dev-server';
 import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { geminiEvent, webhookWait } from './helpers/gemini-events';
+import { spawnWorkerProcess } from './helpers/processes';
 import {
   connectClient,
   type RunningWorker,
-  spawnWorkerProcess,
   startWorker,
   testTmpDir,
   uniqueTaskQueue,

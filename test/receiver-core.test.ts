@@ -193,6 +193,7 @@ describe('receiver cores', () => {
     for (const code of [1, 4, 8, 13, 14]) assert.equal(isPermanentTemporalError(wrapped(code)), false, `code ${code}`);
     assert.equal(isPermanentTemporalError(new ValueError('cannot encode')), true);
     assert.equal(isPermanentTemporalError(new Error('who knows')), false, 'unknown errors are retried, never dropped');
+    assert.equal(isPermanentTemporalError(new TypeError('a bug')), false, 'a bug of ours is not taken for a refusal');
   });
 
   it('bounds JSON depth without parsing, and copies hostile values into something storable', () => {

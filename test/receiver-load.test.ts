@@ -12,6 +12,7 @@ import { waitForGeminiJob } from '../workflows/wait-for-gemini-job';
 import { eventually } from './helpers/eventually';
 import { noReconcile } from './helpers/gemini-events';
 import { envelope, newSecret, nowSec, post, signV1, testLogger } from './helpers/receiver';
+import { listenTcp, type TcpListening } from './helpers/tcp-listener';
 import {
   connectClient,
   type RunningWorker,
@@ -40,17 +41,16 @@ function signed(payload: unknown, webhookId = `msg_${randomUUID()}`) {
  * Temporal are in flight and stay there, as they would on a server that is slow to answer.
  */
 class HoldingProxy {
-  private readonly server = net.createServer((client) => this.relay(client));
+  private listening?: TcpListening;
   private readonly connections = new Set<{ upstream: net.Socket; pending: Buffer[] }>();
   private paused = false;
+  private target = '';
 
   async start(target: string): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.target = target;
-    return `127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+    this.listening = await listenTcp((client) => this.relay(client));
+    return this.listening.address;
   }
-
-  private target = '';
 
   private relay(client: net.Socket) {
     const [host, port] = this.target.split(':');
@@ -82,7 +82,7 @@ class HoldingProxy {
 
   async stop() {
     for (const conn of this.connections) conn.upstream.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.listening?.close();
   }
 }
 
@@ -126,19 +126,22 @@ describe('receiver under load', () => {
 
   it('a full queue answers 503 with Retry-After at once, while deliveries with a place wait and then land', async () => {
     const proxy = new HoldingProxy();
-    const connection = await Connection.connect({ address: await proxy.start(testServerAddress()) });
-    const receiver = await startReceiver({
-      client: new Client({ connection, namespace: testNamespace() }),
-      logger: testLogger,
-      port: 0,
-      opsPort: 0,
-      secrets: [secret],
-      temporal: { taskQueue: worker.taskQueue },
-      ackTimeoutMs: 60_000,
-      admission: { maxInFlight: 1, maxQueued: 1, maxWaitMs: 50_000 },
-    });
-    const metrics = async () => (await fetch(`${receiver.opsUrl}/metrics`)).text();
+    let connection: Connection | undefined;
+    let receiver: RunningReceiver | undefined;
     try {
+      connection = await Connection.connect({ address: await proxy.start(testServerAddress()) });
+      const started = await startReceiver({
+        client: new Client({ connection, namespace: testNamespace() }),
+        logger: testLogger,
+        port: 0,
+        opsPort: 0,
+        secrets: [secret],
+        temporal: { taskQueue: worker.taskQueue },
+        ackTimeoutMs: 60_000,
+        admission: { maxInFlight: 1, maxQueued: 1, maxWaitMs: 50_000 },
+      });
+      receiver = started;
+      const metrics = async () => (await fetch(`${started.opsUrl}/metrics`)).text();
       const resources = ['a', 'b', 'c'].map((n) => `interactions/adm-${n}-${randomUUID()}`);
       const [a, b, c] = await Promise.all(resources.map((r, i) => park(`admission-${i}`, r)));
       const deliveries = [a!, b!, c!].map((h, i) => signed(requiresAction(resources[i]!, h.workflowId)));
@@ -195,8 +198,8 @@ describe('receiver under load', () => {
       await Promise.all([a!, b!, c!].map((h) => h.terminate('test over')));
     } finally {
       proxy.resume();
-      await receiver.stop();
-      await connection.close();
+      await receiver?.stop();
+      await connection?.close();
       await proxy.stop();
     }
   });

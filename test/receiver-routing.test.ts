@@ -336,7 +336,7 @@ describe('receiver: routing, holding and dead letters', () => {
 });
 
 describe('receiver: as a library, mounted in your own server with your own client', () => {
-  it('routes a delivery through the app createReceiver returns; refuses bad options by name', async () => {
+  it('routes a delivery through the handler createReceiver returns, mounted in Express as it is', async () => {
     const { client, close } = await connectClient();
     const worker = await startWorker({ activities: routing });
     const receiver = await createReceiver({
@@ -344,14 +344,19 @@ describe('receiver: as a library, mounted in your own server with your own clien
       client,
       secrets: [secret],
       path: '/hooks/gemini',
+      opsToken,
       temporal: { taskQueue: worker.taskQueue },
     });
     const app = express();
-    app.use('/inbound', receiver.app);
+    app.use('/inbound', receiver.handler);
+    app.use('/operations', receiver.opsHandler);
+    // What the receiver does not serve goes on to the app's own routes, then to Express's 404.
+    app.get('/inbound/mine', (_req, res) => void res.send('the app'));
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/inbound/hooks/gemini`;
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const url = `${base}/inbound/hooks/gemini`;
       const resourceId = `interactions/mounted-${randomUUID()}`;
       const owner = await client.workflow.start(waitForGeminiJob, {
         taskQueue: worker.taskQueue,
@@ -363,12 +368,36 @@ describe('receiver: as a library, mounted in your own server with your own clien
       assert.deepEqual([res.status, JSON.parse(res.body)], [200, { outcome: 'signaled' }]);
       assert.equal((await owner.result()).event.webhookId, d.webhookId);
       assert.equal(await receiver.ready(), true);
+
+      const get = async (route: string, headers: Record<string, string> = {}) => {
+        const r = await fetch(`${base}${route}`, { headers });
+        return [r.status, await r.text()] as const;
+      };
+      assert.deepEqual(await get('/inbound/healthz'), [200, '{"ok":true}']);
+      assert.deepEqual(await get('/inbound/readyz'), [200, '{"ok":true}'], 'the public readiness is a bare status');
+      assert.equal((await get('/inbound/hooks/gemini'))[0], 405);
+      assert.deepEqual(await get('/inbound/mine'), [200, 'the app']);
+      assert.equal((await get('/inbound/metrics'))[0], 404, 'no metrics on the public route without the token');
+      const withToken = await get('/inbound/metrics', { authorization: `Bearer ${opsToken}` });
+      assert.match(
+        withToken[1],
+        /geminiflow_webhook_deliveries_total\{type="interaction.completed",outcome="signaled"/,
+      );
+      const metrics = await get('/operations/metrics');
+      assert.equal(metrics[0], 200);
+      assert.match(metrics[1], /geminiflow_webhook_deliveries_total\{type="interaction.completed",outcome="signaled"/);
+      assert.deepEqual(await get('/operations/readyz'), [200, '{"ok":true,"temporal":"reachable"}']);
+      assert.equal((await get('/operations/status'))[0], 200);
+      assert.equal((await get('/operations/nothing'))[0], 404);
     } finally {
       server.close();
       await receiver.close();
       await worker.stop();
       await close();
     }
+  });
+
+  it('refuses bad options by name', async () => {
     await assert.rejects(
       createReceiver({ secrets: [], temporal: { taskQueue: '' }, ackTimeoutMs: -1, opsToken: 'short' }),
       (err: Error) =>

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { exportJWK, type JWK } from 'jose';
+import { listen } from '../common/listen';
 import {
   mintRoutingToken,
   parseRoutingKeys,
@@ -11,8 +10,8 @@ import {
   routingTokenField,
   verifyGeminiWebhook,
   type WebhookKeys,
-  WebhookVerifier,
 } from '../receiver';
+import { WebhookVerifier } from '../receiver/verify';
 import { JwksKeys } from '../receiver/verify/jwks';
 import { v1aScheme } from '../receiver/verify/v1a';
 import { verifyRoutingToken } from '../routing/token';
@@ -168,12 +167,14 @@ describe('verifyGeminiWebhook, framework-free', async () => {
     // The key set is served by a listener that counts fetches: a v1a check must fetch it first, so a refusal that
     // fetched nothing was decided before any Ed25519 work.
     let fetches = 0;
-    const server = http.createServer((_req, res) => {
-      fetches++;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const served: WebhookKeys = { jwksUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json` };
+    const server = await listen(
+      (_req, res) => {
+        fetches++;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
+      },
+      { what: 'key set' },
+    );
+    const served: WebhookKeys = { jwksUrl: `${server.url}/jwks.json` };
     try {
       const many = Array.from({ length: 170 }, () => `v1a,${randomBytes(64).toString('base64')}`).join(' ');
       const refused = await verifyGeminiWebhook(body, { ...forged, 'webhook-signature': many }, served);
@@ -183,7 +184,7 @@ describe('verifyGeminiWebhook, framework-free', async () => {
       assert.equal(one.ok, false);
       assert.ok(fetches > 0, 'a single entry within the bound does reach the Ed25519 check');
     } finally {
-      server.close();
+      await server.close();
     }
     const twice = await verifyGeminiWebhook(body, { ...forged, 'webhook-id': [id, id] }, webhookKeys);
     assert.deepEqual(twice, { ok: false, status: 400, reason: 'duplicated webhook-id header' });

@@ -2,47 +2,21 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { temporal } from '@temporalio/proto';
 import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
-import { projectRoot } from '../common/paths';
 import * as exampleWorkflows from '../example/workflows';
 import { installRuntime } from '../temporal/runtime';
 import * as geminiflowWorkflows from '../workflows/geminiflow-workflows';
+import { historiesDir, savedHistories } from './helpers/histories';
 import { testWorkflows } from './helpers/temporal';
 
 /** Every workflow type a worker of the example app hosts: the app's own and geminiflow's. */
 const workflows = { ...exampleWorkflows, ...geminiflowWorkflows };
-
-const historiesDir = path.join(projectRoot, 'test', 'histories');
 
 /**
  * Workflow types with no recorded history yet, and why. Every other workflow a worker hosts must have
  * at least one, so a new workflow cannot ship without the replay safety net.
  */
 const notRecorded: Record<string, string> = {};
-
-type History = temporal.api.history.v1.History;
-
-interface SavedHistory {
-  file: string;
-  workflowId: string;
-  workflowType: string;
-  history: History;
-}
-
-function savedHistories(): SavedHistory[] {
-  return fs
-    .readdirSync(historiesDir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((file) => {
-      // Loaded with @temporalio/proto directly (common's historyFromJSON trips over a second protobufjs copy).
-      const saved = JSON.parse(fs.readFileSync(path.join(historiesDir, file), 'utf8')) as { workflowId?: string };
-      const history = temporal.api.history.v1.History.fromObject(saved);
-      const workflowType = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '';
-      return { file, workflowId: saved.workflowId ?? file, workflowType, history };
-    });
-}
 
 describe('saved histories replay against the current workflow code', () => {
   const histories = savedHistories();

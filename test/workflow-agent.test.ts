@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { GoogleGenAI } from '@google/genai';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { functionTool, parseToolArgs } from '../contract';
 import { agentWorkflow } from '../example/agent';
 import { listPublications, publishOnce } from '../example/publish-outbox';
 import { publish, toolCatalog } from '../example/tools';
@@ -14,18 +15,17 @@ import {
   agentStateQuery,
   decideApprovalUpdate,
   endConversationUpdate,
-  functionTool,
   GeminiResourceIds,
   geminiWaitsQuery,
   type PendingApproval,
-  parseToolArgs,
   pendingApprovalsQuery,
   sendMessageUpdate,
 } from '../workflows';
 import { call, model, replyAfterTools, replyTo } from './helpers/emulated-model';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { spawnWorkerProcess, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
+import { spawnWorkerProcess } from './helpers/processes';
+import { testTmpDir, uniqueTaskQueue } from './helpers/temporal';
 
 /** A rejected update's reason is the validator's error, carried as the cause. */
 async function rejectsWith(promise: Promise<unknown>, reason: RegExp): Promise<void> {

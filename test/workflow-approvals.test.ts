@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GeminiflowClient } from '../client';
+import { GeminiflowClient, InvalidApprovalFilterError } from '../client';
+import { argumentsSchema } from '../contract';
 import { agentWorkflow } from '../example/agent';
 import { listPublications } from '../example/publish-outbox';
 import { lookupGlossary, publish } from '../example/tools';
@@ -11,7 +12,6 @@ import {
   type AgentInput,
   type ApprovalDecision,
   type ApprovalRecord,
-  argumentsSchema,
   GeminiPendingApprovals,
   type PendingApproval,
 } from '../workflows';
@@ -20,7 +20,8 @@ import { pendingOf, refused } from './helpers/approvals';
 import { call, model, replyAfterTools } from './helpers/emulated-model';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { spawnWorkerProcess, uniqueTaskQueue } from './helpers/temporal';
+import { spawnWorkerProcess } from './helpers/processes';
+import { uniqueTaskQueue } from './helpers/temporal';
 
 type Agent = typeof agentWorkflow;
 
@@ -106,7 +107,10 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     assert.equal(ours(await geminiflow.listPendingApprovals({ pageSize: 1 })).length, 4);
     const attrs = (await runs[1]!.describe()).typedSearchAttributes.get(GeminiPendingApprovals);
     assert.deepEqual([...(attrs ?? [])].sort(), ['lookup_glossary', 'publish']);
-    await assert.rejects(geminiflow.listPendingApprovals({ tool: "x' OR 1=1" }), /invalid tool name/);
+    await assert.rejects(
+      geminiflow.listPendingApprovals({ tool: "x' OR 1=1" }),
+      (err) => err instanceof InvalidApprovalFilterError && /invalid tool name/.test(err.message),
+    );
 
     // Decided calls close, and the runs leave the list.
     for (const p of all) await decide(p.workflowId, { callId: p.callId, kind: 'deny', reason: 'listed only' });

@@ -68,6 +68,9 @@ describe('prompt fan-outs: Batch packing and per-request (emulator -> receiver -
     assert.equal(creates() - before, 3, 'three Batch jobs: 10 + 10 + 5 prompts');
     assert.deepEqual(result.jobs.counts, { total: 3, done: 3, failed: 0, running: 0, left: 0 });
     await assertMappedBack(result);
+    // Every answered prompt's usageMetadata (2 words in, 6 out), summed per batch and over the batches.
+    const usage = result.geminiUsage?.byModel[`batch:${model}`];
+    assert.deepEqual([usage?.totalTokens, usage?.jobs, result.geminiUsage?.children], [24 * 8, 3, 4]);
   });
 
   it('packs by bytes too: a byte limit cuts the same prompts into more batches', async () => {
@@ -88,6 +91,9 @@ describe('prompt fan-outs: Batch packing and per-request (emulator -> receiver -
     assert.deepEqual(result.jobs.counts, { total: 25, done: 24, failed: 1, running: 0, left: 0 });
     await assertMappedBack(result);
     assert.equal(result.failures.p13!.status, 'GeminiFailed');
+    // The 24 answered requests' usage (2 words in, 6 out each); the failed one reports none to its parent.
+    const usage = result.geminiUsage?.byModel[model];
+    assert.deepEqual([usage?.totalTokens, usage?.jobs], [24 * 8, 24]);
   });
 
   it('a Gemini rate limit slows the fan-out down (its window shrinks) instead of failing items', async () => {

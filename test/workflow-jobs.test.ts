@@ -6,8 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../activities';
 import { startDevServer } from '../testing/dev-server';
-import { createActivities } from '../worker';
 import {
   type BackgroundInteractionRequest,
   type BatchInput,
@@ -22,7 +22,8 @@ import {
 } from '../workflows';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
-import { spawnWorkerProcess, startWorker, testTmpDir } from './helpers/temporal';
+import { spawnWorkerProcess } from './helpers/processes';
+import { startWorker, testTmpDir } from './helpers/temporal';
 
 const durations = { interactionMs: 500, deepResearchMs: 1500, batchMs: 1500, videoMs: 1500 };
 const model = 'gemini-2.5-flash';

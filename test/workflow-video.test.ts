@@ -40,6 +40,12 @@ describe('generateVideo on Omni, whichever completion events Gemini sends', () =
       assert.match(result.file, /^files\//);
       assert.equal(fs.statSync(result.path).size, result.sizeBytes);
       assert.equal(Number((await stack.ai.files.get({ name: result.file })).sizeBytes), result.sizeBytes);
+      // Its usage as Gemini reports it: the prompt's 4 words in, a video's fixed 1000 tokens out (docs/emulator.md).
+      const reported = (await stack.ai.interactions.get(result.interactionId)).usage;
+      assert.deepEqual([reported?.total_input_tokens, reported?.total_output_tokens], [4, 1000]);
+      const own = { inputTokens: 4, outputTokens: 1000, thoughtTokens: 0, cachedTokens: 0, toolUseTokens: 0 };
+      assert.deepEqual(result.geminiUsage?.own, { ...own, totalTokens: 1004, jobs: 1 });
+      assert.deepEqual(Object.keys(result.geminiUsage?.byModel ?? {}), ['gemini-omni-1.1-flash']);
 
       const sent = stack.emulator.control.inspect.deliveries({ resourceId: result.interactionId });
       const expected = {

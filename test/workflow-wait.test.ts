@@ -184,8 +184,15 @@ describe('waitForGeminiEvent: the reconciliation backstop (real emulator, no web
   }
 
   it('a lost webhook: the status read finds the finished interaction and the wait goes on from it', async () => {
-    // No webhook_config and no registered webhook: Gemini sends nothing, as if every delivery was lost.
-    const created = await ai.interactions.create({ model: 'gemini-2.5-flash', input: 'ping', background: true });
+    // No webhook_config and no registered webhook: Gemini sends nothing, as if every delivery was lost. The job runs
+    // until a status read has seen it running (a second read is scheduled only after the first returned), however
+    // slow the machine: then the emulator's clock moves it on.
+    const hold = 3_600_000;
+    const created = await ai.interactions.create({
+      model: 'gemini-2.5-flash',
+      input: `ping [[while in_progress ${hold}]]`,
+      background: true,
+    });
     const handle = await client.workflow.start(waitForGeminiJob, {
       taskQueue: worker.taskQueue,
       workflowId: `wait-reconcile-${randomUUID()}`,
@@ -194,6 +201,8 @@ describe('waitForGeminiEvent: the reconciliation backstop (real emulator, no web
         { reconcileAfter: '400ms', reconcileMax: '800ms' },
       ],
     });
+    await eventually(async () => ((await scheduledReads(handle)) >= 2 ? true : undefined), 'a second status read');
+    await emulator.control.clock.advance(hold);
     const resolved = await handle.result();
     assert.equal(resolved.resolvedBy, 'reconciliation');
     assert.equal(resolved.event.type, 'interaction.completed');

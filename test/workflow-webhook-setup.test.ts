@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
-import { projectRoot } from '../common/paths';
-import { geminiEventTypes } from '../contract';
+import { webhookEventTypes } from '../contract';
 import { type RunningEmulator, startEmulator } from '../emulator';
 import { ensureRegisteredWebhook } from '../worker';
+import { spawnEntryPoint, workerBundleArgs } from './helpers/processes';
 import { testTmpDir, uniqueTaskQueue } from './helpers/temporal';
 
 describe('startup option: ensure the registered webhook exists', () => {
@@ -26,7 +25,7 @@ describe('startup option: ensure the registered webhook exists', () => {
     const first = await ensureRegisteredWebhook(ai, uri);
     assert.equal(first.created, true);
     assert.match(first.newSigningSecret ?? '', /^whsec_/);
-    assert.deepEqual([...first.subscribedEvents].sort(), [...geminiEventTypes].sort());
+    assert.deepEqual([...first.subscribedEvents].sort(), [...webhookEventTypes].sort());
 
     const second = await ensureRegisteredWebhook(ai, uri);
     assert.equal(second.created, false);
@@ -42,7 +41,7 @@ describe('startup option: ensure the registered webhook exists', () => {
       await ai.webhooks.create({ uri: `https://filler.example.test/${i}`, subscribed_events: ['batch.succeeded'] });
     }
     const uri = 'https://hooks.example.test/late';
-    const created = await ai.webhooks.create({ uri, subscribed_events: [...geminiEventTypes] });
+    const created = await ai.webhooks.create({ uri, subscribed_events: [...webhookEventTypes] });
     const found = await ensureRegisteredWebhook(ai, uri);
     assert.equal(found.created, false);
     assert.equal(found.id, created.id);
@@ -91,31 +90,17 @@ describe('startup option: ensure the registered webhook exists', () => {
 });
 
 /** Runs example/worker.ts until it logs that it started (or exits), then stops it; returns everything it printed. */
-function runWorkerUntilStarted(env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const bundle = process.env.GEMINIFLOW_TEST_WORKFLOW_BUNDLE;
-    const main = path.join(projectRoot, 'example', 'worker.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...(bundle ? ['--workflow-bundle', bundle] : [])], {
-      cwd: projectRoot,
-      env: { ...process.env, LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+async function runWorkerUntilStarted(env: Record<string, string>): Promise<string> {
+  const worker = spawnEntryPoint('example/worker.ts', env, workerBundleArgs());
+  try {
+    await worker.waitFor(/worker started/, 'the worker to start', 60_000).catch((err: Error) => {
+      if (worker.child.exitCode === null && worker.child.signalCode === null)
+        throw new Error(`the worker neither started nor exited: ${err.message}`);
     });
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the worker neither started nor exited:\n${output}`));
-    }, 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('worker started')) child.kill('SIGTERM');
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', () => {
-      clearTimeout(timer);
-      resolve(output);
-    });
-  });
+  } finally {
+    await worker.kill('SIGTERM');
+  }
+  return worker.output();
 }
 
 describe('worker configuration is checked at start', () => {

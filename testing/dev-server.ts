@@ -14,11 +14,16 @@ export interface DevServerOptions {
   dbFilename: string;
   port?: number;
   namespace?: string;
-  /** Serve the Web UI (on port + 1000 unless uiPort is given). */
+  /** Serve the Web UI: on uiPort, else port + 1000 when a port is given (as start-dev does), else a free port. */
   ui?: boolean;
   uiPort?: number;
   /** Where the server's own output goes; defaults to `<dbFilename>.log`. */
   logFile?: string;
+  /**
+   * Run the server in a process group of its own, so a terminal's Ctrl-C reaches it only through this process, which
+   * stops it after what depends on it (`geminiflow dev` stops the worker first). It is killed if this process exits.
+   */
+  ownProcessGroup?: boolean;
   readyTimeoutMs?: number;
 }
 
@@ -44,6 +49,15 @@ export async function freePort(): Promise<number> {
       const { port } = srv.address() as net.AddressInfo;
       srv.close(() => resolve(port));
     });
+  });
+}
+
+/** Whether nothing listens on host:port at this moment. */
+export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
   });
 }
 
@@ -95,15 +109,30 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
-/** Starts `temporal server start-dev` on a persistent db file, with the project's search attributes, and waits for it. */
+/**
+ * Starts `temporal server start-dev` on a persistent db file, with the project's search attributes, and waits for it.
+ * Ports it chose itself were free a moment before the server bound them; if another process took one in between, it
+ * tries again on new ones.
+ */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port ?? (await freePort());
+    const uiPort = opts.ui ? (opts.uiPort ?? (opts.port === undefined ? await freePort() : port + 1000)) : undefined;
+    try {
+      return await startDevServerOn(opts, port, uiPort);
+    } catch (err) {
+      const chosenHere = opts.port === undefined && (opts.uiPort === undefined || !opts.ui);
+      if (!(chosenHere && attempt < 3 && /address already in use/i.test(String(err)))) throw err;
+    }
+  }
+}
+
+async function startDevServerOn(opts: DevServerOptions, port: number, uiPort: number | undefined): Promise<DevServer> {
   const cli = await resolveTemporalCli();
-  const port = opts.port ?? (await freePort());
   const namespace = opts.namespace ?? 'default';
   const address = `127.0.0.1:${port}`;
   fs.mkdirSync(path.dirname(opts.dbFilename), { recursive: true });
   const logFile = opts.logFile ?? `${opts.dbFilename}.log`;
-  const uiPort = opts.ui ? (opts.uiPort ?? port + 1000) : undefined;
 
   const args = [
     'server',
@@ -124,8 +153,13 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     ...searchAttributeKeys.flatMap((k) => ['--search-attribute', `${k.name}=${cliTypeName(k.type)}`]),
   ];
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(cli.path, args, { stdio: ['ignore', out, out] });
+  const child = spawn(cli.path, args, { stdio: ['ignore', out, out], detached: opts.ownProcessGroup });
   fs.closeSync(out);
+  const killOnExit = () => child.kill('SIGKILL');
+  if (opts.ownProcessGroup) {
+    process.on('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
+  }
 
   let spawnError: Error | undefined;
   child.on('error', (err) => (spawnError = err));
@@ -145,6 +179,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     );
   } catch (err) {
     child.kill('SIGKILL');
+    await waitForExit(child, 5_000);
     throw err;
   }
 
@@ -170,7 +205,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 
 /**
  * The server every entry point uses: the one TEMPORAL_ADDRESS (or a Temporal config profile) names, checked and given
- * the project's search attributes (see common/search-attributes-setup.ts), otherwise a dev server started here on the given db file.
+ * the project's search attributes (see temporal/search-attributes.ts), otherwise a dev server started here on the given db file.
  */
 export async function connectOrStartDevServer(opts: DevServerOptions): Promise<DevServer> {
   const settings = temporalSettings();

@@ -12,11 +12,13 @@ import type { ApprovalNotifyOptions } from '../activities/notify-config';
 import type { Toolset } from '../activities/tools';
 import { SetupError } from '../common/errors';
 import { logger as rootLogger } from '../common/logger';
+import { stopOnShutdownSignal } from '../common/shutdown';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../emulator';
 import { type ReceiverOptions, type RunningReceiver, startReceiver } from '../receiver';
 import { parseRoutingKeys } from '../routing/token';
 import { installRuntime } from '../temporal/runtime';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { tracingClientInterceptors } from '../tracing/temporal';
 import { GeminiflowPlugin } from '../worker/plugin';
 import { ensureRegisteredWebhook } from '../worker/webhook-setup';
 import { connectOrStartDevServer, type DevServer, freePort, waitForTemporal } from './dev-server';
@@ -68,6 +70,7 @@ export interface LocalStack {
   workerEnv: Record<string, string>;
   /** Starts (another) in-process worker on the stack's task queue. */
   startWorker(options?: LocalWorkerOptions): Promise<Worker>;
+  /** Stops every part, the last started first; also done on the process's first SIGINT or SIGTERM. */
   stop(): Promise<void>;
 }
 
@@ -79,17 +82,23 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const logger = options.logger ?? rootLogger;
   const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) {
-      await stop().catch((err) => logger.error({ err }, 'stopping the local stack'));
-    }
-  };
+  let stopping: Promise<void> | undefined;
+  // One signal stops the stack as a whole, in order (the worker before the receiver and the server it needs).
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      release();
+      for (const stop of stops.splice(0).reverse()) {
+        await stop().catch((err) => logger.error({ err }, 'stopping the local stack'));
+      }
+    })());
+  const release = stopOnShutdownSignal(stopAll);
   try {
     const temporal = await startTemporal(options.temporal);
     stops.push(() => temporal.stop());
     const taskQueue = options.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? 'geminiflow';
 
-    const emulator = options.emulator === false ? undefined : await startEmulator(options.emulator ?? {});
+    const emulator =
+      options.emulator === false ? undefined : await startEmulator({ ...options.emulator, stopOnSignal: false });
     if (emulator) stops.push(() => emulator.stop());
     const fromEnv = emulator ? undefined : geminiflowConfigFromEnv();
     const gemini = emulator
@@ -120,6 +129,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       path: receiverPath,
       secrets,
       temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue },
+      stopOnSignal: false,
     });
     stops.push(() => receiver.stop());
 
@@ -131,7 +141,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     const connection = await Connection.connect({ address: temporal.address });
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: temporal.namespace });
+    const interceptors = tracingClientInterceptors('client');
+    const client = new Client({ connection, namespace: temporal.namespace, ...(interceptors ? { interceptors } : {}) });
 
     const startWorker = async (worker: LocalWorkerOptions = {}): Promise<Worker> => {
       installRuntime();

@@ -1,10 +1,7 @@
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { SetupError } from '../common/errors';
-import { temporalSettings } from '../temporal/settings';
-
-/** How a person starts a Temporal server for local work, with the CLI the package installs on first use. */
-export const localTemporalHint =
-  'start a local one with `npx geminiflow-temporal server start-dev`, or set TEMPORAL_ADDRESS';
+import { installRuntime } from '../temporal/runtime';
+import { localTemporalHint, temporalSettings } from '../temporal/settings';
 
 /** The transport's own words, which are Rust debug output, as a few plain ones. */
 function reason(err: unknown): string {
@@ -21,6 +18,13 @@ function reason(err: unknown): string {
  */
 export async function connectToTemporal(options: NativeConnectionOptions = {}): Promise<NativeConnection> {
   const merged = { ...temporalSettings().nativeConnectionOptions, ...options };
+  try {
+    // The SDK's own logs at warnings unless TEMPORAL_LOG_LEVEL asks for more: it logs every state change at INFO.
+    installRuntime();
+  } catch (err) {
+    // A bad setting is the person's to fix; a Runtime the process made itself, before this, serves as well.
+    if (err instanceof SetupError) throw err;
+  }
   try {
     return await NativeConnection.connect(merged);
   } catch (err) {

@@ -3,10 +3,10 @@ import type { GoogleGenAI } from '@google/genai';
 import { describeGeminiError } from '../activities/gemini-client';
 import { SetupError } from '../common/errors';
 import { logger } from '../common/logger';
-import { geminiEventTypes } from '../contract';
+import { webhookEventTypes } from '../contract';
 
 /** The seven event names SDK 3.1.0 and the API reference list; the guide adds the two `*.cancelled` ones. */
-const referenceEventTypes = geminiEventTypes.filter((t) => !t.endsWith('.cancelled'));
+const referenceEventTypes = webhookEventTypes.filter((t) => !t.endsWith('.cancelled'));
 
 export interface EnsuredWebhook {
   id: string;
@@ -72,7 +72,7 @@ async function findWebhook(ai: GoogleGenAI, uri: string): Promise<Webhook | unde
 /** Subscribes to all nine event names; where the API knows only the reference's seven, it retries with those. */
 async function createWebhook(ai: GoogleGenAI, uri: string, name: string): Promise<Webhook> {
   try {
-    return await ai.webhooks.create({ name, uri, subscribed_events: [...geminiEventTypes] });
+    return await ai.webhooks.create({ name, uri, subscribed_events: [...webhookEventTypes] });
   } catch (err) {
     if (describeGeminiError(err).status !== 400) throw err;
     return ai.webhooks.create({ name, uri, subscribed_events: referenceEventTypes });

@@ -20,3 +20,4 @@ export const { notifyApproval } = proxyActivities<A>(policy.notify);
 export const { storeFanOutPlan, readFanOutPlan, storeFanOutResults } = proxyActivities<A>(policy.fanOutStore);
 // Prompt fan-outs stream whole prompt sets and batch outputs, heartbeating as they go.
 export const { planPromptBatches, planPromptRequests, collectPromptResults } = proxyActivities<A>(policy.transferFile);
+export const { geminiPriceTable } = proxyActivities<A>(policy.workerSetting);

@@ -50,6 +50,8 @@ export const activityPolicies = {
   },
   /** A fan-out's plan or results in its store: small local writes and reads, each replacing the same file. */
   fanOutStore: { startToCloseTimeout: '2 minutes', retry: { initialInterval: '1 second', maximumAttempts: 5 } },
+  /** Reading a setting of the worker (the price table): local and instant; retried only while no worker answers. */
+  workerSetting: { startToCloseTimeout: '10 seconds', retry: { maximumInterval: '30 seconds' } },
   /** Recording a dead letter; idempotent per webhook-id. */
   recordDeadLetter: {
     startToCloseTimeout: '30 seconds',

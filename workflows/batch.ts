@@ -3,12 +3,16 @@ import {
   type BatchItemError,
   type BatchItemResult,
   type BatchRequestOptions,
+  type Budget,
+  batchModelKey,
   defaultTextModel,
   GeminiflowFailure,
+  type GeminiUsage,
   type PromptSource,
 } from '../contract';
 import { cancelBatchJob, collectBatchResults, createBatchJob, deleteGeminiFile, uploadBatchInput } from './activities';
 import { cancelJobOnCancellation } from './cancel-job-on-cancellation';
+import { trackGeminiUsage } from './usage';
 import { listenForGeminiEvents, type ResolvedWait, type WaitSettings, waitSettingsOf } from './wait-for-gemini-event';
 
 /**
@@ -28,12 +32,20 @@ export interface BatchInput extends WaitSettings {
   inlineResultLimitBytes?: number;
   /** The reconciliation backstop (defaults: 2 minutes growing to 30). The flat fields are the older spelling. */
   wait?: WaitSettings;
+  /** The pipeline's budget, checked before the batch starts (a parent or fan-out passes it down). */
+  budget?: Budget;
 }
 
-interface BatchOutcomeBase {
+/** What every outcome of a batch carries. */
+export interface BatchOutcomeBase {
   batchName: string;
   /** How the workflow learned that the batch had ended. */
   resolvedBy: ResolvedWait['resolvedBy'];
+  /**
+   * The run's usage: every response's usageMetadata, under `batch:<model>` (billed at the batch price). Absent in runs
+   * of older versions.
+   */
+  geminiUsage?: GeminiUsage;
 }
 
 export interface BatchSucceeded extends BatchOutcomeBase {
@@ -59,11 +71,14 @@ export type BatchResult = BatchSucceeded | BatchEnded;
 export async function batchPrompts(input: BatchInput): Promise<BatchResult> {
   const events = listenForGeminiEvents();
   checkInput(input);
+  const usage = trackGeminiUsage(input.budget);
   const displayName = input.displayName ?? `geminiflow ${workflowInfo().workflowId}`;
+  const model = input.model ?? defaultTextModel;
 
+  await usage.beforeJob('the batch');
   const uploaded = await uploadBatchInput({ source: input.prompts, options: input.options, displayName });
   const { batchName } = await CancellationScope.nonCancellable(() =>
-    createBatchJob({ model: input.model ?? defaultTextModel, file: uploaded.file, displayName }),
+    createBatchJob({ model, file: uploaded.file, displayName }),
   );
   const { event, resolvedBy } = await cancelJobOnCancellation(
     () => events.waitFor({ kind: 'batch', id: batchName }, waitSettingsOf(input)),
@@ -77,6 +92,7 @@ export async function batchPrompts(input: BatchInput): Promise<BatchResult> {
       state: event.type === 'batch.failed' ? 'failed' : event.type === 'batch.expired' ? 'expired' : 'cancelled',
       batchName,
       resolvedBy,
+      geminiUsage: usage.report(),
       ...(message ? { error: { code: event.data.error_code, message } } : {}),
     };
   }
@@ -88,10 +104,12 @@ export async function batchPrompts(input: BatchInput): Promise<BatchResult> {
     source: keysOnly(input.prompts),
     inlineResultLimitBytes: input.inlineResultLimitBytes,
   });
+  usage.recordJob(batchModelKey(model), collected.usage);
   return {
     state: 'succeeded',
     batchName,
     resolvedBy,
+    geminiUsage: usage.report(),
     outputFile: collected.outputFile,
     counts: collected.counts,
     results: collected.results,

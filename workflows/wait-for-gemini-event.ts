@@ -1,5 +1,13 @@
 import type { Duration } from '@temporalio/common';
-import { condition, defineQuery, isCancellation, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  condition,
+  defineQuery,
+  isCancellation,
+  log,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import {
   allTerminalTypes,
   defaultUntil,
@@ -17,6 +25,7 @@ import {
 } from '../contract';
 import { reconcileGeminiResource } from './activities';
 import { durationMs } from './duration';
+import { endWorkflowSpan, startWorkflowSpan } from './spans';
 
 /*
  * Runs that wait here may wait for hours, so their histories must keep replaying on newer code: test/replay.test.ts
@@ -177,6 +186,7 @@ export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEv
       const until = opts.until ?? defaultUntil(resource.kind);
       const ends = new Set<GeminiEventType>([...until, ...failureTypesOf(resource.kind)]);
       const startedAt = Date.now();
+      const continuation = continuationWatch();
       let quietMs = durationMs(opts.reconcileAfter ?? defaultReconcileAfter);
       const maxQuietMs = Math.max(quietMs, durationMs(opts.reconcileMax ?? defaultReconcileMax));
       const view: GeminiWaitView = {
@@ -188,6 +198,12 @@ export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEv
       };
       waiting.push(view);
       showWaiting();
+      // From the job's creation (the wait starts right after it) to the event that ended it, and how it came.
+      const span = startWorkflowSpan(`wait ${resource.kind}`, {
+        'geminiflow.resource.kind': resource.kind,
+        'geminiflow.resource.id': resource.id,
+        'geminiflow.wait.until': until,
+      });
 
       const finish = (event: GeminiEvent, resolvedBy: ResolvedWait['resolvedBy']): ResolvedWait => {
         markHandled(event);
@@ -195,6 +211,13 @@ export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEv
         resolved.push({ resource, type: event.type, resolvedBy, waitedMs, at: new Date().toISOString() });
         if (resolved.length > maxResolvedKept) resolved.shift();
         log.info('Gemini wait resolved', { resource: describe(resource), type: event.type, resolvedBy, waitedMs });
+        endWorkflowSpan(span, {
+          'geminiflow.wait.resolved_by': resolvedBy,
+          'geminiflow.event.type': event.type,
+          'geminiflow.webhook.id': resolvedBy === 'webhook' ? event.webhookId : undefined,
+          'geminiflow.wait.ms': waitedMs,
+          'geminiflow.wait.reconcile_checks': view.reconcileChecks,
+        });
         return { event, resolvedBy, waitedMs };
       };
 
@@ -210,7 +233,9 @@ export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEv
           // A webhook that landed while the status was being read wins: it carries the full payload.
           const late = takePending(resource, ends);
           if (late) return finish(late, 'webhook');
-          if (fromStatus && ends.has(fromStatus.type)) return finish(fromStatus, 'reconciliation');
+          if (fromStatus && ends.has(fromStatus.type) && !continuation.goesOn(fromStatus, until, maxQuietMs)) {
+            return finish(fromStatus, 'reconciliation');
+          }
 
           quietMs = Math.min(quietMs * 2, maxQuietMs);
           view.nextCheckAt = new Date(Date.now() + quietMs).toISOString();
@@ -218,6 +243,8 @@ export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEv
       } finally {
         waiting.splice(waiting.indexOf(view), 1);
         showWaiting();
+        // Still open here: the wait was cancelled, or a status read threw.
+        endWorkflowSpan(span, { 'geminiflow.wait.ended_without_event': true });
       }
     },
 
@@ -228,6 +255,25 @@ export function listenForGeminiEvents(carried?: GeminiEventsCarryOver): GeminiEv
         handled: [...handled],
         trackedResources: [...tracked],
       };
+    },
+  };
+}
+
+/**
+ * Gemini continues a background interaction that reached its per-request decode limit by itself, so a status read of
+ * `requires_continuation` does not end a wait that did not ask for it, unless the interaction shows the same
+ * continuation token for longer than the longest quiet period: then it is stalled, and the wait ends naming it.
+ */
+function continuationWatch() {
+  let seen: { token: unknown; since: number } | undefined;
+  return {
+    goesOn(read: GeminiEvent, until: readonly GeminiEventType[], maxQuietMs: number): boolean {
+      if (read.type !== 'interaction.requires_continuation' || until.includes(read.type)) return false;
+      const token = read.data.continuation_token;
+      const since = seen && seen.token === token ? seen.since : Date.now();
+      seen = { token, since };
+      // Ending a wait on a stall is new (older code read this status as running and kept waiting).
+      return Date.now() - since < maxQuietMs || !patched('interaction-continuation-stall');
     },
   };
 }

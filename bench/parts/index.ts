@@ -7,6 +7,7 @@ import { fanOutPart } from './fan-out';
 import { latencyPart } from './latency';
 import { receiverPart } from './receiver-throughput';
 import { scalePart } from './scale';
+import { tracingPart } from './tracing';
 import { proposedWorkerTuning, workerThroughputPart } from './worker-throughput';
 
 export interface BenchPart {
@@ -95,6 +96,18 @@ export const benchParts: BenchPart[] = [
         promptsPerBatch: quick ? 1000 : 5000,
         tuning: proposedWorkerTuning,
       }),
+  },
+  {
+    name: 'tracing',
+    what: 'tracing on (OTLP) beside tracing off: receiver deliveries per second and event -> resume latency',
+    needsStack: true,
+    run: (stack, quick) =>
+      tracingPart(
+        stack!,
+        quick
+          ? { deliveries: 400, concurrency: 16, rounds: 3, sequential: 30 }
+          : { deliveries: 1500, concurrency: 16, rounds: 3, sequential: 100 },
+      ),
   },
   {
     name: 'emulator',

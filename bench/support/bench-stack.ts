@@ -50,6 +50,8 @@ export interface BenchStack {
   }): Promise<Child>;
   /** Restarts the receiver on the same port (after a kill). */
   startReceiver(): Promise<Child>;
+  /** A second receiver process beside the first, on a port of its own, with `env` added (e.g. tracing settings). */
+  startOtherReceiver(env: Record<string, string>): Promise<{ child: Child; url: string }>;
   /** Restarts the dev server on the same port and db file (after a kill). */
   restartTemporal(): Promise<void>;
   stop(): Promise<void>;
@@ -107,7 +109,7 @@ export async function startBenchStack(
       GEMINIFLOW_ROUTING_KEYS: routingKeys,
     };
 
-    const startReceiver = async () => {
+    const spawnReceiver = async (port: number, env: Record<string, string> = {}) => {
       const child = await spawnTs({
         name: 'receiver',
         entry: entryPoints.receiver,
@@ -118,16 +120,21 @@ export async function startBenchStack(
           // As deployed: every delivery is logged at info (the output is discarded, the formatting and write are paid).
           LOG_LEVEL: 'info',
           RECEIVER_HOST: '127.0.0.1',
-          RECEIVER_PORT: String(receiverPort),
+          RECEIVER_PORT: String(port),
           // Any free port: the default 8788 may be taken by another stack on a shared machine.
           RECEIVER_OPS_PORT: '0',
           GEMINI_WEBHOOK_SECRETS: secret,
           GEMINI_JWKS_URL: jwksUrl,
           TEMPORAL_TASK_QUEUE: receiverTaskQueue,
           ...opts.receiverEnv,
+          ...env,
         },
       });
       children.push(child);
+      return child;
+    };
+    const startReceiver = async () => {
+      const child = await spawnReceiver(receiverPort);
       stack.receiver = child;
       return child;
     };
@@ -144,6 +151,10 @@ export async function startBenchStack(
       receiver: undefined as unknown as Child,
       receiverUrl,
       startReceiver,
+      async startOtherReceiver(env) {
+        const port = await freePort();
+        return { child: await spawnReceiver(port, env), url: `http://127.0.0.1:${port}/webhooks/gemini` };
+      },
       async startWorker({ taskQueue, tuning = {}, webhooks = true, env = {} }) {
         const child = await spawnTs({
           name: `worker ${taskQueue}`,

@@ -24,12 +24,16 @@ export {
   parseRoutingKeys,
   type RoutingKey,
   routingTokenField,
-  WebhookVerifier,
 } from '../../receiver';
+export { DeliveryTrace } from '../../receiver/tracing';
+export { WebhookVerifier } from '../../receiver/verify';
 export { toGeminiEvent } from '../../routing/envelope';
 export { listDeadLetters } from '../../temporal/dead-letters';
 export { eventually } from '../../test/helpers/eventually';
 export { type DevServer, freePort, startDevServer } from '../../testing/dev-server';
+export { flushTracing, tracingFor } from '../../tracing/provider';
+export { contextFromTraceparent, inSpan } from '../../tracing/spans';
+export { temporalTraceHeaderFields } from '../../tracing/temporal';
 export {
   bundleWorkflows,
   ensureRegisteredWebhook,

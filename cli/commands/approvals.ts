@@ -3,6 +3,7 @@ import { type Command, Option } from 'commander';
 import ms from 'ms';
 import { declareEnvNames } from '../../common/env-names';
 import type { ApprovalDecision, PendingApprovalOfRun } from '../../workflows';
+import { argumentsColumn, outcomeColumn } from '../audit-columns';
 import { examples, jsonOption } from '../help';
 import { exitCodes, print, printJson, printTable, readJsonArgument, UsageError, when } from '../output';
 import { withGeminiflow } from '../session';
@@ -116,16 +117,11 @@ export function registerApprovals(program: Command): void {
   ).action(async (o: { tool?: string; olderThan?: string; json?: boolean }, cmd: Command) => {
     const silent: string[] = [];
     const pending: PendingApprovalOfRun[] = await withGeminiflow(cmd, (g) =>
-      g
-        .listPendingApprovals({
-          tool: o.tool,
-          olderThan: o.olderThan as never,
-          onUnanswered: (run) =>
-            silent.push(`${run.workflowId}${run.published ? ' (shown as it published them)' : ''}`),
-        })
-        .catch((err: Error) => {
-          throw err instanceof TypeError ? new UsageError(err.message) : err;
-        }),
+      g.listPendingApprovals({
+        tool: o.tool,
+        olderThan: o.olderThan as never,
+        onUnanswered: (run) => silent.push(`${run.workflowId}${run.published ? ' (shown as it published them)' : ''}`),
+      }),
     );
     if (silent.length) {
       process.stderr.write(
@@ -235,7 +231,7 @@ export function registerApprovals(program: Command): void {
     program
       .command('log')
       .description(
-        "a run's audit record: every call that needed a person, who decided what and when, what the tool did",
+        "a run's audit record: every call that needed a person, who decided what and when, what the tool did, the arguments proposed and (for an edit) what changed",
       )
       .argument('<workflowId>')
       .addOption(jsonOption()),
@@ -244,7 +240,7 @@ export function registerApprovals(program: Command): void {
     const log = await withGeminiflow(cmd, (g) => g.approvalLog(workflowId));
     if (o.json) return printJson(log);
     printTable(
-      ['CALL', 'TOOL', 'STATUS', 'REVIEWER', 'DECIDED', 'REASON', 'OUTCOME'],
+      ['CALL', 'TOOL', 'STATUS', 'REVIEWER', 'DECIDED', 'REASON', 'OUTCOME', 'ARGUMENTS'],
       log.map((r) => [
         r.callId,
         r.tool,
@@ -252,7 +248,8 @@ export function registerApprovals(program: Command): void {
         r.reviewer ?? '-',
         r.decidedAt ?? '-',
         r.reason ?? '-',
-        r.outcome ? (r.outcome.isError ? `error: ${short(r.outcome.error)}` : short(r.outcome.result, 40)) : '-',
+        outcomeColumn(r),
+        argumentsColumn(r),
       ]),
     );
     print(`${log.length} call(s)`);

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { installingProjectDir } from '../../common/package-copies';
 import { type CheckResult, type DoctorSettings, fail } from '../doctor/check';
+import { checkDependencies } from '../doctor/dependency-checks';
 import { checkKeySet, checkRoutingKeys, readReceiverStatus } from '../doctor/receiver-checks';
 import { checkSearchAttributes, checkTemporal, checkWorker, skipped } from '../doctor/temporal-checks';
 import { checkRegisteredWebhook } from '../doctor/webhook-checks';
@@ -9,14 +11,15 @@ import { oneLine, positiveInt, print, printJson } from '../output';
 import { commandEnv } from '../session';
 
 interface DoctorFlags {
+  project?: string;
   receiverOps?: string;
   webhookUrl?: string;
   pingTimeout: number;
   json?: boolean;
 }
 
-async function runChecks(s: DoctorSettings, cmd: Command): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
+async function runChecks(s: DoctorSettings, projectDir: string, cmd: Command): Promise<CheckResult[]> {
+  const results: CheckResult[] = [checkDependencies(projectDir)];
   const { result, temporal } = await checkTemporal(s.env);
   results.push(result);
   if (temporal) {
@@ -51,8 +54,13 @@ export function registerDoctor(program: Command): void {
     program
       .command('doctor')
       .description(
-        'check a deployment: Temporal and the namespace, search attributes, a worker, routing keys shared by worker and receiver, ' +
+        'check a deployment: one copy of each SDK in the project, Temporal and the namespace, search attributes, a worker, ' +
+          'routing keys shared by worker and receiver, ' +
           'the key set, the registered webhook and a ping through the public URL (exit 1 when a check fails)',
+      )
+      .option(
+        '--project <dir>',
+        'the project whose dependencies to check (default: the one geminiflow is installed in)',
       )
       .option('--receiver-ops <url>', "the receiver's operations listener (default: GEMINIFLOW_RECEIVER_OPS_URL)")
       .option(
@@ -72,7 +80,7 @@ export function registerDoctor(program: Command): void {
       webhookUrl: o.webhookUrl ?? env.RECEIVER_PUBLIC_URL ?? env.GEMINIFLOW_WEBHOOK_URL,
       pingTimeoutMs: o.pingTimeout,
     };
-    const results = await runChecks(settings, cmd);
+    const results = await runChecks(settings, o.project ?? installingProjectDir(), cmd);
     const failed = results.filter((r) => r.status === 'fail').length;
     if (o.json) printJson({ ok: failed === 0, checks: results });
     else {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Argument, type Command, Option } from 'commander';
+import ms, { type StringValue } from 'ms';
 import type { StartOptions } from '../../client';
 import {
+  type AgentInput,
   type GeminiEventType,
   type GeminiResourceKind,
   geminiEventTypes,
@@ -38,12 +40,87 @@ function promptSource(o: { prompt?: string[]; file?: string; template?: string; 
   return { kind: 'template', template: o.template!, count: o.count };
 }
 
-/** `geminiflow start deep-research|batch|video|wait`: starts a job workflow and prints its workflow id. */
+/** Gemini's rule for function names: a letter or _, then letters, digits, _ . : -, 64 at most. */
+const toolName = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
+
+/** `--tool a --tool b,c`: every name, checked. */
+function collectTools(value: string, all: string[] = []): string[] {
+  const names = value
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  for (const name of names) if (!toolName.test(name)) throw new UsageError(`"${name}" is not a tool name`);
+  return [...all, ...names];
+}
+
+/** A duration such as 30m, 2h or "1 day", as the workflow takes it. */
+function duration(value: string): StringValue {
+  const millis = ms(value as StringValue) as number | undefined;
+  if (typeof millis !== 'number' || !(millis > 0)) throw new UsageError(`"${value}" is not a duration (e.g. 30m, 2h)`);
+  return value as StringValue;
+}
+
+interface AgentFlags extends StartFlags {
+  type: string;
+  tool?: string[];
+  model?: string;
+  system?: string;
+  conversation: boolean;
+  approvalTimeout?: StringValue;
+  idleTimeout?: StringValue;
+  maxSteps?: number;
+}
+
+/** The agent's input from the command's flags: only what was given, so the workflow's defaults hold otherwise. */
+function agentInput(message: string | undefined, o: AgentFlags): AgentInput {
+  if (!o.conversation && !message?.trim())
+    throw new UsageError('--no-conversation needs a message: the run answers it, then ends');
+  return {
+    tools: o.tool ?? [],
+    conversation: o.conversation,
+    ...(message?.trim() ? { message } : {}),
+    ...(o.model ? { model: o.model } : {}),
+    ...(o.system ? { systemInstruction: o.system } : {}),
+    ...(o.approvalTimeout ? { approvalTimeout: o.approvalTimeout } : {}),
+    ...(o.idleTimeout ? { idleTimeout: o.idleTimeout } : {}),
+    ...(o.maxSteps ? { maxStepsPerTurn: o.maxSteps } : {}),
+  };
+}
+
+/** `geminiflow start deep-research|batch|video|agent|wait`: starts a workflow and prints its workflow id. */
 export function registerStart(program: Command): void {
   const start = examples(
-    program.command('start').description('start a job workflow and print its workflow id'),
+    program.command('start').description('start a job workflow or an agent and print its workflow id'),
     'geminiflow start deep-research "tidal energy"',
   );
+
+  examples(
+    start
+      .command('agent')
+      .description(
+        'start an agent run of your agent workflow (one that calls runAgent) with a message and the tools it may call; ' +
+          'follow it with status, pending, send and result',
+      )
+      .argument('[message]', 'the opening message (needed with --no-conversation)')
+      .requiredOption('--type <workflowType>', 'your agent workflow, by name (e.g. supportAgent)')
+      .option('--tool <names>', 'a tool of its catalog the model may call (repeat, or comma-separate)', collectTools)
+      .option('--model <name>', 'the model (default: gemini-flash-latest)')
+      .option('--system <text>', 'the system instruction')
+      .option('--no-conversation', 'answer the message, then end (default: take follow-ups from geminiflow send)')
+      .option('--approval-timeout <duration>', 'a call nobody decides within this is refused (default 1h)', duration)
+      .option('--idle-timeout <duration>', 'a conversation with no message for this long ends (default 1h)', duration)
+      .option('--max-steps <n>', 'rounds of tool calls per message before the turn fails (default 10)', positiveInt)
+      .addOption(idOption())
+      .addOption(jsonOption()),
+    'geminiflow start agent --type supportAgent "Where is order A-1001?" --tool lookup_order --tool refund_order',
+    'geminiflow start agent --type supportAgent "Refund A-1002" --tool lookup_order,refund_order --no-conversation --approval-timeout 30m --id refund-a1002',
+  ).action(async (message: string | undefined, o: AgentFlags, cmd: Command) => {
+    const input = agentInput(message, o);
+    const started = await withGeminiflow(cmd, (g) =>
+      g.startAgent(o.type, input, { workflowId: workflowIdOf('agent', o) }),
+    );
+    report(started, o.json);
+  });
 
   examples(
     start

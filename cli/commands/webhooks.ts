@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Argument, type Command, Option } from 'commander';
-import { geminiEventTypes } from '../../workflows';
+import { webhookEventTypes } from '../../contract';
 import { callGemini, geminiFor } from '../gemini';
 import { examples, jsonOption } from '../help';
 import { print, printJson, printTable, UsageError } from '../output';
@@ -80,7 +80,7 @@ export function registerWebhooks(program: Command): void {
       .command('create')
       .description("register a webhook for the receiver's public URL; prints its signing secret once")
       .argument('<url>', "the receiver's public URL, e.g. https://hooks.example.com/webhooks/gemini")
-      .option('--events <types>', `comma-separated (default: all: ${geminiEventTypes.join(', ')})`)
+      .option('--events <types>', `comma-separated (default: all: ${webhookEventTypes.join(', ')})`)
       .option('--name <name>', 'a name shown in listings', 'geminiflow')
       .addOption(secretFileOption())
       .addOption(jsonOption()),
@@ -93,7 +93,7 @@ export function registerWebhooks(program: Command): void {
             .split(',')
             .map((e) => e.trim())
             .filter(Boolean)
-        : [...geminiEventTypes];
+        : [...webhookEventTypes];
       const { ai } = geminiFor(cmd);
       const created = await callGemini('creating the webhook', () =>
         ai.webhooks.create({ name: o.name, uri, subscribed_events: events as never }),

@@ -2,6 +2,7 @@ import { temporal } from '@temporalio/proto';
 import { type ConnectedTemporal, connectTemporal } from '../../client/connect';
 import { inspectSearchAttributes, searchAttributeCommands } from '../../temporal/search-attributes';
 import { oneLine } from '../output';
+import { workerStartHint } from '../project';
 import { type CheckResult, fail, ok, skip } from './check';
 
 /** Temporal reachable, the namespace there; the connection is handed to the checks that need it. */
@@ -75,7 +76,7 @@ export async function checkWorker(connected: ConnectedTemporal): Promise<CheckRe
     return fail(
       'worker',
       `no worker polls task queue ${settings.taskQueue} in namespace ${settings.namespace}`,
-      'start a worker with GeminiflowPlugin on that task queue (npm run worker), or set TEMPORAL_TASK_QUEUE to the one it uses',
+      `start a worker with GeminiflowPlugin on that task queue (${workerStartHint()}), or set TEMPORAL_TASK_QUEUE to the one it uses`,
     );
   }
   return ok('worker', `${pollers.length} poller(s) on task queue ${settings.taskQueue}`);

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GoogleGenAI } from '@google/genai';
-import { geminiEventTypes } from '../../workflows';
+import { webhookEventTypes } from '../../contract';
 import { callGemini } from '../gemini';
 import { oneLine } from '../output';
 import { type CheckResult, type DoctorSettings, fail, ok, skip } from './check';
@@ -45,7 +45,7 @@ export async function checkRegisteredWebhook(ai: GoogleGenAI, s: DoctorSettings)
     ];
   }
   const results: CheckResult[] = [];
-  const missing = geminiEventTypes.filter((t) => !t.endsWith('.cancelled') && !webhook.subscribed_events?.includes(t));
+  const missing = webhookEventTypes.filter((t) => !t.endsWith('.cancelled') && !webhook.subscribed_events?.includes(t));
   if (webhook.state !== 'enabled') {
     results.push(
       fail(

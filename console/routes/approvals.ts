@@ -1,6 +1,13 @@
 import express, { type Request, type Response } from 'express';
-import { ApprovalRefused, type DecisionReceipt, type GeminiflowClient, type RunApprovals } from '../../client';
-import { type ApprovalDecision, ineligibility, type PendingApproval } from '../../workflows';
+import {
+  ApprovalRefusedError,
+  type DecisionReceipt,
+  type GeminiflowClient,
+  InvalidApprovalFilterError,
+  type RunApprovals,
+} from '../../client';
+import { ineligibility } from '../../contract';
+import type { ApprovalDecision, PendingApproval } from '../../workflows';
 import type { ConsoleConfig } from '../config';
 import { editFields, readEdit } from '../edit-form';
 import { groupsOf } from '../reviewer-groups';
@@ -135,15 +142,16 @@ function receiptText(receipt: DecisionReceipt, reviewer: string): string {
 /** Pending calls across runs, one call's page (the link notifications carry), and decisions. */
 export function approvalRoutes(g: GeminiflowClient, config: Pick<ConsoleConfig, 'groups'>): express.Router {
   const router = express.Router();
-  const groupsFor = (req: Request) => groupsOf(config.groups, req, req.session.reviewer!);
+  const groupsFor = (req: Request) => groupsOf(config.groups ?? { members: {} }, req, req.session.reviewer!);
 
   router.get('/approvals', async (req, res) => {
     const tool = typeof req.query.tool === 'string' && req.query.tool ? req.query.tool : undefined;
     const silent: string[] = [];
     const pending = await g
       .listPendingApprovals({ tool, onUnanswered: (run) => void (run.published || silent.push(run.workflowId)) })
-      .catch((err: Error) => {
-        if (err instanceof TypeError) return [];
+      .catch((err: unknown) => {
+        // No tool can have a name the filter refuses, so no call waits for it.
+        if (err instanceof InvalidApprovalFilterError) return [];
         throw err;
       });
     render(req, res, 'approvals', { title: 'Waiting for a person', pending, tool: tool ?? '', silent });
@@ -177,7 +185,7 @@ export function approvalRoutes(g: GeminiflowClient, config: Pick<ConsoleConfig, 
       req.session.flash = { kind: 'ok', text: receiptText(receipt, req.session.reviewer!) };
       res.redirect(303, paths.call(workflowId, callId));
     } catch (err) {
-      if (!(err instanceof ApprovalRefused)) throw err;
+      if (!(err instanceof ApprovalRefusedError)) throw err;
       await showCall(
         g,
         req,

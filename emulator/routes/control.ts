@@ -52,6 +52,11 @@ export const controlRoutes: ControlRoute[] = [
     path: '/model/video-events',
     handle: (r, c) => ({ json: { events: c.model.setVideoCompletionEvents(object(r).events as never) } }),
   },
+  {
+    method: 'PUT',
+    path: '/model/status-events',
+    handle: (r, c) => ({ json: { events: c.model.setStatusEvents(object(r).events as never) } }),
+  },
   { method: 'DELETE', path: '/model/rules', handle: (_r, c) => c.model.clearRules() },
   { method: 'GET', path: '/rate-limit', handle: (_r, c) => ({ json: c.rateLimit.get() }) },
   { method: 'PUT', path: '/rate-limit', handle: (r, c) => ({ json: c.rateLimit.set(object(r) as never) }) },

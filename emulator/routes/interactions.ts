@@ -6,12 +6,13 @@ import { apiPath, id, type Route, type RouteReply } from './route';
 const eventStream = 'text/event-stream';
 
 /**
- * A streamed answer. A running background interaction keeps the stream open until it stops running (SDK 3.1.0's
+ * A streamed answer. A running background interaction keeps the stream open until it stops running (the SDK's
  * `get(id, {stream: true})` and `create({stream: true, background: true})` read it to the end).
  */
 function sse(core: EmulatorCore, interaction: Record<string, unknown>): RouteReply {
-  const opening = openingEvents(interaction);
-  if (interaction.status !== 'in_progress') {
+  const running = core.interactions.isRunning(String(interaction.id));
+  const opening = openingEvents(interaction, running);
+  if (!running) {
     return { raw: { data: Buffer.from(formatEvents(opening) + streamEnd), contentType: eventStream } };
   }
   return {

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApprovalRefused, GeminiflowClient } from '../../client';
+import { ApprovalRefusedError, GeminiflowClient } from '../../client';
 import { logger } from '../../common/logger';
 import { toolsDir } from '../../common/paths';
 import { consoleConfigFromEnv, newReviewerToken } from '../../console/config';
@@ -177,7 +177,7 @@ async function decideOnPublish(
         say(`  decision sent as a Temporal Update: ${decidedText[decided.kind]}`);
         return true;
       } catch (err) {
-        if (!(err instanceof ApprovalRefused)) throw err;
+        if (!(err instanceof ApprovalRefusedError)) throw err;
         say(`  refused: ${err.message}`);
         if (/already|no longer|unknown call/.test(err.message)) return true;
       }

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import { SetupError } from '../../common/errors';
-import { waitForTemporal } from '../../testing/dev-server';
+import { isPortFree, waitForTemporal } from '../../testing/dev-server';
 
 /**
  * The ports of one node: every service of a Temporal server (frontend, history, matching, worker) has a gRPC port and
@@ -30,15 +29,6 @@ export interface NodeState {
   pid?: number;
 }
 
-/** Whether nothing listens on 127.0.0.1:port yet. */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
 /**
  * Free ports below 32768: Temporal's SQL schema keeps a member's port in a smallint (cluster_membership.rpc_port), so
  * a node on a port from Linux's ephemeral range (32768 and up, what port 0 gives) fails to join the ring.
@@ -49,7 +39,7 @@ export async function allocateNodePorts(): Promise<NodePorts> {
   for (const name of portVariables) {
     for (;;) {
       const port = 10_000 + Math.floor(Math.random() * 22_000);
-      if (!taken.has(port) && (await portFree(port))) {
+      if (!taken.has(port) && (await isPortFree(port))) {
         taken.add(port);
         ports[name] = port;
         break;

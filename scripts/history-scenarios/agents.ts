@@ -135,6 +135,28 @@ export const scenarios: HistoryScenario[] = [
       return allRuns(ctx, ctx.workflowId);
     },
   },
+  {
+    // A turn whose interaction starts idle (a status of SDK 3.6): the agent waits for it (patch
+    // agent-waits-on-new-statuses), then one that runs out of budget fails the message and the conversation goes on.
+    name: 'agent-new-statuses',
+    async run(ctx) {
+      ctx.emulator.control.model.setDurations({ interactionMs: 300 });
+      ctx.emulator.control.model.setStatusEvents('status');
+      const handle = await ctx.client.workflow.start(agentWorkflow, {
+        taskQueue: ctx.taskQueue,
+        workflowId: ctx.workflowId,
+        args: [{ tools: [], message: 'Hello. [[while idle 1500]]', idleTimeout: '10 minutes' }],
+      });
+      await handle
+        .executeUpdate(sendMessageUpdate, { args: ['Plan everything. [[end budget_exceeded]]'] })
+        .catch(() => {
+          // The failed message is the point: the turn ran out of budget.
+        });
+      await handle.executeUpdate(endConversationUpdate);
+      await handle.result();
+      return handle;
+    },
+  },
   // test/histories/research-brief-pipeline-*.json are runs from before the `source-notes-fan-out` stage, recorded by the
   // code of their time; they stay, so that path keeps replaying. This records the patched path.
   {

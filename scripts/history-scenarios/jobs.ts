@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { deadLetterReplayedSignal, GeminiResourceIds, geminiEventSignal } from '../../contract';
-import { eventually } from '../../test/helpers/eventually';
 import {
-  batchPrompts,
+  deadLetterReplayedSignal,
   deadLetterWorkflowId,
-  deepResearch,
-  geminiWaitsQuery,
-  generateVideo,
+  GeminiResourceIds,
+  geminiEventSignal,
   mailboxWorkflowId,
-  waitForGeminiJob,
-} from '../../workflows';
+} from '../../contract';
+import { eventually } from '../../test/helpers/eventually';
+import { batchPrompts, deepResearch, geminiWaitsQuery, generateVideo, waitForGeminiJob } from '../../workflows';
 import { geminiMailbox } from '../../workflows/routing/mailbox';
 import type { HistoryScenario, RecordingContext } from './scenario';
 
@@ -69,6 +67,23 @@ export const scenarios: HistoryScenario[] = [
       return settled(handle);
     },
   },
+  // The interaction statuses of SDK 3.6: a stopped-short end read back with its partial output (patch
+  // interaction-stopped-short), a continuation that stalls (patch interaction-continuation-stall), a status unknown
+  // to geminiflow.
+  ...(
+    [
+      ['deep-research-budget-exceeded', 'everything at once [[end budget_exceeded]]', 'status'],
+      ['deep-research-stalled', 'a long decode [[end requires_continuation]]', 'status'],
+      ['deep-research-unknown-status', 'something new [[end paused_for_review]]', 'none'],
+    ] as const
+  ).map(([name, topic, statusEvents]) => ({
+    name,
+    async run(ctx: RecordingContext) {
+      ctx.emulator.control.model.setDurations({ deepResearchMs: 1500 });
+      ctx.emulator.control.model.setStatusEvents(statusEvents);
+      return settled(await start.deepResearch(ctx, topic, { wait: { reconcileAfter: '1s', reconcileMax: '2s' } }));
+    },
+  })),
   {
     name: 'batch-succeeded',
     async run(ctx) {

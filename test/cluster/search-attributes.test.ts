@@ -5,11 +5,11 @@ import { Client, type Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { GeminiResourceIds, geminiEventSignal, searchAttributeKeys } from '../../contract';
 import { listDeadLetters } from '../../temporal/dead-letters';
-import { freePort } from '../../testing/dev-server';
 import { waitForGeminiJob } from '../../workflows/wait-for-gemini-job';
-import { assertGivesBothCommands, exitOf, registerFreshNamespace, spawnEntryPoint } from '../helpers/deploy';
+import { assertGivesBothCommands, registerFreshNamespace } from '../helpers/deploy';
 import { eventually } from '../helpers/eventually';
 import { geminiEvent, webhookWait } from '../helpers/gemini-events';
+import { exitOf, receiverUrlOf, spawnEntryPoint } from '../helpers/processes';
 import { envelope, newSecret, nowSec, post, signV1 } from '../helpers/receiver';
 import { clusterFrontends, connectToCluster } from './system';
 
@@ -102,23 +102,18 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
   }, async (t) => {
     const namespace = await freshNamespaceOnEveryNode(connections);
     const secret = newSecret();
-    const port = await freePort();
     const receiver = spawnEntryPoint('receiver/main.ts', {
       // Routed by the owner lookup, the path that meets the attributes the worker just registered.
       GEMINIFLOW_ROUTING_KEYS: 'none',
       TEMPORAL_ADDRESS: frontends[0]!,
       TEMPORAL_NAMESPACE: namespace,
       TEMPORAL_TASK_QUEUE: `cluster-lookup-${randomUUID()}`,
-      RECEIVER_PORT: String(port),
+      RECEIVER_PORT: '0',
       RECEIVER_OPS_PORT: '0',
       GEMINI_WEBHOOK_SECRETS: secret,
     });
     try {
-      await eventually(
-        async () => (/receiver listening/.test(receiver.output()) ? true : undefined),
-        'the receiver to listen',
-        60_000,
-      );
+      const receiverUrl = await receiverUrlOf(receiver);
       // From the moment it listens: it registers the attributes meanwhile, and each node's namespace cache catches up
       // within its refresh interval. Each delivery is for a job nobody has recorded yet, so each needs the lookup.
       const answers: string[] = [];
@@ -128,7 +123,7 @@ describe('on the cluster: search attributes on SQL visibility, for a namespace n
           const body = JSON.stringify(envelope('interaction.completed', `interactions/early-${randomUUID()}`));
           const ts = nowSec();
           const res = await post(
-            `http://127.0.0.1:${port}/webhooks/gemini`,
+            receiverUrl,
             {
               'webhook-id': webhookId,
               'webhook-timestamp': String(ts),

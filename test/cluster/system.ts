@@ -6,10 +6,9 @@ import { temporal } from '@temporalio/proto';
 import type { GeminiEvent } from '../../contract';
 import type { DeliveryRecord } from '../../emulator/types';
 import { temporalSettings } from '../../temporal/settings';
-import { freePort } from '../../testing/dev-server';
 import { RoundRobinBalancer } from '../helpers/balancer';
-import { type EntryPointProcess, spawnEntryPoint } from '../helpers/deploy';
 import { eventually } from '../helpers/eventually';
+import { receiverUrlOf, spawnEntryPoint, type TestProcess } from '../helpers/processes';
 import { testTmpDir } from '../helpers/temporal';
 
 /**
@@ -39,22 +38,20 @@ export interface EmulatorProcess {
   baseUrl: string;
   jwksUrl: string;
   control<T = unknown>(method: string, controlPath: string, body?: unknown): Promise<T>;
-  process: EntryPointProcess;
+  process: TestProcess;
 }
 
 async function startEmulatorProcess(env: Record<string, string>): Promise<EmulatorProcess> {
-  const port = await freePort();
   const proc = spawnEntryPoint('emulator/main.ts', {
-    GEMINI_EMULATOR_PORT: String(port),
+    GEMINI_EMULATOR_PORT: '0',
     GEMINI_EMULATOR_WEBHOOK_TIMESTAMP_CLOCK: 'real',
     ...env,
   });
-  await eventually(
-    async () => (/Gemini emulator listening/.test(proc.output()) ? true : undefined),
-    'the emulator to listen',
-    60_000,
-  );
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const listening = await proc.waitFor(/advertised as (http\S+)\s/, 'the emulator to listen').catch(async (err) => {
+    await proc.kill();
+    throw err;
+  });
+  const baseUrl = listening[1]!;
   return {
     baseUrl,
     jwksUrl: `${baseUrl}/.well-known/jwks.json`,
@@ -80,8 +77,8 @@ export interface ClusterSystem {
   balancer: RoundRobinBalancer;
   /** The balancer's URL: where the jobs' webhooks go. */
   webhookUrl: string;
-  receivers: EntryPointProcess[];
-  workers: EntryPointProcess[];
+  receivers: TestProcess[];
+  workers: TestProcess[];
   /** Frontend each receiver and worker `i` uses: node `i % nodes`, so losing a node takes half of them off Temporal. */
   frontendOf(i: number): string;
   stop(): Promise<void>;
@@ -112,41 +109,36 @@ export async function startClusterSystem(opts: ClusterSystemOptions = {}): Promi
     opts.routingKeys === false
       ? { GEMINIFLOW_ROUTING_KEYS: 'none' }
       : { GEMINIFLOW_ROUTING_KEYS: `cluster:${randomBytes(32).toString('base64')}` };
-  const emulator = await startEmulatorProcess(opts.emulatorEnv ?? {});
-  const receivers: EntryPointProcess[] = [];
-  const workers: EntryPointProcess[] = [];
+  let emulator: EmulatorProcess | undefined;
+  const receivers: TestProcess[] = [];
+  const workers: TestProcess[] = [];
   let balancer: RoundRobinBalancer | undefined;
 
   const stop = async () => {
     await Promise.all(workers.map((w) => w.kill()));
     await balancer?.stop();
     await Promise.all(receivers.map((r) => r.kill()));
-    await emulator.process.kill();
+    await emulator?.process.kill();
     await terminateLeftovers(client, taskQueue);
     await connection.close();
   };
   try {
-    const receiverPorts = [await freePort(), await freePort()];
-    for (const [i, port] of receiverPorts.entries()) {
+    emulator = await startEmulatorProcess(opts.emulatorEnv ?? {});
+    for (const i of [0, 1]) {
       const receiver = spawnEntryPoint('receiver/main.ts', {
         TEMPORAL_ADDRESS: frontendOf(i),
         TEMPORAL_NAMESPACE: namespace,
         TEMPORAL_TASK_QUEUE: taskQueue,
-        RECEIVER_PORT: String(port),
+        RECEIVER_PORT: '0',
         RECEIVER_OPS_PORT: '0',
         GEMINI_JWKS_URL: emulator.jwksUrl,
         ...routingKeys,
       });
       receivers.push(receiver);
     }
-    for (const receiver of receivers) {
-      await eventually(
-        async () => (/receiver listening/.test(receiver.output()) ? true : undefined),
-        'a receiver to listen',
-        60_000,
-      );
-    }
-    balancer = new RoundRobinBalancer(receiverPorts.map((p) => `http://127.0.0.1:${p}/webhooks/gemini`));
+    const receiverUrls: string[] = [];
+    for (const receiver of receivers) receiverUrls.push(await receiverUrlOf(receiver));
+    balancer = new RoundRobinBalancer(receiverUrls);
     const webhookUrl = await balancer.start();
     const dir = testTmpDir();
     const bundle = process.env.GEMINIFLOW_TEST_WORKFLOW_BUNDLE;

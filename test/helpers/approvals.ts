@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { ApprovalRefused } from '../../client';
+import { ApprovalRefusedError } from '../../client';
 import { type PendingApproval, pendingApprovalsQuery } from '../../workflows';
 import { type Refund, refundToolset } from '../fixtures/refund-tools';
 import { eventually } from './eventually';
@@ -16,12 +16,12 @@ export async function pendingOf(handle: WorkflowHandle, count = 1): Promise<Pend
   }, `${count} pending approval(s) in ${handle.workflowId}`);
 }
 
-/** Rejects with ApprovalRefused whose message matches, the reason alone. */
+/** Rejects with ApprovalRefusedError whose message matches, the reason alone. */
 export async function refused(promise: Promise<unknown>, reason: RegExp): Promise<void> {
   await assert.rejects(promise, (err: Error) => {
-    assert.ok(err instanceof ApprovalRefused, `an ApprovalRefused, not ${err.name}: ${err.message}`);
+    assert.ok(err instanceof ApprovalRefusedError, `an ApprovalRefusedError, not ${err.name}: ${err.message}`);
     assert.match(err.message, reason);
-    assert.equal(err.stack, `ApprovalRefused: ${err.message}`, 'the reason alone, without stack noise');
+    assert.equal(err.stack, `ApprovalRefusedError: ${err.message}`, 'the reason alone, without stack noise');
     return true;
   });
 }

@@ -1,5 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { type Listening, listen } from '../../common/listen';
 
 export interface Forwarded {
   webhookId: string;
@@ -16,13 +16,13 @@ export interface Forwarded {
 export class RoundRobinBalancer {
   readonly forwarded: Forwarded[] = [];
   private next = 0;
-  private readonly server = http.createServer((req, res) => void this.forward(req, res));
+  private listening?: Listening;
 
   constructor(private readonly backends: string[]) {}
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/webhooks/gemini`;
+    this.listening = await listen((req, res) => void this.forward(req, res), { what: 'load balancer' });
+    return `${this.listening.url}/webhooks/gemini`;
   }
 
   private async forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -52,7 +52,7 @@ export class RoundRobinBalancer {
     res.writeHead(answers[0]!.status).end();
   }
 
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  async stop(): Promise<void> {
+    await this.listening?.close();
   }
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +14,7 @@ import {
   startCaptureListener,
   startEmulator,
 } from '../../emulator';
+import { startProcess } from './processes';
 
 export interface EmulatorFixture {
   emu: RunningEmulator;
@@ -76,30 +76,12 @@ export interface EmulatorProcess {
 
 /** Runs an emulator entry point (`node <args>`) and waits for the line that tells where it listens. */
 export async function startEmulatorProcess(args: string[], env: NodeJS.ProcessEnv): Promise<EmulatorProcess> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
-  };
+  const emulator = startProcess(process.execPath, args, { env: { ...process.env, ...env } });
   try {
-    const baseUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no base URL printed: ${out}`)), 20_000);
-      child.stdout.on('data', () => {
-        const m = /listening on \S+, advertised as (http\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
-    });
-    return { baseUrl, output: () => out, stop };
+    const [, baseUrl] = await emulator.waitFor(/listening on \S+, advertised as (http\S+)\s/, 'its base URL', 20_000);
+    return { baseUrl: baseUrl!, output: emulator.output, stop: () => emulator.kill('SIGTERM') };
   } catch (err) {
-    await stop();
+    await emulator.kill();
     throw err;
   }
 }

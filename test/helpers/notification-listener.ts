@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { ApprovalPayload } from '../../activities';
+import { listen } from '../../common/listen';
 
 export interface Delivery {
   webhookId: string;
@@ -24,31 +23,32 @@ export async function startNotificationListener(opts: { failFirst?: boolean } = 
   const refused: string[] = [];
   const seen = new Set<string>();
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      if (req.url === '/slack') {
-        slack.push((JSON.parse(body) as { text: string }).text);
-        return res.writeHead(200).end('ok');
-      }
-      let payload: ApprovalPayload;
-      try {
-        payload = verifier.verify(body, req.headers as Record<string, string>) as ApprovalPayload;
-      } catch (err) {
-        refused.push((err as Error).message);
-        return res.writeHead(400).end();
-      }
-      const webhookId = String(req.headers['webhook-id']);
-      const status = opts.failFirst && !seen.has(webhookId) ? 503 : 204;
-      seen.add(webhookId);
-      deliveries.push({ webhookId, payload, status });
-      res.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url, close } = await listen(
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (req.url === '/slack') {
+          slack.push((JSON.parse(body) as { text: string }).text);
+          return res.writeHead(200).end('ok');
+        }
+        let payload: ApprovalPayload;
+        try {
+          payload = verifier.verify(body, req.headers as Record<string, string>) as ApprovalPayload;
+        } catch (err) {
+          refused.push((err as Error).message);
+          return res.writeHead(400).end();
+        }
+        const webhookId = String(req.headers['webhook-id']);
+        const status = opts.failFirst && !seen.has(webhookId) ? 503 : 204;
+        seen.add(webhookId);
+        deliveries.push({ webhookId, payload, status });
+        res.writeHead(status).end();
+      });
+    },
+    { what: 'notification listener' },
+  );
   return {
     secret,
     url: `${url}/approvals`,
@@ -59,7 +59,7 @@ export async function startNotificationListener(opts: { failFirst?: boolean } = 
     /** The deliveries about one call, in arrival order. */
     about: (workflowId: string, callId: string) =>
       deliveries.filter((d) => d.payload.data.workflowId === workflowId && d.payload.data.callId === callId),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () => close(),
   };
 }
 

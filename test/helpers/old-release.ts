@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -7,7 +7,8 @@ import { agentWorkflow } from '../../example/agent';
 import { type PendingApproval, pendingApprovalsQuery } from '../../workflows';
 import { call, model } from './emulated-model';
 import { eventually } from './eventually';
-import { killChild, testTmpDir } from './temporal';
+import { spawnWorkerProcess } from './processes';
+import { testTmpDir } from './temporal';
 
 /** An earlier release's sources (`git archive` of `commit`), outside the repository, sharing its node_modules. */
 export function checkOutRelease(commit: string): string {
@@ -28,17 +29,8 @@ export function checkOutRelease(commit: string): string {
 }
 
 /** That release's worker entry point (`entry`, relative to its sources) as a process; it bundles its own workflows. */
-export function startReleaseWorker(
-  dir: string,
-  entry: string,
-  env: Record<string, string>,
-): { child: ChildProcess; kill(): Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(dir, entry)], {
-    cwd: dir,
-    env: { ...process.env, LOG_LEVEL: 'warn', GEMINIFLOW_TEST_WORKFLOW_BUNDLE: '', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  return { child, kill: () => killChild(child) };
+export function startReleaseWorker(dir: string, entry: string, env: Record<string, string>) {
+  return spawnWorkerProcess({ GEMINIFLOW_TEST_WORKFLOW_BUNDLE: '', ...env }, path.join(dir, entry), dir);
 }
 
 /** The run's pending calls, waiting long enough for a release's worker that bundles its workflows at start. */

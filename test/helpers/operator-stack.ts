@@ -2,13 +2,14 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { projectRoot } from '../../common/paths';
+import { exampleTools } from '../../example/tool-implementations';
 import { type EmulatorOptions, type LocalStack, type LocalWorkerOptions, startLocalStack } from '../../testing';
 import { implementTools } from '../../worker';
 import type { AgentInput } from '../../workflows';
 import { reviewAgent, reviewTools } from '../fixtures/console/review-agent';
 import { registerFreshNamespace } from './deploy';
 import { testLogger } from './receiver';
-import { testServerAddress, testWorkflows, uniqueTaskQueue } from './temporal';
+import { testServerAddress, testTmpDir, testWorkflows, uniqueTaskQueue } from './temporal';
 
 /**
  * The real stack a person operates with the CLI and the console: Temporal (the test run's server), the emulator (fast
@@ -28,6 +29,8 @@ export async function startOperatorStack(
     receiver?: { mailboxLookupTimeoutMs?: number };
     emulator?: EmulatorOptions;
     worker?: 'review' | 'example';
+    /** Approval notifications of the worker (GeminiflowPlugin's `notify`). */
+    notify?: LocalWorkerOptions['notify'];
   } = {},
 ): Promise<OperatorStack> {
   const published: Record<string, unknown>[] = [];
@@ -42,12 +45,16 @@ export async function startOperatorStack(
       }),
     ],
   };
-  // The example app's workers start from the bundle `npm test` built, without a webpack run.
+  // The example app's workers start from the bundle `npm test` built, without a webpack run, with its tools.
   const workflows = testWorkflows();
-  const exampleWorker: LocalWorkerOptions =
-    'workflowBundle' in workflows
+  const scratch = testTmpDir();
+  const exampleWorker: LocalWorkerOptions = {
+    ...('workflowBundle' in workflows
       ? { workflowBundlePath: workflows.workflowBundle.codePath }
-      : { workflowsPath: workflows.workflowsPath };
+      : { workflowsPath: workflows.workflowsPath }),
+    tools: [exampleTools({ publishDir: path.join(scratch, 'published') })],
+    config: { outputDir: path.join(scratch, 'output') },
+  };
   // A namespace of its own: listings across runs (pending calls, waiting runs) see this stack's runs only.
   const admin = await Connection.connect({ address: testServerAddress() });
   const namespace = await registerFreshNamespace(admin).finally(() => admin.close());
@@ -57,7 +64,7 @@ export async function startOperatorStack(
     emulator: { timeScale: 30, webhookTimestampClock: 'real', ...opts.emulator },
     receiver: { opsPort: 0, ...opts.receiver },
     webhooks: 'both',
-    worker: opts.worker === 'example' ? exampleWorker : reviewWorker,
+    worker: { ...(opts.worker === 'example' ? exampleWorker : reviewWorker), notify: opts.notify },
     logger: testLogger,
   });
   return {

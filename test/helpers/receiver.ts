@@ -1,10 +1,10 @@
 // Test support for the receiver suites: independent signers for all three schemes, a local JWKS server, and raw HTTP.
 import { createHash, sign as edSign, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { exportJWK, type JWK, SignJWT } from 'jose';
 import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
+import { listen } from '../../common/listen';
 import type { GeminiResourceKind } from '../../contract';
 import { mintRoutingToken, parseRoutingKeys, routingTokenField } from '../../routing/token';
 
@@ -53,17 +53,14 @@ export async function serveJwks(
   for (const { publicKey } of keys.ed25519) jwks.keys.push(await exportJWK(publicKey));
   jwks.keys.push({ ...(await exportJWK(keys.rsa.publicKey)), kid: keys.rsa.kid, alg: 'RS256', use: 'sig' });
   let fetches = 0;
-  const server = http.createServer((_req, res) => {
-    fetches++;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
-    fetches: () => fetches,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
+  const { url, close } = await listen(
+    (_req, res) => {
+      fetches++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
+    },
+    { what: 'JWKS server' },
+  );
+  return { url: `${url}/.well-known/jwks.json`, fetches: () => fetches, close: () => close() };
 }
 
 /** The issuer test JWTs carry unless told otherwise; receivers in tests are configured to accept it. */

@@ -1,13 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { projectRoot } from '../../common/paths';
+import { createActivities } from '../../activities';
+import type { GeminiflowConfig } from '../../activities/config';
+import type { Toolset } from '../../activities/tools';
 import { installRuntime } from '../../temporal/runtime';
-import { createActivities, type GeminiflowConfig, type Toolset, withGeminiflowWorkflows } from '../../worker';
+import { withGeminiflowWorkflows } from '../../worker/workflows-path';
 import { eventually } from './eventually';
 
 /** The real Temporal server that `npm test` started (or reused) for this run. */
@@ -93,33 +94,6 @@ export async function startWorker(
       await connection.close();
     },
   };
-}
-
-/**
- * A worker as a child process, so a test can kill it the way a crash or a deploy would: the real entry point
- * (`example/worker.ts`) unless another script is named.
- */
-/** SIGKILLs a child process (a crash, not a shutdown) and resolves once it has exited. */
-export function killChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
-export function spawnWorkerProcess(
-  env: Record<string, string>,
-  script = path.join(projectRoot, 'example', 'worker.ts'),
-): { child: ChildProcess; kill(): Promise<void> } {
-  const bundle = process.env.GEMINIFLOW_TEST_WORKFLOW_BUNDLE;
-  const args = script.endsWith(path.join('example', 'worker.ts')) && bundle ? ['--workflow-bundle', bundle] : [];
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  return { child, kill: () => killChild(child) };
 }
 
 /**

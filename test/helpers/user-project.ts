@@ -113,6 +113,10 @@ export class Background {
     );
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   /** SIGTERM to the whole group (npx, node, the CLI), then SIGKILL if it lingers. */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
@@ -143,4 +147,80 @@ export function versionOf(projectDir: string, name: string): string {
       version: string;
     }
   ).version;
+}
+
+/** Every process below `pid` (children, theirs, ...), as `ps` lists them now. */
+export function descendantsOf(pid: number): number[] {
+  const { out } = run('ps', ['-eo', 'pid=,ppid='], '/', process.env);
+  const children = new Map<number, number[]>();
+  for (const line of out.trim().split('\n')) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    children.set(parent!, [...(children.get(parent!) ?? []), child!]);
+  }
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length; ) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `geminiflow dev` as a guide block starts it, with what it printed: where Temporal and the receiver are. */
+export class GuideDev extends Background {
+  address = '';
+  opsUrl = '';
+
+  /** Waits until dev is up and the `n`th start of the worker polls its task queue. */
+  async ready(n = 1, timeoutMs = 300_000): Promise<void> {
+    await this.waitFor(/geminiflow dev is up/, timeoutMs);
+    this.address = /Temporal +(127\.0\.0\.1:\d+) /.exec(this.out)![1]!;
+    this.opsUrl = /\(operations (http:\/\/127\.0\.0\.1:\d+)\)/.exec(this.out)![1]!;
+    await eventually(
+      async () => {
+        if (this.endedEarly()) throw new Error(`dev ${this.endedEarly()}`);
+        return [...this.out.matchAll(/the worker \(pid \d+\) polls task queue/g)].length >= n ? true : undefined;
+      },
+      `the worker's start #${n} to poll (dev's output so far:\n${this.out.slice(-3000)})`,
+      timeoutMs,
+    );
+  }
+
+  /** The process of dev itself, below the shell and npx that started it. */
+  devPid(): number {
+    const { out } = run('ps', ['-o', 'pid=,args=', '-p', descendantsOf(this.pid).join(',')], '/', process.env);
+    const line = out.split('\n').find((l) => /^\s*\d+ \S*node \S*geminiflow dev\b/.test(l));
+    if (!line) throw new Error(`no geminiflow dev process among:\n${out}`);
+    return Number(line.trim().split(/\s+/)[0]);
+  }
+
+  /** The ports dev printed. */
+  ports(): number[] {
+    return [
+      ...new Set(
+        [...this.out.matchAll(/http:\/\/127\.0\.0\.1:(\d+)|127\.0\.0\.1:(\d+) \(namespace/g)].map((m) =>
+          Number(m[1] ?? m[2]),
+        ),
+      ),
+    ];
+  }
+
+  /** Webhook deliveries the receiver handed to Temporal, from its /metrics. */
+  async deliveriesSignaled(): Promise<number> {
+    const metrics = await (await fetch(`${this.opsUrl}/metrics`)).text();
+    return metrics
+      .split('\n')
+      .filter((l) => l.startsWith('geminiflow_webhook_deliveries_total{') && /outcome="signaled"/.test(l))
+      .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+  }
 }

@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import { condition, isCancellation, log, patched, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import {
   type ApprovalEvent,
@@ -10,6 +11,7 @@ import {
 } from '../../contract';
 import { notifyApproval } from '../activities';
 import { durationMs } from '../duration';
+import { endWorkflowSpan, startWorkflowSpan } from '../spans';
 import type { ApprovalBook, ApprovalOutcome, ApprovalRules, OpenOptions } from './approvals';
 import { failureMessage } from './failure-message';
 
@@ -33,6 +35,19 @@ export interface ApprovalRequest {
   arguments: Record<string, unknown>;
   note?: string;
   interactionId: string;
+}
+
+/** Who decided, how, and how long the person took (from the request to the decision), on the approval's span. */
+function endApprovalSpan(span: Span, record: ApprovalRecord): void {
+  const decidedMs = record.decidedAt ? Date.parse(record.decidedAt) : undefined;
+  if (decidedMs !== undefined) {
+    span.addEvent('approval.decided', { 'geminiflow.approval.reviewer': record.reviewer ?? '' }, decidedMs);
+  }
+  endWorkflowSpan(span, {
+    'geminiflow.approval.status': record.status,
+    'geminiflow.approval.reviewer': record.reviewer,
+    'geminiflow.approval.decision_ms': decidedMs !== undefined ? decidedMs - Date.parse(record.requestedAt) : undefined,
+  });
 }
 
 /** A call's rules: the tool's own where it has them, else the agent's timeout, refused when it passes. */
@@ -100,17 +115,33 @@ export function createApprovalDesk(approvals: ApprovalBook, agentTimeoutMs: numb
   };
 
   return {
-    /** Waits for a person's decision about one call, or for its timeout. */
-    async decide(request: ApprovalRequest, spec: ToolSpec, options: OpenOptions = {}): Promise<ApprovalOutcome> {
+    /**
+     * Waits for a person's decision about one call, or for its timeout (in a span, the tool call's child). `options`
+     * add what a rule decided (the rule, the approvers) and who started the run, for calls opened from now on.
+     */
+    async decide(
+      request: ApprovalRequest,
+      spec: ToolSpec,
+      options: OpenOptions & { toolSpan?: Span } = {},
+    ): Promise<ApprovalOutcome> {
+      const { toolSpan, ...opening } = options;
+      const span = startWorkflowSpan(
+        `approval ${request.tool}`,
+        { 'gen_ai.tool.name': request.tool, 'gen_ai.tool.call.id': request.callId },
+        toolSpan,
+      );
       if (!patched(approvalRulesPatch)) {
         const call = approvals.open(request, spec, { timeoutMs: agentTimeoutMs, onTimeout: 'deny' }, Date.now());
         await condition(call.decided, agentTimeoutMs);
-        return call.close();
+        const outcome = call.close();
+        endApprovalSpan(span, call.record);
+        return outcome;
       }
       const rules = rulesFor(spec, agentTimeoutMs);
       const durable = patched(durableDecisionsPatch);
       publishing ||= durable;
-      const call = approvals.open(request, spec, rules, Date.now(), durable ? { ...options, uniqueKey: true } : {});
+      const call = approvals.open(request, spec, rules, Date.now(), durable ? { ...opening, uniqueKey: true } : {});
+      span.setAttribute('geminiflow.approval.timeout_ms', rules.timeoutMs);
       showPending();
       publish();
       notify('approval.requested', call.view, call.record);
@@ -121,6 +152,7 @@ export function createApprovalDesk(approvals: ApprovalBook, agentTimeoutMs: numb
         await condition(call.decided, rules.timeoutMs - rules.remindMs);
       }
       const outcome = call.close();
+      endApprovalSpan(span, call.record);
       showPending();
       publish();
       notify(outcome.kind === 'timed_out' ? 'approval.timed_out' : 'approval.decided', call.view, call.record);

@@ -1,5 +1,6 @@
 import { TemporalFailure } from '@temporalio/common';
 import {
+  ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
   condition,
@@ -8,10 +9,11 @@ import {
   log,
   setHandler,
 } from '@temporalio/workflow';
-import { defaultTextModel, functionTool, type ToolSpec } from '../../contract';
+import { defaultTextModel, functionTool, GeminiflowFailure, type ToolSpec } from '../../contract';
 import { cancelInteraction } from '../activities';
 import { durationMs } from '../duration';
 import { badInput } from '../job-failures';
+import { trackGeminiUsage } from '../usage';
 import { listenForGeminiEvents } from '../wait-for-gemini-event';
 import { createApprovalDesk } from './approval-desk';
 import { ApprovalBook } from './approvals';
@@ -114,10 +116,13 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
   });
 
   const offered = offeredTools(registry, input.tools);
+  const model = input.model ?? defaultTextModel;
+  // A reached budget asks on this agent's own approvals, beside its tool calls.
+  const usage = trackGeminiUsage(input.budget, { desk, carried: carried?.usage });
   const turns = createTurnRunner({
     events,
     transcript,
-    model: input.model ?? defaultTextModel,
+    model,
     systemInstruction: input.systemInstruction,
     declarations: [...offered.values()].map(functionTool),
     maxSteps: input.maxStepsPerTurn ?? 10,
@@ -134,6 +139,8 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
       if (id) currentInteractionId = id;
     },
     onRunningTools: () => void (activity = 'running_tools'),
+    beforeInteraction: () => usage.beforeJob('the next model interaction'),
+    onSettled: (interaction) => usage.recordJob(model, interaction.usage),
   });
   const idleMs = durationMs(input.idleTimeout ?? '1 hour');
 
@@ -148,7 +155,15 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
     await desk.settled();
     ended = true;
     activity = 'idle';
-    return { reply: lastReply, turns: turn, endedBy, lastInteractionId, transcript: transcript.view(), runs };
+    return {
+      reply: lastReply,
+      turns: turn,
+      endedBy,
+      lastInteractionId,
+      transcript: transcript.view(),
+      runs,
+      geminiUsage: usage.report(),
+    };
   };
 
   try {
@@ -167,8 +182,9 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
         try {
           next.reply = await answer(next.text);
         } catch (err) {
-          // Only Temporal failures fail the message's update; anything else is a bug and fails the workflow task.
-          if (isCancellation(err) || !(err instanceof TemporalFailure)) throw err;
+          // Only Temporal failures fail the message's update; anything else is a bug and fails the workflow task. A
+          // budget that stops the agent stops the conversation, not only this message.
+          if (isCancellation(err) || !(err instanceof TemporalFailure) || stoppedByBudget(err)) throw err;
           log.warn('a turn failed; the conversation goes on', { turn, error: failureMessage(err) });
           next.error = err;
         }
@@ -200,6 +216,7 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
           transcript: transcript.view(),
           approvals: approvals.carryOver(),
           events: recentResourcesOnly(events.carryOver()),
+          usage: usage.carry(),
         };
         return await continueAsNew<(input: AgentInput) => Promise<AgentResult>>({
           ...input,
@@ -221,4 +238,8 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
     if (isCancellation(err) && running) await CancellationScope.nonCancellable(() => cancelInteraction(running));
     throw err;
   }
+}
+
+function stoppedByBudget(err: unknown): boolean {
+  return err instanceof ApplicationFailure && err.type === GeminiflowFailure.budgetExceeded;
 }

@@ -1,6 +1,7 @@
 import { isCancellation } from '@temporalio/workflow';
 import { type FunctionCall, type FunctionResult, parseToolArgs, type ToolSpec } from '../../contract';
 import { runTool } from '../activities';
+import { endWorkflowSpan, startWorkflowSpan } from '../spans';
 import type { createApprovalDesk } from './approval-desk';
 import type { ApprovalBook } from './approvals';
 import { failureMessage } from './failure-message';
@@ -33,7 +34,18 @@ export interface ToolCallDeps {
 export function createToolCaller({ offered, approvals, desk, run, onRunning }: ToolCallDeps) {
   return async (call: FunctionCall, interactionId: string, turn: number): Promise<AnsweredCall> => {
     let edited: Record<string, unknown> | undefined;
-    const record = (handling: ToolHandling, result: unknown, isError: boolean): AnsweredCall => ({
+    // The call from the model's request to its answer: refused, decided by a person (a child span), or run.
+    const span = startWorkflowSpan(`execute_tool ${call.name}`, {
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': call.name,
+      'gen_ai.tool.call.id': call.id,
+      'gen_ai.tool.type': 'function',
+    });
+    const record = (handling: ToolHandling, result: unknown, isError: boolean): AnsweredCall => {
+      endWorkflowSpan(span, { 'geminiflow.tool.handling': handling, 'geminiflow.tool.is_error': isError });
+      return answered(handling, result, isError);
+    };
+    const answered = (handling: ToolHandling, result: unknown, isError: boolean): AnsweredCall => ({
       answer: { callId: call.id, name: call.name, result, isError },
       entry: {
         kind: 'tool',
@@ -71,7 +83,12 @@ export function createToolCaller({ offered, approvals, desk, run, onRunning }: T
 
     let handling: ToolHandling = 'auto';
     if (policy === 'approval') {
-      const options = { ...(rule ? { rule } : {}), ...(approvers ? { approvers } : {}), startedBy: run.startedBy };
+      const options = {
+        ...(rule ? { rule } : {}),
+        ...(approvers ? { approvers } : {}),
+        startedBy: run.startedBy,
+        toolSpan: span,
+      };
       const outcome = await desk.decide({ ...request, note: spec.note }, spec, options);
       auditKey = outcome.key ?? call.id;
       switch (outcome.kind) {

@@ -1,5 +1,6 @@
 import type { Duration } from '@temporalio/common';
-import type { PendingApproval } from '../../contract';
+import type { Budget, GeminiUsage, PendingApproval } from '../../contract';
+import type { GeminiUsageCarry } from '../usage/carry';
 import type { GeminiEventsCarryOver, WaitSettings } from '../wait-for-gemini-event';
 import type { ApprovalsCarryOver } from './approvals';
 import type { TranscriptCarryOver } from './transcript';
@@ -33,6 +34,8 @@ export interface AgentInput {
   continueAsNewAfterEvents?: number;
   /** The reconciliation backstop of each wait for the model. */
   wait?: WaitSettings;
+  /** The pipeline's budget, checked before each model interaction; when reached it asks here, like a tool call. */
+  budget?: Budget;
   /** Set by the workflow itself when it continues as new. */
   carried?: AgentCarryOver;
 }
@@ -47,6 +50,8 @@ export interface AgentCarryOver {
   transcript: TranscriptCarryOver;
   approvals: ApprovalsCarryOver;
   events: GeminiEventsCarryOver;
+  /** Absent in runs continued by earlier versions. */
+  usage?: GeminiUsageCarry;
 }
 
 export interface AgentReply {
@@ -64,6 +69,8 @@ export interface AgentResult {
   transcript: TranscriptCarryOver;
   /** 1 + how often the conversation continued as new. */
   runs: number;
+  /** Every interaction's usage, across the runs it continued as new (absent in runs of older versions). */
+  geminiUsage?: GeminiUsage;
 }
 
 export type AgentPhase = 'thinking' | 'running_tools' | 'waiting_for_approval' | 'idle' | 'ended';

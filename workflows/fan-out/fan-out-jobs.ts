@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  type Budget,
   type FanOutFailurePolicy,
   type FanOutPlan,
   type FanOutResult,
@@ -17,7 +18,9 @@ import {
   GeminiflowFailure,
   isRateLimited,
 } from '../../contract';
+import { failureMessage } from '../agent/failure-message';
 import { badInput } from '../job-failures';
+import { type GeminiUsageCarry, trackGeminiUsage } from '../usage';
 import { itemError, runItem } from './children';
 import { roomForChild } from './history-budget';
 import { PlanReader, planSize } from './plan';
@@ -25,10 +28,8 @@ import { type ProgressCarry, ProgressTracker } from './progress';
 import { FanOutResults, type ResultsCarry } from './results';
 import { AdaptiveWindow, type WindowState } from './window';
 
-export interface FanOutJobsInput {
-  /** Shown in progress; `fanOut` also makes the workflow id from it. */
-  name: string;
-  plan: FanOutPlan;
+/** How a fan-out runs its children: what `fanOut` takes beside its name. */
+export interface FanOutSettings {
   /** Children in flight at most (default 50); rate limits shrink it for a while. */
   concurrency?: number;
   /** Default `continue`. */
@@ -39,8 +40,19 @@ export interface FanOutJobsInput {
   inlineResultLimitBytes?: number;
   /** Task queue of the children; default the fan-out's. */
   taskQueue?: string;
+}
+
+export interface FanOutJobsInput extends FanOutSettings {
+  /** Shown in progress; `fanOut` also makes the workflow id from it. */
+  name: string;
+  plan: FanOutPlan;
   /** The fan-out store's folder key; default `<workflow id>/<first run id>`. */
   storeKey?: string;
+  /**
+   * The pipeline's budget: checked before each child starts, and passed to each child in its first argument's
+   * `budget` (when that is an object). `fanOut(items, job, {usage})` fills it in from the calling run's.
+   */
+  budget?: Budget;
   /** Set by the fan-out itself when it continues as new. */
   carried?: FanOutCarry;
 }
@@ -55,6 +67,8 @@ export interface FanOutCarry {
   progress: ProgressCarry;
   window: WindowState;
   results: ResultsCarry;
+  /** Absent in runs continued by earlier versions. */
+  usage?: GeminiUsageCarry;
 }
 
 /** A rate-limited child is started again this often at most before it counts as failed. */
@@ -75,7 +89,9 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
   const storeKey = input.storeKey ?? `${info.workflowId}/${info.firstExecutionRunId}`;
   const carried = input.carried;
   const window = new AdaptiveWindow(settings.concurrency, carried?.window);
-  const progress = new ProgressTracker(input.name, total, window, carried?.progress);
+  // Published with the progress (at most every 5 s), not on every child's result.
+  const usage = trackGeminiUsage(input.budget, { publish: 'manual', carried: carried?.usage });
+  const progress = new ProgressTracker(input.name, total, window, carried?.progress, () => usage.report());
   const results = new FanOutResults(storeKey, settings.inlineResultLimitBytes, carried?.results);
   setHandler(fanOutRateLimitedSignal, () => {
     progress.rateLimitReport();
@@ -93,11 +109,17 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
   const inFlight = new Set<number>();
   const finished: Finished[] = [];
   let stopReason: string | undefined;
+  // The budget stops starting children (without cancelling those in flight), or waits for a person to allow more.
+  let budgetStop: string | undefined;
+  let checkingBudget = false;
+  if (usage.hasBudget) await usage.beforeJob(`fan-out ${input.name}`);
 
   const start = (index: number) => {
     inFlight.add(index);
     progress.running = inFlight.size;
-    runItem(children, jobs.get(index)!, index, info.workflowId, input.taskQueue).then(
+    const job = jobs.get(index)!;
+    const withBudget = usage.hasBudget ? { ...job, args: usage.withBudget(job.args) } : job;
+    runItem(children, withBudget, index, info.workflowId, input.taskQueue).then(
       (value) => finished.push({ index, ok: true, value }),
       (error: unknown) => finished.push({ index, ok: false, error }),
     );
@@ -111,6 +133,7 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
       if (f.ok) {
         progress.succeeded();
         results.add(f.index, { ok: true, value: f.value });
+        usage.addChild(f.value);
         window.finished(Date.now());
       } else if (stopReason && isCancellation(f.error)) {
         // Stopped before it could finish: not a failure of the item; it counts as left.
@@ -129,7 +152,14 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
         const error = itemError(f.error);
         progress.failure({ index: f.index, ...(label !== undefined ? { label } : {}), error });
         results.add(f.index, { ok: false, error }, label);
+        usage.addChildFailure(f.error);
         window.finished(Date.now());
+        if (error.type === GeminiflowFailure.budgetExceeded) {
+          // An item its budget stopped: the pipeline's budget is spent, so no more start.
+          budgetStop ??= `item ${f.index}: ${error.message}`;
+          progress.state = 'stopping';
+          continue;
+        }
         stopReason ??= stopFor(settings.onFailure, progress.failed);
         if (stopReason) {
           progress.state = 'stopping';
@@ -139,16 +169,31 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
     }
   };
 
+  const mayStart = () => !stopReason && !budgetStop && !checkingBudget && queue.length > 0;
   const canStart = () =>
-    !stopReason && queue.length > 0 && inFlight.size < window.allowed && roomForChild(inFlight.size);
+    mayStart() && inFlight.size < window.allowed && roomForChild(inFlight.size) && !usage.budgetReached();
+  /** Asks for more budget (or stops) without holding up the children in flight. */
+  const checkBudget = () => {
+    if (!mayStart() || !usage.budgetReached()) return;
+    checkingBudget = true;
+    usage.beforeJob(`item ${queue[0]}`).then(
+      () => void (checkingBudget = false),
+      (err: unknown) => {
+        checkingBudget = false;
+        budgetStop ??= failureMessage(err);
+        progress.state = 'stopping';
+      },
+    );
+  };
   try {
     for (;;) {
+      checkBudget();
       if (canStart()) await jobs.load(queue.slice(0, window.allowed - inFlight.size));
       const before = inFlight.size;
       while (canStart() && jobs.get(queue[0]!)) start(queue.shift()!);
       if (inFlight.size > before) progress.childrenStarted();
-      if (inFlight.size === 0 && !canStart()) break;
-      await condition(() => finished.length > 0 || canStart());
+      if (inFlight.size === 0 && !canStart() && !checkingBudget) break;
+      await condition(() => finished.length > 0 || canStart() || (!checkingBudget && inFlight.size === 0));
       settle();
       progress.publish();
       await results.storeIfDue();
@@ -169,26 +214,28 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
     throw err;
   }
 
-  if (stopReason || (queue.length === 0 && next >= total)) {
-    progress.state = stopReason ? 'stopped' : 'completed';
+  const stoppedBecause = stopReason ?? (budgetStop ? `the budget: ${budgetStop}` : undefined);
+  if (stoppedBecause || (queue.length === 0 && next >= total)) {
+    progress.state = stoppedBecause ? 'stopped' : 'completed';
     const view = progress.view();
     const outcome: FanOutResult = {
       name: input.name,
-      state: stopReason ? 'stopped' : 'completed',
-      ...(stopReason ? { stoppedBecause: stopReason } : {}),
+      state: stoppedBecause ? 'stopped' : 'completed',
+      ...(stoppedBecause ? { stoppedBecause } : {}),
       counts: { total, done: view.done, failed: view.failed, running: 0, left: view.left },
       ...(await results.final(total)),
       failures: results.failures,
       runs: view.run,
       window: view.window,
       rateLimited: view.rateLimited,
+      geminiUsage: usage.report(),
     };
     progress.publish(true);
     log.info('fan-out ended', { name: input.name, state: outcome.state, ...outcome.counts, runs: outcome.runs });
-    if (stopReason) {
+    if (stoppedBecause) {
       throw ApplicationFailure.nonRetryable(
-        `fan-out ${input.name} stopped: ${stopReason}`,
-        GeminiflowFailure.fanOutStopped,
+        `fan-out ${input.name} stopped: ${stoppedBecause}`,
+        stopReason ? GeminiflowFailure.fanOutStopped : GeminiflowFailure.budgetExceeded,
         outcome,
       );
     }
@@ -206,6 +253,7 @@ export async function fanOutJobs(input: FanOutJobsInput): Promise<FanOutResult> 
     progress: progress.carry(),
     window: window.state(),
     results: await results.carry(),
+    usage: usage.carry(),
   };
   progress.publish(true);
   log.info('fan-out continues as new', { name: input.name, next, pending: queue.length, run: carry.progress.run });

@@ -8,12 +8,18 @@ import {
 } from '@temporalio/workflow';
 import { type FanOutJob, type FanOutResult, GeminiflowFailure } from '../../contract';
 import { badInput } from '../job-failures';
-import { type FanOutJobsInput, fanOutJobs } from './fan-out-jobs';
+import type { GeminiUsageTracker } from '../usage';
+import { type FanOutSettings, fanOutJobs } from './fan-out-jobs';
 import { planFor } from './plan';
 
-export type FanOutOptions = Omit<FanOutJobsInput, 'name' | 'plan' | 'storeKey' | 'carried'> & {
+export type FanOutOptions = FanOutSettings & {
   /** Names the fan-out: its workflow id is `<this workflow's id>/<name>` (default `fan-out`); unique per workflow. */
   name?: string;
+  /**
+   * This run's usage (`trackGeminiUsage`): its budget is checked before the fan-out starts and passed to every item,
+   * and the fan-out's usage (every item's) is added to it.
+   */
+  usage?: GeminiUsageTracker;
 };
 
 /**
@@ -36,12 +42,12 @@ export function job<W extends Workflow>(
  * `itemsPerRun` items, so thousands of items keep every history small; only the jobs pass through this workflow's
  * history, once (stored through an activity when large). Cancelling this workflow cancels the items still running.
  * A failure policy that stops the fan-out throws an ApplicationFailure of type `FanOutStopped` whose details hold the
- * partial FanOutResult.
+ * partial FanOutResult; a budget that stops it, one of type `BudgetExceeded` with the same details.
  */
 export async function fanOut<Item, Result>(
   items: readonly Item[],
   toJob: (item: Item, index: number) => FanOutJob<Result>,
-  options: FanOutOptions = {},
+  { usage, ...options }: FanOutOptions = {},
 ): Promise<FanOutResult<Result>> {
   const name = options.name ?? 'fan-out';
   if (!/^[\w.-]{1,64}$/.test(name))
@@ -53,18 +59,23 @@ export async function fanOut<Item, Result>(
   if (jobs.length === 0) throw badInput(`fan-out ${name} has no items`);
   const bad = jobs.findIndex((j) => typeof j?.workflowType !== 'string' || !Array.isArray(j.args));
   if (bad >= 0) throw badInput(`fan-out ${name}: item ${bad} has no job; build it with job(workflow, ...args)`);
+  await usage?.beforeJob(`fan-out ${name}`);
+  const budget = usage?.forChild();
   const plan = await planFor(jobs, storeKey);
   try {
-    return (await executeChild(fanOutJobs, {
+    const result = (await executeChild(fanOutJobs, {
       workflowId,
-      args: [{ ...options, name, plan, storeKey }],
+      args: [{ ...options, name, plan, storeKey, ...(budget ? { budget } : {}) }],
     })) as FanOutResult<Result>;
+    usage?.addChild(result);
+    return result;
   } catch (err) {
-    // The policy's stop is the fan-out's answer, not a crash of the child: hand it on as it is.
+    usage?.addChildFailure(err);
+    // The policy's (or the budget's) stop is the fan-out's answer, not a crash of the child: hand it on as it is.
     if (
       err instanceof ChildWorkflowFailure &&
       err.cause instanceof ApplicationFailure &&
-      err.cause.type === GeminiflowFailure.fanOutStopped
+      (err.cause.type === GeminiflowFailure.fanOutStopped || err.cause.type === GeminiflowFailure.budgetExceeded)
     ) {
       throw err.cause;
     }

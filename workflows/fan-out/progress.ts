@@ -9,7 +9,10 @@ import {
   fanOutProgressMemoKey,
   fanOutProgressQuery,
   GeminiFanOutProgress,
+  type GeminiUsage,
+  geminiUsageMemoKey,
 } from '../../contract';
+import { usageMemoPatch } from '../usage';
 import { roomForEvents } from './history-budget';
 import type { AdaptiveWindow } from './window';
 
@@ -57,6 +60,8 @@ export class ProgressTracker {
     private readonly total: number,
     private readonly window: AdaptiveWindow,
     carried?: ProgressCarry,
+    /** The fan-out's usage, published in the same memo upsert as the counts (runs with the usage memo patch). */
+    private readonly usage?: () => GeminiUsage,
   ) {
     this.c = carried
       ? { ...carried, run: carried.run + 1, recentFailures: [...carried.recentFailures] }
@@ -128,7 +133,8 @@ export class ProgressTracker {
     this.publishedAt = now;
     upsertSearchAttributes([{ key: GeminiFanOutProgress, value: line }]);
     const memo: FanOutProgressMemo = { ...counts, state: this.state, window: this.window.allowed };
-    upsertMemo({ [fanOutProgressMemoKey]: memo });
+    const usage = this.usage && patched(usageMemoPatch) ? { [geminiUsageMemoKey]: this.usage() } : {};
+    upsertMemo({ [fanOutProgressMemoKey]: memo, ...usage });
   }
 
   /**

@@ -1,17 +1,20 @@
-import { executeChild, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import {
   type BatchRequestOptions,
+  type Budget,
   type CollectedPromptResults,
   chunkOutcome,
   defaultTextModel,
   type FanOutFailurePolicy,
   type FanOutResult,
+  type GeminiUsage,
   type PromptBatchChunk,
   type PromptSource,
 } from '../../contract';
 import { collectPromptResults, planPromptBatches, planPromptRequests } from '../activities';
 import { batchPrompts, maxInlinePromptBytes } from '../batch';
 import { badInput } from '../job-failures';
+import { trackGeminiUsage } from '../usage';
 import type { WaitSettings } from '../wait-for-gemini-event';
 import { fanOut, job } from './fan-out';
 import { fanOutJobs } from './fan-out-jobs';
@@ -35,12 +38,16 @@ export interface PromptFanOutInput {
   /** Results up to this many bytes of JSON come back inline (default 512 KiB, as batchPrompts); all are in `resultsFile`. */
   inlineResultLimitBytes?: number;
   wait?: WaitSettings;
+  /** The pipeline's budget, checked before each Batch job or request starts. */
+  budget?: Budget;
 }
 
 export interface PromptFanOutResult extends CollectedPromptResults {
   mode: 'batch' | 'per-request';
   /** Batch jobs (batch mode) or requests (per-request) the fan-out ran, and how its window fared. */
   jobs: Pick<FanOutResult, 'counts' | 'runs' | 'window' | 'rateLimited'>;
+  /** Every batch's or request's usage (absent in runs of older versions). */
+  geminiUsage?: GeminiUsage;
 }
 
 /**
@@ -56,6 +63,7 @@ export async function fanOutPrompts(input: PromptFanOutInput): Promise<PromptFan
   if (source.kind === 'inline' && JSON.stringify(source).length > maxInlinePromptBytes) {
     throw badInput(`inline prompts are limited to ${maxInlinePromptBytes} bytes of history; pass a file or a template`);
   }
+  const usage = trackGeminiUsage(input.budget);
   const info = workflowInfo();
   const key = `${info.workflowId}/${info.runId}`;
   const model = input.model ?? defaultTextModel;
@@ -67,7 +75,7 @@ export async function fanOutPrompts(input: PromptFanOutInput): Promise<PromptFan
       source,
       request: { model, ...input.options, ...(wait ? { wait } : {}) },
     });
-    const fanned = await executeChild(fanOutJobs, {
+    const fanned = await usage.executeChild(fanOutJobs, {
       workflowId: `${info.workflowId}/requests`,
       args: [
         {
@@ -81,7 +89,7 @@ export async function fanOutPrompts(input: PromptFanOutInput): Promise<PromptFan
       ],
     });
     const collected = await collectPromptResults({ key, source, requests: fanned.stored, inlineResultLimitBytes });
-    return { mode, ...collected, jobs: summary(fanned) };
+    return { mode, ...collected, jobs: summary(fanned), geminiUsage: usage.report() };
   }
 
   const maxPrompts = input.batchSize?.prompts ?? 10_000;
@@ -105,14 +113,14 @@ export async function fanOutPrompts(input: PromptFanOutInput): Promise<PromptFan
       }),
       label: `prompts ${chunk.start}-${chunk.start + chunk.count - 1}`,
     }),
-    { name: 'batches', concurrency: input.concurrency ?? 10, onFailure: input.onFailure },
+    { name: 'batches', concurrency: input.concurrency ?? 10, onFailure: input.onFailure, usage },
   );
   // Each batch's result names its output file; when they were too many to return, the activity reads them stored.
   const batches = fanned.resultsComplete
     ? { chunks, outcomes: chunks.map((_, i) => chunkOutcome(fanned.results[i])) }
     : { chunks, stored: fanned.stored };
   const collected = await collectPromptResults({ key, source, batches, inlineResultLimitBytes });
-  return { mode, ...collected, jobs: summary(fanned) };
+  return { mode, ...collected, jobs: summary(fanned), geminiUsage: usage.report() };
 }
 
 /** A batch's share of the prompts: a sub-list of inline prompts, or a reference to a range of a file or template. */

@@ -3,38 +3,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { DeliveryResult } from './delivery-result';
 import type { DeliveryHandler } from './handle-delivery';
-import type { ReceiverMetrics } from './metrics';
-import { type ReceiverStatusSource, readReceiverStatus } from './ops-status';
+import { notServed, pathOf, type RequestHandler, send } from './http';
+import { type OperationsDeps, serveOperationsRoute } from './operations-handler';
 import { readBody } from './read-body';
 
-/**
- * A plain Node request handler: give it to `http.createServer`, or mount it in Express or Connect (`app.use(handler)`,
- * with a path prefix if you like), where requests it does not serve go on to `next`.
- */
-export type RequestHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
-
-export interface AppDeps {
+export interface WebhookHandlerDeps extends OperationsDeps {
   path: string;
   maxBodyBytes: number;
-  handler: DeliveryHandler;
-  metrics: ReceiverMetrics;
-  /** Whether Temporal answers right now. */
-  ready: () => Promise<boolean>;
-  /** When set, the public app also serves the operations routes to this bearer token. */
+  deliveries: DeliveryHandler;
+  /** When set, the operations routes are also served here, to this bearer token. */
   opsToken?: string;
-  /** What `/status` reports: key ids and fingerprints, never a secret. */
-  status: Omit<ReceiverStatusSource, 'metrics'>;
   logger: Logger;
 }
 
-const jsonType = 'application/json; charset=utf-8';
-
 const yieldToArrivals = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-function send(res: ServerResponse, status: number, body: string, extra?: Record<string, string>): void {
-  res.writeHead(status, { 'content-type': jsonType, 'content-length': Buffer.byteLength(body), ...extra });
-  res.end(body);
-}
 
 // Every answer is one of a few short bodies: made once, not per request.
 const answers = new Map<string, string>();
@@ -49,39 +31,6 @@ function answerBody(result: DeliveryResult): string {
   return body;
 }
 
-const pathOf = (req: IncomingMessage) => {
-  const url = req.url ?? '/';
-  const query = url.indexOf('?');
-  return query < 0 ? url : url.slice(0, query);
-};
-
-/** The operations routes: metrics, readiness with details and the setup's status, for a private listener or a token holder. */
-function opsRoute(deps: AppDeps, req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.method !== 'GET') return false;
-  const path = pathOf(req);
-  if (path === '/readyz') {
-    void deps
-      .ready()
-      .then((ready) =>
-        send(res, ready ? 200 : 503, JSON.stringify({ ok: ready, temporal: ready ? 'reachable' : 'unreachable' })),
-      );
-    return true;
-  }
-  if (path === '/metrics') {
-    void deps.metrics.registry.metrics().then((text) => {
-      res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(text);
-    });
-    return true;
-  }
-  if (path === '/status') {
-    void readReceiverStatus({ ...deps.status, metrics: deps.metrics }).then((status) =>
-      send(res, 200, JSON.stringify(status)),
-    );
-    return true;
-  }
-  return false;
-}
-
 function bearer(token: string): (req: IncomingMessage) => boolean {
   const expected = Buffer.from(`Bearer ${token}`);
   return (req) => {
@@ -90,24 +39,13 @@ function bearer(token: string): (req: IncomingMessage) => boolean {
   };
 }
 
-const notFound = (res: ServerResponse, next?: (err?: unknown) => void) =>
-  next ? next() : send(res, 404, '{"error":"not found"}');
-
-/** The operations app for its own listener: health, readiness details and metrics. */
-export function createOpsApp(deps: AppDeps): RequestHandler {
-  return (req, res, next) => {
-    if (req.method === 'GET' && pathOf(req) === '/healthz') return send(res, 200, '{"ok":true}');
-    if (!opsRoute(deps, req, res)) notFound(res, next);
-  };
-}
-
 /**
- * The public app: the webhook route (the body is read raw and bounded, so nothing parses it before verification),
+ * The public handler: the webhook route (the body is read raw and bounded, so nothing parses it before verification),
  * health, and readiness as a bare status. The webhook route does only what a delivery needs: read, verify, parse,
  * deduplicate, hand over, answer. Every answer is logged with the reason, without the body; refusals answer a short
  * reason only; a delivery turned away by admission control gets Retry-After.
  */
-export function createWebhookApp(deps: AppDeps): RequestHandler {
+export function createWebhookHandler(deps: WebhookHandlerDeps): RequestHandler {
   const { logger, metrics } = deps;
   const log = (result: DeliveryResult, ms: number) => {
     const fields = { ...result, ms: Math.round(ms * 10) / 10 };
@@ -119,7 +57,7 @@ export function createWebhookApp(deps: AppDeps): RequestHandler {
   };
   const deliver = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
-    const busy = deps.handler.atDoor();
+    const busy = deps.deliveries.atDoor();
     if (busy) return answer(res, busy, started);
     let result: DeliveryResult;
     try {
@@ -130,13 +68,13 @@ export function createWebhookApp(deps: AppDeps): RequestHandler {
       if (!read.ok) {
         result = { status: read.status, outcome: 'refused', reason: read.reason };
         metrics.deliveries.inc('none', 'refused', 'none');
-      } else result = await deps.handler.handle(req.rawHeaders, read.body);
+      } else result = await deps.deliveries.handle(req.rawHeaders, read.body);
     } catch (err) {
       // A bug here, not the sender's fault: 500 so Gemini retries. Nothing was signaled.
       result = { status: 500, outcome: 'refused', reason: 'internal error', error: String(err).slice(0, 200) };
       metrics.deliveries.inc('none', 'refused', 'none');
     }
-    deps.handler.leftDoor();
+    deps.deliveries.leftDoor();
     answer(res, result, started);
   };
   const answer = (res: ServerResponse, result: DeliveryResult, started: number) => {
@@ -156,10 +94,10 @@ export function createWebhookApp(deps: AppDeps): RequestHandler {
     }
     if (req.method === 'GET' && path === '/healthz') return send(res, 200, '{"ok":true}');
     // Without the token these routes do not exist here, so nothing tells a stranger they are behind a token.
-    if (isOperator?.(req) && opsRoute(deps, req, res)) return;
+    if (isOperator?.(req) && serveOperationsRoute(deps, req, res)) return;
     if (req.method === 'GET' && path === '/readyz') {
       return void deps.ready().then((ready) => send(res, ready ? 200 : 503, JSON.stringify({ ok: ready })));
     }
-    notFound(res, next);
+    notServed(res, next);
   };
 }
