@@ -129,7 +129,8 @@ function withRecorded(pending: PendingApproval[], recorded: RecordedDecision[]):
 export interface RunApprovals {
   workflowId: string;
   source: PendingApprovalSource;
-  pending: PendingWithRecords[];
+  /** Each with where it was read from and, when from what the run published, the decisions waiting for its worker. */
+  pending: (PendingApproval & { source: PendingApprovalSource; recorded?: RecordedDecision[] })[];
   /** The audit record, when a worker answered. */
   log?: ApprovalRecord[];
   /** The latest calls that closed, as the run published them. */

@@ -2,6 +2,7 @@ import { log } from '@temporalio/workflow';
 import {
   type ApprovalNotificationResult,
   type ApprovalRecord,
+  type ApprovalStatus,
   type ApprovalToolOutcome,
   type ApproverRule,
   allowedDecisions,
@@ -31,7 +32,8 @@ export type { ApprovalOutcome, ApprovalRules } from './open-call';
 
 /** What one run hands to the next: how earlier calls ended (so a late decision is recognised) and the audit log. */
 export interface ApprovalsCarryOver {
-  closed: ClosedCarry[];
+  /** `[callId, how, when, tool]`; runs continued by earlier versions carry only the first two. */
+  closed: [callId: string, how: Exclude<ApprovalStatus, 'pending'>, at?: string, tool?: string][];
   /** Absent in runs continued by earlier versions. */
   log?: ApprovalRecord[];
   /** Decision ids already applied or refused, so a durable record that arrives late is not applied twice. */
