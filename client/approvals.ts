@@ -138,11 +138,18 @@ export interface RunApprovals {
   running: boolean;
 }
 
+export interface RunApprovalsOptions {
+  /** How long the run's worker gets to answer (default 2000 ms). */
+  queryTimeoutMs?: number;
+  /** The calls as the run last published them, without asking its worker (no wait, no audit record). */
+  publishedFirst?: boolean;
+}
+
 /** A run's approvals, from its worker when one answers within `queryTimeoutMs`, else from what it published. */
 export async function approvalsOfRun(
   client: Client,
   workflowId: string,
-  opts: { queryTimeoutMs?: number; publishedFirst?: boolean } = {},
+  opts: RunApprovalsOptions = {},
 ): Promise<RunApprovals> {
   const timeoutMs = opts.queryTimeoutMs ?? 2000;
   const state = await readPublishedState(client, workflowId);

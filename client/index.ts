@@ -34,13 +34,8 @@ import {
   type WaitOptions,
   waitForGeminiJob,
 } from '../workflows';
-import {
-  approvalLog,
-  approvalsOfRun,
-  listPendingApprovals,
-  type PendingApprovalFilter,
-  type RunApprovals,
-} from './approvals';
+import type { PendingApprovalFilter, RunApprovals, RunApprovalsOptions } from './approvals';
+import { approvalLog, approvalsOfRun, listPendingApprovals } from './approvals';
 import { connectTemporal } from './connect';
 import { type DecideOptions, type DecisionReceipt, decideApproval } from './decide';
 import { fanOutProgress } from './fan-outs';
@@ -209,32 +204,19 @@ export class GeminiflowClient {
   }
 
   /**
-   * Decides a pending call (approve, edit, deny, answer) and says, within about 2 seconds, what became of it:
-   * `applied` (the run took it), or `recorded` (no worker took it in time: it is recorded durably and applied once when
-   * the run's worker returns). A decision the run refuses (unknown, stale, timed out or repeated call, a kind the tool
-   * does not allow, edited arguments that do not fit, a reviewer its approver rules exclude, one that could not be
-   * recorded) rejects with ApprovalRefusedError, whose message is the reason; it never applies later.
+   * Decides a pending call and says within about 2 s what became of it: `applied`, or `recorded` (no worker took it
+   * in time: applied once when the run's worker returns); or rejects with ApprovalRefusedError, the reason (never later).
    */
   decideApproval(agentWorkflowId: string, decision: ApprovalDecision, opts?: DecideOptions): Promise<DecisionReceipt> {
     return decideApproval(this.client, agentWorkflowId, decision, opts);
   }
 
-  /**
-   * One run's approvals: its pending calls, its audit record and its latest closed calls, from its worker; when no
-   * worker answers in time (default 2 s), the calls it published, each with the decisions that wait for the worker.
-   * `publishedFirst`: the calls as the run last published them, without asking its worker (no wait, no audit record).
-   */
-  approvalsOf(
-    agentWorkflowId: string,
-    opts: { queryTimeoutMs?: number; publishedFirst?: boolean } = {},
-  ): Promise<RunApprovals> {
+  /** One run's approvals, from its worker; when none answers in time, as the run published them (its memo). */
+  approvalsOf(agentWorkflowId: string, opts: RunApprovalsOptions = {}): Promise<RunApprovals> {
     return approvalsOfRun(this.client, agentWorkflowId, opts);
   }
 
-  /**
-   * Resolves once calls this client stopped waiting for at a deadline (a decision answered within its 2 s) have
-   * ended; close the client's connection only after it.
-   */
+  /** Resolves once the calls a decision stopped waiting for have ended: close the connection only after it. */
   settled(): Promise<void> {
     return straysSettled(this.client);
   }
@@ -292,7 +274,12 @@ export type {
   RuleDecision,
   TokenUsage,
 } from '../workflows';
-export { InvalidApprovalFilterError, type PendingApprovalFilter, type RunApprovals } from './approvals';
+export {
+  InvalidApprovalFilterError,
+  type PendingApprovalFilter,
+  type RunApprovals,
+  type RunApprovalsOptions,
+} from './approvals';
 export type { DecideOptions, DecisionReceipt } from './decide';
 export { ApprovalRefusedError } from './refusals';
 
