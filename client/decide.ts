@@ -59,6 +59,20 @@ export interface DecideOptions {
 const clockMarginMs = 300;
 /** Kept for the record itself: the reads a record needs stop this long before the answer is due. */
 const recordMs = 300;
+/** A worker that is up takes a decision within this (typically a few ms); past it, the record's reads start. */
+const readsAfterMs = 250;
+
+/** The run as it published itself, and the decisions already recorded for it, each settled by `deadline`. */
+function readForRecord(client: Client, workflowId: string, deadline: number) {
+  return {
+    published: within(client, deadline, () => readPublishedState(client, workflowId)).catch((err: unknown) =>
+      err instanceof Error ? err : new Error(String(err)),
+    ),
+    alreadyRecorded: within(client, deadline, () => recordedDecisions(client, workflowId)).catch(
+      () => [] as RecordedDecision[],
+    ),
+  };
+}
 
 /**
  * Sends a decision as an update, with a short wait: a worker takes it at once (applied, or refused with the run's
@@ -84,13 +98,11 @@ export async function decideApproval(
   } as ApprovalDecision;
   const callId = decision?.callId;
   const refused = (reason: string) => new ApprovalRefusedError(workflowId, callId, reason);
-  // Read at once, beside the update: needed only when no worker answers, and then there is no time to lose.
-  const published = within(client, answerBy - recordMs, () => readPublishedState(client, workflowId)).catch(
-    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
-  );
-  const alreadyRecorded = within(client, answerBy - recordMs, () => recordedDecisions(client, workflowId)).catch(
-    () => [] as RecordedDecision[],
-  );
+  // What a record needs, read beside the update once it is not taken at once: no cost when a worker answers, and time
+  // to spare when none does.
+  let reads: ReturnType<typeof readForRecord> | undefined;
+  const startReads = () => (reads ??= readForRecord(client, workflowId, answerBy - recordMs));
+  const early = setTimeout(startReads, readsAfterMs);
 
   const handle = client.workflow.getHandle(workflowId);
   let unanswered: unknown;
@@ -105,12 +117,14 @@ export async function decideApproval(
     // Taken or refused by the run: the outcome (a refusal is a WorkflowUpdateFailedError) came with the answer, as the
     // handler decides synchronously. Should it not have, the update was accepted (a refusal always brings its
     // outcome): the decision is the run's, and the receipt says what was decided without the run's details.
+    clearTimeout(early);
     const decided = await within(client, answerBy, () => update.result()).catch((err: unknown) => {
       if (err instanceof WorkflowUpdateFailedError) throw err;
       return takenOnly(sent);
     });
     return { state: 'applied', workflowId, ...decided };
   } catch (err) {
+    clearTimeout(early);
     if (err instanceof WorkflowUpdateFailedError) {
       const reason = err.cause?.message ?? err.message;
       // Refused as late: this clock is behind the server's. The durable record below carries the decision instead.
@@ -121,6 +135,7 @@ export async function decideApproval(
     unanswered = err;
   }
 
+  const { published, alreadyRecorded } = startReads();
   const state = await published;
   if (state instanceof Error) throw refused(`not recorded: Temporal did not answer (${state.message})`);
   if (!state.running) throw refused(await lateDecisionReason(client, workflowId, callId, answerBy));

@@ -100,6 +100,7 @@ export function createConsoleApp(opts: {
   );
   return {
     app,
-    close: () => live.close(),
+    // Decisions answered at their deadline may leave a read still ending: it must not meet a closed connection.
+    close: () => live.close().then(() => geminiflow.settled()),
   };
 }

@@ -25,6 +25,7 @@ describe('a run parked on the old code is completed by a worker on the new code'
     geminiflow = new GeminiflowClient(stack.client, { taskQueue });
   });
   after(async () => {
+    await geminiflow?.settled();
     await stack.stop();
   });
 

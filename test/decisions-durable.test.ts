@@ -79,6 +79,7 @@ describe('a decision while the run’s worker is down: recorded durably, or refu
   });
   after(async () => {
     await web?.stop();
+    await geminiflow?.settled();
     await stack?.stop();
     await server?.stop();
   });

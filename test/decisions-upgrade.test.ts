@@ -26,6 +26,7 @@ describe('a run parked on the previous release completes on the new code (durabl
     geminiflow = new GeminiflowClient(stack.client, { taskQueue });
   });
   after(async () => {
+    await geminiflow?.settled();
     await stack.stop();
   });
 

@@ -34,6 +34,7 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     geminiflow = new GeminiflowClient(stack.client, { taskQueue: stack.taskQueue });
   });
   after(async () => {
+    await geminiflow?.settled();
     await stack.stop();
   });
 

@@ -42,6 +42,7 @@ describe('decisions: rules as code, who may decide and how many, parallel and la
     geminiflow = new GeminiflowClient(stack.client, { taskQueue });
   });
   after(async () => {
+    await geminiflow?.settled();
     await stack.stop();
   });
 

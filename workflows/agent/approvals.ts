@@ -16,7 +16,7 @@ import {
   type ToolSpec,
 } from '../../contract';
 import { withParsedEdit } from './approval-decisions';
-import { ClosedCalls, type ClosedCarry } from './closed-calls';
+import { ClosedCalls } from './closed-calls';
 import {
   type ApprovalRules,
   applyDecision,

@@ -18,13 +18,12 @@ import { listenForGeminiEvents } from '../wait-for-gemini-event';
 import { createApprovalDesk } from './approval-desk';
 import { ApprovalBook } from './approvals';
 import { historyIsLarge, interactionsPerRun, recentResourcesOnly } from './continue-as-new';
+import { takeDecisions } from './decision-handlers';
 import {
   agentStateQuery,
   approvalLogQuery,
-  decideApprovalUpdate,
   endConversationUpdate,
   pendingApprovalsQuery,
-  recordDecisionSignal,
   sendMessageUpdate,
 } from './messages';
 import { offeredTools } from './offered-tools';
@@ -81,19 +80,7 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
     },
   );
   const desk = createApprovalDesk(approvals, durationMs(input.approvalTimeout ?? '1 hour'));
-  setHandler(
-    decideApprovalUpdate,
-    (decision) => {
-      const decided = approvals.decide(decision, Date.now());
-      desk.published();
-      return decided;
-    },
-    { validator: (decision) => approvals.validate(decision, { now: Date.now(), update: true }) },
-  );
-  // The durable form of a decision, recorded while no worker took its update: applied once, when a worker runs again.
-  setHandler(recordDecisionSignal, (decision) => {
-    if (approvals.applyRecord(decision, Date.now())) desk.published();
-  });
+  takeDecisions(approvals, desk);
   setHandler(endConversationUpdate, () => void (ending = true), {
     validator: () => {
       if (ending || ended) throw new Error('the conversation is already ending');

@@ -1,7 +1,8 @@
 import { setHandler } from '@temporalio/workflow';
 import { createApprovalDesk } from '../agent/approval-desk';
 import { ApprovalBook } from '../agent/approvals';
-import { approvalLogQuery, decideApprovalUpdate, pendingApprovalsQuery, recordDecisionSignal } from '../agent/messages';
+import { takeDecisions } from '../agent/decision-handlers';
+import { approvalLogQuery, pendingApprovalsQuery } from '../agent/messages';
 import type { BudgetDesk } from './budget-guard';
 
 /**
@@ -13,19 +14,7 @@ export function budgetApprovalDesk(): BudgetDesk {
   const approvals = new ApprovalBook();
   // The budget's own timeout always applies (its pseudo-tool names one); this is only the desk's fallback.
   const desk = createApprovalDesk(approvals, 24 * 60 * 60 * 1000);
-  setHandler(
-    decideApprovalUpdate,
-    (decision) => {
-      const decided = approvals.decide(decision, Date.now());
-      desk.published();
-      return decided;
-    },
-    { validator: (decision) => approvals.validate(decision, { now: Date.now(), update: true }) },
-  );
-  // A decision recorded while the run's worker was down, as for an agent's calls.
-  setHandler(recordDecisionSignal, (decision) => {
-    if (approvals.applyRecord(decision, Date.now())) desk.published();
-  });
+  takeDecisions(approvals, desk);
   setHandler(pendingApprovalsQuery, () => approvals.list());
   setHandler(approvalLogQuery, () => approvals.log());
   return desk;
