@@ -172,7 +172,11 @@ describe('a decision while the run’s worker is down: recorded durably, or refu
     });
     assert.equal(posted.status, 303);
     // The session (and the message for the next page in it) travels in the cookie the answer sets.
-    const sealed = posted.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') || form.cookie;
+    const sealed =
+      posted.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ') || form.cookie;
     const after = await fetch(`${web.url}${posted.headers.get('location')}`, {
       headers: { 'x-test-user': 'erin', cookie: sealed },
     }).then((r) => r.text());
