@@ -272,7 +272,8 @@ describe('a decision while the run’s worker is down: recorded durably, or refu
       await proxy.cut();
       await assert.rejects(decided, (err: Error) => {
         assert.ok(err instanceof ApprovalRefusedError, `${err.name}: ${err.message}`);
-        assert.match(err.message, /^not recorded: Temporal did not take the record/);
+        // Cut before or after the record's reads came back: either way it was not recorded.
+        assert.match(err.message, /^not recorded: Temporal did not (take the record|answer)/);
         return true;
       });
       const answeredIn = Date.now() - sent;
