@@ -129,6 +129,39 @@ describe("a run's timeline from its recorded history", () => {
     assert.ok(moments.includes(`publish ${denied!.tool!.callId}: denied by recorder`));
   });
 
+  it('decisions recorded while no worker answered count once, and none after the call was decided', async () => {
+    const file = 'agent-durable-decisions.json';
+    const t = await timelineOf([file]);
+    const [edited, denied] = only(t, 'tool');
+    // The edit applied as an update; its record, sent again with the same decisionId, is not a second decision.
+    assert.deepEqual(
+      edited!.marks.map((m) => m.label),
+      ['approval requested', 'edited by recorder'],
+    );
+    // The denial was recorded while the worker was down; a later approval of the decided call is ignored, as the run did.
+    const deniedAt = eventTime(
+      file,
+      (e, text) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED' && text.includes('d-deny'),
+    );
+    assert.equal(denied!.state, 'denied');
+    assert.deepEqual(
+      [denied!.tool?.approval?.decision, denied!.tool?.approval?.reviewer, denied!.tool?.approval?.decidedAt],
+      ['denied', 'recorder', new Date(deniedAt).toISOString()],
+    );
+    assert.ok(!denied!.marks.some((m) => m.label.includes('late')));
+  });
+
+  it('a quorum: each approval shows, and the call is decided by the one that completed it', async () => {
+    const t = await timelineOf(['agent-rules-quorum.json']);
+    const [first] = only(t, 'tool');
+    assert.equal(first!.tool?.approval?.reviewer, 'fin');
+    assert.deepEqual(
+      first!.marks.map((m) => m.label.replace(/;.*/, '')),
+      ['approval requested', 'approved by sam', 'approved by fin'],
+    );
+    assert.match(first!.marks[1]!.label, /waits for 1 more approval, from finance/);
+  });
+
   it('a pipeline: its stages nested under it in order, a fan-out with its progress, the approval in its agent', async () => {
     const t = await timelineOf(pipeline);
     assert.equal(t.type, 'researchBriefPipeline');

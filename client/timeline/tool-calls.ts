@@ -1,5 +1,5 @@
 import type { ApprovalNotice } from '../../contract';
-import { decideApprovalUpdate } from '../../workflows';
+import { decideApprovalUpdate, recordDecisionSignal } from '../../workflows';
 import { closeRow } from './close-row';
 import { describeDuration, iso } from './durations';
 import type { ActivityFact, MessageFact, RunFacts } from './history-facts';
@@ -34,8 +34,8 @@ interface Call {
 
 /**
  * The tool calls of an agent run: a row each, with the wait for a person's decision when the call needed one (who
- * decided, how, and how long they took: from the `decideApproval` updates and the approval notifications) and the
- * tool's own run. Also returns the activities and updates it took.
+ * decided, how, and how long they took: from the `decideApproval` updates, the decisions recorded while no worker
+ * answered, and the approval notifications) and the tool's own run. Also returns the activities and updates it took.
  */
 export function toolCallRows(run: RunFacts): { rows: TimelineRow[]; claimed: Set<ActivityFact | MessageFact> } {
   const claimed = new Set<ActivityFact | MessageFact>();
@@ -117,17 +117,36 @@ export function toolCallRows(run: RunFacts): { rows: TimelineRow[]; claimed: Set
       call.row.segments.push({ kind: 'tool', start: iso(a.scheduledAt), ...end, label: `${tool} runs` });
     }
   }
-  for (const update of run.updates.filter((u) => u.name === decideApprovalUpdate.name)) {
-    const decision = update.args[0];
+  // A decision reaches the run as an update, or, made while no worker answered, as a durable record (a signal). The
+  // run ignores a record sent again (its decisionId seen) or one for a call already decided; so does the timeline.
+  const decisions = [
+    ...run.updates.filter((u) => u.name === decideApprovalUpdate.name && !u.outcome?.failure),
+    ...run.signals.filter((s) => s.name === recordDecisionSignal.name),
+  ].sort((a, b) => a.eventId - b.eventId);
+  const seen = new Set<string>();
+  for (const message of decisions) {
+    const decision = message.args[0];
     const callId = stringField(decision, 'callId');
-    if (!callId || update.outcome?.failure) continue;
+    if (!callId) continue;
+    const decisionId = stringField(decision, 'decisionId');
+    const isRecord = message.name === recordDecisionSignal.name;
+    if (decisionId && seen.has(decisionId)) continue;
+    if (decisionId) seen.add(decisionId);
     // Runs from before approval notifications: the call was requested when the run read the model's turn.
     const turn = turnOf(run, callId);
-    const call = calls.get(callId) ?? (turn && callOf(callId, turn.tool, turn.at, update.eventId));
-    if (!call) continue;
-    claimed.add(update);
-    if (call.requestedAt === undefined) request(call, turn?.at ?? update.at, turn?.arguments);
-    decide(call, update.at, decisionOf(decision), stringField(decision, 'reviewer'), stringField(decision, 'reason'));
+    const call = calls.get(callId) ?? (turn && callOf(callId, turn.tool, turn.at, message.eventId));
+    if (!call || (isRecord && call.decidedAt !== undefined)) continue;
+    claimed.add(message);
+    if (call.requestedAt === undefined) request(call, turn?.at ?? message.at, turn?.arguments);
+    const who = stringField(decision, 'reviewer');
+    // One approval of several a quorum needs: the call still waits.
+    const waitingFor = stringField(message.outcome?.value, 'waitingFor');
+    if (waitingFor) {
+      const label = `${decisionOf(decision)} by ${who ?? 'someone unnamed'}; waits for ${waitingFor}`;
+      call.row.marks.push({ kind: 'decision', at: iso(message.at), label });
+      continue;
+    }
+    decide(call, message.at, decisionOf(decision), who, stringField(decision, 'reason'));
   }
   return { rows: [...calls.values()].map((call) => closeCall(call, run)), claimed };
 }
