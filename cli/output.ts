@@ -6,7 +6,8 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const exitCodes = { done: 0, failed: 1, usage: 2 } as const;
+/** `recorded`: a decision no worker took in time, recorded durably and waiting for the run's worker. */
+export const exitCodes = { done: 0, failed: 1, usage: 2, recorded: 3 } as const;
 
 export function print(line = ''): void {
   process.stdout.write(`${line}\n`);

@@ -16,7 +16,6 @@ import {
   agentStateQuery,
   type BatchInput,
   batchPrompts,
-  type DecidedApproval,
   type DeepResearchInput,
   deepResearch,
   defaultPriceTable,
@@ -35,11 +34,15 @@ import {
   type WaitOptions,
   waitForGeminiJob,
 } from '../workflows';
-import { approvalLog, decideApproval, listPendingApprovals, type PendingApprovalFilter } from './approvals';
+import type { PendingApprovalFilter, RunApprovals, RunApprovalsOptions } from './approvals';
+import { approvalLog, approvalsOfRun, listPendingApprovals } from './approvals';
 import { connectTemporal } from './connect';
+import { type DecideOptions, type DecisionReceipt, decideApproval } from './decide';
 import { fanOutProgress } from './fan-outs';
 import { type ListRunsOptions, listRuns, type RunStatus, type RunSummary, runResult, runStatus } from './runs';
+import { buildTimeline, type RunTimeline, type TimelineLimits, temporalHistories } from './timeline';
 import { priceTableFromEnv, runUsage, type UsageWithCost } from './usage';
+import { straysSettled } from './within';
 
 export type { DeadLetterReason, DeadLetterRecord } from '../contract';
 export { type DeadLetterEntry, type DeadLetterSummary, ReplayError } from '../temporal/dead-letters';
@@ -49,10 +52,32 @@ export {
   type ListRunsOptions,
   RunFailedError,
   RunNotFoundError,
+  type RunState,
   type RunStatus,
   type RunSummary,
+  runStates,
 } from './runs';
 export { explainTemporalError, RunWorkerUnavailableError, TemporalCallError } from './temporal-errors';
+export {
+  type EventVia,
+  type FlatRow,
+  flattenTimeline,
+  type MarkKind,
+  type RunTimeline,
+  type SegmentKind,
+  type TimelineJob,
+  type TimelineLimits,
+  type TimelineMark,
+  type TimelineMoment,
+  TimelineNotFoundError,
+  type TimelineRow,
+  type TimelineRun,
+  type TimelineSegment,
+  type TimelineState,
+  type TimelineToolCall,
+  type TimelineUsage,
+  timelineMoments,
+} from './timeline';
 export { priceTableFromEnv, type UsageWithCost } from './usage';
 
 /** Temporal's start options; the task queue defaults to the client's. */
@@ -108,7 +133,10 @@ export class GeminiflowClient {
     return this.client.workflow.getHandle(workflowId).query(geminiWaitsQuery);
   }
 
-  /** Runs, newest first: all of yours, those waiting on Gemini right now (`waiting`), or those of one type. */
+  /**
+   * Runs, running ones first, then by when they closed, latest first: all of yours, or those matching every filter
+   * given (status, type, waiting on Gemini, fan-outs, text in the id), a page at a time (`offset`, `limit`).
+   */
   listRuns(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
     return listRuns(this.client, opts, this.prices);
   }
@@ -128,6 +156,16 @@ export class GeminiflowClient {
    */
   usage(workflowId: string): Promise<UsageWithCost | undefined> {
     return runUsage(this.client, workflowId, this.prices);
+  }
+
+  /**
+   * What happened in a run and when, finished or not, its child runs nested: each Gemini job (which event ended the wait
+   * on it, and how it arrived), each tool call (who decided, how long they took), each child run. Read from the
+   * histories Temporal keeps, so no worker is needed; costs are estimated with the client's prices. Throws
+   * TimelineNotFoundError for an unknown id.
+   */
+  timeline(workflowId: string, limits: TimelineLimits = {}): Promise<RunTimeline> {
+    return buildTimeline(temporalHistories(this.client), workflowId, { prices: this.prices, ...limits });
   }
 
   /** Waits for the run's result; a failed run throws RunFailedError, whose message is the run's failure. */
@@ -166,12 +204,21 @@ export class GeminiflowClient {
   }
 
   /**
-   * Decides a pending call (approve, edit, deny, answer) and resolves with what was decided. A decision the run refuses
-   * (unknown, stale or repeated call, a kind the tool does not allow, edited arguments that do not fit) rejects with
-   * ApprovalRefusedError, whose message is the reason.
+   * Decides a pending call and says within about 2 s what became of it: `applied`, or `recorded` (no worker took it
+   * in time: applied once when the run's worker returns); or rejects with ApprovalRefusedError, the reason (never later).
    */
-  decideApproval(agentWorkflowId: string, decision: ApprovalDecision): Promise<DecidedApproval> {
-    return decideApproval(this.client, agentWorkflowId, decision);
+  decideApproval(agentWorkflowId: string, decision: ApprovalDecision, opts?: DecideOptions): Promise<DecisionReceipt> {
+    return decideApproval(this.client, agentWorkflowId, decision, opts);
+  }
+
+  /** One run's approvals, from its worker; when none answers in time, as the run published them (its memo). */
+  approvalsOf(agentWorkflowId: string, opts: RunApprovalsOptions = {}): Promise<RunApprovals> {
+    return approvalsOfRun(this.client, agentWorkflowId, opts);
+  }
+
+  /** Resolves once the calls a decision stopped waiting for have ended: close the connection only after it. */
+  settled(): Promise<void> {
+    return straysSettled(this.client);
   }
 
   /** The audit record of the agent's calls that needed approval: who decided what, when, and what the tool did. */
@@ -207,8 +254,11 @@ export type {
   ApprovalDecision,
   ApprovalRecord,
   ApprovalStatus,
+  ApprovalVote,
+  ApproverRule,
   Budget,
   BudgetView,
+  ClosedCall,
   CostEstimate,
   DecidedApproval,
   DecisionKind,
@@ -217,10 +267,21 @@ export type {
   ModelUsage,
   PendingApproval,
   PendingApprovalOfRun,
+  PendingApprovalSource,
   PriceTable,
+  RecordedDecision,
+  RefusedDecision,
+  RuleDecision,
   TokenUsage,
 } from '../workflows';
-export { ApprovalRefusedError, InvalidApprovalFilterError, type PendingApprovalFilter } from './approvals';
+export {
+  InvalidApprovalFilterError,
+  type PendingApprovalFilter,
+  type RunApprovals,
+  type RunApprovalsOptions,
+} from './approvals';
+export type { DecideOptions, DecisionReceipt } from './decide';
+export { ApprovalRefusedError } from './refusals';
 
 /**
  * A GeminiflowClient on the Temporal server the environment names (a profile of Temporal's config file, overridden by
@@ -231,5 +292,6 @@ export async function connectGeminiflow(opts: { env?: NodeJS.ProcessEnv; connect
   const env = opts.env ?? process.env;
   const prices = priceTableFromEnv(env);
   const { client, settings, close } = await connectTemporal(opts);
-  return { geminiflow: new GeminiflowClient(client, { taskQueue: settings.taskQueue, prices }), settings, close };
+  const geminiflow = new GeminiflowClient(client, { taskQueue: settings.taskQueue, prices });
+  return { geminiflow, settings, close: () => geminiflow.settled().then(close) };
 }

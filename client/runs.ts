@@ -61,9 +61,44 @@ export interface ListRunsOptions {
   fanOuts?: boolean;
   /** Only runs still running. */
   running?: boolean;
+  /** Only runs in one of these states. */
+  status?: RunState[];
+  /**
+   * Only runs whose workflow id contains this text (any case). Visibility cannot match inside an id, so the newest
+   * `maxScannedForText` runs that match the other filters are looked through.
+   */
+  idContains?: string;
+  /** Leave out this many matching runs first: the next page starts at `offset` + the page's length. */
+  offset?: number;
   /** Default 100. */
   limit?: number;
 }
+
+/** How a run stands, as a listing filters it (RunSummary's `status`, in lower case; `continued`: continued as new). */
+export const runStates = [
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'terminated',
+  'timed_out',
+  'continued',
+] as const;
+export type RunState = (typeof runStates)[number];
+
+/** Visibility's ExecutionStatus of each state. */
+const executionStatus: Record<RunState, string> = {
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Canceled',
+  terminated: 'Terminated',
+  timed_out: 'TimedOut',
+  continued: 'ContinuedAsNew',
+};
+
+/** Runs looked through at most for an `idContains` filter. */
+export const maxScannedForText = 10_000;
 
 /** Everything a person asks about one run. */
 export interface RunStatus extends RunSummary {
@@ -97,8 +132,16 @@ export function runsQuery(opts: ListRunsOptions): string {
     clauses.push(`WorkflowType NOT IN (${receiverTypes.map((t) => `'${t}'`).join(', ')})`);
   }
   if (opts.waiting || opts.running) clauses.push(`ExecutionStatus = 'Running'`);
+  if (opts.status?.length) {
+    const unknown = opts.status.find((s) => !runStates.includes(s));
+    if (unknown !== undefined)
+      throw new InvalidRunFilterError(`"${unknown}" is not a run status (one of ${runStates.join(', ')})`);
+    clauses.push(`ExecutionStatus IN (${[...new Set(opts.status)].map((s) => `'${executionStatus[s]}'`).join(', ')})`);
+  }
   if (opts.waiting) clauses.push(`${GeminiWaitingFor.name} IS NOT NULL`);
-  if (opts.fanOuts) clauses.push(`${GeminiFanOutProgress.name} IS NOT NULL`, `ExecutionStatus != 'ContinuedAsNew'`);
+  if (opts.fanOuts) clauses.push(`${GeminiFanOutProgress.name} IS NOT NULL`);
+  // A fan-out's earlier runs carry old counts; they show only when asked for by status.
+  if (opts.fanOuts && !opts.status?.length) clauses.push(`ExecutionStatus != 'ContinuedAsNew'`);
   return clauses.join(' AND ');
 }
 
@@ -125,7 +168,14 @@ function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>, prices: PriceTable)
 
 export async function listRuns(client: Client, opts: ListRunsOptions, prices: PriceTable): Promise<RunSummary[]> {
   const runs: RunSummary[] = [];
+  const text = opts.idContains?.trim().toLowerCase();
+  let [skip, scanned] = [opts.offset ?? 0, 0];
   for await (const info of client.workflow.list({ query: runsQuery(opts) })) {
+    if (text) {
+      if (++scanned > maxScannedForText) break;
+      if (!info.workflowId.toLowerCase().includes(text)) continue;
+    }
+    if (skip-- > 0) continue;
     runs.push(summaryOf(info, prices));
     if (runs.length >= (opts.limit ?? 100)) break;
   }

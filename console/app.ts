@@ -76,7 +76,7 @@ export function createConsoleApp(opts: {
   app.use(logoutRoute());
   app.get('/', (_req, res) => res.redirect(303, '/approvals'));
   app.get('/events', live.route);
-  app.use(approvalRoutes(geminiflow), runRoutes(geminiflow), deadLetterRoutes(geminiflow));
+  app.use(approvalRoutes(geminiflow, config), runRoutes(geminiflow), deadLetterRoutes(geminiflow));
 
   app.use((req, res) => {
     res.status(404);
@@ -100,6 +100,7 @@ export function createConsoleApp(opts: {
   );
   return {
     app,
-    close: () => live.close(),
+    // Decisions answered at their deadline may leave a read still ending: it must not meet a closed connection.
+    close: () => live.close().then(() => geminiflow.settled()),
   };
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { envSchema, parseEnv } from '../common/env';
 import { SetupError } from '../common/errors';
+import { parseReviewerGroups, type ReviewerGroups } from './reviewer-groups';
 import { defaultSecretFile, parseSecrets, SessionSecrets, secretsFromFile } from './session-secret';
 
 /** How reviewers prove who they are. */
@@ -24,6 +25,8 @@ export interface ConsoleConfig {
   loginLimit: { max: number; windowMs: number };
   /** How often the live feed looks for changes while a page is open. */
   pollMs: number;
+  /** The reviewers' groups, for tools with approver groups (none when absent). */
+  groups?: ReviewerGroups;
   /** What seals the session cookies, so sessions survive a restart of the console; `generated` on first local use. */
   session: { secrets: SessionSecrets; generated: boolean };
 }
@@ -40,6 +43,11 @@ const consoleEnv = envSchema({
   GEMINIFLOW_TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
   GEMINIFLOW_CONSOLE_LOGIN_LIMIT: z.coerce.number().int().min(1).default(10),
   GEMINIFLOW_CONSOLE_POLL_MS: z.coerce.number().int().min(200).max(60_000).default(1000),
+  GEMINIFLOW_CONSOLE_GROUPS: z.string().optional(),
+  GEMINIFLOW_CONSOLE_TRUSTED_GROUPS_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'must be a header name')
+    .optional(),
   GEMINIFLOW_CONSOLE_SESSION_SECRET: z.string().optional(),
   GEMINIFLOW_CONSOLE_SESSION_SECRET_FILE: z.string().optional(),
 });
@@ -131,6 +139,18 @@ export function consoleConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Cons
   } else {
     throw new SetupError(noAuth);
   }
+  if (c.GEMINIFLOW_CONSOLE_TRUSTED_GROUPS_HEADER && auth.kind !== 'header') {
+    throw new SetupError(
+      'GEMINIFLOW_CONSOLE_TRUSTED_GROUPS_HEADER needs GEMINIFLOW_CONSOLE_TRUSTED_USER_HEADER: only a trusted proxy sets it',
+    );
+  }
+  let members: Record<string, string[]> = {};
+  try {
+    members = c.GEMINIFLOW_CONSOLE_GROUPS ? parseReviewerGroups(c.GEMINIFLOW_CONSOLE_GROUPS) : {};
+  } catch (err) {
+    throw new SetupError(`invalid GEMINIFLOW_CONSOLE_GROUPS: ${(err as Error).message}`);
+  }
+  const groupsHeader = c.GEMINIFLOW_CONSOLE_TRUSTED_GROUPS_HEADER?.toLowerCase();
   return {
     host: c.GEMINIFLOW_CONSOLE_HOST,
     port: c.GEMINIFLOW_CONSOLE_PORT,
@@ -139,6 +159,7 @@ export function consoleConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Cons
     temporalUiUrl: c.GEMINIFLOW_TEMPORAL_UI_URL,
     loginLimit: { max: c.GEMINIFLOW_CONSOLE_LOGIN_LIMIT, windowMs: 15 * 60_000 },
     pollMs: c.GEMINIFLOW_CONSOLE_POLL_MS,
+    groups: { members, ...(groupsHeader ? { header: groupsHeader } : {}) },
     session: sessionSecrets(c, env),
   };
 }

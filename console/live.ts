@@ -14,7 +14,8 @@ export async function consoleSnapshot(g: GeminiflowClient): Promise<string> {
     g.deadLetters({ includeReplayed: true, limit: 500 }),
   ]);
   return JSON.stringify([
-    pending.map((p) => [p.workflowId, p.callId]),
+    // Approvals counted toward a quorum and decisions waiting for a worker change what a call's page shows, too.
+    pending.map((p) => [p.workflowId, p.callId, p.approvals?.length ?? 0, p.recorded?.length ?? 0]),
     runs.map((r) => [r.workflowId, r.waitingFor, r.waitingSince, r.usage?.total.totalTokens]),
     fanOuts.map((r) => [r.workflowId, r.fanOut, r.usage?.total.totalTokens]),
     letters.map((l) => [l.workflowId, l.status]),

@@ -2,6 +2,7 @@
  * Approvals of tool calls, as every part sees them: the decisions a person can send, what a pending call shows, the
  * audit record of each call, and the notifications about it. Workflow-safe: plain data only.
  */
+import type { ApprovalVote, ApproverRule, RuleDecision } from './approval-rules';
 
 /**
  * How a person can decide a call: run it as proposed, run it with edited arguments, refuse it (the model is told why),
@@ -23,6 +24,18 @@ export interface ApprovalDecisionBase {
   reason?: string;
   /** Who decided, as the caller authenticated them (never free text from the approval page). */
   reviewer?: string;
+  /** The reviewer's groups, as the caller established them (console configuration or proxy header, CLI identity). */
+  reviewerGroups?: readonly string[];
+  /**
+   * Names this decision: sent twice (as an update, then as its durable record), it applies once. Clients set it; the
+   * run checks and records it.
+   */
+  decisionId?: string;
+  /**
+   * Sent as an update: the run refuses it once its clock passes this moment, so an update its sender stopped waiting
+   * for (and reported as not taken) never applies later.
+   */
+  acceptBy?: string;
 }
 
 /** A person's decision about a pending call, sent with the `decideApproval` update. */
@@ -47,6 +60,11 @@ export interface DecidedApproval {
   reviewer?: string;
   reason?: string;
   decidedAt: string;
+  decisionId?: string;
+  /** The call still waits: the approvals it still needs, in words (quorum, groups, the four-eyes rule). */
+  waitingFor?: string;
+  /** The approvals counted so far, with this one. */
+  approvals?: ApprovalVote[];
 }
 
 /** A call waiting for a decision, as the `pendingApprovals` query shows it. */
@@ -68,12 +86,66 @@ export interface PendingApproval {
   onTimeout: ApprovalTimeoutOutcome;
   /** When the reminder notification goes out, if the tool asks for one. */
   remindAt?: string;
+  /** Who may decide it, and how many must approve (absent: anyone who can reach the run, once). */
+  approvers?: ApproverRule;
+  /** Approvals so far, while a quorum is not met. */
+  approvals?: ApprovalVote[];
+  /** Who still has to approve, in words, while approvals are counted. */
+  stillNeeded?: string;
+  /** An edit that still needs more approvals: the arguments the call will run with. */
+  editedArguments?: Record<string, unknown>;
+  /** Who started the run (for the four-eyes rule). */
+  startedBy?: string;
+  /** The rule that sent the call to a person, and why. */
+  rule?: RuleDecision;
 }
 
-/** A pending call and the run it belongs to, as `GeminiflowClient.listPendingApprovals` returns it. */
-export type PendingApprovalOfRun = PendingApproval & { workflowId: string; runId: string; workflowType: string };
+/** A decision recorded while the run's worker was down: it applies when the worker returns (or is refused then). */
+export interface RecordedDecision {
+  decisionId: string;
+  callId: string;
+  kind: DecisionKind;
+  reviewer?: string;
+  reason?: string;
+  /** When Temporal recorded it. */
+  recordedAt: string;
+}
 
-export type ApprovalStatus = 'pending' | 'approved' | 'edited' | 'denied' | 'answered' | 'timed_out';
+/**
+ * How the call was read: `worker`, live from the run; `published`, from what the run published (its memo) because its
+ * worker did not answer. Then `recorded` lists decisions that wait for the worker.
+ */
+export type PendingApprovalSource = 'worker' | 'published';
+
+/** A pending call and the run it belongs to, as `GeminiflowClient.listPendingApprovals` returns it. */
+export type PendingApprovalOfRun = PendingApproval & {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  source?: PendingApprovalSource;
+  /** Decided, waiting for the worker: decisions recorded for this call that the run has not applied yet. */
+  recorded?: RecordedDecision[];
+};
+
+/** `auto` and `refused`: a rule (a policy function) let the call run without a person, or refused it. */
+export type ApprovalStatus =
+  | 'pending'
+  | 'approved'
+  | 'edited'
+  | 'denied'
+  | 'answered'
+  | 'timed_out'
+  | 'auto'
+  | 'refused';
+
+/** A decision the run refused when it applied it (recorded while its worker was down, and stale by then). */
+export interface RefusedDecision {
+  decisionId: string;
+  kind: DecisionKind;
+  reviewer?: string;
+  reason: string;
+  at: string;
+}
 
 /** The events a run sends about a call that needs a person. */
 export const approvalEvents = [
@@ -105,7 +177,8 @@ export interface ApprovalRecord {
   tool: string;
   interactionId: string;
   requestedAt: string;
-  deadline: string;
+  /** Calls that waited for a person: when their wait ended without a decision. */
+  deadline?: string;
   status: ApprovalStatus;
   decidedAt?: string;
   reviewer?: string;
@@ -117,6 +190,14 @@ export interface ApprovalRecord {
   answer?: unknown;
   outcome?: ApprovalToolOutcome;
   notifications: ApprovalNotificationResult[];
+  /** The rule (a policy function) that decided whether a person is asked, and why. */
+  rule?: RuleDecision;
+  /** Every approval, in order (with a quorum, more than one). */
+  approvals?: ApprovalVote[];
+  /** Decisions recorded while the worker was down that the run refused when it applied them, and why. */
+  refusedDecisions?: RefusedDecision[];
+  /** The decision that closed the call. */
+  decisionId?: string;
 }
 
 /**

@@ -1,10 +1,8 @@
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
+import { type ApproverRule, approverRuleProblems, type PolicyRule, type ToolPolicy } from './approval-rules';
 import { type ApprovalTimeoutOutcome, type DecisionKind, decisionKinds, defaultDecisionKinds } from './approvals';
 import type { FunctionTool } from './jobs';
-
-/** What happens when the model calls a tool: run it, ask a person first, or refuse it with a reason. */
-export type ToolPolicy = 'auto' | 'approval' | 'refuse';
 
 /**
  * The workflow-safe half of a tool: everything the agent workflow needs to decide about a call (policy, argument
@@ -15,9 +13,15 @@ export interface ToolSpec<Schema extends z.ZodObject = z.ZodObject, Name extends
   name: Name;
   description: string;
   schema: Schema;
-  policy: ToolPolicy;
+  /**
+   * 'auto', 'approval' or 'refuse'; or a rule: a deterministic function of the parsed arguments and the run's context
+   * that returns one of those, or a verdict with the rule's name and reason (recorded in the audit record).
+   */
+  policy: ToolPolicy | PolicyRule<z.output<Schema>>;
   /** Told to the model when a 'refuse' tool is called; for 'approval' tools, shown to the approver. */
   note?: string;
+  /** Who may decide the calls that need approval, and how many distinct approvals each needs. */
+  approvers?: ApproverRule;
   /** For 'approval' tools: the kinds of decision a person may send (default approve and deny). */
   decisions?: readonly DecisionKind[];
   /** For 'approval' tools: how long a call waits for a person; overrides the agent's `approvalTimeout`. */
@@ -55,7 +59,10 @@ export function defineTool<const Name extends string, Schema extends z.ZodObject
 /** What is wrong with a tool's approval rules; empty when they are fine (checked when the tool is defined). */
 export function approvalRuleProblems(spec: ToolSpec): string[] {
   const problems: string[] = [];
-  const { decisions, approvalTimeout, onTimeout, remindAfter } = spec;
+  const { policy, decisions, approvalTimeout, onTimeout, remindAfter } = spec;
+  if (typeof policy !== 'function' && policy !== 'auto' && policy !== 'approval' && policy !== 'refuse') {
+    problems.push("policy must be 'auto', 'approval', 'refuse' or a rule (a function)");
+  }
   if (decisions !== undefined) {
     const unknown = Array.isArray(decisions) ? decisions.filter((d) => !decisionKinds.includes(d)) : [];
     if (!Array.isArray(decisions) || decisions.length === 0 || unknown.length) {
@@ -72,6 +79,7 @@ export function approvalRuleProblems(spec: ToolSpec): string[] {
   if (remindAfter !== undefined && !(typeof remindAfter === 'number' && remindAfter > 0 && remindAfter < 1)) {
     problems.push('remindAfter must be a fraction of the timeout between 0 and 1');
   }
+  problems.push(...approverRuleProblems(spec.approvers));
   return problems;
 }
 

@@ -6,6 +6,7 @@ import { runMain } from '../common/errors';
 import { logger } from '../common/logger';
 import { projectRoot } from '../common/paths';
 import { exampleTools } from '../example/tool-implementations';
+import { refundToolset } from '../test/fixtures/refund-tools';
 import { startLocalStack } from '../testing';
 import type { HistoryScenario } from './history-scenarios/scenario';
 
@@ -27,8 +28,9 @@ runMain(async () => {
     emulator: { timeScale: 1 },
     receiver: { mailboxLookupTimeoutMs: 30_000, mailboxLingerTimeoutMs: 1000 },
     worker: {
-      workflowsPath: require.resolve('../example/workflows'),
-      tools: [exampleTools({ publishDir: path.join(workDir, 'published') })],
+      // The example app's workflows and the tests' own agents (the replay test's worker hosts both).
+      workflowsPath: require.resolve('../test/fixtures/workflows'),
+      tools: [exampleTools({ publishDir: path.join(workDir, 'published') }), refundToolset([])],
       config: { outputDir: path.join(workDir, 'output') },
     },
     logger: logger.child({}, { level: 'warn' }),

@@ -208,6 +208,9 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
       'carol',
       '--reason',
       'fixed the figure',
+      // The worker is up: however slow this machine is, the decision applies (exit 0) rather than being recorded.
+      '--wait',
+      '60s',
     );
     assert.equal(approved.code, 0, approved.stderr);
     assert.match(approved.stdout, /approved with edited arguments by carol/);
@@ -221,6 +224,8 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
       'not before the all-hands',
       '--reviewer',
       'dave',
+      '--wait',
+      '60s',
     );
     assert.equal(denied.code, 0, denied.stderr);
     const answered = await cli(
@@ -230,6 +235,8 @@ describe('geminiflow CLI against the real stack (dev server, emulator, receiver,
       '{"published":"by hand, yesterday"}',
       '--reviewer',
       'erin',
+      '--wait',
+      '60s',
     );
     assert.equal(answered.code, 0, answered.stderr);
 

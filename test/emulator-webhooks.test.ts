@@ -548,7 +548,8 @@ describe('emulator webhooks: delivery faults', () => {
     try {
       f.emu.control.faults.addDeliveryFault({ kind: 'fail', count: 2, match: { eventType: 'interaction.completed' } });
       const it1 = await f.ai.interactions.create({ model: 'm', input: 'flaky' });
-      await f.emu.control.clock.advance(15_000);
+      // Attempts at +0, +5 s and +15 s; a second of slack for the first attempt's own start (the next would be +35 s).
+      await f.emu.control.clock.advance(16_000);
       const [d] = f.emu.control.inspect.deliveries({ resourceId: it1.id });
       assert.deepEqual(
         d.attempts.map((a) => a.outcome),

@@ -184,7 +184,7 @@ describe('fan-out progress for people: client, CLI and console on the real stack
 
     it('the Runs page shows the fan-out with a bar and its counts', async () => {
       const page = chromium.page();
-      await page.goto(`${web.url}/runs?fanOuts=on`);
+      await page.goto(`${web.url}/runs?fanOuts=on&status=running`);
       assert.equal(await page.locator('h1').innerText(), 'Running fan-outs');
       const row = page.locator(`tr[data-run="${fanOutId}"]`);
       await row.waitFor();

@@ -194,7 +194,7 @@ describe('usage and estimated cost per run and per pipeline, on the real stack',
     it('the Runs page shows each run its usage and estimated cost', async () => {
       const page = chromium.page();
       const usage = (await g.usage(pipelineId))!;
-      await page.goto(`${web.url}/runs?all=on&type=researchBriefPipeline`);
+      await page.goto(`${web.url}/runs?type=researchBriefPipeline`);
       const cell = page.locator(`tr[data-run="${pipelineId}"] td.usage`);
       assert.equal(
         Number(await cell.locator('[data-usage-tokens]').getAttribute('data-usage-tokens')),

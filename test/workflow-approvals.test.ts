@@ -3,20 +3,20 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
-import { ApprovalRefusedError, GeminiflowClient, InvalidApprovalFilterError } from '../client';
+import { GeminiflowClient, InvalidApprovalFilterError } from '../client';
 import { argumentsSchema } from '../contract';
 import { agentWorkflow } from '../example/agent';
 import { listPublications } from '../example/publish-outbox';
 import { lookupGlossary, publish } from '../example/tools';
 import {
   type AgentInput,
+  type ApprovalDecision,
   type ApprovalRecord,
   GeminiPendingApprovals,
   type PendingApproval,
-  pendingApprovalsQuery,
 } from '../workflows';
 import { approvalRulesAgent, strictTimeoutAgent } from './fixtures/approval-agents';
+import { pendingOf, refused } from './helpers/approvals';
 import { call, model, replyAfterTools } from './helpers/emulated-model';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
@@ -24,23 +24,6 @@ import { spawnWorkerProcess } from './helpers/processes';
 import { uniqueTaskQueue } from './helpers/temporal';
 
 type Agent = typeof agentWorkflow;
-
-async function pendingOf(handle: WorkflowHandle, count = 1): Promise<PendingApproval[]> {
-  return eventually(async () => {
-    const pending = await handle.query(pendingApprovalsQuery);
-    return pending.length >= count ? pending : undefined;
-  }, `${count} pending approval(s) in ${handle.workflowId}`);
-}
-
-/** Rejects with ApprovalRefusedError whose message matches. */
-async function refused(promise: Promise<unknown>, reason: RegExp): Promise<void> {
-  await assert.rejects(promise, (err: Error) => {
-    assert.ok(err instanceof ApprovalRefusedError, `an ApprovalRefusedError, not ${err.name}: ${err.message}`);
-    assert.match(err.message, reason);
-    assert.equal(err.stack, `ApprovalRefusedError: ${err.message}`, 'the reason alone, without stack noise');
-    return true;
-  });
-}
 
 describe('approvals people can work with (emulator -> receiver -> workflow)', () => {
   let stack: GeminiStack;
@@ -51,9 +34,13 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     geminiflow = new GeminiflowClient(stack.client, { taskQueue: stack.taskQueue });
   });
   after(async () => {
+    await geminiflow?.settled();
     await stack.stop();
   });
 
+  // The worker is up: it gets all the time it needs, so a slow machine cannot turn `applied` into `recorded`.
+  const decide = (workflowId: string, decision: ApprovalDecision) =>
+    geminiflow.decideApproval(workflowId, decision, { workerWaitMs: 60_000 });
   const start = (workflow: Agent, input: AgentInput, taskQueue = stack.taskQueue) =>
     stack.client.workflow.start(workflow, {
       taskQueue,
@@ -89,11 +76,12 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
       const listed = all.filter((p) => p.workflowId === run.workflowId);
       assert.deepEqual(
         listed
-          .map(({ workflowId: _w, runId: _r, workflowType: _t, ...p }) => p)
+          .map(({ workflowId: _w, runId: _r, workflowType: _t, source: _s, ...p }) => p)
           .sort((a, b) => a.callId.localeCompare(b.callId)),
         [...pending[i]!].sort((a, b) => a.callId.localeCompare(b.callId)),
       );
-      for (const p of listed) assert.deepEqual([p.runId, p.workflowType], [runId, 'approvalRulesAgent']);
+      for (const p of listed)
+        assert.deepEqual([p.runId, p.workflowType, p.source], [runId, 'approvalRulesAgent', 'worker']);
     }
     const publishCall = all.find((p) => p.tool === 'publish')!;
     assert.deepEqual(publishCall.arguments, doc);
@@ -126,8 +114,7 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     );
 
     // Decided calls close, and the runs leave the list.
-    for (const p of all)
-      await geminiflow.decideApproval(p.workflowId, { callId: p.callId, kind: 'deny', reason: 'listed only' });
+    for (const p of all) await decide(p.workflowId, { callId: p.callId, kind: 'deny', reason: 'listed only' });
     await Promise.all(runs.map((r) => r.result()));
     assert.equal((await runs[1]!.describe()).typedSearchAttributes.get(GeminiPendingApprovals), undefined);
     await eventually(
@@ -154,45 +141,39 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     );
 
     await refused(
-      geminiflow.decideApproval(id, { callId: edited!.callId, kind: 'edit', arguments: { title: '', body: 7 } }),
+      decide(id, { callId: edited!.callId, kind: 'edit', arguments: { title: '', body: 7 } }),
       /^the edited arguments do not fit publish: title: .*>=1 characters; body: Invalid input: expected string, received number$/,
     );
-    await refused(
-      geminiflow.decideApproval(id, { callId: edited!.callId, kind: 'edit' } as never),
-      /an edit needs arguments/,
-    );
-    await refused(
-      geminiflow.decideApproval(id, { callId: edited!.callId, kind: 'maybe' } as never),
-      /unknown kind of decision "maybe"/,
-    );
+    await refused(decide(id, { callId: edited!.callId, kind: 'edit' } as never), /an edit needs arguments/);
+    await refused(decide(id, { callId: edited!.callId, kind: 'maybe' } as never), /unknown kind of decision "maybe"/);
     const fixed = { title: 'Final title', body: 'Draft body.' };
-    const decidedEdit = await geminiflow.decideApproval(id, {
+    const decidedEdit = await decide(id, {
       callId: edited!.callId,
       kind: 'edit',
       arguments: fixed,
       reviewer: 'ana',
     });
-    assert.deepEqual([decidedEdit.kind, decidedEdit.approved, decidedEdit.argumentsUsed], ['edit', true, fixed]);
+    assert.equal(decidedEdit.state, 'applied');
+    if (decidedEdit.state === 'applied') {
+      assert.deepEqual([decidedEdit.kind, decidedEdit.approved, decidedEdit.argumentsUsed], ['edit', true, fixed]);
+    }
     // One reading: the tool may finish (and add its outcome) between two.
     const editRecord = await record(edited!.callId);
     assert.deepEqual(
       [editRecord.status, editRecord.reviewer, editRecord.argumentsProposed, editRecord.argumentsUsed],
       ['edited', 'ana', draft, fixed],
     );
-    await refused(geminiflow.decideApproval(id, { callId: edited!.callId, kind: 'approve' }), /already edited/);
+    await refused(decide(id, { callId: edited!.callId, kind: 'approve' }), /already edited/);
 
-    await geminiflow.decideApproval(id, { callId: approved!.callId, kind: 'approve', reviewer: 'ana' });
+    await decide(id, { callId: approved!.callId, kind: 'approve', reviewer: 'ana' });
     assert.equal((await record(approved!.callId)).status, 'approved');
 
     await refused(
-      geminiflow.decideApproval(id, { callId: denied!.callId, kind: 'answer', result: 'done' }),
+      decide(id, { callId: denied!.callId, kind: 'answer', result: 'done' }),
       /^publish allows approve, edit, deny; not answer$/,
     );
-    await refused(
-      geminiflow.decideApproval(id, { callId: denied!.callId, kind: 'deny' } as never),
-      /a denial needs a reason/,
-    );
-    await geminiflow.decideApproval(id, { callId: denied!.callId, kind: 'deny', reason: 'off topic', reviewer: 'ben' });
+    await refused(decide(id, { callId: denied!.callId, kind: 'deny' } as never), /a denial needs a reason/);
+    await decide(id, { callId: denied!.callId, kind: 'deny', reason: 'off topic', reviewer: 'ben' });
     assert.deepEqual(
       [
         (await record(denied!.callId)).status,
@@ -204,10 +185,10 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
 
     const definition = { term: 'flux capacitor', definition: 'What makes time travel possible.' };
     await refused(
-      geminiflow.decideApproval(id, { callId: answered!.callId, kind: 'edit', arguments: { term: 'x' } }),
+      decide(id, { callId: answered!.callId, kind: 'edit', arguments: { term: 'x' } }),
       /^lookup_glossary allows approve, answer, deny; not edit$/,
     );
-    await geminiflow.decideApproval(id, {
+    await decide(id, {
       callId: answered!.callId,
       kind: 'answer',
       result: definition,
@@ -280,16 +261,13 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
     );
     for (const r of log) {
       assert.ok(Date.parse(r.decidedAt!) >= Date.parse(r.requestedAt), 'decided after it was requested');
-      assert.equal(Date.parse(r.deadline) - Date.parse(r.requestedAt), 3_600_000, "the agent's default timeout");
+      assert.equal(Date.parse(r.deadline!) - Date.parse(r.requestedAt), 3_600_000, "the agent's default timeout");
     }
 
     // Seven refusals, four decisions: only the four reached history.
     const events = (await handle.fetchHistory()).events ?? [];
     assert.equal(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length, 4);
-    await refused(
-      geminiflow.decideApproval(id, { callId: approved!.callId, kind: 'approve' }),
-      /already approved|completed/,
-    );
+    await refused(decide(id, { callId: approved!.callId, kind: 'approve' }), /already approved|completed/);
   });
 
   it('a tool times out by its own rule: approved on timeout after a reminder, or refused', async () => {
@@ -334,7 +312,7 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
       ['timed_out', undefined, undefined],
     );
     await refused(
-      geminiflow.decideApproval(strict.workflowId, { callId: strictCall!.callId, kind: 'approve' }),
+      decide(strict.workflowId, { callId: strictCall!.callId, kind: 'approve' }),
       /no longer pending: it timed out|completed/,
     );
   });
@@ -361,7 +339,7 @@ describe('approvals people can work with (emulator -> receiver -> workflow)', ()
         taskQueue,
       );
       const [pending] = await pendingOf(handle);
-      await geminiflow.decideApproval(handle.workflowId, {
+      await decide(handle.workflowId, {
         callId: pending!.callId,
         kind: 'edit',
         arguments: doc,

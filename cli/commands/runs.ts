@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import type { FanOutProgress, FanOutSummary, RunStatus } from '../../client';
+import { type FanOutProgress, type FanOutSummary, type RunState, type RunStatus, runStates } from '../../client';
 import { describeFanOutCounts } from '../../contract';
 import { examples, jsonOption } from '../help';
-import { positiveInt, print, printJson, printTable, when } from '../output';
+import { positiveInt, print, printJson, printTable, UsageError, when } from '../output';
 import { withGeminiflow } from '../session';
+import { printTimeline } from '../timeline-text';
 import { usageCell, usageRows } from '../usage-text';
 
 /** One fan-out as `status` shows it: its counts, its window and run, and the latest failures. */
@@ -71,8 +72,18 @@ interface ListOptions {
   type?: string;
   fanOuts?: boolean;
   running?: boolean;
+  status?: RunState[];
+  id?: string;
   limit: number;
   json?: boolean;
+}
+
+/** `--status completed,failed`: run states, each one `list` knows. */
+function statusList(value: string): RunState[] {
+  const states = value.split(',').map((s) => s.trim().toLowerCase());
+  const unknown = states.find((s) => !(runStates as readonly string[]).includes(s));
+  if (unknown !== undefined) throw new UsageError(`"${unknown}" is not a run status (one of ${runStates.join(', ')})`);
+  return states as RunState[];
 }
 
 /** `result`, `status`, `list`: what runs there are, what each waits for, and how they ended. */
@@ -95,14 +106,23 @@ export function registerRuns(program: Command): void {
     program
       .command('status')
       .description(
-        "what a run is doing: its stage, its fan-outs' progress, its Gemini usage and estimated cost, its budget, what it waits for and since when, how earlier waits ended, pending calls",
+        "what a run is doing: its stage, its fan-outs' progress, its Gemini usage and estimated cost, its budget, what it waits for and since when, how earlier waits ended, pending calls; with --timeline, what happened and when",
       )
       .argument('<workflowId>')
+      .option(
+        '--timeline',
+        'its stages on a time axis instead, finished runs too: jobs (which event ended each wait, and how), tool calls (who decided, how long they took), child runs nested, then every moment at its exact time',
+      )
       .addOption(jsonOption()),
     'geminiflow status research-brief-1',
     'geminiflow status answers-1 --json | jq .fanOuts',
     'geminiflow status research-brief-1 --json | jq .usage.total',
-  ).action(async (workflowId: string, o: { json?: boolean }, cmd: Command) => {
+    'geminiflow status research-brief-1 --timeline',
+  ).action(async (workflowId: string, o: { json?: boolean; timeline?: boolean }, cmd: Command) => {
+    if (o.timeline) {
+      const timeline = await withGeminiflow(cmd, (g) => g.timeline(workflowId));
+      return o.json ? printJson(timeline) : printTimeline(timeline);
+    }
     const status = await withGeminiflow(cmd, (g) => g.runStatus(workflowId));
     if (o.json) printJson(status);
     else printStatus(status);
@@ -118,13 +138,28 @@ export function registerRuns(program: Command): void {
       .option('--type <workflowType>', 'only runs of this workflow type')
       .option('--fan-outs', 'only fan-outs (with their published counts), not the runs they continued as new from')
       .option('--running', 'only runs still running')
+      .option(
+        '--status <states>',
+        `only runs in one of these states, comma-separated: ${runStates.join(', ')}`,
+        statusList,
+      )
+      .option('--id <text>', 'only runs whose workflow id contains this text (any case)')
       .option('--limit <n>', 'at most this many', positiveInt, 100)
       .addOption(jsonOption()),
     'geminiflow list --waiting',
     'geminiflow list --type deepResearch --json',
     'geminiflow list --fan-outs --running',
+    'geminiflow list --status failed,timed_out --id brief',
   ).action(async (o: ListOptions, cmd: Command) => {
-    const filter = { waiting: o.waiting, type: o.type, fanOuts: o.fanOuts, running: o.running, limit: o.limit };
+    const filter = {
+      waiting: o.waiting,
+      type: o.type,
+      fanOuts: o.fanOuts,
+      running: o.running,
+      status: o.status,
+      idContains: o.id,
+      limit: o.limit,
+    };
     const runs = await withGeminiflow(cmd, (g) => g.listRuns(filter));
     if (o.json) return printJson(runs);
     printTable(

@@ -135,3 +135,15 @@ export async function settledSignalCount(handle: WorkflowHandle): Promise<number
     return idle ? events.filter((e) => e.workflowExecutionSignaledEventAttributes).length : undefined;
   }, `${handle.workflowId} to be idle`);
 }
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+/** The positions of the markers `patched(patchId)` recorded in a history. */
+export function patchMarkers(events: HistoryEvent[], patchId: string): number[] {
+  return events.flatMap((e, i) => {
+    const attrs = e.markerRecordedEventAttributes;
+    const data = attrs?.details?.['patch-data']?.payloads?.[0]?.data;
+    if (attrs?.markerName !== 'core_patch' || !data) return [];
+    return (JSON.parse(Buffer.from(data).toString()) as { id?: string }).id === patchId ? [i] : [];
+  });
+}

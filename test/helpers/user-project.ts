@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../common/paths';
-import { freePort, isPortFree } from '../../testing/dev-server';
 import { eventually } from './eventually';
 
 /** One block of the README's guide: a file to write (its first line is `// <path>`) or shell commands to run. */

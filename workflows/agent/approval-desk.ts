@@ -1,9 +1,10 @@
 import type { Span } from '@opentelemetry/api';
-import { condition, isCancellation, log, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, isCancellation, log, patched, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import {
   type ApprovalEvent,
   type ApprovalNotice,
   type ApprovalRecord,
+  approvalsMemoKey,
   GeminiPendingApprovals,
   type PendingApproval,
   type ToolSpec,
@@ -11,7 +12,7 @@ import {
 import { notifyApproval } from '../activities';
 import { durationMs } from '../duration';
 import { endWorkflowSpan, startWorkflowSpan } from '../spans';
-import type { ApprovalBook, ApprovalOutcome, ApprovalRules } from './approvals';
+import type { ApprovalBook, ApprovalOutcome, ApprovalRules, OpenOptions } from './approvals';
 import { failureMessage } from './failure-message';
 
 /**
@@ -20,6 +21,13 @@ import { failureMessage } from './failure-message';
  * timeout and schedule nothing new, so those histories replay.
  */
 export const approvalRulesPatch = 'approval-rules-and-notifications';
+
+/**
+ * Calls opened from here on are published in the run's memo (so a decision can be checked and durably recorded while
+ * the worker is down), get an id of their own if the model reuses one, and may take decisions recorded by signal.
+ * Calls of runs recorded before publish nothing, so those histories replay.
+ */
+export const durableDecisionsPatch = 'durable-decisions';
 
 export interface ApprovalRequest {
   callId: string;
@@ -100,10 +108,23 @@ export function createApprovalDesk(approvals: ApprovalBook, agentTimeoutMs: numb
     const tools = approvals.pendingTools();
     upsertSearchAttributes([{ key: GeminiPendingApprovals, value: tools.length ? tools : null }]);
   };
+  // Set once a call opened under the durable-decisions patch: from then on every change is published.
+  let publishing = false;
+  const publish = () => {
+    if (publishing) upsertMemo({ [approvalsMemoKey]: approvals.published() });
+  };
 
   return {
-    /** Waits for a person's decision about one call, or for its timeout (in a span, the tool call's child). */
-    async decide(request: ApprovalRequest, spec: ToolSpec, toolSpan?: Span): Promise<ApprovalOutcome> {
+    /**
+     * Waits for a person's decision about one call, or for its timeout (in a span, the tool call's child). `options`
+     * add what a rule decided (the rule, the approvers) and who started the run, for calls opened from now on.
+     */
+    async decide(
+      request: ApprovalRequest,
+      spec: ToolSpec,
+      options: OpenOptions & { toolSpan?: Span } = {},
+    ): Promise<ApprovalOutcome> {
+      const { toolSpan, ...opening } = options;
       const span = startWorkflowSpan(
         `approval ${request.tool}`,
         { 'gen_ai.tool.name': request.tool, 'gen_ai.tool.call.id': request.callId },
@@ -117,9 +138,12 @@ export function createApprovalDesk(approvals: ApprovalBook, agentTimeoutMs: numb
         return outcome;
       }
       const rules = rulesFor(spec, agentTimeoutMs);
-      const call = approvals.open(request, spec, rules, Date.now());
+      const durable = patched(durableDecisionsPatch);
+      publishing ||= durable;
+      const call = approvals.open(request, spec, rules, Date.now(), durable ? { ...opening, uniqueKey: true } : {});
       span.setAttribute('geminiflow.approval.timeout_ms', rules.timeoutMs);
       showPending();
+      publish();
       notify('approval.requested', call.view, call.record);
       if (rules.remindMs === undefined) {
         await condition(call.decided, rules.timeoutMs);
@@ -130,9 +154,13 @@ export function createApprovalDesk(approvals: ApprovalBook, agentTimeoutMs: numb
       const outcome = call.close();
       endApprovalSpan(span, call.record);
       showPending();
+      publish();
       notify(outcome.kind === 'timed_out' ? 'approval.timed_out' : 'approval.decided', call.view, call.record);
       return outcome;
     },
+
+    /** Publishes the approvals again after a decision changed them (a counted approval, a refused record). */
+    published: publish,
 
     /** Resolves once every notification has been delivered or given up on (bounded by the `notify` policy). */
     settled: () => condition(() => notifying === 0),

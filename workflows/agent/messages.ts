@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalDecision, ApprovalRecord, DecidedApproval, PendingApproval } from '../../contract';
 import type { AgentReply, AgentState } from './types';
 
@@ -10,6 +10,12 @@ export const sendMessageUpdate = defineUpdate<AgentReply, [string]>('sendMessage
  * so they never reach history.
  */
 export const decideApprovalUpdate = defineUpdate<DecidedApproval, [ApprovalDecision]>('decideApproval');
+/**
+ * The durable form of a decision, for when no worker takes `decideApproval` in time: Temporal keeps a signal in the
+ * run's history even while no worker runs, and the run applies it once (by its `decisionId`) when a worker returns,
+ * by the same rules as the update; one that went stale meanwhile is refused into the call's audit record.
+ */
+export const recordDecisionSignal = defineSignal<[ApprovalDecision]>('recordDecision');
 /** Ends the conversation once the messages already accepted are answered. */
 export const endConversationUpdate = defineUpdate<void, []>('endConversation');
 export const agentStateQuery = defineQuery<AgentState>('agentState');

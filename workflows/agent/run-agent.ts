@@ -18,10 +18,10 @@ import { listenForGeminiEvents } from '../wait-for-gemini-event';
 import { createApprovalDesk } from './approval-desk';
 import { ApprovalBook } from './approvals';
 import { historyIsLarge, interactionsPerRun, recentResourcesOnly } from './continue-as-new';
+import { takeDecisions } from './decision-handlers';
 import {
   agentStateQuery,
   approvalLogQuery,
-  decideApprovalUpdate,
   endConversationUpdate,
   pendingApprovalsQuery,
   sendMessageUpdate,
@@ -79,9 +79,8 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
       },
     },
   );
-  setHandler(decideApprovalUpdate, (decision) => approvals.decide(decision, Date.now()), {
-    validator: (decision) => approvals.validate(decision),
-  });
+  const desk = createApprovalDesk(approvals, durationMs(input.approvalTimeout ?? '1 hour'));
+  takeDecisions(approvals, desk);
   setHandler(endConversationUpdate, () => void (ending = true), {
     validator: () => {
       if (ending || ended) throw new Error('the conversation is already ending');
@@ -104,7 +103,6 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
   });
 
   const offered = offeredTools(registry, input.tools);
-  const desk = createApprovalDesk(approvals, durationMs(input.approvalTimeout ?? '1 hour'));
   const model = input.model ?? defaultTextModel;
   // A reached budget asks on this agent's own approvals, beside its tool calls.
   const usage = trackGeminiUsage(input.budget, { desk, carried: carried?.usage });
@@ -116,7 +114,13 @@ export async function runAgent(input: AgentInput, registry: Record<string, ToolS
     declarations: [...offered.values()].map(functionTool),
     maxSteps: input.maxStepsPerTurn ?? 10,
     wait: input.wait,
-    answerCall: createToolCaller({ offered, approvals, desk, onRunning: () => void (activity = 'running_tools') }),
+    answerCall: createToolCaller({
+      offered,
+      approvals,
+      desk,
+      run: { startedBy: input.startedBy, context: input.context ?? {} },
+      onRunning: () => void (activity = 'running_tools'),
+    }),
     onThinking: (id) => {
       activity = 'thinking';
       if (id) currentInteractionId = id;

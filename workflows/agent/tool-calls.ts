@@ -5,6 +5,7 @@ import { endWorkflowSpan, startWorkflowSpan } from '../spans';
 import type { createApprovalDesk } from './approval-desk';
 import type { ApprovalBook } from './approvals';
 import { failureMessage } from './failure-message';
+import { evaluatePolicy } from './tool-policy';
 import type { TranscriptEntry } from './transcript';
 
 export { failureMessage };
@@ -19,6 +20,8 @@ export interface ToolCallDeps {
   offered: Map<string, ToolSpec>;
   approvals: ApprovalBook;
   desk: ReturnType<typeof createApprovalDesk>;
+  /** Who started the run and its facts for rules (AgentInput.startedBy, AgentInput.context). */
+  run: { startedBy?: string; context: Readonly<Record<string, unknown>> };
   /** Called when a call's tool starts running, so the agent's state shows it. */
   onRunning(): void;
 }
@@ -28,7 +31,7 @@ export interface ToolCallDeps {
  * denied, answered, timed out), then the run itself as an activity. Every outcome becomes a function result the
  * model sees, and a call that needed approval gets the tool's outcome in its audit record.
  */
-export function createToolCaller({ offered, approvals, desk, onRunning }: ToolCallDeps) {
+export function createToolCaller({ offered, approvals, desk, run, onRunning }: ToolCallDeps) {
   return async (call: FunctionCall, interactionId: string, turn: number): Promise<AnsweredCall> => {
     let edited: Record<string, unknown> | undefined;
     // The call from the model's request to its answer: refused, decided by a person (a child span), or run.
@@ -67,10 +70,27 @@ export function createToolCaller({ offered, approvals, desk, onRunning }: ToolCa
     if (!parsed.ok) return record('invalid', parsed.error, true);
     const args = parsed.args;
 
+    const facts = { callId: call.id, interactionId, turn, ...run };
+    const { policy, rule, approvers } = evaluatePolicy(spec, args, facts);
+    // Calls a rule decided are audited like those a person decided; `auditKey` is their id in the approval record.
+    let auditKey: string | undefined;
+    const request = { callId: call.id, tool: call.name, arguments: args, interactionId };
+    if (policy === 'refuse' && rule) {
+      approvals.recordRuled(request, rule, 'refused', Date.now());
+      return record('refused', `${call.name} is not allowed${rule.reason ? `: ${rule.reason}` : ''}`, true);
+    }
+    if (policy === 'auto' && rule) auditKey = approvals.recordRuled(request, rule, 'auto', Date.now());
+
     let handling: ToolHandling = 'auto';
-    if (spec.policy === 'approval') {
-      const request = { callId: call.id, tool: call.name, arguments: args, note: spec.note, interactionId };
-      const outcome = await desk.decide(request, spec, span);
+    if (policy === 'approval') {
+      const options = {
+        ...(rule ? { rule } : {}),
+        ...(approvers ? { approvers } : {}),
+        startedBy: run.startedBy,
+        toolSpan: span,
+      };
+      const outcome = await desk.decide({ ...request, note: spec.note }, spec, options);
+      auditKey = outcome.key ?? call.id;
       switch (outcome.kind) {
         case 'timed_out':
           if (outcome.onTimeout === 'deny') {
@@ -96,10 +116,9 @@ export function createToolCaller({ offered, approvals, desk, onRunning }: ToolCa
     }
 
     onRunning();
-    const audited = handling !== 'auto';
     try {
       const outcome = await runTool({ tool: call.name, arguments: edited ?? args, callId: call.id, interactionId });
-      if (audited) approvals.recordOutcome(call.id, { isError: outcome.isError, result: outcome.result });
+      if (auditKey) approvals.recordOutcome(auditKey, { isError: outcome.isError, result: outcome.result });
       // The model proposed other arguments: it is told what ran instead, beside what the tool returned.
       const result = edited
         ? {
@@ -113,7 +132,7 @@ export function createToolCaller({ offered, approvals, desk, onRunning }: ToolCa
     } catch (err) {
       if (isCancellation(err)) throw err;
       const error = failureMessage(err);
-      if (audited) approvals.recordOutcome(call.id, { isError: true, error });
+      if (auditKey) approvals.recordOutcome(auditKey, { isError: true, error });
       return record('failed', `the tool failed: ${error}`, true);
     }
   };

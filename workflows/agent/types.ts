@@ -19,6 +19,13 @@ export interface AgentInput {
   approvalTimeout?: Duration;
   /** A conversation with no message for this long ends. Default 1 hour. */
   idleTimeout?: Duration;
+  /**
+   * Who started the run (a user name, as the starter authenticated it): rules see it, and a tool with
+   * `approvers.starterCannotApproveAlone` needs someone else's approval too.
+   */
+  startedBy?: string;
+  /** Facts about the run for the tools' rules (policy functions), e.g. `{ customerTier: 'gold' }`. Plain JSON. */
+  context?: Record<string, unknown>;
   /** Rounds of function calls the model may make for one message before the turn fails. Default 10. */
   maxStepsPerTurn?: number;
   /** Transcript entries kept (older ones are counted, not kept). Default 100. */

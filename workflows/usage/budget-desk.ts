@@ -1,7 +1,8 @@
 import { setHandler } from '@temporalio/workflow';
 import { createApprovalDesk } from '../agent/approval-desk';
 import { ApprovalBook } from '../agent/approvals';
-import { approvalLogQuery, decideApprovalUpdate, pendingApprovalsQuery } from '../agent/messages';
+import { takeDecisions } from '../agent/decision-handlers';
+import { approvalLogQuery, pendingApprovalsQuery } from '../agent/messages';
 import type { BudgetDesk } from './budget-guard';
 
 /**
@@ -11,11 +12,10 @@ import type { BudgetDesk } from './budget-guard';
  */
 export function budgetApprovalDesk(): BudgetDesk {
   const approvals = new ApprovalBook();
-  setHandler(decideApprovalUpdate, (decision) => approvals.decide(decision, Date.now()), {
-    validator: (decision) => approvals.validate(decision),
-  });
+  // The budget's own timeout always applies (its pseudo-tool names one); this is only the desk's fallback.
+  const desk = createApprovalDesk(approvals, 24 * 60 * 60 * 1000);
+  takeDecisions(approvals, desk);
   setHandler(pendingApprovalsQuery, () => approvals.list());
   setHandler(approvalLogQuery, () => approvals.log());
-  // The budget's own timeout always applies (its pseudo-tool names one); this is only the desk's fallback.
-  return createApprovalDesk(approvals, 24 * 60 * 60 * 1000);
+  return desk;
 }
