@@ -234,8 +234,10 @@ describe('tracing a run over OTLP into Jaeger', () => {
         updateSpans.some((s) => s.parentId === update?.id && s.name === 'HandleUpdate:decideApproval') || undefined
       );
     }, "the decision's update reaching the workflow's handler in its trace");
-    // No document text by default.
+    // No document text by default, not even through the run's memo, where the pending call is published.
     assert.ok(!JSON.stringify(spans).includes(doc.body), 'the tool arguments are on no span');
+    const runData = spans.filter((s) => ['memo', 'searchAttributes', 'lastResult'].some((key) => key in s.tags));
+    assert.deepEqual(runData, [], "the run's memo and search attributes are on no span");
   });
 
   it('joins the same trace when the worker exports OTLP over gRPC and the receiver OTLP/HTTP as JSON', {
