@@ -9,6 +9,7 @@ import { resolveTemporalCli } from '../testing/temporal-cli';
 import { bundleWorkflows } from '../worker/bundle';
 import { holdPorts, inCi, wellKnownPorts } from './test-runner/held-ports';
 import { runTestFiles, summary } from './test-runner/run-files';
+import { installWhatFilesNeed } from './test-runner/slow-installs';
 import { testEnvironment } from './test-runner/test-env';
 
 /**
@@ -26,6 +27,16 @@ runMain(async () => {
   const held = (values['hold-ports'] ?? inCi()) ? await holdPorts(wellKnownPorts()) : undefined;
   if (held) process.stdout.write(`${held.report}\n`);
 
+  const files = positionals.length
+    ? positionals
+    : fs
+        .readdirSync(path.join(projectRoot, 'test'))
+        .filter((f) => f.endsWith('.test.ts'))
+        .sort()
+        .map((f) => path.join('test', f));
+  // Before the dev server and every file's bound: a first build of a backend some files need takes minutes.
+  await installWhatFilesNeed(files);
+
   const cli = await resolveTemporalCli();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'geminiflow-test-'));
   const server = await connectOrStartDevServer({ dbFilename: path.join(workDir, 'temporal.db') });
@@ -40,14 +51,6 @@ runMain(async () => {
     path.join(toolsDir, 'cache', `workflow-bundle-${process.pid}.js`),
     require.resolve('../test/fixtures/workflows'),
   );
-
-  const files = positionals.length
-    ? positionals
-    : fs
-        .readdirSync(path.join(projectRoot, 'test'))
-        .filter((f) => f.endsWith('.test.ts'))
-        .sort()
-        .map((f) => path.join('test', f));
 
   const interrupted = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupted.abort());

@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { projectRoot } from '../common/paths';
 import { briefWorkflowId, researchBriefPipeline } from '../example/research-brief-pipeline';
 import { startLocalStack } from '../testing';
 import { flushTracing, tracingFor } from '../tracing/provider';
 import { temporalTracingPlugin } from '../tracing/temporal';
 import { bundleWorkflows } from '../worker/bundle';
 import { decideApprovalUpdate, pendingApprovalsQuery, waitForGeminiJob } from '../workflows';
-import { launchChromium } from './helpers/browser';
+import { launchChromium, screenshot } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { savedHistories } from './helpers/histories';
@@ -228,9 +226,7 @@ describe('tracing a pipeline into a real trace backend', () => {
       await webhook.waitFor({ timeout: 60_000 });
       await webhook.click();
       await page.getByText('geminiflow.delivery.outcome').waitFor({ timeout: 10_000 });
-      const file = path.join(projectRoot, 'docs', 'images', 'trace-pipeline.png');
-      await page.screenshot({ path: file, fullPage: true });
-      assert.ok(fs.statSync(file).size > 20_000, 'the screenshot shows the trace');
+      await screenshot(page, 'trace-pipeline.png');
     } finally {
       await browser.close();
     }

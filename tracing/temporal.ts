@@ -19,9 +19,33 @@ export function temporalTracingPlugin(tracing: Tracing): OpenTelemetryPlugin {
   const { OpenTelemetryPlugin } = temporalOtel();
   return new OpenTelemetryPlugin({
     resource: tracing.sdk.resource as Resource,
-    spanProcessor: tracing.sdk.spanProcessor as SpanProcessor,
+    spanProcessor: withoutRunData(tracing.sdk.spanProcessor as SpanProcessor),
     tracer: tracing.tracer,
   });
+}
+
+/** What a workflow span may keep of the run's info: who the run is, never what it holds. */
+const runIdentity = new Set(['workflowId', 'runId', 'workflowType', 'taskQueue', 'namespace', 'attempt']);
+
+/**
+ * Temporal's sink copies the whole WorkflowInfo onto every workflow span, the run's memo, search attributes and last
+ * result included: the pending calls' arguments (published in the memo) would reach the trace backend, against the
+ * rule that no prompt, argument or result is on a span unless the user opts in. Keeps the run's identity, Temporal's
+ * own attributes and the dotted names of semantic conventions (ours: `gen_ai.*`, `geminiflow.*`).
+ */
+export function withoutRunData(processor: SpanProcessor): SpanProcessor {
+  const keep = (key: string) =>
+    key.includes('.') || key.startsWith('temporal') || key === 'run_id' || runIdentity.has(key);
+  return {
+    onStart: (span, ctx) => processor.onStart(span, ctx),
+    onEnd: (span) => {
+      const attributes = span.attributes as Record<string, unknown>;
+      for (const key of Object.keys(attributes)) if (!keep(key)) delete attributes[key];
+      processor.onEnd(span);
+    },
+    forceFlush: () => processor.forceFlush(),
+    shutdown: () => processor.shutdown(),
+  };
 }
 
 /**
