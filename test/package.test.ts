@@ -206,6 +206,18 @@ describe('README "Use it in your own project", run as written in a fresh folder'
       });
       assert.ok((await running.deliveriesSignaled()) >= 3, 'webhooks drove every wait');
 
+      // Step 6: the timeline the README shows how to print, for the finished run, its children included.
+      const readme = fs.readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
+      const timelineCommand = /`(npx geminiflow status order-report-A-1001 --timeline)`/.exec(readme)?.[1];
+      assert.ok(timelineCommand, 'the README shows how to print the timeline');
+      const [npx, ...args] = timelineCommand.split(' ');
+      const timeline = run(npx!, ['--no-install', ...args], app, withServer);
+      assert.equal(timeline.status, 0, timeline.out);
+      assert.match(timeline.out, /^order-report-A-1001 \(orderReport\): completed in /m);
+      assert.match(timeline.out, /Deep Research job: interaction\.completed by webhook/);
+      assert.match(timeline.out, /refund_order: approved by you after [\d.]+ m?s; ran in /);
+      assert.match(timeline.out, /[\d,]+ tokens, ~\$[\d.]+ est\./);
+
       // Editing a tool's implementation restarts the worker; the next call runs the new code.
       const worker = path.join(app, 'src', 'worker.ts');
       fs.writeFileSync(worker, fs.readFileSync(worker, 'utf8').replace("status: 'delivered'", "status: 'shipped'"));
