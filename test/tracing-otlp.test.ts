@@ -4,17 +4,16 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DeliveryRecord } from '../emulator';
 import { agentWorkflow } from '../example/agent';
-import { startLocalStack } from '../testing';
 import { flushTracing } from '../tracing/provider';
 import { bundleWorkflows } from '../worker/bundle';
-import { decideApprovalUpdate, pendingApprovalsQuery, waitForGeminiJob } from '../workflows';
+import { decideApprovalUpdate, pendingApprovalsQuery } from '../workflows';
 import { call, model } from './helpers/emulated-model';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { type JaegerSpan, type RunningJaeger, startJaeger } from './helpers/jaeger';
 import { receiverUrlOf, spawnEntryPoint, type TestProcess } from './helpers/processes';
-import { testLogger } from './helpers/receiver';
-import { testNamespace, testServerAddress, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
+import { runEndedByStaticWebhook } from './helpers/static-webhook';
+import { testTmpDir, uniqueTaskQueue } from './helpers/temporal';
 
 const reviewer = 'editor@example.com';
 const parts = ['geminiflow-client', 'geminiflow-receiver', 'geminiflow-worker'];
@@ -292,38 +291,12 @@ describe('tracing a run over OTLP into Jaeger', () => {
   it("links a static webhook's trace to the run it resumes, as a link Jaeger keeps", async () => {
     // Registered webhooks only, and a job made outside geminiflow: its delivery carries no user_metadata, so its span
     // starts a trace of its own, linked to the trace the run was started in once the receiver finds the run.
-    const registered = await startLocalStack({
-      temporal: { address: testServerAddress(), namespace: testNamespace() },
-      taskQueue: uniqueTaskQueue('otlp-static'),
-      emulator: { timeScale: 1 },
-      webhooks: 'registered',
-      worker: { workflowBundlePath: bundle },
-      logger: testLogger,
-    });
+    const { workflowId, webhookId, stop } = await runEndedByStaticWebhook(bundle, 'otlp-static');
     try {
-      const created = (await registered.ai.interactions.create({
-        model,
-        input: 'a job of its own [[duration 3000]]',
-        background: true,
-        store: true,
-      } as Parameters<typeof registered.ai.interactions.create>[0])) as { id: string };
-      const workflowId = `otlp-static-wait-${randomUUID()}`;
-      const handle = await registered.client.workflow.start(waitForGeminiJob, {
-        taskQueue: registered.taskQueue,
-        workflowId,
-        args: [
-          { kind: 'interaction', id: created.id },
-          { reconcileAfter: '1 day', reconcileMax: '1 day' },
-        ],
-      });
-      assert.equal((await handle.result()).resolvedBy, 'webhook');
-      const [delivery] = registered.emulator!.control.inspect.deliveries({ resourceId: created.id });
-      assert.equal(delivery?.target.kind, 'registered');
-
       const span = await eventually(async () => {
         await flushTracing();
         const [traceId] = await jaeger.traceIds('geminiflow-receiver', {
-          'geminiflow.webhook.id': delivery!.webhookId,
+          'geminiflow.webhook.id': webhookId,
         });
         const spans = traceId ? await jaeger.trace(traceId) : [];
         return spans.find((s) => s.kind === 'server' && s.tags['geminiflow.delivery.outcome'] === 'signaled');
@@ -350,7 +323,7 @@ describe('tracing a run over OTLP into Jaeger', () => {
         'to a span of that trace',
       );
     } finally {
-      await registered.stop();
+      await stop();
     }
   });
 });

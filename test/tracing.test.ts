@@ -4,17 +4,16 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { briefWorkflowId, researchBriefPipeline } from '../example/research-brief-pipeline';
-import { startLocalStack } from '../testing';
 import { flushTracing, tracingFor } from '../tracing/provider';
 import { temporalTracingPlugin } from '../tracing/temporal';
 import { bundleWorkflows } from '../worker/bundle';
-import { decideApprovalUpdate, pendingApprovalsQuery, waitForGeminiJob } from '../workflows';
+import { decideApprovalUpdate, pendingApprovalsQuery } from '../workflows';
 import { launchChromium, screenshot } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { type GeminiStack, startGeminiStack } from './helpers/gemini-stack';
 import { savedHistories } from './helpers/histories';
-import { testLogger } from './helpers/receiver';
-import { testNamespace, testServerAddress, testTmpDir, uniqueTaskQueue } from './helpers/temporal';
+import { runEndedByStaticWebhook } from './helpers/static-webhook';
+import { testTmpDir } from './helpers/temporal';
 import { type RunningZipkin, startZipkin, type ZipkinSpan } from './helpers/zipkin';
 
 const model = 'gemini-2.5-flash';
@@ -234,37 +233,11 @@ describe('tracing a pipeline into a real trace backend', () => {
 
   it("links a static webhook's handling, routed by resource id, to the trace of the run it resumes", async () => {
     // Registered webhooks only, and a job made outside geminiflow: its delivery carries no user_metadata.
-    const registered = await startLocalStack({
-      temporal: { address: testServerAddress(), namespace: testNamespace() },
-      taskQueue: uniqueTaskQueue('static'),
-      emulator: { timeScale: 1 },
-      webhooks: 'registered',
-      worker: { workflowBundlePath: bundle },
-      logger: testLogger,
-    });
+    const { workflowId, webhookId, stop } = await runEndedByStaticWebhook(bundle, 'static');
     try {
-      const created = (await registered.ai.interactions.create({
-        model,
-        input: 'a job of its own [[duration 3000]]',
-        background: true,
-        store: true,
-      } as Parameters<typeof registered.ai.interactions.create>[0])) as { id: string };
-      const workflowId = `static-wait-${randomUUID()}`;
-      const handle = await registered.client.workflow.start(waitForGeminiJob, {
-        taskQueue: registered.taskQueue,
-        workflowId,
-        args: [
-          { kind: 'interaction', id: created.id },
-          { reconcileAfter: '1 day', reconcileMax: '1 day' },
-        ],
-      });
-      assert.equal((await handle.result()).resolvedBy, 'webhook');
-      const [delivery] = registered.emulator!.control.inspect.deliveries({ resourceId: created.id });
-      assert.equal(delivery?.target.kind, 'registered');
-
       const span = await eventually(async () => {
         await flushTracing();
-        const [traceId] = await zipkin.traceIdsTagged('geminiflow.webhook.id', delivery!.webhookId);
+        const [traceId] = await zipkin.traceIdsTagged('geminiflow.webhook.id', webhookId);
         const spans = traceId ? await zipkin.trace(traceId) : [];
         return spans.find((s) => s.kind === 'SERVER' && s.tags?.['geminiflow.delivery.outcome'] === 'signaled');
       }, "the static delivery's span");
@@ -280,7 +253,7 @@ describe('tracing a pipeline into a real trace backend', () => {
       assert.notEqual(span.traceId, runTrace, 'a static delivery starts a trace of its own');
       assert.equal(span.tags!['geminiflow.run.trace_id'], runTrace, 'and is linked to the run');
     } finally {
-      await registered.stop();
+      await stop();
     }
   });
 
