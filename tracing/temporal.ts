@@ -33,7 +33,7 @@ const runIdentity = new Set(['workflowId', 'runId', 'workflowType', 'taskQueue',
  * rule that no prompt, argument or result is on a span unless the user opts in. Keeps the run's identity, Temporal's
  * own attributes and the dotted names of semantic conventions (ours: `gen_ai.*`, `geminiflow.*`).
  */
-export function withoutRunData(processor: SpanProcessor): SpanProcessor {
+function withoutRunData(processor: SpanProcessor): SpanProcessor {
   const keep = (key: string) =>
     key.includes('.') || key.startsWith('temporal') || key === 'run_id' || runIdentity.has(key);
   return {
